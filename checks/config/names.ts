@@ -1,0 +1,42 @@
+/**
+ * Shared by the config.netbios.* checks: the names a spec declares, with what each one is.
+ */
+import type { ClusterSpec } from '../../src/config/schema.ts';
+import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
+
+export interface DeclaredName {
+  readonly name: string;
+  readonly kind: 'node' | 'cluster';
+  /** Where it is declared in the spec, e.g. `nodes[1].name`. */
+  readonly path: string;
+}
+
+export function declaredNames(spec: ClusterSpec): DeclaredName[] {
+  const names: DeclaredName[] = spec.nodes.map((n, i) => ({ name: n.name, kind: 'node', path: `nodes[${i}].name` }));
+  if (spec.cluster?.name !== undefined) names.push({ name: spec.cluster.name, kind: 'cluster', path: 'cluster.name' });
+  return names;
+}
+
+/** How to rename a node, or name the cluster, to `suggested`; `nodeNames` are the nodes' names after renaming. */
+export function renameRemediation(declared: DeclaredName, suggested: string, nodeNames: readonly string[]): Remediation {
+  const steps: RemediationStep[] =
+    declared.kind === 'node'
+      ? [
+          {
+            text: `On ${declared.name}, rename the computer to "${suggested}" (at most 15 characters, unique in this cluster) and restart it. A domain-joined node renames its computer account too; run this as a domain account allowed to rename it.`,
+            commands: [{ shell: 'powershell', command: `Rename-Computer -NewName ${suggested} -DomainCredential (Get-Credential) -Restart`, runOn: declared.name }],
+          },
+          { text: `Update the spec: ${declared.path}: ${suggested} (and its fqdn and iqn if they carry the old name), then run clusterprobe again.` },
+        ]
+      : [
+          {
+            text: `Use "${suggested}" as the cluster name (at most 15 characters, unique among the node names) when you create the cluster; add -StaticAddress with the cluster IP where DHCP is not used.`,
+            commands: [{ shell: 'powershell', command: `New-Cluster -Name ${suggested} -Node ${nodeNames.join(',')}`, runOn: 'one of the nodes' }],
+          },
+          { text: `Update the spec: ${declared.path}: ${suggested}.` },
+        ];
+  return {
+    summary: declared.kind === 'node' ? `Rename ${declared.name} to ${suggested}` : `Name the cluster ${suggested}`,
+    steps,
+  };
+}

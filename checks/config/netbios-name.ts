@@ -1,0 +1,75 @@
+import type { Check } from '../../src/engine/contract.ts';
+import type { ClusterSpec } from '../../src/config/schema.ts';
+import { dnsIncompatibleCharacters, nameProblems, netbiosName, suggestNames, NETBIOS_MAX } from '../../src/netbios.ts';
+import { declaredNames, renameRemediation } from './names.ts';
+
+const check = {
+  meta: {
+    id: 'config.netbios.name',
+    title: 'Node and cluster names are valid NetBIOS names',
+    area: 'config',
+    description:
+      'Every node name and the cluster name in the spec: at most 15 characters, none of \\ / : * ? " < > |, not only digits, no leading period. Characters that NetBIOS allows but DNS host names do not (underscore, space...) warn.',
+    why:
+      'Windows derives each computer\'s NetBIOS name from the first 15 characters of its host name. A longer name is silently truncated, so the name other machines resolve is not the one you typed: the review\'s lab saw intermittent network failures from exactly this. The cluster name object (CNO) follows the same rules.',
+    docs: 'docs/checks/config.netbios.name.md',
+    severity: 'fail',
+    facts: ['spec'],
+    messages: {
+      valid: '{kind} name "{name}" is a valid NetBIOS name',
+      tooLong: '{kind} name "{name}" is {length} characters long; NetBIOS allows {max}, so Windows truncates it to "{netbiosName}"',
+      forbiddenCharacters: '{kind} name "{name}" contains characters NetBIOS forbids: {characters}',
+      allDigits: '{kind} name "{name}" is only digits, which NetBIOS does not allow',
+      leadingPeriod: '{kind} name "{name}" starts with a period, which NetBIOS does not allow',
+      empty: '{kind} name is empty',
+      noNames: 'The spec declares no nodes and no cluster name: nothing to check',
+      dnsIncompatible: '{kind} name "{name}" contains {characters}: allowed in NetBIOS names but not in DNS host names',
+    },
+    remediations: [
+      'Rename the node with Rename-Computer to the suggested name, which is valid and unique among the cluster\'s names, then update the spec.',
+      'Choose the suggested cluster name when running New-Cluster, and update cluster.name in the spec.',
+    ],
+  },
+  async run(ctx) {
+    const spec = await ctx.fact<ClusterSpec>('spec');
+    const names = declaredNames(spec);
+    if (names.length === 0) {
+      ctx.report({ status: 'skipped', messageId: 'noNames' });
+      return;
+    }
+    const suggestions = suggestNames(names.map((n) => n.name));
+    const nodeNames = names.filter((n) => n.kind === 'node').map((n) => suggestions.get(n.name) ?? n.name);
+    for (const declared of names) {
+      const { name, kind, path } = declared;
+      const problems = nameProblems(name);
+      const dnsBad = dnsIncompatibleCharacters(name);
+      const data = { kind, name, length: name.length, max: NETBIOS_MAX, netbiosName: netbiosName(name) };
+      const evidence = { path, name, length: name.length, netbiosName: netbiosName(name), problems, dnsIncompatibleCharacters: dnsBad };
+      const suggested = suggestions.get(name);
+      const first = problems[0];
+      if (first) {
+        ctx.report({
+          status: 'fail',
+          messageId: first.kind,
+          subject: name,
+          data: { ...data, ...(first.kind === 'forbiddenCharacters' ? { characters: first.characters.join(' ') } : {}), suggested },
+          evidence,
+          remediation: renameRemediation(declared, suggested ?? name, nodeNames),
+        });
+      } else if (dnsBad.length > 0) {
+        ctx.report({
+          status: 'warn',
+          messageId: 'dnsIncompatible',
+          subject: name,
+          data: { ...data, characters: dnsBad.map((c) => JSON.stringify(c)).join(' '), suggested },
+          evidence,
+          remediation: renameRemediation(declared, suggested ?? name, nodeNames),
+        });
+      } else {
+        ctx.report({ status: 'pass', messageId: 'valid', subject: name, data, evidence });
+      }
+    }
+  },
+} satisfies Check;
+
+export default check;

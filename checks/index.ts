@@ -1,0 +1,11 @@
+/**
+ * The built-in checks, in the order they run and are reported. Every check file under checks/
+ * is listed here; `npm run checks:audit` refuses one that is not, or that lacks a doc page or a
+ * test.
+ */
+import type { Check } from '../src/engine/contract.ts';
+import netbiosName from './config/netbios-name.ts';
+import netbiosCollision from './config/netbios-collision.ts';
+import waiversExpiry from './config/waivers.ts';
+
+export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry];

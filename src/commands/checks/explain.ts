@@ -1,0 +1,46 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../base.ts';
+import { configFlag, pluginFlag } from '../flags.ts';
+import { registryFor } from './list.ts';
+import { UsageError } from '../../engine/errors.ts';
+import type { CheckMeta } from '../../engine/contract.ts';
+
+export default class ChecksExplain extends BaseCommand {
+  static override summary = 'Explain a check: what it verifies, why it matters, what it needs, the fixes it can give.';
+  static override enableJsonFlag = true;
+  static override examples = ['<%= config.bin %> checks explain config.netbios.collision'];
+  static override args = { id: Args.string({ description: 'The check id (see "clusterprobe checks list").', required: true }) };
+  static override flags = { config: configFlag, plugin: pluginFlag };
+
+  async run(): Promise<CheckMeta & { source: string }> {
+    const { args, flags } = await this.parse(ChecksExplain);
+    const registry = await registryFor(flags.config, flags.plugin);
+    const found = registry.find(args.id);
+    if (!found) {
+      const near = registry.checks.map((r) => r.check.meta.id).filter((id) => id.split('.')[0] === args.id.split('.')[0]);
+      throw new UsageError(`no check "${args.id}"${near.length ? `; checks in that area: ${near.join(', ')}` : ''}; run "clusterprobe checks list"`);
+    }
+    const { meta } = found.check;
+    if (!this.jsonEnabled()) {
+      const lines = [
+        `${meta.id}: ${meta.title}`,
+        `Area: ${meta.area}    A problem is reported as: ${meta.severity}    Source: ${found.source}`,
+        '',
+        'What it checks:',
+        `  ${meta.description}`,
+        '',
+        'Why it matters:',
+        `  ${meta.why}`,
+        '',
+        `What it needs: ${meta.facts.length ? meta.facts.map((f) => `fact "${f}"`).join(', ') : 'nothing gathered (configuration only)'}`,
+        '',
+        'What it can report:',
+        ...Object.entries(meta.messages).map(([id, text]) => `  ${id}: ${text}`),
+      ];
+      if (meta.remediations?.length) lines.push('', 'Fixes it can give:', ...meta.remediations.map((r) => `  - ${r}`));
+      lines.push('', `Docs: ${meta.docs}`);
+      this.log(lines.join('\n'));
+    }
+    return { ...meta, source: found.source };
+  }
+}

@@ -1,0 +1,10 @@
+/** oclif's explicit command index (package.json oclif.commands): no directory scan at start-up. */
+import Validate from './validate.ts';
+import ChecksList from './checks/list.ts';
+import ChecksExplain from './checks/explain.ts';
+
+export const COMMANDS = {
+  validate: Validate,
+  'checks:list': ChecksList,
+  'checks:explain': ChecksExplain,
+};

@@ -1,0 +1,139 @@
+/**
+ * The cluster spec (`cluster.yaml`), DESIGN.md "The cluster spec". The zod schema is the one
+ * source of the TypeScript types, of validation with positioned errors, and of
+ * `schema/cluster-spec.schema.json` for editor completion. Keys keep their meaning; new keys
+ * may be added.
+ */
+import { z } from 'zod';
+
+export const WINDOWS_VERSIONS = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'] as const;
+export type WindowsVersion = (typeof WINDOWS_VERSIONS)[number];
+
+/** `env:NAME`, `file:PATH` or `prompt`. */
+export const SECRET_REF_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|prompt)$/;
+
+/** Marks a schema position as holding a secret: errors there never quote the value. */
+export const SECRET_META = { secret: true, description: 'A secret reference: env:NAME, file:PATH or prompt. Never a literal secret.' };
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+const secretRef = z
+  .string({ error: 'expected a secret reference (env:NAME, file:PATH or prompt)' })
+  .regex(SECRET_REF_PATTERN, {
+    error:
+      'a literal secret is not accepted here (it would sit in a file that gets shared); write env:NAME, file:PATH or prompt instead, and keep the value out of the config',
+  })
+  .meta(SECRET_META);
+
+/**
+ * A node name as written in the spec. Kept deliberately loose (any non-empty string): the NetBIOS
+ * rules are reported by the `config.netbios.*` checks with their fix, not rejected as a config
+ * error, because an invalid name is exactly what the preflight exists to find.
+ */
+const nodeName = z
+  .string({ error: 'expected a host name' })
+  .min(1, { error: 'expected a host name, got an empty string' })
+  .describe('Host name of the node; its NetBIOS name derives from it (first 15 characters, upper-cased).');
+
+const hostName = z.string({ error: 'expected a DNS name' }).regex(HOST_NAME, { error: 'expected a DNS name such as hv01.lab.example.test' });
+
+const iqn = z
+  .string({ error: 'expected an iSCSI qualified name' })
+  .regex(/^(iqn\.\d{4}-\d{2}\.[^\s]+|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$/, {
+    error: 'expected an iSCSI name such as iqn.1991-05.com.microsoft:hv01.lab.example.test',
+  });
+
+const portal = z
+  .string({ error: 'expected a portal HOST[:PORT]' })
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/, { error: 'expected a portal HOST[:PORT], e.g. 10.0.0.20:3260' });
+
+const isoDate = z
+  .string({ error: 'expected a date YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD' })
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), { error: 'expected a real calendar date' });
+
+export const WaiverSchema = z.strictObject({
+  check: z.string({ error: 'expected a check id or glob' }).min(1).describe('Check id or glob, e.g. ad.ou.same or storage.*'),
+  subject: z.string({ error: 'expected the subject the waiver covers' }).optional().describe('The finding subject (node, LUN...); absent: every subject'),
+  justification: z.string({ error: 'expected a justification' }).min(3, { error: 'expected a justification (why, and the ticket)' }),
+  expires: isoDate.describe('Last day the waiver applies (inclusive, UTC)'),
+});
+
+export const ClusterSpecSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    cluster: z
+      .strictObject({
+        name: nodeName.describe('The cluster name object (CNO) to be created.').optional(),
+        windowsVersion: z
+          .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.enum(WINDOWS_VERSIONS, { error: `expected one of ${WINDOWS_VERSIONS.join(', ')}` }))
+          .optional(),
+      })
+      .optional(),
+    nodes: z
+      .array(
+        z.strictObject({
+          name: nodeName,
+          fqdn: hostName.optional(),
+          iqn: iqn.optional().describe("The node's iSCSI initiator name; derived from the FQDN when absent."),
+        }),
+        { error: 'expected a list of nodes' },
+      )
+      .default([]),
+    activeDirectory: z
+      .strictObject({
+        domain: hostName.describe('DNS name of the domain, e.g. lab.example.test'),
+        servers: z
+          .array(z.string().regex(/^ldaps?:\/\/[^\s/]+\/?$/, { error: 'expected an LDAP URL such as ldaps://dc1.lab.example.test' }))
+          .optional(),
+        dnsServers: z.array(z.string().min(1)).optional(),
+        tls: z
+          .strictObject({
+            caFile: z.string().optional(),
+            startTls: z.boolean().optional(),
+            serverName: z.string().optional(),
+            insecureSkipVerify: z.boolean().optional(),
+          })
+          .optional(),
+        bind: z
+          .strictObject({
+            user: z.string({ error: 'expected a user principal name such as admin@lab.example.test' }).min(1),
+            password: secretRef,
+          })
+          .optional(),
+        ou: z.string().optional().describe('Distinguished name of the OU where the cluster belongs.'),
+      })
+      .optional(),
+    storage: z
+      .strictObject({
+        iscsi: z
+          .array(
+            z.strictObject({
+              portal,
+              targets: z.array(iqn).optional(),
+              luns: z.array(z.number({ error: 'expected a LUN number' }).int().min(0).max(16383)).optional(),
+              chap: z
+                .strictObject({
+                  user: z.string().min(1),
+                  secret: secretRef,
+                  mutualUser: z.string().optional(),
+                  mutualSecret: secretRef.optional(),
+                })
+                .optional(),
+            }),
+          )
+          .default([]),
+        allowInUse: z.boolean().default(false).describe('Touch LUNs that already hold registrations (never by default).'),
+      })
+      .optional(),
+    plugins: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Plugin check modules: a path (relative to this file) or an installed npm package name.'),
+    waivers: z.array(WaiverSchema).optional(),
+  })
+  .describe('clusterprobe cluster spec');
+
+export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
+export type Waiver = z.output<typeof WaiverSchema>;
+export const WaiversFileSchema = z.union([z.array(WaiverSchema), z.strictObject({ waivers: z.array(WaiverSchema) })]);

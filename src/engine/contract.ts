@@ -1,0 +1,162 @@
+/**
+ * The check contract (DESIGN.md, "The check contract"). A check is a plain object
+ * `{ meta, run }`; built-in checks and plugin checks are validated against the same schema
+ * before anything runs, so a broken plugin is named and explained instead of failing mid-run.
+ */
+import { z } from 'zod';
+import type { FindingStatus, Remediation } from './report.ts';
+import type { ClusterSpec, Waiver } from '../config/schema.ts';
+
+export const CHECK_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/;
+const MESSAGE_ID_PATTERN = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/** What a check may report; `waived` is only ever set by the engine. */
+export type ReportableStatus = Exclude<FindingStatus, 'waived'>;
+
+export interface CheckMeta {
+  /** Hierarchical, globbable id: `storage.pr.support`, `config.netbios.name`. */
+  readonly id: string;
+  readonly title: string;
+  /** The first segment of the id by convention: `config`, `storage`, `ad`, `nodes`. */
+  readonly area: string;
+  /** What the check verifies. */
+  readonly description: string;
+  /** Why it matters for a failover cluster. */
+  readonly why: string;
+  /** Documentation: a repo-relative markdown path or a URL. */
+  readonly docs: string;
+  /** The status a problem found by this check carries: `warn` downgrades reported failures. */
+  readonly severity: 'fail' | 'warn';
+  /** Names of the facts (probe results) the check reads. */
+  readonly facts: readonly string[];
+  /** Messages keyed by id, with `{placeholder}`s filled from the finding's data. */
+  readonly messages: Readonly<Record<string, string>>;
+  /** The remediations the check can give, in a sentence each (for `checks explain`). */
+  readonly remediations?: readonly string[];
+}
+
+export interface FindingInput {
+  readonly status: ReportableStatus;
+  readonly messageId: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+  readonly subject?: string;
+  readonly evidence?: Readonly<Record<string, unknown>>;
+  readonly remediation?: Remediation;
+}
+
+export interface CheckContext {
+  readonly checkId: string;
+  /** The fact named, gathered once per run and shared by every check that asks for it. */
+  fact<T = unknown>(name: string): Promise<T>;
+  report(finding: FindingInput): void;
+  /** Aborted on timeout or Ctrl-C. */
+  readonly signal: AbortSignal;
+  /** Registers work that must happen before the process exits, whatever happens. */
+  onCleanup(label: string, fn: () => Promise<void> | void): void;
+  /** The time the run started: checks stay pure functions of facts and this instant. */
+  readonly now: Date;
+  /** Waivers in force for this run (config and --waivers). */
+  readonly waivers: readonly Waiver[];
+}
+
+export interface Check {
+  readonly meta: CheckMeta;
+  run(ctx: CheckContext): Promise<void> | void;
+}
+
+export interface ProbeContext {
+  readonly spec: ClusterSpec;
+  /** Another fact, for probes that build on one another. */
+  fact<T = unknown>(name: string): Promise<T>;
+  readonly secrets: SecretResolver;
+  readonly signal: AbortSignal;
+  onCleanup(label: string, fn: () => Promise<void> | void): void;
+}
+
+/** Probes do I/O and return JSON-serialisable facts with normalised statuses. */
+export interface Probe<T = unknown> {
+  /** The fact name it produces, e.g. `ad.rootDse`. */
+  readonly fact: string;
+  readonly description: string;
+  collect(ctx: ProbeContext): Promise<T> | T;
+}
+
+export interface SecretResolver {
+  /** Resolves a secret reference from the spec; the value is a `Secret`, never a plain string. */
+  resolve(ref: string, where: string): Promise<import('../config/secrets.ts').Secret>;
+}
+
+/** The shapes a plugin module may export: a default array or object, or named `checks`/`probes`. */
+export interface PluginExports {
+  readonly checks?: readonly Check[];
+  readonly probes?: readonly Probe[];
+}
+
+const MetaSchema = z
+  .object({
+    id: z.string().regex(CHECK_ID_PATTERN, 'expected a dotted lower-case id such as "area.topic.detail"'),
+    title: z.string().min(1, 'expected a non-empty title'),
+    area: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lower-case area name'),
+    description: z.string().min(1, 'expected a description'),
+    why: z.string().min(1, 'expected a "why" explaining why it matters'),
+    docs: z.string().min(1, 'expected docs (a markdown path or URL)'),
+    severity: z.enum(['fail', 'warn']),
+    facts: z.array(z.string()),
+    messages: z
+      .record(z.string().regex(MESSAGE_ID_PATTERN, 'expected camelCase message ids'), z.string().min(1))
+      .refine((m) => Object.keys(m).length > 0, 'expected at least one message'),
+    remediations: z.array(z.string()).optional(),
+  })
+  .loose();
+
+/**
+ * Validates an unknown value against the check contract. Returns the problems in words, empty
+ * when the value is a valid check.
+ */
+export function contractProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [`expected an object { meta, run }, got ${describeValue(value)}`];
+  const candidate = value as { meta?: unknown; run?: unknown };
+  const problems: string[] = [];
+  if (candidate.meta === undefined) problems.push('missing "meta"');
+  else {
+    const parsed = MetaSchema.safeParse(candidate.meta);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push(`meta.${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    } else {
+      const meta = parsed.data;
+      if (!meta.id.startsWith(`${meta.area}.`)) problems.push(`meta.id "${meta.id}" must start with its area "${meta.area}."`);
+    }
+  }
+  if (typeof candidate.run !== 'function') problems.push(`"run" must be a function, got ${describeValue(candidate.run)}`);
+  return problems;
+}
+
+export function probeProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) return [`expected a probe object { fact, description, collect }, got ${describeValue(value)}`];
+  const p = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof p.fact !== 'string' || p.fact.length === 0) problems.push('"fact" must be a non-empty string');
+  if (typeof p.description !== 'string') problems.push('"description" must be a string');
+  if (typeof p.collect !== 'function') problems.push(`"collect" must be a function, got ${describeValue(p.collect)}`);
+  return problems;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return `a ${typeof value}`;
+}
+
+/** Fills `{name}` placeholders from data; an unknown placeholder stays visible as written. */
+export function formatMessage(template: string, data: Readonly<Record<string, unknown>>): string {
+  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, key: string) => {
+    const value = data[key];
+    if (value === undefined) return whole;
+    if (Array.isArray(value)) return value.map(String).join(', ');
+    if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+    return String(value);
+  });
+}

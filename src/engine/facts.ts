@@ -1,0 +1,129 @@
+/**
+ * Facts: what probes gathered, memoised per run so that two checks needing the same fact cause
+ * one probe. Facts are JSON: each value is round-tripped through JSON on arrival, so a live run
+ * and an offline re-run from a saved facts file (`--from-facts`) hand checks the same shapes.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import type { Probe, ProbeContext } from './contract.ts';
+import { UsageError } from './errors.ts';
+import type { Cleanups } from './cleanup.ts';
+import type { ClusterSpec } from '../config/schema.ts';
+import type { SecretStore } from '../config/secrets.ts';
+
+/** Thrown to a check whose fact is absent from an offline facts file: the check is skipped. */
+export class FactUnavailable extends Error {
+  override name = 'FactUnavailable';
+  readonly fact: string;
+  constructor(fact: string, why: string) {
+    super(why);
+    this.fact = fact;
+  }
+}
+
+/** A probe that threw: the checks that needed its fact record an error naming the probe. */
+export class ProbeFailed extends Error {
+  override name = 'ProbeFailed';
+  readonly fact: string;
+  constructor(fact: string, cause: unknown) {
+    super(`probe for fact "${fact}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.fact = fact;
+  }
+}
+
+export interface FactStoreOptions {
+  readonly spec: ClusterSpec;
+  readonly probes: ReadonlyMap<string, Probe>;
+  readonly secrets: SecretStore;
+  readonly signal: AbortSignal;
+  readonly cleanups: Cleanups;
+  /** Facts loaded from `--from-facts`: no probe runs, and a missing fact is unavailable. */
+  readonly offline?: Readonly<Record<string, unknown>>;
+}
+
+export class FactStore {
+  readonly #options: FactStoreOptions;
+  readonly #pending = new Map<string, Promise<unknown>>();
+  readonly #settled = new Map<string, unknown>();
+  /** How many times each probe actually ran (observable: tests assert one probe per fact). */
+  readonly probeRuns = new Map<string, number>();
+
+  constructor(options: FactStoreOptions) {
+    this.#options = options;
+  }
+
+  get(name: string): Promise<unknown> {
+    let pending = this.#pending.get(name);
+    if (!pending) {
+      pending = this.#collect(name);
+      this.#pending.set(name, pending);
+    }
+    return pending;
+  }
+
+  async #collect(name: string): Promise<unknown> {
+    const { offline, probes } = this.#options;
+    if (offline) {
+      if (!Object.hasOwn(offline, name)) throw new FactUnavailable(name, `fact "${name}" is not in the facts file; re-run online with --save-facts to record it`);
+      return offline[name];
+    }
+    const probe = probes.get(name);
+    if (!probe) throw new ProbeFailed(name, new Error(`no probe provides fact "${name}"`));
+    this.probeRuns.set(name, (this.probeRuns.get(name) ?? 0) + 1);
+    const ctx: ProbeContext = {
+      spec: this.#options.spec,
+      fact: (other) => this.get(other) as never,
+      secrets: this.#options.secrets,
+      signal: this.#options.signal,
+      onCleanup: (label, fn) => this.#options.cleanups.add(`probe ${name}: ${label}`, fn),
+    };
+    let value: unknown;
+    try {
+      value = await probe.collect(ctx);
+    } catch (err) {
+      throw new ProbeFailed(name, err);
+    }
+    const json = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
+    this.#settled.set(name, json);
+    return json;
+  }
+
+  /** Every fact gathered so far, secrets scrubbed, for `--save-facts`. */
+  snapshot(): Record<string, unknown> {
+    return this.#options.secrets.scrubDeep(Object.fromEntries(this.#settled));
+  }
+}
+
+const FactsFileSchema = z.object({
+  schemaVersion: z.literal(1),
+  tool: z.object({ name: z.literal('clusterprobe'), version: z.string() }),
+  savedAt: z.string(),
+  facts: z.record(z.string(), z.unknown()),
+});
+export type FactsFile = z.infer<typeof FactsFileSchema>;
+
+export async function saveFacts(file: string, facts: Record<string, unknown>, version: string): Promise<void> {
+  const body: FactsFile = { schemaVersion: 1, tool: { name: 'clusterprobe', version }, savedAt: new Date().toISOString(), facts };
+  await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function loadFacts(file: string): Promise<FactsFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read facts file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`facts file ${file} is not JSON (${(err as Error).message}); it should be a file written by --save-facts`);
+  }
+  const parsed = FactsFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`facts file ${file} is not a clusterprobe facts file (${issue?.path.join('.') || 'root'}: ${issue?.message}); write one with --save-facts`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,126 @@
+/**
+ * The result model: findings and the versioned Report. The zod schemas here are the single
+ * source of the Report's TypeScript types and of `schema/report.schema.json`, the JSON contract
+ * that `validate --json` prints and CI pipelines parse.
+ */
+import { z } from 'zod';
+
+export const FINDING_STATUSES = ['pass', 'warn', 'fail', 'skipped', 'error', 'waived'] as const;
+export type FindingStatus = (typeof FINDING_STATUSES)[number];
+
+/** Where a remediation command runs; `sh` covers appliance CLIs such as tgtadm and samba-tool. */
+export const SHELLS = ['powershell', 'cmd', 'sh'] as const;
+export type Shell = (typeof SHELLS)[number];
+
+export const CommandSchema = z
+  .object({
+    shell: z.enum(SHELLS),
+    command: z.string().min(1),
+    runOn: z.string().optional().describe('Where to run it: "each node", "the domain controller", "the storage appliance"...'),
+  })
+  .strict();
+
+export const RemediationStepSchema = z
+  .object({
+    text: z.string().min(1),
+    commands: z.array(CommandSchema).optional(),
+  })
+  .strict();
+
+export const RemediationSchema = z
+  .object({
+    summary: z.string().min(1),
+    steps: z.array(RemediationStepSchema),
+  })
+  .strict();
+
+export const WaiverAppliedSchema = z
+  .object({
+    check: z.string(),
+    subject: z.string().optional(),
+    justification: z.string(),
+    expires: z.string(),
+    /** The status the finding had before the waiver applied. */
+    originalStatus: z.enum(['warn', 'fail']),
+  })
+  .strict();
+
+export const FindingSchema = z
+  .object({
+    checkId: z.string(),
+    area: z.string(),
+    status: z.enum(FINDING_STATUSES),
+    messageId: z.string(),
+    subject: z.string().optional(),
+    message: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    evidence: z.record(z.string(), z.unknown()).optional(),
+    remediation: RemediationSchema.optional(),
+    docs: z.string().optional(),
+    waiver: WaiverAppliedSchema.optional(),
+  })
+  .strict();
+
+export const SummarySchema = z
+  .object(Object.fromEntries(FINDING_STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<FindingStatus, z.ZodNumber>)
+  .strict();
+
+export const ReportSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    tool: z.object({ name: z.literal('clusterprobe'), version: z.string() }).strict(),
+    startedAt: z.string().describe('ISO 8601 time the run started'),
+    durationMs: z.number().nonnegative(),
+    verdict: z.enum(['pass', 'warn', 'fail', 'error', 'cancelled']).describe('The worst outcome of the run'),
+    cancelled: z.boolean().describe('True when the run was interrupted (Ctrl-C) before every check finished'),
+    offline: z.boolean().describe('True when facts came from a saved facts file (--from-facts), not from the network'),
+    cluster: z
+      .object({
+        name: z.string().optional(),
+        windowsVersion: z.string().optional(),
+        nodes: z.array(z.string()),
+        domain: z.string().optional(),
+        portals: z.array(z.string()),
+      })
+      .strict(),
+    summary: SummarySchema,
+    findings: z.array(FindingSchema),
+  })
+  .strict();
+
+export type Command = z.infer<typeof CommandSchema>;
+export type RemediationStep = z.infer<typeof RemediationStepSchema>;
+export type Remediation = z.infer<typeof RemediationSchema>;
+export type Finding = z.infer<typeof FindingSchema>;
+export type Summary = z.infer<typeof SummarySchema>;
+export type Report = z.infer<typeof ReportSchema>;
+export type Verdict = Report['verdict'];
+
+export function summarise(findings: readonly Finding[]): Summary {
+  const summary = Object.fromEntries(FINDING_STATUSES.map((s) => [s, 0])) as Summary;
+  for (const f of findings) summary[f.status] += 1;
+  return summary;
+}
+
+export function verdictOf(summary: Summary, cancelled: boolean): Verdict {
+  if (cancelled) return 'cancelled';
+  if (summary.error > 0) return 'error';
+  if (summary.fail > 0) return 'fail';
+  if (summary.warn > 0) return 'warn';
+  return 'pass';
+}
+
+/**
+ * Exit codes, as DESIGN.md fixes them: 0 pass, 1 internal error, 2 usage or config error,
+ * 3 at least one failure, 4 warnings only with `--fail-on warn`. A check that errored counts as
+ * a failure of the preflight (something could not be verified). 130 is the shell's convention
+ * for an interrupted run.
+ */
+export const EXIT = { pass: 0, internal: 1, usage: 2, fail: 3, warn: 4, interrupted: 130 } as const;
+
+export function exitCodeFor(report: Pick<Report, 'summary' | 'cancelled'>, failOn: 'warn' | 'fail'): number {
+  if (report.cancelled) return EXIT.interrupted;
+  if (report.summary.fail > 0 || report.summary.error > 0) return EXIT.fail;
+  if (failOn === 'warn' && report.summary.warn > 0) return EXIT.warn;
+  return EXIT.pass;
+}

@@ -1,0 +1,85 @@
+/**
+ * Live progress on stderr through listr2: spinners on a terminal, plain lines (listr2's simple
+ * renderer, no spinner frames) when stderr is not a TTY, as in CI. The engine schedules the
+ * checks; this only mirrors what it reports.
+ */
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import type { ChalkInstance } from 'chalk';
+import type { Check } from '../engine/contract.ts';
+import type { ProgressListener } from '../engine/runner.ts';
+import type { Finding } from '../engine/report.ts';
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+export interface Progress {
+  readonly listener: ProgressListener;
+  /** Settles every check still shown as pending (cancelled runs) and waits for the renderer. */
+  close(): Promise<void>;
+}
+
+export function startProgress(checks: readonly Check[], options: { tty: boolean; chalk: ChalkInstance }): Progress {
+  const started = new Map(checks.map((c) => [c.meta.id, deferred<void>()]));
+  const finished = new Map(checks.map((c) => [c.meta.id, deferred<readonly Finding[] | undefined>()]));
+  const c = options.chalk;
+  const processOutput = new ProcessOutput(process.stderr, process.stderr, { dump: [], leaveEmptyLine: false });
+
+  const listr = new Listr(
+    checks.map((check) => ({
+      title: `${check.meta.id}: ${check.meta.title}`,
+      task: async (_ctx: unknown, task: { title: string | undefined; skip(message?: string): void }) => {
+        await Promise.race([started.get(check.meta.id)!.promise, finished.get(check.meta.id)!.promise]);
+        task.title = `${check.meta.id}: ${check.meta.title}`;
+        const findings = await finished.get(check.meta.id)!.promise;
+        if (findings === undefined) {
+          task.skip(`${check.meta.id}: not run`);
+          return;
+        }
+        task.title = `${check.meta.id}: ${tally(findings, c)}`;
+      },
+    })),
+    {
+      concurrent: true,
+      exitOnError: false,
+      registerSignalListeners: false,
+      renderer: options.tty ? 'default' : 'simple',
+      fallbackRenderer: 'simple',
+      fallbackRendererCondition: !options.tty,
+      rendererOptions: { logger: new ListrLogger({ processOutput, useIcons: true }) },
+      fallbackRendererOptions: { logger: new ListrLogger({ processOutput, useIcons: false }) },
+    },
+  );
+  const running = listr.run().catch(() => undefined);
+
+  return {
+    listener: {
+      checkStarted: (check) => started.get(check.meta.id)?.resolve(),
+      checkFinished: (check, findings) => finished.get(check.meta.id)?.resolve(findings),
+    },
+    async close() {
+      for (const d of finished.values()) d.resolve(undefined);
+      await running;
+    },
+  };
+}
+
+function tally(findings: readonly Finding[], c: ChalkInstance): string {
+  const n = (s: Finding['status']) => findings.filter((f) => f.status === s).length;
+  const parts: string[] = [];
+  if (n('error')) parts.push(c.magenta(`${n('error')} error`));
+  if (n('fail')) parts.push(c.red(`${n('fail')} fail`));
+  if (n('warn')) parts.push(c.yellow(`${n('warn')} warn`));
+  if (n('skipped')) parts.push(c.gray(`${n('skipped')} skipped`));
+  if (n('pass')) parts.push(c.green(`${n('pass')} pass`));
+  return parts.join(', ');
+}
