@@ -50,7 +50,11 @@ const portal = z
 const isoDate = z
   .string({ error: 'expected a date YYYY-MM-DD' })
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD' })
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), { error: 'expected a real calendar date' });
+  // Date.parse rolls 2026-02-30 over to March 2 instead of refusing it: require a round trip.
+  .refine((s) => {
+    const ms = Date.parse(`${s}T00:00:00Z`);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
+  }, { error: 'expected a real calendar date' });
 
 export const WaiverSchema = z.strictObject({
   check: z.string({ error: 'expected a check id or glob' }).min(1).describe('Check id or glob, e.g. ad.ou.same or storage.*'),

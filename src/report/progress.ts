@@ -3,7 +3,7 @@
  * renderer, no spinner frames) when stderr is not a TTY, as in CI. The engine schedules the
  * checks; this only mirrors what it reports.
  */
-import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { Listr, ListrDefaultRendererLogLevels, ListrLogLevels, ListrLogger, ProcessOutput } from 'listr2';
 import type { ChalkInstance } from 'chalk';
 import type { Check } from '../engine/contract.ts';
 import type { ProgressListener } from '../engine/runner.ts';
@@ -33,6 +33,8 @@ export function startProgress(checks: readonly Check[], options: { tty: boolean;
   const finished = new Map(checks.map((c) => [c.meta.id, deferred<readonly Finding[] | undefined>()]));
   const c = options.chalk;
   const processOutput = new ProcessOutput(process.stderr, process.stderr, { dump: [], leaveEmptyLine: false });
+  // listr2 colours its labels by itself and lets FORCE_COLOR win over NO_COLOR: follow our decision.
+  const plain = c.level === 0 ? { color: uncoloured([...Object.values(ListrLogLevels), ...Object.values(ListrDefaultRendererLogLevels)]) } : {};
 
   const listr = new Listr(
     checks.map((check) => ({
@@ -55,8 +57,8 @@ export function startProgress(checks: readonly Check[], options: { tty: boolean;
       renderer: options.tty ? 'default' : 'simple',
       fallbackRenderer: 'simple',
       fallbackRendererCondition: !options.tty,
-      rendererOptions: { logger: new ListrLogger({ processOutput, useIcons: true }) },
-      fallbackRendererOptions: { logger: new ListrLogger({ processOutput, useIcons: false }) },
+      rendererOptions: { logger: new ListrLogger({ processOutput, useIcons: true, ...plain }), ...plain },
+      fallbackRendererOptions: { logger: new ListrLogger({ processOutput, useIcons: false, ...plain }), ...plain },
     },
   );
   const running = listr.run().catch(() => undefined);
@@ -82,4 +84,8 @@ function tally(findings: readonly Finding[], c: ChalkInstance): string {
   if (n('skipped')) parts.push(c.gray(`${n('skipped')} skipped`));
   if (n('pass')) parts.push(c.green(`${n('pass')} pass`));
   return parts.join(', ');
+}
+
+function uncoloured<L extends string>(levels: readonly L[]): Record<L, (text?: string) => string> {
+  return Object.fromEntries(levels.map((l) => [l, (text?: string) => text ?? ''])) as Record<L, (text?: string) => string>;
 }
