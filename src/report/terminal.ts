@@ -37,13 +37,13 @@ export function renderTerminal(report: Report, c: ChalkInstance, options: Termin
       .map(({ f }) => f);
     for (const f of findings) {
       const label = paint[f.status](LABEL[f.status].padEnd(6));
-      lines.push(`  ${label} ${c.bold(f.checkId)}${f.subject !== undefined ? ` ${c.dim('·')} ${f.subject}` : ''}`);
-      lines.push(`         ${f.message}`);
+      lines.push(`  ${label} ${c.bold(f.checkId)}${f.subject !== undefined ? ` ${c.dim('·')} ${clean(f.subject)}` : ''}`);
+      lines.push(`         ${clean(f.message)}`);
       const detailed = f.status !== 'pass' || options.verbose === true;
-      if (f.waiver) lines.push(c.cyan(`         waived until ${f.waiver.expires} (was ${f.waiver.originalStatus}): ${f.waiver.justification}`));
+      if (f.waiver) lines.push(c.cyan(`         waived until ${f.waiver.expires} (was ${f.waiver.originalStatus}): ${clean(f.waiver.justification)}`));
       if (detailed && f.status !== 'skipped' && f.evidence && Object.keys(f.evidence).length > 0) {
         lines.push(c.dim('         Evidence:'));
-        for (const line of evidenceLines(f.evidence)) lines.push(c.dim(`           ${line}`));
+        for (const line of evidenceLines(f.evidence)) lines.push(c.dim(`           ${clean(line)}`));
       }
       if (detailed && f.remediation && f.status !== 'waived') lines.push(...remediationLines(f, c));
       if (detailed && f.status !== 'skipped' && f.docs) lines.push(c.dim(`         Docs: ${f.docs}`));
@@ -66,15 +66,23 @@ function header(report: Report): string {
 
 function remediationLines(f: Finding, c: ChalkInstance): string[] {
   const r = f.remediation!;
-  const out = [`         ${c.bold('Fix:')} ${r.summary}`];
+  const out = [`         ${c.bold('Fix:')} ${clean(r.summary)}`];
   r.steps.forEach((step, i) => {
-    out.push(`           ${i + 1}. ${step.text}`);
+    out.push(`           ${i + 1}. ${clean(step.text)}`);
     for (const cmd of step.commands ?? []) {
-      const where = cmd.runOn ? c.dim(`  (on ${cmd.runOn})`) : '';
-      out.push(`              ${c.dim(PROMPT[cmd.shell])} ${c.bold(cmd.command)}${where}`);
+      const where = cmd.runOn ? c.dim(`  (on ${clean(cmd.runOn)})`) : '';
+      out.push(`              ${c.dim(PROMPT[cmd.shell])} ${c.bold(clean(cmd.command))}${where}`);
     }
   });
   return out;
+}
+
+/**
+ * Makes text from servers, configs and plugins safe for a terminal: control characters (an ESC
+ * could rewrite the screen or hide a line) are shown as \xNN escapes, line breaks as ⏎.
+ */
+export function clean(text: string): string {
+  return text.replace(/\r?\n/g, ' ⏎ ').replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Flattens evidence into `key: value` lines; nested values are shown as compact JSON. */

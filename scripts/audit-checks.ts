@@ -1,0 +1,180 @@
+/**
+ * Refuses a built-in check that is not in the index, has no doc page or test, reports a
+ * `messageId` it does not declare, breaks the check contract, or whose doc page leaves out one of
+ * its messages. Run by `npm run checks:audit`:
+ *
+ *     sh scripts/with-node.sh node scripts/audit-checks.ts [--root DIR]
+ *
+ * `--root` audits another tree laid out like this one (its `checks/index.ts` exporting
+ * `builtinChecks`). Exit 0 with `checks audit: N checks, OK`, or 1 with the problems listed.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { contractProblems, type Check } from '../src/engine/contract.ts';
+
+export interface AuditInput {
+  /** The repository root: `checks/`, `docs/` and `test/` are looked up under it. */
+  readonly root: string;
+  /** The index, in order: `builtinChecks` from `checks/index.ts`. */
+  readonly checks: readonly unknown[];
+}
+
+export interface AuditResult {
+  readonly checkCount: number;
+  /** Each makes the audit fail. */
+  readonly problems: readonly string[];
+  /** Reported, never failing: messages declared but not seen reported. */
+  readonly warnings: readonly string[];
+}
+
+interface CheckFile {
+  /** Repo-relative, with forward slashes. */
+  readonly path: string;
+  readonly exported: unknown;
+}
+
+interface MessageIdUse {
+  readonly line: number;
+  /** The literal id, or undefined when the id is computed (`messageId: first.kind`). */
+  readonly id: string | undefined;
+  readonly expression: string;
+}
+
+const INDEX = 'checks/index.ts';
+
+export async function auditChecks({ root, checks }: AuditInput): Promise<AuditResult> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const files = await checkFiles(root, problems);
+
+  for (const file of files) {
+    if (!checks.includes(file.exported)) problems.push(`${file.path}: has a default export but is not listed in builtinChecks of ${INDEX}`);
+  }
+
+  const seenIds = new Map<string, number>();
+  for (const [index, value] of checks.entries()) {
+    const contract = contractProblems(value);
+    const check = value as Partial<Check> | null;
+    const id = typeof check?.meta?.id === 'string' ? check.meta.id : undefined;
+    const label = id ?? `builtinChecks[${index}]`;
+    for (const p of contract) problems.push(`${label}: breaks the check contract: ${p}`);
+    if (checks.indexOf(value) !== index) problems.push(`${label}: listed more than once in builtinChecks`);
+    if (id !== undefined) {
+      const earlier = seenIds.get(id);
+      if (earlier !== undefined && checks[earlier] !== value) problems.push(`${label}: id also used by builtinChecks[${earlier}]`);
+      seenIds.set(id, earlier ?? index);
+    }
+    if (contract.length > 0 || id === undefined || check?.meta === undefined) continue;
+    const meta = check.meta;
+    const declared = Object.keys(meta.messages);
+
+    const docs = await auditDocs(root, id, meta.docs, declared);
+    problems.push(...docs.map((p) => `${label}: ${p}`));
+
+    const file = files.find((f) => f.exported === value);
+    if (!file) {
+      problems.push(`${label}: is not the default export of any file under checks/, so its source and test cannot be found`);
+      continue;
+    }
+    const where = `${label} (${file.path})`;
+    const test = testPathFor(file.path);
+    if (!existsSync(join(root, test))) problems.push(`${where}: no test file at ${test}`);
+
+    const uses = messageIdUses(await readFile(join(root, file.path), 'utf8'));
+    const literal = new Set(uses.flatMap((u) => (u.id === undefined ? [] : [u.id])));
+    for (const u of uses) {
+      if (u.id !== undefined && !Object.hasOwn(meta.messages, u.id)) {
+        problems.push(`${where}:${u.line}: reports messageId "${u.id}", which meta.messages does not declare (declared: ${declared.join(', ')})`);
+      }
+    }
+    const computed = uses.filter((u) => u.id === undefined);
+    const note = computed.length > 0 ? `; it also computes message ids (${computed.map((u) => `line ${u.line}: ${u.expression}`).join(', ')}), which may report it` : '';
+    for (const m of declared) {
+      if (!literal.has(m)) warnings.push(`${where}: declares message "${m}" but no messageId: '${m}' in its source reports it${note}`);
+    }
+  }
+  return { checkCount: checks.length, problems, warnings };
+}
+
+/** `checks/config/netbios-name.ts` -> `test/checks/config/netbios-name.test.ts`. */
+export function testPathFor(checkPath: string): string {
+  const dir = dirname(checkPath).split('/').slice(1).join('/');
+  return ['test', 'checks', ...(dir ? [dir] : []), `${basename(checkPath, '.ts')}.test.ts`].join('/');
+}
+
+/** Every `messageId: <expression>` in a check's source, literal or computed, with its line. */
+export function messageIdUses(source: string): MessageIdUse[] {
+  const uses: MessageIdUse[] = [];
+  for (const match of source.matchAll(/\bmessageId\s*:\s*([^,}\n]+)/g)) {
+    const expression = match[1]!.trim();
+    const literal = /^(['"])([^'"\\]*)\1$/.exec(expression) ?? /^`([^`$\\]*)`$/.exec(expression);
+    const line = source.slice(0, match.index).split('\n').length;
+    uses.push({ line, id: literal ? literal[literal.length - 1] : undefined, expression });
+  }
+  return uses;
+}
+
+async function auditDocs(root: string, id: string, docs: string, messageIds: readonly string[]): Promise<string[]> {
+  const expected = `docs/checks/${id}.md`;
+  const problems: string[] = [];
+  if (docs !== expected) problems.push(`meta.docs is "${docs}", expected "${expected}"`);
+  const page = join(root, docs);
+  if (/^[a-z]+:\/\//i.test(docs) || !existsSync(page)) {
+    problems.push(`no doc page at ${docs}`);
+    return problems;
+  }
+  const text = await readFile(page, 'utf8');
+  const missing = messageIds.filter((m) => !text.includes(`\`${m}\``));
+  if (missing.length > 0) problems.push(`doc page ${docs} does not mention messageId ${missing.map((m) => `\`${m}\``).join(', ')} (write each in backticks)`);
+  return problems;
+}
+
+async function checkFiles(root: string, problems: string[]): Promise<CheckFile[]> {
+  const dir = join(root, 'checks');
+  const entries = existsSync(dir) ? await readdir(dir, { recursive: true, withFileTypes: true }) : [];
+  const paths = entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+    .filter((p) => p !== INDEX)
+    .sort();
+  const files: CheckFile[] = [];
+  for (const path of paths) {
+    let module: Record<string, unknown>;
+    try {
+      module = (await import(pathToFileURL(join(root, path)).href)) as Record<string, unknown>;
+    } catch (error) {
+      problems.push(`${path}: cannot be imported: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
+    if (module.default !== undefined) files.push({ path, exported: module.default });
+  }
+  return files;
+}
+
+export function formatAudit(result: AuditResult): string {
+  const lines = result.warnings.map((w) => `warning: ${w}`);
+  if (result.problems.length === 0) lines.push(`checks audit: ${result.checkCount} checks, OK`);
+  else lines.push(`checks audit: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.checkCount} checks:`, ...result.problems.map((p) => `  - ${p}`));
+  return lines.join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const at = argv.indexOf('--root');
+  const root = at >= 0 && argv[at + 1] ? resolve(argv[at + 1]!) : fileURLToPath(new URL('..', import.meta.url));
+  const index = (await import(pathToFileURL(join(root, INDEX)).href)) as { builtinChecks?: unknown };
+  if (!Array.isArray(index.builtinChecks)) {
+    console.error(`checks audit: ${INDEX} under ${root} does not export builtinChecks as a list`);
+    return 1;
+  }
+  const result = await auditChecks({ root, checks: index.builtinChecks });
+  const text = formatAudit(result);
+  if (result.problems.length > 0) console.error(text);
+  else console.log(text);
+  return result.problems.length > 0 ? 1 : 0;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runChecks, applyWaivers, waiverActive } from '../../src/engine/runner.ts';
+import { FactStore } from '../../src/engine/facts.ts';
+import { Cleanups } from '../../src/engine/cleanup.ts';
+import { SecretStore } from '../../src/config/secrets.ts';
+import type { Check, Probe } from '../../src/engine/contract.ts';
+import type { Finding } from '../../src/engine/report.ts';
+
+function check(id: string, run: Check['run'], extra: Partial<Check['meta']> = {}): Check {
+  return {
+    meta: { id, title: id, area: id.split('.')[0]!, description: 'd', why: 'w', docs: 'docs', severity: 'fail', facts: [], messages: { ok: 'ok {n}' }, ...extra },
+    run,
+  };
+}
+
+function harness(probes: Probe[] = [], signal = new AbortController().signal) {
+  const cleanups = new Cleanups();
+  const facts = new FactStore({ spec: { nodes: [] }, probes: new Map(probes.map((p) => [p.fact, p])), secrets: new SecretStore({ baseDir: '.' }), signal, cleanups });
+  return { cleanups, facts };
+}
+
+test('never runs more checks at once than the concurrency limit, and keeps index order in the results', async () => {
+  let running = 0;
+  let peak = 0;
+  const checks = Array.from({ length: 9 }, (_, i) =>
+    check(`t.c${i}`, async (ctx) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5 + ((i * 7) % 4) * 5));
+      running -= 1;
+      ctx.report({ status: 'pass', messageId: 'ok', data: { n: i } });
+    }),
+  );
+  const { cleanups, facts } = harness();
+  const findings = await runChecks({ checks, facts, cleanups, concurrency: 3, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  assert.equal(peak, 3);
+  assert.deepEqual(findings.map((f) => f.data.n), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+test('a probe shared by several checks runs once', async () => {
+  let runs = 0;
+  const probe: Probe = { fact: 'shared', description: 'd', collect: async () => ({ n: ++runs }) };
+  const checks = ['t.a', 't.b', 't.c'].map((id) => check(id, async (ctx) => ctx.report({ status: 'pass', messageId: 'ok', data: await ctx.fact<{ n: number }>('shared') })));
+  const { cleanups, facts } = harness([probe]);
+  const findings = await runChecks({ checks, facts, cleanups, concurrency: 3, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  assert.equal(runs, 1);
+  assert.deepEqual(findings.map((f) => f.data.n), [1, 1, 1]);
+  assert.equal(facts.probeRuns.get('shared'), 1);
+});
+
+test('a probe that throws makes the checks needing it record error naming the fact', async () => {
+  const probe: Probe = { fact: 'broken', description: 'd', collect: () => { throw new Error('connection refused'); } };
+  const { cleanups, facts } = harness([probe]);
+  const [f] = await runChecks({ checks: [check('t.a', async (ctx) => { await ctx.fact('broken'); })], facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  assert.equal(f!.status, 'error');
+  assert.equal(f!.messageId, 'engineThrew');
+  assert.match(String(f!.data.error), /"broken".*connection refused/);
+});
+
+test('cancellation: the running check is stopped, the queued ones are skipped, findings reported after the stop are dropped', async () => {
+  const controller = new AbortController();
+  let late: (() => void) | undefined;
+  const checks = [
+    check('t.running', (ctx) => new Promise<void>((resolve) => {
+      late = () => ctx.report({ status: 'fail', messageId: 'ok', data: { n: 'late' } });
+      setTimeout(() => controller.abort(), 10);
+      ctx.signal.addEventListener('abort', () => setTimeout(resolve, 5));
+    })),
+    check('t.queued', (ctx) => ctx.report({ status: 'pass', messageId: 'ok' })),
+  ];
+  const { cleanups, facts } = harness([], controller.signal);
+  const findings = await runChecks({ checks, facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: controller.signal, now: new Date(), waivers: [] });
+  late!();
+  assert.deepEqual(findings.map((f) => [f.checkId, f.status, f.messageId]), [
+    ['t.running', 'skipped', 'engineCancelled'],
+    ['t.queued', 'skipped', 'engineCancelled'],
+  ]);
+});
+
+test('findings carry the rendered message, meta docs, and severity warn downgrades fail', async () => {
+  const { cleanups, facts } = harness();
+  const findings = await runChecks({
+    checks: [check('t.w', (ctx) => ctx.report({ status: 'fail', messageId: 'ok', subject: 'x', data: { n: 7 } }), { severity: 'warn' })],
+    facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [],
+  });
+  assert.deepEqual(findings.map((f) => [f.status, f.message, f.docs, f.subject]), [['warn', 'ok 7', 'docs', 'x']]);
+});
+
+test('a reported status outside the contract is an error, not a pass', async () => {
+  const { cleanups, facts } = harness();
+  const findings = await runChecks({
+    checks: [check('t.bad', (ctx) => ctx.report({ status: 'waived' as never, messageId: 'ok' }))],
+    facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [],
+  });
+  assert.equal(findings[0]!.status, 'error');
+  assert.equal(findings[0]!.messageId, 'engineBadFinding');
+});
+
+const f = (checkId: string, status: Finding['status'], subject?: string): Finding => ({ checkId, area: 'a', status, messageId: 'm', message: 'm', data: {}, ...(subject ? { subject } : {}) });
+
+test('waivers: glob on check, exact or absent subject, only warn/fail, only while active', () => {
+  const now = new Date('2026-12-31T23:59:59Z');
+  const waivers = [
+    { check: 'ad.ou.*', subject: 'hv03', justification: 'moving', expires: '2026-12-31' },
+    { check: 'storage.pr.support', justification: 'vendor ticket', expires: '2026-12-30' },
+  ];
+  const out = applyWaivers([f('ad.ou.same', 'fail', 'hv03'), f('ad.ou.same', 'fail', 'hv04'), f('ad.ou.same', 'pass', 'hv03'), f('storage.pr.support', 'fail', 'lun1')], waivers, now);
+  assert.deepEqual(out.map((x) => x.status), ['waived', 'fail', 'pass', 'fail']);
+  assert.equal(out[0]!.waiver?.originalStatus, 'fail');
+  assert.equal(waiverActive(waivers[0]!, now), true);
+  assert.equal(waiverActive(waivers[0]!, new Date('2027-01-01T00:00:00Z')), false);
+});
