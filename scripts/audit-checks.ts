@@ -59,12 +59,15 @@ export async function auditChecks({ root, checks }: AuditInput): Promise<AuditRe
     const check = value as Partial<Check> | null;
     const id = typeof check?.meta?.id === 'string' ? check.meta.id : undefined;
     const label = id ?? `builtinChecks[${index}]`;
+    if (checks.indexOf(value) !== index) {
+      problems.push(`${label}: listed more than once in builtinChecks`);
+      continue;
+    }
     for (const p of contract) problems.push(`${label}: breaks the check contract: ${p}`);
-    if (checks.indexOf(value) !== index) problems.push(`${label}: listed more than once in builtinChecks`);
     if (id !== undefined) {
       const earlier = seenIds.get(id);
-      if (earlier !== undefined && checks[earlier] !== value) problems.push(`${label}: id also used by builtinChecks[${earlier}]`);
-      seenIds.set(id, earlier ?? index);
+      if (earlier !== undefined) problems.push(`${label}: id also used by builtinChecks[${earlier}]`);
+      else seenIds.set(id, index);
     }
     if (contract.length > 0 || id === undefined || check?.meta === undefined) continue;
     const meta = check.meta;
@@ -89,10 +92,13 @@ export async function auditChecks({ root, checks }: AuditInput): Promise<AuditRe
         problems.push(`${where}:${u.line}: reports messageId "${u.id}", which meta.messages does not declare (declared: ${declared.join(', ')})`);
       }
     }
-    const computed = uses.filter((u) => u.id === undefined);
-    const note = computed.length > 0 ? `; it also computes message ids (${computed.map((u) => `line ${u.line}: ${u.expression}`).join(', ')}), which may report it` : '';
-    for (const m of declared) {
-      if (!literal.has(m)) warnings.push(`${where}: declares message "${m}" but no messageId: '${m}' in its source reports it${note}`);
+    const unreported = declared.filter((m) => !literal.has(m));
+    if (unreported.length > 0) {
+      const computed = uses.filter((u) => u.id === undefined).map((u) => `line ${u.line}: ${u.expression}`);
+      warnings.push(
+        `${where}: declares ${unreported.map((m) => `"${m}"`).join(', ')} but reports none of them as a messageId literal` +
+          (computed.length > 0 ? `; it computes message ids (${computed.join('; ')}), which may` : ''),
+      );
     }
   }
   return { checkCount: checks.length, problems, warnings };

@@ -15,7 +15,7 @@ export type NameProblem =
   | { readonly kind: 'leadingPeriod' }
   | { readonly kind: 'empty' };
 
-/** The NetBIOS name Windows derives from a host name: the first label's first 15 characters, upper-cased. */
+/** The NetBIOS name Windows derives from a host name (not an FQDN): its first 15 characters, upper-cased. */
 export function netbiosName(hostName: string): string {
   return hostName.slice(0, NETBIOS_MAX).toUpperCase();
 }
@@ -58,11 +58,9 @@ export function suggestNames(names: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const n of names) {
     if (out.has(n) || !needsChange(n)) continue;
-    let candidate = shorten(sanitise(n));
-    for (let i = 2; taken.has(netbiosName(candidate)); i += 1) {
-      const suffix = String(i);
-      candidate = `${candidate.slice(0, NETBIOS_MAX - suffix.length).replace(/-+$/, '')}${suffix}`;
-    }
+    const base = sanitise(n);
+    let candidate = shorten(base);
+    for (let i = 2; taken.has(netbiosName(candidate)); i += 1) candidate = shorten(base, String(i));
     taken.add(netbiosName(candidate));
     out.set(n, candidate);
   }
@@ -76,13 +74,16 @@ function sanitise(name: string): string {
   return s;
 }
 
-function shorten(name: string): string {
-  if (name.length <= NETBIOS_MAX) return name;
+/**
+ * Fits `name` plus an optional disambiguating number into 15 characters. A short tail after the
+ * last dash (`-01A`) is kept and the number goes before it: `HYPERVHOSTNODE-01A`, 2 ->
+ * `HYPERVHOST2-01A`.
+ */
+function shorten(name: string, number = ''): string {
   const dash = name.lastIndexOf('-');
-  const tail = dash > 0 ? name.slice(dash + 1) : '';
-  if (tail.length > 0 && tail.length <= 6) {
-    const head = name.slice(0, dash).slice(0, NETBIOS_MAX - tail.length - 1).replace(/-+$/, '');
-    return `${head}-${tail}`;
-  }
-  return name.slice(0, NETBIOS_MAX).replace(/-+$/, '');
+  const tail = dash > 0 && name.length - dash - 1 <= 6 ? name.slice(dash) : '';
+  const head = tail ? name.slice(0, dash) : name;
+  if (head.length + number.length + tail.length <= NETBIOS_MAX) return `${head}${number}${tail}`;
+  const room = NETBIOS_MAX - number.length - tail.length;
+  return `${head.slice(0, room).replace(/-+$/, '')}${number}${tail}`;
 }

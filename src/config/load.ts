@@ -62,7 +62,7 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
   const result = schema.safeParse(value);
   if (result.success) return result.data;
 
-  const problems: ConfigProblem[] = result.error.issues.map((issue) => {
+  const problems: ConfigProblem[] = flattenUnions(result.error.issues).map((issue) => {
     const path = issue.path.filter((p): p is PathSegment => typeof p === 'string' || typeof p === 'number');
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0] ?? '';
@@ -81,7 +81,7 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
     const secret = isSecretPath(schema, path);
     const got = valueAt(value, path);
     let message = issue.message;
-    if (!secret && !/\bgot\b/.test(message)) message += `, got ${got === undefined ? 'nothing (the key is missing)' : describeValue(got)}`;
+    if (!secret && !/\b(got|received)\b/.test(message)) message += `, got ${got === undefined ? 'nothing (the key is missing)' : describeValue(got)}`;
     return {
       file: shown,
       ...position(rangeStart(node) ?? rangeStart(nodeAt(doc, path.slice(0, -1))) ?? 0),
@@ -101,6 +101,20 @@ export async function loadSpec(file: string): Promise<LoadedSpec> {
 export async function loadWaivers(file: string): Promise<Waiver[]> {
   const parsed = parseAndValidate(await readText(file, 'waivers file'), file, WaiversFileSchema);
   return Array.isArray(parsed) ? parsed : parsed.waivers;
+}
+
+/**
+ * A value matching no branch of a union (a waivers file that is neither a list nor
+ * `{ waivers: [...] }`) yields one vague issue; report instead the issues of the branch that got
+ * furthest into the document, which is the one the author meant.
+ */
+function flattenUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+    const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((i) => i.path.length));
+    const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
+    return flattenUnions(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
+  });
 }
 
 function yamlSyntaxMessage(code: string, message: string): string {

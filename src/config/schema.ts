@@ -49,7 +49,7 @@ const portal = z
 
 const isoDate = z
   .string({ error: 'expected a date YYYY-MM-DD' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date YYYY-MM-DD', abort: true })
   // Date.parse rolls 2026-02-30 over to March 2 instead of refusing it: require a round trip.
   .refine((s) => {
     const ms = Date.parse(`${s}T00:00:00Z`);

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { FindingStatus, Remediation } from './report.ts';
 import type { ClusterSpec, Waiver } from '../config/schema.ts';
+import type { Secret } from '../config/secrets.ts';
 
 export const CHECK_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/;
 const MESSAGE_ID_PATTERN = /^[A-Za-z][A-Za-z0-9]*$/;
@@ -83,7 +84,7 @@ export interface Probe<T = unknown> {
 
 export interface SecretResolver {
   /** Resolves a secret reference from the spec; the value is a `Secret`, never a plain string. */
-  resolve(ref: string, where: string): Promise<import('../config/secrets.ts').Secret>;
+  resolve(ref: string, where: string): Promise<Secret>;
 }
 
 /** The shapes a plugin module may export: a default array or object, or named `checks`/`probes`. */

@@ -1,5 +1,5 @@
 /** Runs the built CLI (bin/run.js -> dist/) as a user would, in a child process. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   /** Called with the child once it runs (to send signals). */
-  onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  onSpawn?: (child: ChildProcess) => void;
   timeoutMs?: number;
 }
 

@@ -2,6 +2,7 @@
  * Runs one check through the real engine (runner, fact store, cleanups, secret store) on offline
  * facts, the way `validate --from-facts` does, and returns what it reported.
  */
+import assert from 'node:assert/strict';
 import { runChecks } from '../../src/engine/runner.ts';
 import { FactStore } from '../../src/engine/facts.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
@@ -52,4 +53,31 @@ export function specFact(nodeNames: readonly string[], clusterName?: string): Cl
     nodes: nodeNames.map((name) => ({ name })),
     ...(clusterName !== undefined ? { cluster: { name: clusterName } } : {}),
   };
+}
+
+/** What a test expects of one finding; `data` lists only the keys it cares about. */
+export interface ExpectedFinding {
+  readonly status: Finding['status'];
+  readonly messageId: string;
+  readonly subject?: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** Compares findings, in order, on status, messageId, subject and the data keys given (never wording). */
+export function assertFindings(actual: readonly Finding[], expected: readonly ExpectedFinding[]): void {
+  const shape = (f: Finding | ExpectedFinding, keys: readonly string[]) => ({
+    status: f.status,
+    messageId: f.messageId,
+    subject: f.subject,
+    data: Object.fromEntries(keys.map((k) => [k, f.data?.[k]])),
+  });
+  assert.deepEqual(
+    actual.map((f, i) => shape(f, Object.keys(expected[i]?.data ?? {}))),
+    expected.map((e) => shape(e, Object.keys(e.data ?? {}))),
+  );
+}
+
+/** Every remediation command of a finding, in order. */
+export function commandsOf(finding: Finding | undefined): string[] {
+  return (finding?.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).map((c) => c.command));
 }

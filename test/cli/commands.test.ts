@@ -1,0 +1,56 @@
+/** checks list / checks explain / --help / --version through the built CLI. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../helpers/cli.ts';
+import { builtinChecks } from '../../checks/index.ts';
+
+test('checks list --json lists every built-in check in index order', async () => {
+  const r = await runCli(['checks', 'list', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const entries = JSON.parse(r.stdout) as { id: string; area: string; source: string }[];
+  assert.deepEqual(entries.map((e) => e.id), builtinChecks.map((c) => c.meta.id));
+  assert.ok(entries.every((e) => e.source === 'built-in'));
+});
+
+test('checks list filters by glob and includes plugin checks', async () => {
+  const r = await runCli(['checks', 'list', '*.fqdn.*', '--plugin', join(ROOT, 'examples/plugins/fqdn-in-domain.js'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const entries = JSON.parse(r.stdout) as { id: string; source: string }[];
+  assert.deepEqual(entries.map((e) => e.id), ['site.fqdn.domain']);
+  const text = await runCli(['checks', 'list']);
+  assert.match(text.stdout, /^ID\s+AREA\s+TITLE$/m);
+});
+
+test('checks explain gives what, why, needs, messages, remediations and docs', async () => {
+  const r = await runCli(['checks', 'explain', 'config.netbios.collision', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const meta = JSON.parse(r.stdout) as { id: string; facts: string[]; messages: Record<string, string>; docs: string; remediations: string[] };
+  assert.equal(meta.id, 'config.netbios.collision');
+  assert.deepEqual(meta.facts, ['spec']);
+  assert.ok('collision' in meta.messages);
+  assert.ok(meta.remediations.length > 0);
+  await readFile(join(ROOT, meta.docs), 'utf8');
+  const text = await runCli(['checks', 'explain', 'config.netbios.collision']);
+  for (const heading of ['What it checks:', 'Why it matters:', 'What it needs:', 'What it can report:', 'Fixes it can give:', 'Docs:']) assert.ok(text.stdout.includes(heading), heading);
+});
+
+test('checks explain of an unknown id exits 2 and offers the area\'s checks', async () => {
+  const r = await runCli(['checks', 'explain', 'config.netbios.nope']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /config\.netbios\.name/);
+});
+
+test('--help everywhere, with examples; --version prints the package version', async () => {
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const version = await runCli(['--version']);
+  assert.equal(version.code, 0);
+  assert.ok(version.stdout.startsWith(`clusterprobe/${pkg.version}`), version.stdout);
+  for (const args of [['--help'], ['validate', '--help'], ['checks', 'list', '--help'], ['checks', 'explain', '--help']]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /USAGE/);
+    if (args.length > 1) assert.match(r.stdout, /EXAMPLES/, args.join(' '));
+  }
+});
