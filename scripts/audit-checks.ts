@@ -97,7 +97,7 @@ export async function auditChecks({ root, checks }: AuditInput): Promise<AuditRe
       const computed = uses.filter((u) => u.id === undefined).map((u) => `line ${u.line}: ${u.expression}`);
       warnings.push(
         `${where}: declares ${unreported.map((m) => `"${m}"`).join(', ')} but reports none of them as a messageId literal` +
-          (computed.length > 0 ? `; it computes message ids (${computed.join('; ')}), which may` : ''),
+          (computed.length > 0 ? `; it also computes message ids (${computed.join('; ')}), which this audit cannot check` : ''),
       );
     }
   }

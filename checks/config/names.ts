@@ -17,21 +17,34 @@ export function declaredNames(spec: ClusterSpec): DeclaredName[] {
   return names;
 }
 
-/** How to rename a node, or name the cluster, to `suggested`; `nodeNames` are the nodes' names after renaming. */
-export function renameRemediation(declared: DeclaredName, suggested: string, nodeNames: readonly string[]): Remediation {
+/**
+ * How to rename a node, or name the cluster, to `suggested`; `nodeNames` are the nodes' names
+ * after renaming. Windows Server 2008 R2 ships PowerShell 2.0, which has no Rename-Computer and
+ * needs the FailoverClusters module imported: for that version (or an unknown one) the
+ * remediation also gives the netdom equivalent and the import.
+ */
+export function renameRemediation(declared: DeclaredName, suggested: string, nodeNames: readonly string[], spec: ClusterSpec): Remediation {
+  const version = spec.cluster?.windowsVersion;
+  const legacy = version === undefined || version === '2008R2';
+  const bindUser = spec.activeDirectory?.bind?.user ?? '<DOMAIN>\\<admin>';
   const steps: RemediationStep[] =
     declared.kind === 'node'
       ? [
           {
             text: `On ${declared.name}, rename the computer to "${suggested}" (at most 15 characters, unique in this cluster) and restart it. A domain-joined node renames its computer account too; run this as a domain account allowed to rename it.`,
-            commands: [{ shell: 'powershell', command: `Rename-Computer -NewName ${suggested} -DomainCredential (Get-Credential) -Restart`, runOn: declared.name }],
+            commands: [
+              { shell: 'powershell', command: `Rename-Computer -NewName ${suggested} -DomainCredential (Get-Credential) -Restart`, runOn: declared.name },
+              ...(legacy
+                ? [{ shell: 'cmd' as const, command: `netdom renamecomputer ${declared.name} /newname:${suggested} /userd:${bindUser} /passwordd:* /reboot:30`, runOn: `${declared.name} (Windows Server 2008 R2: PowerShell 2.0 has no Rename-Computer)` }]
+                : []),
+            ],
           },
           { text: `Update the spec: ${declared.path}: ${suggested} (and its fqdn and iqn if they carry the old name), then run clusterprobe again.` },
         ]
       : [
           {
             text: `Use "${suggested}" as the cluster name (at most 15 characters, unique among the node names) when you create the cluster; add -StaticAddress with the cluster IP where DHCP is not used.`,
-            commands: [{ shell: 'powershell', command: `New-Cluster -Name ${suggested} -Node ${nodeNames.join(',')}`, runOn: 'one of the nodes' }],
+            commands: [{ shell: 'powershell', command: `${legacy ? 'Import-Module FailoverClusters; ' : ''}New-Cluster -Name ${suggested} -Node ${nodeNames.join(',')}`, runOn: 'one of the nodes' }],
           },
           { text: `Update the spec: ${declared.path}: ${suggested}.` },
         ];

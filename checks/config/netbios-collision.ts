@@ -64,7 +64,7 @@ const check = {
         evidence: { netbiosName: truncated, names: group.map((g) => ({ ...g, length: g.name.length, netbiosName: netbiosName(g.name) })) },
         remediation: {
           summary: `Give ${hosts.join(', ')} names that differ within their first 15 characters`,
-          steps: renames.flatMap((g) => renameRemediation(g, suggestions.get(g.name)!, nodeNames).steps),
+          steps: renames.flatMap((g) => renameRemediation(g, suggestions.get(g.name)!, nodeNames, spec).steps),
         },
       });
     }

@@ -1,7 +1,19 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import { dnsIncompatibleCharacters, nameProblems, netbiosName, suggestNames, NETBIOS_MAX } from '../../src/netbios.ts';
+import { dnsIncompatibleCharacters, nameProblems, netbiosName, suggestNames, NETBIOS_MAX, type NameProblem } from '../../src/netbios.ts';
 import { declaredNames, renameRemediation } from './names.ts';
+
+/** Every NameProblem kind has a message of the same id: a new kind without one fails to compile. */
+const messages = {
+  valid: '{kind} name "{name}" is a valid NetBIOS name',
+  tooLong: '{kind} name "{name}" is {length} characters long; NetBIOS allows {max}, so Windows truncates it to "{netbiosName}"',
+  forbiddenCharacters: '{kind} name "{name}" contains characters NetBIOS forbids: {characters}',
+  allDigits: '{kind} name "{name}" is only digits, which NetBIOS does not allow',
+  leadingPeriod: '{kind} name "{name}" starts with a period, which NetBIOS does not allow',
+  empty: '{kind} name is empty',
+  noNames: 'The spec declares no nodes and no cluster name: nothing to check',
+  dnsIncompatible: '{kind} name "{name}" contains {characters}: allowed in NetBIOS names but not in DNS host names',
+} as const satisfies Record<NameProblem['kind'] | 'valid' | 'noNames' | 'dnsIncompatible', string>;
 
 const check = {
   meta: {
@@ -15,16 +27,7 @@ const check = {
     docs: 'docs/checks/config.netbios.name.md',
     severity: 'fail',
     facts: ['spec'],
-    messages: {
-      valid: '{kind} name "{name}" is a valid NetBIOS name',
-      tooLong: '{kind} name "{name}" is {length} characters long; NetBIOS allows {max}, so Windows truncates it to "{netbiosName}"',
-      forbiddenCharacters: '{kind} name "{name}" contains characters NetBIOS forbids: {characters}',
-      allDigits: '{kind} name "{name}" is only digits, which NetBIOS does not allow',
-      leadingPeriod: '{kind} name "{name}" starts with a period, which NetBIOS does not allow',
-      empty: '{kind} name is empty',
-      noNames: 'The spec declares no nodes and no cluster name: nothing to check',
-      dnsIncompatible: '{kind} name "{name}" contains {characters}: allowed in NetBIOS names but not in DNS host names',
-    },
+    messages,
     remediations: [
       'Rename the node with Rename-Computer to the suggested name, which is valid and unique among the cluster\'s names, then update the spec.',
       'Choose the suggested cluster name when running New-Cluster, and update cluster.name in the spec.',
@@ -54,7 +57,7 @@ const check = {
           subject: name,
           data: { ...data, ...(first.kind === 'forbiddenCharacters' ? { characters: first.characters.join(' ') } : {}), suggested },
           evidence,
-          remediation: renameRemediation(declared, suggested ?? name, nodeNames),
+          remediation: renameRemediation(declared, suggested ?? name, nodeNames, spec),
         });
       } else if (dnsBad.length > 0) {
         ctx.report({
@@ -63,7 +66,7 @@ const check = {
           subject: name,
           data: { ...data, characters: dnsBad.map((c) => JSON.stringify(c)).join(' '), suggested },
           evidence,
-          remediation: renameRemediation(declared, suggested ?? name, nodeNames),
+          remediation: renameRemediation(declared, suggested ?? name, nodeNames, spec),
         });
       } else {
         ctx.report({ status: 'pass', messageId: 'valid', subject: name, data, evidence });

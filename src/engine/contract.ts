@@ -56,7 +56,7 @@ export interface CheckContext {
   onCleanup(label: string, fn: () => Promise<void> | void): void;
   /** The time the run started: checks stay pure functions of facts and this instant. */
   readonly now: Date;
-  /** Waivers in force for this run (config and --waivers). */
+  /** Every waiver of this run (config and --waivers), expired ones included. */
   readonly waivers: readonly Waiver[];
 }
 

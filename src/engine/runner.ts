@@ -157,12 +157,22 @@ export function waiverActive(waiver: Waiver, now: Date): boolean {
   return now.getTime() < Date.parse(`${waiver.expires}T00:00:00Z`) + 24 * 3600 * 1000;
 }
 
-/** Turns matching warn/fail findings into `waived` while the waiver is in force. */
+/** Findings no waiver may hide: the warning that a waiver expired. */
+const UNWAIVABLE = new Set(['config.waivers.expiry']);
+
+/**
+ * Turns matching warn/fail findings into `waived` while the waiver is in force. The check is a
+ * glob over ids; the subject, when given, a case-insensitive glob (NetBIOS and host names ignore
+ * case).
+ */
 export function applyWaivers(findings: readonly Finding[], waivers: readonly Waiver[], now: Date): Finding[] {
   return findings.map((f) => {
-    if (f.status !== 'fail' && f.status !== 'warn') return f;
+    if ((f.status !== 'fail' && f.status !== 'warn') || UNWAIVABLE.has(f.checkId)) return f;
     const waiver = waivers.find(
-      (w) => waiverActive(w, now) && globMatch(w.check, f.checkId) && (w.subject === undefined || (f.subject !== undefined && globMatch(w.subject, f.subject))),
+      (w) =>
+        waiverActive(w, now) &&
+        globMatch(w.check, f.checkId) &&
+        (w.subject === undefined || (f.subject !== undefined && globMatch(w.subject.toLowerCase(), f.subject.toLowerCase()))),
     );
     if (!waiver) return f;
     return {

@@ -111,3 +111,10 @@ test('waivers: glob on check, exact or absent subject, only warn/fail, only whil
   assert.equal(waiverActive(waivers[0]!, now), true);
   assert.equal(waiverActive(waivers[0]!, new Date('2027-01-01T00:00:00Z')), false);
 });
+
+test('waivers: subjects match case-insensitively; the expired-waiver warning cannot itself be waived', () => {
+  const now = new Date('2026-06-01T00:00:00Z');
+  const waivers = [{ check: '*', subject: 'hypervhostnode-', justification: 'renaming', expires: '2026-12-31' }, { check: 'config.*', justification: 'all of config', expires: '2026-12-31' }];
+  const out = applyWaivers([f('config.netbios.collision', 'fail', 'HYPERVHOSTNODE-'), f('config.waivers.expiry', 'warn', 'x')], waivers, now);
+  assert.deepEqual(out.map((x) => x.status), ['waived', 'warn']);
+});

@@ -8,7 +8,7 @@ import { FactStore } from '../../src/engine/facts.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
 import { SecretStore } from '../../src/config/secrets.ts';
 import type { Check } from '../../src/engine/contract.ts';
-import type { Finding } from '../../src/engine/report.ts';
+import type { Finding, Shell } from '../../src/engine/report.ts';
 import type { ClusterSpec, Waiver } from '../../src/config/schema.ts';
 
 export interface RunCheckOptions {
@@ -78,6 +78,6 @@ export function assertFindings(actual: readonly Finding[], expected: readonly Ex
 }
 
 /** Every remediation command of a finding, in order. */
-export function commandsOf(finding: Finding | undefined): string[] {
-  return (finding?.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).map((c) => c.command));
+export function commandsOf(finding: Finding | undefined, shell?: Shell): string[] {
+  return (finding?.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).filter((c) => shell === undefined || c.shell === shell).map((c) => c.command));
 }

@@ -132,11 +132,11 @@ describe('config.netbios.collision', () => {
     assert.ok(a.endsWith('-01A') && b.endsWith('-01B'), `${a} ${b}`);
     const netbios = [a, b, 'hv03', 'HVCLUSTER01'].map(netbiosName);
     assert.equal(new Set(netbios).size, netbios.length);
-    const commands = commandsOf(finding);
+    const commands = commandsOf(finding, 'powershell');
     assert.equal(commands.length, 2);
     assert.ok(commands[0]?.startsWith(`Rename-Computer -NewName ${a} `), commands[0]);
     assert.ok(commands[1]?.startsWith(`Rename-Computer -NewName ${b} `), commands[1]);
-    const runOn = (finding?.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).map((c) => c.runOn));
+    const runOn = (finding?.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).filter((c) => c.shell === 'powershell').map((c) => c.runOn));
     assert.deepEqual(runOn, ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B']);
   });
 
@@ -148,7 +148,7 @@ describe('config.netbios.collision', () => {
     assertValidName(node);
     assertValidName(cluster);
     assert.notEqual(netbiosName(node), netbiosName(cluster));
-    const commands = commandsOf(finding);
+    const commands = commandsOf(finding, 'powershell').map((c) => c.replace('Import-Module FailoverClusters; ', ''));
     assert.ok(commands.some((c) => c.startsWith(`Rename-Computer -NewName ${node} `)), JSON.stringify(commands));
     assert.ok(commands.includes(`New-Cluster -Name ${cluster} -Node ${node},hv02`), JSON.stringify(commands));
   });

@@ -157,6 +157,27 @@ describe('config.netbios.name', () => {
     const clusterSuggested = String(cluster?.data.suggested);
     assert.deepEqual(nameProblems(clusterSuggested), []);
     assert.notEqual(netbiosName(clusterSuggested), netbiosName(nodeSuggested));
-    assert.deepEqual(commandsOf(cluster), [`New-Cluster -Name ${clusterSuggested} -Node ${nodeSuggested},hv02`]);
+    assert.deepEqual(commandsOf(cluster).map((c) => c.replace('Import-Module FailoverClusters; ', '')), [`New-Cluster -Name ${clusterSuggested} -Node ${nodeSuggested},hv02`]);
+  });
+});
+
+describe('remediation by Windows version', () => {
+  const withVersion = (windowsVersion?: '2008R2' | '2022') => ({
+    spec: { ...specFact(['HYPERVHOSTNODE-01A', 'hv02'], 'HVCLUSTER-2008R2X'), cluster: { name: 'HVCLUSTER-2008R2X', ...(windowsVersion ? { windowsVersion } : {}) }, activeDirectory: { domain: 'lab.example.test', bind: { user: 'admin@lab.example.test', password: 'env:X' } } },
+  });
+
+  it('Windows Server 2008 R2 (PowerShell 2.0) also gets netdom and the FailoverClusters import', async () => {
+    const findings = await runCheck(check, withVersion('2008R2'));
+    const node = findings.find((f) => f.subject === 'HYPERVHOSTNODE-01A');
+    assert.ok(commandsOf(node).some((c) => c.startsWith('netdom renamecomputer HYPERVHOSTNODE-01A /newname:HYPERVHOSTN-01A /userd:admin@lab.example.test /passwordd:*')));
+    const cluster = findings.find((f) => f.subject === 'HVCLUSTER-2008R2X');
+    assert.ok(commandsOf(cluster).some((c) => c.startsWith('Import-Module FailoverClusters; New-Cluster -Name ')));
+  });
+
+  it('newer versions get Rename-Computer and New-Cluster alone', async () => {
+    const findings = await runCheck(check, withVersion('2022'));
+    const all = findings.flatMap((f) => commandsOf(f));
+    assert.ok(all.some((c) => c.startsWith('Rename-Computer ')));
+    assert.ok(!all.some((c) => c.startsWith('netdom ') || c.includes('Import-Module')));
   });
 });
