@@ -101,7 +101,8 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal er
         signal: controller.signal,
         toolVersion: this.config.version,
         cleanups,
-        ...(inputs.facts ? { offlineFacts: inputs.facts.facts } : {}),
+        // With --config as well, the spec fact is the current file: fix the names, re-evaluate offline.
+        ...(inputs.facts ? { offlineFacts: flags.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts } : {}),
         ...(progress ? { progress: progress.listener } : {}),
       });
     } finally {

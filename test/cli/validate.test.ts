@@ -316,3 +316,12 @@ test('usage errors: no config, unknown flag, bad --fail-on value all exit 2', as
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no\/such\/file\.yaml/);
 });
+
+test('--from-facts with --config evaluates the current spec against the saved facts', async () => {
+  const dir = await tempFiles({ 'fixed.yaml': 'cluster: { name: HVCLUSTER01 }\nnodes:\n  - name: HYPERVHOST-01A\n  - name: HYPERVHOST-01B\n' });
+  const facts = join(dir, 'facts.json');
+  assert.equal((await runCli(['validate', '--config', REVIEW_LAB, '--save-facts', facts])).code, 3);
+  const r = await runCli(['validate', '--from-facts', facts, '--config', join(dir, 'fixed.yaml'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(parseReport(r.stdout).summary.fail, 0);
+});
