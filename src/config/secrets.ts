@@ -56,11 +56,13 @@ export class SecretStore {
 
   /** Resolves `ref`; `where` names the config key for error messages (never the value). */
   resolve(ref: string, where: string): Promise<Secret> {
-    let pending = this.#cache.get(ref);
+    // `prompt` at two places is two different secrets (AD password, CHAP secret): ask for each.
+    const key = ref === 'prompt' ? `prompt:${where}` : ref;
+    let pending = this.#cache.get(key);
     if (!pending) {
       pending = this.#load(ref, where);
-      this.#cache.set(ref, pending);
-      pending.catch(() => this.#cache.delete(ref));
+      this.#cache.set(key, pending);
+      pending.catch(() => this.#cache.delete(key));
     }
     return pending;
   }

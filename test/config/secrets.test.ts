@@ -41,3 +41,12 @@ test('prompt asks once per reference and caches the answer', async () => {
   assert.equal(a.reveal(), 'typed-secret');
   assert.equal(b, a);
 });
+
+test('prompt at two different keys asks twice: the AD password is not reused as the CHAP secret', async () => {
+  const answers = ['ad-password', 'chap-secret'];
+  const store = new SecretStore({ baseDir: '.', prompt: async () => answers.shift()! });
+  const ad = await store.resolve('prompt', 'activeDirectory.bind.password');
+  const chap = await store.resolve('prompt', 'storage.iscsi[0].chap.secret');
+  assert.equal(ad.reveal(), 'ad-password');
+  assert.equal(chap.reveal(), 'chap-secret');
+});
