@@ -4,7 +4,7 @@
  */
 import { Command } from '@oclif/core';
 import { UsageError } from '../engine/errors.ts';
-import { EXIT } from '../engine/report.ts';
+import { EXIT } from '../engine/exit.ts';
 
 export abstract class BaseCommand extends Command {
   /** Set by commands that resolve secrets, so that error text can be scrubbed of them. */

@@ -1,22 +1,10 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base.ts';
 import { configFlag, globListFlag, pluginFlag } from './flags.ts';
-import { buildRegistry, loadInputs } from './wiring.ts';
-import { loadWaivers } from '../config/load.ts';
-import { SecretStore } from '../config/secrets.ts';
-import { terminalPrompter } from '../config/prompt.ts';
-import { secretReferences } from '../config/refs.ts';
-import { Cleanups } from '../engine/cleanup.ts';
-import { runPreflight } from '../engine/engine.ts';
-import { saveFacts } from '../engine/facts.ts';
-import { UsageError } from '../engine/errors.ts';
-import { exitCodeFor, type Report } from '../engine/report.ts';
-import { chalkFor } from '../report/color.ts';
-import { renderJunit } from '../report/junit.ts';
-import { renderTerminal } from '../report/terminal.ts';
-import { startProgress } from '../report/progress.ts';
+import type { Report } from '../engine/report.ts';
+
+/** The flags as parsed; the run itself lives in ./validate-run.ts, loaded only when it runs. */
+export type ValidateFlags = Awaited<ReturnType<Validate['parseFlags']>>;
 
 export default class Validate extends BaseCommand {
   static override summary = 'Check that the environment is ready for a failover cluster, and say exactly what to fix.';
@@ -48,78 +36,20 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal er
     verbose: Flags.boolean({ char: 'v', summary: 'Show evidence for passing findings too.' }),
   };
 
+  parseFlags() {
+    return this.parse(Validate).then((r) => r.flags);
+  }
+
   async run(): Promise<Report> {
-    const { flags } = await this.parse(Validate);
-    if (flags['save-facts'] && flags['from-facts']) throw new UsageError('--save-facts and --from-facts exclude each other: an offline run gathers no new facts');
-
-    const inputs = await loadInputs(flags.config, flags['from-facts']);
-    const registry = await buildRegistry([...(inputs.spec.plugins ?? []), ...(flags.plugin ?? [])], inputs.baseDir);
-    const selected = registry.select(flags.only ?? [], flags.skip ?? []).map((r) => r.check);
-    const waivers = [...(inputs.spec.waivers ?? []), ...(flags.waivers ? await loadWaivers(resolve(flags.waivers)) : [])];
-
-    const prompt = terminalPrompter();
-    const secrets = new SecretStore({ baseDir: inputs.baseDir, ...(prompt ? { prompt } : {}) });
-    this.scrub = (t) => secrets.scrub(t);
-    if (!inputs.facts) {
-      // Prompts happen before progress starts drawing, for the areas that will run.
-      const areas = new Set(selected.map((c) => c.meta.area));
-      for (const ref of secretReferences(inputs.spec)) {
-        if (ref.ref === 'prompt' && areas.has(ref.area)) await secrets.resolve(ref.ref, ref.path);
-      }
-    }
-
-    const controller = new AbortController();
-    const cleanups = new Cleanups();
-    let interrupts = 0;
-    const onSigint = () => {
-      interrupts += 1;
-      if (interrupts === 1) {
-        process.stderr.write('\nInterrupted: stopping checks and running cleanup (Ctrl-C twice more to abandon cleanup).\n');
-        controller.abort(new Error('interrupted'));
-      } else if (interrupts === 2) {
-        process.stderr.write(`Still cleaning up: ${cleanups.pending.join('; ') || 'finishing'}. Ctrl-C again abandons it.\n`);
-      } else {
-        process.stderr.write('Cleanup abandoned: what it would have removed may still be there; run clusterprobe again to clean up.\n');
-        process.exit(130);
-      }
-    };
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
-
-    // A pseudo-terminal that reports no width would make the spinner renderer wrap every character.
-    const progress = this.jsonEnabled() ? undefined : startProgress(selected, { tty: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40, chalk: chalkFor(process.stderr) });
-    let output;
-    try {
-      output = await runPreflight({
-        spec: inputs.spec,
-        checks: selected,
-        probes: registry.probes,
-        secrets,
-        waivers,
-        concurrency: flags.concurrency,
-        timeoutMs: flags.timeout * 1000,
-        signal: controller.signal,
-        toolVersion: this.config.version,
-        cleanups,
-        // With --config as well, the spec fact is the current file: fix the names, re-evaluate offline.
-        ...(inputs.facts ? { offlineFacts: flags.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts } : {}),
-        ...(progress ? { progress: progress.listener } : {}),
-      });
-    } finally {
-      await progress?.close();
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    }
-
-    const { report } = output;
-    for (const c of output.cleanup) {
-      if (c.status !== 'ok') process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
-    }
-    if (flags['save-facts']) await saveFacts(resolve(flags['save-facts']), output.facts, this.config.version);
-    if (flags.junit) await writeFile(resolve(flags.junit), secrets.scrub(renderJunit(report)));
-    if (!this.jsonEnabled()) process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
-
-    process.exitCode = exitCodeFor(report, flags['fail-on']);
-    return report;
+    const flags = await this.parseFlags();
+    // Loaded here, not at start-up: --help and other commands need none of it.
+    const { runValidate } = await import('./validate-run.ts');
+    return runValidate(flags, {
+      json: this.jsonEnabled(),
+      version: this.config.version,
+      setScrub: (scrub) => {
+        this.scrub = scrub;
+      },
+    });
   }
 }

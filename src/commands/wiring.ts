@@ -41,3 +41,12 @@ export async function loadInputs(configFile: string | undefined, factsFile: stri
   }
   throw new UsageError('no cluster spec: pass --config cluster.yaml (see examples/review-lab.yaml), or --from-facts FILE to re-evaluate a saved run');
 }
+
+/** The registry `checks list` and `checks explain` show: built-ins, the spec's plugins, --plugin. */
+export async function registryFor(config: string | undefined, plugins: string[] | undefined) {
+  if (config) {
+    const inputs = await loadInputs(config, undefined);
+    return buildRegistry([...(inputs.spec.plugins ?? []), ...(plugins ?? [])], inputs.baseDir);
+  }
+  return buildRegistry(plugins ?? [], process.cwd());
+}

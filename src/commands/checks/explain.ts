@@ -1,7 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base.ts';
 import { configFlag, pluginFlag } from '../flags.ts';
-import { registryFor } from './list.ts';
 import { UsageError } from '../../engine/errors.ts';
 import type { CheckMeta } from '../../engine/contract.ts';
 
@@ -14,6 +13,7 @@ export default class ChecksExplain extends BaseCommand {
 
   async run(): Promise<CheckMeta & { source: string }> {
     const { args, flags } = await this.parse(ChecksExplain);
+    const { registryFor } = await import('../wiring.ts');
     const registry = await registryFor(flags.config, flags.plugin);
     const found = registry.find(args.id);
     if (!found) {

@@ -1,9 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base.ts';
 import { configFlag, pluginFlag } from '../flags.ts';
-import { buildRegistry, loadInputs } from '../wiring.ts';
-import { globMatch } from '../../engine/registry.ts';
-import { dirname, resolve } from 'node:path';
 
 export interface CheckListEntry {
   id: string;
@@ -26,6 +23,7 @@ export default class ChecksList extends BaseCommand {
 
   async run(): Promise<CheckListEntry[]> {
     const { args, flags } = await this.parse(ChecksList);
+    const [{ registryFor }, { globMatch }] = await Promise.all([import('../wiring.ts'), import('../../engine/registry.ts')]);
     const registry = await registryFor(flags.config, flags.plugin);
     const entries = registry.checks
       .filter((r) => !args.glob || globMatch(args.glob, r.check.meta.id))
@@ -37,12 +35,4 @@ export default class ChecksList extends BaseCommand {
     }
     return entries;
   }
-}
-
-export async function registryFor(config: string | undefined, plugins: string[] | undefined) {
-  if (config) {
-    const inputs = await loadInputs(config, undefined);
-    return buildRegistry([...(inputs.spec.plugins ?? []), ...(plugins ?? [])], inputs.baseDir);
-  }
-  return buildRegistry(plugins ?? [], config ? dirname(resolve(config)) : process.cwd());
 }
