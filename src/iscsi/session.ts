@@ -67,6 +67,8 @@ export interface SessionOptions {
   readonly chap?: ChapCredentials;
   readonly timeouts?: Partial<Timeouts>;
   readonly digests?: 'offer' | 'require' | 'none';
+  /** What we accept per Data-In PDU (declared to the target); default 262144. */
+  readonly maxRecvDataSegmentLength?: number;
   readonly signal?: AbortSignal;
   /** Redirects followed at most this many times (a loop is an error). */
   readonly maxRedirects?: number;
@@ -156,6 +158,7 @@ export class IscsiSession implements ScsiTransport {
           timeoutMs: timeouts.loginMs,
           ...(options.signal ? { signal: options.signal } : {}),
           ...(options.digests ? { digests: options.digests } : {}),
+          ...(options.maxRecvDataSegmentLength ? { maxRecvDataSegmentLength: options.maxRecvDataSegmentLength } : {}),
         });
         return new IscsiSession(conn, options, result, isid, timeouts, redirects, initialCmdSN);
       } catch (err) {
