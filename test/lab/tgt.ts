@@ -59,9 +59,12 @@ export interface TgtLab {
   bindAll(tid: number): Promise<void>;
   /** Allows one initiator name (tgt answers others "target not found", 0x0203). */
   bindInitiator(tid: number, iqn: string): Promise<void>;
-  /** One-way CHAP: creates the account and binds it as an incoming user of the target. */
+  /**
+   * One-way CHAP: creates the account (once per daemon: tgt accounts are global, so a second
+   * target reuses it) and binds it as an incoming user of the target.
+   */
   addChap(tid: number, user: string, secret: string): Promise<void>;
-  /** The target's own credentials for mutual CHAP: creates the account and binds it `--outgoing`. */
+  /** The target's own credentials for mutual CHAP: creates the account (once) and binds it `--outgoing`. */
   addMutualChap(tid: number, user: string, secret: string): Promise<void>;
   /**
    * `--op update --mode target --name <name> --value <value>`. tgt 1.0.85 accepts the iSCSI keys
@@ -222,7 +225,7 @@ export function runTool(name: string, args: readonly string[], options: RunOptio
       if (!e || (options.allowFailure && !timedOut && typeof e.code === 'number')) return resolve(result);
       const why = timedOut ? `timed out after ${timeoutMs} ms` : typeof e.code === 'number' ? `exited with ${e.code}` : e.signal ? `died of ${e.signal}` : `failed: ${e.message}`;
       const out = [stderr.trim() && `stderr: ${stderr.trim().slice(-2000)}`, stdout.trim() && `stdout: ${stdout.trim().slice(-2000)}`].filter(Boolean).join('\n');
-      reject(new LabCommandError({ code: timedOut ? 'LAB_COMMAND_TIMEOUT' : 'LAB_COMMAND_FAILED', message: `${command} ${why}${out ? `\n${out}` : ''}`, command, ...result }));
+      reject(new LabCommandError({ code: timedOut ? 'LAB_COMMAND_TIMEOUT' : 'LAB_COMMAND_FAILED', message: `${command} ${why}${out ? `\n${out}` : ''}`, ...result }));
     });
     track(child);
   });
@@ -427,6 +430,15 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
 
   let nextTid = 1;
   let stopped = false;
+  // tgt accounts belong to the daemon, not to a target: one `--op new` per user, then bind it anywhere.
+  const accounts = new Map<string, string>();
+  const ensureAccount = async (user: string, secret: string): Promise<void> => {
+    const known = accounts.get(user);
+    if (known === secret) return;
+    if (known !== undefined) throw new LabError('LAB_ACCOUNT_CLASH', `tgt account ${user} already exists with another secret: accounts are global to the daemon, use another user name`);
+    await tgtadm(['--op', 'new', '--mode', 'account', '--user', user, '--password', secret]);
+    accounts.set(user, secret);
+  };
   const lab: TgtLab = {
     portal: `127.0.0.1:${port}`,
     host: '127.0.0.1',
@@ -459,11 +471,11 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
       await tgtadm(['--op', 'bind', '--mode', 'target', '--tid', String(tid), '--initiator-name', iqn]);
     },
     async addChap(tid, user, secret) {
-      await tgtadm(['--op', 'new', '--mode', 'account', '--user', user, '--password', secret]);
+      await ensureAccount(user, secret);
       await tgtadm(['--op', 'bind', '--mode', 'account', '--tid', String(tid), '--user', user]);
     },
     async addMutualChap(tid, user, secret) {
-      await tgtadm(['--op', 'new', '--mode', 'account', '--user', user, '--password', secret]);
+      await ensureAccount(user, secret);
       await tgtadm(['--op', 'bind', '--mode', 'account', '--tid', String(tid), '--user', user, '--outgoing']);
     },
     async setParam(tid, name, value) {
