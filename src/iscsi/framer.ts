@@ -79,11 +79,10 @@ export class PduFramer {
   }
 
   #take(n: number): Uint8Array {
-    const first = this.#chunks[0]!;
-    if (first.length < n) this.#coalesce();
+    if (this.#chunks[0]!.length < n) this.#coalesce();
     const all = this.#chunks[0]!;
-    // Copy so that the PDU does not pin (or alias) the socket's buffers.
-    const out = all.slice(0, n);
+    // No copy: socket chunks are never reused by Node, so a PDU may view its chunk directly.
+    const out = all.subarray(0, n);
     if (all.length === n) this.#chunks.shift();
     else this.#chunks[0] = all.subarray(n);
     this.#buffered -= n;

@@ -51,8 +51,13 @@ export const NO_DIGESTS: DigestOptions = { headerDigest: false, dataDigest: fals
 
 // ---- field access -------------------------------------------------------------------------
 
-function view(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+// Big-endian field access by hand: a DataView per field showed up in the command hot path.
+function u16(b: Uint8Array, offset: number): number {
+  return (b[offset]! << 8) | b[offset + 1]!;
+}
+function setU16(b: Uint8Array, offset: number, value: number): void {
+  b[offset] = (value >>> 8) & 0xff;
+  b[offset + 1] = value & 0xff;
 }
 
 export function opcodeOf(bhs: Uint8Array): number {
@@ -68,10 +73,10 @@ export function dataSegmentLengthOf(bhs: Uint8Array): number {
   return (bhs[5]! << 16) | (bhs[6]! << 8) | bhs[7]!;
 }
 export function initiatorTaskTagOf(bhs: Uint8Array): number {
-  return view(bhs).getUint32(16);
+  return u32(bhs, 16);
 }
-function u32(bhs: Uint8Array, offset: number): number {
-  return view(bhs).getUint32(offset);
+function u32(b: Uint8Array, offset: number): number {
+  return ((b[offset]! << 24) | (b[offset + 1]! << 16) | (b[offset + 2]! << 8) | b[offset + 3]!) >>> 0;
 }
 
 export function padded(length: number): number {
@@ -123,8 +128,11 @@ function header(opcode: number, immediate: boolean, flags: number): Uint8Array {
   return bhs;
 }
 
-function setU32(bhs: Uint8Array, offset: number, value: number): void {
-  view(bhs).setUint32(offset, value >>> 0);
+function setU32(b: Uint8Array, offset: number, value: number): void {
+  b[offset] = (value >>> 24) & 0xff;
+  b[offset + 1] = (value >>> 16) & 0xff;
+  b[offset + 2] = (value >>> 8) & 0xff;
+  b[offset + 3] = value & 0xff;
 }
 
 // ---- initiator PDUs ---------------------------------------------------------------------
@@ -152,9 +160,9 @@ export function buildLoginRequest(f: LoginRequestFields, data: Uint8Array): Pdu 
   bhs[2] = 0x00; // Version-max
   bhs[3] = 0x00; // Version-min
   bhs.set(f.isid.subarray(0, 6), 8);
-  view(bhs).setUint16(14, f.tsih);
+  setU16(bhs, 14, f.tsih);
   setU32(bhs, 16, f.initiatorTaskTag);
-  view(bhs).setUint16(20, f.cid);
+  setU16(bhs, 20, f.cid);
   setU32(bhs, 24, f.cmdSN);
   setU32(bhs, 28, f.expStatSN);
   return { bhs, ahs: new Uint8Array(0), data };
@@ -264,7 +272,7 @@ export interface LogoutRequestFields {
 export function buildLogoutRequest(f: LogoutRequestFields): Pdu {
   const bhs = header(OPCODE.LogoutRequest, true, 0x80 | (f.reason & 0x7f));
   setU32(bhs, 16, f.initiatorTaskTag);
-  view(bhs).setUint16(20, f.cid);
+  setU16(bhs, 20, f.cid);
   setU32(bhs, 24, f.cmdSN);
   setU32(bhs, 28, f.expStatSN);
   return { bhs, ahs: new Uint8Array(0), data: new Uint8Array(0) };
@@ -316,7 +324,7 @@ export function decodeLoginResponse(pdu: Pdu): LoginResponse {
     versionMax: b[2]!,
     versionActive: b[3]!,
     isid: b.slice(8, 14),
-    tsih: view(b).getUint16(14),
+    tsih: u16(b, 14),
     initiatorTaskTag: u32(b, 16),
     ...sequenceFields(b),
     statusClass: b[36]!,
@@ -459,7 +467,7 @@ export interface LogoutResponsePdu extends SequenceFields {
 export function decodeLogoutResponse(pdu: Pdu): LogoutResponsePdu {
   expectOpcode(pdu, OPCODE.LogoutResponse);
   const b = pdu.bhs;
-  return { response: b[2]!, initiatorTaskTag: u32(b, 16), ...sequenceFields(b), time2Wait: view(b).getUint16(40), time2Retain: view(b).getUint16(42) };
+  return { response: b[2]!, initiatorTaskTag: u32(b, 16), ...sequenceFields(b), time2Wait: u16(b, 40), time2Retain: u16(b, 42) };
 }
 
 export const ASYNC_EVENT = { ScsiAsyncEvent: 0, LogoutRequested: 1, ConnectionDropping: 2, SessionDropping: 3, NegotiationRequested: 4, TaskTerminated: 5, VendorSpecific: 255 } as const;
@@ -476,14 +484,13 @@ export interface AsyncMessagePdu extends SequenceFields {
 export function decodeAsyncMessage(pdu: Pdu): AsyncMessagePdu {
   expectOpcode(pdu, OPCODE.AsyncMessage);
   const b = pdu.bhs;
-  const v = view(b);
   return {
     ...sequenceFields(b),
     asyncEvent: b[36]!,
     asyncVCode: b[37]!,
-    parameter1: v.getUint16(38),
-    parameter2: v.getUint16(40),
-    parameter3: v.getUint16(42),
+    parameter1: u16(b, 38),
+    parameter2: u16(b, 40),
+    parameter3: u16(b, 42),
     data: pdu.data,
   };
 }

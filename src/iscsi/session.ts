@@ -84,7 +84,8 @@ interface Task {
   readonly command: string;
   readonly resolve: (r: ScsiResponse) => void;
   readonly reject: (e: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** performance.now() past which the command has timed out. */
+  readonly deadline: number;
 }
 
 export interface AsyncEventRecord {
@@ -115,6 +116,7 @@ export class IscsiSession implements ScsiTransport {
   #logout: { resolve: () => void; reject: (e: Error) => void; itt: number } | undefined;
   #closed: Error | undefined;
   #logoutRequested = false;
+  #watchdog: NodeJS.Timeout | undefined;
 
   private constructor(conn: IscsiConnection, options: SessionOptions, result: LoginResult, isid: Uint8Array, timeouts: Timeouts, redirects: string[], initialCmdSN: number) {
     this.#conn = conn;
@@ -184,7 +186,7 @@ export class IscsiSession implements ScsiTransport {
     if (this.#closed) throw this.#closed;
     if (this.#logoutRequested) throw new IscsiConnectionError(this.portal, 'command', 'ELOGOUT', 'the target asked for a logout; open a new session');
     const command = scsiCommandName(request.cdb);
-    await this.#waitForWindow(request.signal);
+    if (!serialLe(this.#cmdSN, this.#maxCmdSN)) await this.#waitForWindow(request.signal);
     const itt = this.#allocateItt();
     const dataOut = request.dataOut && request.dataOut.length > 0 ? request.dataOut : undefined;
     const expected = dataOut ? dataOut.length : request.dataInLength;
@@ -205,15 +207,12 @@ export class IscsiSession implements ScsiTransport {
           this.#finish(task);
           reject(e);
         },
-        timer: undefined,
+        deadline: performance.now() + this.#timeouts.commandMs,
       };
-      task.timer = setTimeout(
-        () => task.reject(new IscsiTimeoutError(this.portal, 'command', this.#timeouts.commandMs, `${command} to LUN ${request.lun} of ${this.targetName} got no response`)),
-        this.#timeouts.commandMs,
-      );
       const onAbort = () => task.reject(new IscsiConnectionError(this.portal, 'command', 'EABORT', `${command} cancelled`));
       request.signal?.addEventListener('abort', onAbort, { once: true });
       this.#tasks.set(itt, task);
+      this.#armWatchdog();
       try {
         this.#sendCommand(task, request);
       } catch (err) {
@@ -247,8 +246,35 @@ export class IscsiSession implements ScsiTransport {
   }
 
   #finish(task: Task): void {
-    clearTimeout(task.timer);
     this.#tasks.delete(task.itt);
+  }
+
+  /**
+   * One timer per session instead of one per command (timers were a measurable share of the
+   * per-command cost): it fires at the earliest deadline, fails what expired, and re-arms.
+   */
+  #armWatchdog(): void {
+    if (this.#watchdog) return;
+    const earliest = this.#pendingDeadline();
+    if (earliest === undefined) return;
+    this.#watchdog = setTimeout(() => {
+      this.#watchdog = undefined;
+      const now = performance.now();
+      for (const task of [...this.#tasks.values()]) {
+        if (task.deadline <= now) {
+          task.reject(new IscsiTimeoutError(this.portal, 'command', this.#timeouts.commandMs, `${task.command} to LUN ${task.lun} of ${this.targetName} got no response`));
+        }
+      }
+      this.#armWatchdog();
+    }, Math.max(0, earliest - performance.now()) + 1);
+    // An outstanding command's socket keeps the process alive; the watchdog alone must not.
+    this.#watchdog.unref();
+  }
+
+  #pendingDeadline(): number | undefined {
+    let earliest: number | undefined;
+    for (const task of this.#tasks.values()) if (earliest === undefined || task.deadline < earliest) earliest = task.deadline;
+    return earliest;
   }
 
   #allocateItt(): number {
@@ -439,6 +465,8 @@ export class IscsiSession implements ScsiTransport {
   #fail(err: Error): void {
     if (this.#closed) return;
     this.#closed = err;
+    clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
     for (const task of [...this.#tasks.values()]) task.reject(err);
     for (const wake of this.#windowWaiters.splice(0)) wake();
     if (this.#logout) {

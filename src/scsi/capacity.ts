@@ -12,6 +12,7 @@ export interface ReadCapacity10 {
   readonly logicalBlockLength: number;
   /** RETURNED LOGICAL BLOCK ADDRESS was 0xFFFFFFFF. */
   readonly needsReadCapacity16: boolean;
+  /** (last LBA + 1) x block length; only a lower bound when needsReadCapacity16. */
   readonly sizeBytes: bigint;
   readonly sizeBytesNumber: number | undefined;
 }

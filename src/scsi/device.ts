@@ -178,7 +178,7 @@ export class ScsiDevice {
     options: CommandOptions,
     cap?: { readonly structure: string; readonly field: string },
   ): Promise<T> {
-    let allocation = initial;
+    let allocation = Math.min(initial, max);
     for (let issue = 1; ; issue++) {
       const response = await this.execute(build(allocation), { dataInLength: allocation, ...options });
       const result = decode(response.data);

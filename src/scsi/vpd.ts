@@ -174,7 +174,7 @@ export interface Designator {
   readonly association: Association;
   readonly designatorType: number;
   readonly typeName: string;
-  /** Binary code set: lowercase hex; ASCII/UTF-8: the text without NUL padding; UUID type 1: 8-4-4-4-12. */
+  /** Binary code set: lowercase hex; ASCII/UTF-8: the text without NUL padding. */
   readonly value: string;
   readonly designatorLength: number;
   /** NAA field for designator type 3. */
@@ -188,6 +188,8 @@ export interface Designator {
   readonly relativeTargetPortIdentifier?: number;
   readonly targetPortGroup?: number;
   readonly logicalUnitGroup?: number;
+  /** UUID designator (type 0xA) of UUID TYPE 1, as 8-4-4-4-12. */
+  readonly uuid?: string;
 }
 
 export interface DeviceIdentification extends VpdPageHeader {
@@ -241,7 +243,7 @@ function decodeDesignator(r: ByteReader, offset: number): Designator {
       break;
     case DESIGNATOR_TYPE.UUID:
       // SPC-5 7.7.6.13: byte 0 bits 7-4 UUID TYPE (1 = locally assigned RFC 4122), byte 1 reserved, 2-17 UUID.
-      if (codeSet === 'binary' && d.length === 18 && d[0]! >> 4 === 1) extra.value = formatUuid(d.subarray(2));
+      if (codeSet === 'binary' && d.length === 18 && d[0]! >> 4 === 1) extra.uuid = formatUuid(d.subarray(2));
       break;
   }
   return {
@@ -254,7 +256,7 @@ function decodeDesignator(r: ByteReader, offset: number): Designator {
     typeName: DESIGNATOR_TYPE_NAMES[designatorType] ?? `reserved designator type 0x${designatorType.toString(16)}`,
     designatorLength,
     ...extra,
-    value: extra.value ?? text ?? toHex(d),
+    value: text ?? toHex(d),
   };
 }
 

@@ -61,6 +61,13 @@ test('REPORT LUNS claiming more than the cap is refused, not allocated', async (
   assert.equal(transport.requests.length, 1);
 });
 
+test('the first allocation never exceeds maxAllocationLength', async () => {
+  const transport = new FakeScsiTransport([good(lunList(3))]);
+  await new ScsiDevice(transport, 0, { maxAllocationLength: 64 }).reportLuns();
+  assert.equal(transport.requests[0]!.dataInLength, 64);
+  assert.equal(hex(transport.requests[0]!.cdb), hex(naiveReportLuns(0, 64)));
+});
+
 test('a list that keeps growing is issued at most three times, then returned incomplete', async () => {
   const transport = new FakeScsiTransport([good(lunList(600)), good(lunList(700)), good(lunList(800))]);
   const luns = await new ScsiDevice(transport, 0).reportLuns();

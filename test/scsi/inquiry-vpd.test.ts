@@ -92,7 +92,7 @@ test('VPD 0x00 Supported VPD Pages and 0x80 Unit Serial Number', () => {
   assert.equal(cut.needed, 9);
   assert.equal(cut.complete, false);
   const serial = decodeUnitSerialNumber(VPD_UNIT_SERIAL);
-  assert.equal(serial.productSerialNumber, 'beaf10');
+  assert.equal(serial.productSerialNumber, 'beaf11', 'right-aligned serial: leading spaces dropped');
   assert.equal(decodeUnitSerialNumber(Uint8Array.from(naiveVpdPage(0x80, ascii('  abc\0\0')))).productSerialNumber, 'abc');
 });
 
@@ -105,22 +105,19 @@ test('a VPD page with another PAGE CODE than asked for is refused', () => {
   assert.throws(() => decodeUnitSerialNumber(VPD_SUPPORTED_PAGES), ScsiDecodeError);
 });
 
-test('VPD 0x83 as tgt shapes it: T10 vendor ID (ascii) and NAA 3', () => {
+test('VPD 0x83 as tgt 1.0.85 answers: T10 vendor ID (ascii, NUL padded), NAA 3 and NAA 6', () => {
   const page = decodeDeviceIdentification(VPD_DEVICE_ID_TGT);
-  assert.equal(page.designators.length, 2);
-  const [t10, naa] = page.designators as [Designator, Designator];
+  assert.equal(page.designators.length, 3);
+  const [t10, naa3, naa6] = page.designators as [Designator, Designator, Designator];
   assert.equal(t10.typeName, 'T10 vendor ID based');
   assert.equal(t10.codeSet, 'ascii');
   assert.equal(t10.association, 'logical-unit');
-  assert.equal(t10.value, 'IET     00010001');
+  assert.equal(t10.designatorLength, 36);
+  assert.equal(t10.value, 'IET     00010001', 'NUL padding is not part of the value');
   assert.equal(t10.t10VendorIdentification, 'IET');
   assert.equal(t10.vendorSpecificIdentifier, '00010001');
-  assert.equal(naa.designatorType, 3);
-  assert.equal(naa.naa, 3);
-  assert.equal(naa.naaName, 'Locally Assigned');
-  assert.equal(naa.value, '3000000100010001');
-  assert.equal(naa.codeSet, 'binary');
-  assert.equal(naa.piv, false);
+  assert.deepEqual([naa3.designatorType, naa3.naa, naa3.naaName, naa3.value, naa3.codeSet, naa3.piv], [3, 3, 'Locally Assigned', '3000000100000001', 'binary', false]);
+  assert.deepEqual([naa6.naa, naa6.naaName, naa6.value], [6, 'IEEE Registered Extended', '60000000000000000e00000000010001']);
 });
 
 test('VPD 0x83 as LIO shapes it: NAA 6, relative target port, target port group, LU group, SCSI name strings', () => {
@@ -192,8 +189,9 @@ test('VPD 0x83: every designator type 0-0xA, EUI-64 in its three lengths, NAA 2/
   assert.equal(d[13]!.association, 'target-device');
   assert.equal(d[14]!.typeName, 'protocol specific port identifier');
   assert.equal(d[14]!.protocolName, 'UAS');
-  assert.equal(d[15]!.value, '123e4567-e89b-12d3-a456-426614174000');
-  assert.equal(d[16]!.value, uuid.slice(0, 17).map((b) => b.toString(16).padStart(2, '0')).join(''), 'a malformed UUID designator falls back to hex');
+  assert.equal(d[15]!.uuid, '123e4567-e89b-12d3-a456-426614174000');
+  assert.equal(d[15]!.value, uuid.map((b) => b.toString(16).padStart(2, '0')).join(''));
+  assert.equal(d[16]!.uuid, undefined, 'a malformed UUID designator is only hex');
   assert.equal(d[17]!.typeName, 'reserved designator type 0xb');
   assert.equal(d[17]!.codeSet, 'reserved');
   assert.equal(d[17]!.association, 'reserved');

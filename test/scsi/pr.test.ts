@@ -9,7 +9,7 @@ import {
   PR_TYPE,
   ScsiDecodeError,
 } from '../../src/scsi/index.ts';
-import { PR_READ_FULL_STATUS, PR_READ_KEYS, PR_READ_RESERVATION, PR_READ_RESERVATION_NONE, PR_REPORT_CAPABILITIES, PR_REPORT_CAPABILITIES_NO_TMV } from './support/fixtures.ts';
+import { PR_READ_FULL_STATUS, PR_READ_KEYS, PR_READ_RESERVATION, PR_READ_RESERVATION_NONE, PR_REPORT_CAPABILITIES, PR_REPORT_CAPABILITIES_NO_TMV, PR_REPORT_CAPABILITIES_TGT } from './support/fixtures.ts';
 import { be32, naiveFullStatusDescriptor, naiveIscsiTransportId, naiveReadFullStatus, naiveReadKeys, naiveReadReservation, zeros } from './support/naive.ts';
 
 test('READ KEYS: generation and 64-bit keys as bigint (SPC-4 6.15.2)', () => {
@@ -61,6 +61,9 @@ test('REPORT CAPABILITIES: flags, ALLOW COMMANDS, type mask to supported types (
   assert.deepEqual([...c.supportedTypes!].sort(), [1, 3, 5, 6, 7, 8]);
   assert.ok(c.supportedTypeNames!.includes('Write Exclusive - Registrants Only'));
   assert.equal(c.complete, true);
+  const tgt = decodePrReportCapabilities(PR_REPORT_CAPABILITIES_TGT);
+  assert.deepEqual([tgt.crh, tgt.sipC, tgt.atpC, tgt.ptplC, tgt.tmv, tgt.allowCommands], [false, false, false, false, true, 0]);
+  assert.deepEqual(tgt.supportedTypes, [PR_TYPE.WEAR, PR_TYPE.EARO, PR_TYPE.WERO, PR_TYPE.EA, PR_TYPE.WE, PR_TYPE.EAAR]);
   const only = decodePrReportCapabilities(Uint8Array.of(0, 8, 0, 0x80, 0x20, 0x00, 0, 0));
   assert.deepEqual(only.supportedTypes, [PR_TYPE.WERO]);
 });

@@ -1,7 +1,8 @@
 /**
- * Byte fixtures constructed by hand from the SPC-4 / SBC-3 tables, annotated field by field,
- * shaped like what tgt and LIO return. They stand in until captures from a real target land in
- * test/fixtures/tgt/ (see tgt-captures.test.ts, which uses those when present).
+ * Byte fixtures written by hand from the SPC-4 / SBC-3 tables, annotated field by field. Those
+ * marked "tgt 1.0.85" were transcribed from tgt's answers to our initiator on loopback; the LIO
+ * shapes are constructed. The captures in test/fixtures/tgt/ (tgt-captures.test.ts) are the
+ * machine-made counterpart.
  */
 import { hexBytes } from './naive.ts';
 
@@ -32,20 +33,32 @@ export const VPD_SUPPORTED_PAGES = hexBytes(`
   00 80 83 86 b0                    # pages: 00 80 83 86 B0
 `);
 
-/** Unit Serial Number (SPC-4 7.8.18): space padded. */
+/**
+ * Unit Serial Number (SPC-4 7.8.18), right-aligned as tgt 1.0.85 answered our initiator on
+ * loopback (bytes transcribed from that run).
+ */
 export const VPD_UNIT_SERIAL = hexBytes(`
   00 80                             # PDT disk, PAGE CODE 80h
-  00 08                             # PAGE LENGTH 8
-  62 65 61 66 31 30 20 20           # PRODUCT SERIAL NUMBER "beaf10  "
+  00 24                             # PAGE LENGTH 36
+  20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20 20
+                                    # 30 spaces
+  62 65 61 66 31 31                 # PRODUCT SERIAL NUMBER "beaf11"
 `);
 
-/** Device Identification as tgt shapes it: a T10 vendor ID designator and an NAA 3 (locally assigned). */
+/**
+ * Device Identification as tgt 1.0.85 answered on loopback (transcribed): a T10 vendor ID
+ * designator NUL-padded to 36 bytes, an NAA 3 (locally assigned) and an NAA 6 whose IEEE
+ * company ID is zero; both NAA values derive from the target id and LUN only.
+ */
 export const VPD_DEVICE_ID_TGT = hexBytes(`
-  00 83 00 20                       # PDT disk, PAGE CODE 83h, PAGE LENGTH 32
-  02 01 00 10                       # ascii, PIV 0, LU, T10 vendor ID, length 16
+  00 83 00 48                       # PDT disk, PAGE CODE 83h, PAGE LENGTH 72
+  02 01 00 24                       # ascii, PIV 0, LU, T10 vendor ID, length 36
   49 45 54 20 20 20 20 20 30 30 30 31 30 30 30 31   # "IET     00010001"
+  00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00   # NUL padding
   01 03 00 08                       # binary, PIV 0, LU, NAA, length 8
-  30 00 00 01 00 01 00 01           # NAA 3 (locally assigned)
+  30 00 00 01 00 00 00 01           # NAA 3 (locally assigned)
+  01 03 00 10                       # binary, PIV 0, LU, NAA, length 16
+  60 00 00 00 00 00 00 00 0e 00 00 00 00 01 00 01   # NAA 6, IEEE company ID 0
 `);
 
 /** Device Identification as LIO shapes it: NAA 6, target port designators, SCSI name strings. */
@@ -126,6 +139,11 @@ export const PR_REPORT_CAPABILITIES = hexBytes(`
   00 00                             # reserved
 `);
 
+/** REPORT CAPABILITIES as tgt 1.0.85 answered on loopback (transcribed): TMV and all six types, no other capability. */
+export const PR_REPORT_CAPABILITIES_TGT = hexBytes(`
+  00 08  00  80  ea 01  00 00       # LENGTH 8, no CRH/SIP_C/ATP_C/PTPL_C, TMV 1, all six types
+`);
+
 /** REPORT CAPABILITIES with TMV = 0: the mask bits mean nothing. */
 export const PR_REPORT_CAPABILITIES_NO_TMV = hexBytes(`
   00 08  01  00  00 00  00 00       # LENGTH 8, PTPL_C 1, TMV 0, empty mask
@@ -163,7 +181,7 @@ export const PR_READ_FULL_STATUS = hexBytes(`
   00 00 00 00                       # NUL terminator and padding
 `);
 
-/** Fixed format sense (SPC-4 4.5.3): UNIT ATTENTION, POWER ON, RESET... as tgt sends on the first command. */
+/** Fixed format sense (SPC-4 4.5.3): UNIT ATTENTION 29/00, byte for byte as tgt 1.0.85 sent it on the first command of a session. */
 export const SENSE_UA_POWER_ON = hexBytes(`
   70 00 06                          # current, fixed; SENSE KEY 6 UNIT ATTENTION
   00 00 00 00                       # INFORMATION (VALID 0)
@@ -173,7 +191,7 @@ export const SENSE_UA_POWER_ON = hexBytes(`
   00 00 00 00                       # FRU, SENSE KEY SPECIFIC (SKSV 0)
 `);
 
-/** Fixed format: ILLEGAL REQUEST, INVALID FIELD IN CDB, field pointer at CDB byte 1 (the service action). */
+/** Fixed format: ILLEGAL REQUEST, INVALID FIELD IN CDB with a field pointer at CDB byte 1 (tgt sends 05/24/00 without SKSV; LIO points at the field). */
 export const SENSE_INVALID_FIELD_IN_CDB = hexBytes(`
   70 00 05  00 00 00 00  0a  00 00 00 00
   24 00                             # 24/00 INVALID FIELD IN CDB
