@@ -5,12 +5,12 @@
  * may be added.
  */
 import { z } from 'zod';
+import { SECRET_REF_PATTERN } from './secret-ref.ts';
 
 export const WINDOWS_VERSIONS = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'] as const;
 export type WindowsVersion = (typeof WINDOWS_VERSIONS)[number];
 
-/** `env:NAME`, `file:PATH` or `prompt`. */
-export const SECRET_REF_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|prompt)$/;
+export { SECRET_REF_PATTERN };
 
 /** Marks a schema position as holding a secret: errors there never quote the value. */
 export const SECRET_META = { secret: true, description: 'A secret reference: env:NAME, file:PATH or prompt. Never a literal secret.' };

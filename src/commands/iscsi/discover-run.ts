@@ -1,13 +1,11 @@
 /** The body of `clusterprobe iscsi discover`, loaded only when it runs. */
 import { SecretStore } from '../../config/secrets.ts';
-import { SECRET_REF_PATTERN } from '../../config/schema.ts';
+import { SECRET_REF_PATTERN } from '../../config/secret-ref.ts';
 import { terminalPrompter } from '../../config/prompt.ts';
 import { UsageError } from '../../engine/errors.ts';
 import { EXIT } from '../../engine/exit.ts';
 import { inventory, defaultInitiatorName, type Inventory } from '../../iscsi/inventory.ts';
 import { parsePortal } from '../../iscsi/connection.ts';
-import { chalkFor } from '../../report/color.ts';
-import { renderInventory } from '../../report/inventory.ts';
 import type { DiscoverFlags } from './discover.ts';
 
 export interface DiscoverContext {
@@ -41,7 +39,10 @@ export async function runDiscover(flags: DiscoverFlags, ctx: DiscoverContext): P
       timeouts: { connectMs: seconds, loginMs: seconds, commandMs: seconds, logoutMs: seconds },
     }),
   );
-  if (!ctx.json) process.stdout.write(secrets.scrub(renderInventory(result, chalkFor(process.stdout))));
+  if (!ctx.json) {
+    const [{ chalkFor }, { renderInventory }] = await Promise.all([import('../../report/color.ts'), import('../../report/inventory.ts')]);
+    process.stdout.write(secrets.scrub(renderInventory(result, chalkFor(process.stdout))));
+  }
   const failed = result.error !== undefined || result.targets.some((t) => t.error !== undefined || t.luns.some((l) => l.error !== undefined));
   process.exitCode = failed ? EXIT.fail : EXIT.pass;
   return result;
