@@ -30,6 +30,7 @@ import { IscsiConnection, formatPortal, parsePortal, type Portal } from './conne
 import { login, IscsiRedirect, type ChapCredentials, type LoginResult, type NegotiatedParameters } from './login.ts';
 import { IscsiConnectionError, IscsiProtocolError, IscsiRejectError, IscsiTimeoutError } from './errors.ts';
 import type { ScsiRequest, ScsiResponse, ScsiTransport } from '../scsi/transport.ts';
+import { commandName } from '../scsi/cdb.ts';
 
 /** RFC 1982 serial number arithmetic on 32 bits: a < b. */
 export function serialLt(a: number, b: number): boolean {
@@ -185,7 +186,7 @@ export class IscsiSession implements ScsiTransport {
   async execute(request: ScsiRequest): Promise<ScsiResponse> {
     if (this.#closed) throw this.#closed;
     if (this.#logoutRequested) throw new IscsiConnectionError(this.portal, 'command', 'ELOGOUT', 'the target asked for a logout; open a new session');
-    const command = scsiCommandName(request.cdb);
+    const command = commandName(request.cdb);
     if (!serialLe(this.#cmdSN, this.#maxCmdSN)) await this.#waitForWindow(request.signal);
     const itt = this.#allocateItt();
     const dataOut = request.dataOut && request.dataOut.length > 0 ? request.dataOut : undefined;
@@ -474,19 +475,4 @@ export class IscsiSession implements ScsiTransport {
       this.#logout.resolve();
     }
   }
-}
-
-const SCSI_OPCODE_NAMES: Readonly<Record<number, string>> = {
-  0x00: 'TEST UNIT READY',
-  0x12: 'INQUIRY',
-  0x25: 'READ CAPACITY(10)',
-  0x5e: 'PERSISTENT RESERVE IN',
-  0x5f: 'PERSISTENT RESERVE OUT',
-  0x9e: 'SERVICE ACTION IN(16)',
-  0xa0: 'REPORT LUNS',
-};
-
-function scsiCommandName(cdb: Uint8Array): string {
-  const op = cdb[0] ?? 0;
-  return SCSI_OPCODE_NAMES[op] ?? `SCSI opcode 0x${op.toString(16).padStart(2, '0')}`;
 }
