@@ -22,6 +22,8 @@ export interface DiscoveryOptions {
   readonly chap?: ChapCredentials;
   readonly timeouts?: Partial<Timeouts>;
   readonly signal?: AbortSignal;
+  /** What we accept per Text Response PDU (declared to the target); default 262144. */
+  readonly maxRecvDataSegmentLength?: number;
 }
 
 const MAX_TEXT_ROUNDS = 256;
@@ -54,19 +56,21 @@ export async function sendTargets(options: DiscoveryOptions): Promise<Discovered
       initialCmdSN: cmdSN,
       timeoutMs: timeouts.loginMs,
       digests: 'none',
+      ...(options.maxRecvDataSegmentLength ? { maxRecvDataSegmentLength: options.maxRecvDataSegmentLength } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     conn.setMaxRecvDataSegment(result.parameters.maxRecvDataSegmentLength);
     let expStatSN = (result.statSN + 1) >>> 0;
     let ttt = RESERVED_TAG;
     let data = encodeText([['SendTargets', 'All']]);
-    const pairs: TextPairs = [];
+    // A key=value pair may span PDUs (RFC 7143 6.1): keep the bytes, parse once complete.
+    const chunks: Uint8Array[] = [];
     for (let round = 0; ; round += 1) {
       if (round > MAX_TEXT_ROUNDS) throw new IscsiProtocolError(`${conn.label}: SendTargets reply did not end after ${MAX_TEXT_ROUNDS} PDUs`);
       conn.send(buildTextRequest({ final: true, continue: false, initiatorTaskTag: TEXT_ITT, targetTransferTag: ttt, cmdSN, expStatSN, immediate: true }, data));
       const response = decodeTextResponse(await conn.receive('discovery', timeouts.commandMs, options.signal));
       expStatSN = (response.statSN + 1) >>> 0;
-      pairs.push(...parseText(response.data));
+      chunks.push(response.data);
       if (response.final && !response.continue) break;
       // More follows: an empty Text request echoing the target's TTT asks for it.
       ttt = response.targetTransferTag;
@@ -78,7 +82,7 @@ export async function sendTargets(options: DiscoveryOptions): Promise<Discovered
     } catch {
       // The targets are known; a sloppy logout does not undo that.
     }
-    return parseSendTargets(pairs);
+    return parseSendTargets(parseText(Buffer.concat(chunks)));
   } finally {
     conn.close();
   }

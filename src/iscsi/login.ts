@@ -202,7 +202,8 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
       sent.add(k);
     }
     let data = encodeText(pairs);
-    let collected: TextPairs = [];
+    // A key=value pair may span PDUs when the target continues (C=1): parse once complete.
+    const chunks: Uint8Array[] = [];
     for (let round = 0; ; round += 1) {
       if (round > MAX_EXCHANGES) throw new IscsiNegotiationError(`${conn.label}: the target kept the login text open for more than ${MAX_EXCHANGES} PDUs`);
       conn.send(
@@ -220,7 +221,7 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
       }
       if (response.initiatorTaskTag !== LOGIN_ITT) throw new IscsiNegotiationError(`${conn.label}: login response for another task (ITT 0x${response.initiatorTaskTag.toString(16)})`);
       expStatSN = (response.statSN + 1) >>> 0;
-      collected = [...collected, ...parseText(response.data)];
+      chunks.push(response.data);
       if (response.continue) {
         // The target has more text for this step: ask for the rest with an empty request.
         data = new Uint8Array(0);
@@ -228,6 +229,7 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
         continue;
       }
       if (response.tsih !== 0) tsih = response.tsih;
+      const collected = parseText(Buffer.concat(chunks));
       for (const pair of collected) {
         targetKeys.push(pair);
         theirs.set(pair[0], pair[1]);

@@ -91,6 +91,16 @@ describe('discovery', () => {
   });
 });
 
+describe('discovery continued over several PDUs', () => {
+  test('with a 512-byte MaxRecvDataSegmentLength the SendTargets answer arrives in pieces (C=1) and still parses whole', async () => {
+    for (let i = 0; i < 40; i += 1) await lab.bindAll(await lab.addTarget(`iqn.2026-11.test:filler-with-a-deliberately-long-name-${String(i).padStart(3, '0')}`));
+    const small = await sendTargets({ portal: lab.portal, initiatorName: INITIATOR_A, maxRecvDataSegmentLength: 512 });
+    const big = await sendTargets({ portal: lab.portal, initiatorName: INITIATOR_A });
+    assert.ok(small.length >= 45, `${small.length} targets`);
+    assert.deepEqual(small, big, 'pairs split across PDUs are joined before parsing');
+  });
+});
+
 describe('login and commands', () => {
   test('login, INQUIRY, the first-command UNIT ATTENTION, TEST UNIT READY, logout', async () => {
     const s = await IscsiSession.open({ portal: lab.portal, initiatorName: INITIATOR_A, targetName: T_OPEN });
