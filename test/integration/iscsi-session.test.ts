@@ -300,3 +300,31 @@ describe('failures never hang', () => {
     }
   });
 });
+
+describe('connect time limit', () => {
+  test('a portal whose accept queue is full (SYNs dropped) times out at the connect step', async () => {
+    const { spawn } = await import('node:child_process');
+    // A listener that never accepts, with a backlog of 0: after two connections fill the queue,
+    // the kernel drops further SYNs, which is what a firewall that drops port 3260 looks like.
+    const py = spawn('python3', ['-c', 'import socket,sys,time\ns=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(30)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = Number(await new Promise<string>((r) => py.stdout!.once('data', (d: Buffer) => r(d.toString().trim()))));
+      const { Socket } = await import('node:net');
+      const fillers = [new Socket(), new Socket()];
+      for (const f of fillers) {
+        f.on('error', () => undefined);
+        f.connect(port, '127.0.0.1');
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      const started = Date.now();
+      await assert.rejects(
+        IscsiSession.open({ portal: `127.0.0.1:${port}`, initiatorName: INITIATOR_A, targetName: T_OPEN, timeouts: { connectMs: 800 } }),
+        (e: unknown) => e instanceof IscsiTimeoutError && e.step === 'connect' && e.message.includes(`127.0.0.1:${port}`),
+      );
+      assert.ok(Date.now() - started < 3000);
+      for (const f of fillers) f.destroy();
+    } finally {
+      py.kill('SIGKILL');
+    }
+  });
+});
