@@ -328,3 +328,47 @@ describe('connect time limit', () => {
     }
   });
 });
+
+describe('asynchronous messages', () => {
+  /**
+   * tgt never sends an Async Message by itself, so a FAKE hop sits between us and the real tgt:
+   * a TCP proxy (injectingProxy) that forwards both ways and can slip a PDU of its own into the
+   * target-to-initiator stream while the session is idle.
+   */
+  async function injectingProxy(target: string) {
+    const { createServer: server, connect } = await import('node:net');
+    const [host, port] = [target.split(':')[0]!, Number(target.split(':')[1])];
+    let toInitiator: import('node:net').Socket | undefined;
+    const s = server((client) => {
+      toInitiator = client;
+      const upstream = connect(port, host);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return { portal: `127.0.0.1:${(s.address() as { port: number }).port}`, inject: (bytes: Uint8Array) => toInitiator!.write(bytes), close: () => s.close() };
+  }
+
+  test('a logout request (AsyncEvent 1) makes the session log out and refuse new commands', async () => {
+    const proxy = await injectingProxy(lab.portal);
+    try {
+      const s = await IscsiSession.open({ portal: proxy.portal, initiatorName: INITIATOR_A, targetName: T_OPEN });
+      await run(s, 1, new Uint8Array(6), 0);
+      const async = new Uint8Array(48);
+      async[0] = 0x32; // Async Message
+      async[1] = 0x80;
+      async.fill(0xff, 16, 20); // ITT reserved
+      async[36] = 1; // AsyncEvent: target requests logout
+      async[43] = 2; // Parameter3: Time2Wait
+      proxy.inject(async);
+      const started = Date.now();
+      while (!s.closed && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(s.closed, true, 'the session logged out');
+      assert.deepEqual(s.asyncEvents.map((e) => e.event), [1]);
+      await assert.rejects(s.execute({ lun: 1, cdb: new Uint8Array(6), dataInLength: 0 }));
+    } finally {
+      proxy.close();
+    }
+  });
+});
