@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { startTgt, iscsiLs, type TgtLab } from '../lab/tgt.ts';
 import { IscsiSession, sendTargets, randomIsid, IscsiLoginError, IscsiTimeoutError, IscsiConnectionError, IscsiNegotiationError } from '../../src/iscsi/index.ts';
 import type { ScsiResponse } from '../../src/scsi/transport.ts';
@@ -309,12 +309,8 @@ describe('connect time limit', () => {
     const py = spawn('python3', ['-c', 'import socket,sys,time\ns=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(30)'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const port = Number(await new Promise<string>((r) => py.stdout!.once('data', (d: Buffer) => r(d.toString().trim()))));
-      const { Socket } = await import('node:net');
-      const fillers = [new Socket(), new Socket()];
-      for (const f of fillers) {
-        f.on('error', () => undefined);
-        f.connect(port, '127.0.0.1');
-      }
+      const fillers = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
+      for (const f of fillers) f.on('error', () => undefined);
       await new Promise((r) => setTimeout(r, 200));
       const started = Date.now();
       await assert.rejects(
@@ -336,10 +332,9 @@ describe('asynchronous messages', () => {
    * target-to-initiator stream while the session is idle.
    */
   async function injectingProxy(target: string) {
-    const { createServer: server, connect } = await import('node:net');
     const [host, port] = [target.split(':')[0]!, Number(target.split(':')[1])];
-    let toInitiator: import('node:net').Socket | undefined;
-    const s = server((client) => {
+    let toInitiator: Socket | undefined;
+    const s = createServer((client) => {
       toInitiator = client;
       const upstream = connect(port, host);
       client.pipe(upstream).pipe(client);
