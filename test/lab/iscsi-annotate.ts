@@ -3,6 +3,8 @@
  * it splits a TCP stream into PDUs and names what each PDU and SCSI command is, so that fixtures
  * built from captures carry readable annotations. Offsets per RFC 7143 section 11 and SPC-4.
  */
+import { LOGIN_STATUS_NAMES } from '../../src/iscsi/errors.ts';
+import { SCSI_STATUS_NAMES } from '../../src/scsi/status.ts';
 
 export type Direction = 'initiator->target' | 'target->initiator';
 
@@ -107,37 +109,9 @@ export function textKeys(data: Uint8Array): [string, string][] {
 
 const STAGES = ['SecurityNegotiation', 'LoginOperationalNegotiation', 'reserved', 'FullFeaturePhase'] as const;
 
-export const LOGIN_STATUS: Record<number, string> = {
-  0x0000: 'success',
-  0x0101: 'target moved temporarily',
-  0x0102: 'target moved permanently',
-  0x0200: 'initiator error',
-  0x0201: 'authentication failure',
-  0x0202: 'authorization failure',
-  0x0203: 'target not found',
-  0x0204: 'target removed',
-  0x0205: 'unsupported version',
-  0x0206: 'too many connections',
-  0x0207: 'missing parameter',
-  0x0208: "can't include in session",
-  0x0209: 'session type not supported',
-  0x020a: 'session does not exist',
-  0x020b: 'invalid during login',
-  0x0300: 'target error',
-  0x0301: 'service unavailable',
-  0x0302: 'out of resources',
-};
+export const LOGIN_STATUS = LOGIN_STATUS_NAMES;
 
-export const SCSI_STATUS: Record<number, string> = {
-  0x00: 'GOOD',
-  0x02: 'CHECK CONDITION',
-  0x04: 'CONDITION MET',
-  0x08: 'BUSY',
-  0x18: 'RESERVATION CONFLICT',
-  0x28: 'TASK SET FULL',
-  0x30: 'ACA ACTIVE',
-  0x40: 'TASK ABORTED',
-};
+export const SCSI_STATUS = SCSI_STATUS_NAMES;
 
 const SENSE_KEYS = ['NO SENSE', 'RECOVERED ERROR', 'NOT READY', 'MEDIUM ERROR', 'HARDWARE ERROR', 'ILLEGAL REQUEST', 'UNIT ATTENTION', 'DATA PROTECT', 'BLANK CHECK', 'VENDOR SPECIFIC', 'COPY ABORTED', 'ABORTED COMMAND', 'reserved', 'VOLUME OVERFLOW', 'MISCOMPARE', 'COMPLETED'];
 
