@@ -7,5 +7,8 @@ import type { Check } from '../src/engine/contract.ts';
 import netbiosName from './config/netbios-name.ts';
 import netbiosCollision from './config/netbios-collision.ts';
 import waiversExpiry from './config/waivers.ts';
+import portalReachable from './storage/portal-reachable.ts';
+import targetLogin from './storage/target-login.ts';
+import lunInventory from './storage/lun-inventory.ts';
 
-export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry];
+export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory];

@@ -5,6 +5,7 @@
  */
 import type { Probe } from './engine/contract.ts';
 import type { ClusterSpec } from './config/schema.ts';
+import { storageProbe } from './storage/probe.ts';
 
 export const specProbe: Probe<ClusterSpec> = {
   fact: 'spec',
@@ -12,4 +13,4 @@ export const specProbe: Probe<ClusterSpec> = {
   collect: (ctx) => ctx.spec,
 };
 
-export const builtinProbes: readonly Probe[] = [specProbe];
+export const builtinProbes: readonly Probe[] = [specProbe, storageProbe as Probe];

@@ -68,6 +68,8 @@ export interface InventoryOptions {
   readonly timeouts?: Partial<Timeouts>;
   /** LUNs queried at once on a session. */
   readonly concurrency?: number;
+  /** Only these LUNs (else every LUN REPORT LUNS lists). */
+  readonly luns?: readonly number[];
   readonly signal?: AbortSignal;
 }
 
@@ -129,7 +131,13 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
-async function inventoryTarget(target: DiscoveredTarget, options: InventoryOptions): Promise<InventoryTarget> {
+export type TargetReading = { readonly luns: InventoryLun[] } | { readonly failure: unknown; readonly stage: 'login' | 'report-luns' };
+
+/**
+ * Logs in to one target, lists and describes its LUNs (only `options.luns` when given), logs
+ * out. Login and REPORT LUNS failures come back as the raw error, for callers that classify it.
+ */
+export async function readTarget(target: DiscoveredTarget, options: InventoryOptions): Promise<TargetReading> {
   let session: IscsiSession;
   try {
     session = await IscsiSession.open({
@@ -141,11 +149,12 @@ async function inventoryTarget(target: DiscoveredTarget, options: InventoryOptio
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (err) {
-    return { name: target.name, addresses: target.addresses, luns: [], error: toInventoryError(err) };
+    return { failure: err, stage: 'login' };
   }
   try {
     const report = await new ScsiDevice(session, 0).reportLuns(options.signal ? { signal: options.signal } : {});
-    const numbers = report.luns.map((l) => l.lun).filter((n): n is number => n !== undefined);
+    const wanted = options.luns ? new Set(options.luns) : undefined;
+    const numbers = report.luns.map((l) => l.lun).filter((n): n is number => n !== undefined && (!wanted || wanted.has(n)));
     const luns = await mapLimited(numbers, options.concurrency ?? 8, async (lun) => {
       try {
         return await describeLun(session, lun, options.signal);
@@ -153,12 +162,18 @@ async function inventoryTarget(target: DiscoveredTarget, options: InventoryOptio
         return { lun, deviceType: -1, deviceTypeName: 'unknown', vendor: null, product: null, revision: null, version: 0, sizeBytes: null, blockSize: null, designators: [], error: toInventoryError(err) };
       }
     });
-    return { name: target.name, addresses: target.addresses, luns };
+    return { luns };
   } catch (err) {
-    return { name: target.name, addresses: target.addresses, luns: [], error: toInventoryError(err) };
+    return { failure: err, stage: 'report-luns' };
   } finally {
     await session.logout().catch(() => session.close());
   }
+}
+
+async function inventoryTarget(target: DiscoveredTarget, options: InventoryOptions): Promise<InventoryTarget> {
+  const reading = await readTarget(target, options);
+  if ('failure' in reading) return { name: target.name, addresses: target.addresses, luns: [], error: toInventoryError(reading.failure) };
+  return { name: target.name, addresses: target.addresses, luns: reading.luns };
 }
 
 export async function inventory(options: InventoryOptions): Promise<Inventory> {

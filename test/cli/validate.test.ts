@@ -53,12 +53,12 @@ test('review lab: exit 3, both NetBIOS checks fail with the shared truncated nam
   assert.equal(collision[0]!.messageId, 'collision');
   assert.equal(collision[0]!.data.netbiosName, 'HYPERVHOSTNODE-');
   assert.deepEqual(collision[0]!.data.hosts, ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B']);
-  assert.equal(report.summary.fail, 3);
+  assert.equal(report.findings.filter((f) => f.area === 'config' && f.status === 'fail').length, 3);
   assert.equal(report.verdict, 'fail');
 });
 
 test('review lab: the terminal report shows the failures, the rename commands and a summary line', async () => {
-  const r = await runCli(['validate', '--config', REVIEW_LAB], { env: { NO_COLOR: '1' } });
+  const r = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*'], { env: { NO_COLOR: '1' } });
   assert.equal(r.code, 3);
   assert.match(r.stdout, /HYPERVHOSTNODE-/);
   assert.match(r.stdout, /PS> Rename-Computer -NewName HYPERVHOSTN-01A /);
@@ -201,7 +201,7 @@ test('waivers: an unexpired waiver turns failures into waived (exit 0); an expir
     'active.yaml': `- check: "config.netbios.*"\n  justification: hosts are renamed in change 4711\n  expires: ${future}\n`,
     'expired.yaml': `waivers:\n  - check: "config.netbios.*"\n    justification: hosts are renamed in change 4711\n    expires: ${past}\n`,
   });
-  const active = await runCli(['validate', '--config', REVIEW_LAB, '--waivers', join(dir, 'active.yaml'), '--json']);
+  const active = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--waivers', join(dir, 'active.yaml'), '--json']);
   assert.equal(active.code, 0, active.stderr);
   const a = parseReport(active.stdout);
   assert.equal(a.summary.fail, 0);
@@ -210,7 +210,7 @@ test('waivers: an unexpired waiver turns failures into waived (exit 0); an expir
   assert.equal(waived.waiver?.originalStatus, 'fail');
   assert.equal(waived.waiver?.expires, future);
 
-  const expired = await runCli(['validate', '--config', REVIEW_LAB, '--waivers', join(dir, 'expired.yaml'), '--json']);
+  const expired = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--waivers', join(dir, 'expired.yaml'), '--json']);
   assert.equal(expired.code, 3);
   const e = parseReport(expired.stdout);
   assert.equal(e.summary.waived, 0);
@@ -232,7 +232,7 @@ test('--fail-on warn: warnings alone exit 4, and 0 without it', async () => {
 test('--only/--skip select by glob; a glob matching nothing is a usage error', async () => {
   const only = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.netbios.collision', '--json']);
   assert.deepEqual([...new Set(parseReport(only.stdout).findings.map((f) => f.checkId))], ['config.netbios.collision']);
-  const skip = await runCli(['validate', '--config', REVIEW_LAB, '--skip', 'config.netbios.*', '--json']);
+  const skip = await runCli(['validate', '--config', REVIEW_LAB, '--skip', 'config.netbios.*,storage.*', '--json']);
   assert.equal(skip.code, 0);
   assert.deepEqual([...new Set(parseReport(skip.stdout).findings.map((f) => f.checkId))], ['config.waivers.expiry']);
   const none = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'stroage.*']);
@@ -320,8 +320,8 @@ test('usage errors: no config, unknown flag, bad --fail-on value all exit 2', as
 test('--from-facts with --config evaluates the current spec against the saved facts', async () => {
   const dir = await tempFiles({ 'fixed.yaml': 'cluster: { name: HVCLUSTER01 }\nnodes:\n  - name: HYPERVHOST-01A\n  - name: HYPERVHOST-01B\n' });
   const facts = join(dir, 'facts.json');
-  assert.equal((await runCli(['validate', '--config', REVIEW_LAB, '--save-facts', facts])).code, 3);
-  const r = await runCli(['validate', '--from-facts', facts, '--config', join(dir, 'fixed.yaml'), '--json']);
+  assert.equal((await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--save-facts', facts])).code, 3);
+  const r = await runCli(['validate', '--from-facts', facts, '--config', join(dir, 'fixed.yaml'), '--only', 'config.*', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(parseReport(r.stdout).summary.fail, 0);
 });

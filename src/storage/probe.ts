@@ -1,0 +1,170 @@
+/**
+ * The storage probe: what each configured portal offers to each node identity. For every portal:
+ * a TCP reachability test, SendTargets as each identity (targets hide from initiators outside
+ * their ACL), then per target and identity a login, REPORT LUNS and per LUN INQUIRY, VPD 0x83
+ * and READ CAPACITY. Expected failures are facts with a normalised status, never exceptions.
+ * Nothing here changes PR state or touches data blocks.
+ */
+import { IscsiConnection, parsePortal, formatPortal } from '../iscsi/connection.ts';
+import { sendTargets } from '../iscsi/discovery.ts';
+import { readTarget, toInventoryError, type InventoryLun } from '../iscsi/inventory.ts';
+import { IscsiConnectionError, IscsiLoginError, IscsiNegotiationError, IscsiTimeoutError } from '../iscsi/errors.ts';
+import type { ChapCredentials } from '../iscsi/login.ts';
+import type { Probe, ProbeContext } from '../engine/contract.ts';
+import type { ClusterSpec } from '../config/schema.ts';
+
+export interface NodeIdentity {
+  readonly node: string;
+  readonly initiator: string;
+  /** True when the spec gave no iqn and we derived Windows' default from the host name. */
+  readonly derived: boolean;
+}
+
+export type ReachStatus = 'ok' | 'refused' | 'timeout' | 'dns' | 'unreachable' | 'error';
+export type LoginStatus = 'ok' | 'auth-failed' | 'not-authorized' | 'not-found' | 'timeout' | 'refused' | 'negotiation' | 'error';
+
+export interface LoginFact {
+  readonly node: string;
+  readonly initiator: string;
+  readonly derived: boolean;
+  readonly status: LoginStatus;
+  readonly statusClass?: number;
+  readonly statusDetail?: number;
+  readonly message?: string;
+  readonly chap: 'none' | 'chap' | 'mutual-chap';
+  /** Present when the login worked and the LUNs were read. */
+  readonly luns?: InventoryLun[];
+}
+
+export interface TargetFact {
+  readonly name: string;
+  /** Named in the spec's `targets:` (else found by SendTargets). */
+  readonly configured: boolean;
+  /** Identities whose SendTargets listed it. */
+  readonly listedFor: string[];
+  readonly logins: LoginFact[];
+}
+
+export interface PortalFact {
+  readonly portal: string;
+  readonly reach: { readonly status: ReachStatus; readonly code?: string; readonly message?: string; readonly ms?: number };
+  readonly discovery: { readonly initiator: string; readonly status: LoginStatus; readonly message?: string; readonly targets: string[] }[];
+  readonly targets: TargetFact[];
+  readonly chap: 'none' | 'chap' | 'mutual-chap';
+  readonly chapUser?: string;
+  /** The CHAP secret reference could not be resolved (message names the key, never a value). */
+  readonly secretError?: string;
+}
+
+export interface StorageFacts {
+  readonly identities: NodeIdentity[];
+  readonly portals: PortalFact[];
+}
+
+/** Windows' default initiator name: `iqn.1991-05.com.microsoft:` + the lower-case FQDN. */
+export function nodeIdentities(spec: ClusterSpec): NodeIdentity[] {
+  return spec.nodes.map((n) => (n.iqn ? { node: n.name, initiator: n.iqn, derived: false } : { node: n.name, initiator: `iqn.1991-05.com.microsoft:${(n.fqdn ?? n.name).toLowerCase()}`, derived: true }));
+}
+
+function reachStatus(err: unknown): ReachStatus {
+  if (err instanceof IscsiTimeoutError) return 'timeout';
+  if (err instanceof IscsiConnectionError) {
+    if (err.cause_code === 'ECONNREFUSED') return 'refused';
+    if (err.cause_code === 'ENOTFOUND' || err.cause_code === 'EAI_AGAIN') return 'dns';
+    if (err.cause_code === 'EHOSTUNREACH' || err.cause_code === 'ENETUNREACH') return 'unreachable';
+  }
+  return 'error';
+}
+
+export function loginStatus(err: unknown): Pick<LoginFact, 'status' | 'statusClass' | 'statusDetail' | 'message'> {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof IscsiLoginError) {
+    const code = (err.statusClass << 8) | err.statusDetail;
+    const status: LoginStatus = code === 0x0201 ? 'auth-failed' : code === 0x0202 ? 'not-authorized' : code === 0x0203 || code === 0x0204 ? 'not-found' : 'error';
+    return { status, statusClass: err.statusClass, statusDetail: err.statusDetail, message };
+  }
+  if (err instanceof IscsiNegotiationError) return { status: 'negotiation', message };
+  if (err instanceof IscsiTimeoutError) return { status: 'timeout', message };
+  if (err instanceof IscsiConnectionError) return { status: err.cause_code === 'ECONNREFUSED' ? 'refused' : 'error', message };
+  return { status: 'error', message };
+}
+
+async function chapFor(ctx: ProbeContext, index: number): Promise<ChapCredentials | undefined> {
+  const chap = ctx.spec.storage?.iscsi[index]?.chap;
+  if (!chap) return undefined;
+  const secret = await ctx.secrets.resolve(chap.secret, `storage.iscsi[${index}].chap.secret`);
+  const mutual =
+    chap.mutualUser !== undefined && chap.mutualSecret !== undefined
+      ? { user: chap.mutualUser, secret: Buffer.from((await ctx.secrets.resolve(chap.mutualSecret, `storage.iscsi[${index}].chap.mutualSecret`)).reveal()) }
+      : undefined;
+  return { user: chap.user, secret: Buffer.from(secret.reveal()), ...(mutual ? { mutual } : {}) };
+}
+
+const TIMEOUTS = { connectMs: 5000, loginMs: 10_000, commandMs: 10_000, logoutMs: 3000 };
+
+async function probePortal(ctx: ProbeContext, index: number, identities: readonly NodeIdentity[]): Promise<PortalFact> {
+  const config = ctx.spec.storage!.iscsi[index]!;
+  const portal = formatPortal(parsePortal(config.portal));
+  const chapMode: LoginFact['chap'] = config.chap ? (config.chap.mutualUser ? 'mutual-chap' : 'chap') : 'none';
+  const base = { portal, chap: chapMode, ...(config.chap ? { chapUser: config.chap.user } : {}) } as const;
+
+  const started = performance.now();
+  try {
+    const conn = await IscsiConnection.connect(parsePortal(portal), { timeoutMs: TIMEOUTS.connectMs, signal: ctx.signal });
+    conn.close();
+  } catch (err) {
+    const e = err as { cause_code?: string; message?: string };
+    return { ...base, reach: { status: reachStatus(err), ...(e.cause_code ? { code: e.cause_code } : {}), message: e.message ?? String(err) }, discovery: [], targets: [] };
+  }
+  const reach = { status: 'ok' as const, ms: Math.round(performance.now() - started) };
+
+  let chap: ChapCredentials | undefined;
+  try {
+    chap = await chapFor(ctx, index);
+  } catch (err) {
+    return { ...base, reach, discovery: [], targets: [], secretError: err instanceof Error ? err.message : String(err) };
+  }
+
+  const discovery = await Promise.all(
+    identities.map(async (id) => {
+      try {
+        const found = await sendTargets({ portal, initiatorName: id.initiator, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, signal: ctx.signal });
+        return { initiator: id.initiator, status: 'ok' as LoginStatus, targets: found.map((t) => t.name) };
+      } catch (err) {
+        const s = loginStatus(err);
+        return { initiator: id.initiator, status: s.status, ...(s.message ? { message: s.message } : {}), targets: [] };
+      }
+    }),
+  );
+  const listed = new Map<string, string[]>();
+  for (const d of discovery) for (const t of d.targets) listed.set(t, [...(listed.get(t) ?? []), d.initiator]);
+  const names = config.targets ?? [...listed.keys()];
+
+  const targets: TargetFact[] = [];
+  for (const name of names) {
+    const logins: LoginFact[] = [];
+    for (const id of identities) {
+      const result = await readTarget(
+        { name, addresses: [] },
+        { portal, initiatorName: id.initiator, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, concurrency: 8, signal: ctx.signal, ...(config.luns ? { luns: config.luns } : {}) },
+      );
+      const identity = { node: id.node, initiator: id.initiator, derived: id.derived, chap: chapMode };
+      if ('failure' in result) logins.push({ ...identity, ...loginStatus(result.failure) });
+      else logins.push({ ...identity, status: 'ok', luns: result.luns });
+    }
+    targets.push({ name, configured: config.targets !== undefined, listedFor: listed.get(name) ?? [], logins });
+  }
+  return { ...base, reach, discovery, targets };
+}
+
+export const storageProbe: Probe<StorageFacts> = {
+  fact: 'storage.inventory',
+  description: 'Per portal: TCP reachability, SendTargets and, per target and node identity, login and the LUNs (INQUIRY, VPD 0x83, READ CAPACITY). Read-only.',
+  async collect(ctx) {
+    const identities = nodeIdentities(ctx.spec);
+    const portals = ctx.spec.storage?.iscsi ?? [];
+    // Portals in parallel; within a portal, one identity's sessions at a time per target.
+    const results = await Promise.all(portals.map((_, i) => probePortal(ctx, i, identities).catch((err) => ({ portal: portals[i]!.portal, reach: { status: 'error' as const, message: toInventoryError(err).message }, discovery: [], targets: [], chap: 'none' as const }))));
+    return { identities, portals: results };
+  },
+};

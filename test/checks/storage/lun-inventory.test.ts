@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import check from '../../../checks/storage/lun-inventory.ts';
+import { runCheck } from '../../helpers/run-check.ts';
+import { A, B, facts, login, lun, portal, target } from './facts.ts';
+
+const T = 'iqn.2026-11.test:csv1';
+
+test('disks pass, other device types are listed but not candidates, old SPC warns, read through the first node that logs in', async () => {
+  const luns = [lun(0, { deviceType: 12, deviceTypeName: 'storage array controller device', sizeBytes: null }), lun(1), lun(2, { version: 4 }), lun(3, { deviceType: 5, deviceTypeName: 'CD/DVD device', sizeBytes: null })];
+  const found = await runCheck(check, facts([portal({ targets: [target(T, [login(A, { status: 'not-found', luns: undefined }), login(B, { luns })])] })]));
+  assert.deepEqual(found.map((f) => [f.subject, f.status, f.messageId]), [
+    [`${T} LUN 0`, 'skipped', 'notDisk'],
+    [`${T} LUN 1`, 'pass', 'disk'],
+    [`${T} LUN 2`, 'warn', 'oldSpc'],
+    [`${T} LUN 3`, 'skipped', 'notDisk'],
+  ]);
+  assert.equal(found[1]!.data.size, '64.0 MiB');
+  assert.equal(found[1]!.evidence?.readAs, B.initiator);
+});
+
+test('an unreadable LUN warns; a target nobody can log in to is skipped', async () => {
+  const bad = await runCheck(check, facts([portal({ targets: [target(T, [login(A, { luns: [lun(4, { deviceType: -1, error: { code: 'ESCSICHECK', message: 'boom' } })] })])] })]));
+  assert.deepEqual([bad[0]!.status, bad[0]!.messageId], ['warn', 'unreadable']);
+  const none = await runCheck(check, facts([portal({ targets: [target(T, [login(A, { status: 'not-found', luns: undefined })])] })]));
+  assert.deepEqual([none[0]!.status, none[0]!.messageId], ['skipped', 'noLogin']);
+});
