@@ -10,5 +10,7 @@ import waiversExpiry from './config/waivers.ts';
 import portalReachable from './storage/portal-reachable.ts';
 import targetLogin from './storage/target-login.ts';
 import lunInventory from './storage/lun-inventory.ts';
+import lunIdentity from './storage/lun-identity.ts';
+import lunVisibility from './storage/lun-visibility.ts';
 
-export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory];
+export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility];

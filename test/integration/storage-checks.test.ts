@@ -94,6 +94,17 @@ test('reachability, logins per node identity and the LUN inventory, as tgt reall
     [`${T_CHAP} LUN 1`, 'pass', 'disk'],
   ]);
   assert.equal(report.findings.find((f) => f.subject === `${T_OPEN} LUN 1`)!.data.sizeBytes, 32 * 1024 * 1024);
+  // tgt derives NAA identifiers from tid and LUN: distinct here, one tgt host.
+  assert.deepEqual(pick(report, 'storage.lun.identity'), [
+    [`${T_OPEN} LUN 1`, 'pass', 'unique'],
+    [`${T_ACL} LUN 1`, 'pass', 'unique'],
+    [`${T_CHAP} LUN 1`, 'pass', 'unique'],
+  ]);
+  assert.deepEqual(pick(report, 'storage.lun.visibility'), [
+    [T_OPEN, 'pass', 'sameDisks'],
+    [T_ACL, 'skipped', 'noComparison'],
+    [T_CHAP, 'pass', 'sameDisks'],
+  ]);
 });
 
 test('a wrong CHAP secret fails as chapFailed naming the user; an unset one as secretMissing; neither value is printed', async () => {
