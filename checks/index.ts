@@ -12,5 +12,6 @@ import targetLogin from './storage/target-login.ts';
 import lunInventory from './storage/lun-inventory.ts';
 import lunIdentity from './storage/lun-identity.ts';
 import lunVisibility from './storage/lun-visibility.ts';
+import prSupport from './storage/pr-support.ts';
 
-export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility];
+export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility, prSupport];

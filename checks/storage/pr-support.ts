@@ -1,0 +1,147 @@
+import type { Check } from '../../src/engine/contract.ts';
+import type { RemediationStep } from '../../src/engine/report.ts';
+import type { PrDiskFact, PrFacts } from '../../src/storage/pr-probe.ts';
+import { parsePortal } from '../../src/iscsi/connection.ts';
+
+const messages = {
+  supported: 'LUN {lun} of {target} passes the failover-cluster persistent reservation sequence ({steps} steps, as {A} and {B})',
+  inUse: 'LUN {lun} of {target} already holds registrations ({keys}): it belongs to someone, so it was left untouched',
+  notImplemented: 'LUN {lun} of {target} ({vendor} {product}) does not implement SCSI-3 persistent reservations: {command} is "invalid command operation code"',
+  registerFailed: 'LUN {lun} of {target}: registering a key failed ({got}): the disk cannot take part in a cluster',
+  reserveFailed: 'LUN {lun} of {target}: RESERVE type 5 (Write Exclusive, Registrants Only) failed ({got})',
+  reservationWrong: 'LUN {lun} of {target}: the reservation seen by the second node is wrong ({got}, expected {expected})',
+  preemptFailed: 'LUN {lun} of {target}: the second node could not preempt the first ({got}): failover would not take the disk over',
+  releaseFailed: 'LUN {lun} of {target}: RELEASE failed ({got})',
+  unregisterFailed: 'LUN {lun} of {target}: removing a registration failed ({got})',
+  readKeysFailed: 'LUN {lun} of {target}: PERSISTENT RESERVE IN failed ({got})',
+  interrupted: 'LUN {lun} of {target}: the sequence was interrupted at {step}; its keys were removed',
+  keysLeft: 'LUN {lun} of {target}: keys of this run are still registered after cleanup: {keys}',
+  noSecondNode: 'LUN {lun} of {target}: fewer than two node identities can log in, so the two-node sequence cannot run',
+  sessionFailed: 'LUN {lun} of {target}: no session for the sequence: {got}',
+  noDisks: 'No candidate disk to test',
+} as const;
+
+const STEP_MESSAGE: Record<string, keyof typeof messages> = {
+  readKeysBefore: 'readKeysFailed',
+  registerA: 'registerFailed',
+  registerB: 'registerFailed',
+  reserveA: 'reserveFailed',
+  readReservationB: 'reservationWrong',
+  preemptB: 'preemptFailed',
+  readKeysAfterPreempt: 'reservationWrong',
+  readReservationAfterPreempt: 'reservationWrong',
+  releaseB: 'releaseFailed',
+  unregisterB: 'unregisterFailed',
+  unregisterA: 'unregisterFailed',
+};
+
+/** What to do when a LUN has no SCSI-3 PR, by the target software its INQUIRY names. */
+export function vendorRemediation(disk: Pick<PrDiskFact, 'vendor' | 'product' | 'portal' | 'target' | 'lun'>): RemediationStep[] {
+  const host = parsePortal(disk.portal).host;
+  const vendor = (disk.vendor ?? '').trim().toUpperCase();
+  if (vendor === 'IET') {
+    return [
+      { text: 'INQUIRY says "IET": the iSCSI Enterprise Target (the target inside OpenFiler) implements only SCSI-2 RESERVE/RELEASE in its releases; Windows Server 2008 and later need SCSI-3 persistent reservations. tgt reports "IET" too, but implements them on disk LUNs: a CD, tape or passthrough LUN will not do.' },
+      { text: 'Move the cluster LUNs to a target with SCSI-3 PR, e.g. LIO on Linux:', commands: [{ shell: 'sh', command: `targetcli /backstores/fileio create csv1 /srv/csv1.img 100G && targetcli /iscsi create ${disk.target}`, runOn: `${host} or its replacement` }] },
+      { text: 'Or tgt with a disk LUN:', commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op new --mode logicalunit --tid <tid> --lun ${disk.lun} --backing-store <file-or-device>`, runOn: host }] },
+    ];
+  }
+  if (vendor === 'LIO-ORG') {
+    return [{ text: 'LIO: persistent reservations are off for this backstore (emulate_pr=0). Turn them on (with no initiator logged in):', commands: [{ shell: 'sh', command: 'targetcli /backstores/<type>/<name> set attribute emulate_pr=1', runOn: host }] }];
+  }
+  if (vendor === 'MSFT') {
+    return [{ text: 'Windows iSCSI Target: SCSI-3 PR is supported from iSCSI Software Target 3.3 and the Windows Server 2012 iSCSI Target Server on. Update the target (Install-WindowsFeature FS-iSCSITarget-Server on Windows Server 2012 or later) and move the virtual disk there.', commands: [{ shell: 'powershell', command: 'Install-WindowsFeature FS-iSCSITarget-Server', runOn: 'the new target server' }] }];
+  }
+  if (vendor === 'SUN' || vendor === 'ORACLE') {
+    return [{ text: 'COMSTAR (stmf) implements SCSI-3 PR for disk LUs; check the LU is a disk LU and not behind a proxy, and that the target is COMSTAR, not the legacy iscsitgt:', commands: [{ shell: 'sh', command: 'stmfadm list-lu -v', runOn: host }] }];
+  }
+  return [
+    { text: `The storage (${disk.vendor ?? 'unknown vendor'} ${disk.product ?? ''}) rejects PERSISTENT RESERVE commands on this LUN. On arrays this is usually a per-host setting: set the host type / persona of the nodes to the Windows failover-cluster one, or enable "SCSI-3 persistent reservation" on the volume.` },
+    { text: 'If no such setting exists, update the array firmware to a release with SCSI-3 persistent reservations, or present the cluster disks from a target that has them.' },
+  ];
+}
+
+const check = {
+  meta: {
+    id: 'storage.pr.support',
+    title: 'Candidate disks support the persistent reservations a failover cluster uses',
+    area: 'storage',
+    description:
+      'On each candidate disk, as two node identities in their own sessions: READ KEYS (any registration not ours: left alone, inUse), REPORT CAPABILITIES (recorded), A and B REGISTER AND IGNORE EXISTING KEY, A RESERVE type 5, B READ RESERVATION (holder A, type 5), B PREEMPT A, A\'s key gone and B holding, B RELEASE, both unregister, and a final READ KEYS proving none of our keys is left. Every step is evidence; the first failing one names the finding.',
+    why: 'Failover clustering (Windows Server 2008 and later) arbitrates disk ownership with SCSI-3 persistent reservations; a disk without them fails validation, and Microsoft\'s wizard says only that the disk "does not support Persistent Reservation" and to contact the vendor. The review\'s OpenFiler/IET appliance was exactly this.',
+    docs: 'docs/checks/storage.pr.support.md',
+    severity: 'fail',
+    facts: ['storage.pr'],
+    messages,
+    remediations: [
+      'IET/OpenFiler: move the LUNs to a target with SCSI-3 PR (LIO, tgt, Windows iSCSI Target Server 2012+).',
+      'LIO: set attribute emulate_pr=1 on the backstore.',
+      'Arrays: set the nodes\' host type to the Windows cluster persona or enable SCSI-3 PR on the volume; update firmware.',
+      'Keys left behind: remove them from the node that registered them (clusterprobe re-runs clean up the same I_T nexus).',
+    ],
+  },
+  async run(ctx) {
+    const facts = await ctx.fact<PrFacts>('storage.pr');
+    if (facts.disks.length === 0) {
+      ctx.report({ status: 'skipped', messageId: 'noDisks' });
+      return;
+    }
+    for (const d of facts.disks) {
+      const subject = `${d.target} LUN ${d.lun}`;
+      const failed = d.steps.find((s) => !s.ok && s.step !== 'readKeysFinal');
+      const data = { target: d.target, lun: d.lun, portal: d.portal, vendor: d.vendor ?? '?', product: d.product ?? '?', A: d.identities.A, B: d.identities.B ?? '-', steps: d.steps.length, run: facts.run, step: d.failedStep, got: failed?.got ?? d.message, expected: failed?.expected, command: failed?.command, keys: (d.outcome === 'inUse' ? d.keysBefore.map((k) => `${k.key}${k.ours ? ' (clusterprobe, earlier run)' : ''}`) : d.keysLeft).join(', ') };
+      const evidence = { steps: d.steps, keysBefore: d.keysBefore, keysLeft: d.keysLeft, capabilities: d.capabilities, run: facts.run, identities: d.identities };
+      switch (d.outcome) {
+        case 'supported':
+          ctx.report({ status: 'pass', messageId: 'supported', subject, data, evidence });
+          break;
+        case 'inUse':
+          ctx.report({ status: 'skipped', messageId: 'inUse', subject, data, evidence });
+          break;
+        case 'noSecondNode':
+          ctx.report({ status: 'skipped', messageId: 'noSecondNode', subject, data, evidence });
+          break;
+        case 'notImplemented':
+          ctx.report({ status: 'fail', messageId: 'notImplemented', subject, data, evidence, remediation: { summary: `Give ${subject} SCSI-3 persistent reservations`, steps: vendorRemediation(d) } });
+          break;
+        case 'sessionFailed':
+          ctx.report({ status: 'fail', messageId: 'sessionFailed', subject, data, evidence, remediation: { summary: 'Fix the login first', steps: [{ text: 'See storage.target.login for this target: the sequence needs two node identities logged in.' }] } });
+          break;
+        default: {
+          if (d.outcome === 'stepFailed' || d.outcome === 'keysLeft') {
+            const interrupted = failed?.got === 'not sent: the run was interrupted';
+            const messageId = d.outcome === 'keysLeft' ? 'keysLeft' : interrupted ? 'interrupted' : (STEP_MESSAGE[d.failedStep ?? ''] ?? 'registerFailed');
+            if (messageId !== 'keysLeft') {
+              ctx.report({
+                status: interrupted ? 'skipped' : 'fail',
+                messageId,
+                subject,
+                data,
+                evidence,
+                ...(interrupted ? {} : { remediation: { summary: `${subject} does not behave as a cluster disk must`, steps: [{ text: `Step "${d.failedStep}" (${failed?.command ?? ''}) expected ${failed?.expected ?? ''} and got ${failed?.got ?? d.message ?? ''}. The evidence lists every step with its sense data.` }, ...vendorRemediation(d)] } }),
+              });
+            }
+          }
+        }
+      }
+      if (d.keysLeft.length > 0) {
+        ctx.report({
+          status: 'fail',
+          messageId: 'keysLeft',
+          subject,
+          data: { ...data, keys: d.keysLeft.join(', ') },
+          evidence,
+          remediation: {
+            summary: `Remove clusterprobe's keys from ${subject}`,
+            steps: [
+              { text: `Run clusterprobe again from this machine: it reconnects with the same node identities and removes keys of the form 0x435052... (${d.keysLeft.join(', ')}). Never CLEAR a disk that other hosts use.` },
+              { text: 'On tgt, keys whose session is gone stay registered until the target restarts or the key is preempted by a registered initiator; the cluster\'s own registration will preempt them when it first reserves the disk.' },
+            ],
+          },
+        });
+      }
+    }
+  },
+} satisfies Check;
+
+export default check;

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import check, { vendorRemediation } from '../../../checks/storage/pr-support.ts';
+import { runCheck } from '../../helpers/run-check.ts';
+import type { PrDiskFact, PrFacts } from '../../../src/storage/pr-probe.ts';
+
+function disk(over: Partial<PrDiskFact>): PrDiskFact {
+  return { portal: '10.0.0.20:3260', target: 'iqn.t:csv', lun: 1, vendor: 'LIO-ORG', product: 'csv1', outcome: 'supported', steps: [], keysBefore: [], keysLeft: [], identities: { A: 'iqn.a', B: 'iqn.b' }, ...over };
+}
+
+const facts = (disks: PrDiskFact[]): { 'storage.pr': PrFacts } => ({ 'storage.pr': { run: '0badcafe', disks } });
+const failedStep = (step: string, got: string) => ({ step, by: 'B' as const, command: 'PERSISTENT RESERVE OUT', ok: false, expected: 'GOOD', got });
+
+test('outcomes map to statuses and messageIds; the first failing step names the finding', async () => {
+  const found = await runCheck(check, facts([
+    disk({ lun: 1 }),
+    disk({ lun: 2, outcome: 'inUse', keysBefore: [{ key: '0x1234', ours: false }] }),
+    disk({ lun: 3, outcome: 'notImplemented', vendor: 'IET' }),
+    disk({ lun: 4, outcome: 'stepFailed', failedStep: 'preemptB', steps: [failedStep('preemptB', 'RESERVATION CONFLICT')] }),
+    disk({ lun: 5, outcome: 'stepFailed', failedStep: 'reserveA', steps: [failedStep('reserveA', 'not sent: the run was interrupted')] }),
+    disk({ lun: 6, outcome: 'keysLeft', keysLeft: ['0x4350520badcafe01'] }),
+    disk({ lun: 7, outcome: 'noSecondNode' }),
+  ]));
+  assert.deepEqual(found.map((f) => [f.data.lun, f.status, f.messageId]), [
+    [1, 'pass', 'supported'],
+    [2, 'skipped', 'inUse'],
+    [3, 'fail', 'notImplemented'],
+    [4, 'fail', 'preemptFailed'],
+    [5, 'skipped', 'interrupted'],
+    [6, 'fail', 'keysLeft'],
+    [7, 'skipped', 'noSecondNode'],
+  ]);
+  assert.equal(found[1]!.data.keys, '0x1234');
+  assert.equal(found[3]!.data.got, 'RESERVATION CONFLICT');
+});
+
+test('a step failure that also left keys reports both', async () => {
+  const found = await runCheck(check, facts([disk({ outcome: 'stepFailed', failedStep: 'releaseB', steps: [failedStep('releaseB', 'CHECK CONDITION')], keysLeft: ['0x4350520badcafe02'] })]));
+  assert.deepEqual(found.map((f) => f.messageId), ['releaseFailed', 'keysLeft']);
+});
+
+test('vendor-aware remediation, never "contact your vendor" alone', () => {
+  const text = (vendor: string | null) => JSON.stringify(vendorRemediation({ vendor, product: 'x', portal: 'san:3260', target: 'iqn.t:csv', lun: 1 }));
+  assert.match(text('IET'), /OpenFiler/);
+  assert.match(text('IET'), /targetcli/);
+  assert.match(text('LIO-ORG'), /emulate_pr=1/);
+  assert.match(text('MSFT'), /FS-iSCSITarget-Server/);
+  assert.match(text('SUN'), /stmfadm/);
+  assert.match(text('ACME'), /host type|persona/);
+  assert.doesNotMatch(text('ACME'), /contact your vendor/i);
+});
+
+test('no candidate disks: skipped', async () => {
+  const found = await runCheck(check, facts([]));
+  assert.deepEqual([found[0]!.status, found[0]!.messageId], ['skipped', 'noDisks']);
+});

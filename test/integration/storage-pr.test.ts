@@ -1,0 +1,111 @@
+/**
+ * storage.pr.support against a real tgt: the sequence passes on disk LUNs, a disk holding a
+ * foreign registration is left untouched, and SIGINT/SIGTERM in the middle of the sequence still
+ * leave no key of ours. Keys are read afterwards with libiscsi (test/lab/libiscsi/prtool.c), an
+ * initiator independent of ours.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startTgt, iscsiUrl, type TgtLab } from '../lab/tgt.ts';
+import { prKeys } from '../lab/libiscsi.ts';
+import { runCli, tempFiles } from '../helpers/cli.ts';
+import { IscsiSession } from '../../src/iscsi/index.ts';
+import { ScsiDevice } from '../../src/scsi/device.ts';
+import type { Report } from '../../src/engine/report.ts';
+
+const T = 'iqn.2026-11.test:pr-disks';
+const T_MANY = 'iqn.2026-11.test:pr-many';
+const FOREIGN = 0x1234_5678_9abc_def0n;
+let lab: TgtLab;
+
+before(async () => {
+  lab = await startTgt();
+  const t = await lab.addTarget(T);
+  await lab.addLun(t, 1, { sizeMiB: 8 });
+  await lab.addLun(t, 2, { sizeMiB: 8 });
+  await lab.addLun(t, 3, { sizeMiB: 8, deviceType: 'cd' });
+  await lab.bindAll(t);
+  const many = await lab.addTarget(T_MANY);
+  for (let lun = 1; lun <= 24; lun += 1) await lab.addLun(many, lun, { sizeMiB: 1 });
+  await lab.bindAll(many);
+});
+
+after(async () => {
+  await lab?.stop();
+});
+
+function spec(target: string): string {
+  return `nodes:\n  - { name: hv01, iqn: iqn.1991-05.com.microsoft:hv01.lab.example.test }\n  - { name: hv02, iqn: iqn.1991-05.com.microsoft:hv02.lab.example.test }\nstorage:\n  iscsi:\n    - portal: ${lab.portal}\n      targets: [${target}]\n`;
+}
+
+async function keysOf(target: string, lun: number): Promise<string[]> {
+  return (await prKeys(iscsiUrl(lab.portal, target, lun), 'iqn.2026-11.test.independent:reader')).keys;
+}
+
+test('disk LUNs pass every step and keep no key; the CD LUN is not a candidate', async () => {
+  const dir = await tempFiles({ 'c.yaml': spec(T) });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(report.findings.map((f) => [f.subject, f.status, f.messageId]), [
+    [`${T} LUN 1`, 'pass', 'supported'],
+    [`${T} LUN 2`, 'pass', 'supported'],
+  ]);
+  const steps = report.findings[0]!.evidence!.steps as { step: string; ok: boolean }[];
+  assert.deepEqual(steps.map((s) => s.step), ['readKeysBefore', 'reportCapabilities', 'registerA', 'registerB', 'reserveA', 'readReservationB', 'preemptB', 'readKeysAfterPreempt', 'readReservationAfterPreempt', 'releaseB', 'unregisterB', 'unregisterA', 'readKeysFinal']);
+  assert.ok(steps.every((s) => s.ok));
+  assert.deepEqual(await keysOf(T, 1), []);
+  assert.deepEqual(await keysOf(T, 2), []);
+});
+
+test('a disk with a foreign registration is skipped as inUse and its keys stay byte-identical', async () => {
+  const owner = await IscsiSession.open({ portal: lab.portal, initiatorName: 'iqn.2026-11.test.someone:else', targetName: T });
+  const device = new ScsiDevice(owner, 2);
+  await device.registerAndIgnore({ saKey: FOREIGN });
+  try {
+    const before = await keysOf(T, 2);
+    assert.deepEqual(before, ['0x123456789abcdef0']);
+    const dir = await tempFiles({ 'c.yaml': spec(T) });
+    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*', '--json']);
+    const report = JSON.parse(r.stdout) as Report;
+    const f = report.findings.find((x) => x.subject === `${T} LUN 2`)!;
+    assert.deepEqual([f.status, f.messageId], ['skipped', 'inUse']);
+    assert.match(String(f.data.keys), /0x123456789abcdef0/);
+    assert.deepEqual(await keysOf(T, 2), before);
+  } finally {
+    await device.registerAndIgnore({ saKey: 0n });
+    await owner.logout();
+  }
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} in the middle of the sequence: exit 130 and no key of ours left on any LUN`, async () => {
+    const dir = await tempFiles({ 'c.yaml': spec(T_MANY) });
+    // Watch the LUNs with a session of our own and send the signal the moment one of the run's
+    // keys is registered: the sequence is then certainly in the middle.
+    const watcher = await IscsiSession.open({ portal: lab.portal, initiatorName: 'iqn.2026-11.test.watcher:w', targetName: T_MANY });
+    let caughtAt: number | undefined;
+    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], {
+      onSpawn: (child) => {
+        void (async () => {
+          for (let round = 0; round < 20_000 && caughtAt === undefined && child.exitCode === null; round += 1) {
+            const lun = (round % 24) + 1;
+            const keys = await new ScsiDevice(watcher, lun).prReadKeys().catch(() => ({ keys: [] as bigint[] }));
+            if (keys.keys.some((k) => k >> 40n === 0x435052n)) {
+              caughtAt = lun;
+              child.kill(signal);
+            }
+          }
+        })();
+      },
+    });
+    await watcher.logout();
+    assert.ok(caughtAt !== undefined, 'the signal went out while a key of the run was registered');
+    assert.equal(r.code, 130, r.stderr);
+    for (let lun = 1; lun <= 24; lun += 1) {
+      const keys = await keysOf(T_MANY, lun);
+      assert.deepEqual(keys.filter((k) => k.startsWith('0x435052')), [], `LUN ${lun}: ${keys.join(', ')}`);
+    }
+  });
+}
