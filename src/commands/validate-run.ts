@@ -30,7 +30,8 @@ export interface CommandContext {
 export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Promise<Report> {
   if (flags['save-facts'] && flags['from-facts']) throw new UsageError('--save-facts and --from-facts exclude each other: an offline run gathers no new facts');
 
-  const inputs = await loadInputs(flags.config, flags['from-facts']);
+  const loaded = await loadInputs(flags.config, flags['from-facts']);
+  const inputs = flags['allow-in-use'] ? { ...loaded, spec: { ...loaded.spec, storage: { iscsi: [], ...loaded.spec.storage, allowInUse: true } } } : loaded;
   const registry = await buildRegistry([...(inputs.spec.plugins ?? []), ...(flags.plugin ?? [])], inputs.baseDir);
   const selected = registry.select(flags.only ?? [], flags.skip ?? []).map((r) => r.check);
   const waivers = [...(inputs.spec.waivers ?? []), ...(flags.waivers ? await loadWaivers(resolve(flags.waivers)) : [])];

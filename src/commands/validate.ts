@@ -34,6 +34,7 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal er
     'from-facts': Flags.file({ summary: 'Evaluate facts saved by --save-facts instead of probing: no network.', helpValue: 'FILE', exists: true }),
     plugin: pluginFlag,
     verbose: Flags.boolean({ char: 'v', summary: 'Show evidence for passing findings too.' }),
+    'allow-in-use': Flags.boolean({ summary: 'Run the PR sequence even on disks that hold registrations (never touching foreign keys); same as storage.allowInUse.' }),
   };
 
   parseFlags() {

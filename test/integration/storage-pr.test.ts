@@ -109,3 +109,56 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
   });
 }
+
+test('--allow-in-use runs the sequence beside a foreign key and leaves that key alone', async () => {
+  const owner = await IscsiSession.open({ portal: lab.portal, initiatorName: 'iqn.2026-11.test.someone:else', targetName: T });
+  const device = new ScsiDevice(owner, 1);
+  await device.registerAndIgnore({ saKey: FOREIGN });
+  try {
+    const dir = await tempFiles({ 'c.yaml': spec(T) });
+    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*', '--allow-in-use', '--json']);
+    const report = JSON.parse(r.stdout) as Report;
+    const f = report.findings.find((x) => x.subject === `${T} LUN 1`)!;
+    assert.notEqual(f.messageId, 'inUse');
+    assert.deepEqual(await keysOf(T, 1), ['0x123456789abcdef0'], 'the foreign key is still there, and only it');
+  } finally {
+    await device.registerAndIgnore({ saKey: 0n });
+    await owner.logout();
+  }
+});
+
+test('the target killed in the middle of the sequence: no hang, and the finding names the keys it could not verify', async () => {
+  const own = await startTgt();
+  try {
+    const tid = await own.addTarget(T_MANY);
+    for (let lun = 1; lun <= 12; lun += 1) await own.addLun(tid, lun, { sizeMiB: 1 });
+    await own.bindAll(tid);
+    const dir = await tempFiles({ 'c.yaml': spec(T_MANY).replace(lab.portal, own.portal) });
+    const watcher = await IscsiSession.open({ portal: own.portal, initiatorName: 'iqn.2026-11.test.watcher:w', targetName: T_MANY });
+    let killed = false;
+    const started = Date.now();
+    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], {
+      onSpawn: (child) => {
+        void (async () => {
+          for (let round = 0; round < 20_000 && !killed && child.exitCode === null; round += 1) {
+            const keys = await new ScsiDevice(watcher, (round % 12) + 1).prReadKeys().catch(() => ({ keys: [] as bigint[] }));
+            if (keys.keys.some((k) => k >> 40n === 0x435052n)) {
+              killed = true;
+              await own.kill();
+            }
+          }
+        })();
+      },
+    });
+    watcher.close();
+    assert.ok(killed);
+    assert.ok(Date.now() - started < 60_000, 'no hang');
+    assert.equal(r.code, 3, r.stderr);
+    const report = JSON.parse(r.stdout) as Report;
+    const left = report.findings.filter((f) => f.checkId === 'storage.pr.support' && f.messageId === 'keysLeft');
+    assert.ok(left.length >= 1, JSON.stringify(report.findings.map((f) => [f.subject, f.messageId])));
+    assert.match(String(left[0]!.data.keys), /^0x435052/);
+  } finally {
+    await own.stop();
+  }
+});
