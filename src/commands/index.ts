@@ -3,10 +3,12 @@ import Validate from './validate.ts';
 import ChecksList from './checks/list.ts';
 import ChecksExplain from './checks/explain.ts';
 import IscsiDiscover from './iscsi/discover.ts';
+import StorageCleanup from './storage/cleanup.ts';
 
 export const COMMANDS = {
   validate: Validate,
   'checks:list': ChecksList,
   'checks:explain': ChecksExplain,
   'iscsi:discover': IscsiDiscover,
+  'storage:cleanup': StorageCleanup,
 };

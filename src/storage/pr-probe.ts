@@ -16,21 +16,9 @@ import { PR_TYPE } from '../scsi/pr.ts';
 import type { ChapCredentials } from '../iscsi/login.ts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
 import type { NodeIdentity, StorageFacts } from './probe.ts';
+import { isClusterprobeKey, keyHex, makeKey, removeOurKeys } from './keys.ts';
 
-/** "CPR" in the top three bytes marks a key as clusterprobe's. */
-export const KEY_PREFIX = 0x435052n;
-
-export function makeKey(run: number, node: number): bigint {
-  return (KEY_PREFIX << 40n) | (BigInt(run >>> 0) << 8n) | BigInt(node & 0xff);
-}
-
-export function isClusterprobeKey(key: bigint): boolean {
-  return key >> 40n === KEY_PREFIX;
-}
-
-export function keyHex(key: bigint): string {
-  return `0x${key.toString(16).padStart(16, '0')}`;
-}
+export { KEY_PREFIX, makeKey, isClusterprobeKey, keyHex } from './keys.ts';
 
 export interface PrStep {
   readonly step: string;
@@ -216,8 +204,14 @@ async function cleanupDisk(where: { portal: string; target: string; lun: number 
   }
   try {
     const session = await open(a, where.portal, where.target, chap, signal);
-    const keys = await new ScsiDevice(session, where.lun).prReadKeys({ signal });
-    return keys.keys.filter((k) => ours.includes(k)).map(keyHex);
+    const device = new ScsiDevice(session, where.lun);
+    const keys = await device.prReadKeys({ signal });
+    const left = keys.keys.filter((k) => ours.includes(k));
+    if (left.length === 0) return [];
+    // tgt orphans a registration whose session ended: the same I_T nexus no longer owns it.
+    // Preempt the leftovers from a temporary key of ours instead (never CLEAR).
+    const still = await removeOurKeys(device, left, makeKey(Number(ours[0]! >> 8n & 0xffffffffn), 0xfe), signal);
+    return still.map(keyHex);
   } catch {
     return ours.map(keyHex); // could not verify: report them as possibly left
   }

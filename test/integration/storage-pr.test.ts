@@ -162,3 +162,35 @@ test('the target killed in the middle of the sequence: no hang, and the finding 
     await own.stop();
   }
 });
+
+test('storage cleanup removes keys of ours orphaned by ended sessions, and only those', async () => {
+  const { makeKey } = await import('../../src/storage/keys.ts');
+  // A killed run's keys: registered, then the sessions end (tgt orphans registrations at logout).
+  const leftovers = [makeKey(0xdeadbeef, 1), makeKey(0xdeadbeef, 2)];
+  for (const [i, key] of leftovers.entries()) {
+    const s = await IscsiSession.open({ portal: lab.portal, initiatorName: `iqn.2026-11.test.killed:node${i}`, targetName: T });
+    await new ScsiDevice(s, 1).registerAndIgnore({ saKey: key });
+    if (i === 0) await new ScsiDevice(s, 1).reserve({ key, type: 5 });
+    await s.logout();
+  }
+  const owner = await IscsiSession.open({ portal: lab.portal, initiatorName: 'iqn.2026-11.test.someone:else', targetName: T });
+  await new ScsiDevice(owner, 1).registerAndIgnore({ saKey: FOREIGN });
+  try {
+    assert.deepEqual((await keysOf(T, 1)).sort(), ['0x123456789abcdef0', '0x435052deadbeef01', '0x435052deadbeef02'].sort());
+    const dir = await tempFiles({ 'c.yaml': spec(T) });
+    const dry = await runCli(['storage', 'cleanup', '--config', join(dir, 'c.yaml'), '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal((await keysOf(T, 1)).length, 3, 'a dry run changes nothing');
+    const r = await runCli(['storage', 'cleanup', '--config', join(dir, 'c.yaml'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { luns: { lun: number; found: string[]; left: string[]; foreign: string[] }[] };
+    const lun1 = result.luns.find((l) => l.lun === 1)!;
+    assert.deepEqual(lun1.found.sort(), ['0x435052deadbeef01', '0x435052deadbeef02']);
+    assert.deepEqual(lun1.left, []);
+    assert.deepEqual(lun1.foreign, ['0x123456789abcdef0']);
+    assert.deepEqual(await keysOf(T, 1), ['0x123456789abcdef0'], 'the foreign key, byte-identical, is all that remains');
+  } finally {
+    await new ScsiDevice(owner, 1).registerAndIgnore({ saKey: 0n });
+    await owner.logout();
+  }
+});
