@@ -97,6 +97,7 @@ async function probeDisk(
   run: number,
   chap: ChapCredentials | undefined,
   allowInUse: boolean,
+  stop: AbortSignal,
 ): Promise<PrDiskFact> {
   const steps: PrStep[] = [];
   const KA = makeKey(run, 1);
@@ -105,7 +106,7 @@ async function probeDisk(
   const device = async (side: Side) => new ScsiDevice(await open(side, where.portal, where.target, chap, ctx.signal), where.lun);
 
   const step = async <T>(name: string, side: Side, command: string, expected: string, fn: (d: ScsiDevice) => Promise<T>, check?: (v: T) => string | undefined): Promise<T> => {
-    if (ctx.signal.aborted) {
+    if (ctx.signal.aborted || stop.aborted) {
       steps.push({ step: name, by: side.label, command, ok: false, expected, got: 'not sent: the run was interrupted' });
       throw new StepFailed(name, 'the run was interrupted');
     }
@@ -245,15 +246,19 @@ export const prProbe: Probe<PrFacts> = {
         const b: Side = { label: 'B', identity: identity(ok[1]!), isid: randomIsid(2), session: undefined };
         // On Ctrl-C or a timeout the engine stops waiting for this probe and runs cleanups before
         // exiting: the handler waits for the disk in progress, whose own cleanup removes our keys.
+        // The check may also time out while this probe goes on: the handler then stops the loop
+        // (no further disk, no further step) before it waits.
         let inflight: Promise<unknown> = Promise.resolve();
+        const stop = new AbortController();
         ctx.onCleanup(`PR keys on ${target.name}`, async () => {
+          stop.abort();
           await inflight;
           await Promise.allSettled([a.session?.logout(), b.session?.logout()]);
         });
         try {
           for (const lun of candidates) {
-            if (ctx.signal.aborted) break;
-            const current = probeDisk(ctx, { portal: portal.portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product }, a, b, run, chap, allowInUse);
+            if (ctx.signal.aborted || stop.signal.aborted) break;
+            const current = probeDisk(ctx, { portal: portal.portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product }, a, b, run, chap, allowInUse, stop.signal);
             inflight = current;
             disks.push(await current);
           }

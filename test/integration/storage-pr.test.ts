@@ -194,3 +194,39 @@ test('storage cleanup removes keys of ours orphaned by ended sessions, and only 
     await owner.logout();
   }
 });
+
+test('the check timing out while the target is frozen mid-sequence: keys are still removed before exit', async () => {
+  const own = await startTgt();
+  try {
+    const tid = await own.addTarget(T_MANY);
+    for (let lun = 1; lun <= 6; lun += 1) await own.addLun(tid, lun, { sizeMiB: 1 });
+    await own.bindAll(tid);
+    const dir = await tempFiles({ 'c.yaml': spec(T_MANY).replace(lab.portal, own.portal) });
+    const watcher = await IscsiSession.open({ portal: own.portal, initiatorName: 'iqn.2026-11.test.watcher:w', targetName: T_MANY });
+    let frozen = false;
+    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*', '--timeout', '1', '--json'], {
+      onSpawn: (child) => {
+        void (async () => {
+          for (let round = 0; round < 20_000 && !frozen && child.exitCode === null; round += 1) {
+            const keys = await new ScsiDevice(watcher, (round % 6) + 1).prReadKeys().catch(() => ({ keys: [] as bigint[] }));
+            if (keys.keys.some((k) => k >> 40n === 0x435052n)) {
+              frozen = true;
+              process.kill(own.pid, 'SIGSTOP');
+              setTimeout(() => process.kill(own.pid, 'SIGCONT'), 2500);
+            }
+          }
+        })();
+      },
+    });
+    watcher.close();
+    assert.ok(frozen);
+    const report = JSON.parse(r.stdout) as Report;
+    assert.ok(report.findings.some((f) => f.checkId === 'storage.pr.support' && f.messageId === 'engineTimeout'), 'the check timed out');
+    for (let lun = 1; lun <= 6; lun += 1) {
+      const keys = (await prKeys(iscsiUrl(own.portal, T_MANY, lun), 'iqn.2026-11.test.independent:reader')).keys;
+      assert.deepEqual(keys.filter((k) => k.startsWith('0x435052')), [], `LUN ${lun}`);
+    }
+  } finally {
+    await own.stop();
+  }
+});
