@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { startTgt, iscsiUrl, type TgtLab } from '../lab/tgt.ts';
 import { prKeys } from '../lab/libiscsi.ts';
 import { runCli, tempFiles } from '../helpers/cli.ts';
@@ -18,6 +19,25 @@ const T = 'iqn.2026-11.test:pr-disks';
 const T_MANY = 'iqn.2026-11.test:pr-many';
 const FOREIGN = 0x1234_5678_9abc_def0n;
 let lab: TgtLab;
+
+/**
+ * Watches LUNs 1..luns of `target` with a session of our own and calls `act` once, the moment
+ * a key of a clusterprobe run is registered: the sequence is then certainly in the middle.
+ */
+async function onRunKey(portal: string, target: string, luns: number, child: ChildProcess, act: () => void | Promise<void>): Promise<{ fired: () => boolean; close: () => void }> {
+  const watcher = await IscsiSession.open({ portal, initiatorName: 'iqn.2026-11.test.watcher:w', targetName: target });
+  let fired = false;
+  void (async () => {
+    for (let round = 0; round < 20_000 && !fired && child.exitCode === null; round += 1) {
+      const keys = await new ScsiDevice(watcher, (round % luns) + 1).prReadKeys().catch(() => ({ keys: [] as bigint[] }));
+      if (keys.keys.some((k) => k >> 40n === 0x435052n)) {
+        fired = true;
+        await act();
+      }
+    }
+  })();
+  return { fired: () => fired, close: () => watcher.close() };
+}
 
 before(async () => {
   lab = await startTgt();
@@ -82,26 +102,12 @@ test('a disk with a foreign registration is skipped as inUse and its keys stay b
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`${signal} in the middle of the sequence: exit 130 and no key of ours left on any LUN`, async () => {
     const dir = await tempFiles({ 'c.yaml': spec(T_MANY) });
-    // Watch the LUNs with a session of our own and send the signal the moment one of the run's
-    // keys is registered: the sequence is then certainly in the middle.
-    const watcher = await IscsiSession.open({ portal: lab.portal, initiatorName: 'iqn.2026-11.test.watcher:w', targetName: T_MANY });
-    let caughtAt: number | undefined;
+    let watch: Awaited<ReturnType<typeof onRunKey>> | undefined;
     const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], {
-      onSpawn: (child) => {
-        void (async () => {
-          for (let round = 0; round < 20_000 && caughtAt === undefined && child.exitCode === null; round += 1) {
-            const lun = (round % 24) + 1;
-            const keys = await new ScsiDevice(watcher, lun).prReadKeys().catch(() => ({ keys: [] as bigint[] }));
-            if (keys.keys.some((k) => k >> 40n === 0x435052n)) {
-              caughtAt = lun;
-              child.kill(signal);
-            }
-          }
-        })();
-      },
+      onSpawn: (child) => void onRunKey(lab.portal, T_MANY, 24, child, () => void child.kill(signal)).then((w) => (watch = w)),
     });
-    await watcher.logout();
-    assert.ok(caughtAt !== undefined, 'the signal went out while a key of the run was registered');
+    watch?.close();
+    assert.ok(watch?.fired(), 'the signal went out while a key of the run was registered');
     assert.equal(r.code, 130, r.stderr);
     for (let lun = 1; lun <= 24; lun += 1) {
       const keys = await keysOf(T_MANY, lun);
@@ -134,24 +140,13 @@ test('the target killed in the middle of the sequence: no hang, and the finding 
     for (let lun = 1; lun <= 12; lun += 1) await own.addLun(tid, lun, { sizeMiB: 1 });
     await own.bindAll(tid);
     const dir = await tempFiles({ 'c.yaml': spec(T_MANY).replace(lab.portal, own.portal) });
-    const watcher = await IscsiSession.open({ portal: own.portal, initiatorName: 'iqn.2026-11.test.watcher:w', targetName: T_MANY });
-    let killed = false;
+    let watch: Awaited<ReturnType<typeof onRunKey>> | undefined;
     const started = Date.now();
     const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], {
-      onSpawn: (child) => {
-        void (async () => {
-          for (let round = 0; round < 20_000 && !killed && child.exitCode === null; round += 1) {
-            const keys = await new ScsiDevice(watcher, (round % 12) + 1).prReadKeys().catch(() => ({ keys: [] as bigint[] }));
-            if (keys.keys.some((k) => k >> 40n === 0x435052n)) {
-              killed = true;
-              await own.kill();
-            }
-          }
-        })();
-      },
+      onSpawn: (child) => void onRunKey(own.portal, T_MANY, 12, child, () => own.kill()).then((w) => (watch = w)),
     });
-    watcher.close();
-    assert.ok(killed);
+    watch?.close();
+    assert.ok(watch?.fired());
     assert.ok(Date.now() - started < 60_000, 'no hang');
     assert.equal(r.code, 3, r.stderr);
     const report = JSON.parse(r.stdout) as Report;
@@ -202,24 +197,16 @@ test('the check timing out while the target is frozen mid-sequence: keys are sti
     for (let lun = 1; lun <= 6; lun += 1) await own.addLun(tid, lun, { sizeMiB: 1 });
     await own.bindAll(tid);
     const dir = await tempFiles({ 'c.yaml': spec(T_MANY).replace(lab.portal, own.portal) });
-    const watcher = await IscsiSession.open({ portal: own.portal, initiatorName: 'iqn.2026-11.test.watcher:w', targetName: T_MANY });
-    let frozen = false;
+    let watch: Awaited<ReturnType<typeof onRunKey>> | undefined;
     const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*', '--timeout', '1', '--json'], {
-      onSpawn: (child) => {
-        void (async () => {
-          for (let round = 0; round < 20_000 && !frozen && child.exitCode === null; round += 1) {
-            const keys = await new ScsiDevice(watcher, (round % 6) + 1).prReadKeys().catch(() => ({ keys: [] as bigint[] }));
-            if (keys.keys.some((k) => k >> 40n === 0x435052n)) {
-              frozen = true;
-              process.kill(own.pid, 'SIGSTOP');
-              setTimeout(() => process.kill(own.pid, 'SIGCONT'), 2500);
-            }
-          }
-        })();
-      },
+      onSpawn: (child) =>
+        void onRunKey(own.portal, T_MANY, 6, child, () => {
+          process.kill(own.pid, 'SIGSTOP');
+          setTimeout(() => process.kill(own.pid, 'SIGCONT'), 2500);
+        }).then((w) => (watch = w)),
     });
-    watcher.close();
-    assert.ok(frozen);
+    watch?.close();
+    assert.ok(watch?.fired());
     const report = JSON.parse(r.stdout) as Report;
     assert.ok(report.findings.some((f) => f.checkId === 'storage.pr.support' && f.messageId === 'engineTimeout'), 'the check timed out');
     for (let lun = 1; lun <= 6; lun += 1) {
