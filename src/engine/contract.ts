@@ -72,6 +72,8 @@ export interface ProbeContext {
   readonly secrets: SecretResolver;
   readonly signal: AbortSignal;
   onCleanup(label: string, fn: () => Promise<void> | void): void;
+  /** What the probe is doing now ("iqn...:csv1 LUN 3: PREEMPT"), shown under the checks waiting for it. */
+  progress(message: string): void;
 }
 
 /** Probes do I/O and return JSON-serialisable facts with normalised statuses. */

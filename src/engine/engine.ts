@@ -46,6 +46,7 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
     signal: input.signal,
     cleanups,
     ...(input.offlineFacts ? { offline: input.offlineFacts } : {}),
+    ...(input.progress?.factProgress ? { onProgress: (fact: string, message: string) => input.progress?.factProgress?.(fact, message) } : {}),
   });
   let findings;
   let cleanup: CleanupOutcome[];

@@ -39,6 +39,7 @@ export interface FactStoreOptions {
   readonly cleanups: Cleanups;
   /** Facts loaded from `--from-facts`: no probe runs, and a missing fact is unavailable. */
   readonly offline?: Readonly<Record<string, unknown>>;
+  readonly onProgress?: (fact: string, message: string) => void;
 }
 
 export class FactStore {
@@ -76,6 +77,7 @@ export class FactStore {
       secrets: this.#options.secrets,
       signal: this.#options.signal,
       onCleanup: (label, fn) => this.#options.cleanups.add(`probe ${name}: ${label}`, fn),
+      progress: (message) => this.#options.onProgress?.(name, message),
     };
     let value: unknown;
     try {

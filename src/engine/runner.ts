@@ -23,6 +23,8 @@ export const ENGINE_MESSAGES = {
 export interface ProgressListener {
   checkStarted?(check: Check): void;
   checkFinished?(check: Check, findings: readonly Finding[]): void;
+  /** A probe's progress message for the fact it is gathering. */
+  factProgress?(fact: string, message: string): void;
 }
 
 export interface RunOptions {

@@ -32,6 +32,7 @@ export function startProgress(checks: readonly Check[], options: { tty: boolean;
   const started = new Map(checks.map((c) => [c.meta.id, deferred<void>()]));
   const finished = new Map(checks.map((c) => [c.meta.id, deferred<readonly Finding[] | undefined>()]));
   const c = options.chalk;
+  const running = new Map<string, { check: Check; task: { output: string | undefined } }>();
   const processOutput = new ProcessOutput(process.stderr, process.stderr, { dump: [], leaveEmptyLine: false });
   // listr2 colours its labels by itself and lets FORCE_COLOR win over NO_COLOR: follow our decision.
   const plain = c.level === 0 ? { color: uncoloured([...Object.values(ListrLogLevels), ...Object.values(ListrDefaultRendererLogLevels)]) } : {};
@@ -39,10 +40,12 @@ export function startProgress(checks: readonly Check[], options: { tty: boolean;
   const listr = new Listr(
     checks.map((check) => ({
       title: `${check.meta.id}: ${check.meta.title}`,
-      task: async (_ctx: unknown, task: { title: string | undefined; skip(message?: string): void }) => {
+      task: async (_ctx: unknown, task: { title: string | undefined; output: string | undefined; skip(message?: string): void }) => {
         await Promise.race([started.get(check.meta.id)!.promise, finished.get(check.meta.id)!.promise]);
         task.title = `${check.meta.id}: ${check.meta.title}`;
+        running.set(check.meta.id, { check, task });
         const findings = await finished.get(check.meta.id)!.promise;
+        running.delete(check.meta.id);
         if (findings === undefined) {
           task.skip(`${check.meta.id}: not run`);
           return;
@@ -61,16 +64,22 @@ export function startProgress(checks: readonly Check[], options: { tty: boolean;
       fallbackRendererOptions: { logger: new ListrLogger({ processOutput, useIcons: false, ...plain }), ...plain },
     },
   );
-  const running = listr.run().catch(() => undefined);
+  const rendering = listr.run().catch(() => undefined);
 
   return {
     listener: {
       checkStarted: (check) => started.get(check.meta.id)?.resolve(),
       checkFinished: (check, findings) => finished.get(check.meta.id)?.resolve(findings),
+      // A probe's progress goes under the first running check that waits for its fact (once:
+      // several checks share one probe, and plain output would repeat every line).
+      factProgress: (fact, message) => {
+        const waiting = [...running.values()].find(({ check }) => check.meta.facts.includes(fact));
+        if (waiting) waiting.task.output = message;
+      },
     },
     async close() {
       for (const d of finished.values()) d.resolve(undefined);
-      await running;
+      await rendering;
     },
   };
 }

@@ -110,6 +110,7 @@ async function probeDisk(
       steps.push({ step: name, by: side.label, command, ok: false, expected, got: 'not sent: the run was interrupted' });
       throw new StepFailed(name, 'the run was interrupted');
     }
+    ctx.progress(`${where.target} LUN ${where.lun}: ${side.label} ${command.replace('PERSISTENT RESERVE ', 'PR ')}`);
     try {
       const value = await fn(await device(side));
       const problem = check?.(value);

@@ -144,6 +144,7 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
   for (const name of names) {
     const logins: LoginFact[] = [];
     for (const id of identities) {
+      ctx.progress(`${portal}: ${name} as ${id.node}`);
       const result = await readTarget(
         { name, addresses: [] },
         { portal, initiatorName: id.initiator, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, concurrency: 8, signal: ctx.signal, ...(config.luns ? { luns: config.luns } : {}) },

@@ -117,3 +117,11 @@ test('a wrong CHAP secret fails as chapFailed naming the user; an unset one as s
   const unset = await validate({});
   assert.ok(pick(unset.report, 'storage.target.login').some(([, status, id]) => status === 'fail' && id === 'secretMissing'));
 });
+
+test('without a terminal, progress names each target and identity, and each PR step per LUN, as plain lines', async () => {
+  const dir = await tempFiles({ 'cluster.yaml': spec() });
+  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--only', 'storage.*'], { env: { CP_STORAGE_CHAP: 'storage-secret-42', NO_COLOR: '1' } });
+  assert.match(r.stderr, new RegExp(`\\[OUTPUT\\] ${lab.portal.replace(/\./g, '\\.')}: ${T_ACL} as hv02`));
+  assert.match(r.stderr, new RegExp(`\\[OUTPUT\\] ${T_OPEN} LUN 1: B PR OUT / PREEMPT`));
+  assert.doesNotMatch(r.stderr, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+});
