@@ -6,8 +6,6 @@
 import { z } from 'zod';
 import { EXIT } from './exit.ts';
 
-export { EXIT };
-
 export const FINDING_STATUSES = ['pass', 'warn', 'fail', 'skipped', 'error', 'waived'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 

@@ -127,10 +127,9 @@ function answerFor(key: string, value: string, ours: ReadonlyMap<string, string>
     case 'DataDigest':
       return value.split(',').includes('None') ? 'None' : first;
     case 'InitialR2T':
+    case 'ImmediateData':
     case 'DataPDUInOrder':
     case 'DataSequenceInOrder':
-      return value === 'Yes' || value === 'No' ? value : 'Reject';
-    case 'ImmediateData':
       return value === 'Yes' || value === 'No' ? value : 'Reject';
     case 'MaxBurstLength':
     case 'FirstBurstLength':

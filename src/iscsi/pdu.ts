@@ -63,17 +63,11 @@ function setU16(b: Uint8Array, offset: number, value: number): void {
 export function opcodeOf(bhs: Uint8Array): number {
   return bhs[0]! & 0x3f;
 }
-export function immediateOf(bhs: Uint8Array): boolean {
-  return (bhs[0]! & 0x40) !== 0;
-}
 export function totalAhsLengthOf(bhs: Uint8Array): number {
   return bhs[4]! * 4;
 }
 export function dataSegmentLengthOf(bhs: Uint8Array): number {
   return (bhs[5]! << 16) | (bhs[6]! << 8) | bhs[7]!;
-}
-export function initiatorTaskTagOf(bhs: Uint8Array): number {
-  return u32(bhs, 16);
 }
 function u32(b: Uint8Array, offset: number): number {
   return ((b[offset]! << 24) | (b[offset + 1]! << 16) | (b[offset + 2]! << 8) | b[offset + 3]!) >>> 0;

@@ -32,11 +32,3 @@ export function parseText(data: Uint8Array): TextPairs {
   }
   return pairs;
 }
-
-/** Pairs as a map (last one wins), for lookups where order does not matter. */
-export function textMap(pairs: TextPairs): Map<string, string> {
-  return new Map(pairs);
-}
-
-/** Values with special meaning in a negotiation answer (RFC 7143 6.2). */
-export const SPECIAL_VALUES = ['NotUnderstood', 'Irrelevant', 'Reject'] as const;

@@ -18,8 +18,6 @@ import type { Probe, ProbeContext } from '../engine/contract.ts';
 import type { NodeIdentity, StorageFacts } from './probe.ts';
 import { isClusterprobeKey, keyHex, makeKey, removeOurKeys } from './keys.ts';
 
-export { KEY_PREFIX, makeKey, isClusterprobeKey, keyHex } from './keys.ts';
-
 export interface PrStep {
   readonly step: string;
   /** The identity that sent it: A or B. */
