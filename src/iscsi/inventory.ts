@@ -4,6 +4,7 @@
  * LUN that fails a command, is listed with its error; the rest still appear.
  */
 import { hostname } from 'node:os';
+import { mapLimited } from '../limit.ts';
 import { ScsiDevice } from '../scsi/device.ts';
 import { PERIPHERAL_DEVICE_TYPE } from '../scsi/inquiry.ts';
 import type { Designator } from '../scsi/vpd.ts';
@@ -114,21 +115,6 @@ async function describeLun(session: IscsiSession, lun: number, signal?: AbortSig
     }
   }
   return { ...base, sizeBytes, blockSize, designators: ids, ...(error ? { error } : {}) };
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-      while (next < items.length) {
-        const i = next;
-        next += 1;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 export type TargetReading = { readonly luns: InventoryLun[] } | { readonly failure: unknown; readonly stage: 'login' | 'report-luns' };

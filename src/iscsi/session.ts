@@ -117,6 +117,7 @@ export class IscsiSession implements ScsiTransport {
   #logout: { resolve: () => void; reject: (e: Error) => void; itt: number } | undefined;
   #closed: Error | undefined;
   #logoutRequested = false;
+  #loggingOut: Promise<void> | undefined;
   #watchdog: NodeJS.Timeout | undefined;
 
   private constructor(conn: IscsiConnection, options: SessionOptions, result: LoginResult, isid: Uint8Array, timeouts: Timeouts, redirects: string[], initialCmdSN: number) {
@@ -223,7 +224,13 @@ export class IscsiSession implements ScsiTransport {
   }
 
   /** Logs out (closing the session) and closes the connection. Safe to call twice. */
-  async logout(): Promise<void> {
+  /** Logs out; a second call while one is under way waits for the same logout. */
+  logout(): Promise<void> {
+    this.#loggingOut ??= this.#sendLogout();
+    return this.#loggingOut;
+  }
+
+  async #sendLogout(): Promise<void> {
     if (this.#closed) return;
     const itt = this.#allocateItt();
     const done = new Promise<void>((resolve, reject) => {

@@ -15,7 +15,8 @@ import { ScsiCheckCondition, ScsiStatusError } from '../scsi/errors.ts';
 import { PR_TYPE } from '../scsi/pr.ts';
 import type { ChapCredentials } from '../iscsi/login.ts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
-import type { NodeIdentity, StorageFacts } from './probe.ts';
+import type { LoginFact, NodeIdentity, StorageFacts, TargetFact } from './probe.ts';
+import { mapLimited } from '../limit.ts';
 import { isClusterprobeKey, keyHex, makeKey, removeOurKeys } from './keys.ts';
 
 export interface PrStep {
@@ -57,6 +58,9 @@ export interface PrFacts {
 
 const TYPE = PR_TYPE.WERO;
 const TIMEOUTS = { connectMs: 5000, loginMs: 10_000, commandMs: 10_000, logoutMs: 3000 };
+/** Targets probed at once, and disks at once within a target (sharing its two sessions). */
+const TARGET_CONCURRENCY = 4;
+const LUN_CONCURRENCY = 4;
 
 function senseOf(err: unknown): PrStep['sense'] | undefined {
   if (err instanceof ScsiCheckCondition) return { senseKey: err.senseKey, asc: err.asc, ascq: err.ascq, name: err.ascName ?? err.senseKeyName };
@@ -78,12 +82,24 @@ interface Side {
   readonly identity: NodeIdentity;
   readonly isid: Uint8Array;
   session: IscsiSession | undefined;
+  /** The login in progress: LUNs probed at once share one session per identity. */
+  opening: Promise<IscsiSession> | undefined;
 }
 
-async function open(side: Side, portal: string, target: string, chap: ChapCredentials | undefined, signal: AbortSignal): Promise<IscsiSession> {
-  if (side.session && !side.session.closed) return side.session;
-  side.session = await IscsiSession.open({ portal, initiatorName: side.identity.initiator, targetName: target, isid: side.isid, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, signal });
-  return side.session;
+function open(side: Side, portal: string, target: string, chap: ChapCredentials | undefined, signal: AbortSignal): Promise<IscsiSession> {
+  if (side.session && !side.session.closed) return Promise.resolve(side.session);
+  side.opening ??= IscsiSession.open({ portal, initiatorName: side.identity.initiator, targetName: target, isid: side.isid, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, signal }).then(
+    (session) => {
+      side.session = session;
+      side.opening = undefined;
+      return session;
+    },
+    (err: unknown) => {
+      side.opening = undefined;
+      throw err;
+    },
+  );
+  return side.opening;
 }
 
 /** Runs the sequence on one disk. Never throws: every outcome is a fact. */
@@ -197,8 +213,9 @@ async function cleanupDisk(where: { portal: string; target: string; lun: number 
         await new ScsiDevice(session, where.lun).registerAndIgnore({ saKey: 0n }, { signal });
         break;
       } catch {
-        side.session?.close();
-        side.session = undefined;
+        // A dead session is replaced by the next open (same ISID); a live one is shared with
+        // the other LUNs in flight and is kept.
+        if (side.session?.closed) side.session = undefined;
       }
     }
   }
@@ -217,6 +234,47 @@ async function cleanupDisk(where: { portal: string; target: string; lun: number 
   }
 }
 
+/** The candidate disks of one target, a few at a time over one session per identity. */
+async function probeTarget(ctx: ProbeContext, portal: string, target: TargetFact, chap: ChapCredentials | undefined, run: number, allowInUse: boolean): Promise<PrDiskFact[]> {
+  const ok = target.logins.filter((l) => l.status === 'ok');
+  const reader = ok.find((l) => l.luns);
+  const candidates = (reader?.luns ?? []).filter((l) => l.deviceType === 0);
+  if (candidates.length === 0) return [];
+  if (ok.length < 2) {
+    return candidates.map((lun) => ({ portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product, outcome: 'noSecondNode', steps: [], keysBefore: [], keysLeft: [], identities: { A: ok[0]?.initiator ?? '-' } }));
+  }
+  const identity = (l: LoginFact): NodeIdentity => ({ node: l.node, initiator: l.initiator, derived: l.derived });
+  // One session per identity per target, reused for all its LUNs; one ISID per identity.
+  const a: Side = { label: 'A', identity: identity(ok[0]!), isid: randomIsid(1), session: undefined, opening: undefined };
+  const b: Side = { label: 'B', identity: identity(ok[1]!), isid: randomIsid(2), session: undefined, opening: undefined };
+  // On Ctrl-C or a timeout the engine stops waiting for this probe and runs cleanups before
+  // exiting: the handler waits for the disks in progress, whose own cleanup removes our keys.
+  // The check may also time out while this probe goes on: the handler then stops the loop
+  // (no further disk, no further step) before it waits.
+  const inflight = new Set<Promise<PrDiskFact>>();
+  const stop = new AbortController();
+  ctx.onCleanup(`PR keys on ${target.name}`, async () => {
+    stop.abort();
+    await Promise.allSettled([...inflight]);
+    await Promise.allSettled([a.session?.logout(), b.session?.logout()]);
+  });
+  try {
+    const results = await mapLimited(candidates, LUN_CONCURRENCY, async (lun) => {
+      if (ctx.signal.aborted || stop.signal.aborted) return undefined;
+      const current = probeDisk(ctx, { portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product }, a, b, run, chap, allowInUse, stop.signal);
+      inflight.add(current);
+      try {
+        return await current;
+      } finally {
+        inflight.delete(current);
+      }
+    });
+    return results.filter((d): d is PrDiskFact => d !== undefined);
+  } finally {
+    await Promise.allSettled([a.session?.logout(), b.session?.logout()]);
+  }
+}
+
 export const prProbe: Probe<PrFacts> = {
   fact: 'storage.pr',
   description: 'Runs the failover-cluster persistent reservation sequence on every candidate disk as two node identities, then removes its keys and verifies they are gone. Changes PR state only with its own keys; never touches disks that hold other registrations; never reads or writes data.',
@@ -224,48 +282,14 @@ export const prProbe: Probe<PrFacts> = {
     const inventory = await ctx.fact<StorageFacts>('storage.inventory');
     const run = randomBytes(4).readUInt32BE(0);
     const allowInUse = ctx.spec.storage?.allowInUse ?? false;
-    const disks: PrDiskFact[] = [];
+    const jobs: { portal: string; target: TargetFact; chap: ChapCredentials | undefined }[] = [];
     for (const [index, portal] of inventory.portals.entries()) {
       if (portal.reach.status !== 'ok' || portal.secretError) continue;
-      const config = ctx.spec.storage?.iscsi[index];
-      const chapConfig = config?.chap;
+      const chapConfig = ctx.spec.storage?.iscsi[index]?.chap;
       const chap = chapConfig ? { user: chapConfig.user, secret: Buffer.from((await ctx.secrets.resolve(chapConfig.secret, `storage.iscsi[${index}].chap.secret`)).reveal()) } : undefined;
-      for (const target of portal.targets) {
-        const ok = target.logins.filter((l) => l.status === 'ok');
-        const reader = ok.find((l) => l.luns);
-        const candidates = (reader?.luns ?? []).filter((l) => l.deviceType === 0);
-        if (candidates.length === 0) continue;
-        const identity = (l: (typeof ok)[number]): NodeIdentity => ({ node: l.node, initiator: l.initiator, derived: l.derived });
-        if (ok.length < 2) {
-          for (const lun of candidates) disks.push({ portal: portal.portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product, outcome: 'noSecondNode', steps: [], keysBefore: [], keysLeft: [], identities: { A: ok[0]?.initiator ?? '-' } });
-          continue;
-        }
-        // One session per identity per target, reused for all its LUNs; one ISID per identity.
-        const a: Side = { label: 'A', identity: identity(ok[0]!), isid: randomIsid(1), session: undefined };
-        const b: Side = { label: 'B', identity: identity(ok[1]!), isid: randomIsid(2), session: undefined };
-        // On Ctrl-C or a timeout the engine stops waiting for this probe and runs cleanups before
-        // exiting: the handler waits for the disk in progress, whose own cleanup removes our keys.
-        // The check may also time out while this probe goes on: the handler then stops the loop
-        // (no further disk, no further step) before it waits.
-        let inflight: Promise<unknown> = Promise.resolve();
-        const stop = new AbortController();
-        ctx.onCleanup(`PR keys on ${target.name}`, async () => {
-          stop.abort();
-          await inflight;
-          await Promise.allSettled([a.session?.logout(), b.session?.logout()]);
-        });
-        try {
-          for (const lun of candidates) {
-            if (ctx.signal.aborted || stop.signal.aborted) break;
-            const current = probeDisk(ctx, { portal: portal.portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product }, a, b, run, chap, allowInUse, stop.signal);
-            inflight = current;
-            disks.push(await current);
-          }
-        } finally {
-          await Promise.allSettled([a.session?.logout(), b.session?.logout()]);
-        }
-      }
+      for (const target of portal.targets) jobs.push({ portal: portal.portal, target, chap });
     }
-    return { run: run.toString(16).padStart(8, '0'), disks };
+    const perTarget = await mapLimited(jobs, TARGET_CONCURRENCY, (job) => probeTarget(ctx, job.portal, job.target, job.chap, run, allowInUse));
+    return { run: run.toString(16).padStart(8, '0'), disks: perTarget.flat() };
   },
 };

@@ -5,6 +5,7 @@
  * and READ CAPACITY. Expected failures are facts with a normalised status, never exceptions.
  * Nothing here changes PR state or touches data blocks.
  */
+import { mapLimited } from '../limit.ts';
 import { IscsiConnection, parsePortal, formatPortal } from '../iscsi/connection.ts';
 import { sendTargets } from '../iscsi/discovery.ts';
 import { readTarget, toInventoryError, type InventoryLun } from '../iscsi/inventory.ts';
@@ -101,6 +102,8 @@ async function chapFor(ctx: ProbeContext, index: number): Promise<ChapCredential
 }
 
 const TIMEOUTS = { connectMs: 5000, loginMs: 10_000, commandMs: 10_000, logoutMs: 3000 };
+/** Targets of one portal read at once (each with one session per node identity). */
+const TARGET_CONCURRENCY = 4;
 
 async function probePortal(ctx: ProbeContext, index: number, identities: readonly NodeIdentity[]): Promise<PortalFact> {
   const config = ctx.spec.storage!.iscsi[index]!;
@@ -140,21 +143,21 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
   for (const d of discovery) for (const t of d.targets) listed.set(t, [...(listed.get(t) ?? []), d.initiator]);
   const names = config.targets ?? [...listed.keys()];
 
-  const targets: TargetFact[] = [];
-  for (const name of names) {
-    const logins: LoginFact[] = [];
-    for (const id of identities) {
-      ctx.progress(`${portal}: ${name} as ${id.node}`);
-      const result = await readTarget(
-        { name, addresses: [] },
-        { portal, initiatorName: id.initiator, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, concurrency: 8, signal: ctx.signal, ...(config.luns ? { luns: config.luns } : {}) },
-      );
-      const identity = { node: id.node, initiator: id.initiator, derived: id.derived, chap: chapMode };
-      if ('failure' in result) logins.push({ ...identity, ...loginStatus(result.failure) });
-      else logins.push({ ...identity, status: 'ok', luns: result.luns });
-    }
-    targets.push({ name, configured: config.targets !== undefined, listedFor: listed.get(name) ?? [], logins });
-  }
+  // Targets in parallel (bounded); per target each identity logs in with its own session.
+  const targets = await mapLimited(names, TARGET_CONCURRENCY, async (name): Promise<TargetFact> => {
+    const logins = await Promise.all(
+      identities.map(async (id): Promise<LoginFact> => {
+        ctx.progress(`${portal}: ${name} as ${id.node}`);
+        const result = await readTarget(
+          { name, addresses: [] },
+          { portal, initiatorName: id.initiator, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, concurrency: 8, signal: ctx.signal, ...(config.luns ? { luns: config.luns } : {}) },
+        );
+        const identity = { node: id.node, initiator: id.initiator, derived: id.derived, chap: chapMode };
+        return 'failure' in result ? { ...identity, ...loginStatus(result.failure) } : { ...identity, status: 'ok', luns: result.luns };
+      }),
+    );
+    return { name, configured: config.targets !== undefined, listedFor: listed.get(name) ?? [], logins };
+  });
   return { ...base, reach, discovery, targets };
 }
 
@@ -164,7 +167,7 @@ export const storageProbe: Probe<StorageFacts> = {
   async collect(ctx) {
     const identities = nodeIdentities(ctx.spec);
     const portals = ctx.spec.storage?.iscsi ?? [];
-    // Portals in parallel; within a portal, one identity's sessions at a time per target.
+    // Portals in parallel; within a portal, targets in parallel (bounded).
     const results = await Promise.all(portals.map((_, i) => probePortal(ctx, i, identities).catch((err) => ({ portal: portals[i]!.portal, reach: { status: 'error' as const, message: toInventoryError(err).message }, discovery: [], targets: [], chap: 'none' as const }))));
     return { identities, portals: results };
   },

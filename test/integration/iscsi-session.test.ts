@@ -117,6 +117,18 @@ describe('login and commands', () => {
     assert.equal(s.closed, true);
   });
 
+  test('two logouts at once (a cleanup handler and a finally block): both settle and the session closes', async () => {
+    const s = await IscsiSession.open({ portal: lab.portal, initiatorName: INITIATOR_A, targetName: T_OPEN });
+    const settled = await Promise.race([
+      Promise.allSettled([s.logout(), s.logout()]),
+      new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 8000).unref()),
+    ]);
+    assert.notEqual(settled, 'hung', 'the first logout was left waiting for a response the second took');
+    assert.deepEqual((settled as PromiseSettledResult<void>[]).map((r) => r.status), ['fulfilled', 'fulfilled']);
+    assert.equal(s.closed, true);
+    await s.logout(); // a third, after the session closed, returns at once
+  });
+
   test('Data-In split over several PDUs when we declare a small MaxRecvDataSegmentLength; residual on a short reply', async () => {
     const s = await IscsiSession.open({ portal: lab.portal, initiatorName: INITIATOR_A, targetName: T_MANY, maxRecvDataSegmentLength: 512 });
     const r = await run(s, 0, reportLuns(4096), 4096);
