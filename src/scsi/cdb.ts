@@ -14,7 +14,14 @@ export const OPCODE = {
   PERSISTENT_RESERVE_OUT: 0x5f,
   SERVICE_ACTION_IN_16: 0x9e,
   REPORT_LUNS: 0xa0,
+  MAINTENANCE_IN: 0xa3,
+  /** SCSI-2 RESERVE(6) and RELEASE(6) (SPC-2 7.21, 7.24): only ever asked about, never sent. */
+  RESERVE_6: 0x16,
+  RELEASE_6: 0x17,
 } as const;
+
+/** MAINTENANCE IN service action for REPORT SUPPORTED OPERATION CODES (SPC-4 6.35). */
+export const MI_REPORT_SUPPORTED_OPERATION_CODES = 0x0c;
 
 /** SERVICE ACTION IN(16) service action for READ CAPACITY(16) (SBC-3 5.16). */
 export const SAI_READ_CAPACITY_16 = 0x10;
@@ -67,6 +74,8 @@ const OPCODE_NAMES: Readonly<Record<number, string>> = {
   0x5f: 'PERSISTENT RESERVE OUT',
   0x9e: 'SERVICE ACTION IN(16)',
   0xa0: 'REPORT LUNS',
+  0x16: 'RESERVE(6)',
+  0x17: 'RELEASE(6)',
 };
 
 function hexByte(n: number): string {
@@ -87,6 +96,8 @@ export function commandName(cdb: Uint8Array): string {
       return `PERSISTENT RESERVE IN (${PRIN_SERVICE_ACTION_NAMES[sa] ?? `service action ${hexByte(sa)}`})`;
     case OPCODE.PERSISTENT_RESERVE_OUT:
       return `PERSISTENT RESERVE OUT (${PROUT_SERVICE_ACTION_NAMES[sa] ?? `service action ${hexByte(sa)}`})`;
+    case OPCODE.MAINTENANCE_IN:
+      return sa === MI_REPORT_SUPPORTED_OPERATION_CODES ? `REPORT SUPPORTED OPERATION CODES (${hexByte(cdb[3] ?? 0)})` : `MAINTENANCE IN (${hexByte(sa)})`;
     default:
       return OPCODE_NAMES[op] ?? `operation code ${hexByte(op)}`;
   }
@@ -164,4 +175,25 @@ export function buildPersistentReserveOutCdb(options: PersistentReserveOutCdbOpt
   checkUint(type, 0x0f, 'TYPE');
   checkUint(options.parameterListLength, 0xffffffff, 'PARAMETER LIST LENGTH');
   return Uint8Array.of(OPCODE.PERSISTENT_RESERVE_OUT, options.serviceAction, (scope << 4) | type, 0, 0, ...be32(options.parameterListLength), 0);
+}
+
+export interface ReportSupportedOperationCodesCdbOptions {
+  /** The operation code asked about (byte 3). */
+  readonly requestedOperationCode: number;
+  /** The service action asked about (bytes 4-5); present: REPORTING OPTIONS 010b, absent: 001b. */
+  readonly requestedServiceAction?: number;
+  /** Bytes 6-9. */
+  readonly allocationLength: number;
+}
+
+/**
+ * REPORT SUPPORTED OPERATION CODES (SPC-4 6.35), one-command form: MAINTENANCE IN 0xA3, SA 0x0C,
+ * byte 2 REPORTING OPTIONS (001b: an opcode without service actions, 010b: with one).
+ */
+export function buildReportSupportedOperationCodesCdb(options: ReportSupportedOperationCodesCdbOptions): Uint8Array {
+  checkUint(options.requestedOperationCode, 0xff, 'REQUESTED OPERATION CODE');
+  checkUint(options.allocationLength, 0xffffffff, 'REPORT SUPPORTED OPERATION CODES allocation length');
+  const sa = options.requestedServiceAction;
+  if (sa !== undefined) checkUint(sa, 0xffff, 'REQUESTED SERVICE ACTION');
+  return Uint8Array.of(OPCODE.MAINTENANCE_IN, MI_REPORT_SUPPORTED_OPERATION_CODES, sa === undefined ? 0x01 : 0x02, options.requestedOperationCode, ...be16(sa ?? 0), ...be32(options.allocationLength), 0, 0);
 }

@@ -12,6 +12,7 @@ import {
   buildReadCapacity10Cdb,
   buildReadCapacity16Cdb,
   buildReportLunsCdb,
+  buildReportSupportedOperationCodesCdb,
   buildTestUnitReadyCdb,
   commandName,
   PRIN_SERVICE_ACTION,
@@ -22,6 +23,7 @@ import { decodeReadCapacity10, decodeReadCapacity16, type ReadCapacity } from '.
 import { ScsiCheckCondition, ScsiDecodeError, ScsiStatusError, ScsiUnitAttentionError } from './errors.ts';
 import { decodeStandardInquiry, type StandardInquiry } from './inquiry.ts';
 import { decodeReportLuns, type ReportLuns } from './luns.ts';
+import { decodeOneCommandSupport, type OneCommandSupport } from './opcodes.ts';
 import {
   buildProutParameterList,
   buildRegisterAndMoveParameterList,
@@ -225,6 +227,15 @@ export class ScsiDevice {
     const r10 = decodeReadCapacity10((await this.execute(buildReadCapacity10Cdb(), { dataInLength: 8, ...options })).data);
     if (!r10.needsReadCapacity16) return r10;
     return decodeReadCapacity16((await this.execute(buildReadCapacity16Cdb(32), { dataInLength: 32, ...options })).data);
+  }
+
+  /**
+   * Whether the device server supports one operation code (REPORT SUPPORTED OPERATION CODES,
+   * one-command form): asks, never sends the command itself.
+   */
+  operationCodeSupport(operationCode: number, serviceAction?: number, options: CommandOptions = {}): Promise<OneCommandSupport> {
+    const build = (allocationLength: number) => buildReportSupportedOperationCodesCdb({ requestedOperationCode: operationCode, ...(serviceAction !== undefined ? { requestedServiceAction: serviceAction } : {}), allocationLength });
+    return this.#dataIn(build, decodeOneCommandSupport, 64, MAX_16, options);
   }
 
   prReadKeys(options: CommandOptions = {}): Promise<PrReadKeys> {

@@ -18,6 +18,9 @@ export {
   buildReadCapacity16Cdb,
   buildPersistentReserveInCdb,
   buildPersistentReserveOutCdb,
+  buildReportSupportedOperationCodesCdb,
+  MI_REPORT_SUPPORTED_OPERATION_CODES,
+  type ReportSupportedOperationCodesCdbOptions,
   type PrinServiceAction,
   type ProutServiceAction,
   type InquiryCdbOptions,
@@ -100,3 +103,5 @@ export {
   type ProutParameters,
   type RegisterAndMoveParameters,
 } from './device.ts';
+export { OPCODE_SUPPORT_NAMES, decodeOneCommandSupport, type OneCommandSupport } from './opcodes.ts';
+export { SgTransport, SgTransportError, execFileRunner, type SgRunner, type SgRunResult, type SgRunOptions, type SgTransportOptions, type SgTransportErrorCode } from './sg-transport.ts';
