@@ -2,36 +2,25 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { StorageFacts } from '../../src/storage/probe.ts';
 import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
+import { strongestIdentifier } from '../../src/storage/identity.ts';
+import { localDisks } from '../../src/storage/local.ts';
 
 const messages = {
-  unique: 'LUN {lun} of {target} has the identifier {identifier} ({kind}), unique among the disks seen',
-  multipath: 'LUN {lun} of {target} is one disk reached through {count} portals ({portals}): identifier {identifier}',
-  localNaa: 'LUN {lun} of {target} has only a locally assigned NAA identifier ({identifier}): not guaranteed unique beyond this storage system',
-  noIdentifier: 'LUN {lun} of {target} reports no NAA, EUI-64 or SCSI name identifier in VPD page 0x83: Windows validation requires one',
+  unique: '{disk} has the identifier {identifier} ({kind}), unique among the disks seen',
+  multipath: '{disk} is one disk reached through {count} paths ({portals}): identifier {identifier}',
+  localNaa: '{disk} has only a locally assigned NAA identifier ({identifier}): not guaranteed unique beyond this storage system',
+  noIdentifier: '{disk} reports no NAA, EUI-64 or SCSI name identifier in VPD page 0x83: Windows validation requires one',
   duplicateId: 'The identifier {identifier} is reported by {count} different disks: {disks}',
   noDisks: 'No candidate disk was read: nothing to identify',
 } as const;
+
+const NO_IDENTIFIER_FIX = { summary: 'Make the LUN report a device identifier', steps: [{ text: 'Update the target software or storage firmware to a release that reports an NAA or EUI-64 designator in VPD page 0x83 (Windows Server failover clustering requires one).' }] };
+const LOCAL_NAA_FIX = { summary: 'Prefer a registered identifier', steps: [{ text: 'A locally assigned NAA is only unique within one storage system; if the cluster sees more than one system, make sure no two share identifiers, or update to firmware that reports a registered NAA (type 5 or 6) or EUI-64.' }] };
 
 interface Disk {
   readonly portal: string;
   readonly target: string;
   readonly lun: InventoryLun;
-}
-
-/** The designator Windows keys a disk on, best first: NAA registered (6, 5, 2), EUI-64, SCSI name, NAA local (3). */
-export function strongestIdentifier(lun: InventoryLun): { identifier: string; kind: string; local: boolean } | undefined {
-  const lu = lun.designators.filter((d) => d.association === 'logical-unit');
-  for (const naa of [6, 5, 2]) {
-    const d = lu.find((x) => x.type === 'NAA' && x.naa === naa);
-    if (d) return { identifier: `naa.${d.value}`, kind: `NAA ${naa}`, local: false };
-  }
-  const eui = lu.find((d) => d.type === 'EUI-64');
-  if (eui) return { identifier: `eui.${eui.value}`, kind: 'EUI-64', local: false };
-  const name = lu.find((d) => d.type === 'SCSI name string');
-  if (name) return { identifier: name.value, kind: 'SCSI name', local: false };
-  const local = lu.find((d) => d.type === 'NAA' && d.naa === 3);
-  if (local) return { identifier: `naa.${local.value}`, kind: 'NAA 3 (locally assigned)', local: true };
-  return undefined;
 }
 
 const check = {
@@ -40,7 +29,7 @@ const check = {
     title: 'Every candidate disk has a unique device identifier',
     area: 'storage',
     description:
-      'VPD page 0x83 of each disk LUN must carry an NAA, EUI-64 or SCSI name designator for the logical unit; a locally assigned NAA (type 3) alone warns. The same identifier on disks that are not the same disk fails (two tgt hosts derive identical ones from target id and LUN); the same target and LUN reached through several portals is recognised as one disk (multipath).',
+      'VPD page 0x83 of each disk LUN must carry an NAA, EUI-64 or SCSI name designator for the logical unit; a locally assigned NAA (type 3) alone warns. The same identifier on disks that are not the same disk fails (two tgt hosts derive identical ones from target id and LUN); the same target and LUN reached through several portals is recognised as one disk (multipath), and so are local devices (storage.devices) with one identifier.',
     why: 'Windows identifies cluster disks by their VPD 0x83 identifier: validation fails without one, and two disks with the same identifier are taken for one, which corrupts data when both are written. tgt derives its identifiers from the target id and LUN number, so two tgt hosts easily collide.',
     docs: 'docs/checks/storage.lun.identity.md',
     severity: 'fail',
@@ -74,11 +63,11 @@ const check = {
       const evidence = { designators: lun.designators, vendor: lun.vendor, product: lun.product, portals: paths.map((p) => p.portal) };
       const host = parsePortal(paths[0]!.portal).host;
       if (!id) {
-        ctx.report({ status: 'fail', messageId: 'noIdentifier', subject, data: { target, lun: lun.lun }, evidence, remediation: { summary: 'Make the LUN report a device identifier', steps: [{ text: 'Update the target software or storage firmware to a release that reports an NAA or EUI-64 designator in VPD page 0x83 (Windows Server failover clustering requires one).' }] } });
+        ctx.report({ status: 'fail', messageId: 'noIdentifier', subject, data: { disk: subject, target, lun: lun.lun }, evidence, remediation: NO_IDENTIFIER_FIX });
         continue;
       }
       const owners = idOwners.get(id.identifier) ?? [];
-      const data = { target, lun: lun.lun, identifier: id.identifier, kind: id.kind };
+      const data = { disk: subject, target, lun: lun.lun, identifier: id.identifier, kind: id.kind };
       if (owners.length > 1) {
         ctx.report({
           status: 'fail',
@@ -98,14 +87,29 @@ const check = {
           },
         });
       } else if (id.local) {
-        ctx.report({ status: 'warn', messageId: 'localNaa', subject, data, evidence, remediation: { summary: 'Prefer a registered identifier', steps: [{ text: 'A locally assigned NAA is only unique within one storage system; if the cluster sees more than one system, make sure no two share identifiers, or update to firmware that reports a registered NAA (type 5 or 6) or EUI-64.' }] } });
+        ctx.report({ status: 'warn', messageId: 'localNaa', subject, data, evidence, remediation: LOCAL_NAA_FIX });
       } else if (paths.length > 1) {
         ctx.report({ status: 'pass', messageId: 'multipath', subject, data: { ...data, count: paths.length, portals: paths.map((p) => p.portal).join(', ') }, evidence });
       } else {
         ctx.report({ status: 'pass', messageId: 'unique', subject, data, evidence });
       }
     }
-    if (byDisk.size === 0) ctx.report({ status: 'skipped', messageId: 'noDisks' });
+    // Local devices (storage.devices): nodes with one identifier are paths to one disk, so a
+    // duplicate cannot be told from multipath there; the identifier itself is still checked.
+    const local = localDisks(facts.devices ?? []);
+    for (const disk of local) {
+      const subject = disk.paths.join(' + ');
+      const id = strongestIdentifier(disk.lun);
+      const evidence = { designators: disk.lun.designators, vendor: disk.lun.vendor, product: disk.lun.product, paths: disk.paths };
+      if (!id) ctx.report({ status: 'fail', messageId: 'noIdentifier', subject, data: { disk: subject, device: disk.paths[0] }, evidence, remediation: NO_IDENTIFIER_FIX });
+      else {
+        const data = { disk: subject, device: disk.paths[0], identifier: id.identifier, kind: id.kind };
+        if (id.local) ctx.report({ status: 'warn', messageId: 'localNaa', subject, data, evidence, remediation: LOCAL_NAA_FIX });
+        else if (disk.paths.length > 1) ctx.report({ status: 'pass', messageId: 'multipath', subject, data: { ...data, count: disk.paths.length, portals: disk.paths.join(', ') }, evidence });
+        else ctx.report({ status: 'pass', messageId: 'unique', subject, data, evidence });
+      }
+    }
+    if (byDisk.size === 0 && local.length === 0) ctx.report({ status: 'skipped', messageId: 'noDisks' });
   },
 } satisfies Check;
 

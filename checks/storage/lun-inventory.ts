@@ -1,15 +1,17 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { StorageFacts } from '../../src/storage/probe.ts';
+import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { formatBytes, primaryIdentifier } from '../../src/report/inventory.ts';
 
 /** INQUIRY VERSION 5 is SPC-3, the first with the persistent reservations Windows needs. */
 const SPC3 = 5;
 
 const messages = {
-  disk: 'LUN {lun} of {target} is a disk of {size} ({vendor} {product}), SPC version {version}: a candidate cluster disk',
-  oldSpc: 'LUN {lun} of {target} claims SPC version {version} (below SPC-3): persistent reservations as Windows uses them may be missing',
-  notDisk: 'LUN {lun} of {target} is a {deviceTypeName}, not a disk: listed, not a candidate cluster disk',
-  unreadable: 'LUN {lun} of {target} could not be read: {error}',
+  disk: '{disk} is a disk of {size} ({vendor} {product}), SPC version {version}: a candidate cluster disk',
+  oldSpc: '{disk} claims SPC version {version} (below SPC-3): persistent reservations as Windows uses them may be missing',
+  notDisk: '{disk} is a {deviceTypeName}, not a disk: listed, not a candidate cluster disk',
+  unreadable: '{disk} could not be read: {error}',
+  deviceUnreadable: 'The local device {disk} could not be read through sg3_utils: {error}',
   noLogin: 'No node identity could log in to {target}: its LUNs could not be listed (see storage.target.login)',
 } as const;
 
@@ -18,17 +20,38 @@ const check = {
     id: 'storage.lun.inventory',
     title: 'The LUNs of each target, and which are candidate cluster disks',
     area: 'storage',
-    description: 'Each LUN of each target, read through the first node identity that can log in: device type (only disks are candidates; a controller, CD or tape LUN is listed and set aside), INQUIRY version (below SPC-3 warns), capacity, vendor and product.',
+    description: 'Each LUN of each target, read through the first node identity that can log in, and each local device of storage.devices, read through sg3_utils: device type (only disks are candidates; a controller, CD or tape LUN is listed and set aside), INQUIRY version (below SPC-3 warns), capacity, vendor and product.',
     why: 'Only disk LUNs can be cluster disks, and Windows Server 2008 and later need SCSI-3 persistent reservations, which came with SPC-3. Listing every LUN shows at a glance what the storage offers the cluster.',
     docs: 'docs/checks/storage.lun.inventory.md',
     severity: 'fail',
     facts: ['storage.inventory'],
     messages,
-    remediations: ['For a LUN below SPC-3: update the storage firmware or target software to a release with SPC-3 persistent reservations, or present the disk from a target that has them.'],
+    remediations: ['A local device that cannot be read: install sg3-utils, run as root (or a member of the disk group), check the path.', 'For a LUN below SPC-3: update the storage firmware or target software to a release with SPC-3 persistent reservations, or present the disk from a target that has them.'],
   },
   async run(ctx) {
     const facts = await ctx.fact<StorageFacts>('storage.inventory');
     let reported = 0;
+    const report = (disk: string, where: Record<string, unknown>, lun: InventoryLun, readAs: string) => {
+      const data = { disk, ...where, lun: lun.lun, deviceType: lun.deviceType, deviceTypeName: lun.deviceTypeName, vendor: lun.vendor ?? '?', product: lun.product ?? '?', version: lun.version, size: formatBytes(lun.sizeBytes), sizeBytes: lun.sizeBytes, identifier: primaryIdentifier(lun), error: lun.error?.message };
+      const evidence = { readAs, inquiry: { deviceType: lun.deviceType, vendor: lun.vendor, product: lun.product, revision: lun.revision, version: lun.version }, sizeBytes: lun.sizeBytes, blockSize: lun.blockSize, designators: lun.designators };
+      reported += 1;
+      if (lun.error && lun.deviceType < 0) {
+        ctx.report({ status: 'warn', messageId: 'unreadable', subject: disk, data, evidence, remediation: { summary: `Check ${disk} on the storage`, steps: [{ text: 'The LUN answered REPORT LUNS but not INQUIRY; check its backing store on the storage system.' }] } });
+      } else if (lun.deviceType !== 0) {
+        ctx.report({ status: 'skipped', messageId: 'notDisk', subject: disk, data, evidence });
+      } else if (lun.version < SPC3) {
+        ctx.report({
+          status: 'warn',
+          messageId: 'oldSpc',
+          subject: disk,
+          data,
+          evidence,
+          remediation: { summary: `Present ${disk} from a target with SPC-3 persistent reservations`, steps: [{ text: 'Update the storage firmware or target software to a release that implements SPC-3 (persistent reservations); storage.pr.support tests it directly.' }] },
+        });
+      } else {
+        ctx.report({ status: 'pass', messageId: 'disk', subject: disk, data, evidence });
+      }
+    };
     for (const portal of facts.portals) {
       for (const target of portal.targets) {
         const reader = target.logins.find((l) => l.status === 'ok' && l.luns);
@@ -37,29 +60,29 @@ const check = {
           reported += 1;
           continue;
         }
-        for (const lun of reader.luns!) {
-          const subject = `${target.name} LUN ${lun.lun}`;
-          const data = { target: target.name, lun: lun.lun, portal: portal.portal, deviceType: lun.deviceType, deviceTypeName: lun.deviceTypeName, vendor: lun.vendor ?? '?', product: lun.product ?? '?', version: lun.version, size: formatBytes(lun.sizeBytes), sizeBytes: lun.sizeBytes, identifier: primaryIdentifier(lun), error: lun.error?.message };
-          const evidence = { readAs: reader.initiator, inquiry: { deviceType: lun.deviceType, vendor: lun.vendor, product: lun.product, revision: lun.revision, version: lun.version }, sizeBytes: lun.sizeBytes, blockSize: lun.blockSize, designators: lun.designators };
-          reported += 1;
-          if (lun.error && lun.deviceType < 0) {
-            ctx.report({ status: 'warn', messageId: 'unreadable', subject, data, evidence, remediation: { summary: `Check LUN ${lun.lun} on the storage`, steps: [{ text: 'The LUN answered REPORT LUNS but not INQUIRY; check its backing store on the storage system.' }] } });
-          } else if (lun.deviceType !== 0) {
-            ctx.report({ status: 'skipped', messageId: 'notDisk', subject, data, evidence });
-          } else if (lun.version < SPC3) {
-            ctx.report({
-              status: 'warn',
-              messageId: 'oldSpc',
-              subject,
-              data,
-              evidence,
-              remediation: { summary: `Present LUN ${lun.lun} from a target with SPC-3 persistent reservations`, steps: [{ text: 'Update the storage firmware or target software to a release that implements SPC-3 (persistent reservations); storage.pr.support tests it directly.' }] },
-            });
-          } else {
-            ctx.report({ status: 'pass', messageId: 'disk', subject, data, evidence });
-          }
-        }
+        for (const lun of reader.luns!) report(`${target.name} LUN ${lun.lun}`, { target: target.name, portal: portal.portal }, lun, reader.initiator);
       }
+    }
+    for (const device of facts.devices ?? []) {
+      if (device.lun) {
+        report(device.path, { device: device.path }, device.lun, `${device.path} (sg3_utils)`);
+        continue;
+      }
+      reported += 1;
+      ctx.report({
+        status: 'fail',
+        messageId: 'deviceUnreadable',
+        subject: device.path,
+        data: { disk: device.path, device: device.path, status: device.status, error: device.message ?? device.status },
+        evidence: { status: device.status, message: device.message },
+        remediation: {
+          summary: `Make ${device.path} readable through sg3_utils, or remove it from storage.devices`,
+          steps: [
+            { text: device.remedy ?? 'Check that the path names a SCSI disk on this host.' },
+            { text: 'See what the host has and whether the tools can read it:', commands: [{ shell: 'sh', command: `lsblk -S && sg_inq ${device.path}`, runOn: 'this host' }] },
+          ],
+        },
+      });
     }
     if (reported === 0) ctx.report({ status: 'skipped', messageId: 'noLogin', data: { target: 'any target' } });
   },

@@ -4,20 +4,22 @@ import type { PrDiskFact, PrFacts } from '../../src/storage/pr-probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 
 const messages = {
-  supported: 'LUN {lun} of {target} passes the failover-cluster persistent reservation sequence ({steps} steps, as {A} and {B})',
-  inUse: 'LUN {lun} of {target} already holds registrations ({keys}): it belongs to someone, so it was left untouched',
-  notImplemented: 'LUN {lun} of {target} ({vendor} {product}) does not implement SCSI-3 persistent reservations: {command} is "invalid command operation code"',
-  registerFailed: 'LUN {lun} of {target}: registering a key failed ({got}): the disk cannot take part in a cluster',
-  reserveFailed: 'LUN {lun} of {target}: RESERVE type 5 (Write Exclusive, Registrants Only) failed ({got})',
-  reservationWrong: 'LUN {lun} of {target}: the reservation seen by the second node is wrong ({got}, expected {expected})',
-  preemptFailed: 'LUN {lun} of {target}: the second node could not preempt the first ({got}): failover would not take the disk over',
-  releaseFailed: 'LUN {lun} of {target}: RELEASE failed ({got})',
-  unregisterFailed: 'LUN {lun} of {target}: removing a registration failed ({got})',
-  readKeysFailed: 'LUN {lun} of {target}: PERSISTENT RESERVE IN failed ({got})',
-  interrupted: 'LUN {lun} of {target}: the sequence was interrupted at {step}; its keys were removed',
-  keysLeft: 'LUN {lun} of {target}: keys of this run are still registered after cleanup: {keys}',
-  noSecondNode: 'LUN {lun} of {target}: fewer than two node identities can log in, so the two-node sequence cannot run',
-  sessionFailed: 'LUN {lun} of {target}: no session for the sequence: {got}',
+  supported: '{disk} passes the failover-cluster persistent reservation sequence ({steps} steps, as {A} and {B})',
+  singlePath: '{disk}: register, reserve and release work through its only path ({A}); the takeover by a second node (PREEMPT) needs a second path to the same disk',
+  inUse: '{disk} already holds registrations ({keys}): it belongs to someone, so it was left untouched',
+  notImplemented: '{disk} ({vendor} {product}) does not implement SCSI-3 persistent reservations: {command} is "invalid command operation code"',
+  scsi2Only: '{disk} supports only SCSI-2 RESERVE/RELEASE (REPORT SUPPORTED OPERATION CODES): what Windows Server 2003 clusters used; 2008 and later ignore it',
+  registerFailed: '{disk}: registering a key failed ({got}): the disk cannot take part in a cluster',
+  reserveFailed: '{disk}: RESERVE type 5 (Write Exclusive, Registrants Only) failed ({got})',
+  reservationWrong: '{disk}: the reservation seen is wrong ({got}, expected {expected})',
+  preemptFailed: '{disk}: the second node could not preempt the first ({got}): failover would not take the disk over',
+  releaseFailed: '{disk}: RELEASE failed ({got})',
+  unregisterFailed: '{disk}: removing a registration failed ({got})',
+  readKeysFailed: '{disk}: PERSISTENT RESERVE IN failed ({got})',
+  interrupted: '{disk}: the sequence was interrupted at {step}; its keys were removed',
+  keysLeft: '{disk}: keys of this run are still registered after cleanup: {keys}',
+  noSecondNode: '{disk}: fewer than two node identities can log in, so the two-node sequence cannot run',
+  sessionFailed: '{disk}: no session for the sequence: {got}',
   noDisks: 'No candidate disk to test',
 } as const;
 
@@ -27,6 +29,8 @@ const STEP_MESSAGE: Record<string, keyof typeof messages> = {
   registerB: 'registerFailed',
   reserveA: 'reserveFailed',
   readReservationB: 'reservationWrong',
+  readReservationA: 'reservationWrong',
+  releaseA: 'releaseFailed',
   preemptB: 'preemptFailed',
   readKeysAfterPreempt: 'reservationWrong',
   readReservationAfterPreempt: 'reservationWrong',
@@ -37,7 +41,7 @@ const STEP_MESSAGE: Record<string, keyof typeof messages> = {
 
 /** What to do when a LUN has no SCSI-3 PR, by the target software its INQUIRY names. */
 export function vendorRemediation(disk: Pick<PrDiskFact, 'vendor' | 'product' | 'portal' | 'target' | 'lun'>): RemediationStep[] {
-  const host = parsePortal(disk.portal).host;
+  const host = disk.portal === 'local' ? 'the storage system' : parsePortal(disk.portal).host;
   const vendor = (disk.vendor ?? '').trim().toUpperCase();
   if (vendor === 'IET') {
     return [
@@ -67,7 +71,7 @@ const check = {
     title: 'Candidate disks support the persistent reservations a failover cluster uses',
     area: 'storage',
     description:
-      'On each candidate disk, as two node identities in their own sessions: READ KEYS (any registration not ours: left alone, inUse), REPORT CAPABILITIES (recorded), A and B REGISTER AND IGNORE EXISTING KEY, A RESERVE type 5, B READ RESERVATION (holder A, type 5), B PREEMPT A, A\'s key gone and B holding, B RELEASE, both unregister, and a final READ KEYS proving none of our keys is left. Every step is evidence; the first failing one names the finding.',
+      'On each candidate disk, as two node identities in their own sessions (local devices: two paths through sg3_utils): READ KEYS (any registration not ours: left alone, inUse), REPORT CAPABILITIES (recorded), A and B REGISTER AND IGNORE EXISTING KEY, A RESERVE type 5, B READ RESERVATION (holder A, type 5), B PREEMPT A, A\'s key gone and B holding, B RELEASE, both unregister, and a final READ KEYS proving none of our keys is left. READ FULL STATUS is recorded (optional, informational). Where PR is not implemented, REPORT SUPPORTED OPERATION CODES tells whether only SCSI-2 RESERVE works (never sent). Every step is evidence; the first failing one names the finding.',
     why: 'Failover clustering (Windows Server 2008 and later) arbitrates disk ownership with SCSI-3 persistent reservations; a disk without them fails validation, and Microsoft\'s wizard says only that the disk "does not support Persistent Reservation" and to contact the vendor. The review\'s OpenFiler/IET appliance was exactly this.',
     docs: 'docs/checks/storage.pr.support.md',
     severity: 'fail',
@@ -78,6 +82,7 @@ const check = {
       'LIO: set attribute emulate_pr=1 on the backstore.',
       'Arrays: set the nodes\' host type to the Windows cluster persona or enable SCSI-3 PR on the volume; update firmware.',
       'Keys left behind: remove them from the node that registered them (clusterprobe re-runs clean up the same I_T nexus).',
+      'Local devices with one path: list a second path to the disk, or test it through its iSCSI portal.',
     ],
   },
   async run(ctx) {
@@ -87,13 +92,29 @@ const check = {
       return;
     }
     for (const d of facts.disks) {
-      const subject = `${d.target} LUN ${d.lun}`;
+      const subject = d.devices ? d.devices.join(' + ') : `${d.target} LUN ${d.lun}`;
       const failed = d.steps.find((s) => !s.ok && s.step !== 'readKeysFinal');
-      const data = { target: d.target, lun: d.lun, portal: d.portal, vendor: d.vendor ?? '?', product: d.product ?? '?', A: d.identities.A, B: d.identities.B ?? '-', steps: d.steps.length, run: facts.run, step: d.failedStep, got: failed?.got ?? d.message, expected: failed?.expected, command: failed?.command, keys: (d.outcome === 'inUse' ? d.keysBefore.map((k) => `${k.key}${k.ours ? ' (clusterprobe, earlier run)' : ''}`) : d.keysLeft).join(', ') };
-      const evidence = { steps: d.steps, keysBefore: d.keysBefore, keysLeft: d.keysLeft, capabilities: d.capabilities, run: facts.run, identities: d.identities };
+      const data = { disk: subject, target: d.target, lun: d.lun, portal: d.portal, vendor: d.vendor ?? '?', product: d.product ?? '?', A: d.identities.A, B: d.identities.B ?? '-', steps: d.steps.length, run: facts.run, step: d.failedStep, got: failed?.got ?? d.message, expected: failed?.expected, command: failed?.command, keys: (d.outcome === 'inUse' ? d.keysBefore.map((k) => `${k.key}${k.ours ? ' (clusterprobe, earlier run)' : ''}`) : d.keysLeft).join(', ') };
+      const evidence = { steps: d.steps, keysBefore: d.keysBefore, keysLeft: d.keysLeft, capabilities: d.capabilities, readFullStatus: d.readFullStatus, scsi2: d.scsi2, run: facts.run, identities: d.identities, ...(d.devices ? { devices: d.devices } : {}) };
       switch (d.outcome) {
         case 'supported':
           ctx.report({ status: 'pass', messageId: 'supported', subject, data, evidence });
+          break;
+        case 'singlePath':
+          ctx.report({
+            status: 'warn',
+            messageId: 'singlePath',
+            subject,
+            data,
+            evidence,
+            remediation: {
+              summary: `Test ${subject} with a second initiator`,
+              steps: [
+                { text: 'List a second path to the same disk under storage.devices (another multipath member of it, reached through a different HBA or iSCSI session: `multipath -ll` shows them), so a second I_T nexus can preempt the first.', commands: [{ shell: 'sh', command: 'multipath -ll', runOn: 'this host' }] },
+                { text: 'Or test the disk through its iSCSI portal (storage.iscsi), where clusterprobe logs in as each node identity.' },
+              ],
+            },
+          });
           break;
         case 'inUse':
           ctx.report({ status: 'skipped', messageId: 'inUse', subject, data, evidence });
@@ -103,6 +124,19 @@ const check = {
           break;
         case 'notImplemented':
           ctx.report({ status: 'fail', messageId: 'notImplemented', subject, data, evidence, remediation: { summary: `Give ${subject} SCSI-3 persistent reservations`, steps: vendorRemediation(d) } });
+          if (d.scsi2 === 'supported') {
+            ctx.report({
+              status: 'warn',
+              messageId: 'scsi2Only',
+              subject,
+              data,
+              evidence,
+              remediation: {
+                summary: 'SCSI-2 reservations do not make a Windows Server 2008+ cluster disk',
+                steps: [{ text: 'RESERVE(6)/RELEASE(6) is what Windows Server 2003 clusters arbitrated with; Windows Server 2008 and later require SCSI-3 persistent reservations and fail validation without them. Do not plan around it: give the disk SCSI-3 PR (see the notImplemented finding for this disk).' }],
+              },
+            });
+          }
           break;
         case 'sessionFailed':
           ctx.report({ status: 'fail', messageId: 'sessionFailed', subject, data, evidence, remediation: { summary: 'Fix the login first', steps: [{ text: 'See storage.target.login for this target: the sequence needs two node identities logged in.' }] } });

@@ -127,6 +127,10 @@ export const ClusterSpecSchema = z
             }),
           )
           .default([]),
+        devices: z
+          .array(z.string({ error: 'expected a device path such as /dev/sdb' }).regex(/^\/dev\/\S+$/, { error: 'expected an absolute device path under /dev, such as /dev/sdb or /dev/disk/by-id/wwn-0x...' }))
+          .optional()
+          .describe('Linux only: local SCSI devices (paths of the same disk through different initiators count as two nodes) probed through sg3_utils (sg_persist, sg_inq, sg_readcap).'),
         allowInUse: z.boolean().default(false).describe('Touch LUNs that already hold registrations (never by default).'),
       })
       .optional(),

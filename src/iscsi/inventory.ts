@@ -83,8 +83,8 @@ function designators(list: readonly Designator[]): InventoryDesignator[] {
   return list.map((d) => ({ type: d.typeName, ...(d.naa !== undefined ? { naa: d.naa } : {}), value: d.value, association: d.association, codeSet: d.codeSet }));
 }
 
-async function describeLun(session: IscsiSession, lun: number, signal?: AbortSignal): Promise<InventoryLun> {
-  const device = new ScsiDevice(session, lun);
+/** INQUIRY, VPD 0x83 and (for a disk) READ CAPACITY of one LUN, over any transport. */
+export async function describeLun(device: ScsiDevice, lun: number, signal?: AbortSignal): Promise<InventoryLun> {
   const options = signal ? { signal } : {};
   const inquiry = await device.inquiry(options);
   const base = {
@@ -143,7 +143,7 @@ export async function readTarget(target: DiscoveredTarget, options: InventoryOpt
     const numbers = report.luns.map((l) => l.lun).filter((n): n is number => n !== undefined && (!wanted || wanted.has(n)));
     const luns = await mapLimited(numbers, options.concurrency ?? 8, async (lun) => {
       try {
-        return await describeLun(session, lun, options.signal);
+        return await describeLun(new ScsiDevice(session, lun), lun, options.signal);
       } catch (err) {
         return { lun, deviceType: -1, deviceTypeName: 'unknown', vendor: null, product: null, revision: null, version: 0, sizeBytes: null, blockSize: null, designators: [], error: toInventoryError(err) };
       }

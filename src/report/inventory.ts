@@ -1,6 +1,7 @@
 /** The terminal view of `iscsi discover`: a table per target. Pure: `(inventory, chalk) => string`. */
 import type { ChalkInstance } from 'chalk';
 import type { Inventory, InventoryLun } from '../iscsi/inventory.ts';
+import { strongestIdentifier } from '../storage/identity.ts';
 import { clean } from './terminal.ts';
 
 export function formatBytes(n: number | null): string {
@@ -15,15 +16,9 @@ export function formatBytes(n: number | null): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** The identifier Windows would key the disk on: NAA (registered forms first), else EUI-64, else a SCSI name. */
+/** The disk's identifier for display: the one the storage checks key disks on, or '-'. */
 export function primaryIdentifier(l: InventoryLun): string {
-  const lu = l.designators.filter((d) => d.association === 'logical-unit');
-  const rank = (naa: number | undefined) => [6, 5, 2, 3].indexOf(naa ?? -1);
-  const naa = lu.filter((d) => d.type === 'NAA' && rank(d.naa) >= 0).sort((a, b) => rank(a.naa) - rank(b.naa))[0];
-  if (naa) return `naa.${naa.value}`;
-  const eui = lu.find((d) => d.type === 'EUI-64');
-  if (eui) return `eui.${eui.value}`;
-  return lu.find((d) => d.type === 'SCSI name string')?.value ?? '-';
+  return strongestIdentifier(l)?.identifier ?? '-';
 }
 
 export function renderInventory(inv: Inventory, c: ChalkInstance): string {

@@ -1,23 +1,29 @@
 /**
  * The SCSI-3 persistent reservation probe: on each candidate disk, as two node identities in
- * their own sessions, the sequence a failover cluster relies on. Safety rules (issue 4):
+ * their own sessions, the sequence a failover cluster relies on. Local devices (storage.devices)
+ * run the same sequence through sg3_utils, the two identities being two paths (initiators) to one
+ * disk; with one path only, the steps one initiator can take. Safety rules (issue 4):
  * - READ KEYS first; a disk holding any registration that is not this run's is left alone
  *   (`inUse`) unless storage.allowInUse, and even then foreign keys are never preempted or cleared;
  * - keys are recognisably clusterprobe's: "CPR" + 4 run bytes + a node byte;
  * - cleanup (unregister both identities, reconnecting with the same ISID if the session died)
  *   runs on every exit path, is registered before the first key, and is verified by READ KEYS;
- * - no data block is read or written.
+ * - no data block is read or written, and SCSI-2 RESERVE(6) is never sent: where PR is missing,
+ *   REPORT SUPPORTED OPERATION CODES tells whether RESERVE(6) would work (another host's I/O
+ *   would fail with RESERVATION CONFLICT while we held it).
  */
 import { randomBytes } from 'node:crypto';
 import { IscsiSession, randomIsid } from '../iscsi/session.ts';
 import { ScsiDevice } from '../scsi/device.ts';
 import { ScsiCheckCondition, ScsiStatusError } from '../scsi/errors.ts';
-import { PR_TYPE } from '../scsi/pr.ts';
+import { OPCODE } from '../scsi/cdb.ts';
+import { PR_TYPE, type PrReadReservation } from '../scsi/pr.ts';
 import type { ChapCredentials } from '../iscsi/login.ts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
 import type { LoginFact, NodeIdentity, StorageFacts, TargetFact } from './probe.ts';
 import { mapLimited } from '../limit.ts';
 import { isClusterprobeKey, keyHex, makeKey, removeOurKeys } from './keys.ts';
+import { localDevice, localDisks, type LocalDisk } from './local.ts';
 
 export interface PrStep {
   readonly step: string;
@@ -30,12 +36,18 @@ export interface PrStep {
   readonly sense?: { readonly senseKey?: number; readonly asc?: number; readonly ascq?: number; readonly name?: string };
 }
 
-export type PrOutcome = 'supported' | 'inUse' | 'notImplemented' | 'stepFailed' | 'keysLeft' | 'noSecondNode' | 'sessionFailed';
+export type PrOutcome = 'supported' | 'singlePath' | 'inUse' | 'notImplemented' | 'stepFailed' | 'keysLeft' | 'noSecondNode' | 'sessionFailed';
+
+/** Whether SCSI-2 RESERVE(6) is supported, by REPORT SUPPORTED OPERATION CODES. */
+export type Scsi2Support = 'supported' | 'notSupported' | 'unknown';
 
 export interface PrDiskFact {
+  /** 'local' for storage.devices. */
   readonly portal: string;
   readonly target: string;
   readonly lun: number;
+  /** The device nodes of a local disk (storage.devices): A's, then B's if there is a second path. */
+  readonly devices?: string[];
   readonly vendor: string | null;
   readonly product: string | null;
   readonly outcome: PrOutcome;
@@ -47,6 +59,10 @@ export interface PrDiskFact {
   /** Our keys still registered after cleanup (hex): must be empty. */
   readonly keysLeft: string[];
   readonly capabilities?: Record<string, unknown>;
+  /** READ FULL STATUS (optional in SPC-3): informational. */
+  readonly readFullStatus?: 'supported' | 'notSupported';
+  /** Asked when PR is not implemented. */
+  readonly scsi2?: Scsi2Support;
   readonly identities: { readonly A: string; readonly B?: string };
   readonly message?: string;
 }
@@ -77,54 +93,115 @@ function notImplemented(err: unknown): boolean {
   return err instanceof ScsiCheckCondition && err.senseKey === 5 && err.asc === 0x20 && err.ascq === 0x00;
 }
 
+/** One initiator's way to the disk: an iSCSI session of a node identity, or a local device node. */
 interface Side {
   readonly label: 'A' | 'B';
-  readonly identity: NodeIdentity;
-  readonly isid: Uint8Array;
-  session: IscsiSession | undefined;
-  /** The login in progress: LUNs probed at once share one session per identity. */
-  opening: Promise<IscsiSession> | undefined;
+  /** The initiator name or the device node, for the evidence. */
+  readonly name: string;
+  device(lun: number, signal: AbortSignal): Promise<ScsiDevice>;
+  /** After a failed command: forget a dead connection so the next device() reconnects. */
+  recover(): void;
+  close(): Promise<void>;
 }
 
-function open(side: Side, portal: string, target: string, chap: ChapCredentials | undefined, signal: AbortSignal): Promise<IscsiSession> {
-  if (side.session && !side.session.closed) return Promise.resolve(side.session);
-  side.opening ??= IscsiSession.open({ portal, initiatorName: side.identity.initiator, targetName: target, isid: side.isid, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, signal }).then(
-    (session) => {
-      side.session = session;
-      side.opening = undefined;
-      return session;
+/**
+ * A node identity's session to one target, shared by the disks probed at once (single-flight
+ * login), reopened with the same ISID when it died: registrations belong to that I_T nexus.
+ */
+function iscsiSide(label: 'A' | 'B', identity: NodeIdentity, portal: string, target: string, chap: ChapCredentials | undefined): Side {
+  const isid = randomIsid(label === 'A' ? 1 : 2);
+  let session: IscsiSession | undefined;
+  let opening: Promise<IscsiSession> | undefined;
+  const open = (signal: AbortSignal): Promise<IscsiSession> => {
+    if (session && !session.closed) return Promise.resolve(session);
+    opening ??= IscsiSession.open({ portal, initiatorName: identity.initiator, targetName: target, isid, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, signal }).then(
+      (s) => {
+        session = s;
+        opening = undefined;
+        return s;
+      },
+      (err: unknown) => {
+        opening = undefined;
+        throw err;
+      },
+    );
+    return opening;
+  };
+  return {
+    label,
+    name: identity.initiator,
+    device: async (lun, signal) => new ScsiDevice(await open(signal), lun),
+    recover: () => {
+      if (session?.closed) session = undefined;
     },
-    (err: unknown) => {
-      side.opening = undefined;
-      throw err;
+    close: async () => {
+      await session?.logout();
     },
-  );
-  return side.opening;
+  };
 }
 
-/** Runs the sequence on one disk. Never throws: every outcome is a fact. */
-async function probeDisk(
-  ctx: ProbeContext,
-  where: { portal: string; target: string; lun: number; vendor: string | null; product: string | null },
-  a: Side,
-  b: Side,
-  run: number,
-  chap: ChapCredentials | undefined,
-  allowInUse: boolean,
-  stop: AbortSignal,
-): Promise<PrDiskFact> {
+/** A local device node: every command is an sg3_utils process on this host's I_T nexus. */
+function localSide(label: 'A' | 'B', path: string): Side {
+  const device = localDevice(path);
+  return { label, name: path, device: () => Promise.resolve(device), recover: () => undefined, close: () => Promise.resolve() };
+}
+
+interface DiskWhere {
+  readonly portal: string;
+  readonly target: string;
+  readonly lun: number;
+  readonly vendor: string | null;
+  readonly product: string | null;
+  readonly devices?: string[];
+}
+
+/** The side's device could not be reached at all (login or open failed), as opposed to a command failing. */
+class NoPath extends Error {
+  override readonly cause: unknown;
+  constructor(cause: unknown) {
+    super(describeError(cause));
+    this.cause = cause;
+  }
+}
+
+class StepFailed extends Error {
+  readonly step: string;
+  override readonly cause: unknown;
+  constructor(step: string, message: string, cause?: unknown) {
+    super(message);
+    this.step = step;
+    this.cause = cause;
+  }
+}
+
+const PRIN = 'PERSISTENT RESERVE IN';
+const PROUT = 'PERSISTENT RESERVE OUT';
+
+/**
+ * Runs the sequence on one disk; with `b` undefined (one path to a local disk) the steps one
+ * initiator can take: register, reserve, read the reservation, release, unregister. Never throws:
+ * every outcome is a fact.
+ */
+async function probeDisk(ctx: ProbeContext, where: DiskWhere, a: Side, b: Side | undefined, run: number, allowInUse: boolean, stop: AbortSignal): Promise<PrDiskFact> {
   const steps: PrStep[] = [];
   const KA = makeKey(run, 1);
   const KB = makeKey(run, 2);
-  const base = { ...where, identities: { A: a.identity.initiator, B: b.identity.initiator } };
-  const device = async (side: Side) => new ScsiDevice(await open(side, where.portal, where.target, chap, ctx.signal), where.lun);
+  const base = { ...where, identities: { A: a.name, ...(b ? { B: b.name } : {}) } };
+  const label = where.devices ? where.devices.join(' + ') : `${where.target} LUN ${where.lun}`;
+  const device = async (side: Side): Promise<ScsiDevice> => {
+    try {
+      return await side.device(where.lun, ctx.signal);
+    } catch (err) {
+      throw new NoPath(err);
+    }
+  };
 
   const step = async <T>(name: string, side: Side, command: string, expected: string, fn: (d: ScsiDevice) => Promise<T>, check?: (v: T) => string | undefined): Promise<T> => {
     if (ctx.signal.aborted || stop.aborted) {
       steps.push({ step: name, by: side.label, command, ok: false, expected, got: 'not sent: the run was interrupted' });
       throw new StepFailed(name, 'the run was interrupted');
     }
-    ctx.progress(`${where.target} LUN ${where.lun}: ${side.label} ${command.replace('PERSISTENT RESERVE ', 'PR ')}`);
+    ctx.progress(`${label}: ${side.label} ${command.replace('PERSISTENT RESERVE ', 'PR ')}`);
     try {
       const value = await fn(await device(side));
       const problem = check?.(value);
@@ -139,43 +216,58 @@ async function probeDisk(
     }
   };
 
+  /** An optional command: recorded as evidence, never a failure. */
+  const optional = async <T>(name: string, command: string, expected: string, fn: (d: ScsiDevice) => Promise<T>): Promise<T | undefined> => {
+    try {
+      const value = await fn(await device(a));
+      steps.push({ step: name, by: 'A', command, ok: true, expected, got: 'supported: recorded' });
+      return value;
+    } catch (err) {
+      const sense = senseOf(err);
+      steps.push({ step: name, by: 'A', command, ok: true, expected, got: `not supported: ${describeError(err)}`, ...(sense ? { sense } : {}) });
+      return undefined;
+    }
+  };
+
   // 1. Whose keys are there already?
   let keysBefore: PrDiskFact['keysBefore'];
   try {
-    const keys = await step('readKeysBefore', a, 'PERSISTENT RESERVE IN / READ KEYS', 'a key list', (d) => d.prReadKeys());
+    const keys = await step('readKeysBefore', a, `${PRIN} / READ KEYS`, 'a key list', (d) => d.prReadKeys());
     keysBefore = keys.keys.map((k) => ({ key: keyHex(k), ours: isClusterprobeKey(k) }));
   } catch (err) {
     const cause = err instanceof StepFailed ? err.cause : err;
-    if (notImplemented(cause)) return { ...base, outcome: 'notImplemented', failedStep: 'readKeysBefore', steps, keysBefore: [], keysLeft: [] };
-    return { ...base, outcome: a.session ? 'stepFailed' : 'sessionFailed', failedStep: 'readKeysBefore', steps, keysBefore: [], keysLeft: [], message: describeError(cause) };
+    if (notImplemented(cause)) return { ...base, outcome: 'notImplemented', failedStep: 'readKeysBefore', steps, keysBefore: [], keysLeft: [], scsi2: await scsi2Support(a, where.lun, steps) };
+    return { ...base, outcome: cause instanceof NoPath ? 'sessionFailed' : 'stepFailed', failedStep: 'readKeysBefore', steps, keysBefore: [], keysLeft: [], message: describeError(cause instanceof NoPath ? cause.cause : cause) };
   }
   if (keysBefore.length > 0 && !allowInUse) return { ...base, outcome: 'inUse', steps, keysBefore, keysLeft: [] };
 
-  let capabilities: Record<string, unknown> | undefined;
-  try {
-    const caps = await (await device(a)).prReportCapabilities();
-    capabilities = JSON.parse(JSON.stringify(caps, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>;
-    steps.push({ step: 'reportCapabilities', by: 'A', command: 'PERSISTENT RESERVE IN / REPORT CAPABILITIES', ok: true, expected: 'capabilities (TMV=0 only means the type mask is not reported)', got: 'recorded' });
-  } catch (err) {
-    // Optional in SPC-3: recorded, never a failure.
-    const sense = senseOf(err);
-    steps.push({ step: 'reportCapabilities', by: 'A', command: 'PERSISTENT RESERVE IN / REPORT CAPABILITIES', ok: true, expected: 'capabilities, or not supported (optional)', got: `not supported: ${describeError(err)}`, ...(sense ? { sense } : {}) });
-  }
+  // Optional in SPC-3: recorded, never a failure. TMV=0 only means the type mask is not reported.
+  const caps = await optional('reportCapabilities', `${PRIN} / REPORT CAPABILITIES`, 'capabilities, or not supported (optional)', (d) => d.prReportCapabilities());
+  const capabilities = caps ? (JSON.parse(JSON.stringify(caps, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>) : undefined;
 
   let failedStep: string | undefined;
   let message: string | undefined;
-  let outcome: PrOutcome = 'supported';
+  let outcome: PrOutcome = b ? 'supported' : 'singlePath';
+  let readFullStatus: PrDiskFact['readFullStatus'];
   try {
-    await step('registerA', a, 'PERSISTENT RESERVE OUT / REGISTER AND IGNORE EXISTING KEY', `GOOD, A registers ${keyHex(KA)}`, (d) => d.registerAndIgnore({ saKey: KA }));
-    await step('registerB', b, 'PERSISTENT RESERVE OUT / REGISTER AND IGNORE EXISTING KEY', `GOOD, B registers ${keyHex(KB)}`, (d) => d.registerAndIgnore({ saKey: KB }));
-    await step('reserveA', a, 'PERSISTENT RESERVE OUT / RESERVE type 5 (Write Exclusive, Registrants Only)', 'GOOD, A holds the reservation', (d) => d.reserve({ key: KA, type: TYPE }));
-    await step('readReservationB', b, 'PERSISTENT RESERVE IN / READ RESERVATION', `holder ${keyHex(KA)}, type 5`, (d) => d.prReadReservation(), (r) => (r.present && r.reservationKey === KA && r.type === TYPE ? undefined : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}, type ${r.type ?? '-'}`));
-    await step('preemptB', b, 'PERSISTENT RESERVE OUT / PREEMPT type 5 (B takes over from A)', 'GOOD', (d) => d.preempt({ key: KB, saKey: KA, type: TYPE }));
-    await step('readKeysAfterPreempt', b, 'PERSISTENT RESERVE IN / READ KEYS', `${keyHex(KB)} registered, ${keyHex(KA)} gone`, (d) => d.prReadKeys(), (r) => (r.keys.includes(KB) && !r.keys.includes(KA) ? undefined : `keys ${r.keys.map(keyHex).join(', ') || 'none'}`));
-    await step('readReservationAfterPreempt', b, 'PERSISTENT RESERVE IN / READ RESERVATION', `holder ${keyHex(KB)}`, (d) => d.prReadReservation(), (r) => (r.present && r.reservationKey === KB ? undefined : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}`));
-    await step('releaseB', b, 'PERSISTENT RESERVE OUT / RELEASE type 5', 'GOOD', (d) => d.release({ key: KB, type: TYPE }));
-    await step('unregisterB', b, 'PERSISTENT RESERVE OUT / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)', 'GOOD', (d) => d.registerAndIgnore({ saKey: 0n }));
-    await step('unregisterA', a, 'PERSISTENT RESERVE OUT / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)', 'GOOD', (d) => d.registerAndIgnore({ saKey: 0n }));
+    await step('registerA', a, `${PROUT} / REGISTER AND IGNORE EXISTING KEY`, `GOOD, A registers ${keyHex(KA)}`, (d) => d.registerAndIgnore({ saKey: KA }));
+    if (b) await step('registerB', b, `${PROUT} / REGISTER AND IGNORE EXISTING KEY`, `GOOD, B registers ${keyHex(KB)}`, (d) => d.registerAndIgnore({ saKey: KB }));
+    // With registrations in place READ FULL STATUS has something to show; optional in SPC-3.
+    readFullStatus = (await optional('readFullStatus', `${PRIN} / READ FULL STATUS`, 'each registration with its initiator, or not supported (optional, informational)', (d) => d.prReadFullStatus())) ? 'supported' : 'notSupported';
+    await step('reserveA', a, `${PROUT} / RESERVE type 5 (Write Exclusive, Registrants Only)`, 'GOOD, A holds the reservation', (d) => d.reserve({ key: KA, type: TYPE }));
+    const holderIsA = (r: PrReadReservation) => (r.present && r.reservationKey === KA && r.type === TYPE ? undefined : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}, type ${r.type ?? '-'}`);
+    if (b) {
+      await step('readReservationB', b, `${PRIN} / READ RESERVATION`, `holder ${keyHex(KA)}, type 5`, (d) => d.prReadReservation(), holderIsA);
+      await step('preemptB', b, `${PROUT} / PREEMPT type 5 (B takes over from A)`, 'GOOD', (d) => d.preempt({ key: KB, saKey: KA, type: TYPE }));
+      await step('readKeysAfterPreempt', b, `${PRIN} / READ KEYS`, `${keyHex(KB)} registered, ${keyHex(KA)} gone`, (d) => d.prReadKeys(), (r) => (r.keys.includes(KB) && !r.keys.includes(KA) ? undefined : `keys ${r.keys.map(keyHex).join(', ') || 'none'}`));
+      await step('readReservationAfterPreempt', b, `${PRIN} / READ RESERVATION`, `holder ${keyHex(KB)}`, (d) => d.prReadReservation(), (r) => (r.present && r.reservationKey === KB ? undefined : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}`));
+      await step('releaseB', b, `${PROUT} / RELEASE type 5`, 'GOOD', (d) => d.release({ key: KB, type: TYPE }));
+      await step('unregisterB', b, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) => d.registerAndIgnore({ saKey: 0n }));
+    } else {
+      await step('readReservationA', a, `${PRIN} / READ RESERVATION`, `holder ${keyHex(KA)}, type 5`, (d) => d.prReadReservation(), holderIsA);
+      await step('releaseA', a, `${PROUT} / RELEASE type 5`, 'GOOD', (d) => d.release({ key: KA, type: TYPE }));
+    }
+    await step('unregisterA', a, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) => d.registerAndIgnore({ saKey: 0n }));
   } catch (err) {
     const failed = err as StepFailed;
     failedStep = failed.step;
@@ -183,85 +275,95 @@ async function probeDisk(
     outcome = notImplemented(failed.cause) ? 'notImplemented' : 'stepFailed';
   }
   // Cleanup is unconditional and verified.
-  const keysLeft = await cleanupDisk(where, a, b, chap, [KA, KB]);
-  steps.push({ step: 'readKeysFinal', by: 'A', command: 'PERSISTENT RESERVE IN / READ KEYS', ok: keysLeft.length === 0, expected: 'none of our keys', got: keysLeft.length ? `left: ${keysLeft.join(', ')}` : 'none of ours' });
-  if (outcome === 'supported' && keysLeft.length > 0) outcome = 'keysLeft';
-  return { ...base, outcome, ...(failedStep ? { failedStep } : {}), ...(message ? { message } : {}), steps, keysBefore, keysLeft, ...(capabilities ? { capabilities } : {}) };
+  const keysLeft = await cleanupDisk(where.lun, a, b, b ? [KA, KB] : [KA]);
+  steps.push({ step: 'readKeysFinal', by: 'A', command: `${PRIN} / READ KEYS`, ok: keysLeft.length === 0, expected: 'none of our keys', got: keysLeft.length ? `left: ${keysLeft.join(', ')}` : 'none of ours' });
+  if ((outcome === 'supported' || outcome === 'singlePath') && keysLeft.length > 0) outcome = 'keysLeft';
+  const scsi2 = outcome === 'notImplemented' ? await scsi2Support(a, where.lun, steps) : undefined;
+  return {
+    ...base,
+    outcome,
+    ...(failedStep ? { failedStep } : {}),
+    ...(message ? { message } : {}),
+    steps,
+    keysBefore,
+    keysLeft,
+    ...(capabilities ? { capabilities } : {}),
+    ...(readFullStatus ? { readFullStatus } : {}),
+    ...(scsi2 ? { scsi2 } : {}),
+  };
 }
 
-class StepFailed extends Error {
-  readonly step: string;
-  override readonly cause: unknown;
-  constructor(step: string, message: string, cause?: unknown) {
-    super(message);
-    this.step = step;
-    this.cause = cause;
+/**
+ * Whether SCSI-2 RESERVE(6) would work where SCSI-3 PR does not, asked through REPORT SUPPORTED
+ * OPERATION CODES; RESERVE(6) itself is never sent. Recorded as a step; 'unknown' when the
+ * device cannot say.
+ */
+async function scsi2Support(a: Side, lun: number, steps: PrStep[]): Promise<Scsi2Support> {
+  const command = 'REPORT SUPPORTED OPERATION CODES (RESERVE(6))';
+  const expected = 'informational: whether only SCSI-2 reservations work (RESERVE(6) itself is never sent)';
+  try {
+    const support = await (await a.device(lun, AbortSignal.timeout(TIMEOUTS.commandMs))).operationCodeSupport(OPCODE.RESERVE_6, undefined, { signal: AbortSignal.timeout(TIMEOUTS.commandMs) });
+    steps.push({ step: 'scsi2Reserve', by: 'A', command, ok: true, expected, got: `RESERVE(6) ${support.supportName}` });
+    return support.supported ? 'supported' : support.support === 0b001 ? 'notSupported' : 'unknown';
+  } catch (err) {
+    const sense = senseOf(err);
+    steps.push({ step: 'scsi2Reserve', by: 'A', command, ok: true, expected, got: `cannot tell: ${describeError(err)}`, ...(sense ? { sense } : {}) });
+    return 'unknown';
   }
 }
 
 /**
- * Unregisters both identities (which also drops a reservation they hold), reconnecting with the
- * same initiator name and ISID when a session died: registrations belong to that I_T nexus.
+ * Unregisters every side (which also drops a reservation it holds), reconnecting a dead iSCSI
+ * session with the same initiator name and ISID: registrations belong to that I_T nexus.
  * Returns our keys still registered afterwards.
  */
-async function cleanupDisk(where: { portal: string; target: string; lun: number }, a: Side, b: Side, chap: ChapCredentials | undefined, ours: readonly bigint[]): Promise<string[]> {
+async function cleanupDisk(lun: number, a: Side, b: Side | undefined, ours: readonly bigint[]): Promise<string[]> {
   const signal = AbortSignal.timeout(30_000); // cleanup must run even when the run was cancelled
-  for (const side of [b, a]) {
+  for (const side of b ? [b, a] : [a]) {
     for (let attempt = 0; attempt < 2; attempt += 1) {
       try {
-        const session = await open(side, where.portal, where.target, chap, signal);
-        await new ScsiDevice(session, where.lun).registerAndIgnore({ saKey: 0n }, { signal });
+        await (await side.device(lun, signal)).registerAndIgnore({ saKey: 0n }, { signal });
         break;
       } catch {
-        // A dead session is replaced by the next open (same ISID); a live one is shared with
-        // the other LUNs in flight and is kept.
-        if (side.session?.closed) side.session = undefined;
+        // A dead session is replaced by the next device() (same ISID); a live one is shared
+        // with the other LUNs in flight and is kept.
+        side.recover();
       }
     }
   }
   try {
-    const session = await open(a, where.portal, where.target, chap, signal);
-    const device = new ScsiDevice(session, where.lun);
+    const device = await a.device(lun, signal);
     const keys = await device.prReadKeys({ signal });
     const left = keys.keys.filter((k) => ours.includes(k));
     if (left.length === 0) return [];
     // tgt orphans a registration whose session ended: the same I_T nexus no longer owns it.
     // Preempt the leftovers from a temporary key of ours instead (never CLEAR).
-    const still = await removeOurKeys(device, left, makeKey(Number(ours[0]! >> 8n & 0xffffffffn), 0xfe), signal);
+    const still = await removeOurKeys(device, left, makeKey(Number((ours[0]! >> 8n) & 0xffffffffn), 0xfe), signal);
     return still.map(keyHex);
   } catch {
     return ours.map(keyHex); // could not verify: report them as possibly left
   }
 }
 
-/** The candidate disks of one target, a few at a time over one session per identity. */
-async function probeTarget(ctx: ProbeContext, portal: string, target: TargetFact, chap: ChapCredentials | undefined, run: number, allowInUse: boolean): Promise<PrDiskFact[]> {
-  const ok = target.logins.filter((l) => l.status === 'ok');
-  const reader = ok.find((l) => l.luns);
-  const candidates = (reader?.luns ?? []).filter((l) => l.deviceType === 0);
-  if (candidates.length === 0) return [];
-  if (ok.length < 2) {
-    return candidates.map((lun) => ({ portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product, outcome: 'noSecondNode', steps: [], keysBefore: [], keysLeft: [], identities: { A: ok[0]?.initiator ?? '-' } }));
-  }
-  const identity = (l: LoginFact): NodeIdentity => ({ node: l.node, initiator: l.initiator, derived: l.derived });
-  // One session per identity per target, reused for all its LUNs; one ISID per identity.
-  const a: Side = { label: 'A', identity: identity(ok[0]!), isid: randomIsid(1), session: undefined, opening: undefined };
-  const b: Side = { label: 'B', identity: identity(ok[1]!), isid: randomIsid(2), session: undefined, opening: undefined };
-  // On Ctrl-C or a timeout the engine stops waiting for this probe and runs cleanups before
-  // exiting: the handler waits for the disks in progress, whose own cleanup removes our keys.
-  // The check may also time out while this probe goes on: the handler then stops the loop
-  // (no further disk, no further step) before it waits.
+/**
+ * Probes disks reached through the same sides, a few at a time. On Ctrl-C or a timeout the engine
+ * stops waiting for the probe and runs cleanups before exiting: the handler registered here waits
+ * for the disks in progress, whose own cleanup removes our keys. The check may also time out
+ * while the probe goes on: the handler then stops further disks and steps before it waits.
+ */
+async function probeDisks(ctx: ProbeContext, label: string, disks: readonly DiskWhere[], a: Side, b: Side | undefined, run: number, allowInUse: boolean): Promise<PrDiskFact[]> {
   const inflight = new Set<Promise<PrDiskFact>>();
   const stop = new AbortController();
-  ctx.onCleanup(`PR keys on ${target.name}`, async () => {
+  const close = () => Promise.allSettled([a.close(), b?.close()]);
+  ctx.onCleanup(`PR keys on ${label}`, async () => {
     stop.abort();
     await Promise.allSettled([...inflight]);
-    await Promise.allSettled([a.session?.logout(), b.session?.logout()]);
+    await close();
   });
   try {
-    const results = await mapLimited(candidates, LUN_CONCURRENCY, async (lun) => {
+    const results = await mapLimited(disks, LUN_CONCURRENCY, async (where) => {
       if (ctx.signal.aborted || stop.signal.aborted) return undefined;
-      const current = probeDisk(ctx, { portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product }, a, b, run, chap, allowInUse, stop.signal);
+      const current = probeDisk(ctx, where, a, b, run, allowInUse, stop.signal);
       inflight.add(current);
       try {
         return await current;
@@ -271,13 +373,38 @@ async function probeTarget(ctx: ProbeContext, portal: string, target: TargetFact
     });
     return results.filter((d): d is PrDiskFact => d !== undefined);
   } finally {
-    await Promise.allSettled([a.session?.logout(), b.session?.logout()]);
+    await close();
   }
+}
+
+/** The candidate disks of one target, over one session per node identity (the first two that log in). */
+function probeTarget(ctx: ProbeContext, portal: string, target: TargetFact, chap: ChapCredentials | undefined, run: number, allowInUse: boolean): Promise<PrDiskFact[]> {
+  const ok = target.logins.filter((l) => l.status === 'ok');
+  const reader = ok.find((l) => l.luns);
+  const candidates = (reader?.luns ?? []).filter((l) => l.deviceType === 0);
+  if (candidates.length === 0) return Promise.resolve([]);
+  if (ok.length < 2) {
+    return Promise.resolve(candidates.map((lun) => ({ portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product, outcome: 'noSecondNode', steps: [], keysBefore: [], keysLeft: [], identities: { A: ok[0]?.initiator ?? '-' } })));
+  }
+  const identity = (l: LoginFact): NodeIdentity => ({ node: l.node, initiator: l.initiator, derived: l.derived });
+  const a = iscsiSide('A', identity(ok[0]!), portal, target.name, chap);
+  const b = iscsiSide('B', identity(ok[1]!), portal, target.name, chap);
+  const disks = candidates.map((lun) => ({ portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product }));
+  return probeDisks(ctx, target.name, disks, a, b, run, allowInUse);
+}
+
+/** A local disk (storage.devices): its first two paths are A and B; one path runs the one-initiator steps. */
+function probeLocalDisk(ctx: ProbeContext, disk: LocalDisk, run: number, allowInUse: boolean): Promise<PrDiskFact[]> {
+  const paths = disk.paths.slice(0, 2);
+  const a = localSide('A', paths[0]!);
+  const b = paths[1] !== undefined ? localSide('B', paths[1]) : undefined;
+  const where = { portal: 'local', target: paths[0]!, lun: 0, vendor: disk.lun.vendor, product: disk.lun.product, devices: paths };
+  return probeDisks(ctx, paths.join(' + '), [where], a, b, run, allowInUse);
 }
 
 export const prProbe: Probe<PrFacts> = {
   fact: 'storage.pr',
-  description: 'Runs the failover-cluster persistent reservation sequence on every candidate disk as two node identities, then removes its keys and verifies they are gone. Changes PR state only with its own keys; never touches disks that hold other registrations; never reads or writes data.',
+  description: 'Runs the failover-cluster persistent reservation sequence on every candidate disk as two node identities (local devices: two paths, through sg3_utils), then removes its keys and verifies they are gone. Changes PR state only with its own keys; never touches disks that hold other registrations; never reads or writes data.',
   async collect(ctx) {
     const inventory = await ctx.fact<StorageFacts>('storage.inventory');
     const run = randomBytes(4).readUInt32BE(0);
@@ -289,7 +416,10 @@ export const prProbe: Probe<PrFacts> = {
       const chap = chapConfig ? { user: chapConfig.user, secret: Buffer.from((await ctx.secrets.resolve(chapConfig.secret, `storage.iscsi[${index}].chap.secret`)).reveal()) } : undefined;
       for (const target of portal.targets) jobs.push({ portal: portal.portal, target, chap });
     }
-    const perTarget = await mapLimited(jobs, TARGET_CONCURRENCY, (job) => probeTarget(ctx, job.portal, job.target, job.chap, run, allowInUse));
-    return { run: run.toString(16).padStart(8, '0'), disks: perTarget.flat() };
+    const [perTarget, perLocal] = await Promise.all([
+      mapLimited(jobs, TARGET_CONCURRENCY, (job) => probeTarget(ctx, job.portal, job.target, job.chap, run, allowInUse)),
+      mapLimited(localDisks(inventory.devices ?? []), TARGET_CONCURRENCY, (disk) => probeLocalDisk(ctx, disk, run, allowInUse)),
+    ]);
+    return { run: run.toString(16).padStart(8, '0'), disks: [...perTarget.flat(), ...perLocal.flat()] };
   },
 };

@@ -13,6 +13,7 @@ import { IscsiConnectionError, IscsiLoginError, IscsiNegotiationError, IscsiTime
 import type { ChapCredentials } from '../iscsi/login.ts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
 import type { ClusterSpec } from '../config/schema.ts';
+import { readLocalDevice, type LocalDeviceFact } from './local.ts';
 
 export interface NodeIdentity {
   readonly node: string;
@@ -60,6 +61,8 @@ export interface PortalFact {
 export interface StorageFacts {
   readonly identities: NodeIdentity[];
   readonly portals: PortalFact[];
+  /** `storage.devices` read through sg3_utils (absent in facts saved before they existed). */
+  readonly devices?: LocalDeviceFact[];
 }
 
 /** Windows' default initiator name: `iqn.1991-05.com.microsoft:` + the lower-case FQDN. */
@@ -104,6 +107,8 @@ async function chapFor(ctx: ProbeContext, index: number): Promise<ChapCredential
 const TIMEOUTS = { connectMs: 5000, loginMs: 10_000, commandMs: 10_000, logoutMs: 3000 };
 /** Targets of one portal read at once (each with one session per node identity). */
 const TARGET_CONCURRENCY = 4;
+/** Local devices read at once (each reading is a few sg3_utils processes in a row). */
+const DEVICE_CONCURRENCY = 4;
 
 async function probePortal(ctx: ProbeContext, index: number, identities: readonly NodeIdentity[]): Promise<PortalFact> {
   const config = ctx.spec.storage!.iscsi[index]!;
@@ -163,12 +168,18 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
 
 export const storageProbe: Probe<StorageFacts> = {
   fact: 'storage.inventory',
-  description: 'Per portal: TCP reachability, SendTargets and, per target and node identity, login and the LUNs (INQUIRY, VPD 0x83, READ CAPACITY). Read-only.',
+  description: 'Per portal: TCP reachability, SendTargets and, per target and node identity, login and the LUNs (INQUIRY, VPD 0x83, READ CAPACITY); the same readings of local devices (storage.devices) through sg3_utils. Read-only.',
   async collect(ctx) {
     const identities = nodeIdentities(ctx.spec);
     const portals = ctx.spec.storage?.iscsi ?? [];
     // Portals in parallel; within a portal, targets in parallel (bounded).
-    const results = await Promise.all(portals.map((_, i) => probePortal(ctx, i, identities).catch((err) => ({ portal: portals[i]!.portal, reach: { status: 'error' as const, message: toInventoryError(err).message }, discovery: [], targets: [], chap: 'none' as const }))));
-    return { identities, portals: results };
+    const [results, devices] = await Promise.all([
+      Promise.all(portals.map((_, i) => probePortal(ctx, i, identities).catch((err) => ({ portal: portals[i]!.portal, reach: { status: 'error' as const, message: toInventoryError(err).message }, discovery: [], targets: [], chap: 'none' as const })))),
+      mapLimited(ctx.spec.storage?.devices ?? [], DEVICE_CONCURRENCY, (path) => {
+        ctx.progress(`${path}: INQUIRY, VPD 0x83, READ CAPACITY through sg3_utils`);
+        return readLocalDevice(path, ctx.signal);
+      }),
+    ]);
+    return { identities, portals: results, devices };
   },
 };

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startTgt, iscsiUrl, type TgtLab } from '../lab/tgt.ts';
 import { prKeys } from '../lab/libiscsi.ts';
+import { startNoPrProxy } from '../lab/no-pr-proxy.ts';
 import { runCli, tempFiles } from '../helpers/cli.ts';
 import { IscsiSession } from '../../src/iscsi/index.ts';
 import { ScsiDevice } from '../../src/scsi/device.ts';
@@ -73,10 +74,43 @@ test('disk LUNs pass every step and keep no key; the CD LUN is not a candidate',
     [`${T} LUN 2`, 'pass', 'supported'],
   ]);
   const steps = report.findings[0]!.evidence!.steps as { step: string; ok: boolean }[];
-  assert.deepEqual(steps.map((s) => s.step), ['readKeysBefore', 'reportCapabilities', 'registerA', 'registerB', 'reserveA', 'readReservationB', 'preemptB', 'readKeysAfterPreempt', 'readReservationAfterPreempt', 'releaseB', 'unregisterB', 'unregisterA', 'readKeysFinal']);
+  assert.deepEqual(steps.map((s) => s.step), ['readKeysBefore', 'reportCapabilities', 'registerA', 'registerB', 'readFullStatus', 'reserveA', 'readReservationB', 'preemptB', 'readKeysAfterPreempt', 'readReservationAfterPreempt', 'releaseB', 'unregisterB', 'unregisterA', 'readKeysFinal']);
   assert.ok(steps.every((s) => s.ok));
+  // tgt 1.0.85 rejects READ FULL STATUS (05/24/00): recorded, informational, not a failure.
+  const full = (report.findings[0]!.evidence!.steps as { step: string; got: string; sense?: { asc?: number } }[]).find((s) => s.step === 'readFullStatus')!;
+  assert.match(full.got, /^not supported/);
+  assert.equal(full.sense?.asc, 0x24);
+  assert.equal(report.findings[0]!.evidence!.readFullStatus, 'notSupported');
   assert.deepEqual(await keysOf(T, 1), []);
   assert.deepEqual(await keysOf(T, 2), []);
+});
+
+test('a disk without SCSI-3 PR but with SCSI-2 RESERVE (IET as OpenFiler shipped it): notImplemented with the IET fix, scsi2Only warns, RESERVE(6) never sent', async () => {
+  const proxy = await startNoPrProxy(lab.portal);
+  try {
+    const dir = await tempFiles({ 'c.yaml': spec(T).replace(lab.portal, proxy.portal) });
+    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*', '--json']);
+    assert.equal(r.code, 3, r.stderr);
+    const report = JSON.parse(r.stdout) as Report;
+    assert.deepEqual(report.findings.map((f) => [f.subject, f.status, f.messageId]), [
+      [`${T} LUN 1`, 'fail', 'notImplemented'],
+      [`${T} LUN 1`, 'warn', 'scsi2Only'],
+      [`${T} LUN 2`, 'fail', 'notImplemented'],
+      [`${T} LUN 2`, 'warn', 'scsi2Only'],
+    ]);
+    const f = report.findings[0]!;
+    assert.equal(f.data.vendor, 'IET', 'tgt answers INQUIRY as IET');
+    assert.match(JSON.stringify(f.remediation), /SCSI-2 RESERVE\/RELEASE/);
+    assert.match(JSON.stringify(f.remediation), /targetcli/);
+    const steps = f.evidence!.steps as { step: string; command: string; got: string }[];
+    assert.deepEqual(steps.map((s) => s.step), ['readKeysBefore', 'scsi2Reserve']);
+    assert.match(steps[1]!.got, /RESERVE\(6\) supported/);
+    assert.ok(!steps.some((s) => /^RESERVE\(6\)$/.test(s.command)), 'asked about, never sent');
+    assert.ok(proxy.rewritten() >= 2, 'the PR commands went through the proxy');
+  } finally {
+    await proxy.close();
+  }
+  assert.deepEqual(await keysOf(T, 1), [], 'nothing registered behind the proxy');
 });
 
 test('a disk with a foreign registration is skipped as inUse and its keys stay byte-identical', async () => {

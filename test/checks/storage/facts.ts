@@ -1,4 +1,5 @@
 /** Storage facts for the storage checks' table tests, shaped as src/storage/probe.ts records them. */
+import type { LocalDeviceFact } from '../../../src/storage/local.ts';
 import type { LoginFact, PortalFact, StorageFacts, TargetFact } from '../../../src/storage/probe.ts';
 import type { InventoryLun } from '../../../src/iscsi/inventory.ts';
 
@@ -21,6 +22,6 @@ export function portal(over: Partial<PortalFact> = {}): PortalFact {
   return { portal: '10.0.0.20:3260', reach: { status: 'ok', ms: 1 }, discovery: [], targets: [], chap: 'none', ...over };
 }
 
-export function facts(portals: PortalFact[]): { 'storage.inventory': StorageFacts } {
-  return { 'storage.inventory': { identities: [A, B], portals } };
+export function facts(portals: PortalFact[], devices?: LocalDeviceFact[]): { 'storage.inventory': StorageFacts } {
+  return { 'storage.inventory': { identities: [A, B], portals, ...(devices ? { devices } : {}) } };
 }

@@ -37,3 +37,19 @@ test('no disks: skipped', async () => {
   const found = await runCheck(check, facts([portal()]));
   assert.deepEqual([found[0]!.status, found[0]!.messageId], ['skipped', 'noDisks']);
 });
+
+test('local devices: nodes with one identifier are one disk (multipath); a node without one fails', async () => {
+  const found = await runCheck(check, facts([], [
+    { path: '/dev/sdb', status: 'ok', lun: lun(0, { designators: [naa(6, '6001405aaaa')] }) },
+    { path: '/dev/sdc', status: 'ok', lun: lun(0, { designators: [naa(6, '6001405aaaa')] }) },
+    { path: '/dev/sdd', status: 'ok', lun: lun(0, { designators: [naa(3, '3000000200000009')] }) },
+    { path: '/dev/sde', status: 'ok', lun: lun(0, { designators: [] }) },
+    { path: '/dev/sdz', status: 'deviceFailed', message: 'gone' },
+  ]));
+  assert.deepEqual(found.map((f) => [f.subject, f.status, f.messageId]), [
+    ['/dev/sdb + /dev/sdc', 'pass', 'multipath'],
+    ['/dev/sdd', 'warn', 'localNaa'],
+    ['/dev/sde', 'fail', 'noIdentifier'],
+  ]);
+  assert.equal(found[0]!.data.count, 2);
+});

@@ -25,3 +25,18 @@ test('an unreadable LUN warns; a target nobody can log in to is skipped', async 
   const none = await runCheck(check, facts([portal({ targets: [target(T, [login(A, { status: 'not-found', luns: undefined })])] })]));
   assert.deepEqual([none[0]!.status, none[0]!.messageId], ['skipped', 'noLogin']);
 });
+
+test('local devices are listed by path; one that sg3_utils cannot read fails with the tool\'s remedy', async () => {
+  const found = await runCheck(check, facts([], [
+    { path: '/dev/sdb', status: 'ok', lun: lun(0) },
+    { path: '/dev/sr0', status: 'ok', lun: lun(0, { deviceType: 5, deviceTypeName: 'CD/DVD device' }) },
+    { path: '/dev/sdz', status: 'deviceFailed', message: 'sg_inq: cannot open /dev/sdz (ENOENT)', remedy: 'check the device path' },
+  ]));
+  assert.deepEqual(found.map((f) => [f.subject, f.status, f.messageId]), [
+    ['/dev/sdb', 'pass', 'disk'],
+    ['/dev/sr0', 'skipped', 'notDisk'],
+    ['/dev/sdz', 'fail', 'deviceUnreadable'],
+  ]);
+  assert.match(JSON.stringify(found[2]!.remediation), /check the device path/);
+  assert.equal(found[2]!.data.status, 'deviceFailed');
+});

@@ -54,3 +54,33 @@ test('no candidate disks: skipped', async () => {
   const found = await runCheck(check, facts([]));
   assert.deepEqual([found[0]!.status, found[0]!.messageId], ['skipped', 'noDisks']);
 });
+
+test('local devices: the subject is the device paths; one path is singlePath (warn) with how to add a second', async () => {
+  const local = { portal: 'local', target: '/dev/sdb', lun: 0, vendor: 'LIO-ORG', product: 'csv1' };
+  const found = await runCheck(check, facts([
+    disk({ ...local, devices: ['/dev/sdb', '/dev/sdc'], identities: { A: '/dev/sdb', B: '/dev/sdc' } }),
+    disk({ ...local, target: '/dev/sdd', devices: ['/dev/sdd'], outcome: 'singlePath', identities: { A: '/dev/sdd' } }),
+  ]));
+  assert.deepEqual(found.map((f) => [f.subject, f.status, f.messageId]), [
+    ['/dev/sdb + /dev/sdc', 'pass', 'supported'],
+    ['/dev/sdd', 'warn', 'singlePath'],
+  ]);
+  assert.match(JSON.stringify(found[1]!.remediation), /multipath -ll/);
+});
+
+test('PR not implemented: scsi2Only warns only when RESERVE(6) is known to be supported; local vendor fixes name no portal', async () => {
+  const found = await runCheck(check, facts([
+    disk({ lun: 1, outcome: 'notImplemented', vendor: 'IET', scsi2: 'supported' }),
+    disk({ lun: 2, outcome: 'notImplemented', vendor: 'IET', scsi2: 'unknown' }),
+    disk({ lun: 3, outcome: 'notImplemented', vendor: 'IET', scsi2: 'notSupported' }),
+    disk({ portal: 'local', target: '/dev/sde', lun: 0, devices: ['/dev/sde'], outcome: 'notImplemented', vendor: 'IET' }),
+  ]));
+  assert.deepEqual(found.map((f) => [f.subject, f.status, f.messageId]), [
+    ['iqn.t:csv LUN 1', 'fail', 'notImplemented'],
+    ['iqn.t:csv LUN 1', 'warn', 'scsi2Only'],
+    ['iqn.t:csv LUN 2', 'fail', 'notImplemented'],
+    ['iqn.t:csv LUN 3', 'fail', 'notImplemented'],
+    ['/dev/sde', 'fail', 'notImplemented'],
+  ]);
+  assert.match(JSON.stringify(found[4]!.remediation), /the storage system/);
+});

@@ -1,0 +1,71 @@
+/**
+ * Local Linux SCSI devices (`storage.devices`): the readings taken of iSCSI LUNs (INQUIRY,
+ * VPD 0x83, READ CAPACITY) and, in pr-probe.ts, the reservation sequence, through sg3_utils
+ * (SgTransport) instead of an iSCSI session. A device node is one logical unit as one I_T nexus of
+ * this host; two nodes of the same disk through different initiators (multipath members) are two
+ * nexuses, which is what the two-node sequence needs. Needs sg3-utils and read/write access to
+ * the node (root or the disk group), unlike the iSCSI path.
+ */
+import { describeLun, toInventoryError, type InventoryLun } from '../iscsi/inventory.ts';
+import { ScsiDevice } from '../scsi/device.ts';
+import { SgTransport, SgTransportError } from '../scsi/sg-transport.ts';
+import { strongestIdentifier } from './identity.ts';
+
+export type LocalDeviceStatus = 'ok' | 'toolMissing' | 'deviceFailed' | 'error';
+
+export interface LocalDeviceFact {
+  readonly path: string;
+  readonly status: LocalDeviceStatus;
+  readonly message?: string;
+  /** What to do about a failure (install sg3-utils, run as root...). */
+  readonly remedy?: string;
+  /** Present when INQUIRY worked. */
+  readonly lun?: InventoryLun;
+}
+
+/** Per tool invocation; sg3_utils' own SCSI command timeout is 60 s. */
+const TOOL_TIMEOUT_MS = 30_000;
+
+export function localDevice(path: string): ScsiDevice {
+  return new ScsiDevice(new SgTransport({ device: path, timeoutMs: TOOL_TIMEOUT_MS }), 0);
+}
+
+function failure(path: string, err: unknown): LocalDeviceFact {
+  if (err instanceof SgTransportError) {
+    const status: LocalDeviceStatus = err.code === 'ESGTOOLMISSING' ? 'toolMissing' : err.code === 'ESGDEVICE' ? 'deviceFailed' : 'error';
+    return { path, status, message: err.message, remedy: err.remedy };
+  }
+  return { path, status: 'error', message: toInventoryError(err).message };
+}
+
+export async function readLocalDevice(path: string, signal?: AbortSignal): Promise<LocalDeviceFact> {
+  try {
+    return { path, status: 'ok', lun: await describeLun(localDevice(path), 0, signal) };
+  } catch (err) {
+    return failure(path, err);
+  }
+}
+
+export interface LocalDisk {
+  /** The device nodes that reach this disk, in the order the spec lists them. */
+  readonly paths: string[];
+  readonly lun: InventoryLun;
+  readonly identifier: string | undefined;
+}
+
+/**
+ * Candidate disks among the devices read: nodes with the same VPD 0x83 identifier are paths to
+ * one disk (multipath); a node without an identifier is a disk of its own.
+ */
+export function localDisks(devices: readonly LocalDeviceFact[]): LocalDisk[] {
+  const disks = new Map<string, LocalDisk>();
+  for (const d of devices) {
+    if (d.status !== 'ok' || !d.lun || d.lun.deviceType !== 0) continue;
+    const identifier = strongestIdentifier(d.lun)?.identifier;
+    const key = identifier ?? `path:${d.path}`;
+    const known = disks.get(key);
+    if (known) known.paths.push(d.path);
+    else disks.set(key, { paths: [d.path], lun: d.lun, identifier });
+  }
+  return [...disks.values()];
+}
