@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { startTgt, iscsiUrl, type TgtLab } from '../lab/tgt.ts';
-import { prKeys } from '../lab/libiscsi.ts';
+import { prKeys, prReservation } from '../lab/libiscsi.ts';
 import { startNoPrProxy } from '../lab/no-pr-proxy.ts';
 import { runCli, tempFiles } from '../helpers/cli.ts';
 import { IscsiSession } from '../../src/iscsi/index.ts';
@@ -146,6 +146,36 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     for (let lun = 1; lun <= 24; lun += 1) {
       const keys = await keysOf(T_MANY, lun);
       assert.deepEqual(keys.filter((k) => k.startsWith('0x435052')), [], `LUN ${lun}: ${keys.join(', ')}`);
+    }
+  });
+}
+
+// Progress lines (shown without --json) go out just before each step is sent: a signal on one of
+// them lands at that point of the sequence, on whichever disks are in flight.
+for (const [point, signal] of [
+  ['A PR OUT / RESERVE', 'SIGINT'],
+  ['B PR OUT / PREEMPT', 'SIGTERM'],
+  ['B PR OUT / REGISTER AND IGNORE EXISTING KEY, key 0', 'SIGINT'],
+] as const) {
+  test(`${signal} as "${point}" goes out: exit 130, no key of ours and no reservation left`, async () => {
+    const dir = await tempFiles({ 'c.yaml': spec(T_MANY) });
+    let sent = false;
+    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*'], {
+      onSpawn: (child) =>
+        child.stderr!.on('data', (chunk: Buffer) => {
+          if (!sent && chunk.toString().includes(point)) {
+            sent = true;
+            child.kill(signal);
+          }
+        }),
+    });
+    assert.ok(sent, `the progress line "${point}" was seen`);
+    assert.equal(r.code, 130, r.stderr.slice(-2000));
+    for (let lun = 1; lun <= 24; lun += 1) {
+      const url = iscsiUrl(lab.portal, T_MANY, lun);
+      const keys = (await prKeys(url, 'iqn.2026-11.test.independent:reader')).keys;
+      assert.deepEqual(keys.filter((k) => k.startsWith('0x435052')), [], `LUN ${lun}: ${keys.join(', ')}`);
+      assert.equal((await prReservation(url, 'iqn.2026-11.test.independent:reader')).key, null, `LUN ${lun} reservation`);
     }
   });
 }
