@@ -42,7 +42,8 @@ export class PrToolError extends LabError {
 
 const SYSTEM_DIRS = ['/usr/local/bin', '/usr/bin', '/bin'];
 
-function findCompiler(): string | undefined {
+/** The C compiler: $CC when it names one, else cc, gcc or clang on PATH or in the system dirs. */
+export function findCompiler(): string | undefined {
   const fromEnv = process.env.CC;
   if (fromEnv && !/\s/.test(fromEnv)) {
     if (fromEnv.includes('/')) return existsSync(fromEnv) ? fromEnv : undefined;

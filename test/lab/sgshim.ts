@@ -17,15 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabCommandError, LabError, runTool, track } from './tgt.ts';
+import { findCompiler } from './libiscsi.ts';
 
 const DIR = fileURLToPath(new URL('./libiscsi/', import.meta.url));
 export const SGSHIM_SOURCES = ['sgshim.c', 'sgbridge.c', 'sgbridge.h'].map((f) => join(DIR, f));
-
-function findCompiler(): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/bin', '/usr/bin', '/bin'];
-  for (const name of ['cc', 'gcc', 'clang']) for (const d of dirs) if (existsSync(join(d, name))) return join(d, name);
-  return undefined;
-}
 
 export interface SgShimBuild {
   /** The LD_PRELOAD library. */
