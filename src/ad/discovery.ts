@@ -1,0 +1,58 @@
+/**
+ * Finding the domain controllers: `_ldap._tcp.dc._msdcs.<domain>` SRV records (RFC 2782 order:
+ * priority, then weight), through the configured DNS servers (else the machine's), and each
+ * target's address through the same servers (the machine's resolver may not know the domain's
+ * zone). Queries go through our own DNS client (dns.ts), each bounded by a timeout.
+ */
+import { getServers } from 'node:dns';
+import { AdError } from './errors.ts';
+import { DnsError, lookupAddresses, lookupSrv, type DnsOptions } from './dns.ts';
+
+export interface DiscoveredDc {
+  /** The SRV target, e.g. dc1.lab.example.test. */
+  readonly host: string;
+  /** The SRV port (389: LDAP). */
+  readonly port: number;
+  readonly priority: number;
+  readonly weight: number;
+  /** IPv4/IPv6 addresses the resolver gave for host (empty when it gave none). */
+  readonly addresses: string[];
+}
+
+export interface DiscoveryOptions {
+  readonly domain: string;
+  /** Resolver addresses (`ip` or `ip:port`); default the system's. */
+  readonly dnsServers?: readonly string[];
+  /** Per query; default 3000 ms, 2 tries. */
+  readonly timeoutMs?: number;
+}
+
+export function srvName(domain: string): string {
+  return `_ldap._tcp.dc._msdcs.${domain.toLowerCase().replace(/\.$/, '')}`;
+}
+
+export function dnsOptions(options: Pick<DiscoveryOptions, 'dnsServers' | 'timeoutMs'>): DnsOptions {
+  return { servers: options.dnsServers?.length ? [...options.dnsServers] : getServers(), timeoutMs: options.timeoutMs ?? 2000, tries: 2 };
+}
+
+/** Addresses of a host; none (or no such name) is an empty list, other failures a DnsError. */
+export function resolveAddresses(options: DnsOptions, host: string): Promise<string[]> {
+  return lookupAddresses(host, options);
+}
+
+/** The domain's DCs in the order to try them; throws AdError 'dnsFailed' naming the record and the DNS servers. */
+export async function discoverDcs(options: DiscoveryOptions): Promise<DiscoveredDc[]> {
+  const dns = dnsOptions(options);
+  const name = srvName(options.domain);
+  let records: { name: string; port: number; priority: number; weight: number }[];
+  try {
+    records = await lookupSrv(name, dns);
+  } catch (err) {
+    const code = err instanceof DnsError ? err.code : 'EBADRESP';
+    const via = options.dnsServers?.length ? `DNS server ${options.dnsServers.join(', ')}` : `the system's DNS servers (${dns.servers.join(', ') || 'none'})`;
+    const what = code === 'ENOTFOUND' || code === 'ENODATA' ? 'no such record' : code === 'ETIMEOUT' ? 'no answer in time' : err instanceof Error ? err.message : String(err);
+    throw new AdError('dnsFailed', options.domain, 'discovery', `SRV ${name} via ${via}: ${what}`, { causeCode: code });
+  }
+  const sorted = [...records].sort((a, b) => a.priority - b.priority || b.weight - a.weight || a.name.localeCompare(b.name));
+  return Promise.all(sorted.map(async (r) => ({ host: r.name, port: r.port, priority: r.priority, weight: r.weight, addresses: await resolveAddresses(dns, r.name).catch(() => []) })));
+}

@@ -1,0 +1,75 @@
+/**
+ * Typed Active Directory errors. Each names the server and the step it failed at and carries
+ * the facts a remediation needs (the result code and AD's data code of a failed bind, the names
+ * on a certificate that did not match); messages never contain a password.
+ */
+
+export type AdStep = 'discovery' | 'connect' | 'tls' | 'starttls' | 'bind' | 'search';
+
+export type AdErrorCode =
+  /** No SRV records, or the DNS server did not answer. */
+  | 'dnsFailed'
+  | 'refused'
+  | 'timeout'
+  | 'unreachable'
+  /** The certificate chain is not trusted (no or wrong tls.caFile). */
+  | 'untrustedCertificate'
+  /** The certificate does not name the server (tls.serverName or the URL's host). */
+  | 'nameMismatch'
+  /** Any other TLS failure (protocol, handshake). */
+  | 'tlsFailed'
+  /** A simple bind on plain LDAP was refused or the connection reset: the DC wants TLS or signing. */
+  | 'strongAuthRequired'
+  /** Result 49; the data code says why. */
+  | 'invalidCredentials'
+  /** The connection dropped after it was set up. */
+  | 'connectionLost'
+  | 'protocol'
+  | 'error';
+
+export class AdError extends Error {
+  override name = 'AdError';
+  readonly code: AdErrorCode;
+  /** ldaps://host:port, or the domain for discovery. */
+  readonly server: string;
+  readonly step: AdStep;
+  /** LDAP result code, when the server sent one. */
+  readonly resultCode?: number;
+  /** AD's data code from a failed bind's diagnostic message: 52e, 775... */
+  readonly dataCode?: string;
+  /** The Node error code (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID...). */
+  readonly causeCode?: string;
+  /** Subject and alternative names of the certificate the server showed. */
+  readonly certificate?: { readonly subject?: string; readonly altNames?: string; readonly issuer?: string };
+  constructor(code: AdErrorCode, server: string, step: AdStep, message: string, facts: Partial<Pick<AdError, 'resultCode' | 'dataCode' | 'causeCode' | 'certificate'>> = {}) {
+    super(`${server}: ${step}: ${message}`);
+    this.code = code;
+    this.server = server;
+    this.step = step;
+    if (facts.resultCode !== undefined) this.resultCode = facts.resultCode;
+    if (facts.dataCode !== undefined) this.dataCode = facts.dataCode;
+    if (facts.causeCode !== undefined) this.causeCode = facts.causeCode;
+    if (facts.certificate !== undefined) this.certificate = facts.certificate;
+  }
+}
+
+/**
+ * AD's data codes in a failed simple bind's diagnostic message ("80090308: LdapErr: DSID-...,
+ * comment: AcceptSecurityContext error, data 52e, v4563"): what each means for the account.
+ */
+export const BIND_DATA_CODES: Readonly<Record<string, { readonly reason: string; readonly fix: string }>> = {
+  '525': { reason: 'no such user', fix: 'check the bind user principal name (activeDirectory.bind.user): the account does not exist' },
+  '52e': { reason: 'the password is wrong', fix: 'check the password the secret reference resolves to (activeDirectory.bind.password)' },
+  '530': { reason: 'not permitted to log on at this time (logon hours)', fix: 'allow logon at this time: Set-ADUser <user> -Replace @{logonHours=...} or use another account' },
+  '531': { reason: 'not permitted to log on from this workstation', fix: 'clear the account\'s workstation restriction: Set-ADUser <user> -LogonWorkstations $null' },
+  '532': { reason: 'the password has expired', fix: 'set a new password: Set-ADAccountPassword -Identity <user> -Reset' },
+  '533': { reason: 'the account is disabled', fix: 'enable it: Enable-ADAccount -Identity <user>' },
+  '701': { reason: 'the account has expired', fix: 'extend it: Set-ADAccountExpiration -Identity <user> -DateTime <date> (or Clear-ADAccountExpiration)' },
+  '773': { reason: 'the user must change the password at next logon', fix: 'log on once and change it, or: Set-ADUser <user> -ChangePasswordAtLogon $false' },
+  '775': { reason: 'the account is locked out', fix: 'unlock it: Unlock-ADAccount -Identity <user>, then find what keeps sending a wrong password' },
+};
+
+/** The data code from a bind diagnostic message, lower-case, if there is one. */
+export function bindDataCode(diagnostic: string): string | undefined {
+  return /\bdata ([0-9a-f]{3,8})\b/i.exec(diagnostic)?.[1]?.toLowerCase();
+}
