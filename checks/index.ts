@@ -13,5 +13,6 @@ import lunInventory from './storage/lun-inventory.ts';
 import lunIdentity from './storage/lun-identity.ts';
 import lunVisibility from './storage/lun-visibility.ts';
 import prSupport from './storage/pr-support.ts';
+import adConnect from './ad/connect.ts';
 
-export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility, prSupport];
+export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility, prSupport, adConnect];

@@ -7,6 +7,7 @@ import type { Probe } from './engine/contract.ts';
 import type { ClusterSpec } from './config/schema.ts';
 import { storageProbe } from './storage/probe.ts';
 import { prProbe } from './storage/pr-probe.ts';
+import { adProbe } from './ad/probe.ts';
 
 export const specProbe: Probe<ClusterSpec> = {
   fact: 'spec',
@@ -14,4 +15,4 @@ export const specProbe: Probe<ClusterSpec> = {
   collect: (ctx) => ctx.spec,
 };
 
-export const builtinProbes: readonly Probe[] = [specProbe, storageProbe as Probe, prProbe as Probe];
+export const builtinProbes: readonly Probe[] = [specProbe, storageProbe as Probe, prProbe as Probe, adProbe as Probe];

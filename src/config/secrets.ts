@@ -54,6 +54,11 @@ export class SecretStore {
     this.#options = options;
   }
 
+  /** The directory relative paths in the spec are resolved against (the config file's). */
+  get baseDir(): string {
+    return this.#options.baseDir;
+  }
+
   /** Resolves `ref`; `where` names the config key for error messages (never the value). */
   resolve(ref: string, where: string): Promise<Secret> {
     // `prompt` at two places is two different secrets (AD password, CHAP secret): ask for each.

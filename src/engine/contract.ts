@@ -70,6 +70,8 @@ export interface ProbeContext {
   /** Another fact, for probes that build on one another. */
   fact<T = unknown>(name: string): Promise<T>;
   readonly secrets: SecretResolver;
+  /** The spec file's directory: relative paths in the spec (tls.caFile...) are relative to it. */
+  readonly baseDir: string;
   readonly signal: AbortSignal;
   onCleanup(label: string, fn: () => Promise<void> | void): void;
   /** What the probe is doing now ("iqn...:csv1 LUN 3: PREEMPT"), shown under the checks waiting for it. */

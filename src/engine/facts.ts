@@ -75,6 +75,7 @@ export class FactStore {
       spec: this.#options.spec,
       fact: (other) => this.get(other) as never,
       secrets: this.#options.secrets,
+      baseDir: this.#options.secrets.baseDir,
       signal: this.#options.signal,
       onCleanup: (label, fn) => this.#options.cleanups.add(`probe ${name}: ${label}`, fn),
       progress: (message) => this.#options.onProgress?.(name, message),

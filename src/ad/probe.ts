@@ -1,0 +1,330 @@
+/**
+ * The Active Directory probe: finds a DC (activeDirectory.servers, else DNS SRV), connects and
+ * binds (trying the next DC when one fails), and reads in a few round trips what the ad.* checks
+ * need: the rootDSE (at connect), then at once the domain head, every computer object that names
+ * a node or the cluster (one OR search) and the bind account; then at once the account's
+ * tokenGroups and the security descriptors of the OU the cluster goes into and of a prestaged
+ * cluster name object. Node host names are resolved through the domain's DNS. Expected failures
+ * are facts with a normalised status, never exceptions; binary values are kept as base64 for the
+ * (pure) checks to decode. Nothing is written.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { BerWriter, Control, type Entry } from 'ldapts';
+import type { Probe, ProbeContext } from '../engine/contract.ts';
+import type { ClusterSpec } from '../config/schema.ts';
+import { netbiosName } from '../netbios.ts';
+import { connectDirectory, parseLdapUrl, DEFAULT_AD_TIMEOUTS, type DirectorySession } from './connection.ts';
+import { discoverDcs, dnsOptions, type DiscoveredDc } from './discovery.ts';
+import { lookupAddresses } from './dns.ts';
+import { AdError, type AdErrorCode, type AdStep } from './errors.ts';
+
+/** LDAP_SERVER_SD_FLAGS_OID: which parts of nTSecurityDescriptor to return (4 = DACL only). */
+export class SdFlagsControl extends Control {
+  readonly flags: number;
+  constructor(flags: number) {
+    super('1.2.840.113556.1.4.801', { critical: true });
+    this.flags = flags;
+  }
+  protected override writeControl(writer: BerWriter): void {
+    const value = new BerWriter();
+    value.startSequence();
+    value.writeInt(this.flags);
+    value.endSequence();
+    writer.writeBuffer(value.buffer, 0x04);
+  }
+}
+
+export interface AdAttempt {
+  readonly server: string;
+  readonly status: 'ok' | AdErrorCode;
+  readonly step?: AdStep;
+  readonly message?: string;
+  readonly resultCode?: number;
+  readonly dataCode?: string;
+  readonly certificate?: AdError['certificate'];
+  readonly ms: number;
+}
+
+export interface ComputerObject {
+  readonly dn: string;
+  readonly sAMAccountName: string;
+  readonly dNSHostName: string | null;
+  readonly cn: string;
+  readonly userAccountControl: number;
+  /** ACCOUNTDISABLE (0x2) clear. */
+  readonly enabled: boolean;
+  readonly objectSid: string | null;
+  readonly operatingSystem: string | null;
+  readonly whenCreated: string | null;
+}
+
+export interface NodeName {
+  readonly name: string;
+  readonly fqdn: string;
+  /** The NetBIOS name Windows derives: the first 15 characters, upper case. */
+  readonly netbios: string;
+}
+
+export interface OuFact {
+  readonly dn: string;
+  /** Where the DN came from: the spec's activeDirectory.ou, or the OU most nodes are in. */
+  readonly source: 'config' | 'nodes';
+  readonly exists: boolean;
+  readonly objectClass: string[];
+  /** nTSecurityDescriptor, DACL only (SD flags 4), base64. */
+  readonly securityDescriptor?: string;
+  readonly error?: string;
+}
+
+export interface AdFacts {
+  readonly domain: string;
+  readonly discovery: { readonly source: 'config' | 'srv'; readonly status: 'ok' | 'failed'; readonly message?: string; readonly dcs: DiscoveredDc[] };
+  readonly attempts: AdAttempt[];
+  readonly connection?: { readonly server: string; readonly tlsMode: string; readonly boundAs: string | null; readonly insecure: boolean; readonly dnsHostName: string | null };
+  readonly rootDse?: Readonly<Record<string, string | string[]>>;
+  /** Local clock at the rootDSE read (ISO), to compare with currentTime. */
+  readonly localTime?: string;
+  readonly domainHead?: { readonly dn: string; readonly msDSBehaviorVersion: number | null; readonly nTMixedDomain: number | null; readonly machineAccountQuota: number | null };
+  readonly nodes: NodeName[];
+  readonly cluster?: NodeName;
+  /** Every computer object whose sAMAccountName, dNSHostName or cn names a node or the cluster. */
+  readonly computers?: ComputerObject[];
+  readonly bindIdentity?: { readonly dn: string; readonly sid: string | null; readonly tokenGroups: string[] } | { readonly error: string };
+  readonly ou?: OuFact;
+  /** The cluster name object's DACL (base64) when it exists (prestaged). */
+  readonly cnoSecurityDescriptor?: string;
+  readonly dns: { readonly node: string; readonly fqdn: string; readonly addresses: string[]; readonly error?: string }[];
+  readonly dnsServers: string[];
+  /** LDAP operations sent (StartTLS, rootDSE, bind, each search page). */
+  readonly operations: number;
+  readonly readError?: string;
+}
+
+export const COMPUTER_ATTRIBUTES = ['sAMAccountName', 'dNSHostName', 'cn', 'userAccountControl', 'objectSid', 'operatingSystem', 'whenCreated'] as const;
+
+/** A binary SID (MS-DTYP 2.4.2.2) as S-1-...; null for anything malformed. */
+export function sidString(bytes: Buffer | undefined): string | null {
+  if (!bytes || bytes.length < 8) return null;
+  const count = bytes[1]!;
+  if (count > 15 || bytes.length !== 8 + 4 * count) return null;
+  const authority = bytes.readUIntBE(2, 6);
+  const subs = Array.from({ length: count }, (_, i) => bytes.readUInt32LE(8 + 4 * i));
+  return `S-${bytes[0]}-${authority}${subs.map((s) => `-${s}`).join('')}`;
+}
+
+function text(entry: Entry, name: string): string | null {
+  const v = entry[name];
+  if (v === undefined) return null;
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? null : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+}
+
+function buffers(entry: Entry, name: string): Buffer[] {
+  const v = entry[name];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is Buffer => Buffer.isBuffer(x));
+}
+
+function int(entry: Entry, name: string): number | null {
+  const t = text(entry, name);
+  return t !== null && /^-?\d+$/.test(t) ? Number(t) : null;
+}
+
+export function nodeNames(spec: ClusterSpec): { nodes: NodeName[]; cluster?: NodeName } {
+  const domain = spec.activeDirectory?.domain.toLowerCase();
+  const named = (name: string, fqdn?: string): NodeName => ({ name, fqdn: (fqdn ?? (domain && !name.includes('.') ? `${name}.${domain}` : name)).toLowerCase(), netbios: netbiosName(name.split('.')[0]!).toUpperCase() });
+  return { nodes: spec.nodes.map((n) => named(n.name, n.fqdn)), ...(spec.cluster?.name ? { cluster: named(spec.cluster.name) } : {}) };
+}
+
+/** An LDAP filter assertion value (RFC 4515 3): \\ * ( ) and NUL as \\XX. */
+export function escapeFilterValue(value: string): string {
+  return value.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** One filter for every object that could be a node, the cluster, or collide with either. */
+export function computerFilter(names: readonly NodeName[]): string {
+  const terms = new Set<string>();
+  for (const n of names) {
+    terms.add(`(sAMAccountName=${escapeFilterValue(`${n.netbios}$`)})`);
+    terms.add(`(dNSHostName=${escapeFilterValue(n.fqdn)})`);
+    terms.add(`(cn=${escapeFilterValue(n.name.split('.')[0]!)})`);
+  }
+  return `(&(objectClass=computer)(|${[...terms].join('')}))`;
+}
+
+function toComputer(e: Entry): ComputerObject {
+  const uac = int(e, 'userAccountControl') ?? 0;
+  return {
+    dn: e.dn,
+    sAMAccountName: text(e, 'sAMAccountName') ?? '',
+    dNSHostName: text(e, 'dNSHostName')?.toLowerCase() ?? null,
+    cn: text(e, 'cn') ?? '',
+    userAccountControl: uac,
+    enabled: (uac & 0x2) === 0,
+    objectSid: sidString(buffers(e, 'objectSid')[0]),
+    operatingSystem: text(e, 'operatingSystem'),
+    whenCreated: text(e, 'whenCreated'),
+  };
+}
+
+/** The parent of a DN (everything after the first unescaped comma). */
+export function parentDn(dn: string): string {
+  for (let i = 0; i < dn.length; i += 1) {
+    if (dn[i] === '\\') i += 1;
+    else if (dn[i] === ',') return dn.slice(i + 1);
+  }
+  return '';
+}
+
+function attempt(server: string, err: unknown, ms: number): AdAttempt {
+  const e = err instanceof AdError ? err : new AdError('error', server, 'connect', err instanceof Error ? err.message : String(err));
+  return {
+    server,
+    status: e.code,
+    step: e.step,
+    message: e.message,
+    ms,
+    ...(e.resultCode !== undefined ? { resultCode: e.resultCode } : {}),
+    ...(e.dataCode !== undefined ? { dataCode: e.dataCode } : {}),
+    ...(e.certificate ? { certificate: e.certificate } : {}),
+  };
+}
+
+interface Candidate {
+  readonly url: string;
+  readonly address?: string;
+}
+
+async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>): Promise<{ list: Candidate[]; discovery: AdFacts['discovery'] }> {
+  if (ad.servers?.length) return { list: ad.servers.map((url) => ({ url })), discovery: { source: 'config', status: 'ok', dcs: [] } };
+  try {
+    const dcs = await discoverDcs({ domain: ad.domain, ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}) });
+    const startTls = ad.tls?.startTls === true;
+    const list = dcs.map((dc) => ({ url: startTls ? `ldap://${dc.host}:${dc.port}` : `ldaps://${dc.host}`, ...(dc.addresses[0] ? { address: dc.addresses[0] } : {}) }));
+    return { list, discovery: { source: 'srv', status: 'ok', dcs } };
+  } catch (err) {
+    ctx.progress(`DC discovery failed: ${err instanceof Error ? err.message : String(err)}`);
+    return { list: [], discovery: { source: 'srv', status: 'failed', message: err instanceof Error ? err.message : String(err), dcs: [] } };
+  }
+}
+
+async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, list: readonly Candidate[], attempts: AdAttempt[]): Promise<DirectorySession | undefined> {
+  const ca = ad.tls?.caFile ? await readFile(resolvePath(ctx.baseDir, ad.tls.caFile)) : undefined;
+  const password = ad.bind ? await ctx.secrets.resolve(ad.bind.password, 'activeDirectory.bind.password') : undefined;
+  for (const c of list) {
+    if (ctx.signal.aborted) return undefined;
+    ctx.progress(`${c.url}: connect and bind`);
+    const started = performance.now();
+    try {
+      const session = await connectDirectory({
+        url: c.url,
+        ...(c.address ? { address: c.address } : {}),
+        tls: { ...(ca ? { ca } : {}), ...(ad.tls?.serverName ? { serverName: ad.tls.serverName } : {}), ...(ad.tls?.startTls ? { startTls: true } : {}), ...(ad.tls?.insecureSkipVerify ? { insecureSkipVerify: true } : {}) },
+        ...(ad.bind && password ? { bind: { user: ad.bind.user, password } } : {}),
+        timeouts: DEFAULT_AD_TIMEOUTS,
+      });
+      attempts.push({ server: c.url, status: 'ok', ms: Math.round(performance.now() - started) });
+      return session;
+    } catch (err) {
+      attempts.push(attempt(c.url, err, Math.round(performance.now() - started)));
+    }
+  }
+  return undefined;
+}
+
+/** Reads the directory over one bound session: three searches at once, then up to three more. */
+async function read(ctx: ProbeContext, session: DirectorySession, ad: NonNullable<ClusterSpec['activeDirectory']>, names: { nodes: NodeName[]; cluster?: NodeName }) {
+  const base = String(session.rootDse.defaultNamingContext ?? '');
+  const all = [...names.nodes, ...(names.cluster ? [names.cluster] : [])];
+  ctx.progress(`${session.url}: domain head, ${all.length} computer names, the bind account`);
+  const [headEntries, computerEntries, accountEntries] = await Promise.all([
+    session.search(base, { scope: 'base', attributes: ['msDS-Behavior-Version', 'nTMixedDomain', 'ms-DS-MachineAccountQuota'] }),
+    session.search(base, { scope: 'sub', filter: computerFilter(all), attributes: [...COMPUTER_ATTRIBUTES], binary: ['objectSid'] }),
+    // An account without userPrincipalName still binds as sAMAccountName@domain (its implicit UPN).
+    session.boundAs ? session.search(base, { scope: 'sub', filter: `(&(objectCategory=person)(|(userPrincipalName=${escapeFilterValue(session.boundAs)})(sAMAccountName=${escapeFilterValue(session.boundAs.split('@')[0]!)})))`, attributes: ['objectSid', 'userPrincipalName', 'sAMAccountName'], binary: ['objectSid'], sizeLimit: 10 }) : Promise.resolve([] as Entry[]),
+  ]);
+  const head = headEntries[0];
+  const domainHead = { dn: base, msDSBehaviorVersion: head ? int(head, 'msDS-Behavior-Version') : null, nTMixedDomain: head ? int(head, 'nTMixedDomain') : null, machineAccountQuota: head ? int(head, 'ms-DS-MachineAccountQuota') : null };
+  const computers = computerEntries.map(toComputer);
+
+  // The OU the cluster goes into: configured, else where most nodes are.
+  const nodeObjects = names.nodes.map((n) => computers.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$` && (c.dNSHostName === null || c.dNSHostName === n.fqdn)) ?? computers.find((c) => c.dNSHostName === n.fqdn));
+  const parents = nodeObjects.filter((c): c is ComputerObject => c !== undefined).map((c) => parentDn(c.dn));
+  const counts = new Map<string, number>();
+  for (const p of parents) counts.set(p.toLowerCase(), (counts.get(p.toLowerCase()) ?? 0) + 1);
+  const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const ouDn = ad.ou ?? (majority ? parents.find((p) => p.toLowerCase() === majority) : undefined);
+  const cno = names.cluster ? computers.find((c) => c.sAMAccountName.toUpperCase() === `${names.cluster!.netbios}$`) : undefined;
+  const upn = session.boundAs?.toLowerCase();
+  const account = accountEntries.find((e) => text(e, 'userPrincipalName')?.toLowerCase() === upn) ?? (upn?.endsWith(`@${ad.domain.toLowerCase()}`) ? accountEntries.find((e) => text(e, 'userPrincipalName') === null) : undefined);
+  const sd = [new SdFlagsControl(4)];
+
+  ctx.progress(`${session.url}: tokenGroups, the OU's and the cluster name's security descriptors`);
+  const [groups, ouEntries, cnoEntries] = await Promise.all([
+    account ? session.search(account.dn, { scope: 'base', attributes: ['tokenGroups'], binary: ['tokenGroups'] }).catch((err: unknown) => err as Error) : Promise.resolve(undefined),
+    ouDn ? session.search(ouDn, { scope: 'base', attributes: ['objectClass', 'nTSecurityDescriptor'], binary: ['nTSecurityDescriptor'], controls: sd }).catch((err: unknown) => err as Error) : Promise.resolve(undefined),
+    cno ? session.search(cno.dn, { scope: 'base', attributes: ['nTSecurityDescriptor'], binary: ['nTSecurityDescriptor'], controls: sd }).catch(() => [] as Entry[]) : Promise.resolve(undefined),
+  ]);
+
+  const bindIdentity: AdFacts['bindIdentity'] = !session.boundAs
+    ? undefined
+    : !account
+      ? { error: `no user with userPrincipalName ${session.boundAs} was found under ${base}` }
+      : groups instanceof Error
+        ? { error: groups.message }
+        : { dn: account.dn, sid: sidString(buffers(account, 'objectSid')[0]), tokenGroups: buffers(groups?.[0] ?? { dn: '' }, 'tokenGroups').map((b) => sidString(b)).filter((s): s is string => s !== null) };
+  let ou: OuFact | undefined;
+  if (ouDn) {
+    const source = ad.ou ? ('config' as const) : ('nodes' as const);
+    if (ouEntries instanceof Error) {
+      const missing = /no such object|32/i.test(ouEntries.message);
+      ou = { dn: ouDn, source, exists: !missing, objectClass: [], ...(missing ? {} : { error: ouEntries.message }) };
+    } else {
+      const e = ouEntries?.[0];
+      const classes = e ? (Array.isArray(e.objectClass) ? e.objectClass : [e.objectClass]).map(String) : [];
+      const descriptor = e ? buffers(e, 'nTSecurityDescriptor')[0] : undefined;
+      ou = { dn: ouDn, source, exists: e !== undefined, objectClass: classes, ...(descriptor ? { securityDescriptor: descriptor.toString('base64') } : {}) };
+    }
+  }
+  const cnoDescriptor = Array.isArray(cnoEntries) && cnoEntries[0] ? buffers(cnoEntries[0], 'nTSecurityDescriptor')[0] : undefined;
+  return { domainHead, computers, ...(bindIdentity ? { bindIdentity } : {}), ...(ou ? { ou } : {}), ...(cnoDescriptor ? { cnoSecurityDescriptor: cnoDescriptor.toString('base64') } : {}) };
+}
+
+export const adProbe: Probe<AdFacts | null> = {
+  fact: 'ad.directory',
+  description: 'Active Directory over LDAPS/StartTLS: DC discovery, connect and bind, rootDSE, domain head, the computer objects naming the nodes and the cluster, the bind account\'s groups, the security descriptors of the target OU and of a prestaged cluster name, and the nodes\' DNS records. Read-only.',
+  async collect(ctx) {
+    const ad = ctx.spec.activeDirectory;
+    if (!ad) return null;
+    const names = nodeNames(ctx.spec);
+    const attempts: AdAttempt[] = [];
+    const { list, discovery } = await candidates(ctx, ad);
+    const session = await connect(ctx, ad, list, attempts);
+    const base = { domain: ad.domain.toLowerCase(), discovery, attempts, nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}) };
+
+    // Node records through the domain's DNS: the configured servers, else the DC we reached.
+    const connectedAddress = session ? (list.find((c) => c.url === session.url)?.address ?? parseLdapUrl(session.url).host) : undefined;
+    const dnsServers = ad.dnsServers?.length ? [...ad.dnsServers] : connectedAddress && /^[\d.:]+$/.test(connectedAddress) ? [connectedAddress] : [...dnsOptions({}).servers];
+    const dnsPromise = Promise.all(
+      names.nodes.map(async (n) => {
+        try {
+          return { node: n.name, fqdn: n.fqdn, addresses: await lookupAddresses(n.fqdn, { servers: dnsServers, timeoutMs: 2000, tries: 2 }) };
+        } catch (err) {
+          return { node: n.name, fqdn: n.fqdn, addresses: [], error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+    if (!session) return { ...base, dns: await dnsPromise, dnsServers, operations: 0 };
+    const connection = { server: session.url, tlsMode: session.tlsMode, boundAs: session.boundAs ?? null, insecure: session.insecure, dnsHostName: typeof session.rootDse.dnsHostName === 'string' ? session.rootDse.dnsHostName : null };
+    const common = { ...base, connection, rootDse: session.rootDse, localTime: new Date(session.localTimeAtRootDse).toISOString(), dnsServers };
+    try {
+      const facts = await read(ctx, session, ad, names);
+      return { ...common, ...facts, dns: await dnsPromise, operations: session.operations };
+    } catch (err) {
+      return { ...common, dns: await dnsPromise, operations: session.operations, readError: err instanceof Error ? err.message : String(err) };
+    } finally {
+      await session.close();
+    }
+  },
+};

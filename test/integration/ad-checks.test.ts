@@ -1,0 +1,71 @@
+/**
+ * The ad.* checks end to end: `validate --only 'ad.*'` against a real Samba AD DC
+ * (test/lab/samba.ts) set up like the review's lab, the password passed through the environment.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { startSamba, type SambaLab } from '../lab/samba.ts';
+import { runCli, tempFiles } from '../helpers/cli.ts';
+import type { Report } from '../../src/engine/report.ts';
+import type { AdFacts } from '../../src/ad/probe.ts';
+
+let lab: SambaLab;
+
+before(async () => {
+  lab = await startSamba();
+  await lab.addOu('OU=HyperV,OU=Servers');
+  await lab.addComputer('HV01', { ou: 'OU=HyperV,OU=Servers', enabled: true });
+  await lab.addComputer('HV02', { ou: 'OU=HyperV,OU=Servers', enabled: true });
+  await lab.addDnsA('hv01', '127.0.0.61');
+  await lab.addDnsA('hv02', '127.0.0.62');
+});
+
+after(async () => {
+  await lab?.stop();
+});
+
+function spec(extra = ''): string {
+  return [
+    'cluster: { name: HVCLUSTER01, windowsVersion: "2008R2" }',
+    'nodes:',
+    '  - { name: hv01 }',
+    '  - { name: hv02 }',
+    'activeDirectory:',
+    `  domain: ${lab.domain}`,
+    `  dnsServers: [${lab.dnsServer}]`,
+    `  tls: { caFile: ${lab.caFile} }`,
+    `  bind: { user: ${lab.adminUpn}, password: env:CP_AD_PASSWORD }`,
+    extra,
+  ].join('\n');
+}
+
+test('the probe finds the DC through SRV, binds over LDAPS and reads everything in a handful of operations', async () => {
+  const dir = await tempFiles({ 'c.yaml': spec() });
+  const facts = join(dir, 'facts.json');
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'ad.*', '--json', '--save-facts', facts], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+  const report = JSON.parse(r.stdout) as Report;
+  const connect = report.findings.find((f) => f.checkId === 'ad.connect')!;
+  assert.deepEqual([connect.status, connect.messageId, connect.data.tlsMode], ['pass', 'connected', 'LDAPS'], r.stderr);
+  const saved = JSON.parse(await readFile(facts, 'utf8')) as { facts: Record<string, unknown> };
+  const ad = saved.facts['ad.directory'] as AdFacts;
+  assert.equal(ad.discovery.source, 'srv');
+  assert.deepEqual(ad.computers?.map((c) => c.sAMAccountName).sort(), ['HV01$', 'HV02$']);
+  assert.equal(ad.ou?.dn, lab.dn('OU=HyperV,OU=Servers'));
+  assert.ok((ad.ou?.securityDescriptor?.length ?? 0) > 100, 'the OU DACL was read');
+  assert.ok(ad.bindIdentity && 'tokenGroups' in ad.bindIdentity && ad.bindIdentity.tokenGroups.some((s) => s.endsWith('-512')), 'Domain Admins in the token');
+  assert.deepEqual(ad.dns.map((d) => d.addresses), [['127.0.0.61'], ['127.0.0.62']]);
+  assert.ok(ad.operations <= 8, `operations: ${ad.operations}`);
+  assert.ok(!JSON.stringify(saved).includes(lab.adminPassword), 'no password in the facts file');
+  assert.ok(!r.stdout.includes(lab.adminPassword) && !r.stderr.includes(lab.adminPassword));
+});
+
+test('a wrong password fails ad.connect with the data code, and the password is not printed', async () => {
+  const dir = await tempFiles({ 'c.yaml': spec() });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'ad.connect', '--json'], { env: { CP_AD_PASSWORD: 'Wrong-password-42' } });
+  assert.equal(r.code, 3, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(report.findings.map((f) => [f.status, f.messageId, f.data.dataCode]), [['fail', 'invalidCredentials', '52e']]);
+  assert.ok(!r.stdout.includes('Wrong-password-42'));
+});
