@@ -5,6 +5,7 @@
  * zone). Queries go through our own DNS client (dns.ts), each bounded by a timeout.
  */
 import { getServers } from 'node:dns';
+import { connect } from 'node:net';
 import { AdError } from './errors.ts';
 import { DnsError, lookupAddresses, lookupSrv, type DnsOptions } from './dns.ts';
 
@@ -17,10 +18,31 @@ export interface DiscoveredDc {
   readonly weight: number;
   /** IPv4/IPv6 addresses the resolver gave for host (empty when it gave none). */
   readonly addresses: string[];
+  /** TCP to the first address on the LDAPS (636) or LDAP (389) port, when tested. */
+  readonly reachable?: { readonly port: number; readonly status: 'ok' | 'refused' | 'timeout' | 'unreachable' | 'noAddress' | 'error'; readonly ms?: number; readonly message?: string };
+}
+
+/** A TCP connection to `address:port`, closed at once: nothing is sent. */
+export function tcpReach(address: string | undefined, port: number, timeoutMs = 3000): Promise<NonNullable<DiscoveredDc['reachable']>> {
+  if (!address) return Promise.resolve({ port, status: 'noAddress' });
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port });
+    const done = (r: NonNullable<DiscoveredDc['reachable']>) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ port, status: 'timeout' }), timeoutMs);
+    socket.once('connect', () => done({ port, status: 'ok', ms: Math.round(performance.now() - started) }));
+    socket.once('error', (err: NodeJS.ErrnoException) => done({ port, status: err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'unreachable' : 'error', message: err.message }));
+  });
 }
 
 export interface DiscoveryOptions {
   readonly domain: string;
+  /** Test TCP to each DC on this port (636 for LDAPS, 389 for StartTLS); absent: not tested. */
+  readonly reachPort?: number;
   /** Resolver addresses (`ip` or `ip:port`); default the system's. */
   readonly dnsServers?: readonly string[];
   /** Per query; default 3000 ms, 2 tries. */
@@ -54,5 +76,11 @@ export async function discoverDcs(options: DiscoveryOptions): Promise<Discovered
     throw new AdError('dnsFailed', options.domain, 'discovery', `SRV ${name} via ${via}: ${what}`, { causeCode: code });
   }
   const sorted = [...records].sort((a, b) => a.priority - b.priority || b.weight - a.weight || a.name.localeCompare(b.name));
-  return Promise.all(sorted.map(async (r) => ({ host: r.name, port: r.port, priority: r.priority, weight: r.weight, addresses: await resolveAddresses(dns, r.name).catch(() => []) })));
+  return Promise.all(
+    sorted.map(async (r) => {
+      const addresses = await resolveAddresses(dns, r.name).catch(() => [] as string[]);
+      const dc = { host: r.name, port: r.port, priority: r.priority, weight: r.weight, addresses };
+      return options.reachPort === undefined ? dc : { ...dc, reachable: await tcpReach(addresses[0], options.reachPort) };
+    }),
+  );
 }

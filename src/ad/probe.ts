@@ -199,8 +199,8 @@ interface Candidate {
 async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>): Promise<{ list: Candidate[]; discovery: AdFacts['discovery'] }> {
   if (ad.servers?.length) return { list: ad.servers.map((url) => ({ url })), discovery: { source: 'config', status: 'ok', dcs: [] } };
   try {
-    const dcs = await discoverDcs({ domain: ad.domain, ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}) });
     const startTls = ad.tls?.startTls === true;
+    const dcs = await discoverDcs({ domain: ad.domain, ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}), reachPort: startTls ? 389 : 636 });
     const list = dcs.map((dc) => ({ url: startTls ? `ldap://${dc.host}:${dc.port}` : `ldaps://${dc.host}`, ...(dc.addresses[0] ? { address: dc.addresses[0] } : {}) }));
     return { list, discovery: { source: 'srv', status: 'ok', dcs } };
   } catch (err) {
