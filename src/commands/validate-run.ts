@@ -47,6 +47,10 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
     }
   }
 
+  if (!inputs.facts && inputs.spec.activeDirectory?.tls?.insecureSkipVerify && selected.some((c) => c.meta.area === 'ad')) {
+    process.stderr.write('clusterprobe: warning: activeDirectory.tls.insecureSkipVerify is set: the DC\'s certificate is not verified, so the bind password could go to an impostor. The report flags it (ad.connect insecure).\n');
+  }
+
   const controller = new AbortController();
   const cleanups = new Cleanups();
   let interrupts = 0;

@@ -69,3 +69,20 @@ test('a wrong password fails ad.connect with the data code, and the password is 
   assert.deepEqual(report.findings.map((f) => [f.status, f.messageId, f.data.dataCode]), [['fail', 'invalidCredentials', '52e']]);
   assert.ok(!r.stdout.includes('Wrong-password-42'));
 });
+
+test('tls.insecureSkipVerify: a warning on stderr and an insecure finding in the report, and the bind still works', async () => {
+  const dir = await tempFiles({
+    'c.yaml': ['nodes:', '  - { name: hv01 }', 'activeDirectory:', `  domain: ${lab.domain}`, `  servers: [ldaps://${lab.host}]`, '  tls: { insecureSkipVerify: true }', `  bind: { user: ${lab.adminUpn}, password: env:CP_AD_PASSWORD }`].join('\n'),
+  });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'ad.connect', '--json'], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+  assert.match(r.stderr, /insecureSkipVerify/);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(report.findings.map((f) => [f.status, f.messageId]), [['pass', 'connected'], ['warn', 'insecure']]);
+});
+
+test('StartTLS through the spec (tls.startTls on an ldap:// server found by SRV)', async () => {
+  const dir = await tempFiles({ 'c.yaml': spec().replace(`tls: { caFile: ${lab.caFile} }`, `tls: { caFile: ${lab.caFile}, startTls: true }`) });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'ad.connect', '--json'], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+  const report = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(report.findings.map((f) => [f.status, f.messageId, f.data.tlsMode]), [['pass', 'connected', 'StartTLS']], r.stderr);
+});
