@@ -20,10 +20,11 @@ const messages = {
   connectionLost: '{server} closed the connection at the {step} step: {error}',
   error: '{server}: {step} failed: {error}',
   noServer: 'No domain controller to connect to: discovery found none (see ad.dc.discovery)',
+  setupFailed: '{error}: nothing was sent to a domain controller',
   notConfigured: 'The spec has no activeDirectory section: nothing to check',
 } as const;
 
-type AttemptMessage = Exclude<keyof typeof messages, 'connected' | 'anonymous' | 'insecure' | 'noServer' | 'notConfigured'>;
+type AttemptMessage = Exclude<keyof typeof messages, 'connected' | 'anonymous' | 'insecure' | 'noServer' | 'setupFailed' | 'notConfigured'>;
 const ATTEMPT_MESSAGES = new Set<string>(['strongAuthRequired', 'invalidCredentials', 'untrustedCertificate', 'nameMismatch', 'tlsFailed', 'refused', 'timeout', 'unreachable', 'dnsFailed', 'connectionLost', 'error'] satisfies AttemptMessage[]);
 
 function samOf(upn: string): string {
@@ -104,8 +105,17 @@ const check = {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
     }
-    const spec = await ctx.fact<{ activeDirectory?: { bind?: { user: string } } }>('spec');
+    const spec = await ctx.fact<{ activeDirectory?: { bind?: { user: string; password: string } } }>('spec');
     const user = spec.activeDirectory?.bind?.user;
+    if (facts.setupError) {
+      const { key, message } = facts.setupError;
+      const steps =
+        key === 'activeDirectory.tls.caFile'
+          ? [{ text: 'Point activeDirectory.tls.caFile at the PEM file of the CA that signed the DC\'s certificate (a path relative to the spec file).' }]
+          : [{ text: `Provide the password the reference ${spec.activeDirectory?.bind?.password ?? ''} names: for env:NAME set that variable for the run; for file:PATH create the file (one line); prompt asks on a terminal only.`, commands: [{ shell: 'sh' as const, command: 'read -rs CLUSTERPROBE_AD_PASSWORD && export CLUSTERPROBE_AD_PASSWORD', runOn: 'this machine' }] }];
+      ctx.report({ status: 'fail', messageId: 'setupFailed', subject: key, data: { key, error: message }, remediation: { summary: `Fix ${key}`, steps } });
+      return;
+    }
     const worked = facts.connection !== undefined;
     for (const a of facts.attempts) {
       if (a.status === 'ok' || !ATTEMPT_MESSAGES.has(a.status)) continue;

@@ -23,8 +23,11 @@ export class DnsError extends Error {
   readonly code: DnsErrorCode;
   readonly query: string;
   readonly server: string | undefined;
+  /** What went wrong, without the query and server. */
+  readonly detail: string;
   constructor(code: DnsErrorCode, query: string, server: string | undefined, detail: string) {
     super(`${query}${server ? ` via ${server}` : ''}: ${detail}`);
+    this.detail = detail;
     this.code = code;
     this.query = query;
     this.server = server;
@@ -177,8 +180,11 @@ function queryOnce(server: string, packet: Buffer, id: number, timeoutMs: number
       // Not ours (wrong id): keep waiting for the answer until the timeout.
       if (msg.length >= 2 && msg.readUInt16BE(0) === id) done(undefined, msg);
     });
-    socket.send(packet, port, host, (err) => {
-      if (err) done(err);
+    // A connected socket hears ICMP port unreachable as ECONNREFUSED instead of waiting it out.
+    socket.connect(port, host, () => {
+      socket.send(packet, (err) => {
+        if (err) done(err);
+      });
     });
   });
 }

@@ -13,6 +13,7 @@ import { resolve as resolvePath } from 'node:path';
 import { BerWriter, Control, type Entry } from 'ldapts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
 import type { ClusterSpec } from '../config/schema.ts';
+import type { Secret } from '../config/secrets.ts';
 import { netbiosName } from '../netbios.ts';
 import { connectDirectory, parseLdapUrl, DEFAULT_AD_TIMEOUTS, type DirectorySession } from './connection.ts';
 import { discoverDcs, dnsOptions, type DiscoveredDc } from './discovery.ts';
@@ -99,6 +100,8 @@ export interface AdFacts {
   /** LDAP operations sent (StartTLS, rootDSE, bind, each search page). */
   readonly operations: number;
   readonly readError?: string;
+  /** The CA file or the bind password could not be had: nothing was sent to a DC. */
+  readonly setupError?: { readonly key: string; readonly message: string };
 }
 
 export const COMPUTER_ATTRIBUTES = ['sAMAccountName', 'dNSHostName', 'cn', 'userAccountControl', 'objectSid', 'operatingSystem', 'whenCreated'] as const;
@@ -209,9 +212,7 @@ async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['active
   }
 }
 
-async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, list: readonly Candidate[], attempts: AdAttempt[]): Promise<DirectorySession | undefined> {
-  const ca = ad.tls?.caFile ? await readFile(resolvePath(ctx.baseDir, ad.tls.caFile)) : undefined;
-  const password = ad.bind ? await ctx.secrets.resolve(ad.bind.password, 'activeDirectory.bind.password') : undefined;
+async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, list: readonly Candidate[], attempts: AdAttempt[], ca: Buffer | undefined, password: Secret | undefined): Promise<DirectorySession | undefined> {
   for (const c of list) {
     if (ctx.signal.aborted) return undefined;
     ctx.progress(`${c.url}: connect and bind`);
@@ -299,9 +300,24 @@ export const adProbe: Probe<AdFacts | null> = {
     if (!ad) return null;
     const names = nodeNames(ctx.spec);
     const attempts: AdAttempt[] = [];
+    // What the connection needs from files and secrets, before any traffic: a missing one is a
+    // finding (its key, never a value), not a crash.
+    let ca: Buffer | undefined;
+    let password: Secret | undefined;
+    let setupError: AdFacts['setupError'];
+    try {
+      if (ad.tls?.caFile) ca = await readFile(resolvePath(ctx.baseDir, ad.tls.caFile));
+    } catch (err) {
+      setupError = { key: 'activeDirectory.tls.caFile', message: `activeDirectory.tls.caFile: cannot read ${ad.tls?.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    }
+    try {
+      if (ad.bind) password = await ctx.secrets.resolve(ad.bind.password, 'activeDirectory.bind.password');
+    } catch (err) {
+      setupError ??= { key: 'activeDirectory.bind.password', message: err instanceof Error ? err.message : String(err) };
+    }
     const { list, discovery } = await candidates(ctx, ad);
-    const session = await connect(ctx, ad, list, attempts);
-    const base = { domain: ad.domain.toLowerCase(), discovery, attempts, nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}) };
+    const session = setupError ? undefined : await connect(ctx, ad, list, attempts, ca, password);
+    const base = { domain: ad.domain.toLowerCase(), discovery, attempts, nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}), ...(setupError ? { setupError } : {}) };
 
     // Node records through the domain's DNS: the configured servers, else the DC we reached.
     const connectedAddress = session ? (list.find((c) => c.url === session.url)?.address ?? parseLdapUrl(session.url).host) : undefined;

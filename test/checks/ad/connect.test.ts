@@ -37,3 +37,9 @@ test('no DC found, no credentials, verification off, and no activeDirectory sect
   const off = await runCheck(check, { 'ad.directory': null, spec: { nodes: [] } });
   assert.deepEqual([off[0]!.status, off[0]!.messageId], ['skipped', 'notConfigured']);
 });
+
+test('a bind password that does not resolve, or an unreadable CA file: setupFailed naming the key, nothing sent', async () => {
+  const found = await runCheck(check, adFacts({ attempts: [], connection: undefined, setupError: { key: 'activeDirectory.bind.password', message: 'environment variable CP_PW is not set' } }));
+  assert.deepEqual(found.map((f) => [f.status, f.messageId, f.subject]), [['fail', 'setupFailed', 'activeDirectory.bind.password']]);
+  assert.match(JSON.stringify(found[0]!.remediation), /env:X/);
+});
