@@ -191,7 +191,8 @@ function queryOnce(server: string, packet: Buffer, id: number, timeoutMs: number
 
 async function query(name: string, type: DnsType, options: DnsOptions): Promise<{ msg: Uint8Array; answer: DnsAnswer; server: string }> {
   const label = `${type === DNS_TYPE.SRV ? 'SRV' : type === DNS_TYPE.A ? 'A' : 'AAAA'} ${name}`;
-  if (options.servers.length === 0) throw new DnsError('ENOTFOUND', label, undefined, 'no DNS server to ask');
+  // Not ENOTFOUND: that means "no such name" to callers, and nothing was asked here.
+  if (options.servers.length === 0) throw new DnsError('EREFUSED', label, undefined, 'no DNS server to ask (none configured, and this machine has none)');
   let last: DnsError | undefined;
   for (const server of options.servers) {
     for (let attempt = 0; attempt < (options.tries ?? 2); attempt += 1) {

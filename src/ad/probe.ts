@@ -9,6 +9,7 @@
  * (pure) checks to decode. Nothing is written.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { BerWriter, Control, type Entry } from 'ldapts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
@@ -80,7 +81,7 @@ export interface OuFact {
 
 export interface AdFacts {
   readonly domain: string;
-  readonly discovery: { readonly source: 'config' | 'srv'; readonly status: 'ok' | 'failed'; readonly message?: string; readonly dcs: DiscoveredDc[] };
+  readonly discovery: { readonly source: 'config' | 'srv'; readonly status: 'ok' | 'failed'; readonly message?: string; readonly dcs: DiscoveredDc[]; /** The resolvers SRV discovery asked. */ readonly dnsServers?: string[] };
   readonly attempts: AdAttempt[];
   readonly connection?: { readonly server: string; readonly tlsMode: string; readonly boundAs: string | null; readonly insecure: boolean; readonly dnsHostName: string | null };
   readonly rootDse?: Readonly<Record<string, string | string[]>>;
@@ -200,15 +201,29 @@ interface Candidate {
 }
 
 async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>): Promise<{ list: Candidate[]; discovery: AdFacts['discovery'] }> {
-  if (ad.servers?.length) return { list: ad.servers.map((url) => ({ url })), discovery: { source: 'config', status: 'ok', dcs: [] } };
+  if (ad.servers?.length) {
+    // With activeDirectory.dnsServers, the configured DCs' names resolve through the domain's DNS
+    // too (a jump host's own resolver often does not know the domain); else the system's.
+    const dnsServers = ad.dnsServers;
+    const list = await Promise.all(
+      ad.servers.map(async (url): Promise<Candidate> => {
+        const { host } = parseLdapUrl(url);
+        if (!dnsServers?.length || isIP(host)) return { url };
+        const addresses = await lookupAddresses(host, { servers: [...dnsServers], timeoutMs: 2000, tries: 2 }).catch(() => [] as string[]);
+        return addresses[0] ? { url, address: addresses[0] } : { url };
+      }),
+    );
+    return { list, discovery: { source: 'config', status: 'ok', dcs: [] } };
+  }
+  const asked = [...dnsOptions(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}).servers];
   try {
     const startTls = ad.tls?.startTls === true;
     const dcs = await discoverDcs({ domain: ad.domain, ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}), reachPort: startTls ? 389 : 636 });
     const list = dcs.map((dc) => ({ url: startTls ? `ldap://${dc.host}:${dc.port}` : `ldaps://${dc.host}`, ...(dc.addresses[0] ? { address: dc.addresses[0] } : {}) }));
-    return { list, discovery: { source: 'srv', status: 'ok', dcs } };
+    return { list, discovery: { source: 'srv', status: 'ok', dcs, dnsServers: asked } };
   } catch (err) {
     ctx.progress(`DC discovery failed: ${err instanceof Error ? err.message : String(err)}`);
-    return { list: [], discovery: { source: 'srv', status: 'failed', message: err instanceof Error ? err.message : String(err), dcs: [] } };
+    return { list: [], discovery: { source: 'srv', status: 'failed', message: err instanceof Error ? err.message : String(err), dcs: [], dnsServers: asked } };
   }
 }
 
@@ -279,7 +294,8 @@ async function read(ctx: ProbeContext, session: DirectorySession, ad: NonNullabl
   if (ouDn) {
     const source = ad.ou ? ('config' as const) : ('nodes' as const);
     if (ouEntries instanceof Error) {
-      const missing = /no such object|32/i.test(ouEntries.message);
+      // LDAP result 32 (noSuchObject): the DN names nothing. Any other failure is not "missing".
+      const missing = ouEntries instanceof AdError && ouEntries.resultCode === 32;
       ou = { dn: ouDn, source, exists: !missing, objectClass: [], ...(missing ? {} : { error: ouEntries.message }) };
     } else {
       const e = ouEntries?.[0];
