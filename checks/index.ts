@@ -14,5 +14,17 @@ import lunIdentity from './storage/lun-identity.ts';
 import lunVisibility from './storage/lun-visibility.ts';
 import prSupport from './storage/pr-support.ts';
 import adConnect from './ad/connect.ts';
+import adDcDiscovery from './ad/dc-discovery.ts';
+import adTimeSkew from './ad/time-skew.ts';
+import adFunctionalLevel from './ad/functional-level.ts';
+import adComputerAccount from './ad/computer-account.ts';
+import adNetbiosName from './ad/netbios-name.ts';
+import adNetbiosCollision from './ad/netbios-collision.ts';
+import adOuPlacement from './ad/ou-placement.ts';
+import adCnoReadiness from './ad/cno-readiness.ts';
+import adDnsNodeRecords from './ad/dns-node-records.ts';
 
-export const builtinChecks: readonly Check[] = [netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility, prSupport, adConnect];
+export const builtinChecks: readonly Check[] = [
+  netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility, prSupport,
+  adConnect, adDcDiscovery, adTimeSkew, adFunctionalLevel, adComputerAccount, adNetbiosName, adNetbiosCollision, adOuPlacement, adCnoReadiness, adDnsNodeRecords,
+];

@@ -1,0 +1,131 @@
+import type { Check } from '../../src/engine/contract.ts';
+import type { RemediationStep } from '../../src/engine/report.ts';
+import type { AdFacts } from '../../src/ad/probe.ts';
+
+const messages = {
+  resolves: '{fqdn} resolves to {addresses} through {dnsServers}',
+  noRecord: '{fqdn} ({node}) has no A or AAAA record on {dnsServers}',
+  lookupFailed: '{fqdn} ({node}) could not be looked up on {dnsServers}: {error}',
+  sharedAddress: '{nodes} all resolve to {address}: each node needs its own address',
+  noNodes: 'The spec lists no nodes: nothing to resolve',
+  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+} as const;
+
+type DnsFact = AdFacts['dns'][number];
+
+function psQuote(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** The zone and the record name of an FQDN: hv01.lab.example.test -> lab.example.test, hv01. */
+function splitFqdn(fqdn: string): { zone: string; name: string } {
+  const dot = fqdn.indexOf('.');
+  return dot < 0 ? { zone: '', name: fqdn } : { zone: fqdn.slice(dot + 1), name: fqdn.slice(0, dot) };
+}
+
+function verifyStep(d: DnsFact, server: string): RemediationStep {
+  return { text: `Check that ${d.fqdn} resolves through the domain's DNS:`, commands: [{ shell: 'powershell', command: `Resolve-DnsName ${d.fqdn} -Server ${server}`, runOn: 'this machine or a node' }, { shell: 'sh', command: `host ${d.fqdn} ${server}`, runOn: 'this machine' }] };
+}
+
+function addRecordSteps(d: DnsFact, server: string): RemediationStep[] {
+  const { zone, name } = splitFqdn(d.fqdn);
+  const ip = `<IPv4 address of ${d.node}>`;
+  return [
+    { text: `Let ${d.node} register its own record (its network connection must have "Register this connection's addresses in DNS" on, and the zone must allow secure dynamic updates):`, commands: [{ shell: 'cmd', command: 'ipconfig /registerdns', runOn: d.node }] },
+    {
+      text: `Or add the record by hand on the DNS server (${server}), with ${d.node}'s address on the cluster's public network:`,
+      commands: [
+        { shell: 'powershell', command: `Add-DnsServerResourceRecordA -ComputerName ${server} -ZoneName ${psQuote(zone)} -Name ${psQuote(name)} -IPv4Address ${psQuote(ip)}`, runOn: 'a machine with the DnsServer PowerShell module (Windows Server 2012 or later; on 2008 R2: dnscmd <server> /RecordAdd <zone> <name> A <address>)' },
+        { shell: 'sh', command: `samba-tool dns add ${server} ${zone} ${name} A '${ip}' -U Administrator`, runOn: 'a Samba DC' },
+      ],
+    },
+    verifyStep(d, server),
+  ];
+}
+
+const check = {
+  meta: {
+    id: 'ad.dns.node-records',
+    title: 'Every node\'s FQDN resolves through the domain\'s DNS, to an address of its own',
+    area: 'ad',
+    description: 'Looks up each node\'s FQDN (A and AAAA) on the domain\'s DNS servers (activeDirectory.dnsServers, else the DC clusterprobe connected to). Fails for a node without a record, for a lookup that failed, and for two or more nodes that resolve to the same address, naming them all.',
+    why: 'Cluster validation, node joins and the nodes\' own communication use DNS names; Kerberos needs them to match. A missing record makes cluster creation fail to reach the node; two nodes resolving to one address (a stale record, a copied VM) send one node\'s traffic to the other.',
+    docs: 'docs/checks/ad.dns.node-records.md',
+    severity: 'fail',
+    facts: ['ad.directory'],
+    messages,
+    remediations: ['ipconfig /registerdns on the node, or Add-DnsServerResourceRecordA (samba-tool dns add) on the DNS server; remove or correct stale records that give two nodes one address; verify with Resolve-DnsName <fqdn> -Server <dns>.'],
+  },
+  async run(ctx) {
+    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    if (!facts) {
+      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
+      return;
+    }
+    if (facts.dns.length === 0) {
+      ctx.report({ status: 'skipped', messageId: 'noNodes' });
+      return;
+    }
+    const servers = facts.dnsServers;
+    const server = servers[0] ?? '<DNS server>';
+    const dnsServers = servers.length > 0 ? servers.join(', ') : 'the system resolver';
+
+    const byAddress = new Map<string, DnsFact[]>();
+    for (const d of facts.dns) {
+      for (const a of new Set(d.addresses.map((x) => x.toLowerCase()))) byAddress.set(a, [...(byAddress.get(a) ?? []), d]);
+    }
+    const shared = [...byAddress.entries()].filter(([, ds]) => ds.length > 1);
+    const sharing = new Set(shared.flatMap(([, ds]) => ds.map((d) => d.node)));
+
+    for (const d of facts.dns) {
+      const data = { node: d.node, fqdn: d.fqdn, addresses: d.addresses, dnsServers };
+      const evidence = { lookup: d, dnsServers: servers };
+      if (d.error !== undefined) {
+        ctx.report({
+          status: 'fail',
+          messageId: 'lookupFailed',
+          subject: d.node,
+          data: { ...data, error: d.error },
+          evidence,
+          remediation: { summary: `Make the domain's DNS answer for ${d.fqdn}`, steps: [{ text: `The DNS server did not answer properly (${d.error}). Check that the DNS service runs on ${server} and that UDP 53 is reachable, or set activeDirectory.dnsServers to the domain's DNS servers.`, commands: [{ shell: 'powershell', command: 'Get-Service DNS', runOn: server }] }, verifyStep(d, server)] },
+        });
+      } else if (d.addresses.length === 0) {
+        ctx.report({ status: 'fail', messageId: 'noRecord', subject: d.node, data, evidence, remediation: { summary: `Register ${d.fqdn} in DNS`, steps: addRecordSteps(d, server) } });
+      } else if (!sharing.has(d.node)) {
+        ctx.report({ status: 'pass', messageId: 'resolves', subject: d.node, data, evidence });
+      }
+    }
+
+    for (const [address, ds] of shared) {
+      const nodes = ds.map((d) => d.node);
+      ctx.report({
+        status: 'fail',
+        messageId: 'sharedAddress',
+        subject: address,
+        data: { address, nodes, fqdns: ds.map((d) => d.fqdn), dnsServers },
+        evidence: { lookups: ds, dnsServers: servers },
+        remediation: {
+          summary: `Give ${nodes.join(' and ')} records with their own addresses`,
+          steps: [
+            { text: `At most one of ${nodes.join(', ')} really has ${address}. On each node, see its own addresses, then remove the wrong record from the DNS server and let the node register again:`, commands: [{ shell: 'powershell', command: 'Get-NetIPAddress -AddressFamily IPv4 | Format-Table InterfaceAlias, IPAddress', runOn: 'each of them (ipconfig on 2008 R2)' }] },
+            ...ds.flatMap((d): RemediationStep[] => {
+              const { zone, name } = splitFqdn(d.fqdn);
+              const type = address.includes(':') ? 'AAAA' : 'A';
+              return [{
+                text: `If ${address} is not ${d.node}'s address:`,
+                commands: [
+                  { shell: 'powershell', command: `Remove-DnsServerResourceRecord -ComputerName ${server} -ZoneName ${psQuote(zone)} -RRType ${type} -Name ${psQuote(name)} -RecordData ${psQuote(address)} -Force`, runOn: 'a machine with the DnsServer PowerShell module' },
+                  { shell: 'sh', command: `samba-tool dns delete ${server} ${zone} ${name} ${type} ${address} -U Administrator`, runOn: 'a Samba DC' },
+                  { shell: 'cmd', command: 'ipconfig /registerdns', runOn: d.node },
+                ],
+              }];
+            }),
+            ...ds.map((d) => verifyStep(d, server)),
+          ],
+        },
+      });
+    }
+  },
+} satisfies Check;
+
+export default check;

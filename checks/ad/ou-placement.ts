@@ -1,0 +1,204 @@
+import type { Check } from '../../src/engine/contract.ts';
+import type { RemediationStep } from '../../src/engine/report.ts';
+import type { ClusterSpec } from '../../src/config/schema.ts';
+import { parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+
+const messages = {
+  sameOu: 'All {count} nodes are in {ou}',
+  differentOu: '{node} is in {current}; {others} in {target}',
+  notInConfiguredOu: '{node} is in {current}, not in the configured OU {target}',
+  inContainer: '{node} is in the container {current}, not in an OU: no Group Policy can be linked to it, and a cluster name created there is limited by the machine account quota',
+  configuredOuMissing: 'The configured OU {target} (activeDirectory.ou) does not exist',
+  noComputerObject: '{node} has no computer object: its placement is not checked here (see ad.computer.account)',
+  noNodeObjects: 'None of the {count} nodes has a computer object: nothing to place (see ad.computer.account)',
+  notConnected: 'The directory could not be read: placement not checked (see ad.connect)',
+  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+} as const;
+
+interface Placed {
+  readonly node: NodeName;
+  readonly object: ComputerObject;
+  readonly parent: string;
+}
+
+/** A DN compared the way AD does for these purposes: case-insensitive, spaces around separators ignored. */
+function dnKey(dn: string): string {
+  const rdns: string[] = [];
+  let current = '';
+  for (let i = 0; i < dn.length; i += 1) {
+    const c = dn[i]!;
+    if (c === '\\' && i + 1 < dn.length) {
+      current += c + dn[i + 1]!;
+      i += 1;
+    } else if (c === ',') {
+      rdns.push(current);
+      current = '';
+    } else current += c;
+  }
+  rdns.push(current);
+  return rdns.map((r) => r.trim().replace(/\s*=\s*/, '=').toLowerCase()).join(',');
+}
+
+/** A container (CN=...) rather than an organizational unit: Group Policy cannot be linked to it. */
+function isContainer(dn: string): boolean {
+  return /^\s*cn\s*=/i.test(dn);
+}
+
+/**
+ * The node's own computer object, as the probe matches it: its account name with no other host's
+ * dNSHostName, else its dNSHostName. An object holding the account name for another host is not
+ * the node's (ad.computer.account and ad.netbios.collision report it) and places nothing.
+ */
+function objectOf(node: NodeName, computers: readonly ComputerObject[]): ComputerObject | undefined {
+  const sam = `${node.netbios}$`;
+  return computers.find((c) => c.sAMAccountName.toUpperCase() === sam && (c.dNSHostName === null || c.dNSHostName === node.fqdn)) ?? computers.find((c) => c.dNSHostName === node.fqdn);
+}
+
+/** The OU most nodes are in (containers never win; a tie goes to the OU of the first node listed). */
+function majorityOu(placed: readonly Placed[]): { dn: string; count: number; tie: boolean } | undefined {
+  const groups = new Map<string, Placed[]>();
+  for (const p of placed) {
+    if (isContainer(p.parent)) continue;
+    const key = dnKey(p.parent);
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const ranked = [...groups.values()].sort((a, b) => b.length - a.length);
+  const best = ranked[0];
+  if (!best) return undefined;
+  return { dn: best[0]!.parent, count: best.length, tie: ranked.length > 1 && ranked[1]!.length === best.length };
+}
+
+function psQuote(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+function shQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+function moveSteps(p: Placed, target: string): RemediationStep[] {
+  const sam = p.object.sAMAccountName.replace(/\$$/, '');
+  return [
+    {
+      text: `Move ${p.node.name}'s computer object from ${p.parent} to ${target}:`,
+      commands: [
+        { shell: 'powershell', command: `Move-ADObject -Identity ${psQuote(p.object.dn)} -TargetPath ${psQuote(target)}`, runOn: 'a machine with the AD PowerShell module, as an account allowed to move computer objects between the two' },
+        { shell: 'sh', command: `samba-tool computer move ${sam} ${shQuote(target)}`, runOn: 'a Samba DC' },
+      ],
+    },
+    { text: `Then let ${p.node.name} pick up the Group Policy of its new OU:`, commands: [{ shell: 'powershell', command: 'gpupdate /force', runOn: p.node.name }] },
+  ];
+}
+
+const check = {
+  meta: {
+    id: 'ad.ou.placement',
+    title: 'All nodes\' computer objects are in the same OU (the configured one, if any)',
+    area: 'ad',
+    description: 'Finds each node\'s computer object (sAMAccountName = NetBIOS name + "$", else dNSHostName = FQDN) and the container it is in. Fails for every node outside the OU the others are in (or outside activeDirectory.ou when it is given), and for every node in a container such as CN=Computers rather than an OU, naming where each node is and where it should be.',
+    why: 'Microsoft\'s cluster validation checks that all nodes are in the same OU, and the review found its wizard only "pointed vaguely" at the misplaced node. Nodes in different OUs get different Group Policy; CN=Computers is a container, so no GPO can be linked to it, and a cluster name object created there can create only as many computer objects for clustered roles as ms-DS-MachineAccountQuota allows (10 by default).',
+    docs: 'docs/checks/ad.ou.placement.md',
+    severity: 'fail',
+    facts: ['ad.directory', 'spec'],
+    messages,
+    remediations: ['Move-ADObject -Identity \'<node DN>\' -TargetPath \'<OU DN>\' for each misplaced node (samba-tool computer move on Samba), into the OU most nodes are in or the configured one; create the configured OU if it is missing.'],
+  },
+  async run(ctx) {
+    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    if (!facts) {
+      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
+      return;
+    }
+    if (!facts.connection || facts.readError !== undefined || !facts.computers) {
+      ctx.report({ status: 'skipped', messageId: 'notConnected', data: { error: facts.readError ?? 'not connected' } });
+      return;
+    }
+    const spec = await ctx.fact<ClusterSpec>('spec');
+    const configured = spec.activeDirectory?.ou;
+    const computers = facts.computers;
+
+    const placed: Placed[] = [];
+    for (const node of facts.nodes) {
+      const object = objectOf(node, computers);
+      if (object) placed.push({ node, object, parent: parentDn(object.dn) });
+      else ctx.report({ status: 'skipped', messageId: 'noComputerObject', subject: node.name, data: { node: node.name, fqdn: node.fqdn, netbios: node.netbios } });
+    }
+    if (placed.length === 0) {
+      ctx.report({ status: 'skipped', messageId: 'noNodeObjects', data: { count: facts.nodes.length } });
+      return;
+    }
+
+    const baseDn = facts.domainHead?.dn ?? parentDn(parentDn(placed[0]!.object.dn));
+    const majority = majorityOu(placed);
+    const target = configured ?? majority?.dn;
+    const where = Object.fromEntries(placed.map((p) => [p.node.name, p.parent]));
+    const evidence = { placement: placed.map((p) => ({ node: p.node.name, dn: p.object.dn, parent: p.parent, sAMAccountName: p.object.sAMAccountName })), configuredOu: configured ?? null, majorityOu: majority ?? null };
+
+    if (configured && facts.ou && dnKey(facts.ou.dn) === dnKey(configured) && !facts.ou.exists) {
+      const rdn = /^\s*OU\s*=\s*((?:[^,\\]|\\.)+)/i.exec(configured);
+      const parent = parentDn(configured);
+      ctx.report({
+        status: 'fail',
+        messageId: 'configuredOuMissing',
+        subject: configured,
+        data: { target: configured },
+        evidence: { ou: facts.ou, ...evidence },
+        remediation: {
+          summary: `Create ${configured}, or correct activeDirectory.ou`,
+          steps: [
+            {
+              text: `Create the OU (its parent ${parent} must exist), or set activeDirectory.ou to the OU you meant:`,
+              commands: rdn
+                ? [
+                    { shell: 'powershell', command: `New-ADOrganizationalUnit -Name ${psQuote(rdn[1]!.trim())} -Path ${psQuote(parent)}`, runOn: 'a machine with the AD PowerShell module' },
+                    { shell: 'sh', command: `samba-tool ou add ${shQuote(configured)}`, runOn: 'a Samba DC' },
+                  ]
+                : [],
+            },
+          ],
+        },
+      });
+    }
+
+    let problems = 0;
+    for (const p of placed) {
+      const inTarget = target !== undefined && dnKey(p.parent) === dnKey(target);
+      const container = isContainer(p.parent);
+      if (inTarget && !container) continue;
+      problems += 1;
+      const others = placed.filter((o) => o !== p && target !== undefined && dnKey(o.parent) === dnKey(target)).map((o) => o.node.name);
+      // Nowhere better to go (every node in a container, no OU configured): suggest a new OU.
+      const destination = target !== undefined && !isContainer(target) ? target : `OU=Clusters,${baseDn}`;
+      const messageId = container ? 'inContainer' : configured ? 'notInConfiguredOu' : 'differentOu';
+      const steps: RemediationStep[] = [];
+      if (destination !== target) {
+        steps.push({
+          text: `No node is in an OU yet: create one for the cluster (${destination} is a suggestion) and set activeDirectory.ou to it, so the cluster name object goes there too:`,
+          commands: [
+            { shell: 'powershell', command: `New-ADOrganizationalUnit -Name 'Clusters' -Path ${psQuote(baseDn)}`, runOn: 'a machine with the AD PowerShell module' },
+            { shell: 'sh', command: `samba-tool ou add ${shQuote(destination)}`, runOn: 'a Samba DC' },
+          ],
+        });
+      }
+      steps.push(...moveSteps(p, destination));
+      if (!configured && majority?.tie) {
+        const first = placed.find((o) => !isContainer(o.parent))!;
+        steps.push({ text: `The nodes are split evenly between OUs; ${destination} was chosen because ${first.node.name}, the first node listed that is in an OU, is there. Moving the others the other way works as well, or set activeDirectory.ou to decide.` });
+      }
+      ctx.report({
+        status: 'fail',
+        messageId,
+        subject: p.node.name,
+        data: { node: p.node.name, dn: p.object.dn, current: p.parent, target: destination, others: others.length > 0 ? others.join(', ') + (others.length === 1 ? ' is' : ' are') : 'no other node is', configured: configured ?? null, where },
+        evidence,
+        remediation: { summary: `Move ${p.node.name} to ${destination}`, steps },
+      });
+    }
+    if (problems === 0) {
+      const ou = placed[0]!.parent;
+      ctx.report({ status: 'pass', messageId: 'sameOu', subject: ou, data: { count: placed.length, ou, configured: configured ?? null, where }, evidence });
+    }
+  },
+} satisfies Check;
+
+export default check;

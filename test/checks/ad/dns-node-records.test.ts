@@ -1,0 +1,159 @@
+import { describe, it, test } from 'node:test';
+import assert from 'node:assert/strict';
+import check from '../../../checks/ad/dns-node-records.ts';
+import type { AdFacts } from '../../../src/ad/probe.ts';
+import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
+import { adFacts, node } from './facts.ts';
+
+interface Case {
+  readonly name: string;
+  readonly facts: Readonly<Record<string, unknown>>;
+  readonly expected: readonly ExpectedFinding[];
+}
+
+type Lookup = AdFacts['dns'][number];
+
+/** One node's lookup as the probe records it; AAAA addresses in its uncompressed form. */
+function lookup(name: string, addresses: string[], error?: string): Lookup {
+  return { node: name, fqdn: `${name}.lab.example.test`, addresses, ...(error !== undefined ? { error } : {}) };
+}
+
+function withDns(...dns: Lookup[]) {
+  return adFacts({ nodes: dns.map((d) => node(d.node)), dns });
+}
+
+function withDnsServers(dnsServers: string[], ...dns: Lookup[]) {
+  return adFacts({ nodes: dns.map((d) => node(d.node)), dns, dnsServers });
+}
+
+const V6 = 'fd00:0:0:0:0:0:0:21';
+
+const cases: readonly Case[] = [
+  {
+    name: 'every node resolves to its own address: one pass per node',
+    facts: withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.22', 'fd00:0:0:0:0:0:0:22'])),
+    expected: [
+      { status: 'pass', messageId: 'resolves', subject: 'hv01', data: { node: 'hv01', fqdn: 'hv01.lab.example.test', addresses: ['10.0.0.21'], dnsServers: '10.0.0.10' } },
+      { status: 'pass', messageId: 'resolves', subject: 'hv02', data: { fqdn: 'hv02.lab.example.test', addresses: ['10.0.0.22', 'fd00:0:0:0:0:0:0:22'] } },
+    ],
+  },
+  {
+    name: 'a node without A or AAAA record fails noRecord',
+    facts: withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', [])),
+    expected: [
+      { status: 'pass', messageId: 'resolves', subject: 'hv01' },
+      { status: 'fail', messageId: 'noRecord', subject: 'hv02', data: { node: 'hv02', fqdn: 'hv02.lab.example.test', addresses: [], dnsServers: '10.0.0.10' } },
+    ],
+  },
+  {
+    name: 'a lookup that failed fails lookupFailed with the error',
+    facts: withDns(lookup('hv01', [], 'A hv01.lab.example.test: SERVFAIL'), lookup('hv02', ['10.0.0.22'])),
+    expected: [
+      { status: 'fail', messageId: 'lookupFailed', subject: 'hv01', data: { node: 'hv01', fqdn: 'hv01.lab.example.test', error: 'A hv01.lab.example.test: SERVFAIL' } },
+      { status: 'pass', messageId: 'resolves', subject: 'hv02' },
+    ],
+  },
+  {
+    name: 'two nodes on one address: one failure naming both, and neither passes',
+    facts: withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.21']), lookup('hv03', ['10.0.0.23'])),
+    expected: [
+      { status: 'pass', messageId: 'resolves', subject: 'hv03' },
+      { status: 'fail', messageId: 'sharedAddress', subject: '10.0.0.21', data: { address: '10.0.0.21', nodes: ['hv01', 'hv02'], fqdns: ['hv01.lab.example.test', 'hv02.lab.example.test'], dnsServers: '10.0.0.10' } },
+    ],
+  },
+  {
+    name: 'a node with its own address and one it shares gets no pass',
+    facts: withDns(lookup('hv01', ['10.0.0.21', '10.0.0.99']), lookup('hv02', ['10.0.0.22', '10.0.0.99'])),
+    expected: [{ status: 'fail', messageId: 'sharedAddress', subject: '10.0.0.99', data: { nodes: ['hv01', 'hv02'] } }],
+  },
+  {
+    name: 'two nodes sharing an IPv6 (AAAA) address, whatever its case: one failure, no pass',
+    facts: withDns(lookup('hv01', ['10.0.0.21', V6]), lookup('hv02', ['10.0.0.22', V6.toUpperCase()])),
+    expected: [{ status: 'fail', messageId: 'sharedAddress', subject: V6, data: { address: V6, nodes: ['hv01', 'hv02'] } }],
+  },
+  {
+    name: 'three nodes on one address and two on another: one failure per address',
+    facts: withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.21']), lookup('hv03', ['10.0.0.21', '10.0.0.23']), lookup('hv04', ['10.0.0.23'])),
+    expected: [
+      { status: 'fail', messageId: 'sharedAddress', subject: '10.0.0.21', data: { nodes: ['hv01', 'hv02', 'hv03'] } },
+      { status: 'fail', messageId: 'sharedAddress', subject: '10.0.0.23', data: { nodes: ['hv03', 'hv04'] } },
+    ],
+  },
+  {
+    name: 'an address listed twice for one node is not shared',
+    facts: withDns(lookup('hv01', ['10.0.0.21', '10.0.0.21'])),
+    expected: [{ status: 'pass', messageId: 'resolves', subject: 'hv01' }],
+  },
+  {
+    name: 'several DNS servers: all are named',
+    facts: withDnsServers(['10.0.0.10', '10.0.0.11'], lookup('hv01', ['10.0.0.21'])),
+    expected: [{ status: 'pass', messageId: 'resolves', subject: 'hv01', data: { dnsServers: '10.0.0.10, 10.0.0.11' } }],
+  },
+  {
+    name: 'no nodes: nothing to resolve',
+    facts: adFacts({ nodes: [], dns: [] }),
+    expected: [{ status: 'skipped', messageId: 'noNodes' }],
+  },
+  {
+    name: 'no activeDirectory section',
+    facts: { 'ad.directory': null, spec: { nodes: [] } },
+    expected: [{ status: 'skipped', messageId: 'notConfigured' }],
+  },
+];
+
+describe('ad.dns.node-records', () => {
+  for (const c of cases) it(c.name, async () => assertFindings(await runCheck(check, c.facts), c.expected));
+
+  it('every declared messageId is reached by a case', async () => {
+    const reached = new Set<string>();
+    for (const c of cases) for (const f of await runCheck(check, c.facts)) reached.add(f.messageId);
+    assert.deepEqual([...reached].sort(), Object.keys(check.meta.messages).sort());
+  });
+});
+
+test('noRecord: register from the node, or add the A record in the zone by hand (PowerShell and samba-tool)', async () => {
+  const [, f] = await runCheck(check, withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', [])));
+  const commands = commandsOf(f);
+  const add = commands.find((c) => c.startsWith('Add-DnsServerResourceRecordA '));
+  assert.ok(add, JSON.stringify(commands));
+  assert.match(add, /-ComputerName 10\.0\.0\.10 -ZoneName 'lab\.example\.test' -Name 'hv02' -IPv4Address /);
+  assert.ok(commandsOf(f, 'sh').some((c) => c.startsWith('samba-tool dns add 10.0.0.10 lab.example.test hv02 A ')), JSON.stringify(commands));
+  const registerOn = f!.remediation!.steps.flatMap((s) => s.commands ?? []).filter((c) => c.command === 'ipconfig /registerdns').map((c) => c.runOn);
+  assert.deepEqual(registerOn, ['hv02']);
+  assert.ok(commands.includes('Resolve-DnsName hv02.lab.example.test -Server 10.0.0.10'));
+});
+
+test('lookupFailed: look at the DNS service on the server, then resolve again', async () => {
+  const [f] = await runCheck(check, withDns(lookup('hv01', [], 'A hv01.lab.example.test: timed out')));
+  const commands = commandsOf(f);
+  assert.ok(commands.includes('Get-Service DNS'), JSON.stringify(commands));
+  assert.equal(f!.remediation!.steps.flatMap((s) => s.commands ?? []).find((c) => c.command === 'Get-Service DNS')?.runOn, '10.0.0.10');
+  assert.ok(commands.includes('Resolve-DnsName hv01.lab.example.test -Server 10.0.0.10'));
+});
+
+test('sharedAddress: remove the wrong A record of each node from the zone, then re-register', async () => {
+  const [, f] = await runCheck(check, withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.21']), lookup('hv03', ['10.0.0.23'])));
+  const commands = commandsOf(f);
+  for (const name of ['hv01', 'hv02']) {
+    assert.ok(commands.includes(`Remove-DnsServerResourceRecord -ComputerName 10.0.0.10 -ZoneName 'lab.example.test' -RRType A -Name '${name}' -RecordData '10.0.0.21' -Force`), JSON.stringify(commands));
+    assert.ok(commands.includes(`samba-tool dns delete 10.0.0.10 lab.example.test ${name} A 10.0.0.21 -U Administrator`));
+    assert.ok(commands.includes(`Resolve-DnsName ${name}.lab.example.test -Server 10.0.0.10`));
+  }
+  assert.ok(!commands.some((c) => c.includes('hv03')), 'the node with its own address is left alone');
+});
+
+test('no DNS server known: still a finding per node, the commands name a placeholder server', async () => {
+  const [f] = await runCheck(check, withDnsServers([], lookup('hv01', [])));
+  assert.equal(f!.messageId, 'noRecord');
+  assert.equal(typeof f!.data.dnsServers, 'string');
+  assert.notEqual(f!.data.dnsServers, '');
+  assert.ok(commandsOf(f).some((c) => c.startsWith('Add-DnsServerResourceRecordA -ComputerName <DNS server> ')), JSON.stringify(commandsOf(f)));
+});
+
+test('sharedAddress on IPv6: the records removed are AAAA', async () => {
+  const [f] = await runCheck(check, withDns(lookup('hv01', ['10.0.0.21', V6]), lookup('hv02', ['10.0.0.22', V6])));
+  const commands = commandsOf(f);
+  assert.ok(commands.includes(`Remove-DnsServerResourceRecord -ComputerName 10.0.0.10 -ZoneName 'lab.example.test' -RRType AAAA -Name 'hv01' -RecordData '${V6}' -Force`), JSON.stringify(commands));
+  assert.ok(commands.includes(`samba-tool dns delete 10.0.0.10 lab.example.test hv02 AAAA ${V6} -U Administrator`));
+  assert.ok(!commands.some((c) => c.includes('-RRType A ')));
+});

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import check from '../../../checks/ad/ou-placement.ts';
+import { assertFindings, commandsOf, runCheck } from '../../helpers/run-check.ts';
+import { adFacts, computer, node } from './facts.ts';
+import type { AdFacts } from '../../../src/ad/probe.ts';
+
+const BASE = 'DC=lab,DC=example,DC=test';
+const HYPERV = `OU=HyperV,${BASE}`;
+const COMPUTERS = `CN=Computers,${BASE}`;
+
+function inOu(name: string, parent: string) {
+  return computer(name, { dn: `CN=${name},${parent}` });
+}
+
+function withOu(over: Partial<AdFacts>, ou?: string) {
+  const f = adFacts(over);
+  return ou ? { ...f, spec: { ...(f.spec as object), activeDirectory: { domain: 'lab.example.test', ou } } } : f;
+}
+
+test('all nodes in one OU: pass naming it', async () => {
+  const findings = await runCheck(check, adFacts());
+  assertFindings(findings, [{ status: 'pass', messageId: 'sameOu', subject: HYPERV, data: { count: 2, ou: HYPERV } }]);
+});
+
+test('the review: nodes split between OU=HyperV and CN=Computers, each misplaced node named with its Move-ADObject', async () => {
+  const nodes = [node('hv01'), node('hv02'), node('hv03')];
+  const computers = [inOu('hv01', HYPERV), inOu('hv02', HYPERV), inOu('hv03', COMPUTERS)];
+  const findings = await runCheck(check, adFacts({ nodes, computers }));
+  assertFindings(findings, [{ status: 'fail', messageId: 'inContainer', subject: 'hv03', data: { current: COMPUTERS, target: HYPERV, dn: `CN=hv03,${COMPUTERS}` } }]);
+  assert.deepEqual(commandsOf(findings[0], 'powershell')[0], `Move-ADObject -Identity 'CN=hv03,${COMPUTERS}' -TargetPath '${HYPERV}'`);
+  assert.deepEqual(commandsOf(findings[0], 'sh'), [`samba-tool computer move HV03 '${HYPERV}'`]);
+});
+
+test('two OUs: the minority node fails, naming where it is and where the others are', async () => {
+  const other = `OU=Servers,${BASE}`;
+  const nodes = [node('hv01'), node('hv02'), node('hv03')];
+  const computers = [inOu('hv01', other), inOu('hv02', HYPERV), inOu('hv03', HYPERV)];
+  const findings = await runCheck(check, adFacts({ nodes, computers }));
+  assertFindings(findings, [{ status: 'fail', messageId: 'differentOu', subject: 'hv01', data: { current: other, target: HYPERV, others: 'hv02, hv03 are' } }]);
+});
+
+test('an even split: the first node\'s OU is the target, and the step says so', async () => {
+  const other = `OU=Servers,${BASE}`;
+  const findings = await runCheck(check, adFacts({ computers: [inOu('hv01', other), inOu('hv02', HYPERV)] }));
+  assertFindings(findings, [{ status: 'fail', messageId: 'differentOu', subject: 'hv02', data: { target: other } }]);
+  assert.match(JSON.stringify(findings[0]!.remediation), /split evenly/);
+});
+
+test('a configured OU: every node outside it fails, even when they agree with each other', async () => {
+  const configured = `OU=Cluster,OU=Servers,${BASE}`;
+  const findings = await runCheck(check, withOu({ ou: { dn: configured, source: 'config', exists: true, objectClass: ['top', 'organizationalUnit'] } }, configured));
+  assertFindings(findings, [
+    { status: 'fail', messageId: 'notInConfiguredOu', subject: 'hv01', data: { current: HYPERV, target: configured } },
+    { status: 'fail', messageId: 'notInConfiguredOu', subject: 'hv02', data: { current: HYPERV, target: configured } },
+  ]);
+  const ok = await runCheck(check, withOu({ computers: [inOu('hv01', configured), inOu('hv02', configured)] }, 'ou=cluster, ou=Servers,dc=lab,dc=example,dc=test'));
+  assertFindings(ok, [{ status: 'pass', messageId: 'sameOu', subject: configured, data: { ou: configured } }]);
+});
+
+test('a configured OU that does not exist fails first, with the command creating it', async () => {
+  const configured = `OU=Cluster,${BASE}`;
+  const findings = await runCheck(check, withOu({ ou: { dn: configured, source: 'config', exists: false, objectClass: [] } }, configured));
+  assert.deepEqual(findings.map((f) => [f.status, f.messageId]), [['fail', 'configuredOuMissing'], ['fail', 'notInConfiguredOu'], ['fail', 'notInConfiguredOu']]);
+  assert.deepEqual(commandsOf(findings[0], 'powershell'), [`New-ADOrganizationalUnit -Name 'Cluster' -Path '${BASE}'`]);
+});
+
+test('every node in CN=Computers: each fails, with a new OU suggested', async () => {
+  const findings = await runCheck(check, adFacts({ computers: [inOu('hv01', COMPUTERS), inOu('hv02', COMPUTERS)] }));
+  assertFindings(findings, [
+    { status: 'fail', messageId: 'inContainer', subject: 'hv01', data: { target: `OU=Clusters,${BASE}` } },
+    { status: 'fail', messageId: 'inContainer', subject: 'hv02', data: { target: `OU=Clusters,${BASE}` } },
+  ]);
+  assert.match(commandsOf(findings[0], 'powershell')[0]!, /^New-ADOrganizationalUnit -Name 'Clusters'/);
+});
+
+test('nodes matched by dNSHostName; a node without a computer object is skipped here, saying so', async () => {
+  const nodes = [node('hv01'), node('hv02'), node('hv03')];
+  const computers = [computer('hv01', { sAMAccountName: 'OLDNAME$' }), computer('hv02')];
+  const findings = await runCheck(check, adFacts({ nodes, computers }));
+  assertFindings(findings, [
+    { status: 'skipped', messageId: 'noComputerObject', subject: 'hv03' },
+    { status: 'pass', messageId: 'sameOu', subject: HYPERV, data: { count: 2 } },
+  ]);
+  const none = await runCheck(check, adFacts({ computers: [] }));
+  assert.deepEqual(none.map((f) => f.messageId), ['noComputerObject', 'noComputerObject', 'noNodeObjects']);
+});
+
+test('a DN with an escaped comma and a quote is kept whole and quoted for PowerShell', async () => {
+  const odd = `OU=O'Brien\\, Labs,${BASE}`;
+  const findings = await runCheck(check, adFacts({ nodes: [node('hv01'), node('hv02'), node('hv03')], computers: [inOu('hv01', HYPERV), inOu('hv02', HYPERV), inOu('hv03', odd)] }));
+  assertFindings(findings, [{ status: 'fail', messageId: 'differentOu', subject: 'hv03', data: { current: odd } }]);
+  assert.equal(commandsOf(findings[0], 'powershell')[0], `Move-ADObject -Identity 'CN=hv03,OU=O''Brien\\, Labs,${BASE}' -TargetPath '${HYPERV}'`);
+});
+
+test('not connected, and no activeDirectory section: skipped', async () => {
+  const off = await runCheck(check, adFacts({ connection: undefined, computers: undefined }));
+  assert.deepEqual([off[0]!.status, off[0]!.messageId], ['skipped', 'notConnected']);
+  const none = await runCheck(check, { 'ad.directory': null, spec: { nodes: [] } });
+  assert.deepEqual([none[0]!.status, none[0]!.messageId], ['skipped', 'notConfigured']);
+});
+
+test('another host\'s object holding a node\'s account name places nothing: the node is unplaced, the majority stays right', async () => {
+  const old = `OU=Old,${BASE}`;
+  const stale = computer('hv01', { dn: `CN=hv01,${old}`, dNSHostName: 'hv01.other.test' });
+  const findings = await runCheck(check, adFacts({ nodes: [node('hv01'), node('hv02')], computers: [stale, inOu('hv02', HYPERV)] }));
+  assertFindings(findings, [
+    { status: 'skipped', messageId: 'noComputerObject', subject: 'hv01' },
+    { status: 'pass', messageId: 'sameOu', subject: HYPERV, data: { count: 1 } },
+  ]);
+});
+
+test('a tie between OUs names the first node listed that is in an OU, not one in a container', async () => {
+  const a = `OU=A,${BASE}`;
+  const nodes = [node('hv01'), node('hv02'), node('hv03')];
+  const computers = [inOu('hv01', COMPUTERS), inOu('hv02', a), inOu('hv03', HYPERV)];
+  const findings = await runCheck(check, adFacts({ nodes, computers }));
+  const texts = findings.flatMap((f) => f.remediation?.steps.map((s) => s.text) ?? []).filter((t) => t.includes('split evenly'));
+  assert.ok(texts.length > 0);
+  for (const t of texts) assert.match(t, /because hv02, the first node listed that is in an OU/);
+});
