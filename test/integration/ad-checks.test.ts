@@ -86,3 +86,48 @@ test('StartTLS through the spec (tls.startTls on an ldap:// server found by SRV)
   const report = JSON.parse(r.stdout) as Report;
   assert.deepEqual(report.findings.map((f) => [f.status, f.messageId, f.data.tlsMode]), [['pass', 'connected', 'StartTLS']], r.stderr);
 });
+
+test('a healthy lab passes every ad.* check; the only warning is the lab\'s single DC', async () => {
+  const dir = await tempFiles({ 'c.yaml': spec() });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'ad.*', '--json'], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  const notPass = report.findings.filter((f) => f.status !== 'pass').map((f) => [f.checkId, f.status, f.messageId]);
+  assert.deepEqual(notPass, [['ad.dc.discovery', 'warn', 'singleDc']]);
+  const checks = new Set(report.findings.map((f) => f.checkId));
+  for (const id of ['ad.connect', 'ad.time.skew', 'ad.domain.functional-level', 'ad.computer.account', 'ad.netbios.name', 'ad.netbios.collision', 'ad.ou.placement', 'ad.cno.readiness', 'ad.dns.node-records']) assert.ok(checks.has(id), `${id} reported`);
+  const byId = (id: string) => report.findings.filter((f) => f.checkId === id).map((f) => [f.messageId, f.subject]);
+  assert.deepEqual(byId('ad.domain.functional-level'), [['levels', lab.domain]]);
+  assert.deepEqual(byId('ad.cno.readiness'), [['canCreate', 'HVCLUSTER01']]);
+  assert.deepEqual(byId('ad.ou.placement'), [['sameOu', lab.dn('OU=HyperV,OU=Servers')]]);
+  assert.deepEqual(byId('ad.dns.node-records'), [['resolves', 'hv01'], ['resolves', 'hv02']]);
+});
+
+test('a second DC in the SRV record that does not answer: ad.dc.discovery names it, and the first DC still serves every check', async () => {
+  await lab.sambaTool(['dns', 'add', lab.host, `_msdcs.${lab.domain}`, '_ldap._tcp.dc', 'SRV', `dc2.${lab.domain} 636 0 100`]);
+  await lab.addDnsA('dc2', '127.0.0.253');
+  try {
+    const dir = await tempFiles({ 'c.yaml': spec() });
+    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'ad.*', '--json'], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+    const report = JSON.parse(r.stdout) as Report;
+    const discovery = report.findings.filter((f) => f.checkId === 'ad.dc.discovery').map((f) => [f.status, f.messageId, f.subject]);
+    assert.deepEqual(discovery, [['warn', 'unreachable', `dc2.${lab.domain}`], ['pass', 'found', lab.domain]], r.stderr);
+    const dc2 = report.findings.find((f) => f.messageId === 'unreachable')!;
+    assert.deepEqual([dc2.data.address, dc2.data.port, dc2.data.status], ['127.0.0.253', 636, 'refused']);
+    assert.equal(report.findings.find((f) => f.messageId === 'found')!.data.reachableCount, 1);
+    assert.deepEqual(report.findings.filter((f) => f.status === 'fail' || f.status === 'error').map((f) => f.checkId), []);
+  } finally {
+    await lab.sambaTool(['dns', 'delete', lab.host, `_msdcs.${lab.domain}`, '_ldap._tcp.dc', 'SRV', `dc2.${lab.domain} 636 0 100`]);
+    await lab.deleteDnsA('dc2', '127.0.0.253');
+  }
+});
+
+test('the first DC listed refuses: ad.connect warns naming it, binds to the next, and every other check runs', async () => {
+  const dir = await tempFiles({ 'c.yaml': spec().replace(`  dnsServers: [${lab.dnsServer}]`, `  dnsServers: [${lab.dnsServer}]\n  servers: [ldaps://127.0.0.252, ldaps://${lab.certName}]`) });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'ad.*', '--json'], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+  const report = JSON.parse(r.stdout) as Report;
+  const connect = report.findings.filter((f) => f.checkId === 'ad.connect').map((f) => [f.status, f.messageId, f.subject]);
+  assert.deepEqual(connect, [['warn', 'refused', 'ldaps://127.0.0.252'], ['pass', 'connected', `ldaps://${lab.certName}`]], r.stderr);
+  assert.deepEqual(report.findings.filter((f) => f.status === 'fail' || f.status === 'error').map((f) => f.checkId), []);
+  assert.deepEqual(report.findings.filter((f) => f.checkId === 'ad.dc.discovery').map((f) => f.messageId), ['notNeeded']);
+});
