@@ -1,10 +1,11 @@
 import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import { parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { isContainer, parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
 import { ADS_RIGHTS, DS_FULL_CONTROL, SCHEMA_GUIDS, SdDecodeError, decodeSecurityDescriptor, type SecurityDescriptor } from '../../src/ad/sd.ts';
 import { describeDecision, evaluateAccess, networkLogonToken, type AccessResult, type BitDecision } from '../../src/ad/access.ts';
 import { describeSid } from '../../src/ad/sid.ts';
+import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
   canCreate: 'The cluster name {cluster} is free, and {user} may create computer objects in {ou}',
@@ -29,19 +30,6 @@ type Ctx = CheckContext;
 const AD_TOOLS = 'a machine with the AD PowerShell module or RSAT, as a domain admin';
 /** The rights a full-control ACE carries, in SDDL (what Samba writes for SY and DA). */
 const FULL_CONTROL_SDDL = 'RPWPCRCCDCLCLORCWOWDSDDTSW';
-
-function psQuote(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-function shQuote(s: string): string {
-  return `'${s.replaceAll("'", "'\\''")}'`;
-}
-
-/** A container (CN=Computers...) rather than an organizational unit. */
-function isContainer(dn: string): boolean {
-  return /^\s*cn\s*=/i.test(dn);
-}
 
 interface Principal {
   /** The account as dsacls and the messages name it (its user principal name). */
@@ -96,7 +84,7 @@ function denySteps(dn: string, decisions: readonly BitDecision[], who: Principal
     const own = ace.sid === who.sid && !ace.inherited;
     return [{
       text: `ACE #${ace.index} of ${dn} denies it: ${ace.description}. A deny ACE wins over any grant below it${ace.inherited ? '; this one is inherited, so remove it on the parent it comes from' : ''}. Remove it (Active Directory Users and Computers, ${dn}, Properties, Security, Advanced)${own ? ', or remove every explicit ACE of the account on the OU and grant again' : ''}:`,
-      ...(own ? { commands: [{ shell: 'cmd' as const, command: `dsacls "${dn}" /R "${who.name}"`, runOn: AD_TOOLS }] } : {}),
+      ...(own ? { commands: [{ shell: 'cmd' as const, command: `dsacls ${cmdQuote(dn)} /R ${cmdQuote(who.name)}`, runOn: AD_TOOLS }] } : {}),
     }];
   });
 }
@@ -108,7 +96,7 @@ function prestageSteps(cluster: NodeName, ou: string, who: Principal): Remediati
       text: `Or prestage the cluster name: a domain admin creates ${cluster.netbios} in ${ou}, disabled, and gives ${who.name} Full Control on it; cluster creation then uses that object.`,
       commands: [
         { shell: 'powershell', command: `New-ADComputer -Name ${cluster.netbios} -SamAccountName ${cluster.netbios} -Path ${psQuote(ou)} -Enabled $false -Description 'Failover cluster name object'`, runOn: AD_TOOLS },
-        { shell: 'cmd', command: `dsacls "${cnoDn}" /G "${who.name}:GA"`, runOn: AD_TOOLS },
+        { shell: 'cmd', command: `dsacls ${cmdQuote(cnoDn)} /G ${cmdQuote(`${who.name}:GA`)}`, runOn: AD_TOOLS },
         { shell: 'sh', command: `samba-tool computer add ${cluster.netbios} --computerou=${shQuote(ou)}`, runOn: 'a Samba DC (it creates the account disabled)' },
         { shell: 'sh', command: `samba-tool dsacl set --objectdn=${shQuote(cnoDn)} --sddl='(A;;${FULL_CONTROL_SDDL};;;${who.sid})'`, runOn: 'a Samba DC' },
       ],
@@ -170,7 +158,7 @@ function checkPrestaged(ctx: Ctx, facts: AdFacts, cluster: NodeName, cno: Comput
   const grant: RemediationStep = {
     text: `Give ${user} Full Control on ${cno.dn}:`,
     commands: [
-      { shell: 'cmd', command: `dsacls "${cno.dn}" /G "${who.name}:GA"`, runOn: AD_TOOLS },
+      { shell: 'cmd', command: `dsacls ${cmdQuote(cno.dn)} /G ${cmdQuote(`${who.name}:GA`)}`, runOn: AD_TOOLS },
       { shell: 'sh', command: `samba-tool dsacl set --objectdn=${shQuote(cno.dn)} --sddl='(A;;${FULL_CONTROL_SDDL};;;${who.sid})'`, runOn: 'a Samba DC' },
     ],
   };
@@ -231,8 +219,8 @@ function checkCreate(ctx: Ctx, facts: AdFacts, cluster: NodeName, who: Principal
   } else {
     const missing = [...create.decisions.filter((d) => d.outcome === 'denied').map((d) => ({ d, label: rightLabel(d, SCHEMA_GUIDS.computer) })), ...read.decisions.filter((d) => d.outcome === 'denied').map((d) => ({ d, label: rightLabel(d, undefined) }))];
     const commands = [
-      ...(create.allowed ? [] : [{ shell: 'cmd' as const, command: `dsacls "${ou.dn}" /G "${who.name}:CC;computer"`, runOn: AD_TOOLS }]),
-      ...(read.allowed ? [] : [{ shell: 'cmd' as const, command: `dsacls "${ou.dn}" /G "${who.name}:RP"`, runOn: AD_TOOLS }]),
+      ...(create.allowed ? [] : [{ shell: 'cmd' as const, command: `dsacls ${cmdQuote(ou.dn)} /G ${cmdQuote(`${who.name}:CC;computer`)}`, runOn: AD_TOOLS }]),
+      ...(read.allowed ? [] : [{ shell: 'cmd' as const, command: `dsacls ${cmdQuote(ou.dn)} /G ${cmdQuote(`${who.name}:RP`)}`, runOn: AD_TOOLS }]),
       ...(create.allowed ? [] : [{ shell: 'sh' as const, command: `samba-tool dsacl set --objectdn=${shQuote(ou.dn)} --sddl='(OA;;CC;${SCHEMA_GUIDS.computer};;${who.sid})'`, runOn: 'a Samba DC' }]),
       ...(read.allowed ? [] : [{ shell: 'sh' as const, command: `samba-tool dsacl set --objectdn=${shQuote(ou.dn)} --sddl='(A;;RP;;;${who.sid})'`, runOn: 'a Samba DC' }]),
     ];

@@ -2,6 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
 import type { AdFacts, ComputerObject, NodeName } from '../../src/ad/probe.ts';
+import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
 
 /** The host label of a node or cluster name (`hv01` of `hv01.lab.example.test`). */
 export function hostLabel(n: NodeName): string {
@@ -48,16 +49,16 @@ export function removeStaleSteps(c: ComputerObject): RemediationStep[] {
     {
       text: `Check whether ${c.dn} is still in use: a LastLogonDate weeks or months old and a machine that no longer answers mean a stale account.`,
       commands: [
-        { shell: 'powershell', command: `Get-ADComputer -Identity '${c.dn}' -Properties LastLogonDate,whenCreated,OperatingSystem,dNSHostName,Description`, runOn: 'a machine with the AD PowerShell module' },
-        { shell: 'sh', command: `samba-tool computer show '${accountName(c)}' --attributes=lastLogonTimestamp,whenCreated,operatingSystem,dNSHostName,description`, runOn: 'a Samba DC' },
+        { shell: 'powershell', command: `Get-ADComputer -Identity ${psQuote(c.dn)} -Properties LastLogonDate,whenCreated,OperatingSystem,dNSHostName,Description`, runOn: 'a machine with the AD PowerShell module' },
+        { shell: 'sh', command: `samba-tool computer show ${shQuote(accountName(c))} --attributes=lastLogonTimestamp,whenCreated,operatingSystem,dNSHostName,description`, runOn: 'a Samba DC' },
       ],
     },
     {
       text: 'If it is stale, delete it (Remove-ADObject -Recursive when it has child objects, such as Hyper-V or BitLocker entries):',
       commands: [
-        { shell: 'powershell', command: `Remove-ADComputer -Identity '${c.dn}'`, runOn: 'a machine with the AD PowerShell module' },
-        { shell: 'powershell', command: `Remove-ADObject -Identity '${c.dn}' -Recursive`, runOn: 'a machine with the AD PowerShell module (the object has children)' },
-        { shell: 'sh', command: `samba-tool computer delete '${accountName(c)}'`, runOn: 'a Samba DC' },
+        { shell: 'powershell', command: `Remove-ADComputer -Identity ${psQuote(c.dn)}`, runOn: 'a machine with the AD PowerShell module' },
+        { shell: 'powershell', command: `Remove-ADObject -Identity ${psQuote(c.dn)} -Recursive`, runOn: 'a machine with the AD PowerShell module (the object has children)' },
+        { shell: 'sh', command: `samba-tool computer delete ${shQuote(accountName(c))}`, runOn: 'a Samba DC' },
       ],
     },
   ];
@@ -77,7 +78,7 @@ const messages = {
 /** Joining the domain, or prestaging the account the join will use. */
 function missingRemediation(n: NodeName, index: number, facts: AdFacts, spec: ClusterSpec): Remediation {
   const ou = facts.ou?.exists ? facts.ou.dn : spec.activeDirectory?.ou;
-  const ouArg = ou ? ` -OUPath '${ou}'` : '';
+  const ouArg = ou ? ` -OUPath ${psQuote(ou)}` : '';
   const user = spec.activeDirectory?.bind?.user ?? `<admin>@${facts.domain}`;
   const legacy = isLegacy(spec);
   return {
@@ -89,14 +90,14 @@ function missingRemediation(n: NodeName, index: number, facts: AdFacts, spec: Cl
           legacy
             ? { shell: 'powershell', command: `Add-Computer -DomainName ${facts.domain}${ouArg} -Credential (Get-Credential); Restart-Computer`, runOn: `${n.name} (PowerShell 2.0 on Windows Server 2008 R2 has no -Restart)` }
             : { shell: 'powershell', command: `Add-Computer -DomainName ${facts.domain}${ouArg} -Credential (Get-Credential) -Restart`, runOn: n.name },
-          ...(legacy ? [{ shell: 'cmd' as const, command: `netdom join ${hostLabel(n)} /domain:${facts.domain}${ou ? ` /ou:"${ou}"` : ''} /userd:${user} /passwordd:* /reboot:30`, runOn: `${n.name} (netdom: Windows Server 2008 R2 without the PowerShell cmdlets)` }] : []),
+          ...(legacy ? [{ shell: 'cmd' as const, command: `netdom join ${hostLabel(n)} /domain:${facts.domain}${ou ? ` /ou:${cmdQuote(ou)}` : ''} /userd:${user} /passwordd:* /reboot:30`, runOn: `${n.name} (netdom: Windows Server 2008 R2 without the PowerShell cmdlets)` }] : []),
         ],
       },
       {
         text: `Or prestage the account first (the installing account then needs no right to create computer objects), and join ${n.name} afterwards with the command above:`,
         commands: [
-          { shell: 'powershell', command: `New-ADComputer -Name ${hostLabel(n)} -SamAccountName ${n.netbios} -DNSHostName ${n.fqdn}${ou ? ` -Path '${ou}'` : ''} -Enabled $true`, runOn: 'a machine with the AD PowerShell module' },
-          { shell: 'sh', command: `samba-tool computer add ${n.netbios}${ou ? ` --computerou='${ou}'` : ''} && samba-tool user enable '${n.netbios}$'`, runOn: 'a Samba DC (samba-tool creates computer accounts disabled)' },
+          { shell: 'powershell', command: `New-ADComputer -Name ${hostLabel(n)} -SamAccountName ${n.netbios} -DNSHostName ${n.fqdn}${ou ? ` -Path ${psQuote(ou)}` : ''} -Enabled $true`, runOn: 'a machine with the AD PowerShell module' },
+          { shell: 'sh', command: `samba-tool computer add ${n.netbios}${ou ? ` --computerou=${shQuote(ou)}` : ''} && samba-tool user enable ${shQuote(`${n.netbios}$`)}`, runOn: 'a Samba DC (samba-tool creates computer accounts disabled)' },
         ],
       },
     ],
@@ -110,9 +111,9 @@ function enableRemediation(n: NodeName, c: ComputerObject): Remediation {
       {
         text: `Enable the account (the ActiveDirectory module has no Enable-ADComputer: Enable-ADAccount takes computers too). If it was disabled on purpose (a decommissioned host), find out why first; if ${n.name} has lost its trust since, reset it on the node after enabling (Test-ComputerSecureChannel -Repair).`,
         commands: [
-          { shell: 'powershell', command: `Enable-ADAccount -Identity '${c.dn}'`, runOn: 'a machine with the AD PowerShell module' },
-          { shell: 'cmd', command: `dsmod computer "${c.dn}" -disabled no`, runOn: 'a domain controller or a machine with the AD DS tools (no PowerShell module needed)' },
-          { shell: 'sh', command: `samba-tool user enable '${c.sAMAccountName}'`, runOn: 'a Samba DC (clears ACCOUNTDISABLE, userAccountControl 4098 -> 4096)' },
+          { shell: 'powershell', command: `Enable-ADAccount -Identity ${psQuote(c.dn)}`, runOn: 'a machine with the AD PowerShell module' },
+          { shell: 'cmd', command: `dsmod computer ${cmdQuote(c.dn)} -disabled no`, runOn: 'a domain controller or a machine with the AD DS tools (no PowerShell module needed)' },
+          { shell: 'sh', command: `samba-tool user enable ${shQuote(c.sAMAccountName)}`, runOn: 'a Samba DC (clears ACCOUNTDISABLE, userAccountControl 4098 -> 4096)' },
         ],
       },
     ],

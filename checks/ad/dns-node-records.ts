@@ -1,6 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/ad/probe.ts';
+import { psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
   resolves: '{fqdn} resolves to {addresses} through {dnsServers}',
@@ -12,10 +13,6 @@ const messages = {
 } as const;
 
 type DnsFact = AdFacts['dns'][number];
-
-function psQuote(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
 
 /** The zone and the record name of an FQDN: hv01.lab.example.test -> lab.example.test, hv01. */
 function splitFqdn(fqdn: string): { zone: string; name: string } {
@@ -36,7 +33,7 @@ function addRecordSteps(d: DnsFact, server: string): RemediationStep[] {
       text: `Or add the record by hand on the DNS server (${server}), with ${d.node}'s address on the cluster's public network:`,
       commands: [
         { shell: 'powershell', command: `Add-DnsServerResourceRecordA -ComputerName ${server} -ZoneName ${psQuote(zone)} -Name ${psQuote(name)} -IPv4Address ${psQuote(ip)}`, runOn: 'a machine with the DnsServer PowerShell module (Windows Server 2012 or later; on 2008 R2: dnscmd <server> /RecordAdd <zone> <name> A <address>)' },
-        { shell: 'sh', command: `samba-tool dns add ${server} ${zone} ${name} A '${ip}' -U Administrator`, runOn: 'a Samba DC' },
+        { shell: 'sh', command: `samba-tool dns add ${server} ${zone} ${name} A ${shQuote(ip)} -U Administrator`, runOn: 'a Samba DC' },
       ],
     },
     verifyStep(d, server),

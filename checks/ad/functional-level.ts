@@ -1,6 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/ad/probe.ts';
+import { psQuote } from '../../src/quote.ts';
 
 const messages = {
   levels: 'Domain functional level {domainLevelName} ({domainLevel}), forest {forestLevelName} ({forestLevel}), native mode: nothing here stops {nodesOs} (functional levels set no minimum for member servers)',
@@ -91,7 +92,7 @@ function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
   if (leaveMixed && l.domainLevel >= WIN2003) {
     steps.push({
       text: `The domain already says ${levelName(l.domainLevel)} yet nTMixedDomain is 1, which MS-ADTS 6.1.4.3 does not allow; Windows may refuse to "raise" to the level it already has. Then set the attribute itself on the PDC emulator (the manual method of Microsoft KB 322692):`,
-      commands: [{ shell: 'powershell', command: `Set-ADObject -Identity '${l.domainDn}' -Replace @{nTMixedDomain=0} -Server ${pdc}`, runOn: adModule }],
+      commands: [{ shell: 'powershell', command: `Set-ADObject -Identity ${psQuote(l.domainDn)} -Replace @{nTMixedDomain=0} -Server ${pdc}`, runOn: adModule }],
     });
   }
   if (raiseForest) {

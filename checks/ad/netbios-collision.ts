@@ -1,10 +1,11 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
-import type { AdFacts, ComputerObject, NodeName } from '../../src/ad/probe.ts';
+import { escapeFilterValue, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
 import { netbiosName, suggestNames, NETBIOS_MAX } from '../../src/netbios.ts';
 import { renameRemediation, type DeclaredName } from '../config/names.ts';
 import { accountName, describeObject, hostLabel, holdersOf, isOwnObject, removeStaleSteps } from './computer-account.ts';
+import { psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
   unique: 'No name of the cluster collides with another name or with another computer object in {domain}',
@@ -42,8 +43,8 @@ function verifyStep(name: string): RemediationStep {
   return {
     text: `clusterprobe only reads the objects that name the cluster's own names: check that "${name}" is free before you use it, then run clusterprobe again with the new name in the spec.`,
     commands: [
-      { shell: 'powershell', command: `Get-ADComputer -Filter "sAMAccountName -eq '${netbiosName(name)}$'"`, runOn: 'a machine with the AD PowerShell module (no output: free)' },
-      { shell: 'sh', command: `samba-tool computer show '${netbiosName(name)}'`, runOn: 'a Samba DC ("Unable to find computer": free)' },
+      { shell: 'powershell', command: `Get-ADComputer -LDAPFilter ${psQuote(`(sAMAccountName=${escapeFilterValue(netbiosName(name))}$)`)}`, runOn: 'a machine with the AD PowerShell module (no output: free)' },
+      { shell: 'sh', command: `samba-tool computer show ${shQuote(netbiosName(name))}`, runOn: 'a Samba DC ("Unable to find computer": free)' },
     ],
   };
 }
@@ -59,8 +60,8 @@ function clusterInUseRemediation(cluster: Named, c: ComputerObject, suggested: s
       {
         text: `If ${c.dn} is the cluster name object you prestaged for this cluster, disable it: New-Cluster uses a prestaged CNO only when it is disabled, which shows that no computer uses it (ad.cno.readiness then checks your rights on it). If this cluster already exists and this is its CNO, this finding can be waived.`,
         commands: [
-          { shell: 'powershell', command: `Disable-ADAccount -Identity '${c.dn}'`, runOn: 'a machine with the AD PowerShell module' },
-          { shell: 'sh', command: `samba-tool user disable '${c.sAMAccountName}'`, runOn: 'a Samba DC' },
+          { shell: 'powershell', command: `Disable-ADAccount -Identity ${psQuote(c.dn)}`, runOn: 'a machine with the AD PowerShell module' },
+          { shell: 'sh', command: `samba-tool user disable ${shQuote(c.sAMAccountName)}`, runOn: 'a Samba DC' },
         ],
       },
       { text: 'If it belongs to another computer or cluster that is gone, remove it:' },

@@ -1,7 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import { parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { isContainer, parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
   sameOu: 'All {count} nodes are in {ou}',
@@ -39,11 +40,6 @@ function dnKey(dn: string): string {
   return rdns.map((r) => r.trim().replace(/\s*=\s*/, '=').toLowerCase()).join(',');
 }
 
-/** A container (CN=...) rather than an organizational unit: Group Policy cannot be linked to it. */
-function isContainer(dn: string): boolean {
-  return /^\s*cn\s*=/i.test(dn);
-}
-
 /**
  * The node's own computer object, as the probe matches it: its account name with no other host's
  * dNSHostName, else its dNSHostName. An object holding the account name for another host is not
@@ -66,14 +62,6 @@ function majorityOu(placed: readonly Placed[]): { dn: string; count: number; tie
   const best = ranked[0];
   if (!best) return undefined;
   return { dn: best[0]!.parent, count: best.length, tie: ranked.length > 1 && ranked[1]!.length === best.length };
-}
-
-function psQuote(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-function shQuote(s: string): string {
-  return `'${s.replaceAll("'", "'\\''")}'`;
 }
 
 function moveSteps(p: Placed, target: string): RemediationStep[] {

@@ -172,6 +172,11 @@ function toComputer(e: Entry): ComputerObject {
   };
 }
 
+/** A container (CN=Computers...) rather than an organizational unit: no Group Policy links to it. */
+export function isContainer(dn: string): boolean {
+  return /^\s*cn\s*=/i.test(dn);
+}
+
 /** The parent of a DN (everything after the first unescaped comma). */
 export function parentDn(dn: string): string {
   for (let i = 0; i < dn.length; i += 1) {

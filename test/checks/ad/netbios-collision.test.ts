@@ -183,7 +183,7 @@ test('the review: both nodes get a valid, unique suggestion and Rename-Computer 
   for (const [host, s] of [['HYPERVHOSTNODE-01A', a], ['HYPERVHOSTNODE-01B', b]] as const) {
     assert.ok(commands.includes(`Rename-Computer -NewName ${s} -DomainCredential (Get-Credential) -Restart`), JSON.stringify(commands));
     assert.ok(commands.some((c) => c.startsWith(`netdom renamecomputer ${host} /newname:${s} `)), JSON.stringify(commands));
-    assert.ok(commands.includes(`Get-ADComputer -Filter "sAMAccountName -eq '${netbiosName(s)}$'"`));
+    assert.ok(commands.includes(`Get-ADComputer -LDAPFilter '(sAMAccountName=${netbiosName(s)}$)'`));
   }
   const runOn = f!.remediation!.steps.flatMap((s) => s.commands ?? []).filter((c) => c.command.startsWith('Rename-Computer ')).map((c) => c.runOn);
   assert.deepEqual(runOn, ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B']);

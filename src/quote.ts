@@ -1,0 +1,24 @@
+/**
+ * Quoting for the commands a remediation prints. Values in them often came from a server (a DN,
+ * an account name), and an administrator pastes the command into a shell: quote them so that
+ * they stay one argument and run nothing, whatever they contain.
+ */
+
+/** A PowerShell single-quoted string: nothing inside is expanded; ' is written twice. */
+export function psQuote(s: string): string {
+  return `'${s.replace(/['\u2018\u2019\u201A\u201B]/g, (q) => q + q)}'`;
+}
+
+/** A POSIX sh single-quoted string: nothing inside is expanded; ' is closed, escaped and reopened. */
+export function shQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * A cmd.exe double-quoted argument (dsacls, netdom). cmd has no escape for " inside quotes, and
+ * a stray one would end the quoting and expose & | < > to cmd: it is dropped. (A DN holds one only
+ * escaped, and the PowerShell command printed beside takes any value.)
+ */
+export function cmdQuote(s: string): string {
+  return `"${s.replaceAll('"', '')}"`;
+}
