@@ -9,7 +9,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-debian_packages="samba samba-ad-dc samba-ad-provision ldb-tools openssl tgt libiscsi-bin libiscsi-dev gcc libc6-dev python3 sg3-utils ldap-utils libxml2-utils iproute2 tcpdump"
+debian_packages="samba samba-ad-dc samba-ad-provision ldb-tools openssl tgt libiscsi-bin libiscsi-dev gcc libc6-dev python3 sg3-utils ldap-utils libxml2-utils iproute2 tcpdump chromium tmux"
 
 if [ "${CLUSTERPROBE_SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1; then
   missing=""
