@@ -66,6 +66,31 @@ export const SummarySchema = z
   .object(Object.fromEntries(FINDING_STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<FindingStatus, z.ZodNumber>)
   .strict();
 
+/** How one finding compares with the baseline run (validate/report --baseline). */
+export const CHANGES = ['new', 'fixed', 'regressed', 'changed', 'unchanged', 'gone'] as const;
+export type Change = (typeof CHANGES)[number];
+
+export const DiffEntrySchema = z
+  .object({
+    change: z.enum(CHANGES).describe('new: no finding with this check id and subject before; fixed: a problem before, passing now; regressed: worse than before (pass -> warn/fail/error, warn -> fail/error); changed: another status that is neither (fail -> warn, anything <-> skipped); unchanged: the same status; gone: a finding of a check that ran again but no longer reports this subject'),
+    checkId: z.string(),
+    subject: z.string().optional(),
+    messageId: z.string(),
+    status: z.enum(FINDING_STATUSES).optional().describe('Now (absent for gone)'),
+    previousStatus: z.enum(FINDING_STATUSES).optional().describe('In the baseline (absent for new)'),
+    previousMessageId: z.string().optional(),
+    finding: z.number().int().nonnegative().optional().describe('Index of the finding in this report\'s findings (absent for gone)'),
+  })
+  .strict();
+
+export const DiffSchema = z
+  .object({
+    baseline: z.object({ startedAt: z.string(), toolVersion: z.string(), verdict: z.string() }).strict().describe('The run compared with'),
+    counts: z.object(Object.fromEntries(CHANGES.map((c) => [c, z.number().int().nonnegative()])) as Record<Change, z.ZodNumber>).strict(),
+    entries: z.array(DiffEntrySchema),
+  })
+  .strict();
+
 export const ReportSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -86,6 +111,7 @@ export const ReportSchema = z
       .strict(),
     summary: SummarySchema,
     findings: z.array(FindingSchema),
+    diff: DiffSchema.optional().describe('Present with --baseline: each finding against the baseline run, keyed by check id and subject'),
   })
   .strict();
 
@@ -96,6 +122,8 @@ export type Finding = z.infer<typeof FindingSchema>;
 export type Summary = z.infer<typeof SummarySchema>;
 export type Report = z.infer<typeof ReportSchema>;
 export type Verdict = Report['verdict'];
+export type Diff = z.infer<typeof DiffSchema>;
+export type DiffEntry = z.infer<typeof DiffEntrySchema>;
 
 export function summarise(findings: readonly Finding[]): Summary {
   const summary = Object.fromEntries(FINDING_STATUSES.map((s) => [s, 0])) as Summary;
