@@ -1,0 +1,285 @@
+/**
+ * The single-file HTML view of a Report, for handing to a colleague, a change board or a storage
+ * vendor. Pure: `(report) => string`.
+ *
+ * - Self-contained: inline CSS and JS, no URL the browser would fetch (no fonts, images or
+ *   favicon: labs are air-gapped). Links to documentation are plain links.
+ * - A Content-Security-Policy meta tag allows only this file's own style and script, by hash:
+ *   even a string that escaped escaping could not run.
+ * - Every string from a server, a config or a user is escaped; control characters are shown as
+ *   \xNN, as in the terminal.
+ * - Readable with JavaScript off: findings are <details>, problems open. Filters, search and copy
+ *   buttons are progressive enhancement (the buttons show only once the script marks the page).
+ *   Printing expands everything and hides the controls.
+ * - Thousands of findings: content-visibility lets the browser skip laying out what is off screen,
+ *   and the script touches no finding until a filter is used.
+ * - Light and dark (prefers-color-scheme).
+ */
+import { createHash } from 'node:crypto';
+import type { Change, DiffEntry, Finding, FindingStatus, Report, Shell } from '../engine/report.ts';
+
+const ORDER: readonly FindingStatus[] = ['error', 'fail', 'warn', 'waived', 'skipped', 'pass'];
+const LABEL: Record<FindingStatus, string> = { error: 'ERROR', fail: 'FAIL', warn: 'WARN', waived: 'WAIVED', skipped: 'SKIPPED', pass: 'PASS' };
+const SHELL_NAME: Record<Shell, string> = { powershell: 'PowerShell', cmd: 'cmd', sh: 'shell' };
+const CHANGE_LABEL: Record<Change, string> = { new: 'new', fixed: 'fixed', regressed: 'regressed', changed: 'changed', unchanged: 'unchanged', gone: 'gone' };
+
+/** Text for HTML: & < > " ' escaped, and control characters (but tab and newline) as \xNN. */
+export function escapeHtml(value: unknown): string {
+  return String(value)
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+const h = escapeHtml;
+
+const STYLE = `
+:root{color-scheme:light dark;--bg:#fff;--fg:#1d2127;--muted:#5b6470;--line:#d8dde3;--card:#f6f8fa;--code:#eef1f4;
+--pass:#1a7f37;--warn:#9a6700;--fail:#cf222e;--error:#8250df;--waived:#0969da;--skipped:#6e7781}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9199a3;--line:#30363d;--card:#161b22;--code:#1f252d;
+--pass:#3fb950;--warn:#d29922;--fail:#f85149;--error:#bc8cff;--waived:#58a6ff;--skipped:#8b949e}}
+*{box-sizing:border-box}
+body{margin:0 auto;max-width:1200px;padding:1rem 1.25rem 3rem;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2rem;margin:1.6rem 0 .5rem;border-bottom:1px solid var(--line);padding-bottom:.25rem}
+h3{font-size:1rem;margin:.8rem 0 .3rem}
+code,pre{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+pre{background:var(--code);padding:.5rem .7rem;border-radius:4px;overflow-x:auto;white-space:pre-wrap;word-break:break-word;margin:.2rem 0}
+a{color:var(--waived)}
+.verdict{border-left:6px solid var(--skipped);padding:.4rem .9rem;background:var(--card);border-radius:4px}
+.verdict.v-pass{border-color:var(--pass)}.verdict.v-warn{border-color:var(--warn)}.verdict.v-fail{border-color:var(--fail)}.verdict.v-error,.verdict.v-cancelled{border-color:var(--error)}
+.counts{display:flex;flex-wrap:wrap;gap:.4rem;margin:.5rem 0 0;padding:0;list-style:none}
+.counts li{padding:.1rem .55rem;border-radius:999px;border:1px solid var(--line);font-weight:600}
+.meta{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.8rem 0}
+.meta dt{color:var(--muted)}.meta dd{margin:0}
+.badge{display:inline-block;min-width:5.2em;text-align:center;font-weight:700;font-size:.75rem;padding:.05rem .35rem;border-radius:3px;color:#fff;background:var(--skipped);margin-right:.4rem}
+.s-pass .badge,.c-pass{background:var(--pass)}.s-warn .badge,.c-warn{background:var(--warn)}.s-fail .badge,.c-fail{background:var(--fail)}
+.s-error .badge,.c-error{background:var(--error)}.s-waived .badge,.c-waived{background:var(--waived)}.s-skipped .badge,.c-skipped{background:var(--skipped)}
+.counts .c-pass,.counts .c-warn,.counts .c-fail,.counts .c-error,.counts .c-waived,.counts .c-skipped{color:#fff;border-color:transparent}
+.change{font-size:.72rem;border:1px solid var(--line);border-radius:3px;padding:0 .3rem;margin-left:.4rem;color:var(--muted)}
+.change.ch-new,.change.ch-regressed{color:var(--fail);border-color:var(--fail)}.change.ch-fixed{color:var(--pass);border-color:var(--pass)}
+details.finding{border:1px solid var(--line);border-radius:4px;margin:.35rem 0;background:var(--bg);content-visibility:auto;contain-intrinsic-size:auto 3.2rem}
+details.finding>summary{cursor:pointer;padding:.35rem .6rem;list-style-position:outside}
+details.finding>summary .id{font-weight:600}details.finding>summary .subject{color:var(--muted)}
+details.finding>summary .msg{display:block;margin-left:5.8em}
+.body{padding:.2rem .9rem .7rem;border-top:1px solid var(--line)}
+.fix ol{margin:.2rem 0 .4rem;padding-left:1.4rem}.fix li{margin:.35rem 0}
+.cmd{margin:.25rem 0}.cmd .where{color:var(--muted);font-size:.8rem}
+.cmd button{display:none;float:right;font-size:.75rem;margin:.15rem 0 0 .4rem;cursor:pointer}.js .cmd button{display:inline-block}
+.waiver{border-left:3px solid var(--waived);padding:.2rem .6rem;background:var(--card)}
+details.evidence>summary{cursor:pointer;color:var(--muted)}
+.ev dt{font-weight:600;margin-top:.3rem}.ev dd{margin:0 0 0 .5rem}
+table{border-collapse:collapse;margin:.3rem 0;font-size:.85rem;width:100%}
+th,td{border:1px solid var(--line);padding:.2rem .4rem;text-align:left;vertical-align:top}
+th{background:var(--card)}tr.bad td{color:var(--fail)}
+#controls{position:sticky;top:0;z-index:1;background:var(--bg);border-bottom:1px solid var(--line);padding:.5rem 0;display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center}
+#controls[hidden]{display:none}
+#controls label{white-space:nowrap}#controls input[type=search]{min-width:16rem;padding:.2rem .4rem}
+.diff ul{margin:.2rem 0;padding-left:1.3rem}.diff summary{cursor:pointer}.diff summary h3{display:inline}
+.docs{font-size:.85rem;color:var(--muted)}
+.empty{color:var(--muted);font-style:italic}
+@media print{#controls,.cmd button,.js .cmd button{display:none!important}body{max-width:none;font-size:11pt}details.finding{content-visibility:visible}
+details>summary{list-style:none}details::details-content{content-visibility:visible;display:block}
+details.finding{break-inside:avoid-page}pre{white-space:pre-wrap}a{color:inherit}}
+`.trim();
+
+const SCRIPT = `
+(function(){
+var d=document,controls=d.getElementById('controls');if(!controls)return;
+var findings=[].slice.call(d.querySelectorAll('details.finding'));
+var areas=[].slice.call(d.querySelectorAll('section.area'));
+var boxes=[].slice.call(controls.querySelectorAll('input[name=status]'));
+var area=d.getElementById('f-area'),search=d.getElementById('f-text'),shown=d.getElementById('f-shown');
+var texts=null,timer=0;
+function apply(){
+  var on={};boxes.forEach(function(b){on[b.value]=b.checked});
+  var a=area.value,q=search.value.trim().toLowerCase(),n=0;
+  if(q&&!texts)texts=findings.map(function(f){return f.textContent.toLowerCase()});
+  findings.forEach(function(f,i){
+    var show=on[f.getAttribute('data-status')]&&(!a||f.getAttribute('data-area')===a)&&(!q||texts[i].indexOf(q)>=0);
+    f.hidden=!show;if(show)n++;
+  });
+  areas.forEach(function(s){s.hidden=!s.querySelector('details.finding:not([hidden])')});
+  shown.textContent=n+' of '+findings.length+' shown';
+}
+boxes.forEach(function(b){b.addEventListener('change',apply)});
+area.addEventListener('change',apply);
+search.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(apply,120)});
+d.getElementById('f-open').addEventListener('click',function(){findings.forEach(function(f){if(!f.hidden)f.open=true})});
+d.getElementById('f-close').addEventListener('click',function(){findings.forEach(function(f){f.open=false})});
+function copy(text,btn){
+  function done(ok){btn.textContent=ok?'Copied':'Select and copy';setTimeout(function(){btn.textContent='Copy'},1500)}
+  if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(function(){done(true)},function(){fallback()})}else fallback();
+  function fallback(){var t=d.createElement('textarea');t.value=text;d.body.appendChild(t);t.select();var ok=false;try{ok=d.execCommand('copy')}catch(e){}d.body.removeChild(t);done(ok)}
+}
+d.addEventListener('click',function(e){var b=e.target;if(b&&b.classList&&b.classList.contains('copy')){var c=b.parentNode.querySelector('code');if(c)copy(c.textContent,b)}});
+var closed=[];
+window.addEventListener('beforeprint',function(){closed=[].slice.call(d.querySelectorAll('details:not([open])'));closed.forEach(function(x){x.open=true})});
+window.addEventListener('afterprint',function(){closed.forEach(function(x){x.open=false});closed=[]});
+d.documentElement.className+=' js';shown.textContent=findings.length+' of '+findings.length+' shown';controls.hidden=false;
+})();
+`.trim();
+
+function sha256(text: string): string {
+  return `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+}
+
+/** The CSP: nothing but this file's own style and script (by hash), and data: for the empty icon. */
+export const HTML_CSP = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; img-src data:; base-uri 'none'; form-action 'none'`;
+
+function statusOrder(a: FindingStatus, b: FindingStatus): number {
+  return ORDER.indexOf(a) - ORDER.indexOf(b);
+}
+
+function worst(findings: readonly Finding[]): FindingStatus {
+  return findings.map((f) => f.status).sort(statusOrder)[0] ?? 'pass';
+}
+
+function isPrSteps(value: unknown): value is Record<string, unknown>[] {
+  return Array.isArray(value) && value.length > 0 && value.every((s) => s !== null && typeof s === 'object' && 'command' in s && ('expected' in s || 'got' in s));
+}
+
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return h(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+function senseText(sense: unknown): string {
+  if (!sense || typeof sense !== 'object') return '';
+  const s = sense as { senseKey?: number; asc?: number; ascq?: number; name?: string };
+  const hex = (n: number | undefined) => (n === undefined ? '--' : n.toString(16).padStart(2, '0').toUpperCase());
+  return `${hex(s.senseKey)}/${hex(s.asc)}/${hex(s.ascq)}${s.name ? ` ${s.name}` : ''}`;
+}
+
+function stepsTable(steps: readonly Record<string, unknown>[]): string {
+  const rows = steps.map((s, i) => {
+    const ok = s.ok === true;
+    return `<tr${s.ok === false ? ' class="bad"' : ''}><td>${i + 1}</td><td>${cell(s.step)}</td><td>${cell(s.by)}</td><td><code>${cell(s.command)}</code></td><td>${cell(s.expected)}</td><td>${cell(s.got)}</td><td>${h(senseText(s.sense))}</td><td>${s.ok === undefined ? '' : ok ? 'ok' : 'FAILED'}</td></tr>`;
+  });
+  return `<table class="steps"><thead><tr><th>#</th><th>step</th><th>by</th><th>command</th><th>expected</th><th>got</th><th>sense (key/ASC/ASCQ)</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Raw values as JSON: on one line when short, indented when not (readable, and half the bytes). */
+function rawJson(value: unknown): string {
+  const compact = JSON.stringify(value) ?? String(value);
+  return compact.length <= 100 ? compact : (JSON.stringify(value, null, 1) ?? compact);
+}
+
+function evidenceHtml(evidence: Readonly<Record<string, unknown>>): string {
+  const parts = Object.entries(evidence).map(([key, value]) => {
+    const shown = isPrSteps(value) ? stepsTable(value) : `<pre>${h(typeof value === 'string' ? value : rawJson(value))}</pre>`;
+    return `<dt>${h(key)}</dt><dd>${shown}</dd>`;
+  });
+  return `<details class="evidence"><summary>Evidence (what was seen)</summary><dl class="ev">${parts.join('')}</dl></details>`;
+}
+
+function remediationHtml(f: Finding): string {
+  const r = f.remediation!;
+  const steps = r.steps.map((step) => {
+    const commands = (step.commands ?? []).map(
+      (c) => `<div class="cmd" data-shell="${h(c.shell)}"><button type="button" class="copy">Copy</button><span class="where">${h(SHELL_NAME[c.shell])}${c.runOn ? ` · on ${h(c.runOn)}` : ''}</span><pre><code>${h(c.command)}</code></pre></div>`,
+    );
+    return `<li>${h(step.text)}${commands.join('')}</li>`;
+  });
+  return `<div class="fix"><h3>Fix: ${h(r.summary)}</h3><ol>${steps.join('')}</ol></div>`;
+}
+
+function docsHtml(docs: string): string {
+  // A repository path means nothing to a reader of a handed-over file; only URLs become links.
+  return /^https?:\/\//i.test(docs) ? `<p class="docs">Docs: <a href="${h(docs)}" rel="noreferrer">${h(docs)}</a></p>` : `<p class="docs">Docs: ${h(docs)} (in clusterprobe's documentation)</p>`;
+}
+
+function findingHtml(f: Finding, index: number, change: DiffEntry | undefined): string {
+  const open = f.status === 'fail' || f.status === 'error' ? ' open' : '';
+  const subject = f.subject !== undefined ? ` <span class="subject">· ${h(f.subject)}</span>` : '';
+  const changed = change ? ` <span class="change ch-${change.change}" title="since the baseline run${change.previousStatus ? `: was ${h(change.previousStatus)}` : ''}">${CHANGE_LABEL[change.change]}</span>` : '';
+  const body: string[] = [];
+  if (f.waiver) body.push(`<p class="waiver">Waived (was ${h(f.waiver.originalStatus)}) until ${h(f.waiver.expires)}: ${h(f.waiver.justification)}</p>`);
+  if (f.remediation) body.push(remediationHtml(f));
+  if (f.evidence && Object.keys(f.evidence).length > 0) body.push(evidenceHtml(f.evidence));
+  if (f.docs) body.push(docsHtml(f.docs));
+  return `<details class="finding s-${h(f.status)}" id="f-${index}" data-status="${h(f.status)}" data-area="${h(f.area)}"${change ? ` data-change="${change.change}"` : ''}${open}><summary><span class="badge">${LABEL[f.status] ?? h(f.status)}</span><span class="id">${h(f.checkId)}</span>${subject}${changed}<span class="msg">${h(f.message)}</span></summary>${body.length > 0 ? `<div class="body">${body.join('')}</div>` : ''}</details>`;
+}
+
+function countsHtml(report: Report): string {
+  const s = report.summary;
+  return `<ul class="counts">${ORDER.map((st) => `<li class="${s[st] > 0 ? `c-${st}` : ''}">${s[st]} ${st}</li>`).join('')}</ul>`;
+}
+
+function metaHtml(report: Report): string {
+  const c = report.cluster;
+  const rows: [string, string][] = [];
+  if (c.name) rows.push(['Cluster', h(c.name)]);
+  if (c.windowsVersion) rows.push(['Windows Server', h(c.windowsVersion)]);
+  rows.push(['Nodes', c.nodes.length ? c.nodes.map(h).join(', ') : '<span class="empty">none</span>']);
+  if (c.domain) rows.push(['Domain', h(c.domain)]);
+  if (c.portals.length) rows.push(['Storage portals', c.portals.map(h).join(', ')]);
+  rows.push(['Started', h(report.startedAt)], ['Duration', `${h((report.durationMs / 1000).toFixed(1))} s`], ['Tool', `clusterprobe ${h(report.tool.version)}`]);
+  if (report.offline) rows.push(['Facts', 'offline: evaluated from a saved facts file']);
+  if (report.cancelled) rows.push(['Run', 'interrupted (Ctrl-C) before every check finished']);
+  return `<dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
+}
+
+function diffHtml(report: Report): string {
+  const diff = report.diff;
+  if (!diff) return '';
+  const item = (e: DiffEntry) => {
+    const what = `${h(e.checkId)}${e.subject !== undefined ? ` · ${h(e.subject)}` : ''}`;
+    const transition = e.previousStatus && e.status ? `${h(e.previousStatus)} → ${h(e.status)}` : h(e.status ?? e.previousStatus ?? '');
+    return `<li>${e.finding !== undefined ? `<a href="#f-${e.finding}">${what}</a>` : what} (${transition}${e.previousMessageId ? `, was ${h(e.previousMessageId)}` : ''})</li>`;
+  };
+  const list = (change: Change, title: string) => {
+    const entries = diff.entries.filter((e) => e.change === change);
+    // Long lists start closed (the counts above say enough); regressions are always open.
+    const open = change === 'regressed' || entries.length <= 10 ? ' open' : '';
+    return entries.length ? `<details${open}><summary><h3>${title} (${entries.length})</h3></summary><ul>${entries.map(item).join('')}</ul></details>` : '';
+  };
+  const c = diff.counts;
+  return `<section class="diff" id="since"><h2>Since the last run</h2><p>Compared with the run of ${h(diff.baseline.startedAt)} (clusterprobe ${h(diff.baseline.toolVersion)}, verdict ${h(diff.baseline.verdict)}): ${c.new} new, ${c.fixed} fixed, ${c.regressed} regressed, ${c.changed} changed, ${c.unchanged} unchanged, ${c.gone} gone.</p>${list('regressed', 'Regressed')}${list('new', 'New')}${list('fixed', 'Fixed')}${list('changed', 'Changed')}${list('gone', 'Gone')}</section>`;
+}
+
+function controlsHtml(report: Report, areas: readonly string[]): string {
+  const boxes = ORDER.map((st) => `<label><input type="checkbox" name="status" value="${st}" checked> ${st} (${report.summary[st]})</label>`).join('');
+  const options = areas.map((a) => `<option value="${h(a)}">${h(a)}</option>`).join('');
+  return `<nav id="controls" hidden aria-label="Filter findings">${boxes}<label>Area <select id="f-area"><option value="">all</option>${options}</select></label><input type="search" id="f-text" placeholder="Search findings, evidence, commands" aria-label="Search"><button type="button" id="f-open">Expand all</button><button type="button" id="f-close">Collapse all</button><span id="f-shown"></span></nav>`;
+}
+
+export function renderHtml(report: Report): string {
+  const changes = new Map<number, DiffEntry>();
+  for (const e of report.diff?.entries ?? []) if (e.finding !== undefined) changes.set(e.finding, e);
+
+  const indexed = report.findings.map((f, i) => ({ f, i }));
+  const byArea = Map.groupBy(indexed, (x) => x.f.area);
+  // Failures first: areas by their worst finding, findings by status, then as reported.
+  const areas = [...byArea.keys()].sort((a, b) => statusOrder(worst(byArea.get(a)!.map((x) => x.f)), worst(byArea.get(b)!.map((x) => x.f))));
+  const sections = areas.map((area) => {
+    const items = byArea.get(area)!.sort((a, b) => statusOrder(a.f.status, b.f.status) || a.i - b.i);
+    const problems = items.filter((x) => x.f.status === 'fail' || x.f.status === 'error' || x.f.status === 'warn').length;
+    return `<section class="area" data-area="${h(area)}"><h2>${h(area)} <small>(${items.length} finding${items.length === 1 ? '' : 's'}, ${problems} to act on)</small></h2>${items.map((x) => findingHtml(x.f, x.i, changes.get(x.i))).join('')}</section>`;
+  });
+
+  const verdict = report.verdict === 'cancelled' ? 'INTERRUPTED' : report.verdict.toUpperCase();
+  const title = `clusterprobe ${report.cluster.name ? `${report.cluster.name}: ` : ''}${verdict}`;
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${HTML_CSP}">`,
+    '<meta name="referrer" content="no-referrer">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="color-scheme" content="light dark">',
+    '<link rel="icon" href="data:,">',
+    `<title>${h(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<header class="verdict v-${h(report.verdict)}"><h1>${h(verdict)}${report.cluster.name ? ` · ${h(report.cluster.name)}` : ''}</h1><div>Failover cluster preflight by clusterprobe: what was checked, what was seen, and what to change.</div>${countsHtml(report)}</header>`,
+    metaHtml(report),
+    diffHtml(report),
+    controlsHtml(report, areas),
+    `<main>${sections.length ? sections.join('') : '<p class="empty">No findings: no check ran.</p>'}</main>`,
+    `<script>${SCRIPT}</script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,149 @@
+/**
+ * The HTML report in a real browser (Debian's Chromium, headless): no string from the report
+ * runs, nothing is fetched, the CSP admits our own script and style and nothing complains, it
+ * reads without JavaScript, the filters, search and copy buttons work with it, printing expands
+ * everything, and dark mode follows the system.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { renderHtml } from '../../src/report/html.ts';
+import { HOSTILE_REPORT, PAYLOADS } from './hostile-report.ts';
+import { FIXTURE_REPORT } from './fixture-report.ts';
+import { launchChromium, NO_CHROMIUM } from '../helpers/browser.ts';
+
+let browser: Browser;
+let dir: string;
+
+before(async () => {
+  if (NO_CHROMIUM) return;
+  browser = await launchChromium();
+  dir = await mkdtemp(join(tmpdir(), 'cp-html-'));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+interface Opened {
+  readonly page: Page;
+  readonly requests: string[];
+  readonly console: string[];
+  readonly violations: () => Promise<string[]>;
+}
+
+async function open(html: string, options: BrowserContextOptions = {}): Promise<Opened> {
+  const file = join(dir, `r-${Math.random().toString(36).slice(2)}.html`);
+  await writeFile(file, html);
+  const context = await browser.newContext(options);
+  await context.addInitScript(() => {
+    const w = window as unknown as { __violations: string[] };
+    w.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const console: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => console.push(`${m.type()}: ${m.text()}`));
+  page.on('dialog', (d) => {
+    console.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto(`file://${file}`, { waitUntil: 'load' });
+  return { page, requests, console, violations: () => page.evaluate(() => (window as unknown as { __violations?: string[] }).__violations ?? []) };
+}
+
+const skip = { skip: NO_CHROMIUM };
+
+test('a hostile report: nothing from it runs, nothing is fetched, no CSP violation, and the payloads read as text', skip, async () => {
+  const o = await open(renderHtml(HOSTILE_REPORT));
+  assert.equal(await o.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.deepEqual(o.requests.filter((u) => !u.startsWith('file://')), [], 'no request but the file itself');
+  assert.equal(o.requests.length, 1, o.requests.join('\n'));
+  assert.deepEqual(await o.violations(), [], 'no CSP violation: our own script and style are admitted by hash, and there is nothing else');
+  assert.deepEqual(o.console.filter((m) => !m.startsWith('debug')), []);
+  assert.equal(await o.page.locator('#controls').isVisible(), true, 'our script ran');
+  const text = await o.page.locator('body').innerText();
+  for (const p of PAYLOADS) assert.ok(text.includes(p), `shown as text: ${p}`);
+  assert.equal(await o.page.locator('svg, iframe, img, link[rel=stylesheet]').count(), 0);
+  assert.equal(await o.page.locator('body').isVisible(), true, 'an injected style did not hide the page');
+  await o.page.context().close();
+});
+
+test('without JavaScript: every finding is there, problems open, no controls, no dead copy buttons', skip, async () => {
+  const o = await open(renderHtml(FIXTURE_REPORT), { javaScriptEnabled: false });
+  assert.equal(await o.page.locator('details.finding').count(), FIXTURE_REPORT.findings.length);
+  assert.equal(await o.page.locator('#controls').isVisible(), false);
+  assert.equal(await o.page.locator('button.copy:visible').count(), 0, 'copy buttons show only when the script can make them work');
+  assert.equal(await o.page.locator('details.finding.s-fail').getAttribute('open'), '');
+  assert.equal(await o.page.locator('details.finding.s-fail .fix code').first().isVisible(), true, 'the fix of a failure is readable at once');
+  assert.equal(await o.page.locator('details.finding.s-pass').getAttribute('open'), null);
+  await o.page.context().close();
+});
+
+test('filters by status and area, text search, expand all; the count follows', skip, async () => {
+  const many = { ...FIXTURE_REPORT, findings: Array.from({ length: 60 }, (_, i) => ({ ...FIXTURE_REPORT.findings[i % 6]!, subject: `node${i}` })) };
+  const { page } = await open(renderHtml(many));
+  const visible = () => page.locator('details.finding:visible').count();
+  assert.equal(await visible(), 60);
+  assert.equal(await page.locator('#f-shown').innerText(), '60 of 60 shown');
+  await page.locator('input[name=status][value=pass]').uncheck();
+  assert.equal(await visible(), 50);
+  assert.equal(await page.locator('details.finding.s-pass:visible').count(), 0);
+  await page.locator('#f-area').selectOption('storage');
+  assert.equal(await visible(), 20);
+  assert.equal(await page.locator('section.area[data-area=config]').isVisible(), false, 'an area with nothing to show is hidden');
+  await page.locator('#f-area').selectOption('');
+  await page.locator('#f-text').fill('node7');
+  // Subjects run node0..node59, so "node7" matches one finding (a failure: 7 % 6 = 1).
+  await page.waitForFunction(() => document.getElementById('f-shown')!.textContent === '1 of 60 shown');
+  assert.deepEqual(await page.locator('details.finding:visible .subject').allTextContents(), ['· node7']);
+  await page.locator('#f-text').fill('');
+  await page.locator('input[name=status][value=pass]').check();
+  await page.waitForFunction(() => document.getElementById('f-shown')!.textContent === '60 of 60 shown');
+  await page.locator('#f-open').click();
+  assert.equal(await page.locator('details.finding:not([open])').count(), 0);
+  await page.locator('#f-close').click();
+  assert.equal(await page.locator('details.finding[open]').count(), 0);
+  await page.context().close();
+});
+
+test('a copy button next to every command puts exactly that command on the clipboard', skip, async () => {
+  const { page } = await open(renderHtml(HOSTILE_REPORT), { permissions: ['clipboard-read', 'clipboard-write'] });
+  assert.equal(await page.locator('button.copy:visible').count(), await page.locator('.cmd').count());
+  const cmd = page.locator('.cmd').filter({ hasText: 'tgtadm' }).first();
+  await cmd.locator('button.copy').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('button.copy')].some((b) => b.textContent !== 'Copy'));
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(clip, `tgtadm ${PAYLOADS[4]}`);
+  await page.context().close();
+});
+
+test('printing: everything expanded, controls and buttons gone', skip, async () => {
+  for (const javaScriptEnabled of [false, true]) {
+    const { page } = await open(renderHtml(FIXTURE_REPORT), { javaScriptEnabled });
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('#controls').isVisible(), false);
+    assert.equal(await page.locator('button.copy').first().isVisible().catch(() => false), false);
+    // The evidence of a closed pass finding, inside two closed <details>, is laid out for print.
+    const evidence = page.locator('details.finding.s-pass details.evidence pre').first();
+    const box = await evidence.boundingBox();
+    assert.ok(box && box.height > 0, `evidence laid out in print (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`);
+    await page.context().close();
+  }
+});
+
+test('dark mode follows the system setting', skip, async () => {
+  const bg = async (colorScheme: 'light' | 'dark') => {
+    const { page } = await open(renderHtml(FIXTURE_REPORT), { colorScheme });
+    const color = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await page.context().close();
+    return color;
+  };
+  assert.equal(await bg('light'), 'rgb(255, 255, 255)');
+  assert.equal(await bg('dark'), 'rgb(13, 17, 23)');
+});
