@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildRegistry, loadInputs } from './wiring.ts';
-import { loadWaivers } from '../config/load.ts';
+import { loadReport, loadWaivers } from '../config/load.ts';
 import { SecretStore } from '../config/secrets.ts';
 import { terminalPrompter } from '../config/prompt.ts';
 import { secretReferences } from '../config/refs.ts';
@@ -16,6 +16,8 @@ import { UsageError } from '../engine/errors.ts';
 import { exitCodeFor, type Report } from '../engine/report.ts';
 import { chalkFor } from '../report/color.ts';
 import { renderJunit } from '../report/junit.ts';
+import { renderHtml } from '../report/html.ts';
+import { diffReports } from '../engine/diff.ts';
 import { renderTerminal } from '../report/terminal.ts';
 import { startProgress } from '../report/progress.ts';
 import type { ValidateFlags } from './validate.ts';
@@ -35,6 +37,8 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   const registry = await buildRegistry([...(inputs.spec.plugins ?? []), ...(flags.plugin ?? [])], inputs.baseDir);
   const selected = registry.select(flags.only ?? [], flags.skip ?? []).map((r) => r.check);
   const waivers = [...(inputs.spec.waivers ?? []), ...(flags.waivers ? await loadWaivers(resolve(flags.waivers)) : [])];
+  // Read before anything runs, so that a bad baseline stops the run before it touches a server.
+  const baseline = flags.baseline ? await loadReport(resolve(flags.baseline), 'baseline report') : undefined;
 
   const prompt = terminalPrompter();
   const secrets = new SecretStore({ baseDir: inputs.baseDir, ...(prompt ? { prompt } : {}) });
@@ -94,12 +98,13 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
     process.off('SIGTERM', onSigint);
   }
 
-  const { report } = output;
+  const report = baseline ? { ...output.report, diff: diffReports(output.report, baseline) } : output.report;
   for (const c of output.cleanup) {
     if (c.status !== 'ok') process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
   }
   if (flags['save-facts']) await saveFacts(resolve(flags['save-facts']), output.facts, ctx.version);
   if (flags.junit) await writeFile(resolve(flags.junit), secrets.scrub(renderJunit(report)));
+  if (flags.html) await writeFile(resolve(flags.html), secrets.scrub(renderHtml(report)));
   if (!ctx.json) process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
 
   process.exitCode = exitCodeFor(report, flags['fail-on']);

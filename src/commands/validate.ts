@@ -18,6 +18,7 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal er
     { description: 'Check the review lab example', command: '<%= config.bin %> <%= command.id %> --config examples/review-lab.yaml' },
     { description: 'Only the storage checks, as JUnit for CI', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --only "storage.*" --junit preflight.xml' },
     { description: 'Machine-readable report; fail the pipeline on warnings too', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --json --fail-on warn > report.json' },
+    { description: 'An HTML report to hand over, and what changed since the last run', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --baseline last-run.json --html preflight.html --json > this-run.json' },
     { description: 'Save facts now, re-evaluate later without network', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --save-facts facts.json\n<%= config.bin %> <%= command.id %> --from-facts facts.json' },
   ];
 
@@ -26,6 +27,8 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal er
     only: globListFlag('Run only checks whose id matches one of these globs (e.g. "storage.*,ad.netbios.*").'),
     skip: globListFlag('Skip checks whose id matches one of these globs.'),
     junit: Flags.file({ summary: 'Also write the report as JUnit XML to this file.', helpValue: 'FILE' }),
+    html: Flags.file({ summary: 'Also write the report as one self-contained HTML file (no external resources; hand it to a colleague or vendor).', helpValue: 'FILE' }),
+    baseline: Flags.file({ summary: 'A report saved earlier with --json: mark each finding new, fixed, regressed or unchanged since then.', helpValue: 'previous.json', exists: true }),
     'fail-on': Flags.option({ options: ['warn', 'fail'] as const, default: 'fail', summary: 'Lowest status that makes the exit code non-zero.' })(),
     concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'How many checks run at once.' }),
     timeout: Flags.integer({ min: 1, max: 3600, default: 120, summary: 'Time limit for each check, in seconds.', helpValue: 'SECONDS' }),

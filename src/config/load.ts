@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { ConfigError, UsageError, type ConfigProblem } from '../engine/errors.ts';
 import { describeValue } from '../engine/contract.ts';
 import { ClusterSpecSchema, WaiversFileSchema, SECRET_META, type ClusterSpec, type Waiver } from './schema.ts';
+import { ReportSchema, type Report } from '../engine/report.ts';
 
 type PathSegment = string | number;
 
@@ -96,6 +97,28 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
 export async function loadSpec(file: string): Promise<LoadedSpec> {
   const text = await readText(file, 'config file');
   return { spec: parseAndValidate(text, file, ClusterSpecSchema), file };
+}
+
+/**
+ * A Report saved by `validate --json` (for `report --from` and `--baseline`). JSON.parse and the
+ * schema first (fast for thousands of findings); when either fails, the positioned parser says
+ * where (file:line:col and the key).
+ */
+export async function loadReport(file: string, what = 'report'): Promise<Report> {
+  const text = await readText(file, what);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // not JSON: the positioned parser below says where
+  }
+  if (value !== undefined) {
+    const parsed = ReportSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const looksLikeOne = value !== null && typeof value === 'object' && ('schemaVersion' in value || 'findings' in value);
+    if (!looksLikeOne) throw new UsageError(`${displayName(file)} is not a clusterprobe report (it has no schemaVersion or findings): save one with clusterprobe validate --json > ${what === 'report' ? 'run' : 'previous'}.json`);
+  }
+  return parseAndValidate(text, file, ReportSchema);
 }
 
 export async function loadWaivers(file: string): Promise<Waiver[]> {

@@ -49,6 +49,7 @@ export function renderTerminal(report: Report, c: ChalkInstance, options: Termin
       if (detailed && f.status !== 'skipped' && f.docs) lines.push(c.dim(`         Docs: ${f.docs}`));
     }
   }
+  if (report.diff) lines.push('', ...diffLines(report, c));
   lines.push('', summaryLine(report, c, paint));
   return `${lines.join('\n')}\n`;
 }
@@ -92,6 +93,23 @@ export function evidenceLines(evidence: Readonly<Record<string, unknown>>, maxWi
     const oneLine = text.replace(/\s*\n\s*/g, ' ⏎ ');
     return `${key}: ${oneLine.length > maxWidth ? `${oneLine.slice(0, maxWidth - 1)}…` : oneLine}`;
   });
+}
+
+/** The baseline diff: counts, then each regressed, new, fixed, changed and gone finding (at most 20 of each). */
+function diffLines(report: Report, c: ChalkInstance): string[] {
+  const diff = report.diff!;
+  const n = diff.counts;
+  const out = [c.bold(`SINCE THE RUN OF ${diff.baseline.startedAt}`) + ` (verdict ${diff.baseline.verdict}): ${n.regressed} regressed, ${n.new} new, ${n.fixed} fixed, ${n.changed} changed, ${n.unchanged} unchanged, ${n.gone} gone`];
+  const mark: Record<string, (s: string) => string> = { regressed: (s) => c.red.bold(s), new: (s) => c.red(s), fixed: (s) => c.green(s), changed: (s) => c.yellow(s), gone: (s) => c.gray(s) };
+  for (const change of ['regressed', 'new', 'fixed', 'changed', 'gone'] as const) {
+    const entries = diff.entries.filter((e) => e.change === change);
+    for (const e of entries.slice(0, 20)) {
+      const transition = e.previousStatus && e.status ? `${e.previousStatus} -> ${e.status}` : (e.status ?? e.previousStatus ?? '');
+      out.push(`  ${mark[change]!(change.toUpperCase().padEnd(9))} ${e.checkId}${e.subject !== undefined ? ` · ${clean(e.subject)}` : ''} (${transition})`);
+    }
+    if (entries.length > 20) out.push(c.dim(`  ... and ${entries.length - 20} more ${change} (see --json or --html)`));
+  }
+  return out;
 }
 
 function summaryLine(report: Report, c: ChalkInstance, paint: Record<FindingStatus, (s: string) => string>): string {
