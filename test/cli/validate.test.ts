@@ -268,14 +268,15 @@ test('a fact missing from a facts file skips the checks that need it', async () 
   assert.equal(f.data.fact, 'test.counter');
 });
 
-test('secrets never reach the terminal, JSON, JUnit, facts file or error output', async () => {
+test('secrets never reach the terminal, JSON, JUnit, HTML, facts file or error output', async () => {
   const secret = 'S3cr3t-Value-9137';
   const dir = await tempDir();
   const junit = join(dir, 'out.xml');
+  const html = join(dir, 'out.html');
   const facts = join(dir, 'facts.json');
   const common = ['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.leak.secret'];
   const env = { CP_TEST_SECRET: secret, NO_COLOR: '1' };
-  const json = await runCli([...common, '--json', '--junit', junit, '--save-facts', facts], { env });
+  const json = await runCli([...common, '--json', '--junit', junit, '--html', html, '--save-facts', facts], { env });
   const terminal = await runCli([...common, '--verbose'], { env });
   assert.equal(json.code, 3, json.stderr);
   const leaked = parseReport(json.stdout).findings;
@@ -286,6 +287,7 @@ test('secrets never reach the terminal, JSON, JUnit, facts file or error output'
     ['terminal stdout', terminal.stdout],
     ['terminal stderr', terminal.stderr],
     ['junit', await readFile(junit, 'utf8')],
+    ['html', await readFile(html, 'utf8')],
     ['facts', await readFile(facts, 'utf8')],
   ] as const) {
     assert.ok(!text.includes(secret), `secret leaked into ${where}`);
