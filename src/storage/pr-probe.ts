@@ -20,7 +20,7 @@ import { OPCODE } from '../scsi/cdb.ts';
 import { PR_TYPE, type PrReadReservation } from '../scsi/pr.ts';
 import type { ChapCredentials } from '../iscsi/login.ts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
-import type { LoginFact, NodeIdentity, StorageFacts, TargetFact } from './probe.ts';
+import { isPrCandidate, type LoginFact, type NodeIdentity, type StorageFacts, type TargetFact } from './probe.ts';
 import { mapLimited } from '../limit.ts';
 import { isClusterprobeKey, keyHex, makeKey, removeOurKeys } from './keys.ts';
 import { localDevice, localDisks, type LocalDisk } from './local.ts';
@@ -381,7 +381,7 @@ async function probeDisks(ctx: ProbeContext, label: string, disks: readonly Disk
 function probeTarget(ctx: ProbeContext, portal: string, target: TargetFact, chap: ChapCredentials | undefined, run: number, allowInUse: boolean): Promise<PrDiskFact[]> {
   const ok = target.logins.filter((l) => l.status === 'ok');
   const reader = ok.find((l) => l.luns);
-  const candidates = (reader?.luns ?? []).filter((l) => l.deviceType === 0);
+  const candidates = (reader?.luns ?? []).filter((l) => isPrCandidate(l, target));
   if (candidates.length === 0) return Promise.resolve([]);
   if (ok.length < 2) {
     return Promise.resolve(candidates.map((lun) => ({ portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product, outcome: 'noSecondNode', steps: [], keysBefore: [], keysLeft: [], identities: { A: ok[0]?.initiator ?? '-' } })));

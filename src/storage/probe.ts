@@ -44,6 +44,8 @@ export interface TargetFact {
   readonly configured: boolean;
   /** Identities whose SendTargets listed it. */
   readonly listedFor: string[];
+  /** The spec's `luns:` for this target's portal entry, when it names them. */
+  readonly listedLuns?: number[];
   readonly logins: LoginFact[];
 }
 
@@ -161,9 +163,18 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
         return 'failure' in result ? { ...identity, ...loginStatus(result.failure) } : { ...identity, status: 'ok', luns: result.luns };
       }),
     );
-    return { name, configured: config.targets !== undefined, listedFor: listed.get(name) ?? [], logins };
+    return { name, configured: config.targets !== undefined, listedFor: listed.get(name) ?? [], ...(config.luns ? { listedLuns: [...config.luns] } : {}), logins };
   });
   return { ...base, reach, discovery, targets };
+}
+
+/**
+ * Whether the PR sequence runs on a LUN: every disk (peripheral device type 0), and any LUN the
+ * spec names in `luns:` whatever its type, so that a LUN meant as a cluster disk but lacking
+ * SCSI-3 PR (a CD, a tape) is told so plainly instead of only being set aside.
+ */
+export function isPrCandidate(lun: Pick<InventoryLun, 'lun' | 'deviceType'>, target: Pick<TargetFact, 'listedLuns'>): boolean {
+  return lun.deviceType === 0 || (lun.deviceType >= 0 && (target.listedLuns?.includes(lun.lun) ?? false));
 }
 
 export const storageProbe: Probe<StorageFacts> = {

@@ -85,6 +85,24 @@ test('disk LUNs pass every step and keep no key; the CD LUN is not a candidate',
   assert.deepEqual(await keysOf(T, 2), []);
 });
 
+test('a CD LUN named in luns: is put through the sequence and told plainly it has no PR (IET fix), and inventory fails it; nothing is left', async () => {
+  const dir = await tempFiles({ 'c.yaml': `${spec(T)}      luns: [1, 3]\n` });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.lun.inventory,storage.pr.*', '--json']);
+  assert.equal(r.code, 3, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.deepEqual(report.findings.map((f) => [f.checkId, f.subject, f.status, f.messageId]), [
+    ['storage.lun.inventory', `${T} LUN 1`, 'pass', 'disk'],
+    ['storage.lun.inventory', `${T} LUN 3`, 'fail', 'listedNotDisk'],
+    ['storage.pr.support', `${T} LUN 1`, 'pass', 'supported'],
+    ['storage.pr.support', `${T} LUN 3`, 'fail', 'notImplemented'],
+  ]);
+  const cd = report.findings[3]!;
+  const first = (cd.evidence!.steps as { step: string; ok: boolean; sense?: { senseKey?: number; asc?: number } }[])[0]!;
+  assert.deepEqual([first.step, first.ok, first.sense?.senseKey, first.sense?.asc], ['readKeysBefore', false, 5, 0x20]);
+  assert.match(cd.remediation!.steps[0]!.text, /IET/);
+  assert.deepEqual(await keysOf(T, 1), []);
+});
+
 test('a disk without SCSI-3 PR but with SCSI-2 RESERVE (IET as OpenFiler shipped it): notImplemented with the IET fix, scsi2Only warns, RESERVE(6) never sent', async () => {
   const proxy = await startNoPrProxy(lab.portal);
   try {

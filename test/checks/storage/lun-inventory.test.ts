@@ -40,3 +40,16 @@ test('local devices are listed by path; one that sg3_utils cannot read fails wit
   assert.match(JSON.stringify(found[2]!.remediation), /check the device path/);
   assert.equal(found[2]!.data.status, 'deviceFailed');
 });
+
+test('a LUN named in luns: that is not a disk fails with how to present it as one; an unnamed one is only set aside', async () => {
+  const luns = [lun(1), lun(2, { deviceType: 5, deviceTypeName: 'CD/DVD device', sizeBytes: null }), lun(3, { deviceType: 1, deviceTypeName: 'tape device', sizeBytes: null })];
+  const found = await runCheck(check, facts([portal({ targets: [{ ...target(T, [login(A, { luns })]), listedLuns: [1, 2] }] })]));
+  assert.deepEqual(found.map((f) => [f.subject, f.status, f.messageId]), [
+    [`${T} LUN 1`, 'pass', 'disk'],
+    [`${T} LUN 2`, 'fail', 'listedNotDisk'],
+    [`${T} LUN 3`, 'skipped', 'notDisk'],
+  ]);
+  const commands = found[1]!.remediation!.steps.flatMap((s) => s.commands ?? []).map((c) => c.command);
+  assert.ok(commands.some((c) => c.includes('--lun 2 --device-type disk')), commands.join('\n'));
+  assert.ok(commands.some((c) => c.startsWith('targetcli /backstores/block create csv2')));
+});

@@ -84,3 +84,12 @@ test('PR not implemented: scsi2Only warns only when RESERVE(6) is known to be su
   ]);
   assert.match(JSON.stringify(found[4]!.remediation), /the storage system/);
 });
+
+test('isPrCandidate: every disk, and a LUN of any readable type that luns: names', async () => {
+  const { isPrCandidate } = await import('../../../src/storage/probe.ts');
+  assert.equal(isPrCandidate({ lun: 1, deviceType: 0 }, {}), true);
+  assert.equal(isPrCandidate({ lun: 2, deviceType: 5 }, {}), false);
+  assert.equal(isPrCandidate({ lun: 2, deviceType: 5 }, { listedLuns: [2] }), true);
+  assert.equal(isPrCandidate({ lun: 3, deviceType: 5 }, { listedLuns: [2] }), false);
+  assert.equal(isPrCandidate({ lun: 2, deviceType: -1 }, { listedLuns: [2] }), false, 'an unreadable LUN is not probed');
+});
