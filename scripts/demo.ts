@@ -144,7 +144,8 @@ export const WALLS: readonly Wall[] = [
   {
     title: 'SCSI-3 persistent reservations missing (the CD LUN)',
     broken: [
-      { checkId: 'storage.lun.inventory', messageId: 'notDisk', subject: `${TARGET} LUN 2`, status: 'skipped' },
+      { checkId: 'storage.pr.support', messageId: 'notImplemented', subject: `${TARGET} LUN 2`, status: 'fail' },
+      { checkId: 'storage.lun.inventory', messageId: 'listedNotDisk', subject: `${TARGET} LUN 2`, status: 'fail' },
       { checkId: 'storage.pr.support', messageId: 'supported', subject: `${TARGET} LUN 1`, status: 'pass' },
     ],
     fixed: [
@@ -531,7 +532,7 @@ class Demo {
       for (const e of missing) say(p.red(`      missing: ${e.checkId} ${e.messageId} (${e.status}) ${e.subject}`));
     }
     if (plan.variant === 'broken') {
-      say(p.dim('  (LUN 2, the CD LUN, has no PERSISTENT RESERVE: clusterprobe sets it aside as not a cluster disk, and runs the PR sequence on the disk LUN, which passes.)'));
+      say(p.dim('  (LUN 2, the CD LUN, answers PERSISTENT RESERVE with "invalid command operation code": no SCSI-3 PR, as on the review\'s OpenFiler; the disk LUN passes the sequence.)'));
     }
     if (verdict.unexpected.length > 0) {
       say(p.red('  Also failing, not one of the review\'s walls:'));
@@ -659,6 +660,7 @@ export function specText(plan: LabPlan, samba: Pick<SambaLab, 'dnsServer' | 'caF
     '  iscsi:',
     `    - portal: ${tgt.portal}`,
     `      targets: [${TARGET}]`,
+    `      luns: [${plan.luns.map((l) => l.lun).join(', ')}]                # both meant as cluster disks`,
     '  allowInUse: false',
     '',
   ].join('\n');

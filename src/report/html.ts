@@ -157,10 +157,16 @@ function stepsTable(steps: readonly Record<string, unknown>[]): string {
   return `<table class="steps"><thead><tr><th>#</th><th>step</th><th>by</th><th>command</th><th>expected</th><th>got</th><th>sense (key/ASC/ASCQ)</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-/** Raw values as JSON: on one line when short, indented when not (readable, and half the bytes). */
+/** Raw values as JSON: on one line when short, a record a line for lists, indented otherwise. */
 function rawJson(value: unknown): string {
   const compact = JSON.stringify(value) ?? String(value);
-  return compact.length <= 100 ? compact : (JSON.stringify(value, null, 1) ?? compact);
+  if (compact.length <= 100) return compact;
+  // A list of records (designators, keys, DCs): one record a line.
+  if (Array.isArray(value)) {
+    const items = value.map((v) => JSON.stringify(v) ?? 'null');
+    if (items.every((i) => i.length <= 160)) return `[\n ${items.join(',\n ')}\n]`;
+  }
+  return JSON.stringify(value, null, 1) ?? compact;
 }
 
 function evidenceHtml(evidence: Readonly<Record<string, unknown>>): string {

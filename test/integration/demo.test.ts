@@ -153,10 +153,15 @@ test('the review\'s lab: validate exits 3 with every wall in the JSON report, th
   // hv03 in CN=Computers, the others in the OU.
   assert.deepEqual(report.findings.filter((f) => f.checkId === 'ad.ou.placement').map(key), [['ad.ou.placement', 'inContainer', 'hv03', 'fail']]);
   assert.match(JSON.stringify(report.findings.find((f) => f.messageId === 'inContainer')!.remediation), new RegExp(`Move-ADObject -Identity 'CN=HV03,CN=Computers,DC=lab,DC=example,DC=test' -TargetPath '${OU_DN}'`));
-  // The LUN without SCSI-3 PR (a CD) is set aside; the disk LUN passes the PR sequence.
-  has('storage.lun.inventory', 'notDisk', `${TARGET} LUN 2`, 'skipped');
+  // The LUN without SCSI-3 PR (a CD, named in luns: as a cluster disk): PR not implemented, said
+  // plainly with the IET/OpenFiler fix; the disk LUN passes the PR sequence.
+  has('storage.lun.inventory', 'listedNotDisk', `${TARGET} LUN 2`, 'fail');
   assert.match(String(report.findings.find((f) => f.subject === `${TARGET} LUN 2`)!.data.deviceTypeName), /CD/);
-  assert.deepEqual(report.findings.filter((f) => f.checkId === 'storage.pr.support').map(key), [['storage.pr.support', 'supported', `${TARGET} LUN 1`, 'pass']]);
+  assert.deepEqual(report.findings.filter((f) => f.checkId === 'storage.pr.support').map(key), [
+    ['storage.pr.support', 'supported', `${TARGET} LUN 1`, 'pass'],
+    ['storage.pr.support', 'notImplemented', `${TARGET} LUN 2`, 'fail'],
+  ]);
+  assert.match(report.findings.find((f) => f.checkId === 'storage.pr.support' && f.messageId === 'notImplemented')!.remediation!.steps[0]!.text, /OpenFiler/);
   // The rest of the lab is sound: the bind account, the DNS records, the nodes' logins.
   for (const id of ['ad.connect', 'ad.cno.readiness', 'ad.dns.node-records', 'ad.computer.account', 'storage.target.login']) {
     assert.deepEqual(report.findings.filter((f) => f.checkId === id && f.status !== 'pass').map(key), [], id);
