@@ -134,6 +134,16 @@ export const ClusterSpecSchema = z
         allowInUse: z.boolean().default(false).describe('Touch LUNs that already hold registrations (never by default).'),
       })
       .optional(),
+    windows: z
+      .strictObject({
+        powershell: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('The PowerShell to run the nodes.* checks and (without activeDirectory.bind) the AD reads with: powershell (Windows PowerShell 5.1), pwsh, or a path. Default on Windows: powershell; elsewhere the Windows path is skipped unless this (or CLUSTERPROBE_POWERSHELL) names one.'),
+        timeoutSeconds: z.number().int().min(5).max(3600).optional().describe('Limit for each PowerShell run (Invoke-Command on every node at once counts as one). Default 120.'),
+      })
+      .optional(),
     plugins: z
       .array(z.string().min(1))
       .optional()

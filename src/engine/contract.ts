@@ -74,6 +74,12 @@ export interface ProbeContext {
   readonly baseDir: string;
   readonly signal: AbortSignal;
   onCleanup(label: string, fn: () => Promise<void> | void): void;
+  /**
+   * A live resource several probes share during one run (one PowerShell process, say): opened on
+   * the first call, handed to every later caller, closed by the run's cleanup. Not a fact: it is
+   * never saved, and an offline run has none.
+   */
+  shared<T>(key: string, open: () => Promise<T>, close: (resource: T) => Promise<void> | void): Promise<T>;
   /** What the probe is doing now ("iqn...:csv1 LUN 3: PREEMPT"), shown under the checks waiting for it. */
   progress(message: string): void;
 }

@@ -46,6 +46,7 @@ export class FactStore {
   readonly #options: FactStoreOptions;
   readonly #pending = new Map<string, Promise<unknown>>();
   readonly #settled = new Map<string, unknown>();
+  readonly #shared = new Map<string, Promise<unknown>>();
   /** How many times each probe actually ran (observable: tests assert one probe per fact). */
   readonly probeRuns = new Map<string, number>();
 
@@ -79,6 +80,7 @@ export class FactStore {
       signal: this.#options.signal,
       onCleanup: (label, fn) => this.#options.cleanups.add(`probe ${name}: ${label}`, fn),
       progress: (message) => this.#options.onProgress?.(name, message),
+      shared: (key, open, close) => this.#sharedResource(key, open, close),
     };
     let value: unknown;
     try {
@@ -89,6 +91,17 @@ export class FactStore {
     const json = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
     this.#settled.set(name, json);
     return json;
+  }
+
+  #sharedResource<T>(key: string, open: () => Promise<T>, close: (resource: T) => Promise<void> | void): Promise<T> {
+    let pending = this.#shared.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = open();
+      this.#shared.set(key, pending);
+      // A resource that failed to open is not retried in this run: every caller gets the failure.
+      pending.then((resource) => this.#options.cleanups.add(`shared ${key}: close`, () => close(resource)), () => undefined);
+    }
+    return pending;
   }
 
   /** Every fact gathered so far, secrets scrubbed, for `--save-facts`. */
