@@ -231,7 +231,10 @@ export class PowerShellSession {
     // node-powershell keeps its exit promise private and rejects it when the process dies; with
     // nobody waiting on it that would be an unhandled rejection. Observe it here.
     void exitOf(shell)?.catch((err: unknown) => {
-      this.#exited = err instanceof Error ? err : new Error(String(err));
+      const e = err as { exitCode?: number | null; signalCode?: string | null; originalError?: Error };
+      const how = e.signalCode ? `killed by ${e.signalCode}` : e.exitCode !== undefined && e.exitCode !== null ? `exited with code ${e.exitCode}` : 'exited';
+      const why = e.originalError?.message ? `: ${e.originalError.message}` : '';
+      this.#exited = new Error(`${how}${why}`);
     });
     return shell;
   }

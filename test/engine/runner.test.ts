@@ -49,6 +49,25 @@ test('a probe shared by several checks runs once', async () => {
   assert.equal(facts.probeRuns.get('shared'), 1);
 });
 
+test('a resource shared by two probes opens once and closes with the run\'s cleanup; one that fails to open fails every caller', async () => {
+  const events: string[] = [];
+  const resource = (ctx: Parameters<Probe['collect']>[0]) => ctx.shared('res', async () => { events.push('open'); return { id: 7 }; }, (r) => { events.push(`close ${r.id}`); });
+  const probes: Probe[] = [
+    { fact: 'p1', description: 'd', collect: async (ctx) => (await resource(ctx)).id },
+    { fact: 'p2', description: 'd', collect: async (ctx) => (await resource(ctx)).id + 1 },
+    { fact: 'p3', description: 'd', collect: (ctx) => ctx.shared('bad', () => Promise.reject(new Error('no such shell')), () => { events.push('closed bad'); }) },
+  ];
+  const checks = [check('t.a', async (ctx) => ctx.report({ status: 'pass', messageId: 'ok', data: { a: await ctx.fact('p1'), b: await ctx.fact('p2') } })), check('t.b', async (ctx) => { await ctx.fact('p3'); })];
+  const { cleanups, facts } = harness(probes);
+  const findings = await runChecks({ checks, facts, cleanups, concurrency: 2, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  assert.deepEqual(findings[0]!.data, { a: 7, b: 8 });
+  assert.equal(findings[1]!.status, 'error');
+  assert.match(String(findings[1]!.data.error), /no such shell/);
+  assert.deepEqual(events, ['open']);
+  await cleanups.runAll();
+  assert.deepEqual(events, ['open', 'close 7'], 'closed once, and the one that never opened is not closed');
+});
+
 test('a probe that throws makes the checks needing it record error naming the fact', async () => {
   const probe: Probe = { fact: 'broken', description: 'd', collect: () => { throw new Error('connection refused'); } };
   const { cleanups, facts } = harness([probe]);

@@ -69,7 +69,8 @@ function answer(text) {
   const wanted = process.env.FAKE_PWSH_CASE;
   /** @type {{ json?: string, stdout?: string, stderr?: string, delayMs?: number, exit?: number, when?: Record<string, unknown>, case?: string }[]} */
   const list = cases;
-  const c = list.find((x) => (wanted ? x.case === wanted : matches(x.when, p))) ?? (wanted ? undefined : list.find((x) => !x.when));
+  // FAKE_PWSH_CASE names a case; else the first case whose `when` matches, else the first without one.
+  const c = wanted ? list.find((x) => x.case === wanted) : (list.find((x) => x.when !== undefined && matches(x.when, p)) ?? list.find((x) => x.when === undefined));
   if (!c) return { stderr: `fake-pwsh: no case of ${name} matches ${wanted ?? JSON.stringify(p)}\n` };
   return c;
 }
