@@ -620,7 +620,9 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
   const deadline = Date.now() + f.readyTimeoutMs;
   for (;;) {
     if (exited) {
-      liveGroups.delete(pid);
+      // The main process is gone, but children it forked (samba_spnupdate, samba_dnsupdate) may
+      // still run in its group: kill the group before forgetting it.
+      await killGroup(0);
       throw new LabError('LAB_SAMBA_EXITED', `samba on ${host} exited (${JSON.stringify(exited)}) before LDAPS was ready.\n${log.toString().trim().slice(-3000)}`);
     }
     if (await tlsHandshake(host, ca, certName, 1000)) break;
