@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NETBIOS_FORBIDDEN, NETBIOS_MAX, dnsIncompatibleCharacters, nameProblems, netbiosName, suggestNames, type NameProblem } from '../src/netbios.ts';
+import { mulberry32 as prng } from './helpers/prng.ts';
 
 describe('nameProblems', () => {
   const cases: readonly { name: string; expected: readonly NameProblem[] }[] = [
@@ -168,18 +169,6 @@ describe('suggestNames', () => {
     assert.deepEqual(nameProblems(suggestions.get('hv:01') ?? ''), []);
   });
 });
-
-/** mulberry32: a small deterministic PRNG so the generated cases are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789------_. é\\/:*?"<>|';
 

@@ -9,6 +9,7 @@ import {
 import { describeDecision, evaluateAccess, networkLogonToken, type AccessRequest } from '../../src/ad/access.ts';
 // Descriptors come from the naive builder in test/helpers/sd-builder.ts, which shares no code with the decoder.
 import { le16, le32, sdBytes, sidBytes, type SdSpec } from '../helpers/sd-builder.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 const DOMAIN = 'S-1-5-21-1-2-3';
 const USER = `${DOMAIN}-1105`;
@@ -475,17 +476,6 @@ test('Samba: Create Child (computer) and Read Property for each recorded user on
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5d5eed);
 const ITERATIONS = 4000;
 const CODES = new Set(['truncated', 'revision', 'sid-sub-authority-count', 'offset-in-header', 'acl-size', 'acl-past-buffer', 'ace-size', 'ace-past-acl', 'trailing-bytes', 'over-cap']);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FUZZ_BASES: Uint8Array[] = [
   ONE_ACE,

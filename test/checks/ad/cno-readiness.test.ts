@@ -8,6 +8,7 @@ import { ACE_FLAGS, ACE_TYPE, ADS_RIGHTS, DS_FULL_CONTROL, SCHEMA_GUIDS } from '
 import { sidString, type AdFacts, type OuFact } from '../../../src/ad/probe.ts';
 import type { Finding } from '../../../src/engine/report.ts';
 import { adFacts, computer, DOMAIN_SID } from './facts.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 const BASE = 'DC=lab,DC=example,DC=test';
 const OU = `OU=HyperV,${BASE}`;
@@ -578,17 +579,6 @@ test('descriptorUnusable: the decode error is in the evidence (code, structure, 
 // ---------------------------------------------------------------------------------------------
 // Never a crash: every truncation and seeded mutations of a real descriptor end in a finding the
 // check declares, never an engine error.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('fuzz: truncated and mutated descriptors on the OU and on a prestaged object never crash the check', { timeout: 60_000 }, async () => {
   const declared = new Set(Object.keys(check.meta.messages));
