@@ -8,6 +8,7 @@ import type { ClusterSpec } from './config/schema.ts';
 import { storageProbe } from './storage/probe.ts';
 import { prProbe } from './storage/pr-probe.ts';
 import { adProbe } from './ad/probe.ts';
+import { nodesProbe } from './windows/node-probe.ts';
 
 export const specProbe: Probe<ClusterSpec> = {
   fact: 'spec',
@@ -15,4 +16,4 @@ export const specProbe: Probe<ClusterSpec> = {
   collect: (ctx) => ctx.spec,
 };
 
-export const builtinProbes: readonly Probe[] = [specProbe, storageProbe as Probe, prProbe as Probe, adProbe as Probe];
+export const builtinProbes: readonly Probe[] = [specProbe, storageProbe as Probe, prProbe as Probe, adProbe as Probe, nodesProbe as Probe];

@@ -17,6 +17,7 @@ const messages = {
 } as const;
 
 function identityNote(l: LoginFact): string {
+  if (l.source === 'windows') return ', as the node reported it (see nodes.initiator.iqn): the spec gives no iqn for this node';
   return l.derived ? ', derived from the host name: the spec gives no iqn for this node' : '';
 }
 

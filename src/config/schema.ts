@@ -9,6 +9,8 @@ import { SECRET_REF_PATTERN } from './secret-ref.ts';
 
 export const WINDOWS_VERSIONS = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'] as const;
 export type WindowsVersion = (typeof WINDOWS_VERSIONS)[number];
+export const CLUSTER_ROLES = ['hyperv', 'general'] as const;
+export type ClusterRole = (typeof CLUSTER_ROLES)[number];
 
 export { SECRET_REF_PATTERN };
 
@@ -72,6 +74,10 @@ export const ClusterSpecSchema = z
         windowsVersion: z
           .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.enum(WINDOWS_VERSIONS, { error: `expected one of ${WINDOWS_VERSIONS.join(', ')}` }))
           .optional(),
+        role: z
+          .enum(CLUSTER_ROLES, { error: `expected one of ${CLUSTER_ROLES.join(', ')}` })
+          .optional()
+          .describe('What the cluster is for: hyperv (the default: Hyper-V hosts that live-migrate VMs; nodes.features also requires Hyper-V and nodes.cpu.vendor applies) or general (other clustered roles: Failover-Clustering only).'),
       })
       .optional(),
     nodes: z

@@ -14,12 +14,16 @@ import type { ChapCredentials } from '../iscsi/login.ts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
 import type { ClusterSpec } from '../config/schema.ts';
 import { readLocalDevice, type LocalDeviceFact } from './local.ts';
+import { choosePowerShell } from '../windows/availability.ts';
+import { reportedInitiators, type NodesFact } from '../windows/node-probe.ts';
 
 export interface NodeIdentity {
   readonly node: string;
   readonly initiator: string;
   /** True when the spec gave no iqn and we derived Windows' default from the host name. */
   readonly derived: boolean;
+  /** Set when the spec gave no iqn and the node itself reported it (nodes.facts, over PowerShell). */
+  readonly source?: 'windows';
 }
 
 export type ReachStatus = 'ok' | 'refused' | 'timeout' | 'dns' | 'unreachable' | 'error';
@@ -29,6 +33,8 @@ export interface LoginFact {
   readonly node: string;
   readonly initiator: string;
   readonly derived: boolean;
+  /** As NodeIdentity.source: the initiator name is the one the node reported. */
+  readonly source?: 'windows';
   readonly status: LoginStatus;
   readonly statusClass?: number;
   readonly statusDetail?: number;
@@ -67,9 +73,34 @@ export interface StorageFacts {
   readonly devices?: LocalDeviceFact[];
 }
 
-/** Windows' default initiator name: `iqn.1991-05.com.microsoft:` + the lower-case FQDN. */
-export function nodeIdentities(spec: ClusterSpec): NodeIdentity[] {
-  return spec.nodes.map((n) => (n.iqn ? { node: n.name, initiator: n.iqn, derived: false } : { node: n.name, initiator: `iqn.1991-05.com.microsoft:${(n.fqdn ?? n.name).toLowerCase()}`, derived: true }));
+/**
+ * Each node's initiator name: nodes[].iqn; else the one the node reported (`reported`, by node
+ * name, from nodes.facts); else Windows' default, `iqn.1991-05.com.microsoft:` + the lower-case
+ * FQDN, flagged as derived.
+ */
+export function nodeIdentities(spec: Pick<ClusterSpec, 'nodes'>, reported: Readonly<Record<string, string>> = {}): NodeIdentity[] {
+  return spec.nodes.map((n) => {
+    if (n.iqn) return { node: n.name, initiator: n.iqn, derived: false };
+    const found = Object.hasOwn(reported, n.name) ? reported[n.name] : undefined;
+    if (found) return { node: n.name, initiator: found, derived: false, source: 'windows' };
+    return { node: n.name, initiator: `iqn.1991-05.com.microsoft:${(n.fqdn ?? n.name).toLowerCase()}`, derived: true };
+  });
+}
+
+/**
+ * The identities for this run: the nodes.facts fact is asked for only when a node lacks
+ * nodes[].iqn and the Windows path is not skipped here; a fact that failed or was skipped
+ * leaves the derived names.
+ */
+export async function runIdentities(ctx: ProbeContext): Promise<NodeIdentity[]> {
+  if (!ctx.spec.nodes.some((n) => !n.iqn) || 'skipped' in choosePowerShell(ctx.spec)) return nodeIdentities(ctx.spec);
+  let fact: NodesFact | undefined;
+  try {
+    fact = await ctx.fact<NodesFact>('nodes.facts');
+  } catch {
+    fact = undefined;
+  }
+  return nodeIdentities(ctx.spec, reportedInitiators(fact));
 }
 
 function reachStatus(err: unknown): ReachStatus {
@@ -159,7 +190,7 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
           { name, addresses: [] },
           { portal, initiatorName: id.initiator, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, concurrency: 8, signal: ctx.signal, ...(config.luns ? { luns: config.luns } : {}) },
         );
-        const identity = { node: id.node, initiator: id.initiator, derived: id.derived, chap: chapMode };
+        const identity = { node: id.node, initiator: id.initiator, derived: id.derived, ...(id.source ? { source: id.source } : {}), chap: chapMode };
         return 'failure' in result ? { ...identity, ...loginStatus(result.failure) } : { ...identity, status: 'ok', luns: result.luns };
       }),
     );
@@ -181,7 +212,7 @@ export const storageProbe: Probe<StorageFacts> = {
   fact: 'storage.inventory',
   description: 'Per portal: TCP reachability, SendTargets and, per target and node identity, login and the LUNs (INQUIRY, VPD 0x83, READ CAPACITY); the same readings of local devices (storage.devices) through sg3_utils. Read-only.',
   async collect(ctx) {
-    const identities = nodeIdentities(ctx.spec);
+    const identities = await runIdentities(ctx);
     const portals = ctx.spec.storage?.iscsi ?? [];
     // Portals in parallel; within a portal, targets in parallel (bounded).
     const [results, devices] = await Promise.all([
