@@ -1,8 +1,10 @@
-import type { Check } from '../../src/engine/contract.ts';
+import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { AdAttempt, AdFacts } from '../../src/ad/probe.ts';
 import { BIND_DATA_CODES } from '../../src/ad/errors.ts';
 import { parseLdapUrl } from '../../src/ad/connection.ts';
+import { ADWS_PORT } from '../../src/windows/ad-facts.ts';
+import { windowsFix } from '../../src/windows/errors.ts';
 
 const messages = {
   connected: 'Bound to {server} as {user} over {tlsMode} (DC {dc})',
@@ -22,10 +24,20 @@ const messages = {
   noServer: 'No domain controller to connect to: discovery found none (see ad.dc.discovery)',
   setupFailed: '{error}: nothing was sent to a domain controller',
   notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  kerberos: 'Read as {user} through the ActiveDirectory module (Kerberos) from {server}',
+  moduleMissing: 'The ActiveDirectory PowerShell module is not installed on this machine: without activeDirectory.bind, clusterprobe reads the directory through it as the logged-in user',
+  powershellFailed: 'Reading the directory through PowerShell ({executable}) failed: {error}',
+  moduleNoDc: 'The ActiveDirectory module found no domain controller of {domain} running Active Directory Web Services: {error}',
+  adwsUnreachable: '{server}: the ActiveDirectory module could not reach Active Directory Web Services (TCP {port}): {error}',
+  kerberosRejected: '{server} did not accept the logged-in user {user}: {error}',
+  moduleAccessDenied: '{server} denied the logged-in user {user} access: {error}',
+  moduleError: '{server}: the ActiveDirectory module failed at the {step} step: {error}',
 } as const;
 
 type AttemptMessage = Exclude<keyof typeof messages, 'connected' | 'anonymous' | 'insecure' | 'noServer' | 'setupFailed' | 'notConfigured'>;
 const ATTEMPT_MESSAGES = new Set<string>(['strongAuthRequired', 'invalidCredentials', 'untrustedCertificate', 'nameMismatch', 'tlsFailed', 'refused', 'timeout', 'unreachable', 'dnsFailed', 'connectionLost', 'error'] satisfies AttemptMessage[]);
+const THIS_MACHINE = 'this machine';
+const LDAP_INSTEAD: RemediationStep = { text: 'Or read the directory over LDAPS with a password instead: set activeDirectory.bind (user principal name and a secret reference) and, if needed, activeDirectory.servers and tls.caFile.' };
 
 function samOf(upn: string): string {
   return upn.split('@')[0] ?? upn;
@@ -86,23 +98,133 @@ function fixFor(a: AdAttempt, user: string | undefined): { summary: string; step
   }
 }
 
+type ModuleAttemptMessage = 'moduleNoDc' | 'adwsUnreachable' | 'kerberosRejected' | 'moduleAccessDenied' | 'moduleError';
+
+/** A DC the ActiveDirectory module could not use (or discovery through it), as a message and its fix. */
+function moduleAttempt(a: AdAttempt, domain: string): { messageId: ModuleAttemptMessage; summary: string; steps: RemediationStep[] } {
+  const server = a.server;
+  if (a.step === 'discovery') {
+    return {
+      messageId: 'moduleNoDc',
+      summary: `Make this machine find a DC of ${domain}, or name one`,
+      steps: [
+        {
+          text: `The module finds a DC the way Windows does (the domain's SRV records, then the site): this machine must be joined to ${domain} (or a domain that trusts it) and use the domain's DNS servers. See what Windows finds:`,
+          commands: [
+            { shell: 'cmd', command: `nltest /dsgetdc:${domain}`, runOn: THIS_MACHINE },
+            { shell: 'powershell', command: `Get-ADDomainController -Discover -DomainName ${domain} -Service ADWS`, runOn: THIS_MACHINE },
+            { shell: 'powershell', command: `Resolve-DnsName -Type SRV _ldap._tcp.dc._msdcs.${domain}`, runOn: THIS_MACHINE },
+          ],
+        },
+        { text: 'Or list the DCs in activeDirectory.servers (ldaps://dc1.example.com: the host name is what the module connects to).' },
+        LDAP_INSTEAD,
+      ],
+    };
+  }
+  switch (a.windows?.code) {
+    case 'unreachable':
+    case 'timeout':
+      return {
+        messageId: 'adwsUnreachable',
+        summary: `Make Active Directory Web Services on ${server} reachable (TCP ${ADWS_PORT})`,
+        steps: [
+          {
+            text: `The ActiveDirectory module talks to a DC's Active Directory Web Services (ADWS, TCP ${ADWS_PORT}), not to LDAP. ADWS comes with the AD DS role since Windows Server 2008 R2; a Samba DC has none (use activeDirectory.bind over LDAPS with it). Check that the service runs and the port is open on the way:`,
+            commands: [
+              { shell: 'powershell', command: 'Get-Service ADWS', runOn: server },
+              { shell: 'powershell', command: 'Start-Service ADWS', runOn: server },
+              { shell: 'powershell', command: `Test-NetConnection -ComputerName ${server} -Port ${ADWS_PORT}`, runOn: THIS_MACHINE },
+            ],
+          },
+          LDAP_INSTEAD,
+        ],
+      };
+    case 'authFailed':
+      return {
+        messageId: 'kerberosRejected',
+        summary: 'Log on to this machine as a domain user',
+        steps: [
+          {
+            text: `Without activeDirectory.bind the module authenticates as the logged-in Windows user (Kerberos): that must be a domain account (not a local one), on a machine joined to the domain, with a clock within 5 minutes of ${server} (see ad.time.skew). See who you are and which Kerberos tickets you hold; after a password change or group change, purge them and log on again:`,
+            commands: [
+              { shell: 'cmd', command: 'whoami /upn', runOn: THIS_MACHINE },
+              { shell: 'cmd', command: 'klist', runOn: THIS_MACHINE },
+              { shell: 'cmd', command: 'klist purge', runOn: THIS_MACHINE },
+            ],
+          },
+          LDAP_INSTEAD,
+        ],
+      };
+    case 'accessDenied':
+      return {
+        messageId: 'moduleAccessDenied',
+        summary: 'Run clusterprobe as a domain user that may read the directory',
+        steps: [
+          { text: 'Any authenticated domain user may read what clusterprobe reads, unless a deny ACE or a restricted account takes that away. Run it as the account that will create the cluster; see its groups:', commands: [{ shell: 'cmd', command: 'whoami /groups', runOn: THIS_MACHINE }] },
+          LDAP_INSTEAD,
+        ],
+      };
+    default:
+      return {
+        messageId: 'moduleError',
+        summary: `Check the ActiveDirectory module against ${server}`,
+        steps: [
+          { text: `The module reported: ${a.message ?? a.status}. Run the same read by hand to see it in full:`, commands: [{ shell: 'powershell', command: `Get-ADRootDSE -Server ${server}`, runOn: THIS_MACHINE }] },
+          LDAP_INSTEAD,
+        ],
+      };
+  }
+}
+
+/** ad.connect for facts read through the ActiveDirectory module as the logged-in user. */
+function reportPowerShell(ctx: CheckContext, facts: AdFacts): void {
+  const ps = facts.powershell;
+  const executable = ps?.executable ?? 'PowerShell';
+  const failure = ps?.failure;
+  if (failure) {
+    const steps = [...windowsFix(failure), LDAP_INSTEAD];
+    if (failure.code === 'moduleMissing') {
+      ctx.report({ status: 'fail', messageId: 'moduleMissing', subject: failure.module ?? 'ActiveDirectory', data: { module: failure.module ?? 'ActiveDirectory', executable, error: failure.record?.message ?? failure.cause }, evidence: { failure }, remediation: { summary: 'Install the ActiveDirectory PowerShell module (RSAT), or give activeDirectory.bind', steps } });
+    } else {
+      ctx.report({ status: 'fail', messageId: 'powershellFailed', subject: executable, data: { executable, code: failure.code, error: failure.cause }, evidence: { failure }, remediation: { summary: 'Make the PowerShell read of the directory work, or give activeDirectory.bind', steps } });
+    }
+    return;
+  }
+  const c = facts.connection;
+  for (const a of facts.attempts) {
+    if (a.status === 'ok') continue;
+    const { messageId, summary, steps } = moduleAttempt(a, facts.domain);
+    const data = { server: a.server, domain: facts.domain, step: a.step ?? 'connect', port: ADWS_PORT, user: c?.boundAs ?? 'the logged-in user', code: a.windows?.code ?? a.status, error: a.message ?? a.status };
+    ctx.report({ status: c ? 'warn' : 'fail', messageId, subject: a.server, data, evidence: { attempt: a, executable }, remediation: { summary, steps } });
+  }
+  if (!c) {
+    if (facts.attempts.length === 0) ctx.report({ status: 'fail', messageId: 'noServer', subject: facts.domain, data: { domain: facts.domain }, evidence: { discovery: facts.discovery, executable }, remediation: { summary: 'Name a DC or fix discovery', steps: [{ text: 'List the DCs in activeDirectory.servers (ldaps://dc1.example.com), or fix the SRV records (see ad.dc.discovery).' }] } });
+    return;
+  }
+  ctx.report({ status: 'pass', messageId: 'kerberos', subject: c.server, data: { server: c.server, tlsMode: 'Kerberos', user: c.boundAs ?? '-', dc: c.dnsHostName ?? c.server }, evidence: { connection: c, attempts: facts.attempts, operations: facts.operations, executable } });
+}
+
 const check = {
   meta: {
     id: 'ad.connect',
     title: 'clusterprobe can connect to a domain controller securely and bind',
     area: 'ad',
-    description: 'Each DC from activeDirectory.servers (or DNS SRV discovery) in turn, until one works: TCP, TLS (LDAPS or StartTLS, certificate verified against tls.caFile), the rootDSE, and a simple bind with the configured user principal name. Every failed attempt is a finding naming the server and the step.',
+    description: 'Each DC from activeDirectory.servers (or DNS SRV discovery) in turn, until one works: TCP, TLS (LDAPS or StartTLS, certificate verified against tls.caFile), the rootDSE, and a simple bind with the configured user principal name. Without activeDirectory.bind on Windows, the ActiveDirectory PowerShell module as the logged-in user (Kerberos) instead: the DC it finds or each configured one, and its Active Directory Web Services. Every failed attempt is a finding naming the server and the step.',
     why: 'Every other ad.* check reads the directory through this connection. A refused bind hides behind vague messages elsewhere: a reset connection that really means "use TLS", error 49 whose data code says locked out or expired.',
     docs: 'docs/checks/ad.connect.md',
     severity: 'fail',
     facts: ['ad.directory'],
     messages,
-    remediations: ['Use ldaps:// or StartTLS; trust the DC\'s CA (tls.caFile); fix the bind account as its data code says.'],
+    remediations: ['Use ldaps:// or StartTLS; trust the DC\'s CA (tls.caFile); fix the bind account as its data code says.', 'Without activeDirectory.bind: install the ActiveDirectory module (Install-WindowsFeature RSAT-AD-PowerShell, or Add-WindowsCapability -Online -Name Rsat.ActiveDirectory.DS-LDS.Tools~~~~0.0.1.0), log on as a domain user, and make ADWS (TCP 9389) on a DC reachable.'],
   },
   async run(ctx) {
     const facts = await ctx.fact<AdFacts | null>('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
+      return;
+    }
+    if (facts.source === 'powershell') {
+      reportPowerShell(ctx, facts);
       return;
     }
     const spec = await ctx.fact<{ activeDirectory?: { bind?: { user: string; password: string } } }>('spec');

@@ -7,6 +7,10 @@
  * cluster name object. Node host names are resolved through the domain's DNS. Expected failures
  * are facts with a normalised status, never exceptions; binary values are kept as base64 for the
  * (pure) checks to decode. Nothing is written.
+ *
+ * Without activeDirectory.bind, on Windows (or wherever windows.powershell / CLUSTERPROBE_POWERSHELL
+ * names a PowerShell), the same facts come from the ActiveDirectory module as the logged-in user
+ * instead (src/windows/ad-facts.ts): `source: 'powershell'`, connection.tlsMode 'kerberos'.
  */
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -20,6 +24,10 @@ import { connectDirectory, parseLdapUrl, DEFAULT_AD_TIMEOUTS, type DirectorySess
 import { discoverDcs, dnsOptions, type DiscoveredDc } from './discovery.ts';
 import { lookupAddresses } from './dns.ts';
 import { AdError, type AdErrorCode, type AdStep } from './errors.ts';
+import { sharedPowerShell } from '../windows/availability.ts';
+import { ADWS_PORT, powerShellFacts, readDirectory, readSecurity, type DirectoryParams, type PowerShellSource, type PsRun, type PsSecurity } from '../windows/ad-facts.ts';
+import type { WindowsErrorCode } from '../windows/errors.ts';
+import type { PowerShellSession } from '../windows/powershell.ts';
 
 /** LDAP_SERVER_SD_FLAGS_OID: which parts of nTSecurityDescriptor to return (4 = DACL only). */
 export class SdFlagsControl extends Control {
@@ -46,6 +54,8 @@ export interface AdAttempt {
   readonly dataCode?: string;
   readonly certificate?: AdError['certificate'];
   readonly ms: number;
+  /** The PowerShell path: the ActiveDirectory module's error, classified (src/windows/ad-facts.ts). */
+  readonly windows?: { readonly code: WindowsErrorCode; readonly cause: string; readonly fullyQualifiedErrorId: string; readonly exceptionType: string };
 }
 
 export interface ComputerObject {
@@ -81,6 +91,10 @@ export interface OuFact {
 
 export interface AdFacts {
   readonly domain: string;
+  /** Absent: read over LDAP (ldapts). 'powershell': through the ActiveDirectory module as the logged-in user. */
+  readonly source?: 'powershell';
+  /** The PowerShell path: which PowerShell, and a failure of the read as a whole (module missing...). */
+  readonly powershell?: PowerShellSource;
   readonly discovery: { readonly source: 'config' | 'srv'; readonly status: 'ok' | 'failed'; readonly message?: string; readonly dcs: DiscoveredDc[]; /** The resolvers SRV discovery asked. */ readonly dnsServers?: string[] };
   readonly attempts: AdAttempt[];
   readonly connection?: { readonly server: string; readonly tlsMode: string; readonly boundAs: string | null; readonly insecure: boolean; readonly dnsHostName: string | null };
@@ -98,7 +112,7 @@ export interface AdFacts {
   readonly cnoSecurityDescriptor?: string;
   readonly dns: { readonly node: string; readonly fqdn: string; readonly addresses: string[]; readonly error?: string }[];
   readonly dnsServers: string[];
-  /** LDAP operations sent (StartTLS, rootDSE, bind, each search page). */
+  /** LDAP operations sent (StartTLS, rootDSE, bind, each search page); on the PowerShell path, ActiveDirectory cmdlet calls. */
   readonly operations: number;
   readonly readError?: string;
   /** The CA file or the bind password could not be had: nothing was sent to a DC. */
@@ -200,6 +214,22 @@ function attempt(server: string, err: unknown, ms: number): AdAttempt {
   };
 }
 
+/**
+ * What the second round reads: the OU the cluster goes into (activeDirectory.ou, else the OU most
+ * nodes are in) and a prestaged cluster name object, from the computer objects found.
+ */
+export function targetsOf(ad: Pick<NonNullable<ClusterSpec['activeDirectory']>, 'ou'>, names: { nodes: readonly NodeName[]; cluster?: NodeName }, computers: readonly ComputerObject[]): { ouDn?: string; ouSource: OuFact['source']; cno?: ComputerObject } {
+  const nodeObjects = names.nodes.map((n) => computers.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$` && (c.dNSHostName === null || c.dNSHostName === n.fqdn)) ?? computers.find((c) => c.dNSHostName === n.fqdn));
+  const parents = nodeObjects.filter((c): c is ComputerObject => c !== undefined).map((c) => parentDn(c.dn));
+  const counts = new Map<string, number>();
+  for (const p of parents) counts.set(p.toLowerCase(), (counts.get(p.toLowerCase()) ?? 0) + 1);
+  const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  const ouDn = ad.ou ?? (majority ? parents.find((p) => p.toLowerCase() === majority) : undefined);
+  const cluster = names.cluster;
+  const cno = cluster ? computers.find((c) => c.sAMAccountName.toUpperCase() === `${cluster.netbios}$`) : undefined;
+  return { ...(ouDn ? { ouDn } : {}), ouSource: ad.ou ? 'config' : 'nodes', ...(cno ? { cno } : {}) };
+}
+
 interface Candidate {
   readonly url: string;
   readonly address?: string;
@@ -220,16 +250,35 @@ async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['active
     );
     return { list, discovery: { source: 'config', status: 'ok', dcs: [] } };
   }
+  const startTls = ad.tls?.startTls === true;
+  const discovery = await srvDiscovery(ctx, ad, startTls ? 389 : 636);
+  const list = discovery.dcs.map((dc) => ({ url: startTls ? `ldap://${dc.host}:${dc.port}` : `ldaps://${dc.host}`, ...(dc.addresses[0] ? { address: dc.addresses[0] } : {}) }));
+  return { list, discovery };
+}
+
+/** The DCs the SRV record lists, each tested on reachPort; a failed lookup is a fact. */
+async function srvDiscovery(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, reachPort: number): Promise<AdFacts['discovery']> {
   const asked = [...dnsOptions(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}).servers];
   try {
-    const startTls = ad.tls?.startTls === true;
-    const dcs = await discoverDcs({ domain: ad.domain, ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}), reachPort: startTls ? 389 : 636 });
-    const list = dcs.map((dc) => ({ url: startTls ? `ldap://${dc.host}:${dc.port}` : `ldaps://${dc.host}`, ...(dc.addresses[0] ? { address: dc.addresses[0] } : {}) }));
-    return { list, discovery: { source: 'srv', status: 'ok', dcs, dnsServers: asked } };
+    const dcs = await discoverDcs({ domain: ad.domain, ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}), reachPort });
+    return { source: 'srv', status: 'ok', dcs, dnsServers: asked };
   } catch (err) {
     ctx.progress(`DC discovery failed: ${err instanceof Error ? err.message : String(err)}`);
-    return { list: [], discovery: { source: 'srv', status: 'failed', message: err instanceof Error ? err.message : String(err), dcs: [], dnsServers: asked } };
+    return { source: 'srv', status: 'failed', message: err instanceof Error ? err.message : String(err), dcs: [], dnsServers: asked };
   }
+}
+
+/** Each node's A/AAAA records through the given DNS servers; a failed lookup is a fact. */
+function nodeRecords(nodes: readonly NodeName[], servers: readonly string[]): Promise<AdFacts['dns']> {
+  return Promise.all(
+    nodes.map(async (n) => {
+      try {
+        return { node: n.name, fqdn: n.fqdn, addresses: await lookupAddresses(n.fqdn, { servers, timeoutMs: 2000, tries: 2 }) };
+      } catch (err) {
+        return { node: n.name, fqdn: n.fqdn, addresses: [], error: err instanceof Error ? err.message : String(err) };
+      }
+    }),
+  );
 }
 
 async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, list: readonly Candidate[], attempts: AdAttempt[], ca: Buffer | undefined, password: Secret | undefined): Promise<DirectorySession | undefined> {
@@ -269,14 +318,7 @@ async function read(ctx: ProbeContext, session: DirectorySession, ad: NonNullabl
   const domainHead = { dn: base, msDSBehaviorVersion: head ? int(head, 'msDS-Behavior-Version') : null, nTMixedDomain: head ? int(head, 'nTMixedDomain') : null, machineAccountQuota: head ? int(head, 'ms-DS-MachineAccountQuota') : null };
   const computers = computerEntries.map(toComputer);
 
-  // The OU the cluster goes into: configured, else where most nodes are.
-  const nodeObjects = names.nodes.map((n) => computers.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$` && (c.dNSHostName === null || c.dNSHostName === n.fqdn)) ?? computers.find((c) => c.dNSHostName === n.fqdn));
-  const parents = nodeObjects.filter((c): c is ComputerObject => c !== undefined).map((c) => parentDn(c.dn));
-  const counts = new Map<string, number>();
-  for (const p of parents) counts.set(p.toLowerCase(), (counts.get(p.toLowerCase()) ?? 0) + 1);
-  const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const ouDn = ad.ou ?? (majority ? parents.find((p) => p.toLowerCase() === majority) : undefined);
-  const cno = names.cluster ? computers.find((c) => c.sAMAccountName.toUpperCase() === `${names.cluster!.netbios}$`) : undefined;
+  const { ouDn, cno } = targetsOf(ad, names, computers);
   const upn = session.boundAs?.toLowerCase();
   const account = accountEntries.find((e) => text(e, 'userPrincipalName')?.toLowerCase() === upn) ?? (upn?.endsWith(`@${ad.domain.toLowerCase()}`) ? accountEntries.find((e) => text(e, 'userPrincipalName') === null) : undefined);
   const sd = [new SdFlagsControl(4)];
@@ -313,13 +355,52 @@ async function read(ctx: ProbeContext, session: DirectorySession, ad: NonNullabl
   return { domainHead, computers, ...(bindIdentity ? { bindIdentity } : {}), ...(ou ? { ou } : {}), ...(cnoDescriptor ? { cnoSecurityDescriptor: cnoDescriptor.toString('base64') } : {}) };
 }
 
+/** What the ad.directory script gets in $p: the DCs' host names (from activeDirectory.servers) and computerFilter's filter. */
+export function powerShellParams(ad: Pick<NonNullable<ClusterSpec['activeDirectory']>, 'domain' | 'servers'>, names: { nodes: readonly NodeName[]; cluster?: NodeName }): DirectoryParams {
+  return { domain: ad.domain, servers: (ad.servers ?? []).map((url) => parseLdapUrl(url).host), filter: computerFilter([...names.nodes, ...(names.cluster ? [names.cluster] : [])]) };
+}
+
+/**
+ * The PowerShell path: the ActiveDirectory module as the logged-in user, two script runs (the
+ * directory, then the descriptors of the OU and of a prestaged cluster name it points to), SRV
+ * discovery (tested on the ADWS port) and the node records through clusterprobe's own DNS client,
+ * as on the LDAP path.
+ */
+async function collectThroughPowerShell(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, names: { nodes: NodeName[]; cluster?: NodeName }, ps: { session: PowerShellSession; executable: string }): Promise<AdFacts> {
+  const params = powerShellParams(ad, names);
+  const discoveryPromise: Promise<AdFacts['discovery']> = params.servers.length > 0 ? Promise.resolve({ source: 'config', status: 'ok', dcs: [] }) : srvDiscovery(ctx, ad, ADWS_PORT);
+  ctx.progress(`ActiveDirectory module (${ps.executable}): the DC, rootDSE, domain head, ${names.nodes.length + (names.cluster ? 1 : 0)} computer names, the logged-in user`);
+  const directory = await readDirectory(ps.session, params, ctx.signal);
+  const discovery = await discoveryPromise;
+  const found = directory.ok ? directory.value : undefined;
+  const dc = found?.dc ?? undefined;
+  // Node records through the domain's DNS: the configured servers, else the DC's address.
+  const dcAddress = dc ? (dc.address ?? discovery.dcs.find((d) => d.host.toLowerCase() === dc.host.toLowerCase())?.addresses[0] ?? (isIP(dc.host) ? dc.host : undefined)) : undefined;
+  const dnsServers = ad.dnsServers?.length ? [...ad.dnsServers] : dcAddress && isIP(dcAddress) ? [dcAddress] : [...dnsOptions({}).servers];
+  const dnsPromise = nodeRecords(names.nodes, dnsServers);
+  const target = found && dc && !found.readError ? targetsOf(ad, names, found.computers) : undefined;
+  let security: PsRun<PsSecurity> | undefined;
+  if (dc && target && (target.ouDn || target.cno)) {
+    ctx.progress(`ActiveDirectory module: the security descriptors of ${[target.ouDn, target.cno?.dn].filter(Boolean).join(' and ')}`);
+    security = await readSecurity(ps.session, { server: dc.host, ou: target.ouDn ?? null, cno: target.cno?.dn ?? null }, ctx.signal);
+  }
+  const facts = powerShellFacts({ executable: ps.executable, directory, ...(target ? { target } : {}), ...(security ? { security } : {}) });
+  return { domain: ad.domain.toLowerCase(), discovery, nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}), ...facts, dns: await dnsPromise, dnsServers };
+}
+
 export const adProbe: Probe<AdFacts | null> = {
   fact: 'ad.directory',
-  description: 'Active Directory over LDAPS/StartTLS: DC discovery, connect and bind, rootDSE, domain head, the computer objects naming the nodes and the cluster, the bind account\'s groups, the security descriptors of the target OU and of a prestaged cluster name, and the nodes\' DNS records. Read-only.',
+  description: 'Active Directory over LDAPS/StartTLS: DC discovery, connect and bind, rootDSE, domain head, the computer objects naming the nodes and the cluster, the bind account\'s groups, the security descriptors of the target OU and of a prestaged cluster name, and the nodes\' DNS records. Without activeDirectory.bind, on Windows: the same through the ActiveDirectory PowerShell module as the logged-in user (Kerberos). Read-only.',
   async collect(ctx) {
     const ad = ctx.spec.activeDirectory;
     if (!ad) return null;
     const names = nodeNames(ctx.spec);
+    if (!ad.bind) {
+      // No credentials: on Windows the logged-in user reads through the ActiveDirectory module;
+      // elsewhere (no PowerShell) the LDAP path connects anonymously, as it always did.
+      const ps = await sharedPowerShell(ctx);
+      if ('session' in ps) return collectThroughPowerShell(ctx, ad, names, ps);
+    }
     const attempts: AdAttempt[] = [];
     // What the connection needs from files and secrets, before any traffic: a missing one is a
     // finding (its key, never a value), not a crash.
@@ -343,15 +424,7 @@ export const adProbe: Probe<AdFacts | null> = {
     // Node records through the domain's DNS: the configured servers, else the DC we reached.
     const connectedAddress = session ? (list.find((c) => c.url === session.url)?.address ?? parseLdapUrl(session.url).host) : undefined;
     const dnsServers = ad.dnsServers?.length ? [...ad.dnsServers] : connectedAddress && /^[\d.:]+$/.test(connectedAddress) ? [connectedAddress] : [...dnsOptions({}).servers];
-    const dnsPromise = Promise.all(
-      names.nodes.map(async (n) => {
-        try {
-          return { node: n.name, fqdn: n.fqdn, addresses: await lookupAddresses(n.fqdn, { servers: dnsServers, timeoutMs: 2000, tries: 2 }) };
-        } catch (err) {
-          return { node: n.name, fqdn: n.fqdn, addresses: [], error: err instanceof Error ? err.message : String(err) };
-        }
-      }),
-    );
+    const dnsPromise = nodeRecords(names.nodes, dnsServers);
     if (!session) return { ...base, dns: await dnsPromise, dnsServers, operations: 0 };
     const connection = { server: session.url, tlsMode: session.tlsMode, boundAs: session.boundAs ?? null, insecure: session.insecure, dnsHostName: typeof session.rootDse.dnsHostName === 'string' ? session.rootDse.dnsHostName : null };
     const common = { ...base, connection, rootDse: session.rootDse, localTime: new Date(session.localTimeAtRootDse).toISOString(), dnsServers };
