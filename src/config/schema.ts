@@ -147,7 +147,7 @@ export const ClusterSpecSchema = z
           .min(1)
           .optional()
           .describe('The PowerShell to run the nodes.* checks and (without activeDirectory.bind) the AD reads with: powershell (Windows PowerShell 5.1), pwsh, or a path. Default on Windows: powershell; elsewhere the Windows path is skipped unless this (or CLUSTERPROBE_POWERSHELL) names one.'),
-        timeoutSeconds: z.number().int().min(5).max(3600).optional().describe('Limit for each PowerShell run (Invoke-Command on every node at once counts as one). Default 120.'),
+        timeoutSeconds: z.number().int().min(5).max(3600).optional().describe('Limit for each PowerShell run (Invoke-Command on every node at once counts as one). Default 60, below the 120 s every check gets (--timeout), so that a hung PowerShell is reported as such.'),
       })
       .optional(),
     plugins: z

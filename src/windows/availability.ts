@@ -7,6 +7,9 @@ import type { ProbeContext } from '../engine/contract.ts';
 import type { ClusterSpec } from '../config/schema.ts';
 import { PowerShellError, PowerShellSession } from './powershell.ts';
 
+/** Default limit of one PowerShell run, in seconds (windows.timeoutSeconds). */
+export const WINDOWS_DEFAULT_TIMEOUT_S = 60;
+
 export type PowerShellChoice = { readonly executable: string; readonly source: 'windows.powershell' | 'CLUSTERPROBE_POWERSHELL' | 'default' } | { readonly skipped: string };
 
 /** Which PowerShell to use, or why the Windows path is skipped on this machine. */
@@ -25,7 +28,9 @@ export type SharedPowerShell = { readonly session: PowerShellSession; readonly e
 export async function sharedPowerShell(ctx: ProbeContext): Promise<SharedPowerShell> {
   const choice = choosePowerShell(ctx.spec);
   if ('skipped' in choice) return { skipped: choice.skipped, code: 'notWindows' };
-  const timeoutMs = (ctx.spec.windows?.timeoutSeconds ?? 120) * 1000;
+  // Below the checks' own default limit (120 s), so that a PowerShell that hangs is reported as
+  // such by the probe, not as a check that timed out.
+  const timeoutMs = (ctx.spec.windows?.timeoutSeconds ?? WINDOWS_DEFAULT_TIMEOUT_S) * 1000;
   try {
     const session = await ctx.shared('windows.powershell', () => PowerShellSession.open({ executable: choice.executable, timeoutMs }), (s) => s.close());
     return { session, executable: session.executable };

@@ -7,7 +7,7 @@
 import type { Probe } from '../engine/contract.ts';
 import type { ClusterSpec } from '../config/schema.ts';
 import { psQuote } from '../quote.ts';
-import { sharedPowerShell } from './availability.ts';
+import { sharedPowerShell, WINDOWS_DEFAULT_TIMEOUT_S } from './availability.ts';
 import { classifyFailure, classifyRecord, type WindowsError, type WindowsErrorCode } from './errors.ts';
 import { PowerShellError, type PsErrorRecord } from './powershell.ts';
 import { NODE_TIMEOUT_ERROR_ID, nodeFactsParams, nodeFactsScript, type NodeFacts, type NodeOutput } from './node-facts.ts';
@@ -128,7 +128,7 @@ export const nodesProbe: Probe<NodesFact> = {
     if ('skipped' in ps) return { status: 'skipped', skipped: { code: ps.code, reason: ps.skipped }, nodes: [] };
     const targets = nodeTargets(ctx.spec);
     if (targets.length === 0) return { status: 'ok', executable: ps.executable, nodes: [] };
-    const timeoutMs = (ctx.spec.windows?.timeoutSeconds ?? 120) * 1000;
+    const timeoutMs = (ctx.spec.windows?.timeoutSeconds ?? WINDOWS_DEFAULT_TIMEOUT_S) * 1000;
     ctx.progress(`Invoke-Command on ${targets.length} node${targets.length === 1 ? '' : 's'}: ${targets.map((t) => t.computerName).join(', ')}`);
     try {
       const result = await ps.session.run(nodeFactsScript, nodeFactsParams(targets.map((t) => t.computerName), timeoutMs), { signal: ctx.signal });
