@@ -89,6 +89,9 @@ function wrap(script: PsScript<unknown>, params: unknown): string {
     "$ErrorActionPreference = 'Stop'",
     "$ProgressPreference = 'SilentlyContinue'",
     "$WarningPreference = 'SilentlyContinue'",
+    // Windows PowerShell 5.1 writes the console in the OEM code page: OU=Zürich would arrive
+    // garbled. The command itself is ASCII (the inputs are base64), so only the output needs it.
+    'try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }',
     `$p = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${payload}')) | ConvertFrom-Json`,
     '$Error.Clear()',
     'function cpRecord($e) {',
