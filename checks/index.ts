@@ -24,6 +24,7 @@ import adOuPlacement from './ad/ou-placement.ts';
 import adCnoReadiness from './ad/cno-readiness.ts';
 import adDnsNodeRecords from './ad/dns-node-records.ts';
 import nodesReachable from './nodes/reachable.ts';
+import nodesDomainMembership from './nodes/domain-membership.ts';
 import nodesOsConsistency from './nodes/os-consistency.ts';
 import nodesFeatures from './nodes/features.ts';
 import nodesCpuVendor from './nodes/cpu-vendor.ts';
@@ -33,5 +34,5 @@ import nodesInitiatorIqn from './nodes/initiator-iqn.ts';
 export const builtinChecks: readonly Check[] = [
   netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility, prSupport,
   adConnect, adDcDiscovery, adTimeSkew, adFunctionalLevel, adComputerAccount, adNetbiosName, adNetbiosCollision, adOuPlacement, adCnoReadiness, adDnsNodeRecords,
-  nodesReachable, nodesOsConsistency, nodesFeatures, nodesCpuVendor, nodesPendingReboot, nodesInitiatorIqn,
+  nodesReachable, nodesDomainMembership, nodesOsConsistency, nodesFeatures, nodesCpuVendor, nodesPendingReboot, nodesInitiatorIqn,
 ];

@@ -13,7 +13,7 @@ import type { Report } from '../../src/engine/report.ts';
 
 const FAKE = join(ROOT, 'test/fakes/fake-pwsh');
 const RECORDINGS = join(ROOT, 'test/fixtures/powershell/nodes');
-const NODE_CHECKS = ['nodes.reachable', 'nodes.os.consistency', 'nodes.features', 'nodes.cpu.vendor', 'nodes.pending-reboot', 'nodes.initiator.iqn'];
+const NODE_CHECKS = ['nodes.reachable', 'nodes.domain.membership', 'nodes.os.consistency', 'nodes.features', 'nodes.cpu.vendor', 'nodes.pending-reboot', 'nodes.initiator.iqn'];
 
 const THREE = `cluster: { name: HVCLUSTER01, windowsVersion: "2019" }
 nodes:
@@ -37,6 +37,9 @@ test('Windows PowerShell 5.1 shapes, three nodes: every nodes.* finding', async 
     ['nodes.reachable', 'hv01', 'pass', 'reachable'],
     ['nodes.reachable', 'hv02', 'pass', 'reachable'],
     ['nodes.reachable', 'hv03', 'fail', 'accessDenied'],
+    ['nodes.domain.membership', 'hv01', 'pass', 'member'],
+    ['nodes.domain.membership', 'hv02', 'pass', 'member'],
+    ['nodes.domain.membership', 'hv03', 'skipped', 'notRead'],
     ['nodes.os.consistency', 'hv03', 'skipped', 'notRead'],
     ['nodes.os.consistency', 'version', 'pass', 'sameVersion'],
     ['nodes.os.consistency', 'build', 'warn', 'buildsDiffer'],
@@ -90,7 +93,7 @@ ${['n1', 'n2', 'n3', 'n4', 'n5', 'n6'].map((n) => `  - { name: ${n}, fqdn: ${n}.
   ]);
   assert.deepEqual(report.findings.find((f) => f.messageId === 'specMismatch')!.data.nodes, ['n2']);
   assert.deepEqual(pick('nodes.cpu.vendor'), [['nodes.cpu.vendor', 'vendor', 'fail', 'mixedVendors']]);
-  assert.equal(report.findings.filter((f) => f.messageId === 'notRead').length, 4 * 5, 'four nodes not read, in each of the five other checks');
+  assert.equal(report.findings.filter((f) => f.messageId === 'notRead').length, 4 * 6, 'four nodes not read, in each of the six other checks');
   const n2 = table(report, 'nodes.initiator.iqn').find(([, subject]) => subject === 'n2');
   assert.deepEqual(n2, ['nodes.initiator.iqn', 'n2', 'pass', 'found']);
 });
@@ -130,6 +133,7 @@ test('PowerShell not answering within windows.timeoutSeconds: nodes.reachable re
   assert.equal(code, 3, stderr);
   assert.deepEqual(table(report), [
     ['nodes.reachable', null, 'error', 'runFailed'],
+    ['nodes.domain.membership', 'hv01', 'skipped', 'notRead'],
     ['nodes.os.consistency', 'hv01', 'skipped', 'notRead'],
     ['nodes.features', 'hv01', 'skipped', 'notRead'],
     ['nodes.cpu.vendor', 'hv01', 'skipped', 'notRead'],
