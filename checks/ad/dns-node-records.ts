@@ -14,6 +14,16 @@ const messages = {
 
 type DnsFact = AdFacts['dns'][number];
 
+/** One spelling per address, so that fd00::21 and fd00:0:0:0:0:0:0:21 are seen as the same. */
+export function canonicalAddress(address: string): string {
+  if (!address.includes(':')) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.toLowerCase();
+  }
+}
+
 /** The zone and the record name of an FQDN: hv01.lab.example.test -> lab.example.test, hv01. */
 function splitFqdn(fqdn: string): { zone: string; name: string } {
   const dot = fqdn.indexOf('.');
@@ -67,11 +77,17 @@ const check = {
     const server = servers[0] ?? '<DNS server>';
     const dnsServers = servers.length > 0 ? servers.join(', ') : 'the system resolver';
 
-    const byAddress = new Map<string, DnsFact[]>();
+    // Grouped by one spelling of each address; a finding names it as the first node's record has it.
+    const byAddress = new Map<string, { address: string; ds: DnsFact[] }>();
     for (const d of facts.dns) {
-      for (const a of new Set(d.addresses.map((x) => x.toLowerCase()))) byAddress.set(a, [...(byAddress.get(a) ?? []), d]);
+      const mine = new Map(d.addresses.map((a) => [canonicalAddress(a), a]));
+      for (const [key, address] of mine) {
+        const group = byAddress.get(key) ?? { address, ds: [] };
+        group.ds.push(d);
+        byAddress.set(key, group);
+      }
     }
-    const shared = [...byAddress.entries()].filter(([, ds]) => ds.length > 1);
+    const shared = [...byAddress.values()].filter((g) => g.ds.length > 1).map((g) => [g.address, g.ds] as const);
     const sharing = new Set(shared.flatMap(([, ds]) => ds.map((d) => d.node)));
 
     for (const d of facts.dns) {

@@ -157,3 +157,12 @@ test('sharedAddress on IPv6: the records removed are AAAA', async () => {
   assert.ok(commands.includes(`samba-tool dns delete 10.0.0.10 lab.example.test hv02 AAAA ${V6} -U Administrator`));
   assert.ok(!commands.some((c) => c.includes('-RRType A ')));
 });
+
+test('IPv6 addresses compare in one spelling: the long and the compressed form of one address are shared', async () => {
+  const { canonicalAddress } = await import('../../../checks/ad/dns-node-records.ts');
+  assert.equal(canonicalAddress('FD00:0:0:0:0:0:0:21'), 'fd00::21');
+  assert.equal(canonicalAddress('10.0.0.5'), '10.0.0.5');
+  assert.equal(canonicalAddress('not:an:address::x'), 'not:an:address::x');
+  const findings = await runCheck(check, adFacts({ dns: [{ node: 'hv01', fqdn: 'hv01.lab.example.test', addresses: ['fd00::21'] }, { node: 'hv02', fqdn: 'hv02.lab.example.test', addresses: ['FD00:0:0:0:0:0:0:21'] }] }));
+  assert.deepEqual(findings.map((f) => [f.status, f.messageId, f.subject]), [['fail', 'sharedAddress', 'fd00::21']]);
+});
