@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import { isContainer, parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { isContainer, nodeObject, parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
@@ -38,16 +38,6 @@ function dnKey(dn: string): string {
   }
   rdns.push(current);
   return rdns.map((r) => r.trim().replace(/\s*=\s*/, '=').toLowerCase()).join(',');
-}
-
-/**
- * The node's own computer object, as the probe matches it: its account name with no other host's
- * dNSHostName, else its dNSHostName. An object holding the account name for another host is not
- * the node's (ad.computer.account and ad.netbios.collision report it) and places nothing.
- */
-function objectOf(node: NodeName, computers: readonly ComputerObject[]): ComputerObject | undefined {
-  const sam = `${node.netbios}$`;
-  return computers.find((c) => c.sAMAccountName.toUpperCase() === sam && (c.dNSHostName === null || c.dNSHostName === node.fqdn)) ?? computers.find((c) => c.dNSHostName === node.fqdn);
 }
 
 /** The OU most nodes are in (containers never win; a tie goes to the OU of the first node listed). */
@@ -107,7 +97,7 @@ const check = {
 
     const placed: Placed[] = [];
     for (const node of facts.nodes) {
-      const object = objectOf(node, computers);
+      const object = nodeObject(node, computers);
       if (object) placed.push({ node, object, parent: parentDn(object.dn) });
       else ctx.report({ status: 'skipped', messageId: 'noComputerObject', subject: node.name, data: { node: node.name, fqdn: node.fqdn, netbios: node.netbios } });
     }

@@ -215,11 +215,21 @@ function attempt(server: string, err: unknown, ms: number): AdAttempt {
 }
 
 /**
+ * A node's own computer object: its account name with no other host's dNSHostName, else its
+ * dNSHostName. An object holding the account name for another host is not the node's (the ad.*
+ * checks report it as a collision) and places nothing.
+ */
+export function nodeObject(node: NodeName, computers: readonly ComputerObject[]): ComputerObject | undefined {
+  const sam = `${node.netbios}$`;
+  return computers.find((c) => c.sAMAccountName.toUpperCase() === sam && (c.dNSHostName === null || c.dNSHostName === node.fqdn)) ?? computers.find((c) => c.dNSHostName === node.fqdn);
+}
+
+/**
  * What the second round reads: the OU the cluster goes into (activeDirectory.ou, else the OU most
  * nodes are in) and a prestaged cluster name object, from the computer objects found.
  */
 export function targetsOf(ad: Pick<NonNullable<ClusterSpec['activeDirectory']>, 'ou'>, names: { nodes: readonly NodeName[]; cluster?: NodeName }, computers: readonly ComputerObject[]): { ouDn?: string; ouSource: OuFact['source']; cno?: ComputerObject } {
-  const nodeObjects = names.nodes.map((n) => computers.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$` && (c.dNSHostName === null || c.dNSHostName === n.fqdn)) ?? computers.find((c) => c.dNSHostName === n.fqdn));
+  const nodeObjects = names.nodes.map((n) => nodeObject(n, computers));
   const parents = nodeObjects.filter((c): c is ComputerObject => c !== undefined).map((c) => parentDn(c.dn));
   const counts = new Map<string, number>();
   for (const p of parents) counts.set(p.toLowerCase(), (counts.get(p.toLowerCase()) ?? 0) + 1);
