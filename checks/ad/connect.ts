@@ -5,6 +5,7 @@ import { BIND_DATA_CODES } from '../../src/ad/errors.ts';
 import { parseLdapUrl } from '../../src/ad/connection.ts';
 import { ADWS_PORT } from '../../src/windows/ad-facts.ts';
 import { windowsFix } from '../../src/windows/errors.ts';
+import { secretFix } from '../shared/secret-fix.ts';
 
 const messages = {
   connected: 'Bound to {server} as {user} over {tlsMode} (DC {dc})',
@@ -231,11 +232,14 @@ const check = {
     const user = spec.activeDirectory?.bind?.user;
     if (facts.setupError) {
       const { key, message } = facts.setupError;
-      const steps =
+      const ref = spec.activeDirectory?.bind?.password;
+      const remediation =
         key === 'activeDirectory.tls.caFile'
-          ? [{ text: 'Point activeDirectory.tls.caFile at the PEM file of the CA that signed the DC\'s certificate (a path relative to the spec file).' }]
-          : [{ text: `Provide the password the reference ${spec.activeDirectory?.bind?.password ?? ''} names: for env:NAME set that variable for the run; for file:PATH create the file (one line); prompt asks on a terminal only.`, commands: [{ shell: 'sh' as const, command: 'read -rs CLUSTERPROBE_AD_PASSWORD && export CLUSTERPROBE_AD_PASSWORD', runOn: 'this machine' }] }];
-      ctx.report({ status: 'fail', messageId: 'setupFailed', subject: key, data: { key, error: message }, remediation: { summary: `Fix ${key}`, steps } });
+          ? { summary: `Fix ${key}`, steps: [{ text: 'Point activeDirectory.tls.caFile at the PEM file of the CA that signed the DC\'s certificate (a path relative to the spec file).' }] }
+          : facts.setupError.secret
+            ? secretFix(facts.setupError.secret)
+            : { summary: `Fix ${key}`, steps: [{ text: `Provide the password the reference ${ref ?? ''} names: for env:NAME set that variable in the shell that runs clusterprobe; for file:PATH create the file (one line); prompt asks on a terminal only.` }] };
+      ctx.report({ status: 'fail', messageId: 'setupFailed', subject: key, data: { key, error: message }, remediation });
       return;
     }
     const worked = facts.connection !== undefined;

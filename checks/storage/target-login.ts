@@ -2,6 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { LoginFact, PortalFact, StorageFacts, TargetFact } from '../../src/storage/probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
+import { secretFix } from '../shared/secret-fix.ts';
 
 const messages = {
   loggedIn: '{node} logs in to {target} as {initiator}{identityNote}',
@@ -117,7 +118,9 @@ const check = {
           messageId: 'secretMissing',
           subject: portal.portal,
           data: { portal: portal.portal, error: portal.secretError },
-          remediation: { summary: 'Make the CHAP secret reference resolvable', steps: [{ text: 'Set the environment variable the reference names (export NAME=... in the shell that runs clusterprobe), or point file: at a readable file, or use prompt on a terminal. The secret never goes in the spec or on the command line.' }] },
+          remediation: portal.secretProblem
+            ? secretFix(portal.secretProblem)
+            : { summary: 'Make the CHAP secret reference resolvable', steps: [{ text: 'Set the environment variable the reference names in the shell that runs clusterprobe, or point file: at a readable file, or use prompt on a terminal. The secret never goes in the spec or on the command line.' }] },
         });
         reported += 1;
         continue;

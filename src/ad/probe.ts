@@ -18,7 +18,8 @@ import { resolve as resolvePath } from 'node:path';
 import { BerWriter, Control, type Entry } from 'ldapts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
 import type { ClusterSpec } from '../config/schema.ts';
-import type { Secret } from '../config/secrets.ts';
+import { SecretUnavailable, type Secret, type SecretProblem } from '../config/secrets.ts';
+import { nodeFqdn } from '../config/node-identity.ts';
 import { netbiosName } from '../netbios.ts';
 import { connectDirectory, parseLdapUrl, DEFAULT_AD_TIMEOUTS, type DirectorySession } from './connection.ts';
 import { discoverDcs, dnsOptions, type DiscoveredDc } from './discovery.ts';
@@ -116,7 +117,8 @@ export interface AdFacts {
   readonly operations: number;
   readonly readError?: string;
   /** The CA file or the bind password could not be had: nothing was sent to a DC. */
-  readonly setupError?: { readonly key: string; readonly message: string };
+  /** A file or secret the connection needs could not be read; `secret` says which reference and why (never a value). */
+  readonly setupError?: { readonly key: string; readonly message: string; readonly secret?: SecretProblem };
 }
 
 export const COMPUTER_ATTRIBUTES = ['sAMAccountName', 'dNSHostName', 'cn', 'userAccountControl', 'objectSid', 'operatingSystem', 'whenCreated'] as const;
@@ -151,7 +153,7 @@ function int(entry: Entry, name: string): number | null {
 
 export function nodeNames(spec: ClusterSpec): { nodes: NodeName[]; cluster?: NodeName } {
   const domain = spec.activeDirectory?.domain.toLowerCase();
-  const named = (name: string, fqdn?: string): NodeName => ({ name, fqdn: (fqdn ?? (domain && !name.includes('.') ? `${name}.${domain}` : name)).toLowerCase(), netbios: netbiosName(name.split('.')[0]!).toUpperCase() });
+  const named = (name: string, fqdn?: string): NodeName => ({ name, fqdn: nodeFqdn({ name, fqdn }, domain), netbios: netbiosName(name.split('.')[0]!).toUpperCase() });
   return { nodes: spec.nodes.map((n) => named(n.name, n.fqdn)), ...(spec.cluster?.name ? { cluster: named(spec.cluster.name) } : {}) };
 }
 
@@ -425,7 +427,7 @@ export const adProbe: Probe<AdFacts | null> = {
     try {
       if (ad.bind) password = await ctx.secrets.resolve(ad.bind.password, 'activeDirectory.bind.password');
     } catch (err) {
-      setupError ??= { key: 'activeDirectory.bind.password', message: err instanceof Error ? err.message : String(err) };
+      setupError ??= { key: 'activeDirectory.bind.password', message: err instanceof Error ? err.message : String(err), ...(err instanceof SecretUnavailable ? { secret: err.problem } : {}) };
     }
     const { list, discovery } = await candidates(ctx, ad);
     const session = setupError ? undefined : await connect(ctx, ad, list, attempts, ca, password);

@@ -13,7 +13,7 @@ import type { ChalkInstance } from 'chalk';
 import { discoverDcs, srvName } from '../ad/discovery.ts';
 import { displayName, loadSpec } from '../config/load.ts';
 import { SecretStore } from '../config/secrets.ts';
-import { WINDOWS_VERSIONS, type ClusterSpec, type WindowsVersion } from '../config/schema.ts';
+import { WINDOWS_VERSIONS, type WindowsVersion } from '../config/schema.ts';
 import {
   checkDcHost,
   checkDnsServer,
@@ -47,7 +47,8 @@ import type { Timeouts } from '../iscsi/session.ts';
 import { mapLimited } from '../limit.ts';
 import { chalkFor } from '../report/color.ts';
 import { renderInventory } from '../report/inventory.ts';
-import { loginStatus, nodeIdentities } from '../storage/probe.ts';
+import { loginStatus } from '../storage/probe.ts';
+import { WINDOWS_IQN_PREFIX, windowsDefaultIqn } from '../config/node-identity.ts';
 import type { InitFlags } from './init.ts';
 
 export interface InitContext {
@@ -174,7 +175,7 @@ async function askEverything(s: Session): Promise<WizardAnswers> {
   for (;;) {
     const nodeName = await askName(s, `Node ${nodes.length + 1} host name:`, [name, ...nodes.map((n) => n.name)]);
     const fqdn = (await input({ message: `${nodeName}: fully qualified DNS name (optional):`, validate: (v) => checkFqdn(v.trim()) })).trim();
-    const derived = `iqn.1991-05.com.microsoft:${(fqdn || nodeName).toLowerCase()}`;
+    const derived = fqdn || nodeName.includes('.') ? windowsDefaultIqn({ name: nodeName, ...(fqdn ? { fqdn } : {}) }) : `${WINDOWS_IQN_PREFIX}${nodeName.toLowerCase()}.<its DNS domain>`;
     const iqn = (await input({ message: `${nodeName}: iSCSI initiator name (optional; empty: Windows' default ${derived}):`, validate: (v) => checkIqn(v.trim()) })).trim();
     nodes.push({ name: nodeName, ...(fqdn ? { fqdn } : {}), ...(iqn ? { iqn } : {}) });
     if (!(await confirm({ message: 'Add another node?', default: nodes.length < 2 }))) break;
@@ -190,7 +191,7 @@ async function askEverything(s: Session): Promise<WizardAnswers> {
   if (await confirm({ message: 'Check iSCSI storage (portals, targets, disks)?', default: true })) {
     portals = [];
     for (;;) {
-      const p = await askPortal(s, nodes, portals.length);
+      const p = await askPortal(s, nodes, portals.length, activeDirectory?.domain);
       if (p) portals.push(p);
       if (!(await confirm({ message: 'Add another portal?', default: false }))) break;
     }
@@ -400,14 +401,14 @@ const FAILURE_HINT: Readonly<Record<string, string>> = {
   'not-found': 'The initiator is probably missing from the target\'s access list: add it on the storage, or run init with --initiator IQN (a node\'s).',
   'not-authorized': 'The initiator is not allowed on the target: add it to the target\'s access list.',
   refused: 'Nothing listens there: check the address and port, and that the target service runs.',
-  timeout: 'No answer in time: check the address, the route and the firewalls (TCP 3260).',
+  timeout: 'No answer in time: check the address, the route and the firewalls (the portal\'s TCP port, 3260 unless it names another).',
   none: 'No target for this initiator: add it to a target\'s access list, or run init with --initiator IQN (a node\'s).',
   secret: 'The CHAP secret could not be read: fix the reference, or set the variable and try again.',
 };
 
 /** One portal: its address and CHAP, its targets and disks read and ticked; undefined: left out. */
-async function askPortal(s: Session, nodes: readonly NodeAnswer[], index: number): Promise<PortalAnswer | undefined> {
-  const initiatorName = s.flags.initiator ?? nodeIdentities({ nodes: [...nodes] } as Pick<ClusterSpec, 'nodes'> as ClusterSpec)[0]!.initiator;
+async function askPortal(s: Session, nodes: readonly NodeAnswer[], index: number, domain: string | undefined): Promise<PortalAnswer | undefined> {
+  const initiatorName = s.flags.initiator ?? windowsDefaultIqn(nodes[0]!, domain);
   let portal = '';
   let chap: PortalAnswer['chap'];
   let likelyChap = false;

@@ -34,6 +34,32 @@ export class Secret {
 
 export type Prompter = (question: string) => Promise<string>;
 
+/** Why a secret reference gave no value; what its fix needs, never the value. */
+export interface SecretProblem {
+  /** The config key, e.g. `activeDirectory.bind.password`. */
+  readonly key: string;
+  /** The reference as written (`env:NAME`, `file:PATH`, `prompt`): a name or a path, not a secret. */
+  readonly ref: string;
+  readonly reason: 'unset' | 'unreadable' | 'empty' | 'noTerminal' | 'nothingEntered' | 'notReference';
+  /** For `env:`: the variable's name. */
+  readonly variable?: string;
+  /** For `file:`: the absolute path, resolved against the spec's directory. */
+  readonly path?: string;
+  /** For an unreadable file: the errno code (ENOENT, EACCES...). */
+  readonly errno?: string;
+}
+
+/** A secret reference that gave no value: the message names the key and the reference, never a value. */
+export class SecretUnavailable extends UsageError {
+  override readonly code: string = 'ESECRET';
+  override name = 'SecretUnavailable';
+  readonly problem: SecretProblem;
+  constructor(problem: SecretProblem, message: string) {
+    super(message);
+    this.problem = problem;
+  }
+}
+
 export interface SecretStoreOptions {
   /** Directory `file:` references are relative to (the config file's). */
   readonly baseDir: string;
@@ -73,15 +99,14 @@ export class SecretStore {
   }
 
   async #load(ref: string, where: string): Promise<Secret> {
-    if (!SECRET_REF_PATTERN.test(ref)) {
-      throw new UsageError(`${where}: not a secret reference; write env:NAME, file:PATH or prompt`);
-    }
+    const fail = (reason: SecretProblem['reason'], message: string, more: Partial<SecretProblem> = {}) => new SecretUnavailable({ key: where, ref, reason, ...more }, `${where}: ${message}`);
+    if (!SECRET_REF_PATTERN.test(ref)) throw fail('notReference', 'not a secret reference; write env:NAME, file:PATH or prompt');
     let value: string;
     if (ref.startsWith('env:')) {
       const name = ref.slice(4);
       const found = (this.#options.env ?? process.env)[name];
       if (found === undefined || found === '') {
-        throw new UsageError(`${where}: environment variable ${name} is not set (export ${name}=... before running, or use file:PATH)`);
+        throw fail('unset', `environment variable ${name} is not set (set it in the shell that runs clusterprobe, or use file:PATH)`, { variable: name });
       }
       value = found;
     } else if (ref.startsWith('file:')) {
@@ -90,15 +115,13 @@ export class SecretStore {
         value = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-        throw new UsageError(`${where}: cannot read secret file ${path} (${code}); check the path and its permissions`);
+        throw fail('unreadable', `cannot read secret file ${path} (${code}); check the path and its permissions`, { path, errno: code });
       }
-      if (value === '') throw new UsageError(`${where}: secret file ${path} is empty`);
+      if (value === '') throw fail('empty', `secret file ${path} is empty`, { path });
     } else {
-      if (!this.#options.prompt) {
-        throw new UsageError(`${where}: "prompt" needs an interactive terminal; in CI use env:NAME or file:PATH`);
-      }
+      if (!this.#options.prompt) throw fail('noTerminal', '"prompt" needs an interactive terminal; in CI use env:NAME or file:PATH');
       value = await this.#options.prompt(`${where}: `);
-      if (value === '') throw new UsageError(`${where}: no secret entered`);
+      if (value === '') throw fail('nothingEntered', 'no secret entered');
     }
     if (value.length >= MIN_SCRUB_LENGTH) this.#revealed.add(value);
     return new Secret(value);

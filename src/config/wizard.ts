@@ -14,6 +14,7 @@ import type { InventoryLun, InventoryTarget } from '../iscsi/inventory.ts';
 import { strongestIdentifier } from '../storage/identity.ts';
 import { formatBytes } from '../report/inventory.ts';
 import { ClusterSpecSchema, SECRET_REF_PATTERN, type WindowsVersion } from './schema.ts';
+import { windowsDefaultIqn } from './node-identity.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Answers
@@ -454,7 +455,7 @@ export function renderSpecYaml(answers: WizardAnswers, meta: RenderMeta): string
     y.kv(2, '- name', yamlString(n.name), note);
     if (n.fqdn) y.kv(4, 'fqdn', yamlString(n.fqdn), 'its DNS name');
     if (n.iqn) y.kv(4, 'iqn', yamlString(n.iqn), 'its iSCSI initiator name');
-    else y.comment(4, `iqn: not given: the storage checks log in as Windows' default, iqn.1991-05.com.microsoft:${(n.fqdn ?? n.name).toLowerCase()}`);
+    else y.comment(4, `iqn: not given: the storage checks log in as Windows' default, ${windowsDefaultIqn(n, answers.activeDirectory?.domain)}`);
   }
 
   const ad = answers.activeDirectory;

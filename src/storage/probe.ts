@@ -13,6 +13,8 @@ import { IscsiConnectionError, IscsiLoginError, IscsiNegotiationError, IscsiTime
 import type { ChapCredentials } from '../iscsi/login.ts';
 import type { Probe, ProbeContext } from '../engine/contract.ts';
 import type { ClusterSpec } from '../config/schema.ts';
+import { SecretUnavailable, type SecretProblem } from '../config/secrets.ts';
+import { windowsDefaultIqn } from '../config/node-identity.ts';
 import { readLocalDevice, type LocalDeviceFact } from './local.ts';
 import { choosePowerShell } from '../windows/availability.ts';
 import { reportedInitiators, type NodesFact } from '../windows/node-probe.ts';
@@ -64,6 +66,8 @@ export interface PortalFact {
   readonly chapUser?: string;
   /** The CHAP secret reference could not be resolved (message names the key, never a value). */
   readonly secretError?: string;
+  /** Which reference gave no value and why (a name or a path, never a value), for the fix. */
+  readonly secretProblem?: SecretProblem;
 }
 
 export interface StorageFacts {
@@ -78,12 +82,13 @@ export interface StorageFacts {
  * name, from nodes.facts); else Windows' default, `iqn.1991-05.com.microsoft:` + the lower-case
  * FQDN, flagged as derived.
  */
-export function nodeIdentities(spec: Pick<ClusterSpec, 'nodes'>, reported: Readonly<Record<string, string>> = {}): NodeIdentity[] {
+export function nodeIdentities(spec: Pick<ClusterSpec, 'nodes' | 'activeDirectory'>, reported: Readonly<Record<string, string>> = {}): NodeIdentity[] {
+  const domain = spec.activeDirectory?.domain;
   return spec.nodes.map((n) => {
     if (n.iqn) return { node: n.name, initiator: n.iqn, derived: false };
     const found = Object.hasOwn(reported, n.name) ? reported[n.name] : undefined;
     if (found) return { node: n.name, initiator: found, derived: false, source: 'windows' };
-    return { node: n.name, initiator: `iqn.1991-05.com.microsoft:${(n.fqdn ?? n.name).toLowerCase()}`, derived: true };
+    return { node: n.name, initiator: windowsDefaultIqn(n, domain), derived: true };
   });
 }
 
@@ -163,7 +168,7 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
   try {
     chap = await chapFor(ctx, index);
   } catch (err) {
-    return { ...base, reach, discovery: [], targets: [], secretError: err instanceof Error ? err.message : String(err) };
+    return { ...base, reach, discovery: [], targets: [], secretError: err instanceof Error ? err.message : String(err), ...(err instanceof SecretUnavailable ? { secretProblem: err.problem } : {}) };
   }
 
   const discovery = await Promise.all(

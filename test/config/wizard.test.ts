@@ -296,7 +296,7 @@ test('the YAML is commented like examples/review-lab.yaml: every key explained, 
   assert.match(text, /password: env:CLUSTERPROBE_AD_PASSWORD +# env:NAME \| file:PATH \| prompt, never the password/);
   assert.match(text, /servers: \[ldap:\/\/dc1\.lab\.example\.test\] +# picked from the DCs DNS SRV listed/);
   assert.match(text, /- name: HYPERVHOSTNODE-01A +# 18 characters: .* \(validate reports it\)/, 'a kept name carries its problem');
-  assert.match(text, /^ +# iqn: not given: .*iqn\.1991-05\.com\.microsoft:hypervhostnode-01a$/m);
+  assert.match(text, /^ +# iqn: not given: .*iqn\.1991-05\.com\.microsoft:hypervhostnode-01a\.lab\.example\.test$/m, 'Windows derives it from the FQDN the domain implies');
   assert.match(text, /^ +# iqn\.2026-11\.example:csv1 LUN 1 {2}disk$/m);
   assert.match(text, /- portal: san2 +# not read when this file was written/);
   // Comments are comments: the document holds only the spec's keys.

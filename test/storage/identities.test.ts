@@ -34,6 +34,16 @@ test('nodes[].iqn, else what the node reported (source windows, not derived), el
   assert.deepEqual(nodeIdentities({ nodes: [{ name: 'constructor' }] }, {}), [{ node: 'constructor', initiator: 'iqn.1991-05.com.microsoft:constructor', derived: true }], 'no prototype lookups');
 });
 
+test('a node without an FQDN in a known domain: Windows derives its initiator name from the FQDN the domain implies', () => {
+  const s = spec({ activeDirectory: { domain: 'Lab.Example.Test' } });
+  assert.deepEqual(nodeIdentities(s).map((i) => i.initiator), [
+    'iqn.1991-05.com.microsoft:hv01.lab.example.test',
+    'iqn.1991-05.com.microsoft:hv02.lab.example.test',
+    'iqn.1991-05.com.microsoft:hv03.lab.example.test',
+  ]);
+  assert.equal(nodeIdentities({ nodes: [{ name: 'HV04.other.test' }], activeDirectory: { domain: 'lab.example.test' } })[0]!.initiator, 'iqn.1991-05.com.microsoft:hv04.other.test', 'a dotted name is already an FQDN');
+});
+
 /** A probe context whose fact() answers nodes.facts with `fact` and counts the questions. */
 function context(s: ClusterSpec, fact: NodesFact | Error): { ctx: ProbeContext; asked: string[] } {
   const asked: string[] = [];

@@ -42,6 +42,9 @@ test('other statuses, an unresolvable secret, and an unreachable portal', async 
   assert.equal(timeout[0]!.messageId, 'loginError');
   const secret = await runCheck(check, facts([portal({ secretError: 'storage.iscsi[0].chap.secret: environment variable X is not set' })]));
   assert.deepEqual([secret[0]!.status, secret[0]!.messageId], ['fail', 'secretMissing']);
+  const named = await runCheck(check, facts([portal({ secretError: 'storage.iscsi[0].chap.secret: environment variable SAN_CHAP is not set', secretProblem: { key: 'storage.iscsi[0].chap.secret', ref: 'env:SAN_CHAP', reason: 'unset', variable: 'SAN_CHAP' } })]));
+  assert.ok(commandsOf(named[0], 'powershell').some((c) => c.startsWith('$env:SAN_CHAP = ')), 'the fix sets the variable the spec names');
+  assert.ok(commandsOf(named[0], 'sh').some((c) => c.endsWith('export SAN_CHAP')));
   const unreachable = await runCheck(check, facts([portal({ reach: { status: 'refused' } })]));
   assert.deepEqual([unreachable[0]!.status, unreachable[0]!.messageId], ['skipped', 'noTargets']);
   const empty = await runCheck(check, facts([portal({ targets: [] })]));
