@@ -1,6 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
 import { windowsFix } from '../../src/windows/errors.ts';
-import { NODES_GATE_MESSAGES, psName, viewNodes, type NodeEntry, type NodeError, type NodesFact } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, viewNodes, type NodeEntry, type NodeError, type NodesFact } from '../../src/windows/node-probe.ts';
 
 const messages = {
   reachable: '{node}: WinRM answered as {computerName} (PowerShell {psVersion}, {caption})',
@@ -22,7 +22,7 @@ function evidenceOf(n: NodeEntry): Record<string, unknown> {
 }
 
 function fixOf(e: NodeError, target: string) {
-  return { summary: e.code === 'accessDenied' ? `Give this account remoting rights on ${target}` : e.code === 'dnsFailed' ? `Make ${target} resolve` : `Make WinRM on ${target} answer`, steps: windowsFix({ code: e.code, cause: e.cause }, psName(target)) };
+  return { summary: e.code === 'accessDenied' ? `Give this account remoting rights on ${target}` : e.code === 'dnsFailed' ? `Make ${target} resolve` : `Make WinRM on ${target} answer`, steps: windowsFix({ code: e.code, cause: e.cause }, target) };
 }
 
 const check = {
@@ -83,7 +83,7 @@ const check = {
           ctx.report({ status: 'fail', messageId: 'authFailed', subject: n.node, data: failed, evidence, remediation });
           break;
         case 'badOutput':
-          ctx.report({ status: 'error', messageId: 'badOutput', subject: n.node, data: failed, evidence, remediation: { summary: 'See what the node answers', steps: windowsFix({ code: 'badOutput', cause: e.cause }, psName(n.computerName)) } });
+          ctx.report({ status: 'error', messageId: 'badOutput', subject: n.node, data: failed, evidence, remediation: { summary: 'See what the node answers', steps: windowsFix({ code: 'badOutput', cause: e.cause }, n.computerName) } });
           break;
         default:
           ctx.report({ status: 'fail', messageId: 'remoteError', subject: n.node, data: failed, evidence, remediation });

@@ -1,6 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { StorageFacts, ReachStatus } from '../../src/storage/probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
+import { psQuote } from '../../src/quote.ts';
 
 const messages = {
   reachable: 'Portal {portal} accepts connections ({ms} ms)',
@@ -25,7 +26,7 @@ const check = {
     messages,
     remediations: [
       'Refused: start the target service and check the portal address and port.',
-      'Timeout: open TCP 3260 in the firewalls between the nodes and the storage.',
+      'Timeout: open the portal\'s TCP port (3260 unless the spec names another) in the firewalls between the nodes and the storage.',
       'DNS: fix the name or use the portal IP address.',
     ],
   },
@@ -42,12 +43,12 @@ const check = {
         ctx.report({ status: 'pass', messageId: 'reachable', subject: p.portal, data });
         continue;
       }
-      const test = { shell: 'powershell' as const, command: `Test-NetConnection -ComputerName ${host} -Port ${port}`, runOn: 'each node' };
+      const test = { shell: 'powershell' as const, command: `Test-NetConnection -ComputerName ${psQuote(host)} -Port ${port}`, runOn: 'each node' };
       const steps =
         p.reach.status === 'refused'
           ? [
               { text: `Check that the iSCSI target service runs on ${host} and listens on ${port}.`, commands: [{ shell: 'sh' as const, command: 'systemctl status tgt   # or target (LIO), iscsitarget (IET)', runOn: host }, { shell: 'powershell' as const, command: 'Get-Service WinTarget   # Windows iSCSI Target Server', runOn: host }] },
-              { text: 'Check the portal address and port in the spec against what the target listens on.', commands: [{ shell: 'sh' as const, command: `ss -ltnp | grep ${port}`, runOn: host }] },
+              { text: 'Check the portal address and port in the spec against what the target listens on.', commands: [{ shell: 'sh' as const, command: `ss -ltnp 'sport = :${port}'`, runOn: host }, { shell: 'powershell' as const, command: `Get-NetTCPConnection -State Listen -LocalPort ${port}`, runOn: `${host} (if it is a Windows iSCSI Target Server)` }] },
             ]
           : p.reach.status === 'timeout' || p.reach.status === 'unreachable'
             ? [
@@ -55,7 +56,7 @@ const check = {
                 { text: 'Check the route and VLAN from each node to the portal.', commands: [test] },
               ]
             : p.reach.status === 'dns'
-              ? [{ text: `Fix the DNS name ${host}, or write the portal's IP address in the spec.`, commands: [{ shell: 'powershell' as const, command: `Resolve-DnsName ${host}`, runOn: 'each node' }] }]
+              ? [{ text: `Fix the DNS name ${host}, or write the portal's IP address in the spec.`, commands: [{ shell: 'powershell' as const, command: `Resolve-DnsName -Name ${psQuote(host)}`, runOn: 'each node' }] }]
               : [{ text: 'Check the portal from a node.', commands: [test] }];
       ctx.report({
         status: 'fail',

@@ -37,18 +37,19 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal;
 }
 
-const CONNECT_ERRORS: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused: no iSCSI target is listening there (is the target service running? is TCP 3260 open in its firewall?)',
-  ENOTFOUND: 'the host name does not resolve (check the portal address and DNS)',
-  EAI_AGAIN: 'the host name could not be resolved right now (DNS not answering)',
-  EHOSTUNREACH: 'no route to the host (check the address, VLAN and routing)',
-  ENETUNREACH: 'the network is unreachable from this machine',
-  ECONNRESET: 'the target reset the connection',
-  EPIPE: 'the target closed the connection while we were sending',
+const CONNECT_ERRORS: Readonly<Record<string, (port: number) => string>> = {
+  ECONNREFUSED: (port) => `connection refused: nothing is listening on TCP ${port} there (is the target service running, and on port ${port}? does its firewall reject ${port}?)`,
+  ENOTFOUND: () => 'the host name does not resolve (check the portal address and DNS)',
+  EAI_AGAIN: () => 'the host name could not be resolved right now (DNS not answering)',
+  EHOSTUNREACH: () => 'no route to the host (check the address, VLAN and routing)',
+  ENETUNREACH: () => 'the network is unreachable from this machine',
+  ECONNRESET: () => 'the target reset the connection',
+  EPIPE: () => 'the target closed the connection while we were sending',
 };
 
-export function describeSocketError(code: string, fallback: string): string {
-  return CONNECT_ERRORS[code] ?? fallback;
+/** What a socket error code means for a connection to `port`; `fallback` for the others. */
+export function describeSocketError(code: string, fallback: string, port: number): string {
+  return CONNECT_ERRORS[code]?.(port) ?? fallback;
 }
 
 type Waiter = { resolve: (pdu: Pdu) => void; reject: (err: Error) => void };
@@ -72,7 +73,7 @@ export class IscsiConnection {
     this.label = formatPortal(portal);
     this.#socket = socket;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.#fail(new IscsiConnectionError(this.label, this.step, err.code ?? 'EUNKNOWN', describeSocketError(err.code ?? '', err.message))));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.#fail(new IscsiConnectionError(this.label, this.step, err.code ?? 'EUNKNOWN', describeSocketError(err.code ?? '', err.message, portal.port))));
     socket.on('close', () => this.#fail(new IscsiConnectionError(this.label, this.step, 'EOF', 'the target closed the connection')));
   }
 
@@ -94,11 +95,11 @@ export class IscsiConnection {
           reject(err);
         } else resolve(new IscsiConnection(portal, socket));
       };
-      const timer = setTimeout(() => finish(new IscsiTimeoutError(label, 'connect', options.timeoutMs, 'no answer to the TCP connection attempt: a firewall dropping port 3260, or a wrong address')), options.timeoutMs);
+      const timer = setTimeout(() => finish(new IscsiTimeoutError(label, 'connect', options.timeoutMs, `no answer to the TCP connection attempt: a firewall dropping port ${portal.port}, or a wrong address`)), options.timeoutMs);
       const onAbort = () => finish(new IscsiConnectionError(label, 'connect', 'EABORT', 'cancelled'));
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      socket.once('error', (err: NodeJS.ErrnoException) => finish(new IscsiConnectionError(label, 'connect', err.code ?? 'EUNKNOWN', describeSocketError(err.code ?? '', err.message))));
+      socket.once('error', (err: NodeJS.ErrnoException) => finish(new IscsiConnectionError(label, 'connect', err.code ?? 'EUNKNOWN', describeSocketError(err.code ?? '', err.message, portal.port))));
       socket.once('connect', () => finish());
       socket.connect({ host: portal.host, port: portal.port });
     });

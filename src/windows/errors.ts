@@ -5,6 +5,7 @@
  * are localised; ids are not).
  */
 import type { RemediationStep } from '../engine/report.ts';
+import { psQuote } from '../quote.ts';
 import type { PsErrorRecord, PowerShellError } from './powershell.ts';
 
 export type WindowsErrorCode = 'accessDenied' | 'unreachable' | 'dnsFailed' | 'authFailed' | 'moduleMissing' | 'commandMissing' | 'timeout' | 'noPowerShell' | 'badOutput' | 'processExited' | 'other';
@@ -51,14 +52,18 @@ export function classifyFailure(err: PowerShellError): WindowsError {
 const RSAT_AD = 'Install-WindowsFeature RSAT-AD-PowerShell';
 const RSAT_AD_CLIENT = 'Add-WindowsCapability -Online -Name Rsat.ActiveDirectory.DS-LDS.Tools~~~~0.0.1.0';
 
-/** What fixes it: steps with exact commands, for a node (`node`) or for this machine. */
+/**
+ * What fixes it: steps with exact commands, for a node (`node`, the name as the spec or the node
+ * gave it: it is quoted here, once, for each shell) or for this machine.
+ */
 export function windowsFix(e: WindowsError, node?: string): RemediationStep[] {
-  const target = node ?? '<node>';
+  const target = node ?? 'the node';
+  const ps = psQuote(node ?? '<node>');
   switch (e.code) {
     case 'accessDenied':
       return [
         { text: `Run clusterprobe as a domain account that is an administrator on ${target} (or, from Windows Server 2012 on, a member of its Remote Management Users group), from a domain-joined machine so that Kerberos is used:`, commands: [
-          { shell: 'powershell', command: `Invoke-Command -ComputerName ${target} -ScriptBlock { whoami /groups }`, runOn: 'this machine' },
+          { shell: 'powershell', command: `Invoke-Command -ComputerName ${ps} -ScriptBlock { whoami /groups }`, runOn: 'this machine' },
           { shell: 'powershell', command: `Add-LocalGroupMember -Group 'Remote Management Users' -Member '<DOMAIN>\\<user>'`, runOn: `${target} (Windows Server 2016 and later)` },
           { shell: 'cmd', command: 'net localgroup Administrators <DOMAIN>\\<user> /add', runOn: `${target} (any version, Windows Server 2008 R2 included)` },
         ] },
@@ -66,14 +71,14 @@ export function windowsFix(e: WindowsError, node?: string): RemediationStep[] {
     case 'unreachable':
     case 'timeout':
       return [
-        { text: `Check that WinRM answers on ${target} (TCP 5985 for HTTP, 5986 for HTTPS):`, commands: [{ shell: 'powershell', command: `Test-WSMan -ComputerName ${target}`, runOn: 'this machine' }, { shell: 'powershell', command: `Test-NetConnection -ComputerName ${target} -Port 5985`, runOn: 'this machine' }] },
+        { text: `Check that WinRM answers on ${target} (TCP 5985 for HTTP, 5986 for HTTPS):`, commands: [{ shell: 'powershell', command: `Test-WSMan -ComputerName ${ps}`, runOn: 'this machine' }, { shell: 'powershell', command: `Test-NetConnection -ComputerName ${ps} -Port 5985`, runOn: 'this machine' }] },
         { text: `If it does not, enable remoting on the node (it starts WinRM, sets it to start automatically and opens the firewall for the domain profile):`, commands: [{ shell: 'powershell', command: 'Enable-PSRemoting -Force', runOn: target }, { shell: 'cmd', command: 'winrm quickconfig -q', runOn: `${target} (Windows Server 2008 R2)` }] },
       ];
     case 'dnsFailed':
-      return [{ text: `${target} does not resolve from here: use its FQDN in nodes[].fqdn, or register it in the domain's DNS (see ad.dns.node-records).`, commands: [{ shell: 'powershell', command: `Resolve-DnsName ${target}`, runOn: 'this machine' }] }];
+      return [{ text: `${target} does not resolve from here: use its FQDN in nodes[].fqdn, or register it in the domain's DNS (see ad.dns.node-records).`, commands: [{ shell: 'powershell', command: `Resolve-DnsName -Name ${ps}`, runOn: 'this machine' }] }];
     case 'authFailed':
       return [
-        { text: 'Kerberos needs the node\'s domain name, not an IP address: list the node by its FQDN. Between untrusted domains or by IP, WinRM needs HTTPS and TrustedHosts:', commands: [{ shell: 'powershell', command: `Set-Item WSMan:\\localhost\\Client\\TrustedHosts -Value '${target}' -Concatenate -Force`, runOn: 'this machine (only when Kerberos cannot be used)' }] },
+        { text: 'Kerberos needs the node\'s domain name, not an IP address: list the node by its FQDN. Between untrusted domains or by IP, WinRM needs HTTPS and TrustedHosts:', commands: [{ shell: 'powershell', command: `Set-Item WSMan:\\localhost\\Client\\TrustedHosts -Value ${ps} -Concatenate -Force`, runOn: 'this machine (only when Kerberos cannot be used)' }] },
       ];
     case 'moduleMissing':
       return [

@@ -34,11 +34,21 @@ test('each cause of a node that does not answer has its own messageId, in the sp
     { status: 'fail', messageId: 'remoteError', subject: 'hv07', data: { code: 'other', cause: 'The term is not recognized' } },
     { status: 'error', messageId: 'badOutput', subject: 'hv08', data: { code: 'badOutput' } },
   ]);
-  assert.ok(commandsOf(findings[1]).some((c) => c.startsWith('Invoke-Command -ComputerName hv02.lab.example.test')), 'the access-denied fix names the node');
-  assert.ok(commandsOf(findings[2]).includes('Test-WSMan -ComputerName hv03.lab.example.test'));
+  assert.ok(commandsOf(findings[1]).some((c) => c.startsWith("Invoke-Command -ComputerName 'hv02.lab.example.test'")), 'the access-denied fix names the node');
+  assert.ok(commandsOf(findings[2]).includes("Test-WSMan -ComputerName 'hv03.lab.example.test'"));
   assert.ok(commandsOf(findings[2]).includes('Enable-PSRemoting -Force'));
-  assert.ok(commandsOf(findings[4]).includes('Resolve-DnsName hv05.lab.example.test'));
+  assert.ok(commandsOf(findings[4]).includes("Resolve-DnsName -Name 'hv05.lab.example.test'"));
   assert.deepEqual((findings[1]!.evidence as { error: NodeError }).error, ACCESS_DENIED, 'the record is the evidence');
+  assert.ok(commandsOf(findings[5]).includes("Set-Item WSMan:\\localhost\\Client\\TrustedHosts -Value 'hv06.lab.example.test' -Concatenate -Force"), commandsOf(findings[5]).join('\n'));
+});
+
+test('a node name that needs quoting is quoted once in every fix, never twice', async () => {
+  const name = "hv0'6";
+  const findings = await runCheck(check, nodesFacts([failed(name, { code: 'authFailed', cause: 'TrustedHosts' }), failed(name, { code: 'unreachable', cause: 'x' })]));
+  const cmds = findings.flatMap((f) => commandsOf(f, 'powershell'));
+  assert.ok(cmds.includes("Set-Item WSMan:\\localhost\\Client\\TrustedHosts -Value 'hv0''6.lab.example.test' -Concatenate -Force"), cmds.join('\n'));
+  assert.ok(cmds.includes("Test-WSMan -ComputerName 'hv0''6.lab.example.test'"), cmds.join('\n'));
+  assert.ok(cmds.every((c) => !c.includes("''hv0")), 'no doubled quoting');
 });
 
 test('a run that gave no result is one error naming the cause; the node checks do not pretend', async () => {

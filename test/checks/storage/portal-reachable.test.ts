@@ -16,7 +16,7 @@ test('each reach status gets its messageId; failures carry a check command for t
   for (const [reach, status, messageId] of cases) {
     const [f] = await runCheck(check, facts([portal({ portal: 'san1:3260', reach })]));
     assert.deepEqual([f!.status, f!.messageId, f!.subject], [status, messageId, 'san1:3260']);
-    if (status === 'fail') assert.ok(commandsOf(f).includes('Test-NetConnection -ComputerName san1 -Port 3260'));
+    if (status === 'fail') assert.ok(commandsOf(f).includes("Test-NetConnection -ComputerName 'san1' -Port 3260"));
   }
 });
 
