@@ -199,7 +199,7 @@ export function removeStaleSteps(c: ComputerObject): RemediationStep[] {
 
 const messages = {
   present: '{node} has one computer object, {dn}, enabled ({operatingSystem})',
-  missing: '{node} has no computer object in {domain}: no sAMAccountName {account} and no dNSHostName {fqdn}',
+  missing: '{node} has no computer object in {domain}: no sAMAccountName {account}, no dNSHostName {fqdn}, and none named {host}',
   nameTaken: '{node} has no computer object of its own, and its account name {account} is taken by {dn} (dNSHostName {holderDnsHostName}, created {whenCreated})',
   prestagedByName: '{node} has no account {account}, but a computer object found by its name, not by its account: {dn}, account name {objectAccount}. Windows will look for {account} when {node} joins, so the join will not use this object',
   prestagedByNameShared: '{node} has no account {account}, but a computer object found by its name, not by its account: {dn}, account name {objectAccount}. Windows will look for {account} when {node} joins, the account {sharedWith} would join as too: the join will not use this object, and the nodes collide on one account',
@@ -312,7 +312,7 @@ const check = {
     const suggester = renameSuggester([...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])], computers);
     for (const [index, n] of facts.nodes.entries()) {
       const own = computers.filter((c) => isOwnObject(c, n));
-      const base = { node: n.name, fqdn: n.fqdn, account: `${n.netbios}$`, domain: facts.domain };
+      const base = { node: n.name, host: hostLabel(n), fqdn: n.fqdn, account: `${n.netbios}$`, domain: facts.domain };
       const byName = own.length === 0 ? byNameObjects(n, computers) : [];
       const found = byName[0];
       if (found) {
@@ -361,7 +361,7 @@ const check = {
             },
           });
         } else {
-          const host = hostLabel(n);
+          const host = base.host;
           const searchedFor = { sAMAccountName: [...new Set([`${n.netbios}$`, `${host.toUpperCase()}$`])], dNSHostName: n.fqdn, cn: host };
           ctx.report({ status: 'fail', messageId: 'missing', subject: n.name, data: base, evidence: { node: n, searchedFor }, remediation: missingRemediation(n, index, facts, spec) });
         }
