@@ -33,6 +33,11 @@ export function holdersOf(n: NodeName, computers: readonly ComputerObject[]): Co
   return computers.filter((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$`);
 }
 
+/** How an object found by name (matchesByName) names the node: its cn is the host name, or its account name is the whole host name with $. */
+export function nameMatchedOn(c: ComputerObject, n: NodeName): 'cn' | 'sAMAccountName' {
+  return c.cn.toUpperCase() === hostLabel(n).toUpperCase() ? 'cn' : 'sAMAccountName';
+}
+
 /** The objects found for this node only by its name (matchesByName): prestaged, with an account name Windows will not join with. */
 export function byNameObjects(n: NodeName, computers: readonly ComputerObject[]): ComputerObject[] {
   return computers.filter((c) => matchesByName(c, n));
@@ -134,13 +139,15 @@ export function prestagedPlan(n: NodeName, object: ComputerObject, facts: AdFact
 export function prestagedSteps(n: NodeName, index: number, plan: PrestagedPlan, spec: ClusterSpec): RemediationStep[] {
   const c = plan.object;
   const host = hostLabel(n);
+  const how = nameMatchedOn(c, n) === 'cn' ? `its cn is ${c.cn}` : `its account name is the whole host name with $ (cn ${c.cn})`;
   const why = [
-    `${c.dn} was found by its name (cn ${c.cn}), not by its account: its account name is ${c.sAMAccountName}. When ${host} joins the domain, Windows looks for the account ${n.netbios}$ (the first ${NETBIOS_MAX} characters of its name, upper-cased)`,
+    `${c.dn} was found by ${host}'s name (${how}), not by the account Windows joins with: its account name is ${c.sAMAccountName}. When ${host} joins the domain, Windows looks for the account ${n.netbios}$ (the first ${NETBIOS_MAX} characters of its name, upper-cased)`,
     plan.sharedWith.length > 0 ? `, the account ${plan.sharedWith.join(', ')} would join as too: the nodes collide on one account` : '',
     plan.holder ? `, which ${plan.holder.dn} already holds` : '',
     ', so the join will not use the prestaged object.',
   ].join('');
   const steps: RemediationStep[] = [{ text: why }];
+  if (plan.holder) steps.push({ text: `${plan.holder.dn} holds ${n.netbios}$ today (ad.netbios.collision reports it, with the commands that check and remove it). If it is stale, removing it frees that name instead.` });
   if (plan.rename) {
     const t = plan.target;
     steps.push(
@@ -328,6 +335,7 @@ const check = {
             objectAccount: found.sAMAccountName,
             objectAccountLength: accountName(found).length,
             matchedBy: 'name',
+            matchedOn: nameMatchedOn(found, n),
             enabled: found.enabled,
             sharedWith: plan.sharedWith,
             holder: plan.holder?.dn ?? null,

@@ -82,7 +82,7 @@ const cases: readonly Case[] = [
         status: 'fail',
         messageId: 'prestagedByName',
         subject: 'CONTOSO-HV-NODE-A1',
-        data: { dn: `CN=CONTOSO-HV-NODE-A1,${OU}`, objectAccount: 'CONTOSO-HV-NODE-A1$', objectAccountLength: 18, account: 'CONTOSO-HV-NODE$', matchedBy: 'name', sharedWith: [], holder: null, rename: true, suggested: 'CONTOSO-HV-N-A1', enabled: false },
+        data: { dn: `CN=CONTOSO-HV-NODE-A1,${OU}`, objectAccount: 'CONTOSO-HV-NODE-A1$', objectAccountLength: 18, account: 'CONTOSO-HV-NODE$', matchedBy: 'name', matchedOn: 'cn', sharedWith: [], holder: null, rename: true, suggested: 'CONTOSO-HV-N-A1', enabled: false },
       },
     ],
   },
@@ -94,7 +94,7 @@ const cases: readonly Case[] = [
   {
     name: 'found by the whole name as account name (a 20-character sAMAccountName, another cn)',
     facts: adFacts({ nodes: [node('NORTHWND-HV-NODE-C1')], cluster: undefined, computers: [prestaged('NORTHWND-HV-NODE-C1', { cn: 'PRESTAGED-C19', dn: `CN=PRESTAGED-C19,${OU}` })] }),
-    expected: [{ status: 'fail', messageId: 'prestagedByName', subject: 'NORTHWND-HV-NODE-C1', data: { dn: `CN=PRESTAGED-C19,${OU}`, objectAccount: 'NORTHWND-HV-NODE-C1$', objectAccountLength: 19, account: 'NORTHWND-HV-NOD$' } }],
+    expected: [{ status: 'fail', messageId: 'prestagedByName', subject: 'NORTHWND-HV-NODE-C1', data: { dn: `CN=PRESTAGED-C19,${OU}`, objectAccount: 'NORTHWND-HV-NODE-C1$', objectAccountLength: 19, account: 'NORTHWND-HV-NOD$', matchedOn: 'sAMAccountName' } }],
   },
   {
     name: 'two nodes prestaged under names sharing their first 15 characters: both found, each names the other and gets its own name',
