@@ -172,3 +172,23 @@ test('two nodes prestaged under names that share their first 15 characters: both
   assert.deepEqual(r.of('ad.netbios.name').filter(([s]) => s !== 'pass'), [['fail', 'longAccountNameByName', 'ADVENTUREHVNODE-X1'], ['fail', 'longAccountNameByName', 'ADVENTUREHVNODE-X2']]);
   assert.deepEqual(r.of('ad.ou.placement'), [['pass', 'sameOu', lab.dn(ou)]]);
 });
+
+test('a cluster name object prestaged under another account name (cn = cluster name): New-Cluster will not use it; the printed fix makes it the prestaged CNO', async () => {
+  const ou = 'OU=Prestaged,OU=Servers';
+  await lab.addComputer('CLU2NODE1', { ou, enabled: true });
+  const cnoDn = `CN=CONTOSOCLU2,${lab.dn(ou)}`;
+  await lab.add(`dn: ${cnoDn}\nobjectClass: computer\nsAMAccountName: CLU2-OLD$\nuserAccountControl: 4098\n`);
+  const r = await validate('CONTOSOCLU2', ['clu2node1']);
+  assert.deepEqual(r.of('ad.cno.readiness'), [['fail', 'prestagedByName', 'CONTOSOCLU2'], ['fail', 'cannotCreate', 'CONTOSOCLU2']]);
+  const f = r.find('ad.cno.readiness', 'prestagedByName');
+  assert.deepEqual([f.data.dn, f.data.account, f.data.expected], [cnoDn, 'CLU2-OLD$', 'CONTOSOCLU2$']);
+  assert.ok(commands(f).includes(`Set-ADComputer -Identity '${cnoDn}' -SamAccountName 'CONTOSOCLU2$'`), commands(f).join('\n'));
+
+  const fix = commands(f, 'sh').find((c) => c.includes('ldbmodify'));
+  assert.ok(fix, commands(f, 'sh').join('\n'));
+  await runOnDc(fix);
+  const after = await validate('CONTOSOCLU2', ['clu2node1']);
+  // Now the prestaged cluster name object, found by account: clusteradm has no Full Control on it yet.
+  assert.deepEqual(after.of('ad.cno.readiness'), [['fail', 'prestagedNoFullControl', 'CONTOSOCLU2']]);
+  assert.equal(after.find('ad.cno.readiness', 'prestagedNoFullControl').data.dn, cnoDn);
+});
