@@ -1,7 +1,8 @@
 import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import { isContainer, parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { isContainer, matchesByName, nodeMatch, parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { removeStaleSteps, setAccountNameCommands } from './computer-account.ts';
 import { ADS_RIGHTS, DS_FULL_CONTROL, SCHEMA_GUIDS, SdDecodeError, decodeSecurityDescriptor, type SecurityDescriptor } from '../../src/ad/sd.ts';
 import { describeDecision, evaluateAccess, networkLogonToken, type AccessResult, type BitDecision } from '../../src/ad/access.ts';
 import { describeSid } from '../../src/ad/sid.ts';
@@ -14,6 +15,7 @@ const messages = {
   prestagedNoFullControl: '{cluster} is prestaged ({dn}), but {user} lacks {missing} on it',
   prestagedUnreadable: '{cluster} is prestaged ({dn}), but {user} cannot even read its permissions, so it has no Full Control on it',
   nameTaken: 'An enabled computer object already has the cluster name {cluster} ({dn}): a new cluster cannot take it',
+  prestagedByName: 'A computer object found by the cluster name, not by its account: {dn}, account name {account}. New-Cluster looks for {expected} and will not use it as the prestaged cluster name object',
   ouMissing: 'The OU {ou} does not exist: the cluster name cannot be created there',
   machineAccountQuota: 'The cluster name goes into the container {ou}: without a delegation it can create only {quota} computer objects for clustered roles (ms-DS-MachineAccountQuota)',
   conditionalAces: '{count} conditional ACE(s) on {dn} were not evaluated: they may change the answer',
@@ -188,6 +190,28 @@ function checkPrestaged(ctx: Ctx, facts: AdFacts, cluster: NodeName, cno: Comput
   if (isContainer(location)) warnQuota(ctx, facts, location, cluster);
 }
 
+/** A prestaged cluster name found by its name (cn), whose account name is not the cluster name's: New-Cluster will not use it. */
+function reportPrestagedByName(ctx: Ctx, cluster: NodeName, c: ComputerObject, nodes: readonly NodeName[]): void {
+  const name = cluster.name.split('.')[0]!;
+  const fits = name.length <= 15 && !nodes.some((n) => n.netbios === cluster.netbios);
+  ctx.report({
+    status: 'fail',
+    messageId: 'prestagedByName',
+    subject: cluster.netbios,
+    data: { cluster: cluster.netbios, dn: c.dn, account: c.sAMAccountName, expected: `${cluster.netbios}$`, matchedBy: 'name', enabled: c.enabled },
+    evidence: { computer: c },
+    remediation: {
+      summary: fits ? `Give ${c.dn} the account name ${cluster.netbios}$, or remove it` : `Choose a valid cluster name (see ad.netbios.name), or remove ${c.dn}`,
+      steps: [
+        { text: `${c.dn} has the cluster's name as its cn, but its account name is ${c.sAMAccountName}: New-Cluster looks for the computer account ${cluster.netbios}$, will not use this object, and tries to create a new one in the nodes' OU (if that is ${parentDn(c.dn)}, the name is already taken there and the creation fails).` },
+        ...(fits ? [{ text: `If it is the cluster name object you prestaged, give it the account name New-Cluster looks for (keep it disabled):`, commands: setAccountNameCommands(c, cluster.netbios, name) }] : [{ text: `The cluster name ${name} is not a valid NetBIOS name: choose another (ad.netbios.name suggests one), and prestage that.` }]),
+        { text: 'If it is a leftover, remove it:' },
+        ...removeStaleSteps(c),
+      ],
+    },
+  });
+}
+
 function checkCreate(ctx: Ctx, facts: AdFacts, cluster: NodeName, who: Principal, user: string): void {
   const ou = facts.ou;
   if (!ou) {
@@ -213,7 +237,9 @@ function checkCreate(ctx: Ctx, facts: AdFacts, cluster: NodeName, who: Principal
   const create = evaluateAccess(decoded.sd, who.token, { mask: ADS_RIGHTS.ADS_RIGHT_DS_CREATE_CHILD, objectType: SCHEMA_GUIDS.computer });
   const read = evaluateAccess(decoded.sd, who.token, { mask: ADS_RIGHTS.ADS_RIGHT_DS_READ_PROP });
   const evidence = { ou: ou.dn, ouSource: ou.source, objectClass: ou.objectClass, tokenSids: who.token.map(describeSid), createComputer: accessEvidence(create), readAllProperties: accessEvidence(read) };
-  const data = { cluster: cluster.netbios, ou: ou.dn, user, ouSource: ou.source };
+  // The OU most nodes are in may come from objects found only by name (prestaged): say so.
+  const byName = ou.source === 'nodes' ? facts.nodes.flatMap((n) => { const m = nodeMatch(n, facts.computers ?? []); return m?.by === 'name' && parentDn(m.object.dn).toLowerCase() === ou.dn.toLowerCase() ? [n.name] : []; }) : [];
+  const data = { cluster: cluster.netbios, ou: ou.dn, user, ouSource: ou.source, ...(byName.length > 0 ? { nodesMatchedByName: byName } : {}) };
   if (create.allowed && read.allowed) {
     ctx.report({ status: 'pass', messageId: 'canCreate', subject: cluster.netbios, data: { ...data, decisions: [...create.decisions, ...read.decisions].map(describeDecision) }, evidence });
   } else {
@@ -249,7 +275,7 @@ const check = {
     id: 'ad.cno.readiness',
     title: 'The cluster name object can be created, or is prestaged correctly',
     area: 'ad',
-    description: 'The cluster name (cluster.name) must be free or prestaged. Free: the bind account must have Create Computer objects and Read All Properties on the OU the cluster goes into (activeDirectory.ou, else the OU most nodes are in), decided from the OU\'s DACL (read with the SD flags control) and the account\'s tokenGroups by clusterprobe\'s own access check: allow and deny ACEs in order, object ACEs for the computer class or for all classes, inherited ones included. Prestaged: the computer object must be disabled and the bind account must have Full Control on it. Warns when the cluster name goes into a container such as CN=Computers (machine account quota).',
+    description: 'The cluster name (cluster.name) must be free or prestaged. Free: the bind account must have Create Computer objects and Read All Properties on the OU the cluster goes into (activeDirectory.ou, else the OU most nodes are in), decided from the OU\'s DACL (read with the SD flags control) and the account\'s tokenGroups by clusterprobe\'s own access check: allow and deny ACEs in order, object ACEs for the computer class or for all classes, inherited ones included. Prestaged: the computer object must be disabled and the bind account must have Full Control on it; an object found only by the cluster name (its cn) with another account name fails, since New-Cluster will not use it. The OU most nodes are in counts prestaged node objects found by name too. Warns when the cluster name goes into a container such as CN=Computers (machine account quota).',
     why: 'Creating a failover cluster creates its cluster name object (CNO) in Active Directory as the installing account. Without the right, cluster creation fails late, after validation, with a vague "unable to create the computer object". Roles\' computer objects are then created by the CNO itself; in CN=Computers only ms-DS-MachineAccountQuota (10 by default) of them.',
     docs: 'docs/checks/ad.cno.readiness.md',
     severity: 'fail',
@@ -298,8 +324,13 @@ const check = {
     }
     const who: Principal = { name: user, sid: identity.sid, token };
     const cno = facts.computers.find((c) => c.sAMAccountName.toUpperCase() === `${cluster.netbios}$`);
-    if (cno) checkPrestaged(ctx, facts, cluster, cno, who, user);
-    else checkCreate(ctx, facts, cluster, who, user);
+    if (cno) {
+      checkPrestaged(ctx, facts, cluster, cno, who, user);
+      return;
+    }
+    const byName = facts.computers.find((c) => matchesByName(c, cluster));
+    if (byName) reportPrestagedByName(ctx, cluster, byName, facts.nodes);
+    checkCreate(ctx, facts, cluster, who, user);
   },
 } satisfies Check;
 

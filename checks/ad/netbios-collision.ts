@@ -2,9 +2,9 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
 import { escapeFilterValue, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
-import { netbiosName, suggestNames, NETBIOS_MAX } from '../../src/netbios.ts';
+import { netbiosName, NETBIOS_MAX } from '../../src/netbios.ts';
 import { renameRemediation, type DeclaredName } from '../config/names.ts';
-import { accountName, describeObject, hostLabel, holdersOf, isOwnObject, removeStaleSteps } from './computer-account.ts';
+import { byNameObjects, describeObject, hostLabel, holdersOf, isOwnObject, removeStaleSteps, renameSuggester, setAccountNameCommands } from './computer-account.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
@@ -19,24 +19,6 @@ const messages = {
 interface Named {
   readonly name: NodeName;
   readonly declared: DeclaredName;
-}
-
-/**
- * Picks a NetBIOS-valid name for `name` that is not in `taken` (upper-case NetBIOS names):
- * the name itself shortened, with `-2`, `-3`... at the end.
- */
-function freeName(name: string, taken: ReadonlySet<string>): string {
-  const base = name.replace(/[^A-Za-z0-9-]/g, '') || 'NODE';
-  for (let i = 2; ; i += 1) {
-    const suffix = `-${i}`;
-    const candidate = `${base.slice(0, NETBIOS_MAX - suffix.length).replace(/-+$/, '')}${suffix}`;
-    if (!taken.has(netbiosName(candidate))) return candidate;
-  }
-}
-
-/** Every NetBIOS name known to be taken: the declared names and the directory's account names. */
-function takenNames(named: readonly Named[], computers: readonly ComputerObject[]): Set<string> {
-  return new Set([...named.map((n) => n.name.netbios), ...computers.map((c) => accountName(c).toUpperCase()).filter((a) => a.length <= NETBIOS_MAX)]);
 }
 
 function verifyStep(name: string): RemediationStep {
@@ -107,20 +89,10 @@ const check = {
     const cluster: Named | undefined = facts.cluster ? { name: facts.cluster, declared: { name: hostLabel(facts.cluster), kind: 'cluster', path: 'cluster.name' } } : undefined;
     const named = [...nodes, ...(cluster ? [cluster] : [])];
 
-    // Names the directory already holds count as taken, so that no suggestion collides with them:
-    // every account, the named entries' own objects included (an account name other than its host's is held too).
-    const directoryAccounts = computers.map(accountName).filter((a) => a.length <= NETBIOS_MAX);
-    const suggestions = suggestNames([...named.map((n) => n.declared.name), ...directoryAccounts]);
-    const taken = takenNames(named, computers);
-    for (const s of suggestions.values()) taken.add(netbiosName(s));
-    const suggest = (n: Named): string => {
-      const s = suggestions.get(n.declared.name);
-      if (s) return s;
-      const free = freeName(n.declared.name, taken);
-      taken.add(netbiosName(free));
-      suggestions.set(n.declared.name, free);
-      return free;
-    };
+    // Names the directory already holds count as taken, so that no suggestion collides with them.
+    const suggester = renameSuggester(named.map((n) => n.declared.name), computers);
+    const suggestions = suggester.suggestions;
+    const suggest = (n: Named): string => suggester.suggest(n.declared.name);
     const nodeNames = () => nodes.map((n) => suggestions.get(n.declared.name) ?? n.declared.name);
     let problems = 0;
 
@@ -133,20 +105,39 @@ const check = {
       const marked = group.filter((g) => suggestions.has(g.declared.name));
       const renames = marked.length > 0 ? marked : group.slice(1);
       const chosen = new Map(renames.map((g) => [g.declared.name, suggest(g)]));
+      // Objects prestaged under the whole names (found by name, not by account): none is the account the join looks for.
+      const prestaged = group.flatMap((g) => (computers.some((c) => isOwnObject(c, g.name)) ? [] : byNameObjects(g.name, computers).slice(0, 1).map((c) => ({ g, c }))));
       ctx.report({
         status: 'fail',
         messageId: 'namesCollide',
         subject: truncated,
-        data: { netbiosName: truncated, count: group.length, hosts: group.map((g) => g.declared.name), accountHolders: holders.map((c) => c.dn), suggestions: Object.fromEntries(chosen) },
+        data: {
+          netbiosName: truncated,
+          count: group.length,
+          hosts: group.map((g) => g.declared.name),
+          accountHolders: holders.map((c) => c.dn),
+          suggestions: Object.fromEntries(chosen),
+          prestagedByName: prestaged.map(({ g, c }) => ({ host: g.declared.name, dn: c.dn, sAMAccountName: c.sAMAccountName })),
+        },
         evidence: {
-          names: group.map((g) => ({ ...g.declared, length: g.declared.name.length, netbiosName: g.name.netbios, objects: computers.filter((c) => isOwnObject(c, g.name)).map((c) => c.dn) })),
+          names: group.map((g) => ({ ...g.declared, length: g.declared.name.length, netbiosName: g.name.netbios, objects: computers.filter((c) => isOwnObject(c, g.name)).map((c) => c.dn), objectsByName: byNameObjects(g.name, computers).map((c) => c.dn) })),
           accountHolders: holders.map(describeObject),
         },
         remediation: {
           summary: `Give ${group.map((g) => g.declared.name).join(', ')} names that differ within their first ${NETBIOS_MAX} characters`,
           steps: [
             ...(holders.length > 0 ? [{ text: `Only one computer can hold the account ${truncated}$; today it is ${holders.map((c) => `${c.dn} (dNSHostName ${c.dNSHostName ?? '-'})`).join(', ')}.` }] : []),
-            ...renames.flatMap((g) => renameTo(g, chosen.get(g.declared.name)!, nodeNames(), spec)),
+            ...(prestaged.length > 0
+              ? [{ text: `Prestaged under their whole names: ${prestaged.map(({ g, c }) => `${c.dn} (${c.sAMAccountName}, for ${g.declared.name})`).join(', ')}. All of these nodes would join as the one account ${truncated}$, so the joins will not use these objects.` }]
+              : []),
+            ...renames.flatMap((g) => {
+              const object = prestaged.find((p) => p.g === g)?.c;
+              const to = chosen.get(g.declared.name)!;
+              return [
+                ...renameTo(g, to, nodeNames(), spec),
+                ...(object ? [{ text: `Give ${object.dn} the account name ${to}$ and the name ${to}, so that ${to}'s join uses it:`, commands: setAccountNameCommands(object, to, to) }] : []),
+              ];
+            }),
           ],
         },
       });

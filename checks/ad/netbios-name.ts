@@ -2,15 +2,17 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation } from '../../src/engine/report.ts';
 import type { AdFacts, ComputerObject, NodeName } from '../../src/ad/probe.ts';
-import { nameProblems, suggestNames, NETBIOS_MAX } from '../../src/netbios.ts';
+import { nameProblems, NETBIOS_MAX } from '../../src/netbios.ts';
 import { renameRemediation, type DeclaredName } from '../config/names.ts';
-import { accountName, describeObject, hostLabel, isOwnObject, removeStaleSteps } from './computer-account.ts';
+import { accountName, byNameObjects, describeObject, hostLabel, isOwnObject, prestagedPlan, prestagedSteps, removeStaleSteps, renameSuggester } from './computer-account.ts';
 
 const messages = {
   matches: '{node}\'s computer account {account}$ matches its host name',
   truncated: '{node} is {length} characters long: its computer account is the truncated {account}$, so other machines know it by a name that is not its host name',
   different: '{node}\'s computer object {dn} (dNSHostName {dnsHostName}) has the account name {account}$, not {expected}$: the host was renamed without its account, or the object is stale',
   longAccountName: '{node}\'s computer object {dn} has the account name {account}$ ({accountLength} characters): Windows logs on as {expected}$ and will not use it',
+  longAccountNameByName: '{node} has no account {expected}$; its computer object was found by its name, not by its account: {dn}, account name {account}$ ({accountLength} characters, over {max}). Windows will look for {expected}$ when {node} joins and will not use this object',
+  differentByName: '{node} has no account {expected}$; its computer object was found by its name, not by its account: {dn}, account name {account}$. Windows will look for {expected}$ when {node} joins and will not use this object',
   noAccount: '{node} has no computer object to compare with (see ad.computer.account)',
   clusterNameValid: 'The cluster name {name} is a valid NetBIOS name for its cluster name object',
   clusterNameInvalid: 'The cluster name {name} is not a valid NetBIOS name ({problem}): New-Cluster creates the cluster name object {netbiosName}$ from it',
@@ -52,7 +54,7 @@ const check = {
     title: 'Each node\'s computer account bears its host name, and the cluster name is a valid NetBIOS name',
     area: 'ad',
     description:
-      'For every node, its own computer object (as ad.computer.account finds it): the sAMAccountName without $ must be the host name. A host name over 15 characters gives a truncated account name (warn); an account name that is another name altogether, or over 15 characters, fails. The cluster name must be a valid NetBIOS name, since New-Cluster creates a computer object with it.',
+      'For every node, its own computer object (as ad.computer.account finds it): the sAMAccountName without $ must be the host name. A host name over 15 characters gives a truncated account name (warn); an account name that is another name altogether, or over 15 characters, fails. A node with no object of its own but a prestaged one found by its name (cn, or the whole host name as account name) fails the same way, saying it was matched by name: Windows will join as the NetBIOS name and not use it. The cluster name must be a valid NetBIOS name, since New-Cluster creates a computer object with it.',
     why:
       'The sAMAccountName is the name the node authenticates with and that NetBIOS and NTLM know it by. When it is a truncated host name, other machines resolve a name that is not the host\'s, and two such hosts collide: the intermittent network failures of the review\'s lab. An account name that differs entirely means a renamed host or a stale object claiming the node\'s DNS name.',
     docs: 'docs/checks/ad.netbios.name.md',
@@ -62,6 +64,7 @@ const check = {
     remediations: [
       'Rename a node whose name is over 15 characters with Rename-Computer (netdom renamecomputer on Windows Server 2008 R2): the account is renamed with it.',
       'For an account name that differs, check the host name on the node; fix the spec, or remove the stale object.',
+      'For a prestaged object found by name: give it the account name the join looks for (Set-ADComputer -SamAccountName), renaming a host over 15 characters or colliding to a unique name first.',
       'Choose a cluster name of at most 15 valid characters for New-Cluster.',
     ],
   },
@@ -78,13 +81,31 @@ const check = {
     const spec = await ctx.fact<ClusterSpec>('spec');
     const computers = facts.computers;
     const declared = [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])];
-    const suggestions = suggestNames(declared);
+    const suggester = renameSuggester(declared, computers);
+    const suggestions = suggester.suggestions;
     const nodeNames = facts.nodes.map((n) => suggestions.get(hostLabel(n)) ?? hostLabel(n));
 
     for (const [index, n] of facts.nodes.entries()) {
       const own = computers.filter((c) => isOwnObject(c, n));
       const c = primaryObject(n, own);
       const host = hostLabel(n);
+      const found = c ? undefined : byNameObjects(n, computers)[0];
+      if (found) {
+        const account = accountName(found);
+        const plan = prestagedPlan(n, found, facts, suggester);
+        ctx.report({
+          status: 'fail',
+          messageId: account.length > NETBIOS_MAX ? 'longAccountNameByName' : 'differentByName',
+          subject: n.name,
+          data: { node: n.name, host, length: host.length, account, accountLength: account.length, max: NETBIOS_MAX, expected: n.netbios, dn: found.dn, matchedBy: 'name', sharedWith: plan.sharedWith, suggested: plan.target, rename: plan.rename },
+          evidence: { node: n, object: describeObject(found) },
+          remediation: {
+            summary: plan.rename ? `Rename ${n.name} to ${plan.target} and give ${found.dn} the account name ${plan.target}$` : `Give ${found.dn} the account name ${n.netbios}$`,
+            steps: prestagedSteps(n, index, plan, spec),
+          },
+        });
+        continue;
+      }
       if (!c) {
         ctx.report({ status: 'skipped', messageId: 'noAccount', subject: n.name, data: { node: n.name } });
         continue;

@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import { isContainer, nodeObject, parentDn, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { isContainer, nodeMatch, parentDn, type AdFacts, type ComputerObject, type MatchedBy, type NodeName } from '../../src/ad/probe.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
@@ -19,6 +19,8 @@ const messages = {
 interface Placed {
   readonly node: NodeName;
   readonly object: ComputerObject;
+  /** `name`: a prestaged object found by its name, whose account name is not the one the node will join as (see ad.computer.account). */
+  readonly by: MatchedBy;
   readonly parent: string;
 }
 
@@ -73,7 +75,7 @@ const check = {
     id: 'ad.ou.placement',
     title: 'All nodes\' computer objects are in the same OU (the configured one, if any)',
     area: 'ad',
-    description: 'Finds each node\'s computer object (sAMAccountName = NetBIOS name + "$", else dNSHostName = FQDN) and the container it is in. Fails for every node outside the OU the others are in (or outside activeDirectory.ou when it is given), and for every node in a container such as CN=Computers rather than an OU, naming where each node is and where it should be.',
+    description: 'Finds each node\'s computer object (sAMAccountName = NetBIOS name + "$", else dNSHostName = FQDN, else a prestaged object found by its name: cn = host name, or the whole host name + "$" as account name; findings say matchedBy) and the container it is in. Fails for every node outside the OU the others are in (or outside activeDirectory.ou when it is given), and for every node in a container such as CN=Computers rather than an OU, naming where each node is and where it should be.',
     why: 'Microsoft\'s cluster validation checks that all nodes are in the same OU, and the review found its wizard only "pointed vaguely" at the misplaced node. Nodes in different OUs get different Group Policy; CN=Computers is a container, so no GPO can be linked to it, and a cluster name object created there can create only as many computer objects for clustered roles as ms-DS-MachineAccountQuota allows (10 by default).',
     docs: 'docs/checks/ad.ou.placement.md',
     severity: 'fail',
@@ -97,8 +99,8 @@ const check = {
 
     const placed: Placed[] = [];
     for (const node of facts.nodes) {
-      const object = nodeObject(node, computers);
-      if (object) placed.push({ node, object, parent: parentDn(object.dn) });
+      const match = nodeMatch(node, computers);
+      if (match) placed.push({ node, object: match.object, by: match.by, parent: parentDn(match.object.dn) });
       else ctx.report({ status: 'skipped', messageId: 'noComputerObject', subject: node.name, data: { node: node.name, fqdn: node.fqdn, netbios: node.netbios } });
     }
     if (placed.length === 0) {
@@ -110,7 +112,8 @@ const check = {
     const majority = majorityOu(placed);
     const target = configured ?? majority?.dn;
     const where = Object.fromEntries(placed.map((p) => [p.node.name, p.parent]));
-    const evidence = { placement: placed.map((p) => ({ node: p.node.name, dn: p.object.dn, parent: p.parent, sAMAccountName: p.object.sAMAccountName })), configuredOu: configured ?? null, majorityOu: majority ?? null };
+    const evidence = { placement: placed.map((p) => ({ node: p.node.name, dn: p.object.dn, parent: p.parent, sAMAccountName: p.object.sAMAccountName, matchedBy: p.by })), configuredOu: configured ?? null, majorityOu: majority ?? null };
+    const matchedByName = placed.filter((p) => p.by === 'name').map((p) => p.node.name);
 
     if (configured && facts.ou && dnKey(facts.ou.dn) === dnKey(configured) && !facts.ou.exists) {
       const rdn = /^\s*OU\s*=\s*((?:[^,\\]|\\.)+)/i.exec(configured);
@@ -158,6 +161,9 @@ const check = {
           ],
         });
       }
+      if (p.by === 'name') {
+        steps.push({ text: `${p.object.dn} was found by ${p.node.name}'s name, not by its account: its account name ${p.object.sAMAccountName} is not the one ${p.node.name} will join as (${p.node.netbios}$), so fix that first (see ad.computer.account), or the join will create another object wherever it is told to.` });
+      }
       steps.push(...moveSteps(p, destination));
       if (!configured && majority?.tie) {
         const first = placed.find((o) => !isContainer(o.parent))!;
@@ -167,14 +173,14 @@ const check = {
         status: 'fail',
         messageId,
         subject: p.node.name,
-        data: { node: p.node.name, dn: p.object.dn, current: p.parent, target: destination, others: others.length > 0 ? others.join(', ') + (others.length === 1 ? ' is' : ' are') : 'no other node is', configured: configured ?? null, where },
+        data: { node: p.node.name, dn: p.object.dn, matchedBy: p.by, current: p.parent, target: destination, others: others.length > 0 ? others.join(', ') + (others.length === 1 ? ' is' : ' are') : 'no other node is', configured: configured ?? null, where },
         evidence,
         remediation: { summary: `Move ${p.node.name} to ${destination}`, steps },
       });
     }
     if (problems === 0) {
       const ou = placed[0]!.parent;
-      ctx.report({ status: 'pass', messageId: 'sameOu', subject: ou, data: { count: placed.length, ou, configured: configured ?? null, where }, evidence });
+      ctx.report({ status: 'pass', messageId: 'sameOu', subject: ou, data: { count: placed.length, ou, configured: configured ?? null, where, matchedByName }, evidence });
     }
   },
 } satisfies Check;

@@ -105,7 +105,7 @@ export interface AdFacts {
   readonly domainHead?: { readonly dn: string; readonly msDSBehaviorVersion: number | null; readonly nTMixedDomain: number | null; readonly machineAccountQuota: number | null };
   readonly nodes: NodeName[];
   readonly cluster?: NodeName;
-  /** Every computer object whose sAMAccountName, dNSHostName or cn names a node or the cluster. */
+  /** Every computer object whose sAMAccountName, dNSHostName or cn names a node or the cluster (computerFilter). */
   readonly computers?: ComputerObject[];
   readonly bindIdentity?: { readonly dn: string; readonly sid: string | null; readonly tokenGroups: string[] } | { readonly error: string };
   readonly ou?: OuFact;
@@ -162,13 +162,20 @@ export function escapeFilterValue(value: string): string {
   return value.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** One filter for every object that could be a node, the cluster, or collide with either. */
+/**
+ * One filter for every object that could be a node, the cluster, or collide with either: the
+ * account Windows joins with (the NetBIOS name and `$`), the dNSHostName, and the name itself as
+ * cn (a computer's `name` is its cn) and, when longer than 15 characters, as an account name with
+ * `$`: what New-ADComputer -Name, ADUC and samba-tool computer add give a prestaged object.
+ */
 export function computerFilter(names: readonly NodeName[]): string {
   const terms = new Set<string>();
   for (const n of names) {
+    const host = n.name.split('.')[0]!;
     terms.add(`(sAMAccountName=${escapeFilterValue(`${n.netbios}$`)})`);
+    if (host.toUpperCase() !== n.netbios) terms.add(`(sAMAccountName=${escapeFilterValue(`${host}$`)})`);
     terms.add(`(dNSHostName=${escapeFilterValue(n.fqdn)})`);
-    terms.add(`(cn=${escapeFilterValue(n.name.split('.')[0]!)})`);
+    terms.add(`(cn=${escapeFilterValue(host)})`);
   }
   return `(&(objectClass=computer)(|${[...terms].join('')}))`;
 }
@@ -217,13 +224,51 @@ function attempt(server: string, err: unknown, ms: number): AdAttempt {
 }
 
 /**
- * A node's own computer object: its account name with no other host's dNSHostName, else its
- * dNSHostName. An object holding the account name for another host is not the node's (the ad.*
- * checks report it as a collision) and places nothing.
+ * How a node's object was found: by the account Windows joins with (`account`: the NetBIOS name
+ * and `$`), by its `dnsHostName` (written by the computer once joined), or only by its `name`: a
+ * prestaged object without dNSHostName whose cn is the host name, or whose account name is the
+ * whole host name and `$`, but whose account name is not the one Windows will look for.
  */
-export function nodeObject(node: NodeName, computers: readonly ComputerObject[]): ComputerObject | undefined {
+export type MatchedBy = 'account' | 'dnsHostName' | 'name';
+
+export interface NodeMatch {
+  readonly object: ComputerObject;
+  readonly by: MatchedBy;
+}
+
+/**
+ * Whether `c` is found for the node only by its name: no dNSHostName, an account name other than
+ * the NetBIOS name and `$`, and the host name as cn or (a name over 15 characters) as the account
+ * name. New-ADComputer -Name, ADUC and samba-tool computer add prestage such objects; Windows
+ * joins as the NetBIOS name and will not use them.
+ */
+export function matchesByName(c: ComputerObject, node: NodeName): boolean {
+  if (c.dNSHostName !== null) return false;
+  const sam = c.sAMAccountName.toUpperCase();
+  if (sam === `${node.netbios}$`) return false;
+  const host = node.name.split('.')[0]!.toUpperCase();
+  return c.cn.toUpperCase() === host || sam === `${host}$`;
+}
+
+/**
+ * A node's own computer object and how it was found: its account name with no other host's
+ * dNSHostName, else its dNSHostName, else (a prestaged object) its name (matchesByName). An
+ * object holding the account name for another host is not the node's (the ad.* checks report it
+ * as a collision) and places nothing.
+ */
+export function nodeMatch(node: NodeName, computers: readonly ComputerObject[]): NodeMatch | undefined {
   const sam = `${node.netbios}$`;
-  return computers.find((c) => c.sAMAccountName.toUpperCase() === sam && (c.dNSHostName === null || c.dNSHostName === node.fqdn)) ?? computers.find((c) => c.dNSHostName === node.fqdn);
+  const byAccount = computers.find((c) => c.sAMAccountName.toUpperCase() === sam && (c.dNSHostName === null || c.dNSHostName === node.fqdn));
+  if (byAccount) return { object: byAccount, by: 'account' };
+  const byDns = computers.find((c) => c.dNSHostName === node.fqdn);
+  if (byDns) return { object: byDns, by: 'dnsHostName' };
+  const byName = computers.find((c) => matchesByName(c, node));
+  return byName ? { object: byName, by: 'name' } : undefined;
+}
+
+/** nodeMatch's object. */
+export function nodeObject(node: NodeName, computers: readonly ComputerObject[]): ComputerObject | undefined {
+  return nodeMatch(node, computers)?.object;
 }
 
 /**

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { buildCommand, ENVELOPE_MARKER, parseEnvelope, PowerShellError, PowerShellSession, PsOutputError, type PsScript } from '../../src/windows/powershell.ts';
 import { classifyFailure, windowsFix } from '../../src/windows/errors.ts';
 import { adDirectoryScript, adSecurityScript, classifyAdRecord, generalizedTime, isNotFound, powerShellFacts, psBytes, psInstant, psInt, psList, psSid, readDirectory, readSecurity, type PsDirectory, type PsRun, type PsSecurity } from '../../src/windows/ad-facts.ts';
-import { computerFilter, nodeNames, powerShellParams } from '../../src/ad/probe.ts';
+import { computerFilter, nodeMatch, nodeNames, powerShellParams, targetsOf, type ComputerObject } from '../../src/ad/probe.ts';
 import { decodeSecurityDescriptor } from '../../src/ad/sd.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 
@@ -70,6 +70,47 @@ test('no input becomes code: hostile domain, node names, servers and OU travel o
     const reference = code({});
     fc.assert(fc.property(fc.record({ domain: fc.string(), servers: fc.array(fc.string()), filter: fc.string(), ou: fc.string(), cno: fc.string() }), (p) => code(p) === reference), { numRuns: 200 });
   }
+});
+
+test('one filter, both paths: a node is looked up by its NetBIOS account, its whole name as account, its dNSHostName and its cn, every value escaped', () => {
+  const spec: ClusterSpec = { nodes: [{ name: 'CONTOSO-HV-NODE-A1' }, { name: 'hv01' }, { name: 'odd*(x)\\' }], cluster: { name: 'HVCLUSTER01' }, activeDirectory: { domain: 'lab.example.test' } };
+  const names = nodeNames(spec);
+  const filter = computerFilter([...names.nodes, names.cluster!]);
+  assert.equal(powerShellParams({ domain: 'lab.example.test' }, names).filter, filter, 'the PowerShell path sends the same filter in $p');
+  const terms = filter.slice('(&(objectClass=computer)(|'.length, -2).match(/\([^()]*\)/g);
+  assert.deepEqual(terms, [
+    '(sAMAccountName=CONTOSO-HV-NODE$)',
+    '(sAMAccountName=CONTOSO-HV-NODE-A1$)',
+    '(dNSHostName=contoso-hv-node-a1.lab.example.test)',
+    '(cn=CONTOSO-HV-NODE-A1)',
+    '(sAMAccountName=HV01$)',
+    '(dNSHostName=hv01.lab.example.test)',
+    '(cn=hv01)',
+    '(sAMAccountName=ODD\\2a\\28X\\29\\5c$)',
+    '(dNSHostName=odd\\2a\\28x\\29\\5c.lab.example.test)',
+    '(cn=odd\\2a\\28x\\29\\5c)',
+    '(sAMAccountName=HVCLUSTER01$)',
+    '(dNSHostName=hvcluster01.lab.example.test)',
+    '(cn=HVCLUSTER01)',
+  ]);
+});
+
+test('an object the filter finds only by name (prestaged, no dNSHostName) is the node\'s, matched by name, and places the cluster\'s OU on either path', () => {
+  const spec: ClusterSpec = { nodes: [{ name: 'CONTOSO-HV-NODE-A1' }, { name: 'NORTHWND-HV-NODE-C1' }, { name: 'hv03' }], cluster: { name: 'HVCLUSTER01' }, activeDirectory: { domain: 'lab.example.test' } };
+  const names = nodeNames(spec);
+  const ou = 'OU=Prestaged,DC=lab,DC=example,DC=test';
+  const object = (cn: string, sam: string, over: Partial<ComputerObject> = {}): ComputerObject => ({ dn: `CN=${cn},${ou}`, sAMAccountName: sam, dNSHostName: null, cn, userAccountControl: 4098, enabled: false, objectSid: null, operatingSystem: null, whenCreated: null, ...over });
+  const computers = [
+    object('CONTOSO-HV-NODE-A1', 'CONTOSO-HV-NODE-A1$'),
+    object('PRESTAGED-C19', 'NORTHWND-HV-NODE-C1$'),
+    // Another host's object with hv03 as cn: its dNSHostName says whose it is.
+    object('hv03', 'PRINTSRV$', { dNSHostName: 'printsrv.lab.example.test' }),
+  ];
+  assert.deepEqual(names.nodes.map((n) => { const m = nodeMatch(n, computers); return m && [m.by, m.object.cn]; }), [['name', 'CONTOSO-HV-NODE-A1'], ['name', 'PRESTAGED-C19'], undefined]);
+  assert.equal(targetsOf({}, names, computers).ouDn, ou);
+  // The joined object wins over a leftover prestaged one.
+  const joined = object('CONTOSO-HV-NODE', 'CONTOSO-HV-NODE$', { dn: 'CN=CONTOSO-HV-NODE,CN=Computers,DC=lab,DC=example,DC=test', dNSHostName: 'contoso-hv-node-a1.lab.example.test' });
+  assert.deepEqual(nodeMatch(names.nodes[0]!, [...computers, joined]), { object: joined, by: 'account' });
 });
 
 test('the scripts read their inputs from $p only, fetch every computer in one Get-ADComputer, and import the module first', () => {

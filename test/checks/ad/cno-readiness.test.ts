@@ -447,6 +447,21 @@ const cases: readonly Case[] = [
     expected: [{ status: 'skipped', messageId: 'anonymous', subject: CLUSTER }],
   },
 
+  // Objects found by name (prestaged with another account name).
+  {
+    name: 'nodes prestaged by name only: their OU is the target, and the finding says they were matched by name',
+    facts: cnoFacts({ computers: [computer('hv01', { sAMAccountName: 'OLDHV01$', dNSHostName: null }), computer('hv02')] }),
+    expected: [{ status: 'pass', messageId: 'canCreate', subject: CLUSTER, data: { ...free, ouSource: 'nodes', nodesMatchedByName: ['hv01'] } }],
+  },
+  {
+    name: 'an object with the cluster name as cn but another account name: prestagedByName (New-Cluster will not use it), and the create rights are still checked',
+    facts: cnoFacts({ computers: [computer('hv01'), computer('hv02'), cno({ sAMAccountName: 'HVCLU-OLD$' })] }),
+    expected: [
+      { status: 'fail', messageId: 'prestagedByName', subject: CLUSTER, data: { dn: CNO_DN, account: 'HVCLU-OLD$', expected: `${CLUSTER}$`, matchedBy: 'name', enabled: false } },
+      { status: 'pass', messageId: 'canCreate', subject: CLUSTER, data: free },
+    ],
+  },
+
   // Nothing to check.
   { name: 'no cluster.name', facts: cnoFacts({ cluster: undefined }), expected: [{ status: 'skipped', messageId: 'noClusterName' }] },
   { name: 'not connected', facts: cnoFacts({ connection: undefined, computers: undefined }), expected: [{ status: 'skipped', messageId: 'notConnected', data: { error: 'not connected' } }] },
@@ -579,6 +594,13 @@ test('descriptorUnusable: the decode error is in the evidence (code, structure, 
 // ---------------------------------------------------------------------------------------------
 // Never a crash: every truncation and seeded mutations of a real descriptor end in a finding the
 // check declares, never an engine error.
+
+test('prestagedByName: give the object the cluster\'s account name (kept disabled), or remove it', async () => {
+  const findings = await run(cnoFacts({ computers: [computer('hv01'), computer('hv02'), cno({ sAMAccountName: 'HVCLU-OLD$' })] }));
+  const commands = commandsOf(findings[0]);
+  assert.ok(commands.includes(`Set-ADComputer -Identity '${CNO_DN}' -SamAccountName '${CLUSTER}$'`), commands.join('\n'));
+  assert.ok(commands.includes(`Remove-ADComputer -Identity '${CNO_DN}'`), commands.join('\n'));
+});
 
 test('fuzz: truncated and mutated descriptors on the OU and on a prestaged object never crash the check', { timeout: 60_000 }, async () => {
   const declared = new Set(Object.keys(check.meta.messages));

@@ -2,7 +2,7 @@ import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import check from '../../../checks/ad/computer-account.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
-import { adFacts, computer, node } from './facts.ts';
+import { adFacts, computer, node, prestaged } from './facts.ts';
 
 interface Case {
   readonly name: string;
@@ -75,6 +75,51 @@ const cases: readonly Case[] = [
     expected: [{ status: 'fail', messageId: 'nameTaken', subject: 'hv01' }],
   },
   {
+    name: 'prestaged under the 18-character name (New-ADComputer -Name, samba-tool computer add): found by name, not missing',
+    facts: adFacts({ nodes: [node('CONTOSO-HV-NODE-A1')], cluster: undefined, computers: [prestaged('CONTOSO-HV-NODE-A1')] }),
+    expected: [
+      {
+        status: 'fail',
+        messageId: 'prestagedByName',
+        subject: 'CONTOSO-HV-NODE-A1',
+        data: { dn: `CN=CONTOSO-HV-NODE-A1,${OU}`, objectAccount: 'CONTOSO-HV-NODE-A1$', objectAccountLength: 18, account: 'CONTOSO-HV-NODE$', matchedBy: 'name', matchedOn: 'cn', sharedWith: [], holder: null, rename: true, suggested: 'CONTOSO-HV-N-A1', enabled: false },
+      },
+    ],
+  },
+  {
+    name: 'a 15-character-or-shorter host whose object has its cn but another account name: give it the host name, no rename',
+    facts: adFacts({ nodes: [node('hv07')], cluster: undefined, computers: [computer('hv07', { sAMAccountName: 'OLDHV07$', dNSHostName: null })] }),
+    expected: [{ status: 'fail', messageId: 'prestagedByName', subject: 'hv07', data: { objectAccount: 'OLDHV07$', account: 'HV07$', rename: false, suggested: 'HV07' } }],
+  },
+  {
+    name: 'found by the whole name as account name (a 20-character sAMAccountName, another cn)',
+    facts: adFacts({ nodes: [node('NORTHWND-HV-NODE-C1')], cluster: undefined, computers: [prestaged('NORTHWND-HV-NODE-C1', { cn: 'PRESTAGED-C19', dn: `CN=PRESTAGED-C19,${OU}` })] }),
+    expected: [{ status: 'fail', messageId: 'prestagedByName', subject: 'NORTHWND-HV-NODE-C1', data: { dn: `CN=PRESTAGED-C19,${OU}`, objectAccount: 'NORTHWND-HV-NODE-C1$', objectAccountLength: 19, account: 'NORTHWND-HV-NOD$', matchedOn: 'sAMAccountName' } }],
+  },
+  {
+    name: 'two nodes prestaged under names sharing their first 15 characters: both found, each names the other and gets its own name',
+    facts: adFacts({ nodes: [node('HYPERVHOSTNODE-01A'), node('HYPERVHOSTNODE-01B')], cluster: undefined, computers: [prestaged('HYPERVHOSTNODE-01A'), prestaged('HYPERVHOSTNODE-01B')] }),
+    expected: [
+      { status: 'fail', messageId: 'prestagedByNameShared', subject: 'HYPERVHOSTNODE-01A', data: { dn: `CN=HYPERVHOSTNODE-01A,${OU}`, account: 'HYPERVHOSTNODE-$', sharedWith: ['HYPERVHOSTNODE-01B'], rename: true, suggested: 'HYPERVHOSTN-01A' } },
+      { status: 'fail', messageId: 'prestagedByNameShared', subject: 'HYPERVHOSTNODE-01B', data: { dn: `CN=HYPERVHOSTNODE-01B,${OU}`, account: 'HYPERVHOSTNODE-$', sharedWith: ['HYPERVHOSTNODE-01A'], rename: true, suggested: 'HYPERVHOSTN-01B' } },
+    ],
+  },
+  {
+    name: 'prestaged by name while another computer holds the account Windows will look for: the holder is named',
+    facts: adFacts({ nodes: [node('CONTOSO-HV-NODE-A1')], cluster: undefined, computers: [prestaged('CONTOSO-HV-NODE-A1'), computer('CONTOSO-HV-NODE', { dNSHostName: 'oldbox.lab.example.test' })] }),
+    expected: [{ status: 'fail', messageId: 'prestagedByNameTaken', subject: 'CONTOSO-HV-NODE-A1', data: { holder: `CN=CONTOSO-HV-NODE,${OU}`, rename: true, suggested: 'CONTOSO-HV-N-A1' } }],
+  },
+  {
+    name: 'an object with the node\'s name as cn but another host\'s dNSHostName is not found by name',
+    facts: adFacts({ nodes: [node('hv01')], cluster: undefined, computers: [computer('hv01', { sAMAccountName: 'PRINTSRV$', dNSHostName: 'printsrv.lab.example.test' })] }),
+    expected: [{ status: 'fail', messageId: 'missing', subject: 'hv01' }],
+  },
+  {
+    name: 'joined (found by account): a leftover object prestaged under the whole name does not change the finding',
+    facts: adFacts({ nodes: [node('CONTOSO-HV-NODE-A1')], cluster: undefined, computers: [computer('CONTOSO-HV-NODE-A1'), prestaged('CONTOSO-HV-NODE-A1', { dn: `CN=CONTOSO-HV-NODE-A1,CN=Computers,DC=lab,DC=example,DC=test` })] }),
+    expected: [{ status: 'pass', messageId: 'present', subject: 'CONTOSO-HV-NODE-A1', data: { dn: `CN=CONTOSO-HV-NODE-A1,${OU}` } }],
+  },
+  {
     name: 'no activeDirectory section, no directory, no nodes',
     facts: { 'ad.directory': null, spec: { nodes: [] } },
     expected: [{ status: 'skipped', messageId: 'notConfigured' }],
@@ -131,4 +176,36 @@ test('duplicates: keep the object with the node\'s account name, check and remov
   assert.ok(commands.includes("samba-tool computer delete 'HV02-OLD'"));
   assert.ok(!commands.some((c) => c.includes(`CN=hv02,${OU}`)), 'the object in use is kept');
   assert.deepEqual(f!.evidence?.objects && (f!.evidence.objects as { dn: string }[]).map((o) => o.dn), [`CN=hv02,${OU}`, stale]);
+});
+
+test('prestagedByName: rename to a unique name and give the object that account and cn (Set-ADComputer | Rename-ADObject, ldbmodify), or keep the name with the truncated account', async () => {
+  const dn = `CN=CONTOSO-HV-NODE-A1,${OU}`;
+  const facts = { ...adFacts({ nodes: [node('CONTOSO-HV-NODE-A1')], cluster: undefined, computers: [prestaged('CONTOSO-HV-NODE-A1')] }), spec: { nodes: [], cluster: { name: 'C1', windowsVersion: '2019' }, activeDirectory: { domain: 'lab.example.test' } } };
+  const [f] = await runCheck(check, facts);
+  assert.deepEqual(commandsOf(f), [
+    "Rename-Computer -NewName 'CONTOSO-HV-N-A1' -Restart",
+    `Set-ADComputer -Identity '${dn}' -SamAccountName 'CONTOSO-HV-N-A1$' -PassThru | Rename-ADObject -NewName 'CONTOSO-HV-N-A1'`,
+    `printf 'dn: %s\\nchangetype: modify\\nreplace: sAMAccountName\\nsAMAccountName: %s\\n\\ndn: %s\\nchangetype: modrdn\\nnewrdn: %s\\ndeleteoldrdn: 1\\n' '${dn}' 'CONTOSO-HV-N-A1$' '${dn}' 'CN=CONTOSO-HV-N-A1' | ldbmodify -H /var/lib/samba/private/sam.ldb`,
+    `Set-ADComputer -Identity '${dn}' -SamAccountName 'CONTOSO-HV-NODE$'`,
+    `printf 'dn: %s\\nchangetype: modify\\nreplace: sAMAccountName\\nsAMAccountName: %s\\n' '${dn}' 'CONTOSO-HV-NODE$' | ldbmodify -H /var/lib/samba/private/sam.ldb`,
+  ]);
+  // Windows Server 2008 R2: PowerShell 2.0 has no Rename-Computer.
+  const [legacy] = await runCheck(check, adFacts({ nodes: [node('CONTOSO-HV-NODE-A1')], cluster: undefined, computers: [prestaged('CONTOSO-HV-NODE-A1')] }));
+  assert.equal(commandsOf(legacy)[0], "$null = (Get-WmiObject -Class Win32_ComputerSystem).Rename('CONTOSO-HV-N-A1'); Restart-Computer");
+});
+
+test('prestagedByNameShared: no "keep the name" option, since the nodes would still share one account', async () => {
+  const [a] = await runCheck(check, adFacts({ nodes: [node('HYPERVHOSTNODE-01A'), node('HYPERVHOSTNODE-01B')], cluster: undefined, computers: [prestaged('HYPERVHOSTNODE-01A'), prestaged('HYPERVHOSTNODE-01B')] }));
+  assert.ok(!commandsOf(a).some((c) => c.includes("'HYPERVHOSTNODE-$'")), commandsOf(a).join('\n'));
+  assert.ok(commandsOf(a, 'powershell').includes(`Set-ADComputer -Identity 'CN=HYPERVHOSTNODE-01A,${OU}' -SamAccountName 'HYPERVHOSTN-01A$' -PassThru | Rename-ADObject -NewName 'HYPERVHOSTN-01A'`));
+});
+
+test('prestagedByName: a DN from the directory with quotes, $() and backslashes stays one quoted argument in every command', async () => {
+  const dn = "CN=hv07,OU=R&D's \\, $(calc) `x,DC=lab,DC=example,DC=test";
+  const [f] = await runCheck(check, adFacts({ nodes: [node('hv07')], cluster: undefined, computers: [computer('hv07', { dn, sAMAccountName: 'OLDHV07$', dNSHostName: null })] }));
+  const commands = commandsOf(f);
+  assert.deepEqual(commands, [
+    `Set-ADComputer -Identity 'CN=hv07,OU=R&D''s \\, $(calc) \`x,DC=lab,DC=example,DC=test' -SamAccountName 'HV07$'`,
+    `printf 'dn: %s\\nchangetype: modify\\nreplace: sAMAccountName\\nsAMAccountName: %s\\n' 'CN=hv07,OU=R&D'\\''s \\, $(calc) \`x,DC=lab,DC=example,DC=test' 'HV07$' | ldbmodify -H /var/lib/samba/private/sam.ldb`,
+  ]);
 });

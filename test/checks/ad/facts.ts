@@ -31,3 +31,11 @@ export function adFacts(over: Partial<AdFacts> = {}): { 'ad.directory': AdFacts;
   };
   return { 'ad.directory': facts, spec: { nodes: [], activeDirectory: { domain: 'lab.example.test', bind: { user: 'admin@lab.example.test', password: 'env:X' } } } };
 }
+
+/**
+ * An object prestaged under a node's whole name, as New-ADComputer -Name, ADUC and samba-tool
+ * computer add make it: account name NAME$ (up to 20 characters), no dNSHostName, disabled.
+ */
+export function prestaged(name: string, over: Partial<ComputerObject> = {}): ComputerObject {
+  return computer(name, { sAMAccountName: `${name.toUpperCase()}$`, dNSHostName: null, operatingSystem: null, userAccountControl: 4098, enabled: false, ...over });
+}

@@ -5,7 +5,7 @@ import type { AdFacts } from '../../../src/ad/probe.ts';
 import type { Finding } from '../../../src/engine/report.ts';
 import { dnsIncompatibleCharacters, nameProblems, netbiosName } from '../../../src/netbios.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
-import { adFacts, computer, node } from './facts.ts';
+import { adFacts, computer, node, prestaged } from './facts.ts';
 
 interface Case {
   readonly name: string;
@@ -91,6 +91,26 @@ const cases: readonly Case[] = [
       { status: 'fail', messageId: 'namesCollide', subject: 'HYPERVHOSTNODE-', data: { accountHolders: [PRINTSRV] } },
       { status: 'fail', messageId: 'objectCollision', subject: 'HYPERVHOSTNODE-01A', data: { netbiosName: 'HYPERVHOSTNODE-', dn: PRINTSRV } },
       { status: 'fail', messageId: 'objectCollision', subject: 'HYPERVHOSTNODE-01B', data: { netbiosName: 'HYPERVHOSTNODE-', dn: PRINTSRV } },
+    ],
+  },
+  {
+    name: 'two nodes prestaged under their whole names, sharing the first 15 characters: the collision names both objects',
+    facts: adFacts({ nodes: REVIEW, computers: [prestaged('HYPERVHOSTNODE-01A'), prestaged('HYPERVHOSTNODE-01B')] }),
+    expected: [
+      {
+        status: 'fail',
+        messageId: 'namesCollide',
+        subject: 'HYPERVHOSTNODE-',
+        data: {
+          hosts: ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B'],
+          accountHolders: [],
+          prestagedByName: [
+            { host: 'HYPERVHOSTNODE-01A', dn: `CN=HYPERVHOSTNODE-01A,${OU}`, sAMAccountName: 'HYPERVHOSTNODE-01A$' },
+            { host: 'HYPERVHOSTNODE-01B', dn: `CN=HYPERVHOSTNODE-01B,${OU}`, sAMAccountName: 'HYPERVHOSTNODE-01B$' },
+          ],
+          suggestions: { 'HYPERVHOSTNODE-01A': 'HYPERVHOSTN-01A', 'HYPERVHOSTNODE-01B': 'HYPERVHOSTN-01B' },
+        },
+      },
     ],
   },
   {
@@ -253,4 +273,12 @@ test('renames in one run stay unique: a collision, a foreign holder and a taken 
   const [collide, object, cluster] = findings;
   const all = [...Object.values(suggestionsOf(collide)), object!.data.suggested, cluster!.data.suggested].map((s) => assertGoodSuggestion(s, directory(facts), []));
   assert.equal(new Set(all.map(netbiosName)).size, all.length, JSON.stringify(all));
+});
+
+test('namesCollide with prestaged objects: each renamed node\'s object gets the new account name and cn', async () => {
+  const [f] = await runCheck(check, adFacts({ nodes: REVIEW, computers: [prestaged('HYPERVHOSTNODE-01A'), prestaged('HYPERVHOSTNODE-01B')] }));
+  const commands = commandsOf(f, 'powershell');
+  for (const [from, to] of [['HYPERVHOSTNODE-01A', 'HYPERVHOSTN-01A'], ['HYPERVHOSTNODE-01B', 'HYPERVHOSTN-01B']]) {
+    assert.ok(commands.includes(`Set-ADComputer -Identity 'CN=${from},${OU}' -SamAccountName '${to}$' -PassThru | Rename-ADObject -NewName '${to}'`), commands.join('\n'));
+  }
 });

@@ -2,7 +2,7 @@ import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import check from '../../../checks/ad/netbios-name.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
-import { adFacts, computer, node } from './facts.ts';
+import { adFacts, computer, node, prestaged } from './facts.ts';
 
 interface Case {
   readonly name: string;
@@ -45,6 +45,24 @@ const cases: readonly Case[] = [
     ],
   },
   {
+    name: 'prestaged under the 18-character name (no object of its own): judged, matched by name, not skipped',
+    facts: adFacts({ nodes: [node('CONTOSO-HV-NODE-A1')], cluster: undefined, computers: [prestaged('CONTOSO-HV-NODE-A1')] }),
+    expected: [{ status: 'fail', messageId: 'longAccountNameByName', subject: 'CONTOSO-HV-NODE-A1', data: { dn: 'CN=CONTOSO-HV-NODE-A1,OU=HyperV,DC=lab,DC=example,DC=test', account: 'CONTOSO-HV-NODE-A1', accountLength: 18, expected: 'CONTOSO-HV-NODE', matchedBy: 'name', suggested: 'CONTOSO-HV-N-A1', rename: true } }],
+  },
+  {
+    name: 'an object with the host name as cn and another account name: differentByName, the account name to give it is the host name',
+    facts: adFacts({ nodes: [node('hv07')], cluster: undefined, computers: [computer('hv07', { sAMAccountName: 'OLDHV07$', dNSHostName: null })] }),
+    expected: [{ status: 'fail', messageId: 'differentByName', subject: 'hv07', data: { account: 'OLDHV07', expected: 'HV07', matchedBy: 'name', rename: false, suggested: 'HV07' } }],
+  },
+  {
+    name: 'two prestaged nodes sharing their first 15 characters: each judged by name, each with its own new name',
+    facts: adFacts({ nodes: REVIEW, cluster: undefined, computers: [prestaged('HYPERVHOSTNODE-01A'), prestaged('HYPERVHOSTNODE-01B')] }),
+    expected: [
+      { status: 'fail', messageId: 'longAccountNameByName', subject: 'HYPERVHOSTNODE-01A', data: { sharedWith: ['HYPERVHOSTNODE-01B'], suggested: 'HYPERVHOSTN-01A' } },
+      { status: 'fail', messageId: 'longAccountNameByName', subject: 'HYPERVHOSTNODE-01B', data: { sharedWith: ['HYPERVHOSTNODE-01A'], suggested: 'HYPERVHOSTN-01B' } },
+    ],
+  },
+  {
     name: 'with two objects, the one bearing the NetBIOS name is compared',
     facts: adFacts({ nodes: [node('hv01')], cluster: undefined, computers: [computer('hv01-old', { sAMAccountName: 'HV01-OLD$', dNSHostName: 'hv01.lab.example.test' }), computer('hv01')] }),
     expected: [{ status: 'pass', messageId: 'matches', subject: 'hv01', data: { account: 'HV01' } }],
@@ -69,6 +87,20 @@ const cases: readonly Case[] = [
 
 describe('ad.netbios.name', () => {
   for (const c of cases) it(c.name, async () => assertFindings(await runCheck(check, c.facts), c.expected));
+
+  it('every declared messageId is reached by a case', async () => {
+    const reached = new Set<string>();
+    for (const c of cases) for (const f of await runCheck(check, c.facts)) reached.add(f.messageId);
+    assert.deepEqual([...reached].sort(), Object.keys(check.meta.messages).sort());
+  });
+});
+
+test('longAccountNameByName: the same fixes as ad.computer.account (rename and Set-ADComputer, or keep the name)', async () => {
+  const dn = 'CN=CONTOSO-HV-NODE-A1,OU=HyperV,DC=lab,DC=example,DC=test';
+  const [f] = await runCheck(check, adFacts({ nodes: [node('CONTOSO-HV-NODE-A1')], cluster: undefined, computers: [prestaged('CONTOSO-HV-NODE-A1')] }));
+  const commands = commandsOf(f, 'powershell');
+  assert.ok(commands.includes(`Set-ADComputer -Identity '${dn}' -SamAccountName 'CONTOSO-HV-N-A1$' -PassThru | Rename-ADObject -NewName 'CONTOSO-HV-N-A1'`), commands.join('\n'));
+  assert.ok(commands.includes(`Set-ADComputer -Identity '${dn}' -SamAccountName 'CONTOSO-HV-NODE$'`), commands.join('\n'));
 });
 
 test('truncated: Rename-Computer to the suggestion, and netdom renamecomputer for 2008 R2', async () => {

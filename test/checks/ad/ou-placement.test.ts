@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import check from '../../../checks/ad/ou-placement.ts';
 import { assertFindings, commandsOf, runCheck } from '../../helpers/run-check.ts';
-import { adFacts, computer, node } from './facts.ts';
+import { adFacts, computer, node, prestaged } from './facts.ts';
 import type { AdFacts } from '../../../src/ad/probe.ts';
 
 const BASE = 'DC=lab,DC=example,DC=test';
@@ -118,4 +118,17 @@ test('a tie between OUs names the first node listed that is in an OU, not one in
   const texts = findings.flatMap((f) => f.remediation?.steps.map((s) => s.text) ?? []).filter((t) => t.includes('split evenly'));
   assert.ok(texts.length > 0);
   for (const t of texts) assert.match(t, /because hv02, the first node listed that is in an OU/);
+});
+
+test('nodes prestaged under their whole names (found by name, not by account) are placed, not skipped, and say so', async () => {
+  const nodes = [node('CONTOSO-HV-NODE-A1'), node('CONTOSO-HV-NODE-B2'), node('hv03')];
+  const computers = [prestaged('CONTOSO-HV-NODE-A1'), prestaged('CONTOSO-HV-NODE-B2', { dn: `CN=CONTOSO-HV-NODE-B2,${COMPUTERS}` }), inOu('hv03', HYPERV)];
+  const findings = await runCheck(check, adFacts({ nodes, computers }));
+  assertFindings(findings, [{ status: 'fail', messageId: 'inContainer', subject: 'CONTOSO-HV-NODE-B2', data: { dn: `CN=CONTOSO-HV-NODE-B2,${COMPUTERS}`, matchedBy: 'name', target: HYPERV } }]);
+  assert.equal(commandsOf(findings[0], 'powershell')[0], `Move-ADObject -Identity 'CN=CONTOSO-HV-NODE-B2,${COMPUTERS}' -TargetPath '${HYPERV}'`);
+  const placement = findings[0]!.evidence?.placement as { node: string; matchedBy: string }[];
+  assert.deepEqual(placement.map((p) => [p.node, p.matchedBy]), [['CONTOSO-HV-NODE-A1', 'name'], ['CONTOSO-HV-NODE-B2', 'name'], ['hv03', 'account']]);
+
+  const same = await runCheck(check, adFacts({ nodes: nodes.slice(0, 2), computers: [prestaged('CONTOSO-HV-NODE-A1'), prestaged('CONTOSO-HV-NODE-B2')] }));
+  assertFindings(same, [{ status: 'pass', messageId: 'sameOu', subject: HYPERV, data: { count: 2, matchedByName: ['CONTOSO-HV-NODE-A1', 'CONTOSO-HV-NODE-B2'] } }]);
 });

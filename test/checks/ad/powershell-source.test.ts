@@ -102,6 +102,22 @@ const HEALTHY = directory(
 );
 
 /**
+ * The healthy directory with its first node prestaged under an 18-character name
+ * (New-ADComputer -Name CONTOSO-HV-NODE-A1: account CONTOSO-HV-NODE-A1$, no dNSHostName): found
+ * by name on both paths.
+ */
+const PRESTAGED = directory(
+  { ...HEALTHY.spec, nodes: [{ name: 'CONTOSO-HV-NODE-A1' }, { name: 'hv02' }] },
+  'fxgranted@lab.example.test',
+  {
+    ...(({ domain: _domain, nodes: _nodes, cluster: _cluster, dns: _dns, dnsServers: _dnsServers, ...read }) => read)(HEALTHY.ldap),
+    computers: [computer('CONTOSO-HV-NODE-A1', OU_H, 1801, { dNSHostName: null, userAccountControl: 4098, operatingSystem: null, whenCreated: '20261120080000.0Z' }), computer('HV02', OU_H, 1602)],
+  },
+  { discovery: srv(9389), dns: records([['CONTOSO-HV-NODE-A1', '10.0.0.61'], ['hv02', '10.0.0.62']]), dnsServers: ['10.0.0.10'] },
+  ['prestaged-5.1'],
+);
+
+/**
  * The review's lab: a 2003 domain in mixed mode, two 18-character names sharing their first 15,
  * a node in CN=Computers, a disabled one, one with neither computer object nor DNS record, a
  * prestaged cluster name on which the plain user fxplain has no Full Control, the DC 90 s ahead,
@@ -146,7 +162,7 @@ async function findings(checks: readonly Check[], facts: AdFacts, spec: ClusterS
   return out;
 }
 
-for (const [label, dir] of [['a healthy directory', HEALTHY], ["the review's directory", REVIEW]] as const) {
+for (const [label, dir] of [['a healthy directory', HEALTHY], ["the review's directory", REVIEW], ['a node prestaged under its whole name', PRESTAGED]] as const) {
   describe(`${label}: the ad.* checks on the PowerShell facts give the LDAP facts' findings`, () => {
     for (const name of dir.cases) {
       test(name, async () => {
@@ -171,6 +187,12 @@ test('the findings compared are the ones that matter: the review\'s walls are th
   assert.deepEqual(of('ad.dns.node-records').filter(([s]) => s !== 'pass'), [['fail', 'noRecord', 'hv05']]);
   const move = review.find((f) => f.messageId === 'inContainer')!;
   assert.ok(commandsOf(move).includes(`Move-ADObject -Identity 'CN=HV03,CN=Computers,${BASE}' -TargetPath '${OU_D}'`), commandsOf(move).join('\n'));
+
+  const prestaged = await findings(SAME, powerShellAdFacts('prestaged-5.1', PRESTAGED.spec, PRESTAGED.io), PRESTAGED.spec);
+  const ofPrestaged = (id: string) => prestaged.filter((f) => f.checkId === id).map((f) => [f.status, f.messageId, f.subject]);
+  assert.deepEqual(ofPrestaged('ad.computer.account'), [['fail', 'prestagedByName', 'CONTOSO-HV-NODE-A1'], ['pass', 'present', 'hv02']]);
+  assert.deepEqual(ofPrestaged('ad.ou.placement'), [['pass', 'sameOu', OU_H]]);
+  assert.deepEqual(prestaged.find((f) => f.checkId === 'ad.cno.readiness')?.data.nodesMatchedByName, ['CONTOSO-HV-NODE-A1']);
 
   const healthy = await findings(SAME, powerShellAdFacts('healthy-5.1', HEALTHY.spec, HEALTHY.io), HEALTHY.spec);
   assert.deepEqual(healthy.filter((f) => f.status !== 'pass').map((f) => [f.checkId, f.status, f.messageId]), [['ad.dc.discovery', 'warn', 'singleDc']]);
