@@ -62,7 +62,7 @@ test('Windows PowerShell 5.1 shapes, three nodes: every nodes.* finding', async 
   ]);
   const denied = report.findings.find((f) => f.messageId === 'accessDenied')!;
   assert.equal(denied.data.target, 'hv03.lab.example.test');
-  assert.ok(denied.remediation!.steps.some((s) => s.commands?.some((c) => c.command === 'Invoke-Command -ComputerName hv03.lab.example.test -ScriptBlock { whoami /groups }')));
+  assert.ok(denied.remediation!.steps.some((s) => s.commands?.some((c) => c.command === "Invoke-Command -ComputerName 'hv03.lab.example.test' -ScriptBlock { whoami /groups }")));
   assert.deepEqual(report.findings.find((f) => f.messageId === 'buildsDiffer')!.data.builds, ['17763.5020', '17763.4974']);
   assert.deepEqual(report.findings.find((f) => f.messageId === 'rebootPending')!.data.indicators, ['componentBasedServicing', 'fileRenameOperations']);
   assert.equal(report.findings.find((f) => f.messageId === 'found')!.data.iqn, 'iqn.1991-05.com.microsoft:hv02.lab.example.test');
@@ -129,7 +129,7 @@ test('PowerShell not answering within windows.timeoutSeconds: nodes.reachable re
   const spec = `windows: { timeoutSeconds: 5 }\nnodes:\n  - { name: hv01, fqdn: hv01.lab.example.test }\n`;
   const started = Date.now();
   const { code, report, stderr } = await validate(spec, { CLUSTERPROBE_POWERSHELL: FAKE, FAKE_PWSH_CASE: 'slow' });
-  assert.ok(Date.now() - started < 7500, 'the run ends at the limit, not when the fake answers');
+  assert.ok(Date.now() - started < 30_000, 'the run ends at the limit, not when the fake answers (at 60 s)');
   assert.equal(code, 3, stderr);
   assert.deepEqual(table(report), [
     ['nodes.reachable', null, 'error', 'runFailed'],

@@ -113,7 +113,7 @@ test('PowerShell itself does not answer within windows.timeoutSeconds: the run f
   assert.equal(fact.status, 'failed');
   assert.equal(fact.failure?.code, 'timeout');
   assert.deepEqual(statuses(fact), [['hv01', 'timeout'], ['hv02', 'timeout']]);
-  assert.ok(ms >= 4500 && ms < 7900, `stopped at the limit, not when the fake answered (${Math.round(ms)} ms)`);
+  assert.ok(ms >= 4500 && ms < 30_000, `stopped at the limit, not when the fake answered at 60 s (${Math.round(ms)} ms)`);
 });
 
 test('Ctrl-C (the run\'s signal) stops the run at once', async () => {
