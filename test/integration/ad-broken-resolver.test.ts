@@ -21,7 +21,8 @@ let resolvers: BrokenResolvers;
 
 before(async () => {
   [lab, resolvers] = await Promise.all([startSamba(), startBrokenResolvers()]);
-  await lab.addComputer('HV01', { enabled: true });
+  await lab.addOu('OU=HyperV,OU=Servers');
+  await lab.addComputer('HV01', { ou: 'OU=HyperV,OU=Servers', enabled: true });
   await lab.addDnsA('hv01', '127.0.0.61');
 });
 
@@ -101,3 +102,15 @@ for (const mode of ['servers', 'discovery'] as const) {
     }
   });
 }
+
+test('the fix the findings give works: with activeDirectory.dnsServers naming the domain\'s DNS, the broken system resolver no longer matters', async () => {
+  const resolvConf = await writeResolvConf([resolvers.servers.unreachable]);
+  const dir = await tempFiles({ 'c.yaml': `${spec('discovery')}\n  dnsServers: [${lab.dnsServer}]` });
+  const r = await runCliWithResolvConf(resolvConf, ['validate', '--config', join(dir, 'c.yaml'), '--json'], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as Report;
+  const ad = report.findings.filter((f) => f.area === 'ad');
+  assert.deepEqual(ad.filter((f) => f.status !== 'pass' && f.status !== 'skipped').map((f) => [f.checkId, f.messageId]), [['ad.dc.discovery', 'singleDc']]);
+  assert.deepEqual(ad.filter((f) => f.checkId === 'ad.dns.node-records').map((f) => [f.status, f.messageId, f.data.addresses]), [['pass', 'resolves', ['127.0.0.61']]]);
+  assert.ok(ad.some((f) => f.checkId === 'ad.connect' && f.messageId === 'connected'));
+});

@@ -36,9 +36,13 @@ export interface BrokenResolvers {
 /** Loopback addresses outside the Samba lab's 127.0.0.N range. */
 const ADDRESSES = { unreachable: '192.0.2.53', refusing: '127.0.53.1', silent: '127.0.53.2', garbage: '127.0.53.3' } as const;
 
-/** The garbage answers, each a function of the query; the id is the query's unless said otherwise. */
-export const GARBAGE: readonly { readonly name: string; readonly make: (query: Buffer) => Buffer }[] = [
-  { name: 'random bytes after the id', make: (q) => Buffer.concat([q.subarray(0, 2), randomBytes(10 + (q[3]! % 200))]) },
+/**
+ * The garbage answers, each a function of the query (the id is the query's); `types`: only for
+ * queries of these types (an SRV record in answer to an A query is merely no A record).
+ */
+export const GARBAGE: readonly { readonly name: string; readonly types?: readonly number[]; readonly make: (query: Buffer) => Buffer }[] = [
+  // 65535 questions cannot fit in what follows: always malformed, whatever the random bytes.
+  { name: 'random bytes after a header claiming 65535 questions', make: (q) => Buffer.concat([header(q, { qd: 0xffff, an: 1 }), randomBytes(1 + (q[3]! % 200))]) },
   { name: 'the id alone', make: (q) => Buffer.from(q.subarray(0, 2)) },
   { name: 'a header claiming 5 answers and nothing after it', make: (q) => header(q, { an: 5, qd: 0 }) },
   { name: 'a query, not a response', make: (q) => Buffer.from(q) },
@@ -46,11 +50,18 @@ export const GARBAGE: readonly { readonly name: string; readonly make: (query: B
   { name: 'a forward pointer', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0xc0, 40), rr(1, Buffer.of(127, 0, 0, 1)), Buffer.alloc(30)]) },
   { name: 'a reserved label type', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0x80, 1, 0), rr(1, Buffer.of(127, 0, 0, 1))]) },
   { name: 'RDATA longer than the message', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rrHead(33, 400), Buffer.of(0, 0, 0)]) },
-  { name: 'an SRV record of 3 bytes', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rr(33, Buffer.of(0, 0, 1))]) },
-  { name: 'an SRV target pointing at itself', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rr(33, Buffer.of(0, 0, 0, 100, 2, 0x7c, 0xc0, 12 + 1 + 10 + 6))]) },
-  { name: 'an A record of 3 bytes and an AAAA of 5', make: (q) => Buffer.concat([header(q, { an: 2, qd: 0 }), Buffer.of(0), rr(1, Buffer.of(1, 2, 3)), Buffer.of(0), rr(28, Buffer.of(1, 2, 3, 4, 5))]) },
+  { name: 'an SRV record of 3 bytes', types: [33], make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rr(33, Buffer.of(0, 0, 1))]) },
+  { name: 'an SRV target pointing at itself', types: [33], make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rr(33, Buffer.of(0, 0, 0, 100, 2, 0x7c, 0xc0, 12 + 1 + 10 + 6))]) },
+  { name: 'an A record of 3 bytes and an AAAA of 5', types: [1, 28], make: (q) => Buffer.concat([header(q, { an: 2, qd: 0 }), Buffer.of(0), rr(1, Buffer.of(1, 2, 3)), Buffer.of(0), rr(28, Buffer.of(1, 2, 3, 4, 5))]) },
   { name: 'a label of 63 bytes running past the end', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(63, 0x41, 0x41)]) },
 ];
+
+/** QTYPE of a query with one question (0 when it cannot be read). */
+function queryType(query: Buffer): number {
+  let at = 12;
+  while (at < query.length && query[at]! !== 0) at += 1 + query[at]!;
+  return at + 3 <= query.length ? query.readUInt16BE(at + 1) : 0;
+}
 
 function header(query: Buffer, counts: { qd: number; an: number }): Buffer {
   const h = Buffer.alloc(12);
@@ -100,7 +111,9 @@ export async function startBrokenResolvers(): Promise<BrokenResolvers> {
   });
   const garbage = await bind(ADDRESSES.garbage, (socket, msg, from) => {
     received.garbage += 1;
-    const variant = GARBAGE[turn++ % GARBAGE.length]!;
+    const type = queryType(msg);
+    let variant = GARBAGE[turn++ % GARBAGE.length]!;
+    while (variant.types && !variant.types.includes(type)) variant = GARBAGE[turn++ % GARBAGE.length]!;
     const wrongId = Buffer.from(msg);
     if (wrongId.length >= 2) wrongId.writeUInt16BE(wrongId.readUInt16BE(0) ^ 0xffff, 0);
     // Noise first (a client must wait past it), then the malformed answer with the right id.
