@@ -103,7 +103,7 @@ const check = {
           subject: d.node,
           data: { ...data, error: d.error ?? failure.code, resolver: describeResolverFailure(failure), code: failure.code, failures: failure.failures },
           evidence,
-          remediation: { summary: `Ask a DNS server that can answer for ${d.fqdn}: ${failure.failures.map((f) => f.server).join(', ') || 'none'} cannot be used from here`, steps: [...resolverSteps(failure, { type: 'A', name: d.fqdn }), verifyStep(d, server)] },
+          remediation: { summary: `Ask a DNS server that can answer for ${d.fqdn}: ${failure.failures.map((f) => f.server).join(', ') || 'none'} cannot be used from here`, steps: resolverSteps(failure, { type: 'A', name: d.fqdn }) },
         });
       } else if (d.error !== undefined) {
         ctx.report({
