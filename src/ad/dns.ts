@@ -5,6 +5,11 @@
  * names use compression, which RFC 2782 forbids but every resolver accepts), so the discovery of
  * domain controllers cannot rely on it. Names are read with compression pointers followed
  * strictly backwards and a hop limit; every length is bounds-checked; garbage is a DnsError.
+ * Each query has its own connected UDP socket whose every end (answer, timer, connect or send
+ * error, a throw) settles one promise and closes the socket once: the lookups reject only with a
+ * DnsError naming the server and what it did (no route, refused, silent, garbage), never throw
+ * from a socket callback. (A connect error once reached send() on an unconnected socket, whose
+ * ERR_SOCKET_BAD_PORT killed the process: issue 11.)
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
