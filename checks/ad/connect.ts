@@ -5,7 +5,7 @@ import { BIND_DATA_CODES } from '../../src/ad/errors.ts';
 import { parseLdapUrl } from '../../src/ad/connection.ts';
 import { ADWS_PORT } from '../../src/windows/ad-facts.ts';
 import { windowsFix } from '../../src/windows/errors.ts';
-import { describeResolverFailure, resolverSteps } from '../../src/ad/resolver.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
 import { psQuote } from '../../src/quote.ts';
 
 const messages = {
@@ -95,7 +95,7 @@ function fixFor(a: AdAttempt, user: string | undefined): { summary: string; step
         ],
       };
     case 'dnsFailed':
-      if (a.resolver) return { summary: `Resolve ${host} through a DNS server that can answer: ${a.resolver.failures.map((f) => f.server).join(', ') || 'none'} cannot be used from here`, steps: [...resolverSteps(a.resolver, { type: 'A', name: host }), { text: `Or write an address in activeDirectory.servers (ldaps://<address>) and set activeDirectory.tls.serverName to ${host}, the name in the DC's certificate.` }] };
+      if (a.resolver) return { summary: resolverSummary(a.resolver, host), steps: [...resolverSteps(a.resolver, { type: 'A', name: host }), { text: `Or write an address in activeDirectory.servers (ldaps://<address>) and set activeDirectory.tls.serverName to ${host}, the name in the DC's certificate.` }] };
       return { summary: `Resolve ${host}`, steps: [{ text: `The name ${host} does not resolve here: add activeDirectory.dnsServers (the domain's DNS) or write an address the certificate names.`, commands: [{ shell: 'powershell', command: `Resolve-DnsName ${psQuote(host)}`, runOn: 'this machine' }] }] };
     default:
       return { summary: `Check the connection to ${host}`, steps: [{ text: `The ${a.step ?? 'connect'} step failed: ${a.message ?? a.status}.`, commands: [reach] }] };

@@ -3,7 +3,7 @@ import type { Remediation } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/ad/probe.ts';
 import type { DiscoveredDc } from '../../src/ad/discovery.ts';
 import { srvName } from '../../src/ad/discovery.ts';
-import { describeResolverFailure, resolverSteps, type ResolverFailure } from '../../src/ad/resolver.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary, type ResolverFailure } from '../../src/ad/resolver.ts';
 import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
@@ -70,9 +70,8 @@ function srvFix(domain: string, record: string, dnsServers: readonly string[]): 
 }
 
 function resolverFix(record: string, failure: ResolverFailure): Remediation {
-  const servers = failure.failures.map((f) => f.server).join(', ') || 'none';
   return {
-    summary: `Ask a DNS server that can answer for ${record}: ${servers} cannot be used from here`,
+    summary: resolverSummary(failure, record),
     steps: [
       ...resolverSteps(failure, { type: 'SRV', name: record }),
       { text: 'Or skip discovery: list the DCs in activeDirectory.servers (ldaps://dc1.example.com, or ldaps://<address> with activeDirectory.tls.serverName set to the name in the DC\'s certificate).' },

@@ -2,7 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/ad/probe.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
-import { describeResolverFailure, resolverSteps } from '../../src/ad/resolver.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
 
 const messages = {
   resolves: '{fqdn} resolves to {addresses} through {dnsServers}',
@@ -103,7 +103,7 @@ const check = {
           subject: d.node,
           data: { ...data, error: d.error ?? failure.code, resolver: describeResolverFailure(failure), code: failure.code, failures: failure.failures },
           evidence,
-          remediation: { summary: `Ask a DNS server that can answer for ${d.fqdn}: ${failure.failures.map((f) => f.server).join(', ') || 'none'} cannot be used from here`, steps: resolverSteps(failure, { type: 'A', name: d.fqdn }) },
+          remediation: { summary: resolverSummary(failure, d.fqdn), steps: resolverSteps(failure, { type: 'A', name: d.fqdn }) },
         });
       } else if (d.error !== undefined) {
         ctx.report({

@@ -64,6 +64,13 @@ export function describeResolverFailure(r: ResolverFailure): string {
   return `${sourceText(r.source)}: ${what}`;
 }
 
+/** The remediation summary for a failed lookup of `name`. */
+export function resolverSummary(r: ResolverFailure, name: string): string {
+  const servers = r.failures.map((f) => f.server);
+  if (servers.length === 0) return `Tell clusterprobe which DNS server to ask for ${name}: ${r.source === 'system' ? 'this machine has none configured' : 'none was given'}`;
+  return `Ask a DNS server that can answer for ${name}: ${servers.join(', ')} cannot be used from here`;
+}
+
 function splitServer(server: string): { host: string; port: number } {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(server);
   if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : 53 };

@@ -195,6 +195,14 @@ test('resolverFailed: each kind of resolver failure is said, with the commands t
   }
 });
 
+test('resolverFailed with no DNS server at all (this machine has none): says so, and says to set activeDirectory.dnsServers', async () => {
+  const failure = { source: 'system' as const, servers: [], code: 'EREFUSED' as const, failures: [] };
+  const [f] = await runCheck(check, withDnsServers([], { ...lookup('hv01', [], 'x'), resolverFailure: failure }));
+  assert.equal(f!.message, "hv01.lab.example.test (hv01) could not be looked up: this machine's resolver (/etc/resolv.conf, or the network adapter's DNS servers on Windows): no DNS server to ask");
+  assert.equal(f!.remediation!.summary, 'Tell clusterprobe which DNS server to ask for hv01.lab.example.test: this machine has none configured');
+  assert.match(f!.remediation!.steps[0]!.text, /set activeDirectory\.dnsServers .*none configured/);
+});
+
 test('resolverFailed: a server given with a port is asked with dig -p, and no Resolve-DnsName (it has no port option)', async () => {
   const failure = { source: 'config' as const, servers: ['127.0.0.1:5353'], code: 'ETIMEOUT' as const, failures: [{ server: '127.0.0.1:5353', code: 'ETIMEOUT' as const, detail: 'x' }] };
   const [f] = await runCheck(check, withDnsServers(['127.0.0.1:5353'], { ...lookup('hv01', [], 'x'), resolverFailure: failure }));
