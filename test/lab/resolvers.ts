@@ -100,8 +100,8 @@ function bind(address: string, onMessage: (socket: Socket, msg: Buffer, from: { 
 
 /**
  * Starts the silent and the garbage resolver (the other two need nothing running). Needs the
- * lab's network namespace (root there): it adds 127.0.53.0/24 to `lo` if `lo` lacks it (Linux
- * answers all of 127/8 on `lo` already) and binds port 53.
+ * lab's network namespace (root there, to bind port 53); Linux answers all of 127/8 on `lo`, so
+ * 127.0.53.x needs no address added.
  */
 export async function startBrokenResolvers(): Promise<BrokenResolvers> {
   const received = { silent: 0, garbage: 0 };
