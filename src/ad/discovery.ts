@@ -35,7 +35,8 @@ export function tcpReach(address: string | undefined, port: number, timeoutMs = 
     };
     const timer = setTimeout(() => done({ port, status: 'timeout' }), timeoutMs);
     socket.once('connect', () => done({ port, status: 'ok', ms: Math.round(performance.now() - started) }));
-    socket.once('error', (err: NodeJS.ErrnoException) => done({ port, status: err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'unreachable' : 'error', message: err.message }));
+    // on, not once: a second error after the first (or after destroy) must not be an unhandled 'error' event.
+    socket.on('error', (err: NodeJS.ErrnoException) => done({ port, status: err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'unreachable' : 'error', message: err.message }));
   });
 }
 
