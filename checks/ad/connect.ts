@@ -6,6 +6,8 @@ import { parseLdapUrl } from '../../src/ad/connection.ts';
 import { ADWS_PORT } from '../../src/windows/ad-facts.ts';
 import { windowsFix } from '../../src/windows/errors.ts';
 import { secretFix } from '../shared/secret-fix.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
+import { psQuote } from '../../src/quote.ts';
 
 const messages = {
   connected: 'Bound to {server} as {user} over {tlsMode} (DC {dc})',
@@ -20,6 +22,7 @@ const messages = {
   timeout: '{server} did not answer within the time limit (at the {step} step)',
   unreachable: '{server} is unreachable from here (no route)',
   dnsFailed: '{server}: the host name does not resolve',
+  resolverFailed: '{server}: the host name {host} could not be resolved: {resolver}',
   connectionLost: '{server} closed the connection at the {step} step: {error}',
   error: '{server}: {step} failed: {error}',
   noServer: 'No domain controller to connect to: discovery found none (see ad.dc.discovery)',
@@ -36,7 +39,7 @@ const messages = {
 } as const;
 
 type AttemptMessage = Exclude<keyof typeof messages, 'connected' | 'anonymous' | 'insecure' | 'noServer' | 'setupFailed' | 'notConfigured'>;
-const ATTEMPT_MESSAGES = new Set<string>(['strongAuthRequired', 'invalidCredentials', 'untrustedCertificate', 'nameMismatch', 'tlsFailed', 'refused', 'timeout', 'unreachable', 'dnsFailed', 'connectionLost', 'error'] satisfies AttemptMessage[]);
+const ATTEMPT_MESSAGES = new Set<string>(['resolverFailed', 'strongAuthRequired', 'invalidCredentials', 'untrustedCertificate', 'nameMismatch', 'tlsFailed', 'refused', 'timeout', 'unreachable', 'dnsFailed', 'connectionLost', 'error'] satisfies AttemptMessage[]);
 const THIS_MACHINE = 'this machine';
 const LDAP_INSTEAD: RemediationStep = { text: 'Or read the directory over LDAPS with a password instead: set activeDirectory.bind (user principal name and a secret reference) and, if needed, activeDirectory.servers and tls.caFile.' };
 
@@ -93,7 +96,8 @@ function fixFor(a: AdAttempt, user: string | undefined): { summary: string; step
         ],
       };
     case 'dnsFailed':
-      return { summary: `Resolve ${host}`, steps: [{ text: `The name ${host} does not resolve here: add activeDirectory.dnsServers (the domain's DNS) or write an address the certificate names.`, commands: [{ shell: 'powershell', command: `Resolve-DnsName ${host}`, runOn: 'this machine' }] }] };
+      if (a.resolver) return { summary: resolverSummary(a.resolver, host), steps: [...resolverSteps(a.resolver, { type: 'A', name: host }), { text: `Or write an address in activeDirectory.servers (ldaps://<address>) and set activeDirectory.tls.serverName to ${host}, the name in the DC's certificate.` }] };
+      return { summary: `Resolve ${host}`, steps: [{ text: `The name ${host} does not resolve here: add activeDirectory.dnsServers (the domain's DNS) or write an address the certificate names.`, commands: [{ shell: 'powershell', command: `Resolve-DnsName ${psQuote(host)}`, runOn: 'this machine' }] }] };
     default:
       return { summary: `Check the connection to ${host}`, steps: [{ text: `The ${a.step ?? 'connect'} step failed: ${a.message ?? a.status}.`, commands: [reach] }] };
   }
@@ -247,9 +251,10 @@ const check = {
       if (a.status === 'ok' || !ATTEMPT_MESSAGES.has(a.status)) continue;
       const { port } = parseLdapUrl(a.server);
       const known = a.dataCode ? BIND_DATA_CODES[a.dataCode] : undefined;
-      const data = { server: a.server, step: a.step ?? 'connect', port, user: user ?? '-', dataCode: a.dataCode ?? '-', reason: known?.reason ?? 'rejected', subject: a.certificate?.subject ?? '?', issuer: a.certificate?.issuer ?? '?', altNames: a.certificate?.altNames ?? '?', expected: parseLdapUrl(a.server).host, error: a.message ?? a.status };
+      const data = { server: a.server, host: parseLdapUrl(a.server).host, ...(a.resolver ? { resolver: describeResolverFailure(a.resolver), failures: a.resolver.failures } : {}), step: a.step ?? 'connect', port, user: user ?? '-', dataCode: a.dataCode ?? '-', reason: known?.reason ?? 'rejected', subject: a.certificate?.subject ?? '?', issuer: a.certificate?.issuer ?? '?', altNames: a.certificate?.altNames ?? '?', expected: parseLdapUrl(a.server).host, error: a.message ?? a.status };
       // A DC that failed while another worked still needs fixing, but the checks could run.
-      ctx.report({ status: worked ? 'warn' : 'fail', messageId: a.status as AttemptMessage, subject: a.server, data, evidence: { attempt: a }, remediation: fixFor(a, user) });
+      const messageId = (a.status === 'dnsFailed' && a.resolver ? 'resolverFailed' : a.status) as AttemptMessage;
+      ctx.report({ status: worked ? 'warn' : 'fail', messageId, subject: a.server, data, evidence: { attempt: a }, remediation: fixFor(a, user) });
     }
     if (!worked) {
       if (facts.attempts.length === 0) ctx.report({ status: 'fail', messageId: 'noServer', subject: facts.domain, data: { domain: facts.domain }, evidence: { discovery: facts.discovery }, remediation: { summary: 'Name a DC or fix discovery', steps: [{ text: 'List the DCs in activeDirectory.servers (ldaps://dc1.example.com), or fix the SRV records (see ad.dc.discovery).' }] } });

@@ -3,11 +3,14 @@ import type { Remediation } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/ad/probe.ts';
 import type { DiscoveredDc } from '../../src/ad/discovery.ts';
 import { srvName } from '../../src/ad/discovery.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary, type ResolverFailure } from '../../src/ad/resolver.ts';
+import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
   found: '{count} domain controllers registered for {domain} ({reachableCount} reachable from here): {dcList}',
   singleDc: 'Only one domain controller is registered for {domain} ({host}): when it is down, the cluster cannot authenticate or manage its computer objects',
   srvLookupFailed: 'The SRV record {record} could not be read via {dnsServers}: {error}',
+  resolverFailed: 'The SRV record {record} could not be read: {resolver}',
   noAddress: 'DC {host} is listed in {record} but its name has no address via {dnsServers}',
   unreachable: 'DC {host} ({address}) is not reachable on TCP {port}: {reason}',
   notNeeded: 'activeDirectory.servers names the DCs ({servers}): SRV discovery was not used, so the number of DCs was not checked',
@@ -47,9 +50,9 @@ function srvFix(domain: string, record: string, dnsServers: readonly string[]): 
       {
         text: `Query the record directly${server ? ` at ${server}` : ''}:`,
         commands: [
-          { shell: 'powershell', command: `Resolve-DnsName -Type SRV ${record}${server ? ` -Server ${server}` : ''}`, runOn: 'a node' },
-          { shell: 'cmd', command: `nslookup -type=SRV ${record}${server ? ` ${server}` : ''}`, runOn: 'a node (Windows Server 2008 R2)' },
-          { shell: 'sh', command: `dig +short SRV ${record}${server ? ` @${server}` : ''}`, runOn: 'this machine (Linux)' },
+          { shell: 'powershell', command: `Resolve-DnsName -Type SRV ${psQuote(record)}${server ? ` -Server ${psQuote(server)}` : ''}`, runOn: 'a node' },
+          { shell: 'cmd', command: `nslookup -type=SRV ${cmdQuote(record)}${server ? ` ${cmdQuote(server)}` : ''}`, runOn: 'a node (Windows Server 2008 R2)' },
+          { shell: 'sh', command: `dig +short SRV ${shQuote(record)}${server ? ` @${shQuote(server)}` : ''}`, runOn: 'this machine (Linux)' },
         ],
       },
       {
@@ -57,11 +60,21 @@ function srvFix(domain: string, record: string, dnsServers: readonly string[]): 
         commands: [
           { shell: 'cmd', command: 'nltest /dsregdns', runOn: 'each DC' },
           { shell: 'powershell', command: 'Restart-Service Netlogon', runOn: 'each DC' },
-          { shell: 'cmd', command: `dcdiag /test:dns /dnsdomain:${domain} /v`, runOn: 'a DC' },
+          { shell: 'cmd', command: `dcdiag /test:dns /dnsdomain:${cmdQuote(domain)} /v`, runOn: 'a DC' },
           { shell: 'sh', command: 'samba_dnsupdate --verbose', runOn: 'each Samba DC (as root)' },
         ],
       },
       { text: 'If this machine cannot use the domain\'s DNS, name it in activeDirectory.dnsServers, or list the DCs in activeDirectory.servers (ldaps://dc1.example.com).' },
+    ],
+  };
+}
+
+function resolverFix(record: string, failure: ResolverFailure): Remediation {
+  return {
+    summary: resolverSummary(failure, record),
+    steps: [
+      ...resolverSteps(failure, { type: 'SRV', name: record }),
+      { text: 'Or skip discovery: list the DCs in activeDirectory.servers (ldaps://dc1.example.com, or ldaps://<address> with activeDirectory.tls.serverName set to the name in the DC\'s certificate).' },
     ],
   };
 }
@@ -72,7 +85,7 @@ function addressFix(dc: DiscoveredDc, dnsServers: readonly string[]): Remediatio
     summary: `Register the address of ${dc.host}`,
     steps: [
       { text: `The SRV record names ${dc.host}, but ${dc.host} has no A/AAAA record${server ? ` at ${server}` : ''}. A DC registers its own host record: make it do so again.`, commands: [{ shell: 'cmd', command: 'ipconfig /registerdns', runOn: dc.host }, { shell: 'powershell', command: 'Restart-Service Netlogon', runOn: dc.host }, { shell: 'sh', command: 'samba_dnsupdate --verbose', runOn: `${dc.host} (Samba, as root)` }] },
-      { text: 'Check it resolves now:', commands: [{ shell: 'powershell', command: `Resolve-DnsName ${dc.host}${server ? ` -Server ${server}` : ''}`, runOn: 'a node' }] },
+      { text: 'Check it resolves now:', commands: [{ shell: 'powershell', command: `Resolve-DnsName ${psQuote(dc.host)}${server ? ` -Server ${psQuote(server)}` : ''}`, runOn: 'a node' }] },
       { text: `If ${dc.host} was decommissioned, its SRV records are stale: remove the DC's metadata (ntdsutil "metadata cleanup", or the Active Directory Sites and Services console) and its DNS records.` },
     ],
   };
@@ -90,7 +103,7 @@ function reachFix(dc: DiscoveredDc, address: string, port: number): Remediation 
           { shell: 'powershell', command: "Enable-NetFirewallRule -DisplayGroup 'Active Directory Domain Services'", runOn: dc.host },
         ],
       },
-      { text: 'This was tested from the machine running clusterprobe; test from each node too:', commands: [{ shell: 'powershell', command: `Test-NetConnection -ComputerName ${address} -Port ${port}`, runOn: 'each node' }] },
+      { text: 'This was tested from the machine running clusterprobe; test from each node too:', commands: [{ shell: 'powershell', command: `Test-NetConnection -ComputerName ${psQuote(address)} -Port ${port}`, runOn: 'each node' }] },
     ],
   };
 }
@@ -103,12 +116,12 @@ function secondDcFix(domain: string, host: string): Remediation {
         text: `Add a second DC for ${domain} on a server that is not a cluster node (and not a virtual machine on this cluster's own storage), so that logons and the cluster's computer-object operations survive the loss of ${host}.`,
         commands: [
           { shell: 'powershell', command: 'Install-WindowsFeature AD-Domain-Services -IncludeManagementTools', runOn: 'the new DC (Windows Server 2012 and later)' },
-          { shell: 'powershell', command: `Install-ADDSDomainController -DomainName ${domain} -InstallDns -Credential (Get-Credential)`, runOn: 'the new DC' },
-          { shell: 'sh', command: `samba-tool domain join ${domain} DC -U Administrator --dns-backend=SAMBA_INTERNAL`, runOn: 'the new DC (Samba, as root)' },
+          { shell: 'powershell', command: `Install-ADDSDomainController -DomainName ${psQuote(domain)} -InstallDns -Credential (Get-Credential)`, runOn: 'the new DC' },
+          { shell: 'sh', command: `samba-tool domain join ${shQuote(domain)} DC -U Administrator --dns-backend=SAMBA_INTERNAL`, runOn: 'the new DC (Samba, as root)' },
         ],
       },
       { text: 'On Windows Server 2008 R2 the promotion is dcpromo (the ADDSDeployment module came with 2012).', commands: [{ shell: 'cmd', command: 'dcpromo', runOn: 'the new DC (Windows Server 2008 R2)' }] },
-      { text: 'Make it a global catalog and point the nodes\' DNS client at both DCs.', commands: [{ shell: 'powershell', command: 'Set-DnsClientServerAddress -InterfaceAlias <interface> -ServerAddresses <dc1 address>,<dc2 address>', runOn: 'each node' }] },
+      { text: 'Make it a global catalog and point the nodes\' DNS client at both DCs.', commands: [{ shell: 'powershell', command: "Set-DnsClientServerAddress -InterfaceAlias '<interface>' -ServerAddresses '<dc1 address>', '<dc2 address>'", runOn: 'each node' }] },
     ],
   };
 }
@@ -146,6 +159,11 @@ const check = {
     if (discovery.source === 'config') {
       const servers = spec.activeDirectory?.servers ?? [];
       ctx.report({ status: 'skipped', messageId: 'notNeeded', subject: domain, data: { domain, servers, count: servers.length }, evidence });
+      return;
+    }
+    if (discovery.status === 'failed' && discovery.resolverFailure) {
+      const failure = discovery.resolverFailure;
+      ctx.report({ status: 'fail', messageId: 'resolverFailed', subject: record, data: { domain, record, dnsServers: via, resolver: describeResolverFailure(failure), code: failure.code, failures: failure.failures }, evidence, remediation: resolverFix(record, failure) });
       return;
     }
     if (discovery.status === 'failed' || discovery.dcs.length === 0) {

@@ -2,11 +2,13 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/ad/probe.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
 
 const messages = {
   resolves: '{fqdn} resolves to {addresses} through {dnsServers}',
   noRecord: '{fqdn} ({node}) has no A or AAAA record on {dnsServers}',
   lookupFailed: '{fqdn} ({node}) could not be looked up on {dnsServers}: {error}',
+  resolverFailed: '{fqdn} ({node}) could not be looked up: {resolver}',
   sharedAddress: '{nodes} all resolve to {address}: each node needs its own address',
   noNodes: 'The spec lists no nodes: nothing to resolve',
   notConfigured: 'The spec has no activeDirectory section: nothing to check',
@@ -31,7 +33,7 @@ function splitFqdn(fqdn: string): { zone: string; name: string } {
 }
 
 function verifyStep(d: DnsFact, server: string): RemediationStep {
-  return { text: `Check that ${d.fqdn} resolves through the domain's DNS:`, commands: [{ shell: 'powershell', command: `Resolve-DnsName ${d.fqdn} -Server ${server}`, runOn: 'this machine or a node' }, { shell: 'sh', command: `host ${d.fqdn} ${server}`, runOn: 'this machine' }] };
+  return { text: `Check that ${d.fqdn} resolves through the domain's DNS:`, commands: [{ shell: 'powershell', command: `Resolve-DnsName ${psQuote(d.fqdn)} -Server ${psQuote(server)}`, runOn: 'this machine or a node' }, { shell: 'sh', command: `host ${shQuote(d.fqdn)} ${shQuote(server)}`, runOn: 'this machine' }] };
 }
 
 function addRecordSteps(d: DnsFact, server: string): RemediationStep[] {
@@ -42,8 +44,8 @@ function addRecordSteps(d: DnsFact, server: string): RemediationStep[] {
     {
       text: `Or add the record by hand on the DNS server (${server}), with ${d.node}'s address on the cluster's public network:`,
       commands: [
-        { shell: 'powershell', command: `Add-DnsServerResourceRecordA -ComputerName ${server} -ZoneName ${psQuote(zone)} -Name ${psQuote(name)} -IPv4Address ${psQuote(ip)}`, runOn: 'a machine with the DnsServer PowerShell module (Windows Server 2012 or later; on 2008 R2: dnscmd <server> /RecordAdd <zone> <name> A <address>)' },
-        { shell: 'sh', command: `samba-tool dns add ${server} ${zone} ${name} A ${shQuote(ip)} -U Administrator`, runOn: 'a Samba DC' },
+        { shell: 'powershell', command: `Add-DnsServerResourceRecordA -ComputerName ${psQuote(server)} -ZoneName ${psQuote(zone)} -Name ${psQuote(name)} -IPv4Address ${psQuote(ip)}`, runOn: 'a machine with the DnsServer PowerShell module (Windows Server 2012 or later; on 2008 R2: dnscmd <server> /RecordAdd <zone> <name> A <address>)' },
+        { shell: 'sh', command: `samba-tool dns add ${shQuote(server)} ${shQuote(zone)} ${shQuote(name)} A ${shQuote(ip)} -U Administrator`, runOn: 'a Samba DC' },
       ],
     },
     verifyStep(d, server),
@@ -93,7 +95,17 @@ const check = {
     for (const d of facts.dns) {
       const data = { node: d.node, fqdn: d.fqdn, addresses: d.addresses, dnsServers };
       const evidence = { lookup: d, dnsServers: servers };
-      if (d.error !== undefined) {
+      if (d.resolverFailure) {
+        const failure = d.resolverFailure;
+        ctx.report({
+          status: 'fail',
+          messageId: 'resolverFailed',
+          subject: d.node,
+          data: { ...data, error: d.error ?? failure.code, resolver: describeResolverFailure(failure), code: failure.code, failures: failure.failures },
+          evidence,
+          remediation: { summary: resolverSummary(failure, d.fqdn), steps: resolverSteps(failure, { type: 'A', name: d.fqdn }) },
+        });
+      } else if (d.error !== undefined) {
         ctx.report({
           status: 'fail',
           messageId: 'lookupFailed',
@@ -127,8 +139,8 @@ const check = {
               return [{
                 text: `If ${address} is not ${d.node}'s address:`,
                 commands: [
-                  { shell: 'powershell', command: `Remove-DnsServerResourceRecord -ComputerName ${server} -ZoneName ${psQuote(zone)} -RRType ${type} -Name ${psQuote(name)} -RecordData ${psQuote(address)} -Force`, runOn: 'a machine with the DnsServer PowerShell module' },
-                  { shell: 'sh', command: `samba-tool dns delete ${server} ${zone} ${name} ${type} ${address} -U Administrator`, runOn: 'a Samba DC' },
+                  { shell: 'powershell', command: `Remove-DnsServerResourceRecord -ComputerName ${psQuote(server)} -ZoneName ${psQuote(zone)} -RRType ${type} -Name ${psQuote(name)} -RecordData ${psQuote(address)} -Force`, runOn: 'a machine with the DnsServer PowerShell module' },
+                  { shell: 'sh', command: `samba-tool dns delete ${shQuote(server)} ${shQuote(zone)} ${shQuote(name)} ${type} ${shQuote(address)} -U Administrator`, runOn: 'a Samba DC' },
                   { shell: 'cmd', command: 'ipconfig /registerdns', runOn: d.node },
                 ],
               }];

@@ -35,7 +35,8 @@ export function tcpReach(address: string | undefined, port: number, timeoutMs = 
     };
     const timer = setTimeout(() => done({ port, status: 'timeout' }), timeoutMs);
     socket.once('connect', () => done({ port, status: 'ok', ms: Math.round(performance.now() - started) }));
-    socket.once('error', (err: NodeJS.ErrnoException) => done({ port, status: err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'unreachable' : 'error', message: err.message }));
+    // on, not once: a second error after the first (or after destroy) must not be an unhandled 'error' event.
+    socket.on('error', (err: NodeJS.ErrnoException) => done({ port, status: err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'unreachable' : 'error', message: err.message }));
   });
 }
 
@@ -73,7 +74,8 @@ export async function discoverDcs(options: DiscoveryOptions): Promise<Discovered
     const code = err instanceof DnsError ? err.code : 'EBADRESP';
     const via = options.dnsServers?.length ? `DNS server ${options.dnsServers.join(', ')}` : `the system's DNS servers (${dns.servers.join(', ') || 'none'})`;
     const what = code === 'ENOTFOUND' || code === 'ENODATA' ? 'no such record' : err instanceof DnsError ? err.detail : err instanceof Error ? err.message : String(err);
-    throw new AdError('dnsFailed', options.domain, 'discovery', `SRV ${name} via ${via}: ${what}`, { causeCode: code });
+    // The DnsError stays as the cause: it says which server failed how (src/ad/resolver.ts).
+    throw Object.assign(new AdError('dnsFailed', options.domain, 'discovery', `SRV ${name} via ${via}: ${what}`, { causeCode: code }), { cause: err });
   }
   const sorted = [...records].sort((a, b) => a.priority - b.priority || b.weight - a.weight || a.name.localeCompare(b.name));
   return Promise.all(

@@ -5,8 +5,13 @@
  * names use compression, which RFC 2782 forbids but every resolver accepts), so the discovery of
  * domain controllers cannot rely on it. Names are read with compression pointers followed
  * strictly backwards and a hop limit; every length is bounds-checked; garbage is a DnsError.
+ * Each query has its own connected UDP socket whose every end (answer, timer, connect or send
+ * error, a throw) settles one promise and closes the socket once: the lookups reject only with a
+ * DnsError naming the server and what it did (no route, refused, silent, garbage), never throw
+ * from a socket callback. (A connect error once reached send() on an unconnected socket, whose
+ * ERR_SOCKET_BAD_PORT killed the process: issue 11.)
  */
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 
@@ -16,7 +21,14 @@ type DnsType = (typeof DNS_TYPE)[keyof typeof DNS_TYPE];
 /** RCODE (RFC 1035 4.1.1). */
 const RCODE_NAMES: Readonly<Record<number, string>> = { 1: 'format error', 2: 'server failure', 3: 'no such name', 4: 'not implemented', 5: 'refused' };
 
-export type DnsErrorCode = 'ENOTFOUND' | 'ENODATA' | 'ETIMEOUT' | 'ESERVFAIL' | 'EREFUSED' | 'EBADRESP' | 'ETRUNCATED' | 'ECONNREFUSED';
+/**
+ * ENOTFOUND: no such name. ENODATA: the name has no record of the type. ETIMEOUT: no answer in
+ * time. ESERVFAIL / EREFUSED: the server answered with that RCODE (EREFUSED also: no server to
+ * ask). EBADRESP: a malformed answer. ETRUNCATED: an empty truncated answer. ECONNREFUSED: ICMP
+ * port unreachable (nothing on port 53). ENETUNREACH / EHOSTUNREACH: no route to the server.
+ * ESOCKET: any other socket error (the query could not be sent).
+ */
+export type DnsErrorCode = 'ENOTFOUND' | 'ENODATA' | 'ETIMEOUT' | 'ESERVFAIL' | 'EREFUSED' | 'EBADRESP' | 'ETRUNCATED' | 'ECONNREFUSED' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'ESOCKET';
 
 export class DnsError extends Error {
   override name = 'DnsError';
@@ -25,9 +37,12 @@ export class DnsError extends Error {
   readonly server: string | undefined;
   /** What went wrong, without the query and server. */
   readonly detail: string;
-  constructor(code: DnsErrorCode, query: string, server: string | undefined, detail: string) {
+  /** What each server asked did, when none gave a usable answer (in the order asked). */
+  readonly failures: readonly DnsServerFailure[];
+  constructor(code: DnsErrorCode, query: string, server: string | undefined, detail: string, failures: readonly DnsServerFailure[] = server ? [{ server, code, detail }] : []) {
     super(`${query}${server ? ` via ${server}` : ''}: ${detail}`);
     this.detail = detail;
+    this.failures = failures;
     this.code = code;
     this.query = query;
     this.server = server;
@@ -164,36 +179,106 @@ function parseServer(server: string): { host: string; port: number } {
   return { host: host!, port: port ? Number(port) : 53 };
 }
 
-function queryOnce(server: string, packet: Buffer, id: number, timeoutMs: number): Promise<Uint8Array> {
-  const { host, port } = parseServer(server);
+/** The socket errors a server can cause, by errno: the DnsError code and what happened. */
+const SOCKET_ERRORS: Readonly<Record<string, { readonly code: DnsErrorCode; readonly detail: string }>> = {
+  ECONNREFUSED: { code: 'ECONNREFUSED', detail: 'the DNS server refused the connection (nothing listens on its port 53: ICMP port unreachable)' },
+  ENETUNREACH: { code: 'ENETUNREACH', detail: 'no route to the DNS server (network unreachable: this machine has no route to it, e.g. off the VPN)' },
+  EHOSTUNREACH: { code: 'EHOSTUNREACH', detail: 'no route to the DNS server (host unreachable)' },
+};
+
+/**
+ * One query over one connected UDP socket. Whatever happens (a connect or send error, a throw,
+ * the timer, the answer), the promise settles once, the socket closes once and the timer is
+ * cleared; nothing is sent on a socket that is closed or not connected, and nothing throws out of
+ * a socket callback. Rejections carry the errno (`code`) of the socket error, or ETIMEOUT.
+ */
+export function queryOnce(server: string, packet: Buffer, id: number, timeoutMs: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
-    const done = (err: Error | undefined, msg?: Uint8Array) => {
-      clearTimeout(timer);
-      socket.close();
-      if (err) reject(err);
-      else resolve(msg!);
+    let settled = false;
+    let socket: Socket | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (err: unknown, msg?: Uint8Array): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      if (socket) {
+        socket.removeAllListeners('message');
+        try {
+          socket.close();
+        } catch {
+          // Already closed (ERR_SOCKET_DGRAM_NOT_RUNNING): nothing left to release.
+        }
+      }
+      if (err === undefined) resolve(msg!);
+      else reject(err instanceof Error ? err : new Error(String(err)));
     };
-    const timer = setTimeout(() => done(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })), timeoutMs);
-    socket.on('error', (err) => done(err));
-    socket.on('message', (msg) => {
-      // Not ours (wrong id): keep waiting for the answer until the timeout.
-      if (msg.length >= 2 && msg.readUInt16BE(0) === id) done(undefined, msg);
-    });
-    // A connected socket hears ICMP port unreachable as ECONNREFUSED instead of waiting it out.
-    socket.connect(port, host, () => {
-      socket.send(packet, (err) => {
-        if (err) done(err);
+    try {
+      const { host, port } = parseServer(server);
+      const s = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+      socket = s;
+      // Stays attached after close: a late error is swallowed by the settled flag, never thrown.
+      s.on('error', (err) => finish(err));
+      s.on('message', (msg) => {
+        // Not ours (wrong id, shorter than an id): keep waiting for the answer until the timeout.
+        if (msg.length >= 2 && msg.readUInt16BE(0) === id) finish(undefined, msg);
       });
-    });
+      timer = setTimeout(() => finish(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })), timeoutMs);
+      // A connected socket hears ICMP port unreachable as ECONNREFUSED instead of waiting it out,
+      // and a missing route as ENETUNREACH at once. Node passes a connect error to this callback
+      // (not to 'error'): the socket is then unconnected, and send() without a port would throw.
+      s.connect(port, host, (err?: Error) => {
+        if (settled) return;
+        if (err) return finish(err);
+        try {
+          s.send(packet, (sendErr) => {
+            if (sendErr) finish(sendErr);
+          });
+        } catch (sendErr) {
+          finish(sendErr);
+        }
+      });
+    } catch (err) {
+      finish(err);
+    }
   });
 }
 
+/** What one server did with the query, when it gave no usable answer. */
+export interface DnsServerFailure {
+  readonly server: string;
+  readonly code: DnsErrorCode;
+  readonly detail: string;
+}
+
+/** The label of a query: `SRV _ldap._tcp...`. */
+function labelOf(name: string, type: DnsType): string {
+  return `${type === DNS_TYPE.SRV ? 'SRV' : type === DNS_TYPE.A ? 'A' : 'AAAA'} ${name}`;
+}
+
+function transportFailure(server: string, err: unknown): DnsServerFailure {
+  const errno = (err as { code?: unknown }).code;
+  if (errno === 'ETIMEOUT') return { server, code: 'ETIMEOUT', detail: 'no answer in time (the DNS server is silent, or a firewall drops UDP 53)' };
+  const known = typeof errno === 'string' ? SOCKET_ERRORS[errno] : undefined;
+  if (known) return { server, ...known };
+  const what = typeof errno === 'string' ? errno : err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  return { server, code: 'ESOCKET', detail: `the query could not be sent (${what})` };
+}
+
+/** Failures that say nothing about the name, only that the server could not be asked. */
+const TRANSPORT_CODES: ReadonlySet<DnsErrorCode> = new Set(['ETIMEOUT', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ESOCKET']);
+
+/** The error of a query every server failed: the last failure's code, every server's outcome in the message. */
+function allFailed(label: string, failures: readonly DnsServerFailure[]): DnsError {
+  const last = failures[failures.length - 1]!;
+  if (failures.length === 1) return new DnsError(last.code, label, last.server, last.detail, failures);
+  return new DnsError(last.code, label, failures.map((f) => f.server).join(', '), failures.map((f) => `${f.server}: ${f.detail}`).join('; '), failures);
+}
+
 async function query(name: string, type: DnsType, options: DnsOptions): Promise<{ msg: Uint8Array; answer: DnsAnswer; server: string }> {
-  const label = `${type === DNS_TYPE.SRV ? 'SRV' : type === DNS_TYPE.A ? 'A' : 'AAAA'} ${name}`;
+  const label = labelOf(name, type);
   // Not ENOTFOUND: that means "no such name" to callers, and nothing was asked here.
   if (options.servers.length === 0) throw new DnsError('EREFUSED', label, undefined, 'no DNS server to ask (none configured, and this machine has none)');
-  let last: DnsError | undefined;
+  const failures: DnsServerFailure[] = [];
   for (const server of options.servers) {
     for (let attempt = 0; attempt < (options.tries ?? 2); attempt += 1) {
       const id = randomBytes(2).readUInt16BE(0);
@@ -201,57 +286,75 @@ async function query(name: string, type: DnsType, options: DnsOptions): Promise<
       try {
         msg = await queryOnce(server, encodeQuery(id, name, type), id, options.timeoutMs ?? 2000);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        last = new DnsError(code === 'ECONNREFUSED' ? 'ECONNREFUSED' : 'ETIMEOUT', label, server, code === 'ECONNREFUSED' ? 'the DNS server refused the connection (nothing listens on its port 53)' : 'no answer in time');
-        if (code === 'ECONNREFUSED') break;
-        continue;
+        const failure = transportFailure(server, err);
+        // A silent server may have lost one datagram: ask it again. Any other failure is final for it.
+        if (failure.code === 'ETIMEOUT' && attempt + 1 < (options.tries ?? 2)) continue;
+        failures.push(failure);
+        break;
       }
       let answer: DnsAnswer;
       try {
         answer = decodeResponse(msg);
       } catch (err) {
-        last = new DnsError('EBADRESP', label, server, `malformed answer: ${(err as Error).message}`);
+        failures.push({ server, code: 'EBADRESP', detail: `malformed answer: ${(err as Error).message}` });
         break;
       }
       if (answer.rcode === 3) throw new DnsError('ENOTFOUND', label, server, 'no such name');
       if (answer.rcode !== 0) {
-        last = new DnsError(answer.rcode === 5 ? 'EREFUSED' : 'ESERVFAIL', label, server, RCODE_NAMES[answer.rcode] ?? `RCODE ${answer.rcode}`);
+        failures.push({ server, code: answer.rcode === 5 ? 'EREFUSED' : 'ESERVFAIL', detail: `the DNS server answered ${RCODE_NAMES[answer.rcode] ?? `RCODE ${answer.rcode}`}` });
         break;
       }
       if (answer.truncated && answer.records.length === 0) {
-        last = new DnsError('ETRUNCATED', label, server, 'the answer did not fit in UDP and came back empty');
+        failures.push({ server, code: 'ETRUNCATED', detail: 'the answer did not fit in UDP and came back empty' });
         break;
       }
       return { msg, answer, server };
     }
   }
-  throw last!;
+  throw allFailed(label, failures);
 }
 
-/** SRV records of `name`; none is ENODATA. */
+/** Any failure as a DnsError: a DnsError as is, anything else (a decoder's RangeError) as EBADRESP. */
+function asDnsError(err: unknown, label: string, server: string | undefined, what: string): DnsError {
+  if (err instanceof DnsError) return err;
+  const detail = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  return new DnsError('EBADRESP', label, server, detail, server ? [{ server, code: 'EBADRESP', detail }] : []);
+}
+
+/** SRV records of `name`; none is ENODATA. Rejects only with a DnsError. */
 export async function lookupSrv(name: string, options: DnsOptions): Promise<SrvRecord[]> {
-  const { msg, answer, server } = await query(name, DNS_TYPE.SRV, options);
+  const label = labelOf(name, DNS_TYPE.SRV);
+  let server: string | undefined;
   try {
-    const records = answer.records.filter((r) => r.type === DNS_TYPE.SRV).map((r) => decodeSrv(msg, r));
-    if (records.length === 0) throw new DnsError('ENODATA', `SRV ${name}`, server, 'no SRV record');
+    const found = await query(name, DNS_TYPE.SRV, options);
+    server = found.server;
+    const records = found.answer.records.filter((r) => r.type === DNS_TYPE.SRV).map((r) => decodeSrv(found.msg, r));
+    if (records.length === 0) throw new DnsError('ENODATA', label, server, 'no SRV record');
     return records;
   } catch (err) {
-    if (err instanceof DnsError) throw err;
-    throw new DnsError('EBADRESP', `SRV ${name}`, server, `malformed SRV record: ${(err as Error).message}`);
+    throw asDnsError(err, label, server, 'malformed SRV record');
   }
 }
 
-/** A and AAAA addresses of `name` (CNAMEs in the same answer are followed by taking every address record). */
+/**
+ * A and AAAA addresses of `name` (CNAMEs in the same answer are followed by taking every address
+ * record); no such name is an empty list. Rejects only with a DnsError. When the A query could
+ * not reach any server (no route, refused, silent), AAAA is not asked: it would fail the same way.
+ */
 export async function lookupAddresses(name: string, options: DnsOptions): Promise<string[]> {
   const out: string[] = [];
   let firstError: DnsError | undefined;
   for (const type of [DNS_TYPE.A, DNS_TYPE.AAAA]) {
+    const label = labelOf(name, type);
+    let server: string | undefined;
     try {
-      const { answer } = await query(name, type, options);
-      for (const r of answer.records) if (r.type === type) out.push(decodeAddress(r));
+      const found = await query(name, type, options);
+      server = found.server;
+      for (const r of found.answer.records) if (r.type === type) out.push(decodeAddress(r));
     } catch (err) {
-      if (!(err instanceof DnsError)) throw new DnsError('EBADRESP', `${type === DNS_TYPE.A ? 'A' : 'AAAA'} ${name}`, undefined, (err as Error).message);
-      firstError ??= err;
+      const e = asDnsError(err, label, server, 'malformed address record');
+      firstError ??= e;
+      if (TRANSPORT_CODES.has(e.code)) break;
     }
   }
   if (out.length === 0 && firstError && firstError.code !== 'ENOTFOUND') throw firstError;

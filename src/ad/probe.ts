@@ -24,6 +24,7 @@ import { netbiosName } from '../netbios.ts';
 import { connectDirectory, parseLdapUrl, DEFAULT_AD_TIMEOUTS, type DirectorySession } from './connection.ts';
 import { discoverDcs, dnsOptions, type DiscoveredDc } from './discovery.ts';
 import { lookupAddresses } from './dns.ts';
+import { resolverFailure, type ResolverFailure, type ResolverSource } from './resolver.ts';
 import { AdError, type AdErrorCode, type AdStep } from './errors.ts';
 import { sharedPowerShell } from '../windows/availability.ts';
 import { ADWS_PORT, powerShellFacts, readDirectory, readSecurity, type DirectoryParams, type PowerShellSource, type PsRun, type PsSecurity } from '../windows/ad-facts.ts';
@@ -57,6 +58,8 @@ export interface AdAttempt {
   readonly ms: number;
   /** The PowerShell path: the ActiveDirectory module's error, classified (src/windows/ad-facts.ts). */
   readonly windows?: { readonly code: WindowsErrorCode; readonly cause: string; readonly fullyQualifiedErrorId: string; readonly exceptionType: string };
+  /** A host name that did not resolve: which resolver failed and how, when it was the resolver. */
+  readonly resolver?: ResolverFailure;
 }
 
 export interface ComputerObject {
@@ -96,7 +99,7 @@ export interface AdFacts {
   readonly source?: 'powershell';
   /** The PowerShell path: which PowerShell, and a failure of the read as a whole (module missing...). */
   readonly powershell?: PowerShellSource;
-  readonly discovery: { readonly source: 'config' | 'srv'; readonly status: 'ok' | 'failed'; readonly message?: string; readonly dcs: DiscoveredDc[]; /** The resolvers SRV discovery asked. */ readonly dnsServers?: string[] };
+  readonly discovery: { readonly source: 'config' | 'srv'; readonly status: 'ok' | 'failed'; readonly message?: string; readonly dcs: DiscoveredDc[]; /** The resolvers SRV discovery asked. */ readonly dnsServers?: string[]; /** A failed lookup the resolver caused (no route, refused, silent, garbage). */ readonly resolverFailure?: ResolverFailure };
   readonly attempts: AdAttempt[];
   readonly connection?: { readonly server: string; readonly tlsMode: string; readonly boundAs: string | null; readonly insecure: boolean; readonly dnsHostName: string | null };
   readonly rootDse?: Readonly<Record<string, string | string[]>>;
@@ -111,8 +114,10 @@ export interface AdFacts {
   readonly ou?: OuFact;
   /** The cluster name object's DACL (base64) when it exists (prestaged). */
   readonly cnoSecurityDescriptor?: string;
-  readonly dns: { readonly node: string; readonly fqdn: string; readonly addresses: string[]; readonly error?: string }[];
+  readonly dns: { readonly node: string; readonly fqdn: string; readonly addresses: string[]; readonly error?: string; /** The lookup failed because of the resolver, not the name. */ readonly resolverFailure?: ResolverFailure }[];
   readonly dnsServers: string[];
+  /** Where dnsServers came from: activeDirectory.dnsServers, the DC connected to, this machine's resolver. */
+  readonly dnsSource?: ResolverSource;
   /** LDAP operations sent (StartTLS, rootDSE, bind, each search page); on the PowerShell path, ActiveDirectory cmdlet calls. */
   readonly operations: number;
   readonly readError?: string;
@@ -290,6 +295,8 @@ export function targetsOf(ad: Pick<NonNullable<ClusterSpec['activeDirectory']>, 
 interface Candidate {
   readonly url: string;
   readonly address?: string;
+  /** activeDirectory.dnsServers could not resolve the URL's host name. */
+  readonly resolver?: ResolverFailure;
 }
 
 async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>): Promise<{ list: Candidate[]; discovery: AdFacts['discovery'] }> {
@@ -301,8 +308,13 @@ async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['active
       ad.servers.map(async (url): Promise<Candidate> => {
         const { host } = parseLdapUrl(url);
         if (!dnsServers?.length || isIP(host)) return { url };
-        const addresses = await lookupAddresses(host, { servers: [...dnsServers], timeoutMs: 2000, tries: 2 }).catch(() => [] as string[]);
-        return addresses[0] ? { url, address: addresses[0] } : { url };
+        try {
+          const addresses = await lookupAddresses(host, { servers: [...dnsServers], timeoutMs: 2000, tries: 2 });
+          return addresses[0] ? { url, address: addresses[0] } : { url };
+        } catch (err) {
+          const resolver = resolverFailure(err, 'config', dnsServers);
+          return resolver ? { url, resolver } : { url };
+        }
       }),
     );
     return { list, discovery: { source: 'config', status: 'ok', dcs: [] } };
@@ -316,25 +328,42 @@ async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['active
 /** The DCs the SRV record lists, each tested on reachPort; a failed lookup is a fact. */
 async function srvDiscovery(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, reachPort: number): Promise<AdFacts['discovery']> {
   const asked = [...dnsOptions(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}).servers];
+  const source: ResolverSource = ad.dnsServers?.length ? 'config' : 'system';
   try {
     const dcs = await discoverDcs({ domain: ad.domain, ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}), reachPort });
     return { source: 'srv', status: 'ok', dcs, dnsServers: asked };
   } catch (err) {
     ctx.progress(`DC discovery failed: ${err instanceof Error ? err.message : String(err)}`);
-    return { source: 'srv', status: 'failed', message: err instanceof Error ? err.message : String(err), dcs: [], dnsServers: asked };
+    const resolver = resolverFailure(err instanceof Error ? err.cause : undefined, source, asked);
+    return { source: 'srv', status: 'failed', message: err instanceof Error ? err.message : String(err), dcs: [], dnsServers: asked, ...(resolver ? { resolverFailure: resolver } : {}) };
   }
 }
 
-/** Each node's A/AAAA records through the given DNS servers; a failed lookup is a fact. */
-function nodeRecords(nodes: readonly NodeName[], servers: readonly string[]): Promise<AdFacts['dns']> {
+/** Each node's A/AAAA records through the given DNS servers; a failed lookup is a fact (with the resolver's failure when it was the resolver). */
+function nodeRecords(nodes: readonly NodeName[], servers: readonly string[], source: ResolverSource): Promise<AdFacts['dns']> {
   return Promise.all(
     nodes.map(async (n) => {
       try {
         return { node: n.name, fqdn: n.fqdn, addresses: await lookupAddresses(n.fqdn, { servers, timeoutMs: 2000, tries: 2 }) };
       } catch (err) {
-        return { node: n.name, fqdn: n.fqdn, addresses: [], error: err instanceof Error ? err.message : String(err) };
+        const resolver = resolverFailure(err, source, servers);
+        return { node: n.name, fqdn: n.fqdn, addresses: [], error: err instanceof Error ? err.message : String(err), ...(resolver ? { resolverFailure: resolver } : {}) };
       }
     }),
+  );
+}
+
+/**
+ * Why the URL's host name did not resolve through this machine's resolver (getaddrinfo says only
+ * ENOTFOUND or EAI_AGAIN): the same name asked of the same servers with clusterprobe's client.
+ */
+async function systemResolverFailure(url: string, ad: NonNullable<ClusterSpec['activeDirectory']>): Promise<ResolverFailure | undefined> {
+  const { host } = parseLdapUrl(url);
+  if (ad.dnsServers?.length || isIP(host)) return undefined;
+  const options = dnsOptions({});
+  return lookupAddresses(host, options).then(
+    () => undefined,
+    (err: unknown) => resolverFailure(err, 'system', options.servers),
   );
 }
 
@@ -354,7 +383,9 @@ async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDir
       attempts.push({ server: c.url, status: 'ok', ms: Math.round(performance.now() - started) });
       return session;
     } catch (err) {
-      attempts.push(attempt(c.url, err, Math.round(performance.now() - started)));
+      const failed = attempt(c.url, err, Math.round(performance.now() - started));
+      const resolver = failed.status === 'dnsFailed' ? (c.resolver ?? (await systemResolverFailure(c.url, ad))) : undefined;
+      attempts.push(resolver ? { ...failed, resolver } : failed);
     }
   }
   return undefined;
@@ -433,8 +464,9 @@ async function collectThroughPowerShell(ctx: ProbeContext, ad: NonNullable<Clust
   const dc = found?.dc ?? undefined;
   // Node records through the domain's DNS: the configured servers, else the DC's address.
   const dcAddress = dc ? (dc.address ?? discovery.dcs.find((d) => d.host.toLowerCase() === dc.host.toLowerCase())?.addresses[0] ?? (isIP(dc.host) ? dc.host : undefined)) : undefined;
+  const dnsSource: ResolverSource = ad.dnsServers?.length ? 'config' : dcAddress && isIP(dcAddress) ? 'dc' : 'system';
   const dnsServers = ad.dnsServers?.length ? [...ad.dnsServers] : dcAddress && isIP(dcAddress) ? [dcAddress] : [...dnsOptions({}).servers];
-  const dnsPromise = nodeRecords(names.nodes, dnsServers);
+  const dnsPromise = nodeRecords(names.nodes, dnsServers, dnsSource);
   const target = found && dc && !found.readError ? targetsOf(ad, names, found.computers) : undefined;
   let security: PsRun<PsSecurity> | undefined;
   if (dc && target && (target.ouDn || target.cno)) {
@@ -442,7 +474,7 @@ async function collectThroughPowerShell(ctx: ProbeContext, ad: NonNullable<Clust
     security = await readSecurity(ps.session, { server: dc.host, ou: target.ouDn ?? null, cno: target.cno?.dn ?? null }, ctx.signal);
   }
   const facts = powerShellFacts({ executable: ps.executable, directory, ...(target ? { target } : {}), ...(security ? { security } : {}) });
-  return { domain: ad.domain.toLowerCase(), discovery, nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}), ...facts, dns: await dnsPromise, dnsServers };
+  return { domain: ad.domain.toLowerCase(), discovery, nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}), ...facts, dns: await dnsPromise, dnsServers, dnsSource };
 }
 
 export const adProbe: Probe<AdFacts | null> = {
@@ -480,11 +512,12 @@ export const adProbe: Probe<AdFacts | null> = {
 
     // Node records through the domain's DNS: the configured servers, else the DC we reached.
     const connectedAddress = session ? (list.find((c) => c.url === session.url)?.address ?? parseLdapUrl(session.url).host) : undefined;
+    const dnsSource: ResolverSource = ad.dnsServers?.length ? 'config' : connectedAddress && /^[\d.:]+$/.test(connectedAddress) ? 'dc' : 'system';
     const dnsServers = ad.dnsServers?.length ? [...ad.dnsServers] : connectedAddress && /^[\d.:]+$/.test(connectedAddress) ? [connectedAddress] : [...dnsOptions({}).servers];
-    const dnsPromise = nodeRecords(names.nodes, dnsServers);
-    if (!session) return { ...base, dns: await dnsPromise, dnsServers, operations: 0 };
+    const dnsPromise = nodeRecords(names.nodes, dnsServers, dnsSource);
+    if (!session) return { ...base, dns: await dnsPromise, dnsServers, dnsSource, operations: 0 };
     const connection = { server: session.url, tlsMode: session.tlsMode, boundAs: session.boundAs ?? null, insecure: session.insecure, dnsHostName: typeof session.rootDse.dnsHostName === 'string' ? session.rootDse.dnsHostName : null };
-    const common = { ...base, connection, rootDse: session.rootDse, localTime: new Date(session.localTimeAtRootDse).toISOString(), dnsServers };
+    const common = { ...base, connection, rootDse: session.rootDse, localTime: new Date(session.localTimeAtRootDse).toISOString(), dnsServers, dnsSource };
     try {
       const facts = await read(ctx, session, ad, names);
       return { ...common, ...facts, dns: await dnsPromise, operations: session.operations };

@@ -130,7 +130,7 @@ test('the review\'s lab: mixed mode, 18-character names, CN=Computers, a disable
   assert.deepEqual(r.of('ad.dns.node-records').filter(([s]) => s !== 'pass'), [['fail', 'noRecord', 'hv05']]);
   const dns = r.find('ad.dns.node-records', 'noRecord');
   assert.ok(commands(dns).some((c) => c.startsWith('Add-DnsServerResourceRecordA') && c.includes("-Name 'hv05'")), commands(dns).join('\n'));
-  assert.ok(commands(dns).some((c) => c.startsWith(`samba-tool dns add ${lab.dnsServer} ${lab.domain} hv05 A`)));
+  assert.ok(commands(dns).some((c) => c.startsWith(`samba-tool dns add '${lab.dnsServer}' '${lab.domain}' 'hv05' A`)), commands(dns).join('\n'));
 
   // clusteradm is a plain user: no Create Computer objects on the OU most nodes are in.
   const cno = r.find('ad.cno.readiness', 'cannotCreate');

@@ -43,3 +43,18 @@ test('a bind password that does not resolve, or an unreadable CA file: setupFail
   assert.deepEqual(found.map((f) => [f.status, f.messageId, f.subject]), [['fail', 'setupFailed', 'activeDirectory.bind.password']]);
   assert.match(JSON.stringify(found[0]!.remediation), /env:X/);
 });
+
+test('a DC host name the resolver could not resolve: resolverFailed names the resolver, what it did and the commands; without that fact, dnsFailed', async () => {
+  const resolver = { source: 'system' as const, servers: ['192.0.2.53'], code: 'ENETUNREACH' as const, failures: [{ server: '192.0.2.53', code: 'ENETUNREACH' as const, detail: 'no route to the DNS server' }] };
+  const attempts = [{ server: 'ldaps://dc1.lab.example.test', status: 'dnsFailed' as const, step: 'connect' as const, ms: 3, resolver }];
+  const [f] = await runCheck(check, adFacts({ attempts, connection: undefined }));
+  assert.deepEqual([f!.status, f!.messageId, f!.data.host], ['fail', 'resolverFailed', 'dc1.lab.example.test']);
+  assert.match(f!.message, /dc1\.lab\.example\.test could not be resolved: this machine's resolver .*192\.0\.2\.53 cannot be reached: no route/);
+  const commands = commandsOf(f);
+  assert.ok(commands.includes("Resolve-DnsName -Server '192.0.2.53' -Type A 'dc1.lab.example.test'"), JSON.stringify(commands));
+  assert.ok(commands.includes("dig @'192.0.2.53' -t A 'dc1.lab.example.test' +time=2 +tries=1"));
+  assert.ok(commands.includes("ip route get '192.0.2.53'"));
+  assert.match(JSON.stringify(f!.remediation), /activeDirectory\.dnsServers/);
+  const [plain] = await runCheck(check, adFacts({ attempts: [{ ...attempts[0]!, resolver: undefined }], connection: undefined }));
+  assert.deepEqual([plain!.messageId, commandsOf(plain)], ['dnsFailed', ["Resolve-DnsName 'dc1.lab.example.test'"]]);
+});

@@ -57,6 +57,11 @@ const cases: readonly Case[] = [
     expected: [{ status: 'fail', messageId: 'srvLookupFailed', subject: RECORD, data: { record: RECORD, dnsServers: '10.0.0.53, 10.0.0.54' } }],
   },
   {
+    name: 'the SRV lookup failed because this machine\'s resolver is silent: resolverFailed naming it and what it did',
+    facts: srvFailed({ discovery: { source: 'srv', status: 'failed', message: 'x', dcs: [], dnsServers: ['10.0.0.10'], resolverFailure: { source: 'system', servers: ['10.0.0.10'], code: 'ETIMEOUT', failures: [{ server: '10.0.0.10', code: 'ETIMEOUT', detail: 'no answer in time' }] } } }),
+    expected: [{ status: 'fail', messageId: 'resolverFailed', subject: RECORD, data: { domain: DOMAIN, record: RECORD, code: 'ETIMEOUT', resolver: "this machine's resolver (/etc/resolv.conf, or the network adapter's DNS servers on Windows): 10.0.0.10 gave no answer within the time limit" } }],
+  },
+  {
     name: 'one DC, reachable: warn singleDc naming it',
     facts: srv(dc(1)),
     expected: [{ status: 'warn', messageId: 'singleDc', subject: DOMAIN, data: { domain: DOMAIN, host: 'dc1.lab.example.test', count: 1 } }],
@@ -151,32 +156,32 @@ function commandOn(finding: Finding | undefined, command: string): string | unde
 test('srvLookupFailed: query the record at the DNS server, re-register it with nltest and samba_dnsupdate', async () => {
   const [f] = await runCheck(check, srvFailed());
   const commands = commandsOf(f);
-  assert.ok(commands.includes(`Resolve-DnsName -Type SRV ${RECORD} -Server 10.0.0.10`), JSON.stringify(commands));
-  assert.ok(commands.includes(`nslookup -type=SRV ${RECORD} 10.0.0.10`));
-  assert.ok(commands.includes(`dig +short SRV ${RECORD} @10.0.0.10`));
+  assert.ok(commands.includes(`Resolve-DnsName -Type SRV '${RECORD}' -Server '10.0.0.10'`), JSON.stringify(commands));
+  assert.ok(commands.includes(`nslookup -type=SRV "${RECORD}" "10.0.0.10"`));
+  assert.ok(commands.includes(`dig +short SRV '${RECORD}' @'10.0.0.10'`));
   assert.ok(commands.includes('nltest /dsregdns'));
-  assert.ok(commands.includes(`dcdiag /test:dns /dnsdomain:${DOMAIN} /v`));
+  assert.ok(commands.includes(`dcdiag /test:dns /dnsdomain:"${DOMAIN}" /v`));
   assert.equal(commandOn(f, 'nltest /dsregdns'), 'each DC');
   assert.ok(commandsOf(f, 'sh').includes('samba_dnsupdate --verbose'));
 });
 
 test('srvLookupFailed: the configured DNS server is queried; with none known, the query names no server', async () => {
   const [configured] = await runCheck(check, withSpec(srvFailed(), { dnsServers: ['10.0.0.53'] }));
-  assert.ok(commandsOf(configured).includes(`Resolve-DnsName -Type SRV ${RECORD} -Server 10.0.0.53`));
+  assert.ok(commandsOf(configured).includes(`Resolve-DnsName -Type SRV '${RECORD}' -Server '10.0.0.53'`));
   const failed = srvFailed()['ad.directory'];
   const [none] = await runCheck(check, srvFailed({ discovery: { ...failed.discovery, dnsServers: [] } }));
   assert.equal(none!.messageId, 'srvLookupFailed');
   assert.notEqual(none!.data.dnsServers, '');
-  assert.ok(commandsOf(none).includes(`Resolve-DnsName -Type SRV ${RECORD}`));
+  assert.ok(commandsOf(none).includes(`Resolve-DnsName -Type SRV '${RECORD}'`));
   assert.ok(!commandsOf(none).some((c) => c.includes('-Server')), 'no empty -Server argument');
 });
 
 test('singleDc: promote a second DC (Install-ADDSDomainController, samba-tool domain join, dcpromo)', async () => {
   const [f] = await runCheck(check, srv(dc(1)));
   const commands = commandsOf(f);
-  assert.ok(commands.some((c) => c.startsWith(`Install-ADDSDomainController -DomainName ${DOMAIN} -InstallDns`)), JSON.stringify(commands));
+  assert.ok(commands.some((c) => c.startsWith(`Install-ADDSDomainController -DomainName '${DOMAIN}' -InstallDns`)), JSON.stringify(commands));
   assert.ok(commands.includes('Install-WindowsFeature AD-Domain-Services -IncludeManagementTools'));
-  assert.ok(commands.some((c) => c.startsWith(`samba-tool domain join ${DOMAIN} DC`)));
+  assert.ok(commands.some((c) => c.startsWith(`samba-tool domain join '${DOMAIN}' DC`)));
   assert.ok(commands.includes('dcpromo'));
 });
 
@@ -195,7 +200,7 @@ test('unreachable: a reason is given for each status, the probe\'s message kept 
 test('unreachable: test the port from each node, look at the DC\'s services and firewall', async () => {
   const [f] = await runCheck(check, srv(dc(1), dc(2, { port: 636, status: 'timeout' })));
   const commands = commandsOf(f);
-  assert.ok(commands.includes('Test-NetConnection -ComputerName 10.0.0.12 -Port 636'), JSON.stringify(commands));
+  assert.ok(commands.includes("Test-NetConnection -ComputerName '10.0.0.12' -Port 636"), JSON.stringify(commands));
   assert.equal(commandOn(f, 'Get-Service NTDS, Netlogon, DNS'), 'dc2.lab.example.test');
   assert.ok(commands.includes("Enable-NetFirewallRule -DisplayGroup 'Active Directory Domain Services'"));
   assert.ok(commands.includes('systemctl status samba-ad-dc'));
@@ -205,7 +210,7 @@ test('noAddress: the DC registers its host record again, then it is resolved at 
   const [f] = await runCheck(check, srv(dc(1), dc(2, { port: 636, status: 'noAddress' }, [])));
   const commands = commandsOf(f);
   assert.equal(commandOn(f, 'ipconfig /registerdns'), 'dc2.lab.example.test');
-  assert.ok(commands.includes('Resolve-DnsName dc2.lab.example.test -Server 10.0.0.10'), JSON.stringify(commands));
+  assert.ok(commands.includes("Resolve-DnsName 'dc2.lab.example.test' -Server '10.0.0.10'"), JSON.stringify(commands));
   assert.ok(commandsOf(f, 'sh').includes('samba_dnsupdate --verbose'));
 });
 
@@ -218,4 +223,20 @@ test('found: the data lists each DC with its reachability', async () => {
       ['dc2.lab.example.test', 'untested', ['10.0.0.12']],
     ],
   );
+});
+
+test('resolverFailed: ask the resolver directly for the SRV record, then set activeDirectory.dnsServers or name the DCs', async () => {
+  const failures = [{ server: '192.0.2.53', code: 'ENETUNREACH' as const, detail: 'no route' }, { server: '127.0.53.1', code: 'ECONNREFUSED' as const, detail: 'refused' }];
+  const [f] = await runCheck(check, srvFailed({ discovery: { source: 'srv', status: 'failed', message: 'x', dcs: [], dnsServers: ['192.0.2.53', '127.0.53.1'], resolverFailure: { source: 'system', servers: ['192.0.2.53', '127.0.53.1'], code: 'ECONNREFUSED', failures } } }));
+  assert.equal(f!.message, `The SRV record ${RECORD} could not be read: this machine's resolver (/etc/resolv.conf, or the network adapter's DNS servers on Windows): 192.0.2.53 cannot be reached: no route to it from this machine; 127.0.53.1 refused the query: nothing listens on UDP port 53 there (ICMP port unreachable)`);
+  const commands = commandsOf(f);
+  for (const server of ['192.0.2.53', '127.0.53.1']) {
+    assert.ok(commands.includes(`Resolve-DnsName -Server '${server}' -Type SRV '${RECORD}'`), JSON.stringify(commands));
+    assert.ok(commands.includes(`dig @'${server}' -t SRV '${RECORD}' +time=2 +tries=1`));
+  }
+  assert.ok(commands.includes('cat /etc/resolv.conf') && commands.includes('Get-DnsClientServerAddress -AddressFamily IPv4'));
+  const texts = f!.remediation!.steps.map((s) => s.text).join('\n');
+  assert.match(texts, /set activeDirectory\.dnsServers/);
+  assert.match(texts, /activeDirectory\.servers/);
+  assert.match(f!.remediation!.summary, /192\.0\.2\.53, 127\.0\.53\.1 cannot be used/);
 });
