@@ -10,7 +10,7 @@ import { SecretStore } from '../config/secrets.ts';
 import { terminalPrompter } from '../config/prompt.ts';
 import { secretReferences } from '../config/refs.ts';
 import { Cleanups } from '../engine/cleanup.ts';
-import { runPreflight } from '../engine/engine.ts';
+import { escapeLine, runPreflight } from '../engine/engine.ts';
 import { saveFacts } from '../engine/facts.ts';
 import { UsageError } from '../engine/errors.ts';
 import { exitCodeFor, type Report } from '../engine/report.ts';
@@ -18,13 +18,15 @@ import { chalkFor } from '../report/color.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderHtml } from '../report/html.ts';
 import { diffReports } from '../engine/diff.ts';
-import { renderTerminal } from '../report/terminal.ts';
+import { clean, renderTerminal } from '../report/terminal.ts';
 import { startProgress } from '../report/progress.ts';
 import type { ValidateFlags } from './validate.ts';
 
 export interface CommandContext {
   readonly json: boolean;
   readonly version: string;
+  /** The issue tracker from package.json (`bugs`), named in internal-error findings. */
+  readonly bugsUrl?: string;
   /** Hands the command a scrubber for error messages once secrets may have been resolved. */
   setScrub(scrub: (text: string) => string): void;
 }
@@ -88,6 +90,7 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
       signal: controller.signal,
       toolVersion: ctx.version,
       cleanups,
+      bugs: registry.bugReporting({ version: ctx.version, debug: flags.debug, ...(ctx.bugsUrl ? { url: ctx.bugsUrl } : {}) }),
       // With --config as well, the spec fact is the current file: fix the names, re-evaluate offline.
       ...(inputs.facts ? { offlineFacts: flags.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts } : {}),
       ...(progress ? { progress: progress.listener } : {}),
@@ -99,6 +102,8 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   }
 
   const report = baseline ? { ...output.report, diff: diffReports(output.report, baseline) } : output.report;
+  // One line per exception that escaped a probe or check; the details are in the report.
+  for (const escape of output.escapes) process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escape)))}\n`);
   for (const c of output.cleanup) {
     if (c.status !== 'ok') process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
   }
@@ -108,5 +113,8 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   if (!ctx.json) process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
 
   process.exitCode = exitCodeFor(report, flags['fail-on']);
+  // What an escaped probe left running may keep the event loop alive: bin/run.js exits once the
+  // output is written instead of waiting for it (the cleanups have run already).
+  if (output.escapes.length > 0) (globalThis as Record<symbol, unknown>)[Symbol.for('clusterprobe.abandonAfterRun')] = true;
   return report;
 }

@@ -164,13 +164,18 @@ for (const [fixture, names] of [
   });
 }
 
-test('a check that throws, one that reports nothing, and one with an undeclared messageId record error; the others still run', async () => {
+test('a check that throws, one that reports nothing, and one with an undeclared messageId record error naming the plugin as the culprit; the others still run; exit 1', async () => {
   const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.bad.throws,test.bad.silent,test.bad.undeclared,test.ok.*', '--json']);
-  assert.equal(r.code, 3, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
   const byId = new Map(parseReport(r.stdout).findings.map((f) => [f.checkId, f]));
   assert.equal(byId.get('test.bad.throws')?.status, 'error');
   assert.equal(byId.get('test.bad.throws')?.messageId, 'engineThrew');
   assert.equal(byId.get('test.bad.throws')?.data.error, 'boom from plugin');
+  for (const id of ['test.bad.throws', 'test.bad.silent', 'test.bad.undeclared']) {
+    assert.equal(byId.get(id)?.data.plugin, BEHAVIOURS, `${id} names the plugin`);
+    assert.match(byId.get(id)?.remediation?.summary ?? '', /bug in plugin/);
+  }
+  assert.doesNotMatch(r.stdout, /\n\s+at |"stack"/, 'no stack without --debug');
   assert.equal(byId.get('test.bad.silent')?.messageId, 'engineNoFindings');
   assert.equal(byId.get('test.bad.undeclared')?.messageId, 'engineUndeclaredMessage');
   assert.equal(byId.get('test.ok.pass')?.status, 'pass');
@@ -276,11 +281,13 @@ test('secrets never reach the terminal, JSON, JUnit, HTML, facts file or error o
   const facts = join(dir, 'facts.json');
   const common = ['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.leak.secret'];
   const env = { CP_TEST_SECRET: secret, NO_COLOR: '1' };
-  const json = await runCli([...common, '--json', '--junit', junit, '--html', html, '--save-facts', facts], { env });
-  const terminal = await runCli([...common, '--verbose'], { env });
-  assert.equal(json.code, 3, json.stderr);
+  // --debug: the stack of the check's throw (its message holds the secret) is in the evidence too.
+  const json = await runCli([...common, '--json', '--debug', '--junit', junit, '--html', html, '--save-facts', facts], { env });
+  const terminal = await runCli([...common, '--verbose', '--debug'], { env });
+  assert.equal(json.code, 1, json.stderr);
   const leaked = parseReport(json.stdout).findings;
   assert.ok(leaked.some((f) => f.message.includes('[secret]')), 'the plugin did try to leak it');
+  assert.ok(leaked.some((f) => typeof f.evidence?.stack === 'string' && f.evidence.stack.includes('failing with [secret]')), 'the stack is there, scrubbed');
   for (const [where, text] of [
     ['json stdout', json.stdout],
     ['json stderr', json.stderr],

@@ -1,0 +1,84 @@
+/**
+ * The guard against exceptions that escape a probe or a check asynchronously: a throw from a
+ * timer or a socket callback, a promise nobody awaits that rejects. Without it Node ends the
+ * process and every finding of the run, the report and the cleanup of reservation keys are lost.
+ *
+ * Each probe's `collect` and each check's `run` executes inside an AsyncLocalStorage scope naming
+ * it. Node 24 restores that scope around the callback that threw before it emits
+ * `uncaughtException`, and emits `unhandledRejection` in the scope the rejected promise was created
+ * in (test/engine/guard.test.ts asserts both), so the handler knows whose code it was. The handlers
+ * are installed only while a run is in progress; outside a run an exception ends the process as
+ * Node would.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Whose code is running: a probe gathering a fact, or a check. */
+export type Scope = { readonly kind: 'probe'; readonly fact: string } | { readonly kind: 'check'; readonly checkId: string };
+
+const scopes = new AsyncLocalStorage<Scope>();
+
+/** Runs `fn` (and every callback and promise it creates) inside `scope`. */
+export function inScope<T>(scope: Scope, fn: () => T): T {
+  return scopes.run(scope, fn);
+}
+
+export type EscapeOrigin = 'uncaughtException' | 'unhandledRejection';
+
+/** One exception that escaped while a run was in progress. */
+export interface Escape {
+  readonly error: unknown;
+  readonly origin: EscapeOrigin;
+  /** The probe or check whose async context it came from; absent when none could be told. */
+  readonly scope?: Scope;
+}
+
+/**
+ * Installs `process` handlers that hand every escaped exception to `onEscape`, and returns the
+ * function that removes them. While installed, Node neither prints the exception nor exits.
+ */
+export function installEscapeGuard(onEscape: (escape: Escape) => void): () => void {
+  const report = (error: unknown, origin: EscapeOrigin) => {
+    const scope = scopes.getStore();
+    onEscape({ error, origin, ...(scope ? { scope } : {}) });
+  };
+  const onException = (error: unknown) => report(error, 'uncaughtException');
+  const onRejection = (reason: unknown) => report(reason, 'unhandledRejection');
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  return () => {
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  };
+}
+
+/** An exception that escaped a probe: the checks waiting on its fact record an error. */
+export class ProbeEscaped extends Error {
+  override name = 'ProbeEscaped';
+  readonly fact: string;
+  readonly origin: EscapeOrigin;
+  /** False when the exception could not be tied to this probe: it is charged to every suspect. */
+  readonly attributed: boolean;
+  /** The probes running when an unattributed exception escaped (this one among them). */
+  readonly suspects: readonly string[];
+  constructor(fact: string, escape: Escape, suspects?: readonly string[]) {
+    super(`an exception escaped probe "${fact}": ${errorLine(escape.error)}`, { cause: escape.error });
+    this.fact = fact;
+    this.origin = escape.origin;
+    this.attributed = suspects === undefined;
+    this.suspects = suspects ?? [fact];
+  }
+}
+
+/** The first line of an error's message, with its class name when it is not a plain Error. */
+export function errorLine(error: unknown): string {
+  if (error instanceof Error) {
+    const first = error.message.split('\n')[0] ?? '';
+    return error.name && error.name !== 'Error' ? `${error.name}: ${first}` : first || error.name;
+  }
+  return String(error).split('\n')[0] ?? '';
+}
+
+/** The stack of an error, when it has one (for evidence under --debug only). */
+export function stackOf(error: unknown): string | undefined {
+  return error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined;
+}
