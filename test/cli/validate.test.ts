@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ROOT, runCli, tempDir, tempFiles } from '../helpers/cli.ts';
@@ -334,3 +334,42 @@ test('--from-facts with --config evaluates the current spec against the saved fa
   assert.equal(r.code, 0, r.stderr);
   assert.equal(parseReport(r.stdout).summary.fail, 0);
 });
+
+/**
+ * Runs `validate ARGS` in bash with its output piped as written (`2>&1 | head -1`...) and
+ * `exit ${PIPESTATUS[0]}`: the exit code is clusterprobe's, not the reader's.
+ */
+function piped(args: readonly string[], redirect: string): { code: number | null; out: string } {
+  const command = `${q2(process.execPath)} ${q2(join(ROOT, 'bin/run.js'))} validate ${args.map(q2).join(' ')} ${redirect}; exit \${PIPESTATUS[0]}`;
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_TEST_CONTEXT;
+  const r = spawnSync('bash', ['-c', command], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
+  return { code: r.status, out: r.stdout };
+}
+
+test('a closed stdout or stderr (validate | head -1, --json | head -c 10, 2>&1 | head -1) is not an internal error: the exit code is the run\'s, the run completes', async () => {
+  // 60 long node names: about 130 kB of terminal output, more than a pipe holds, so writes do fail.
+  const dir = await tempFiles({ 'big.yaml': `nodes:\n${Array.from({ length: 60 }, (_, i) => `  - name: HYPERVHOSTNODE-LONG-NAME-${i}\n`).join('')}` });
+  const spec = join(dir, 'big.yaml');
+  const cases = [
+    ['stdout closed', ['--verbose'], `2>${q2(join(dir, 'err1'))} | head -1`],
+    ['--json stdout closed', ['--json'], `2>${q2(join(dir, 'err2'))} | head -c 10`],
+    ['stdout and stderr closed', ['--verbose'], '2>&1 | head -1'],
+    ['stdout and stderr closed, --json', ['--json'], '2>&1 | head -c 10'],
+  ] as const;
+  for (const [name, extra, redirect] of cases) {
+    const junit = join(dir, `${name.replace(/\W+/g, '-')}.xml`);
+    const r = piped(['--config', spec, '--only', 'config.*', '--junit', junit, ...extra], redirect);
+    assert.equal(r.code, 3, `${name}: the run's own exit code (3: names fail), not 1; output: ${r.out}`);
+    assert.match(await readFile(junit, 'utf8'), /<testsuites/, `${name}: the run completed and wrote its JUnit file`);
+  }
+  for (const err of ['err1', 'err2']) {
+    const text = await readFile(join(dir, err), 'utf8');
+    assert.doesNotMatch(text, /EPIPE|internal error|\n\s+at /, `${err}: no error and no stack on stderr: ${text.slice(-500)}`);
+  }
+});
+
+function q2(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
