@@ -2,8 +2,8 @@
  * The body of `clusterprobe validate`: spec, registry, secrets, Ctrl-C handling, the run, and
  * the outputs. Imported by the command only when it runs, so start-up stays light.
  */
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { access, constants, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { buildRegistry, loadInputs } from './wiring.ts';
 import { loadReport, loadWaivers } from '../config/load.ts';
 import { SecretStore } from '../config/secrets.ts';
@@ -14,6 +14,8 @@ import { escapeLine, runPreflight } from '../engine/engine.ts';
 import { saveFacts } from '../engine/facts.ts';
 import { UsageError } from '../engine/errors.ts';
 import { exitCodeFor, type Report } from '../engine/report.ts';
+import { EXIT } from '../engine/exit.ts';
+import { shQuote } from '../quote.ts';
 import { chalkFor } from '../report/color.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderHtml } from '../report/html.ts';
@@ -39,6 +41,10 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   const registry = await buildRegistry([...(inputs.spec.plugins ?? []), ...(flags.plugin ?? [])], inputs.baseDir);
   const selected = registry.select(flags.only ?? [], flags.skip ?? []).map((r) => r.check);
   const waivers = [...(inputs.spec.waivers ?? []), ...(flags.waivers ? await loadWaivers(resolve(flags.waivers)) : [])];
+  // Output files are checked before anything runs, too: a typo in a path is exit 2 now, not a
+  // report lost after the run.
+  const outputs = (['junit', 'html', 'save-facts'] as const).filter((flag) => flags[flag] !== undefined).map((flag) => ({ flag, file: resolve(flags[flag]!) }));
+  for (const { flag, file } of outputs) await assertWritable(flag, file);
   // Read before anything runs, so that a bad baseline stops the run before it touches a server.
   const baseline = flags.baseline ? await loadReport(resolve(flags.baseline), 'baseline report') : undefined;
 
@@ -107,14 +113,38 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   for (const c of output.cleanup) {
     if (c.status !== 'ok') process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
   }
-  if (flags['save-facts']) await saveFacts(resolve(flags['save-facts']), output.facts, ctx.version);
-  if (flags.junit) await writeFile(resolve(flags.junit), secrets.scrub(renderJunit(report)));
-  if (flags.html) await writeFile(resolve(flags.html), secrets.scrub(renderHtml(report)));
+  // A file that cannot be written after all (a full disk) is the environment, not a bug: the
+  // other outputs are still written, and the exit code is 2 (unless a bug or Ctrl-C says more).
+  const unwritten: string[] = [];
+  for (const { flag, file } of outputs) {
+    try {
+      if (flag === 'save-facts') await saveFacts(file, output.facts, ctx.version);
+      else await writeFile(file, secrets.scrub(flag === 'junit' ? renderJunit(report) : renderHtml(report)));
+    } catch (err) {
+      unwritten.push(flag);
+      process.stderr.write(`clusterprobe: --${flag} ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the run finished with verdict ${report.verdict}\n`);
+    }
+  }
   if (!ctx.json) process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
 
-  process.exitCode = exitCodeFor(report, flags['fail-on']);
+  const code = exitCodeFor(report, flags['fail-on']);
+  process.exitCode = unwritten.length > 0 && code !== EXIT.internal && code !== EXIT.interrupted ? EXIT.usage : code;
   // What an escaped probe left running may keep the event loop alive: bin/run.js exits once the
   // output is written instead of waiting for it (the cleanups have run already).
   if (output.escapes.length > 0) (globalThis as Record<symbol, unknown>)[Symbol.for('clusterprobe.abandonAfterRun')] = true;
   return report;
+}
+
+/** Refuses, with exit 2, an output path that cannot be written: a directory, a missing or read-only directory. */
+async function assertWritable(flag: string, file: string): Promise<void> {
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) throw new UsageError(`--${flag} ${file}: is a directory; give a file name (e.g. ${file.replace(/\/$/, '')}/preflight.${flag === 'junit' ? 'xml' : flag === 'html' ? 'html' : 'json'})`);
+  const target = info ? file : dirname(file);
+  try {
+    await access(target, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`--${flag} ${file}: the directory ${target} does not exist; create it (mkdir -p ${shQuote(target)}) or choose another path`);
+    throw new UsageError(`--${flag} ${file}: ${info ? 'the file' : `the directory ${target}`} is not writable (${code ?? String(err)})`);
+  }
 }

@@ -373,3 +373,22 @@ test('a closed stdout or stderr (validate | head -1, --json | head -c 10, 2>&1 |
 function q2(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+test('an output file that cannot be written is the environment, not a bug: exit 2 naming the flag, before the run when the path is wrong, after it on a full disk', async () => {
+  const dir = await tempDir();
+  const missing = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--junit', join(dir, 'no/such/dir/run.xml')]);
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /--junit .*no\/such\/dir\/run\.xml: the directory .* does not exist; create it \(mkdir -p '/);
+  assert.doesNotMatch(missing.stderr, /\[STARTED\]/, 'refused before any check ran');
+  const directory = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--html', dir]);
+  assert.equal(directory.code, 2, directory.stderr);
+  assert.match(directory.stderr, /--html .*: is a directory/);
+  // /dev/full accepts the open and fails the write (ENOSPC): the run is over by then.
+  const html = join(dir, 'still.html');
+  const full = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--junit', '/dev/full', '--html', html]);
+  assert.equal(full.code, 2, full.stderr);
+  assert.match(full.stderr, /--junit \/dev\/full: cannot write it \(ENOSPC\); the run finished with verdict fail/);
+  assert.doesNotMatch(full.stderr, /internal error|bug in clusterprobe/);
+  assert.match(await readFile(html, 'utf8'), /<html/i, 'the other output is still written');
+  assert.match(full.stdout, /config\.netbios\.name/, 'and the terminal report');
+});
