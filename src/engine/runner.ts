@@ -23,7 +23,7 @@ export const ENGINE_MESSAGES = {
   engineProbeEscaped: 'An exception escaped probe "{fact}" ({origin}: {error}), so this check could not be evaluated on it. This is a bug in {culprit}, not a finding about the cluster',
   engineEscapeUnattributed: 'An exception escaped ({origin}: {error}) while probes {suspects} were running; it could not be tied to one of them, so the checks waiting on each record it. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
   engineCheckEscaped: 'An exception escaped the check\'s own asynchronous code ({origin}: {error}). This is a bug in {culprit}, not a finding about the cluster',
-  engineRunEscaped: 'An exception escaped ({origin}: {error}) while no probe or check was running to charge it to. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
+  engineRunEscaped: 'An exception escaped ({origin}: {error}) that could not be tied to a probe or a check, and no probe was running to charge it to. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
 } as const;
 
 /**
@@ -32,10 +32,6 @@ export const ENGINE_MESSAGES = {
  */
 export class RunningChecks {
   readonly #running = new Map<string, (escape: Escape) => void>();
-
-  get ids(): readonly string[] {
-    return [...this.#running.keys()];
-  }
 
   /** Ends the running check `checkId` with the escape; false when it is not running. */
   escape(checkId: string, escape: Escape): boolean {
@@ -157,7 +153,7 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
       const escapedProbe = causeOfType(error, ProbeEscaped);
       if (escapedProbe) return [...findings, probeEscapedFinding(check, escapedProbe, bugs)];
       const message = error instanceof Error ? error.message : String(error);
-      return [...findings, internalError(check, 'engineThrew', { error: message }, throwingPlugin(check, error, bugs), bugs, { error: message, stack: stackOf(error) })];
+      return [...findings, internalError(check, 'engineThrew', { error: message }, throwingPlugin(check, error, bugs), bugs, { stack: stackOf(error) })];
     }
     case 'escaped':
       return [...findings, checkEscapedFinding(check, outcome.escape, bugs)];
@@ -261,13 +257,14 @@ function causeOfType<T>(error: unknown, type: abstract new (...args: never[]) =>
 
 /**
  * Whose code threw: the innermost probe in the chain of ProbeFailed errors (the one whose collect
- * threw), else the check itself. A fact no probe provides is the asking check's fault.
+ * threw), else the check itself.
  */
 function throwingPlugin(check: Check, error: unknown, bugs: BugReporting): string | undefined {
-  let innermost: ProbeFailed | undefined;
-  for (let e = error, depth = 0; e instanceof ProbeFailed && depth < 16; e = e.cause, depth += 1) innermost = e;
-  if (innermost && !innermost.missing) return bugs.pluginOfProbe(innermost.fact);
-  return bugs.pluginOfCheck(check.meta.id);
+  const chain: ProbeFailed[] = [];
+  for (let e = error; e instanceof ProbeFailed && chain.length < 16; e = e.cause) chain.push(e);
+  // A fact no probe provides is the fault of whoever asked for it: the probe above, or the check.
+  const culprit = chain.at(-1)?.missing ? chain.at(-2) : chain.at(-1);
+  return culprit ? bugs.pluginOfProbe(culprit.fact) : bugs.pluginOfCheck(check.meta.id);
 }
 
 /** Expiry is inclusive: a waiver that `expires: 2026-12-31` applies through that UTC day. */
