@@ -41,7 +41,8 @@ export function installEscapeGuard(onEscape: (escape: Escape) => void): () => vo
     const scope = scopes.getStore();
     onEscape({ error, origin, ...(scope ? { scope } : {}) });
   };
-  const onException = (error: unknown) => report(error, 'uncaughtException');
+  // Under --unhandled-rejections=strict a rejection arrives here, with origin 'unhandledRejection'.
+  const onException = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin) => report(error, origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException');
   const onRejection = (reason: unknown) => report(reason, 'unhandledRejection');
   process.on('uncaughtException', onException);
   process.on('unhandledRejection', onRejection);

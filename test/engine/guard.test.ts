@@ -23,7 +23,9 @@ interface ChildResult {
 }
 
 function scenario(name: string, ...extra: string[]): { result: ChildResult; status: number | null; stderr: string } {
-  const child = spawnSync(process.execPath, [CHILD, name, ...extra], { encoding: 'utf8', timeout: 20_000 });
+  const nodeFlags = extra.filter((a) => a.startsWith('--'));
+  const args = extra.filter((a) => !a.startsWith('--'));
+  const child = spawnSync(process.execPath, [...nodeFlags, CHILD, name, ...args], { encoding: 'utf8', timeout: 20_000 });
   const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
   assert.ok(line, `scenario ${name} printed no result (exit ${child.status}):\n${child.stderr}`);
   return { result: JSON.parse(line) as ChildResult, status: child.status, stderr: child.stderr };
@@ -74,6 +76,16 @@ test('a probe whose un-awaited promise rejects: unhandledRejection charged to th
   assert.equal(f.data.plugin, './site.js');
   assert.match(f.remediation?.steps.map((s) => s.text).join(' ') ?? '', /author of plugin "\.\/site\.js"/);
   assertNoStack(result.findings);
+});
+
+test('under node --unhandled-rejections=strict (the rejection arrives as an uncaught exception) it is still charged to its probe, as an unhandledRejection', () => {
+  const { result, status } = scenario('rejection', '--unhandled-rejections=strict');
+  assert.equal(status, 0);
+  assert.deepEqual(brief(result.findings), [
+    ['test.rejects', 'error', 'engineProbeEscaped'],
+    ['test.ok', 'pass', 'ok'],
+  ]);
+  assert.equal(result.findings[0]!.data.origin, 'unhandledRejection');
 });
 
 test('two probes pending, one throws: only the checks using that probe record the error', () => {
