@@ -336,16 +336,17 @@ test('--from-facts with --config evaluates the current spec against the saved fa
 });
 
 /**
- * Runs `validate ARGS` in bash with its output piped as written (`2>&1 | head -1`...) and
- * `exit ${PIPESTATUS[0]}`: the exit code is clusterprobe's, not the reader's.
+ * Runs `{ validate ARGS STDERR; echo $? >rc; } | READER` in sh, as a user types `validate ... |
+ * head -1`: the exit code read back is clusterprobe's, not the reader's.
  */
-function piped(args: readonly string[], redirect: string): { code: number | null; out: string } {
-  const command = `${q2(process.execPath)} ${q2(join(ROOT, 'bin/run.js'))} validate ${args.map(q2).join(' ')} ${redirect}; exit \${PIPESTATUS[0]}`;
+async function piped(args: readonly string[], stderr: string, reader: string): Promise<{ code: number; out: string }> {
+  const rc = join(await tempDir(), 'rc');
+  const command = `{ ${q2(process.execPath)} ${q2(join(ROOT, 'bin/run.js'))} validate ${args.map(q2).join(' ')} ${stderr}; echo $? >${q2(rc)}; } | ${reader}`;
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
   delete env.NODE_OPTIONS;
   delete env.NODE_TEST_CONTEXT;
-  const r = spawnSync('bash', ['-c', command], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
-  return { code: r.status, out: r.stdout };
+  const r = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
+  return { code: Number((await readFile(rc, 'utf8')).trim()), out: r.stdout };
 }
 
 test('a closed stdout or stderr (validate | head -1, --json | head -c 10, 2>&1 | head -1) is not an internal error: the exit code is the run\'s, the run completes', async () => {
@@ -353,14 +354,14 @@ test('a closed stdout or stderr (validate | head -1, --json | head -c 10, 2>&1 |
   const dir = await tempFiles({ 'big.yaml': `nodes:\n${Array.from({ length: 60 }, (_, i) => `  - name: HYPERVHOSTNODE-LONG-NAME-${i}\n`).join('')}` });
   const spec = join(dir, 'big.yaml');
   const cases = [
-    ['stdout closed', ['--verbose'], `2>${q2(join(dir, 'err1'))} | head -1`],
-    ['--json stdout closed', ['--json'], `2>${q2(join(dir, 'err2'))} | head -c 10`],
-    ['stdout and stderr closed', ['--verbose'], '2>&1 | head -1'],
-    ['stdout and stderr closed, --json', ['--json'], '2>&1 | head -c 10'],
+    ['stdout closed', ['--verbose'], `2>${q2(join(dir, 'err1'))}`, 'head -1'],
+    ['--json stdout closed', ['--json'], `2>${q2(join(dir, 'err2'))}`, 'head -c 10'],
+    ['stdout and stderr closed', ['--verbose'], '2>&1', 'head -1'],
+    ['stdout and stderr closed, --json', ['--json'], '2>&1', 'head -c 10'],
   ] as const;
-  for (const [name, extra, redirect] of cases) {
+  for (const [name, extra, stderr, reader] of cases) {
     const junit = join(dir, `${name.replace(/\W+/g, '-')}.xml`);
-    const r = piped(['--config', spec, '--only', 'config.*', '--junit', junit, ...extra], redirect);
+    const r = await piped(['--config', spec, '--only', 'config.*', '--junit', junit, ...extra], stderr, reader);
     assert.equal(r.code, 3, `${name}: the run's own exit code (3: names fail), not 1; output: ${r.out}`);
     assert.match(await readFile(junit, 'utf8'), /<testsuites/, `${name}: the run completed and wrote its JUnit file`);
   }
