@@ -24,16 +24,21 @@ export function defaultBugReporting(version = 'unknown'): BugReporting {
   return { version, debug: false, pluginOfCheck: () => undefined, pluginOfProbe: () => undefined };
 }
 
-/** `clusterprobe`, or `plugin "./site.js"`. */
-export function culpritName(plugin: string | undefined): string {
+/** Whose bug: a plugin by its reference, clusterprobe (undefined), or `unknown` when it could not be told. */
+export type Culprit = string | undefined | typeof UNKNOWN_CULPRIT;
+export const UNKNOWN_CULPRIT: unique symbol = Symbol('unknown culprit');
+
+/** `clusterprobe`, `plugin "./site.js"`, or `clusterprobe or a plugin`. */
+export function culpritName(plugin: Culprit): string {
+  if (plugin === UNKNOWN_CULPRIT) return 'clusterprobe or a plugin';
   return plugin === undefined ? 'clusterprobe' : `plugin "${plugin}"`;
 }
 
 /** The remediation of an internal-error finding: re-run with --debug, then report it. */
-export function bugRemediation(plugin: string | undefined, reporting: BugReporting): Remediation {
-  const what = `the clusterprobe version (${reporting.version}), the command line you ran, and this finding as the --debug run shows it (the report never holds secret values; read it before you share it)`;
+export function bugRemediation(plugin: Culprit, reporting: BugReporting): Remediation {
+  const what = `the clusterprobe version (${reporting.version}), the command line you ran${plugin === UNKNOWN_CULPRIT ? ', the plugins it loads' : ''}, and this finding as the --debug run shows it (the report never holds secret values; read it before you share it)`;
   const where =
-    plugin !== undefined
+    typeof plugin === 'string'
       ? `Report it to the author of plugin "${plugin}" (the plugin's issue tracker, or whoever supplied it) with ${what}.`
       : reporting.url !== undefined
         ? `Report it at ${reporting.url} with ${what}.`

@@ -9,7 +9,7 @@ import { Cleanups, type CleanupOutcome } from './cleanup.ts';
 import { FactStore } from './facts.ts';
 import { applyWaivers, checkEscapedFinding, probeEscapedFinding, runChecks, runEscapedFinding, RunningChecks, type ProgressListener } from './runner.ts';
 import { summarise, verdictOf, type Finding, type Report } from './report.ts';
-import { culpritName, defaultBugReporting, type BugReporting } from './bugs.ts';
+import { culpritName, defaultBugReporting, UNKNOWN_CULPRIT, type BugReporting } from './bugs.ts';
 import { errorLine, installEscapeGuard, ProbeEscaped, type Escape, type EscapeOrigin, type Scope } from './guard.ts';
 
 export interface RunInput {
@@ -143,7 +143,7 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
 }
 
 function culpritOf(scope: Scope | undefined, bugs: BugReporting): string {
-  if (scope === undefined) return 'clusterprobe or a plugin';
+  if (scope === undefined) return culpritName(UNKNOWN_CULPRIT);
   return culpritName(scope.kind === 'probe' ? bugs.pluginOfProbe(scope.fact) : bugs.pluginOfCheck(scope.checkId));
 }
 

@@ -8,7 +8,7 @@ import type { Cleanups } from './cleanup.ts';
 import type { Finding, Remediation } from './report.ts';
 import type { Waiver } from '../config/schema.ts';
 import { globMatch } from './registry.ts';
-import { bugRemediation, culpritName, defaultBugReporting, type BugReporting } from './bugs.ts';
+import { bugRemediation, culpritName, defaultBugReporting, UNKNOWN_CULPRIT, type BugReporting, type Culprit } from './bugs.ts';
 import { errorLine, inScope, ProbeEscaped, stackOf, type Escape } from './guard.ts';
 
 /** Messages the engine itself reports on a check's behalf. */
@@ -212,13 +212,13 @@ function engineFinding(check: FindingOwner, status: Finding['status'], messageId
  * An `error` finding for a bug in clusterprobe or a plugin: it names the culprit, says how to
  * report it, and carries a stack only under --debug.
  */
-function internalError(check: FindingOwner, messageId: keyof typeof ENGINE_MESSAGES, data: Record<string, unknown>, plugin: string | undefined, bugs: BugReporting, evidence: Record<string, unknown> = {}): Finding {
+function internalError(check: FindingOwner, messageId: keyof typeof ENGINE_MESSAGES, data: Record<string, unknown>, plugin: Culprit, bugs: BugReporting, evidence: Record<string, unknown> = {}): Finding {
   const { stack, ...rest } = evidence;
   return engineFinding(
     check,
     'error',
     messageId,
-    { ...data, culprit: culpritName(plugin), ...(plugin !== undefined ? { plugin } : {}) },
+    { ...data, culprit: culpritName(plugin), ...(typeof plugin === 'string' ? { plugin } : {}) },
     { ...rest, ...(bugs.debug && stack !== undefined ? { stack } : {}) },
     bugRemediation(plugin, bugs),
   );
@@ -230,7 +230,7 @@ export function probeEscapedFinding(check: FindingOwner, escaped: ProbeEscaped, 
   const evidence = { probe: escaped.fact, origin: escaped.origin, error, stack: stackOf(escaped.cause) };
   if (!escaped.attributed) {
     const suspects = escaped.suspects.map((f) => `"${f}"`).join(', ');
-    return internalError(check, 'engineEscapeUnattributed', { fact: escaped.fact, suspects, origin: escaped.origin, error }, undefined, bugs, { ...evidence, attribution: `not tied to one probe: charged to every probe running at the time (${suspects})` });
+    return internalError(check, 'engineEscapeUnattributed', { fact: escaped.fact, suspects, origin: escaped.origin, error }, UNKNOWN_CULPRIT, bugs, { ...evidence, attribution: `not tied to one probe: charged to every probe running at the time (${suspects})` });
   }
   return internalError(check, 'engineProbeEscaped', { fact: escaped.fact, origin: escaped.origin, error }, bugs.pluginOfProbe(escaped.fact), bugs, evidence);
 }
@@ -244,7 +244,7 @@ export function checkEscapedFinding(check: FindingOwner, escape: Escape, bugs: B
 /** The finding for an exception that escaped while no probe or check ran. */
 export function runEscapedFinding(escape: Escape, bugs: BugReporting): Finding {
   const error = errorLine(escape.error);
-  return internalError(RUN_OWNER, 'engineRunEscaped', { origin: escape.origin, error }, undefined, bugs, { origin: escape.origin, error, stack: stackOf(escape.error) });
+  return internalError(RUN_OWNER, 'engineRunEscaped', { origin: escape.origin, error }, UNKNOWN_CULPRIT, bugs, { origin: escape.origin, error, stack: stackOf(escape.error) });
 }
 
 /** The first error of type `type` in the `cause` chain of `error`, itself included. */

@@ -107,6 +107,8 @@ test('an exception tied to no probe is charged to every probe pending then, and 
   ]);
   for (const f of result.findings) {
     assert.equal(f.data.suspects, '"p.a", "p.b"');
+    assert.equal(f.data.culprit, 'clusterprobe or a plugin');
+    assert.match(f.remediation?.steps[1]?.text ?? '', /the plugins it loads/);
     assert.match(String(f.evidence?.attribution), /not tied to one probe/);
   }
   assert.deepEqual(result.escapes.map((e) => [e.scope, e.chargedTo]), [[undefined, ['p.a', 'p.b']]]);
