@@ -72,11 +72,17 @@ export class ProbeEscaped extends Error {
 
 /** The first line of an error's message, with its class name when it is not a plain Error. */
 export function errorLine(error: unknown): string {
-  if (error instanceof Error) {
-    const first = error.message.split('\n')[0] ?? '';
-    return error.name && error.name !== 'Error' ? `${error.name}: ${first}` : first || error.name;
+  // Anything can be thrown, even an object without toString: this runs inside process handlers,
+  // where a throw would end the process after all.
+  try {
+    if (error instanceof Error) {
+      const first = String(error.message).split('\n')[0] ?? '';
+      return error.name && error.name !== 'Error' ? `${String(error.name)}: ${first}` : first || String(error.name);
+    }
+    return String(error).split('\n')[0] ?? '';
+  } catch {
+    return `a thrown ${typeof error} that cannot be shown as text`;
   }
-  return String(error).split('\n')[0] ?? '';
 }
 
 /** The stack of an error, when it has one (for evidence under --debug only). */

@@ -125,6 +125,22 @@ const scenarios: Record<string, () => Scenario> = {
       check('test.ok', ['p.ok']),
     ],
   }),
+  // Anything can be thrown: an object without even a toString.
+  oddThrow: () => ({
+    probes: [
+      {
+        fact: 'p.odd',
+        description: 'throws a bare object from a timer',
+        collect: () =>
+          new Promise(() => {
+            setTimeout(() => {
+              throw Object.create(null) as Error;
+            }, 10);
+          }),
+      },
+    ],
+    checks: [check('test.odd', ['p.odd'])],
+  }),
   debugTimer: () => ({ ...scenarios.timer!(), debug: true }),
   // A check that throws synchronously: engineThrew, no stack unless --debug.
   throws: () => ({ probes: [], checks: [check('test.throws', [], () => { throw new Error('plain throw'); })] }),

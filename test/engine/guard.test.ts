@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { exitCodeFor, type Finding, type Report } from '../../src/engine/report.ts';
 import type { EscapeSummary } from '../../src/engine/engine.ts';
+import { errorLine } from '../../src/engine/guard.ts';
 import type { CleanupOutcome } from '../../src/engine/cleanup.ts';
 
 const CHILD = fileURLToPath(new URL('./guard-child.ts', import.meta.url));
@@ -129,6 +130,15 @@ test('an exception from a check\'s own timer ends that check with an error; the 
     ['test.escapes', 'error', 'engineCheckEscaped'],
     ['test.ok', 'pass', 'ok'],
   ]);
+});
+
+test('a thrown value that is not an Error, not even printable, is recorded as such', () => {
+  const { result, status } = scenario('oddThrow');
+  assert.equal(status, 0);
+  assert.deepEqual(brief(result.findings), [['test.odd', 'error', 'engineProbeEscaped']]);
+  assert.equal(result.findings[0]!.data.error, 'a thrown object that cannot be shown as text');
+  assert.equal(errorLine(new RangeError('first\nsecond')), 'RangeError: first');
+  assert.equal(errorLine('plain\nstring'), 'plain');
 });
 
 test('stacks go into evidence only with --debug, for escapes and for checks that throw', () => {
