@@ -10,7 +10,8 @@ import { SecretStore } from '../config/secrets.ts';
 import { terminalPrompter } from '../config/prompt.ts';
 import { secretReferences } from '../config/refs.ts';
 import { Cleanups } from '../engine/cleanup.ts';
-import { escapeLine, runPreflight } from '../engine/engine.ts';
+import { escapeLine, escapeSummary, runPreflight } from '../engine/engine.ts';
+import { installEscapeGuard, type Escape } from '../engine/guard.ts';
 import { saveFacts } from '../engine/facts.ts';
 import { UsageError } from '../engine/errors.ts';
 import { exitCodeFor, type Report } from '../engine/report.ts';
@@ -81,58 +82,69 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
-  // A pseudo-terminal that reports no width would make the spinner renderer wrap every character.
-  const progress = ctx.json ? undefined : startProgress(selected, { tty: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40, chalk: chalkFor(process.stderr) });
-  let output;
+  const bugs = registry.bugReporting({ version: ctx.version, debug: flags.debug, ...(ctx.bugsUrl ? { url: ctx.bugsUrl } : {}) });
+  // The run installs its own guard; this outer one covers the rest of validate (progress, the
+  // report's files and terminal view), where what an escaped probe left running may still throw.
+  const afterRun: Escape[] = [];
+  const removeGuard = installEscapeGuard((escape) => afterRun.push(escape));
   try {
-    output = await runPreflight({
-      spec: inputs.spec,
-      checks: selected,
-      probes: registry.probes,
-      secrets,
-      waivers,
-      concurrency: flags.concurrency,
-      timeoutMs: flags.timeout * 1000,
-      signal: controller.signal,
-      toolVersion: ctx.version,
-      cleanups,
-      bugs: registry.bugReporting({ version: ctx.version, debug: flags.debug, ...(ctx.bugsUrl ? { url: ctx.bugsUrl } : {}) }),
-      // With --config as well, the spec fact is the current file: fix the names, re-evaluate offline.
-      ...(inputs.facts ? { offlineFacts: flags.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts } : {}),
-      ...(progress ? { progress: progress.listener } : {}),
-    });
-  } finally {
-    await progress?.close();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  }
-
-  const report = baseline ? { ...output.report, diff: diffReports(output.report, baseline) } : output.report;
-  // One line per exception that escaped a probe or check; the details are in the report.
-  for (const escape of output.escapes) process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escape)))}\n`);
-  for (const c of output.cleanup) {
-    if (c.status !== 'ok') process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
-  }
-  // A file that cannot be written after all (a full disk) is the environment, not a bug: the
-  // other outputs are still written, and the exit code is 2 (unless a bug or Ctrl-C says more).
-  const unwritten: string[] = [];
-  for (const { flag, file } of outputs) {
+    // A pseudo-terminal that reports no width would make the spinner renderer wrap every character.
+    const progress = ctx.json ? undefined : startProgress(selected, { tty: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40, chalk: chalkFor(process.stderr) });
+    let output;
     try {
-      if (flag === 'save-facts') await saveFacts(file, output.facts, ctx.version);
-      else await writeFile(file, secrets.scrub(flag === 'junit' ? renderJunit(report) : renderHtml(report)));
-    } catch (err) {
-      unwritten.push(flag);
-      process.stderr.write(`clusterprobe: --${flag} ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the run finished with verdict ${report.verdict}\n`);
+      output = await runPreflight({
+        spec: inputs.spec,
+        checks: selected,
+        probes: registry.probes,
+        secrets,
+        waivers,
+        concurrency: flags.concurrency,
+        timeoutMs: flags.timeout * 1000,
+        signal: controller.signal,
+        toolVersion: ctx.version,
+        cleanups,
+        bugs,
+        // With --config as well, the spec fact is the current file: fix the names, re-evaluate offline.
+        ...(inputs.facts ? { offlineFacts: flags.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts } : {}),
+        ...(progress ? { progress: progress.listener } : {}),
+      });
+    } finally {
+      await progress?.close();
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
     }
-  }
-  if (!ctx.json) process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
 
-  const code = exitCodeFor(report, flags['fail-on']);
-  process.exitCode = unwritten.length > 0 && code !== EXIT.internal && code !== EXIT.interrupted ? EXIT.usage : code;
-  // What an escaped probe left running may keep the event loop alive: bin/run.js exits once the
-  // output is written instead of waiting for it (the cleanups have run already).
-  if (output.escapes.length > 0) (globalThis as Record<symbol, unknown>)[Symbol.for('clusterprobe.abandonAfterRun')] = true;
-  return report;
+    const report = baseline ? { ...output.report, diff: diffReports(output.report, baseline) } : output.report;
+    // One line per exception that escaped a probe or check; the details are in the report.
+    for (const escape of output.escapes) process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escape)))}\n`);
+    for (const c of output.cleanup) {
+      if (c.status !== 'ok') process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
+    }
+    // A file that cannot be written after all (a full disk) is the environment, not a bug: the
+    // other outputs are still written, and the exit code is 2 (unless a bug or Ctrl-C says more).
+    const unwritten: string[] = [];
+    for (const { flag, file } of outputs) {
+      try {
+        if (flag === 'save-facts') await saveFacts(file, output.facts, ctx.version);
+        else await writeFile(file, secrets.scrub(flag === 'junit' ? renderJunit(report) : renderHtml(report)));
+      } catch (err) {
+        unwritten.push(flag);
+        process.stderr.write(`clusterprobe: --${flag} ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the run finished with verdict ${report.verdict}\n`);
+      }
+    }
+    if (!ctx.json) process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
+
+    for (const escape of afterRun) process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escapeSummary(escape, bugs), true)))}\n`);
+
+    const code = afterRun.length > 0 && !report.cancelled ? EXIT.internal : exitCodeFor(report, flags['fail-on']);
+    process.exitCode = unwritten.length > 0 && code !== EXIT.internal && code !== EXIT.interrupted ? EXIT.usage : code;
+    // What an escaped probe left running may keep the event loop alive: bin/run.js exits once the
+    // output is written instead of waiting for it (the cleanups have run already).
+    if (output.escapes.length > 0 || afterRun.length > 0) (globalThis as Record<symbol, unknown>)[Symbol.for('clusterprobe.abandonAfterRun')] = true;
+    return report;
+  } finally {
+    removeGuard();
+  }
 }
 
 /** Refuses, with exit 2, an output path that cannot be written: a directory, a missing or read-only directory. */

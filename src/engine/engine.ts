@@ -90,7 +90,7 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
       if (chargedTo.length === 0 && !seen) late.push(escape);
     }
     if (seen) escapes.set(key, { ...seen, count: seen.count + 1, chargedTo: [...new Set([...seen.chargedTo, ...chargedTo])] });
-    else escapes.set(key, { origin: escape.origin, error: errorLine(escape.error), ...(escape.scope ? { scope: escape.scope } : {}), culprit: culpritOf(escape.scope, bugs), chargedTo, count: 1 });
+    else escapes.set(key, escapeSummary(escape, bugs, chargedTo));
   };
   let findings: Finding[];
   let cleanup: CleanupOutcome[];
@@ -142,9 +142,11 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
   return { report: input.secrets.scrubDeep(report), facts: facts.snapshot(), cleanup, probeRuns: facts.probeRuns, escapes: input.secrets.scrubDeep([...escapes.values()]) };
 }
 
-function culpritOf(scope: Scope | undefined, bugs: BugReporting): string {
-  if (scope === undefined) return culpritName(UNKNOWN_CULPRIT);
-  return culpritName(scope.kind === 'probe' ? bugs.pluginOfProbe(scope.fact) : bugs.pluginOfCheck(scope.checkId));
+/** What the terminal line says of one escape: where from, whose bug, the first line of the error. */
+export function escapeSummary(escape: Escape, bugs: BugReporting, chargedTo: readonly string[] = []): EscapeSummary {
+  const { scope } = escape;
+  const culprit = culpritName(scope === undefined ? UNKNOWN_CULPRIT : scope.kind === 'probe' ? bugs.pluginOfProbe(scope.fact) : bugs.pluginOfCheck(scope.checkId));
+  return { origin: escape.origin, error: errorLine(escape.error), ...(scope ? { scope } : {}), culprit, chargedTo, count: 1 };
 }
 
 /**
@@ -185,9 +187,13 @@ function withLateEscapes(findings: Finding[], late: readonly Escape[], checks: r
  * The one line the terminal shows for an exception that escaped: which probe or check, whose bug,
  * and the first line of its message; never a stack.
  */
-export function escapeLine(escape: EscapeSummary): string {
+export function escapeLine(escape: EscapeSummary, afterRun = false): string {
   const times = escape.count > 1 ? ` (${escape.count} times)` : '';
   const what = `${escape.origin}: ${escape.error}`;
+  if (afterRun) {
+    const from = escape.scope?.kind === 'probe' ? `probe "${escape.scope.fact}"` : escape.scope?.kind === 'check' ? `check ${escape.scope.checkId}` : 'code that could not be told';
+    return `an exception escaped ${from} of ${escape.culprit} after the run had finished${times} (${what}); it is not in the report. A bug in ${escape.culprit}, not in the cluster: report it with the version and the command line.`;
+  }
   if (escape.scope?.kind === 'probe') return `an exception escaped probe "${escape.scope.fact}" of ${escape.culprit}${times} (${what}); the checks using its fact record an error. A bug in ${escape.culprit}, not in the cluster: the report says how to report it.`;
   if (escape.scope?.kind === 'check') return `an exception escaped check ${escape.scope.checkId} of ${escape.culprit}${times} (${what}); the check records an error. A bug in ${escape.culprit}, not in the cluster: the report says how to report it.`;
   const charged = escape.chargedTo.length > 0 ? `charged to the probes running then (${escape.chargedTo.map((f) => `"${f}"`).join(', ')}), whose checks record an error` : 'recorded as an error of the run (engine.run)';

@@ -32,23 +32,39 @@ export interface Escape {
   readonly scope?: Scope;
 }
 
+/** The guards in force, innermost last: each escape goes to the innermost only. */
+const guards: ((escape: Escape) => void)[] = [];
+
+function dispatch(error: unknown, origin: EscapeOrigin): void {
+  const scope = scopes.getStore();
+  guards.at(-1)?.({ error, origin, ...(scope ? { scope } : {}) });
+}
+
+// Under --unhandled-rejections=strict a rejection arrives here, with origin 'unhandledRejection'.
+const onException = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin) => dispatch(error, origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException');
+const onRejection = (reason: unknown) => dispatch(reason, 'unhandledRejection');
+
 /**
- * Installs `process` handlers that hand every escaped exception to `onEscape`, and returns the
- * function that removes them. While installed, Node neither prints the exception nor exits.
+ * Hands every escaped exception to `onEscape` until the returned function is called. Guards nest:
+ * the innermost in force gets each escape (the run's own guard inside validate's, which covers the
+ * writing of the report too). While any is in force Node neither prints the exception nor exits;
+ * once the last is removed, `process` has no handler of ours left.
  */
 export function installEscapeGuard(onEscape: (escape: Escape) => void): () => void {
-  const report = (error: unknown, origin: EscapeOrigin) => {
-    const scope = scopes.getStore();
-    onEscape({ error, origin, ...(scope ? { scope } : {}) });
-  };
-  // Under --unhandled-rejections=strict a rejection arrives here, with origin 'unhandledRejection'.
-  const onException = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin) => report(error, origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException');
-  const onRejection = (reason: unknown) => report(reason, 'unhandledRejection');
-  process.on('uncaughtException', onException);
-  process.on('unhandledRejection', onRejection);
+  guards.push(onEscape);
+  if (guards.length === 1) {
+    process.on('uncaughtException', onException);
+    process.on('unhandledRejection', onRejection);
+  }
+  let removed = false;
   return () => {
-    process.off('uncaughtException', onException);
-    process.off('unhandledRejection', onRejection);
+    if (removed) return;
+    removed = true;
+    guards.splice(guards.lastIndexOf(onEscape), 1);
+    if (guards.length === 0) {
+      process.off('uncaughtException', onException);
+      process.off('unhandledRejection', onRejection);
+    }
   };
 }
 

@@ -141,6 +141,22 @@ const scenarios: Record<string, () => Scenario> = {
     ],
     checks: [check('test.odd', ['p.odd'])],
   }),
+  // The probe returns, leaving a timer that throws once the run is over (see 'outer' below).
+  afterRun: () => ({
+    probes: [
+      {
+        fact: 'p.leaves-timer',
+        description: 'returns, leaving a timer that throws after the run',
+        collect: () => {
+          setTimeout(() => {
+            throw new Error('thrown after the run');
+          }, 300);
+          return { done: true };
+        },
+      },
+    ],
+    checks: [check('test.used', ['p.leaves-timer'])],
+  }),
   debugTimer: () => ({ ...scenarios.timer!(), debug: true }),
   // A check that throws synchronously: engineThrew, no stack unless --debug.
   throws: () => ({ probes: [], checks: [check('test.throws', [], () => { throw new Error('plain throw'); })] }),
@@ -148,11 +164,16 @@ const scenarios: Record<string, () => Scenario> = {
 };
 
 const name = process.argv[2] ?? '';
+const listeners = () => ({ uncaughtException: process.listenerCount('uncaughtException'), unhandledRejection: process.listenerCount('unhandledRejection') });
+const before = listeners();
+// 'outer': a guard of the caller's around the run, as validate keeps one while it writes the report.
+const outer: { scope?: unknown; error: string }[] = [];
+const removeOuter = process.argv.includes('outer')
+  ? (await import('../../src/engine/guard.ts')).installEscapeGuard((e) => outer.push({ ...(e.scope ? { scope: e.scope } : {}), error: String((e.error as Error).message) }))
+  : undefined;
 const after = process.argv[3];
 const scenario = scenarios[name]?.();
 if (!scenario) throw new Error(`no scenario "${name}"`);
-const listeners = () => ({ uncaughtException: process.listenerCount('uncaughtException'), unhandledRejection: process.listenerCount('unhandledRejection') });
-const before = listeners();
 scenario.before?.();
 const output = await runPreflight({
   spec: { nodes: [] },
@@ -168,7 +189,12 @@ const output = await runPreflight({
   // Written out rather than built with bugs.ts, so that this script also runs on an engine without it.
   bugs: { version: '9.9.9', debug: scenario.debug ?? false, pluginOfCheck: () => undefined, pluginOfProbe: (fact: string) => (fact === 'p.rejects' ? './site.js' : undefined) },
 });
-process.stdout.write(`${JSON.stringify({ findings: output.report.findings, escapes: output.escapes, cleanup: output.cleanup, cleaned, listeners: { before, after: listeners() } })}\n`);
+const afterRun = listeners();
+if (removeOuter) {
+  await delay(500);
+  removeOuter();
+}
+process.stdout.write(`${JSON.stringify({ findings: output.report.findings, escapes: output.escapes, cleanup: output.cleanup, cleaned, outer, listeners: { before, afterRun, after: listeners() } })}\n`);
 if (after === 'throwAfter') {
   // Outside a run: Node's own behaviour (a stack on stderr, exit 1), nothing swallows it.
   setTimeout(() => {

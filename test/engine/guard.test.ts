@@ -20,7 +20,8 @@ interface ChildResult {
   escapes: EscapeSummary[];
   cleanup: CleanupOutcome[];
   cleaned: string[];
-  listeners: { before: Record<string, number>; after: Record<string, number> };
+  outer: { scope?: unknown; error: string }[];
+  listeners: { before: Record<string, number>; afterRun: Record<string, number>; after: Record<string, number> };
 }
 
 function scenario(name: string, ...extra: string[]): { result: ChildResult; status: number | null; stderr: string } {
@@ -148,6 +149,16 @@ test('stacks go into evidence only with --debug, for escapes and for checks that
   assert.match(String(threw.evidence?.stack), /Error: plain throw\n\s+at /);
   const escaped = scenario('debugTimer').result.findings[0]!;
   assert.match(String(escaped.evidence?.stack), /TypeError: boom from p\.timer\n\s+at /);
+});
+
+test('guards nest: the run\'s own guard takes what escapes during the run, the caller\'s (validate writing the report) what escapes after it; then none is left', () => {
+  const { result, status } = scenario('afterRun', 'outer');
+  assert.equal(status, 0);
+  assert.deepEqual(brief(result.findings), [['test.used', 'pass', 'ok']], 'nothing escaped during the run');
+  assert.deepEqual(result.escapes, []);
+  assert.deepEqual(result.outer, [{ scope: { kind: 'probe', fact: 'p.leaves-timer' }, error: 'thrown after the run' }], 'the outer guard got it, still attributed');
+  assert.deepEqual(result.listeners.afterRun, { uncaughtException: 1, unhandledRejection: 1 }, 'one set of handlers while any guard is in force');
+  assert.deepEqual(result.listeners.after, result.listeners.before);
 });
 
 test('an exception outside a run is not swallowed: Node reports it and exits 1', () => {
