@@ -7,8 +7,8 @@
  * it. Node 24 restores that scope around the callback that threw before it emits
  * `uncaughtException`, and emits `unhandledRejection` in the scope the rejected promise was created
  * in (test/engine/guard.test.ts asserts both), so the handler knows whose code it was. The handlers
- * are installed only while a run is in progress; outside a run an exception ends the process as
- * Node would.
+ * are installed only while a run is in progress (for `validate`: until its report is written);
+ * outside a run an exception ends the process as Node would.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
