@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChecks, applyWaivers, waiverActive } from '../../src/engine/runner.ts';
 import { FactStore } from '../../src/engine/facts.ts';
+import { bugRemediation } from '../../src/engine/bugs.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
 import { SecretStore } from '../../src/config/secrets.ts';
 import type { Check, Probe } from '../../src/engine/contract.ts';
@@ -164,4 +165,10 @@ test('internal errors name the culprit: the plugin of the probe that threw (also
     assert.match(findings[3]!.remediation!.steps[1]!.text, /clusterprobe maintainers.*version \(1\.2\.3\), the command line/);
     for (const f of findings) assert.equal(typeof f.evidence?.stack, debug ? 'string' : 'undefined', `${f.checkId} debug=${debug}`);
   }
+});
+
+test('with an issue tracker in package.json (bugs.url) the finding says where to report a clusterprobe bug; a plugin\'s bug still goes to its author', () => {
+  const reporting = { version: '1.2.3', url: 'https://example.test/clusterprobe/issues', debug: false, pluginOfCheck: () => undefined, pluginOfProbe: () => undefined };
+  assert.match(bugRemediation(undefined, reporting).steps[1]!.text, /^Report it at https:\/\/example\.test\/clusterprobe\/issues with the clusterprobe version \(1\.2\.3\), the command line/);
+  assert.match(bugRemediation('./site.js', reporting).steps[1]!.text, /^Report it to the author of plugin "\.\/site\.js"/);
 });
