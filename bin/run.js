@@ -31,6 +31,3 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const { execute } = await import('@oclif/core');
 await execute({ dir: import.meta.url });
-// Set by validate when an exception escaped a probe or check: whatever that code left running
-// (a timer, a socket) is abandoned once the report is out, rather than keeping the process alive.
-if (globalThis[Symbol.for('clusterprobe.abandonAfterRun')] === true) process.exit();

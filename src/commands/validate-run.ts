@@ -138,9 +138,10 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
 
     const code = afterRun.length > 0 && !report.cancelled ? EXIT.internal : exitCodeFor(report, flags['fail-on']);
     process.exitCode = unwritten.length > 0 && code !== EXIT.internal && code !== EXIT.interrupted ? EXIT.usage : code;
-    // What an escaped probe left running may keep the event loop alive: bin/run.js exits once the
-    // output is written instead of waiting for it (the cleanups have run already).
-    if (output.escapes.length > 0 || afterRun.length > 0) (globalThis as Record<symbol, unknown>)[Symbol.for('clusterprobe.abandonAfterRun')] = true;
+    // What an escaped probe left running (a timer, a socket) may keep the process alive: it is
+    // abandoned a second after the report is out. The timer is unref'd, so it fires only when
+    // something is still running then; the cleanups have run already.
+    if (output.escapes.length > 0 || afterRun.length > 0) setTimeout(() => process.exit(), 1000).unref();
     return report;
   } finally {
     removeGuard();
