@@ -183,6 +183,23 @@ test('a check that throws, one that reports nothing, and one with an undeclared 
   assert.equal(byId.get('test.ok.severity-warn')?.status, 'warn', 'severity warn downgrades a reported failure');
 });
 
+test('plugin probes whose exceptions escape (a timer throw, an unhandled rejection): error findings naming them, the other checks run, one stderr line each, no stack, exit 1, and no wait for what they left running', async () => {
+  const escapes = join(ROOT, 'test/fixtures/plugins/escapes.js');
+  const started = Date.now();
+  const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', escapes, '--only', 'test.escape.*,config.*', '--json']);
+  assert.ok(Date.now() - started < 20_000, 'the probe still sleeping for a minute is abandoned');
+  assert.equal(r.code, 1, r.stderr);
+  const report = parseReport(r.stdout);
+  const byId = new Map(report.findings.map((f) => [f.checkId, f]));
+  assert.deepEqual([byId.get('test.escape.timer')?.messageId, byId.get('test.escape.timer')?.data.origin], ['engineProbeEscaped', 'uncaughtException']);
+  assert.deepEqual([byId.get('test.escape.rejection')?.messageId, byId.get('test.escape.rejection')?.data.origin], ['engineProbeEscaped', 'unhandledRejection']);
+  assert.equal(byId.get('test.escape.timer')?.data.plugin, escapes);
+  assert.ok(report.findings.some((f) => f.checkId === 'config.netbios.name' && f.status === 'fail'), 'the other checks ran');
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('clusterprobe: an exception escaped'));
+  assert.equal(lines.length, 2, r.stderr);
+  assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at |"stack"/);
+});
+
 test('--timeout stops a hanging check with an error finding', async () => {
   const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.bad.hangs,test.ok.pass', '--timeout', '1', '--json']);
   assert.equal(r.code, 3, r.stderr);
