@@ -19,5 +19,15 @@ if (major < 22) {
   process.exit(child.status ?? (child.signal === 'SIGINT' ? 130 : 1));
 }
 
+// A reader that closes the pipe early (`clusterprobe validate 2>&1 | head -1`) makes writes fail
+// with EPIPE. That is the reader's choice, not a fault: the run goes on, cleans up, writes its
+// files and exits with the code it would have had. Anything else wrong with the stream still throws.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED')) return;
+    throw err;
+  });
+}
+
 const { execute } = await import('@oclif/core');
 await execute({ dir: import.meta.url });

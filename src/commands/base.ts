@@ -29,7 +29,8 @@ export abstract class BaseCommand extends Command {
     const message = this.scrub(err.message || String(err));
     if (this.jsonEnabled()) this.logJson({ error: { code: 'EINTERNAL', message, exitCode: EXIT.internal } });
     process.stderr.write(`clusterprobe: internal error: ${message}\n`);
-    if (process.env.CLUSTERPROBE_DEBUG) process.stderr.write(`${this.scrub(err.stack ?? '')}\n`);
-    else process.stderr.write('This is a bug in clusterprobe; set CLUSTERPROBE_DEBUG=1 for the stack trace and report it.\n');
+    // `--debug` (validate) or CLUSTERPROBE_DEBUG (any command) shows the stack; nothing else does.
+    if (process.env.CLUSTERPROBE_DEBUG || this.argv.includes('--debug')) process.stderr.write(`${this.scrub(err.stack ?? '')}\n`);
+    else process.stderr.write(`This is a bug in clusterprobe ${this.config.version}: run the same command again with CLUSTERPROBE_DEBUG=1 for the stack trace, and report it with the version, the command line and that output.\n`);
   }
 }

@@ -10,7 +10,7 @@ export default class Validate extends BaseCommand {
   static override summary = 'Check that the environment is ready for a failover cluster, and say exactly what to fix.';
   static override description = `Runs the selected checks against the cluster spec and prints every finding: what was seen (evidence), why it matters, and the commands that fix it.
 
-Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal error, 2 usage or config error, 3 at least one failure (or a check that could not complete), 4 warnings only with --fail-on warn, 130 interrupted.`;
+Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in clusterprobe or a plugin (an internal-error finding, or an exception that escaped a probe or check; the report is still written), 2 usage or config error, 3 at least one failure (or a check that could not complete: a server that did not answer in time), 4 warnings only with --fail-on warn, 130 interrupted. A closed stdout or stderr (validate | head -1) does not change the exit code.`;
 
   static override enableJsonFlag = true;
 
@@ -38,6 +38,7 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal er
     plugin: pluginFlag,
     verbose: Flags.boolean({ char: 'v', summary: 'Show evidence for passing findings too.' }),
     'allow-in-use': Flags.boolean({ summary: 'Run the PR sequence even on disks that hold registrations (never touching foreign keys); same as storage.allowInUse.' }),
+    debug: Flags.boolean({ summary: 'Put stack traces into the evidence of internal-error findings (for a bug report); without it no stack appears anywhere.' }),
   };
 
   parseFlags() {
@@ -48,9 +49,12 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 internal er
     const flags = await this.parseFlags();
     // Loaded here, not at start-up: --help and other commands need none of it.
     const { runValidate } = await import('./validate-run.ts');
+    const { bugs } = this.config.pjson as { bugs?: string | { url?: string } };
+    const bugsUrl = typeof bugs === 'string' ? bugs : bugs?.url;
     return runValidate(flags, {
       json: this.jsonEnabled(),
       version: this.config.version,
+      ...(bugsUrl ? { bugsUrl } : {}),
       setScrub: (scrub) => {
         this.scrub = scrub;
       },

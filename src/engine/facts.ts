@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Probe, ProbeContext } from './contract.ts';
 import { UsageError } from './errors.ts';
 import type { Cleanups } from './cleanup.ts';
+import { inScope, ProbeEscaped, type Escape } from './guard.ts';
 import type { ClusterSpec } from '../config/schema.ts';
 import type { SecretStore } from '../config/secrets.ts';
 
@@ -25,9 +26,12 @@ export class FactUnavailable extends Error {
 export class ProbeFailed extends Error {
   override name = 'ProbeFailed';
   readonly fact: string;
-  constructor(fact: string, cause: unknown) {
+  /** True when no probe provides the fact: the asking check's fault, not a probe's. */
+  readonly missing: boolean;
+  constructor(fact: string, cause: unknown, missing = false) {
     super(`probe for fact "${fact}" failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.fact = fact;
+    this.missing = missing;
   }
 }
 
@@ -47,6 +51,10 @@ export class FactStore {
   readonly #pending = new Map<string, Promise<unknown>>();
   readonly #settled = new Map<string, unknown>();
   readonly #shared = new Map<string, Promise<unknown>>();
+  /** Probes collecting now: what ends one early when an exception escapes it. */
+  readonly #running = new Map<string, { fail: (error: ProbeEscaped) => void; abort: AbortController }>();
+  /** Who asked for each fact: `check:<id>` or `probe:<fact>`. */
+  readonly #requesters = new Map<string, Set<string>>();
   /** How many times each probe actually ran (observable: tests assert one probe per fact). */
   readonly probeRuns = new Map<string, number>();
 
@@ -54,7 +62,16 @@ export class FactStore {
     this.#options = options;
   }
 
-  get(name: string): Promise<unknown> {
+  /**
+   * The fact, gathered on the first call. `requester` (`check:<id>`, `probe:<fact>`) is recorded
+   * so that an exception escaping a probe later can be charged to the checks that used its fact.
+   */
+  get(name: string, requester?: string): Promise<unknown> {
+    if (requester !== undefined) {
+      let set = this.#requesters.get(name);
+      if (!set) this.#requesters.set(name, (set = new Set()));
+      set.add(requester);
+    }
     let pending = this.#pending.get(name);
     if (!pending) {
       pending = this.#collect(name);
@@ -70,23 +87,30 @@ export class FactStore {
       return offline[name];
     }
     const probe = probes.get(name);
-    if (!probe) throw new ProbeFailed(name, new Error(`no probe provides fact "${name}"`));
+    if (!probe) throw new ProbeFailed(name, new Error(`no probe provides fact "${name}"`), true);
     this.probeRuns.set(name, (this.probeRuns.get(name) ?? 0) + 1);
+    const abort = new AbortController();
     const ctx: ProbeContext = {
       spec: this.#options.spec,
-      fact: (other) => this.get(other) as never,
+      fact: (other) => this.get(other, `probe:${name}`) as never,
       secrets: this.#options.secrets,
       baseDir: this.#options.secrets.baseDir,
-      signal: this.#options.signal,
+      signal: AbortSignal.any([this.#options.signal, abort.signal]),
       onCleanup: (label, fn) => this.#options.cleanups.add(`probe ${name}: ${label}`, fn),
       progress: (message) => this.#options.onProgress?.(name, message),
       shared: (key, open, close) => this.#sharedResource(key, open, close),
     };
+    const escaped = Promise.withResolvers<never>();
+    this.#running.set(name, { fail: escaped.reject, abort });
     let value: unknown;
     try {
-      value = await probe.collect(ctx);
+      const collected = inScope({ kind: 'probe', fact: name }, () => Promise.resolve().then(() => probe.collect(ctx)));
+      value = await Promise.race([collected, escaped.promise]);
     } catch (err) {
+      if (err instanceof ProbeEscaped) throw err;
       throw new ProbeFailed(name, err);
+    } finally {
+      this.#running.delete(name);
     }
     const json = value === undefined ? null : (JSON.parse(JSON.stringify(value)) as unknown);
     this.#settled.set(name, json);
@@ -102,6 +126,42 @@ export class FactStore {
       pending.then((resource) => this.#options.cleanups.add(`shared ${key}: close`, () => close(resource)), () => undefined);
     }
     return pending;
+  }
+
+  /** The facts whose probes are collecting now. */
+  get collecting(): readonly string[] {
+    return [...this.#running.keys()];
+  }
+
+  /**
+   * Ends the probe collecting `fact` because an exception escaped it: whoever awaits the fact gets
+   * a ProbeEscaped, and the probe's signal aborts so that it can let go of its sockets. False when
+   * the probe is not collecting (it finished before the exception surfaced). `suspects`, when
+   * given, says the exception could not be tied to one probe and names those it is charged to.
+   */
+  escape(fact: string, escape: Escape, suspects?: readonly string[]): boolean {
+    const running = this.#running.get(fact);
+    if (!running) return false;
+    this.#running.delete(fact);
+    running.fail(new ProbeEscaped(fact, escape, suspects));
+    running.abort.abort(new Error(`an exception escaped probe "${fact}"`));
+    return true;
+  }
+
+  /** The checks that used `fact`, directly or through the probes that build on it. */
+  checksUsing(fact: string): string[] {
+    const checks = new Set<string>();
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      for (const who of this.#requesters.get(name) ?? []) {
+        if (who.startsWith('check:')) checks.add(who.slice('check:'.length));
+        else if (who.startsWith('probe:')) visit(who.slice('probe:'.length));
+      }
+    };
+    visit(fact);
+    return [...checks];
   }
 
   /** Every fact gathered so far, secrets scrubbed, for `--save-facts`. */

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { resolve as resolvePath, isAbsolute } from 'node:path';
 import { contractProblems, probeProblems, type Check, type Probe } from './contract.ts';
 import { PluginError, UsageError } from './errors.ts';
+import type { BugReporting } from './bugs.ts';
 
 export interface RegisteredCheck {
   readonly check: Check;
@@ -48,6 +49,24 @@ export class Registry {
 
   find(id: string): RegisteredCheck | undefined {
     return this.#checks.get(id);
+  }
+
+  /** `built-in` or the plugin reference that provides the probe of `fact`; undefined when none does. */
+  probeSource(fact: string): string | undefined {
+    return this.#probes.get(fact)?.source;
+  }
+
+  /**
+   * Whose bug an internal error in a check or probe is: the plugin reference for plugin checks
+   * and probes, undefined (clusterprobe) for built-ins.
+   */
+  bugReporting(options: { version: string; url?: string; debug: boolean }): BugReporting {
+    const plugin = (source: string | undefined) => (source === undefined || source === 'built-in' ? undefined : source);
+    return {
+      ...options,
+      pluginOfCheck: (checkId) => plugin(this.#checks.get(checkId)?.source),
+      pluginOfProbe: (fact) => plugin(this.probeSource(fact)),
+    };
   }
 
   /** Checks whose ids match any `only` glob (all when empty) and no `skip` glob, in index order. */

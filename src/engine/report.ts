@@ -140,8 +140,35 @@ export function verdictOf(summary: Summary, cancelled: boolean): Verdict {
 }
 
 
-export function exitCodeFor(report: Pick<Report, 'summary' | 'cancelled'>, failOn: 'warn' | 'fail'): number {
+/**
+ * The messages of `error` findings the engine records because clusterprobe or a plugin is at fault,
+ * not the cluster (see ENGINE_MESSAGES in ./runner.ts). `engineTimeout` is not one: a server that
+ * does not answer in time is the environment.
+ */
+export const INTERNAL_ERROR_MESSAGES: ReadonlySet<string> = new Set([
+  'engineThrew',
+  'engineNoFindings',
+  'engineUndeclaredMessage',
+  'engineBadFinding',
+  'engineProbeEscaped',
+  'engineEscapeUnattributed',
+  'engineCheckEscaped',
+  'engineRunEscaped',
+]);
+
+/** True for an `error` finding that reports a bug in clusterprobe or a plugin. */
+export function isInternalError(finding: Pick<Finding, 'status' | 'messageId'>): boolean {
+  return finding.status === 'error' && INTERNAL_ERROR_MESSAGES.has(finding.messageId);
+}
+
+/**
+ * The exit code of a run: 130 interrupted; 1 when a finding reports a bug in clusterprobe or a
+ * plugin (never for what the environment did); 3 for a failure or an error the environment caused
+ * (a check that could not complete); 4 for warnings with `--fail-on warn`; 0 otherwise.
+ */
+export function exitCodeFor(report: Pick<Report, 'summary' | 'cancelled' | 'findings'>, failOn: 'warn' | 'fail'): number {
   if (report.cancelled) return EXIT.interrupted;
+  if (report.findings.some(isInternalError)) return EXIT.internal;
   if (report.summary.fail > 0 || report.summary.error > 0) return EXIT.fail;
   if (failOn === 'warn' && report.summary.warn > 0) return EXIT.warn;
   return EXIT.pass;

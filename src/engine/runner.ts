@@ -3,22 +3,53 @@
  * check that throws, times out or reports nothing records `error` while the run goes on.
  */
 import { formatMessage, type Check, type CheckContext, type FindingInput } from './contract.ts';
-import { FactUnavailable, type FactStore } from './facts.ts';
+import { FactUnavailable, ProbeFailed, type FactStore } from './facts.ts';
 import type { Cleanups } from './cleanup.ts';
-import type { Finding } from './report.ts';
+import type { Finding, Remediation } from './report.ts';
 import type { Waiver } from '../config/schema.ts';
 import { globMatch } from './registry.ts';
+import { bugRemediation, culpritName, defaultBugReporting, UNKNOWN_CULPRIT, type BugReporting, type Culprit } from './bugs.ts';
+import { errorLine, inScope, ProbeEscaped, stackOf, type Escape } from './guard.ts';
 
 /** Messages the engine itself reports on a check's behalf. */
 export const ENGINE_MESSAGES = {
-  engineThrew: 'The check failed with an internal error: {error}',
+  engineThrew: 'The check failed with an internal error: {error}. This is a bug in {culprit}, not a finding about the cluster',
   engineTimeout: 'The check did not finish within {seconds} s and was stopped',
-  engineNoFindings: 'The check finished without reporting anything',
-  engineUndeclaredMessage: 'The check reported message id "{messageId}", which its meta does not declare',
-  engineBadFinding: 'The check reported a malformed finding: {problem}',
+  engineNoFindings: 'The check finished without reporting anything (a bug in {culprit})',
+  engineUndeclaredMessage: 'The check reported message id "{messageId}", which its meta does not declare (a bug in {culprit})',
+  engineBadFinding: 'The check reported a malformed finding: {problem} (a bug in {culprit})',
   engineCancelled: 'The run was interrupted before this check finished',
   engineFactUnavailable: 'Not evaluated: {reason}',
+  engineProbeEscaped: 'An exception escaped probe "{fact}" ({origin}: {error}), so this check could not be evaluated on it. This is a bug in {culprit}, not a finding about the cluster',
+  engineEscapeUnattributed: 'An exception escaped ({origin}: {error}) while probes {suspects} were running; it could not be tied to one of them, so the checks waiting on each record it. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
+  engineCheckEscaped: 'An exception escaped the check\'s own asynchronous code ({origin}: {error}). This is a bug in {culprit}, not a finding about the cluster',
+  engineRunEscaped: 'An exception escaped ({origin}: {error}) that could not be tied to a probe or a check, and no probe was running to charge it to. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
 } as const;
+
+/**
+ * The checks running now, each with the way to end it early: an exception that escapes a check's
+ * own asynchronous code ends that check with an error.
+ */
+export class RunningChecks {
+  readonly #running = new Map<string, (escape: Escape) => void>();
+
+  /** Ends the running check `checkId` with the escape; false when it is not running. */
+  escape(checkId: string, escape: Escape): boolean {
+    const end = this.#running.get(checkId);
+    if (!end) return false;
+    this.#running.delete(checkId);
+    end(escape);
+    return true;
+  }
+
+  start(checkId: string, end: (escape: Escape) => void): void {
+    this.#running.set(checkId, end);
+  }
+
+  finish(checkId: string): void {
+    this.#running.delete(checkId);
+  }
+}
 
 export interface ProgressListener {
   checkStarted?(check: Check): void;
@@ -37,6 +68,10 @@ export interface RunOptions {
   readonly now: Date;
   readonly waivers: readonly Waiver[];
   readonly progress?: ProgressListener;
+  /** Whose bug an internal error is, how to report it, and whether stacks go into evidence. */
+  readonly bugs?: BugReporting;
+  /** Shared with the escape guard, which ends a check whose own code threw asynchronously. */
+  readonly running?: RunningChecks;
 }
 
 export async function runChecks(options: RunOptions): Promise<Finding[]> {
@@ -63,6 +98,7 @@ export async function runChecks(options: RunOptions): Promise<Finding[]> {
 
 async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
   const { meta } = check;
+  const bugs = options.bugs ?? defaultBugReporting();
   const findings: Finding[] = [];
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(options.signal.reason);
@@ -71,19 +107,24 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
 
   const ctx: CheckContext = {
     checkId: meta.id,
-    fact: (name) => options.facts.get(name) as never,
+    fact: (name) => options.facts.get(name, `check:${meta.id}`) as never,
     signal: controller.signal,
     onCleanup: (label, fn) => options.cleanups.add(`${meta.id}: ${label}`, fn),
     now: options.now,
     waivers: options.waivers,
     report: (input: FindingInput) => {
       if (!open) return; // late reports after a timeout or cancellation are dropped
-      findings.push(toFinding(check, input));
+      findings.push(toFinding(check, input, bugs));
     },
   };
 
   let timer: NodeJS.Timeout | undefined;
-  type Outcome = { kind: 'done' } | { kind: 'threw'; error: unknown } | { kind: 'timeout' } | { kind: 'cancelled' };
+  type Outcome = { kind: 'done' } | { kind: 'threw'; error: unknown } | { kind: 'timeout' } | { kind: 'cancelled' } | { kind: 'escaped'; escape: Escape };
+  const escaped = Promise.withResolvers<Outcome>();
+  options.running?.start(meta.id, (escape) => {
+    controller.abort(new Error('an exception escaped the check'));
+    escaped.resolve({ kind: 'escaped', escape });
+  });
   const stopped = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => {
       controller.abort(new Error('timeout'));
@@ -92,26 +133,30 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
     if (options.signal.aborted) resolve({ kind: 'cancelled' });
     options.signal.addEventListener('abort', () => resolve({ kind: 'cancelled' }), { once: true });
   });
-  const ran = Promise.resolve()
-    .then(() => check.run(ctx))
+  const ran = inScope({ kind: 'check', checkId: meta.id }, () => Promise.resolve().then(() => check.run(ctx)))
     .then(
       (): Outcome => ({ kind: 'done' }),
       (error: unknown): Outcome => ({ kind: 'threw', error }),
     );
-  const outcome = await Promise.race([ran, stopped]);
+  const outcome = await Promise.race([ran, stopped, escaped.promise]);
+  options.running?.finish(meta.id);
   open = false;
   clearTimeout(timer);
   options.signal.removeEventListener('abort', onRunAbort);
 
   switch (outcome.kind) {
     case 'done':
-      return findings.length > 0 ? findings : [engineFinding(check, 'error', 'engineNoFindings', {})];
+      return findings.length > 0 ? findings : [internalError(check, 'engineNoFindings', {}, bugs.pluginOfCheck(meta.id), bugs)];
     case 'threw': {
       const error = outcome.error;
       if (error instanceof FactUnavailable) return [...findings, engineFinding(check, 'skipped', 'engineFactUnavailable', { reason: error.message, fact: error.fact })];
+      const escapedProbe = causeOfType(error, ProbeEscaped);
+      if (escapedProbe) return [...findings, probeEscapedFinding(check, escapedProbe, bugs)];
       const message = error instanceof Error ? error.message : String(error);
-      return [...findings, engineFinding(check, 'error', 'engineThrew', { error: message }, { stack: error instanceof Error ? error.stack?.split('\n').slice(0, 6).join('\n') : undefined })];
+      return [...findings, internalError(check, 'engineThrew', { error: message }, throwingPlugin(check, error, bugs), bugs, { stack: stackOf(error) })];
     }
+    case 'escaped':
+      return [...findings, checkEscapedFinding(check, outcome.escape, bugs)];
     case 'timeout':
       return [...findings, engineFinding(check, 'error', 'engineTimeout', { seconds: Math.round(options.timeoutMs / 100) / 10 })];
     case 'cancelled':
@@ -119,12 +164,13 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
   }
 }
 
-function toFinding(check: Check, input: FindingInput): Finding {
+function toFinding(check: Check, input: FindingInput, bugs: BugReporting): Finding {
   const { meta } = check;
   const template = meta.messages[input.messageId];
-  if (template === undefined) return engineFinding(check, 'error', 'engineUndeclaredMessage', { messageId: input.messageId });
+  const plugin = bugs.pluginOfCheck(meta.id);
+  if (template === undefined) return internalError(check, 'engineUndeclaredMessage', { messageId: input.messageId }, plugin, bugs);
   const validStatuses = ['pass', 'warn', 'fail', 'skipped', 'error'];
-  if (!validStatuses.includes(input.status)) return engineFinding(check, 'error', 'engineBadFinding', { problem: `status "${String(input.status)}" is not one of ${validStatuses.join(', ')}` });
+  if (!validStatuses.includes(input.status)) return internalError(check, 'engineBadFinding', { problem: `status "${String(input.status)}" is not one of ${validStatuses.join(', ')}` }, plugin, bugs);
   const status = input.status === 'fail' && meta.severity === 'warn' ? 'warn' : input.status;
   const data = { ...(input.data ?? {}) };
   return {
@@ -141,7 +187,14 @@ function toFinding(check: Check, input: FindingInput): Finding {
   };
 }
 
-function engineFinding(check: Check, status: Finding['status'], messageId: keyof typeof ENGINE_MESSAGES, data: Record<string, unknown>, evidence?: Record<string, unknown>): Finding {
+/** What an engine finding is recorded under: a check, or the run itself (`engine.run`). */
+type FindingOwner = Pick<Check, 'meta'> | { readonly meta: { readonly id: string; readonly area: string; readonly docs: string } };
+
+/** The owner of findings about the run itself: an exception that escaped while nothing ran. */
+export const RUN_OWNER: FindingOwner = { meta: { id: 'engine.run', area: 'engine', docs: 'README.md#exit-codes' } };
+
+function engineFinding(check: FindingOwner, status: Finding['status'], messageId: keyof typeof ENGINE_MESSAGES, data: Record<string, unknown>, evidence?: Record<string, unknown>, remediation?: Remediation): Finding {
+  const shown = evidence ? Object.fromEntries(Object.entries(evidence).filter(([, v]) => v !== undefined)) : {};
   return {
     checkId: check.meta.id,
     area: check.meta.area,
@@ -149,9 +202,69 @@ function engineFinding(check: Check, status: Finding['status'], messageId: keyof
     messageId,
     message: formatMessage(ENGINE_MESSAGES[messageId], data),
     data,
-    ...(evidence && Object.values(evidence).some((v) => v !== undefined) ? { evidence } : {}),
+    ...(Object.keys(shown).length > 0 ? { evidence: shown } : {}),
+    ...(remediation ? { remediation } : {}),
     docs: check.meta.docs,
   };
+}
+
+/**
+ * An `error` finding for a bug in clusterprobe or a plugin: it names the culprit, says how to
+ * report it, and carries a stack only under --debug.
+ */
+function internalError(check: FindingOwner, messageId: keyof typeof ENGINE_MESSAGES, data: Record<string, unknown>, plugin: Culprit, bugs: BugReporting, evidence: Record<string, unknown> = {}): Finding {
+  const { stack, ...rest } = evidence;
+  return engineFinding(
+    check,
+    'error',
+    messageId,
+    { ...data, culprit: culpritName(plugin), ...(typeof plugin === 'string' ? { plugin } : {}) },
+    { ...rest, ...(bugs.debug && stack !== undefined ? { stack } : {}) },
+    bugRemediation(plugin, bugs),
+  );
+}
+
+/** The finding of a check whose probe (or a probe it builds on) had an exception escape it. */
+export function probeEscapedFinding(check: FindingOwner, escaped: ProbeEscaped, bugs: BugReporting): Finding {
+  const error = errorLine(escaped.cause);
+  const evidence = { probe: escaped.fact, origin: escaped.origin, error, stack: stackOf(escaped.cause) };
+  if (!escaped.attributed) {
+    const suspects = escaped.suspects.map((f) => `"${f}"`).join(', ');
+    return internalError(check, 'engineEscapeUnattributed', { fact: escaped.fact, suspects, origin: escaped.origin, error }, UNKNOWN_CULPRIT, bugs, { ...evidence, attribution: `not tied to one probe: charged to every probe running at the time (${suspects})` });
+  }
+  return internalError(check, 'engineProbeEscaped', { fact: escaped.fact, origin: escaped.origin, error }, bugs.pluginOfProbe(escaped.fact), bugs, evidence);
+}
+
+/** The finding of a check whose own asynchronous code let an exception escape. */
+export function checkEscapedFinding(check: FindingOwner, escape: Escape, bugs: BugReporting): Finding {
+  const error = errorLine(escape.error);
+  return internalError(check, 'engineCheckEscaped', { origin: escape.origin, error }, bugs.pluginOfCheck(check.meta.id), bugs, { origin: escape.origin, error, stack: stackOf(escape.error) });
+}
+
+/** The finding for an exception that escaped while no probe or check ran. */
+export function runEscapedFinding(escape: Escape, bugs: BugReporting): Finding {
+  const error = errorLine(escape.error);
+  return internalError(RUN_OWNER, 'engineRunEscaped', { origin: escape.origin, error }, UNKNOWN_CULPRIT, bugs, { origin: escape.origin, error, stack: stackOf(escape.error) });
+}
+
+/** The first error of type `type` in the `cause` chain of `error`, itself included. */
+function causeOfType<T>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 16; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (e instanceof type) return e;
+  }
+  return undefined;
+}
+
+/**
+ * Whose code threw: the innermost probe in the chain of ProbeFailed errors (the one whose collect
+ * threw), else the check itself.
+ */
+function throwingPlugin(check: Check, error: unknown, bugs: BugReporting): string | undefined {
+  const chain: ProbeFailed[] = [];
+  for (let e = error; e instanceof ProbeFailed && chain.length < 16; e = e.cause) chain.push(e);
+  // A fact no probe provides is the fault of whoever asked for it: the probe above, or the check.
+  const culprit = chain.at(-1)?.missing ? chain.at(-2) : chain.at(-1);
+  return culprit ? bugs.pluginOfProbe(culprit.fact) : bugs.pluginOfCheck(check.meta.id);
 }
 
 /** Expiry is inclusive: a waiver that `expires: 2026-12-31` applies through that UTC day. */

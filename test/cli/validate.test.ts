@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ROOT, runCli, tempDir, tempFiles } from '../helpers/cli.ts';
@@ -164,18 +164,40 @@ for (const [fixture, names] of [
   });
 }
 
-test('a check that throws, one that reports nothing, and one with an undeclared messageId record error; the others still run', async () => {
+test('a check that throws, one that reports nothing, and one with an undeclared messageId record error naming the plugin as the culprit; the others still run; exit 1', async () => {
   const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.bad.throws,test.bad.silent,test.bad.undeclared,test.ok.*', '--json']);
-  assert.equal(r.code, 3, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
   const byId = new Map(parseReport(r.stdout).findings.map((f) => [f.checkId, f]));
   assert.equal(byId.get('test.bad.throws')?.status, 'error');
   assert.equal(byId.get('test.bad.throws')?.messageId, 'engineThrew');
   assert.equal(byId.get('test.bad.throws')?.data.error, 'boom from plugin');
+  for (const id of ['test.bad.throws', 'test.bad.silent', 'test.bad.undeclared']) {
+    assert.equal(byId.get(id)?.data.plugin, BEHAVIOURS, `${id} names the plugin`);
+    assert.match(byId.get(id)?.remediation?.summary ?? '', /bug in plugin/);
+  }
+  assert.doesNotMatch(r.stdout, /\n\s+at |"stack"/, 'no stack without --debug');
   assert.equal(byId.get('test.bad.silent')?.messageId, 'engineNoFindings');
   assert.equal(byId.get('test.bad.undeclared')?.messageId, 'engineUndeclaredMessage');
   assert.equal(byId.get('test.ok.pass')?.status, 'pass');
   assert.equal(byId.get('test.ok.fail')?.status, 'fail');
   assert.equal(byId.get('test.ok.severity-warn')?.status, 'warn', 'severity warn downgrades a reported failure');
+});
+
+test('plugin probes whose exceptions escape (a timer throw, an unhandled rejection): error findings naming them, the other checks run, one stderr line each, no stack, exit 1, and no wait for what they left running', async () => {
+  const escapes = join(ROOT, 'test/fixtures/plugins/escapes.js');
+  const started = Date.now();
+  const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', escapes, '--only', 'test.escape.*,config.*', '--json']);
+  assert.ok(Date.now() - started < 20_000, 'the probe still sleeping for a minute is abandoned');
+  assert.equal(r.code, 1, r.stderr);
+  const report = parseReport(r.stdout);
+  const byId = new Map(report.findings.map((f) => [f.checkId, f]));
+  assert.deepEqual([byId.get('test.escape.timer')?.messageId, byId.get('test.escape.timer')?.data.origin], ['engineProbeEscaped', 'uncaughtException']);
+  assert.deepEqual([byId.get('test.escape.rejection')?.messageId, byId.get('test.escape.rejection')?.data.origin], ['engineProbeEscaped', 'unhandledRejection']);
+  assert.equal(byId.get('test.escape.timer')?.data.plugin, escapes);
+  assert.ok(report.findings.some((f) => f.checkId === 'config.netbios.name' && f.status === 'fail'), 'the other checks ran');
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('clusterprobe: an exception escaped'));
+  assert.equal(lines.length, 2, r.stderr);
+  assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at |"stack"/);
 });
 
 test('--timeout stops a hanging check with an error finding', async () => {
@@ -276,11 +298,13 @@ test('secrets never reach the terminal, JSON, JUnit, HTML, facts file or error o
   const facts = join(dir, 'facts.json');
   const common = ['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.leak.secret'];
   const env = { CP_TEST_SECRET: secret, NO_COLOR: '1' };
-  const json = await runCli([...common, '--json', '--junit', junit, '--html', html, '--save-facts', facts], { env });
-  const terminal = await runCli([...common, '--verbose'], { env });
-  assert.equal(json.code, 3, json.stderr);
+  // --debug: the stack of the check's throw (its message holds the secret) is in the evidence too.
+  const json = await runCli([...common, '--json', '--debug', '--junit', junit, '--html', html, '--save-facts', facts], { env });
+  const terminal = await runCli([...common, '--verbose', '--debug'], { env });
+  assert.equal(json.code, 1, json.stderr);
   const leaked = parseReport(json.stdout).findings;
   assert.ok(leaked.some((f) => f.message.includes('[secret]')), 'the plugin did try to leak it');
+  assert.ok(leaked.some((f) => typeof f.evidence?.stack === 'string' && f.evidence.stack.includes('failing with [secret]')), 'the stack is there, scrubbed');
   for (const [where, text] of [
     ['json stdout', json.stdout],
     ['json stderr', json.stderr],
@@ -326,4 +350,63 @@ test('--from-facts with --config evaluates the current spec against the saved fa
   const r = await runCli(['validate', '--from-facts', facts, '--config', join(dir, 'fixed.yaml'), '--only', 'config.*', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(parseReport(r.stdout).summary.fail, 0);
+});
+
+/**
+ * Runs `{ validate ARGS STDERR; echo $? >rc; } | READER` in sh, as a user types `validate ... |
+ * head -1`: the exit code read back is clusterprobe's, not the reader's.
+ */
+async function piped(args: readonly string[], stderr: string, reader: string): Promise<{ code: number; out: string }> {
+  const rc = join(await tempDir(), 'rc');
+  const command = `{ ${q2(process.execPath)} ${q2(join(ROOT, 'bin/run.js'))} validate ${args.map(q2).join(' ')} ${stderr}; echo $? >${q2(rc)}; } | ${reader}`;
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  delete env.NODE_OPTIONS;
+  delete env.NODE_TEST_CONTEXT;
+  const r = spawnSync('sh', ['-c', command], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env });
+  return { code: Number((await readFile(rc, 'utf8')).trim()), out: r.stdout };
+}
+
+test('a closed stdout or stderr (validate | head -1, --json | head -c 10, 2>&1 | head -1) is not an internal error: the exit code is the run\'s, the run completes', async () => {
+  // 60 long node names: about 130 kB of terminal output, more than a pipe holds, so writes do fail.
+  const dir = await tempFiles({ 'big.yaml': `nodes:\n${Array.from({ length: 60 }, (_, i) => `  - name: HYPERVHOSTNODE-LONG-NAME-${i}\n`).join('')}` });
+  const spec = join(dir, 'big.yaml');
+  const cases = [
+    ['stdout closed', ['--verbose'], `2>${q2(join(dir, 'err1'))}`, 'head -1'],
+    ['--json stdout closed', ['--json'], `2>${q2(join(dir, 'err2'))}`, 'head -c 10'],
+    ['stdout and stderr closed', ['--verbose'], '2>&1', 'head -1'],
+    ['stdout and stderr closed, --json', ['--json'], '2>&1', 'head -c 10'],
+  ] as const;
+  for (const [name, extra, stderr, reader] of cases) {
+    const junit = join(dir, `${name.replace(/\W+/g, '-')}.xml`);
+    const r = await piped(['--config', spec, '--only', 'config.*', '--junit', junit, ...extra], stderr, reader);
+    assert.equal(r.code, 3, `${name}: the run's own exit code (3: names fail), not 1; output: ${r.out}`);
+    assert.match(await readFile(junit, 'utf8'), /<testsuites/, `${name}: the run completed and wrote its JUnit file`);
+  }
+  for (const err of ['err1', 'err2']) {
+    const text = await readFile(join(dir, err), 'utf8');
+    assert.doesNotMatch(text, /EPIPE|internal error|\n\s+at /, `${err}: no error and no stack on stderr: ${text.slice(-500)}`);
+  }
+});
+
+function q2(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+test('an output file that cannot be written is the environment, not a bug: exit 2 naming the flag, before the run when the path is wrong, after it on a full disk', async () => {
+  const dir = await tempDir();
+  const missing = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--junit', join(dir, 'no/such/dir/run.xml')]);
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /--junit .*no\/such\/dir\/run\.xml: the directory .* does not exist; create it \(mkdir -p '/);
+  assert.doesNotMatch(missing.stderr, /\[STARTED\]/, 'refused before any check ran');
+  const directory = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--html', dir]);
+  assert.equal(directory.code, 2, directory.stderr);
+  assert.match(directory.stderr, /--html .*: is a directory/);
+  // /dev/full accepts the open and fails the write (ENOSPC): the run is over by then.
+  const html = join(dir, 'still.html');
+  const full = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--junit', '/dev/full', '--html', html]);
+  assert.equal(full.code, 2, full.stderr);
+  assert.match(full.stderr, /--junit \/dev\/full: cannot write it \(ENOSPC\); the run finished with verdict fail/);
+  assert.doesNotMatch(full.stderr, /internal error|bug in clusterprobe/);
+  assert.match(await readFile(html, 'utf8'), /<html/i, 'the other output is still written');
+  assert.match(full.stdout, /config\.netbios\.name/, 'and the terminal report');
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChecks, applyWaivers, waiverActive } from '../../src/engine/runner.ts';
 import { FactStore } from '../../src/engine/facts.ts';
+import { bugRemediation } from '../../src/engine/bugs.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
 import { SecretStore } from '../../src/config/secrets.ts';
 import type { Check, Probe } from '../../src/engine/contract.ts';
@@ -136,4 +137,38 @@ test('waivers: subjects match case-insensitively; the expired-waiver warning can
   const waivers = [{ check: '*', subject: 'hypervhostnode-', justification: 'renaming', expires: '2026-12-31' }, { check: 'config.*', justification: 'all of config', expires: '2026-12-31' }];
   const out = applyWaivers([f('config.netbios.collision', 'fail', 'HYPERVHOSTNODE-'), f('config.waivers.expiry', 'warn', 'x')], waivers, now);
   assert.deepEqual(out.map((x) => x.status), ['waived', 'warn']);
+});
+
+test('internal errors name the culprit: the plugin of the probe that threw (also through a probe built on it), the plugin of a check asking for a fact nobody provides, else clusterprobe; a stack only with debug', async () => {
+  const probes: Probe[] = [
+    { fact: 'site.broken', description: 'd', collect: () => { throw new Error('site probe bug'); } },
+    { fact: 'core.on-site', description: 'd', collect: (ctx) => ctx.fact('site.broken') },
+  ];
+  const checks = [
+    check('t.direct', async (ctx) => { await ctx.fact('site.broken'); }),
+    check('t.through', async (ctx) => { await ctx.fact('core.on-site'); }),
+    check('t.missing', async (ctx) => { await ctx.fact('nobody.provides'); }),
+    check('t.builtin', () => { throw new Error('core bug'); }),
+  ];
+  const plugins: Record<string, string> = { 'site.broken': './site.js', 't.missing': './checks.js' };
+  for (const debug of [false, true]) {
+    const { cleanups, facts } = harness(probes);
+    const bugs = { version: '1.2.3', debug, pluginOfCheck: (id: string) => plugins[id], pluginOfProbe: (fact: string) => plugins[fact] };
+    const findings = await runChecks({ checks, facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [], bugs });
+    assert.deepEqual(findings.map((f) => [f.checkId, f.messageId, f.data.culprit]), [
+      ['t.direct', 'engineThrew', 'plugin "./site.js"'],
+      ['t.through', 'engineThrew', 'plugin "./site.js"'],
+      ['t.missing', 'engineThrew', 'plugin "./checks.js"'],
+      ['t.builtin', 'engineThrew', 'clusterprobe'],
+    ]);
+    assert.match(findings[0]!.remediation!.steps[1]!.text, /author of plugin "\.\/site\.js".*version \(1\.2\.3\)/);
+    assert.match(findings[3]!.remediation!.steps[1]!.text, /clusterprobe maintainers.*version \(1\.2\.3\), the command line/);
+    for (const f of findings) assert.equal(typeof f.evidence?.stack, debug ? 'string' : 'undefined', `${f.checkId} debug=${debug}`);
+  }
+});
+
+test('with an issue tracker in package.json (bugs.url) the finding says where to report a clusterprobe bug; a plugin\'s bug still goes to its author', () => {
+  const reporting = { version: '1.2.3', url: 'https://example.test/clusterprobe/issues', debug: false, pluginOfCheck: () => undefined, pluginOfProbe: () => undefined };
+  assert.match(bugRemediation(undefined, reporting).steps[1]!.text, /^Report it at https:\/\/example\.test\/clusterprobe\/issues with the clusterprobe version \(1\.2\.3\), the command line/);
+  assert.match(bugRemediation('./site.js', reporting).steps[1]!.text, /^Report it to the author of plugin "\.\/site\.js"/);
 });
