@@ -3,7 +3,7 @@
  * file, line and column. JSON is read by the YAML parser too (JSON is YAML 1.2), so both formats
  * get the same positions and the same messages.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
@@ -26,13 +26,63 @@ export function displayName(file: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-async function readText(file: string, what: string): Promise<string> {
+/**
+ * Size caps, checked before anything is parsed: a spec for 64 nodes is a few kB, so a larger
+ * file is the wrong file, and parsing 10 MB of YAML takes seconds and a gigabyte first.
+ * Reports and facts files grow with findings and evidence (64 nodes, every check, LUN
+ * inventories: a few MB): they get more room, still far below what would exhaust memory.
+ */
+export const SPEC_MAX_BYTES = 1024 * 1024;
+export const WAIVERS_MAX_BYTES = 1024 * 1024;
+export const REPORT_MAX_BYTES = 32 * 1024 * 1024;
+
+/** `1.5 MiB`, `800 kB`... for the size messages. */
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
+  return `${bytes} bytes`;
+}
+
+function readError(err: unknown, what: string, file: string): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
+  return new UsageError(`cannot read ${what} ${file}: ${why}`);
+}
+
+/**
+ * The text of a file, refused unread when it is larger than `maxBytes`: the size is looked at
+ * before reading, and the reading stops one byte past the cap, so a pipe or a file that grows
+ * (which have no trustworthy size) cannot make it read more either.
+ */
+export async function readCappedText(file: string, what: string, maxBytes: number): Promise<string> {
+  const tooBig = (size: string) =>
+    new UsageError(`${displayName(file)} is ${size}; a ${what} may be at most ${sizeText(maxBytes)} (${maxBytes} bytes), so it was not read: is it the right file?`);
+  let handle;
   try {
-    return await readFile(file, 'utf8');
+    handle = await open(file, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
-    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
+    throw readError(err, what, file);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw readError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), what, file);
+    if (info.isFile() && info.size > maxBytes) throw tooBig(`${sizeText(info.size)} (${info.size} bytes)`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const room = maxBytes + 1 - total;
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(Math.min(1 << 16, room)), 0, Math.min(1 << 16, room), null);
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw tooBig(`more than ${sizeText(maxBytes)}`);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw readError(err, what, file);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -95,34 +145,79 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
 }
 
 export async function loadSpec(file: string): Promise<LoadedSpec> {
-  const text = await readText(file, 'config file');
+  const text = await readCappedText(file, 'config file', SPEC_MAX_BYTES);
   return { spec: parseAndValidate(text, file, ClusterSpecSchema), file };
 }
 
 /**
  * A Report saved by `validate --json` (for `report --from` and `--baseline`). JSON.parse and the
- * schema first (fast for thousands of findings); when either fails, the positioned parser says
- * where (file:line:col and the key).
+ * schema first (fast for thousands of findings). A file that is not a report at all (a cluster
+ * spec, a facts file, a waivers file, anything else) gets one line saying what it is and which
+ * command takes it; one that means to be a report and is broken gets the positioned parser's
+ * file:line:col and key.
  */
 export async function loadReport(file: string, what = 'report'): Promise<Report> {
-  const text = await readText(file, what);
+  const text = await readCappedText(file, what, REPORT_MAX_BYTES);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    // not JSON: the positioned parser below says where
+    // not JSON: a YAML spec or waivers file is recognised below, a broken report placed
   }
   if (value !== undefined) {
     const parsed = ReportSchema.safeParse(value);
     if (parsed.success) return parsed.data;
-    const looksLikeOne = value !== null && typeof value === 'object' && ('schemaVersion' in value || 'findings' in value);
-    if (!looksLikeOne) throw new UsageError(`${displayName(file)} is not a clusterprobe report (it has no schemaVersion or findings): save one with clusterprobe validate --json > ${what === 'report' ? 'run' : 'previous'}.json`);
   }
+  const notReport = whatInstead(value, text, file, what);
+  if (notReport !== undefined) throw new UsageError(notReport);
   return parseAndValidate(text, file, ReportSchema);
 }
 
+const REPORT_KEYS = ['schemaVersion', 'findings'] as const;
+
+/**
+ * Why `file` is not a report, in one line, when it is plainly something else; undefined when it
+ * looks like a report (it has schemaVersion or findings), so that its problems get placed.
+ */
+function whatInstead(json: unknown, text: string, file: string, what: string): string | undefined {
+  const shown = displayName(file);
+  const saveOne = what === 'report' ? `save one with: clusterprobe validate --config cluster.yaml --json > run.json` : `--baseline takes a report saved earlier with: clusterprobe validate --config cluster.yaml --json > previous.json`;
+  let value = json;
+  let yamlProblem: string | undefined;
+  if (value === undefined) {
+    // Not JSON: a spec or a waivers file in YAML? Parsed without positions, only to recognise it.
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    if (doc.errors.length === 0) {
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch {
+        value = undefined;
+      }
+    } else {
+      const first = doc.errors[0]!;
+      const { line, col } = lineCounter.linePos(first.pos[0]);
+      yamlProblem = `line ${line}, column ${col}`;
+    }
+  }
+  const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const has = (key: string) => object !== undefined && Object.hasOwn(object, key);
+  if (has('facts') && (has('savedAt') || has('schemaVersion'))) {
+    return `${shown} is a facts file (written by --save-facts), not a report: re-evaluate it with clusterprobe validate --from-facts ${shown}${what === 'report' ? ' (add --json > run.json to save a report)' : ''}`;
+  }
+  if (REPORT_KEYS.some(has)) return undefined;
+  const specKeys = Object.keys(ClusterSpecSchema.shape).filter((k) => k !== '$schema' && k !== 'waivers');
+  if (specKeys.some(has)) return `${shown} is a cluster spec, not a report: run clusterprobe validate --config ${shown}${what === 'report' ? '' : `; ${saveOne}`}`;
+  if (has('waivers') || (Array.isArray(value) && value.length > 0 && value.every((w) => w !== null && typeof w === 'object' && 'check' in w && 'expires' in w))) {
+    return `${shown} is a waivers file, not a report: pass it to clusterprobe validate --waivers ${shown}`;
+  }
+  if (value === undefined && /"(schemaVersion|findings)"\s*:/.test(text)) return undefined;
+  const found = text.trim() === '' ? 'it is empty' : value === undefined ? `it is neither JSON nor YAML (${yamlProblem ?? 'unreadable'})` : object ? `no ${REPORT_KEYS.join('/')}` : `it holds ${describeValue(value)}, not an object with ${REPORT_KEYS.join('/')}`;
+  return `${shown} is not a clusterprobe report: ${found}; ${saveOne}`;
+}
+
 export async function loadWaivers(file: string): Promise<Waiver[]> {
-  const parsed = parseAndValidate(await readText(file, 'waivers file'), file, WaiversFileSchema);
+  const parsed = parseAndValidate(await readCappedText(file, 'waivers file', WAIVERS_MAX_BYTES), file, WaiversFileSchema);
   return Array.isArray(parsed) ? parsed : parsed.waivers;
 }
 
