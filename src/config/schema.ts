@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { SECRET_REF_PATTERN } from './secret-ref.ts';
-import { MAX_NODES, dnProblem, dnsNameProblem, dnsServerProblem, hostNameProblem, iqnProblem, ldapUrlProblem, portalProblem, type Problem } from './validators.ts';
+import { MAX_NODES, dnProblem, dnsNameProblem, fqdnProblem, dnsServerProblem, hostNameProblem, iqnProblem, ldapUrlProblem, portalProblem, type Problem } from './validators.ts';
 
 export const WINDOWS_VERSIONS = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'] as const;
 export type WindowsVersion = (typeof WINDOWS_VERSIONS)[number];
@@ -69,7 +69,12 @@ const clusterName = shaped(
   'The cluster name object (CNO) to be created: a host name, e.g. HVCLUSTER01.',
 );
 
-const dnsName = shaped('expected a DNS name such as hv01.lab.example.test', (v) => dnsNameProblem(v), DNS_NAME_PATTERN);
+const fqdn = shaped(
+  'expected a DNS name such as hv01.lab.example.test',
+  fqdnProblem,
+  new RegExp(`${DNS_NAME_PATTERN.source}|^[0-9A-Fa-f:.]+$`),
+  "The node's DNS name, e.g. hv01.lab.example.test (or the IP address to reach it by).",
+);
 
 const iqn = shaped('expected an iSCSI name such as iqn.1991-05.com.microsoft:hv01.lab.example.test', iqnProblem, IQN_PATTERN);
 
@@ -115,7 +120,7 @@ export const ClusterSpecSchema = z
       .array(
         z.strictObject({
           name: nodeName,
-          fqdn: dnsName.optional(),
+          fqdn: fqdn.optional(),
           iqn: iqn.optional().meta({ description: "The node's iSCSI initiator name; derived from the FQDN when absent." }),
         }),
         {

@@ -112,6 +112,15 @@ export function dnsNameProblem(value: string, example = DNS_EXAMPLE): Problem {
   return undefined;
 }
 
+/**
+ * A node's `fqdn`: what Invoke-Command and the DNS checks address it by. Its DNS name, or, for a
+ * node reached by address (WinRM then needs TrustedHosts, which nodes.reachable explains), an IP
+ * address.
+ */
+export function fqdnProblem(value: string): Problem {
+  return isIP(value) !== 0 ? undefined : dnsNameProblem(value, 'e.g. hv01.lab.example.test, or the node\'s IP address');
+}
+
 /** A host that may also be an address: an IPv4 address, or a DNS name. (IPv6 in brackets is the caller's.) */
 function hostOrIpv4Problem(host: string, example: string): Problem {
   if (isIP(host) === 4) return undefined;

@@ -158,7 +158,7 @@ const refused: readonly Refused[] = [
   { name: 'a quote in an fqdn', text: "nodes:\n  - name: hv01\n    fqdn: hv01'x.lab.example.test\n", line: 3, column: 11, path: 'nodes[0].fqdn', says: /expected a DNS name .*; got a quote/ },
   { name: 'an empty label in an fqdn', text: 'nodes:\n  - name: hv01\n    fqdn: hv01..lab.example.test\n', line: 3, column: 11, path: 'nodes[0].fqdn', says: /empty label/ },
   { name: 'an fqdn of 254 characters', text: `nodes:\n  - name: hv01\n    fqdn: ${`${'a'.repeat(62)}.`.repeat(4)}ab\n`, line: 3, column: 11, path: 'nodes[0].fqdn', says: /at most 253/ },
-  { name: 'an IP address as the fqdn', text: 'nodes:\n  - name: hv01\n    fqdn: 10.0.0.21\n', line: 3, column: 11, path: 'nodes[0].fqdn', says: /expected a DNS name.*got the IP address 10\.0\.0\.21/ },
+  { name: 'an fqdn that is neither a name nor an IPv4 address', text: 'nodes:\n  - name: hv01\n    fqdn: 10.0.0.321\n', line: 3, column: 11, path: 'nodes[0].fqdn', says: /expected a DNS name.*got "10\.0\.0\.321", which is neither a DNS name nor an IPv4 address/ },
   // Portals: a port 1..65535, IPv6 in brackets.
   { name: 'port 99999 (observation 4: an internal error later)', text: `${NODE}storage:\n  iscsi:\n    - portal: 10.0.0.20:99999\n`, line: 5, column: 15, path: 'storage.iscsi[0].portal', says: /expected a port 1\.\.65535 after the colon .*; got "99999"/ },
   { name: 'port 0', text: `${NODE}storage:\n  iscsi:\n    - portal: 10.0.0.20:0\n`, line: 5, column: 15, path: 'storage.iscsi[0].portal', says: /port 1\.\.65535/ },
@@ -207,6 +207,7 @@ describe('what is legal still loads', () => {
     { name: 'an all-digit name (config.netbios.name fails it)', text: 'nodes:\n  - name: "1234"\n' },
     { name: '63 characters', text: `nodes:\n  - name: ${'h'.repeat(63)}\n` },
     { name: 'an fqdn with a final dot', text: 'nodes:\n  - name: hv01\n    fqdn: hv01.lab.example.test.\n' },
+    { name: 'an IP address as the fqdn (a node reached by address: nodes.reachable explains TrustedHosts)', text: 'nodes:\n  - name: hv01\n    fqdn: 10.0.0.31\n  - name: hv02\n    fqdn: "fd00::32"\n' },
     { name: 'eui. and naa. names, upper-case IQNs', text: 'nodes:\n  - name: hv01\n    iqn: eui.02004567A425678D\n  - name: hv02\n    iqn: naa.52004567BA64678D\n  - name: hv03\n    iqn: IQN.1991-05.COM.MICROSOFT:HV03\n  - name: hv04\n    iqn: naa.6001405ab4a2d4b1c2d3e4f5a6b7c8d9\n' },
     { name: 'portals: IPv4, a name, IPv6 with and without brackets, ports 1 and 65535', text: `${NODE}storage:\n  iscsi:\n    - portal: 10.0.0.20\n    - portal: san1.lab.example.test:3260\n    - portal: "[fd00::20]:3260"\n    - portal: "fd00::20"\n    - portal: 10.0.0.20:1\n    - portal: 10.0.0.20:65535\n` },
     { name: 'AD addresses', text: `${NODE}activeDirectory:\n  domain: lab.example.test\n  servers: [ldaps://dc1.lab.example.test, "ldap://10.0.0.10:389/", "ldaps://[fd00::10]:636"]\n  dnsServers: [10.0.0.10, "10.0.0.10:5353", "::1", "[fd00::10]:53"]\n  ou: "OU=Hyper-V\\\\, Prod,OU=Servers,DC=lab,DC=example,DC=test"\n  tls: { serverName: dc1.lab.example.test }\n` },
