@@ -213,7 +213,7 @@ export function reviewName(name: string, others: readonly string[], what: 'node'
   // The spec's own rule (the one validate loads with): a name it refuses cannot be kept.
   const hostProblem = name === '' ? undefined : hostNameProblem(name, what);
   const dns = dnsIncompatibleCharacters(name);
-  if (hostProblem !== undefined && problems.length === 0) reasons.push(hostProblem);
+  if (hostProblem !== undefined) reasons.push(hostProblem);
   else if (dns.length > 0) reasons.push(`${dns.join(' ')} is allowed in NetBIOS but not in a DNS host name, and a cluster node needs one`);
   const same = others.find((o) => o.toLowerCase() === name.toLowerCase());
   const clash = others.find((o) => netbiosName(o) === netbios);

@@ -34,7 +34,7 @@ import {
 } from '../../src/config/wizard.ts';
 import { loadSpec, parseAndValidate } from '../../src/config/load.ts';
 import { ClusterSpecSchema } from '../../src/config/schema.ts';
-import { dnProblem, hostNameProblem } from '../../src/config/validators.ts';
+import { dnProblem, dnsNameProblem, dnsServerProblem, fqdnProblem, hostNameProblem, iqnProblem, portalProblem } from '../../src/config/validators.ts';
 import { ConfigError } from '../../src/engine/errors.ts';
 import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { tempDir } from '../helpers/cli.ts';
@@ -187,6 +187,27 @@ test('reviewName: each rule, its reason, whether the name can be kept, and the s
   assert.equal(underscore.keepable, true);
   assert.match(underscore.reasons[0]!, /_ is allowed in NetBIOS but not in a DNS host name/);
   assert.equal(underscore.suggestion, 'hv01');
+});
+
+test('a name init lets the user keep is one validate loads: the same rule, the same sentence (issue 11)', () => {
+  for (const name of ["hv01'x", 'hv 01', 'hv$01', 'hv`01', 'hv01.lab.example.test', '-hv01', 'hv01-', 'hvé01']) {
+    const review = reviewName(name, ['HVCLUSTER01']);
+    assert.equal(review.keepable, false, `${name} cannot be kept: the loader refuses it`);
+    assert.ok(review.reasons.includes(hostNameProblem(name)!), `${name}: ${JSON.stringify(review.reasons)}`);
+    assert.ok(review.suggestion !== undefined && hostNameProblem(review.suggestion) === undefined, `${name} -> ${review.suggestion}`);
+  }
+  assert.ok(reviewName('hv01.lab.example.test', []).reasons.some((r) => /without its domain.*fqdn/.test(r)));
+  assert.equal(reviewName('HYPERVHOSTNODE-01A', []).keepable, true, 'too long for NetBIOS, but a host name: validate reports it');
+  assert.equal(reviewName('hv_01', []).keepable, true, 'the underscore Windows allows');
+  assert.match(nameHint("hv01'x", []), /got a quote/);
+  assert.match(String(reviewName("CL'01", [], 'cluster').reasons[0]), /e\.g\. HVCLUSTER01/);
+  // The other answers: the loader's validators, word for word.
+  assert.equal(checkDnsServer('10.0.0.10:0'), dnsServerProblem('10.0.0.10:0'));
+  assert.equal(checkPortal('10.0.0.20:99999'), portalProblem('10.0.0.20:99999'));
+  assert.equal(checkIqn('iqn.1991-13.com.microsoft:hv01'), iqnProblem('iqn.1991-13.com.microsoft:hv01'));
+  assert.equal(checkFqdn("hv01'x.lab.example.test"), fqdnProblem("hv01'x.lab.example.test"));
+  assert.equal(checkOu('HyperV', 'lab.example.test'), dnProblem('HyperV'));
+  assert.equal(checkDcHost("dc1'.lab.example.test"), dnsNameProblem("dc1'.lab.example.test", 'e.g. dc1.lab.example.test, or its IP address'));
 });
 
 test('every suggestion is itself a valid, unique, DNS-safe name', () => {
