@@ -90,11 +90,11 @@ export async function readCappedText(file: string, what: string, maxBytes: numbe
  * Parses text as YAML/JSON and validates it against a zod schema, turning every syntax error and
  * schema issue into a positioned ConfigProblem. Never echoes a value at a secret position.
  */
-export function parseAndValidate<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
+export function parseAndValidate<S extends z.ZodType>(text: string, file: string, schema: S, options: { readonly maxMarks?: number } = {}): z.output<S> {
   const shown = displayName(file);
   const lineCounter = new LineCounter();
   // The parser spends seconds on a megabyte of some shapes (prescan says which): refuse them first.
-  const pathological = prescan(text);
+  const pathological = prescan(text, options.maxMarks ?? MAX_MARKS);
   if (pathological !== undefined) {
     const { line, col } = lineCounterFor(text).linePos(pathological.offset);
     throw new ConfigError([{ file: shown, line, column: col, path: '', message: pathological.message }]);
@@ -217,7 +217,7 @@ function lineCounterFor(text: string): LineCounter {
  * a value can start (after a space, a line start, `:`, `,`, `-`, `[` or `{`), so `a[b` or
  * `hv01'x` inside a plain value do not. Returns the offset and the sentence; undefined: fine.
  */
-function prescan(text: string): { offset: number; message: string } | undefined {
+function prescan(text: string, maxMarks = MAX_MARKS): { offset: number; message: string } | undefined {
   const deep = `nested more than ${MAX_DEPTH} levels deep; a cluster spec needs about 6`;
   let depth = 0;
   let properties = 0;
@@ -238,7 +238,7 @@ function prescan(text: string): { offset: number; message: string } | undefined 
     }
     if (MARKS.has(c)) {
       marks += 1;
-      if (marks > MAX_MARKS) return { offset: i, message: `more than ${MAX_MARKS} lines and punctuation marks (, : - [ ] { } quotes); a spec for 64 nodes has a few thousand, so this is not a cluster spec` };
+      if (marks > maxMarks) return { offset: i, message: `more than ${maxMarks} lines and punctuation marks (, : - [ ] { } quotes); a spec for 64 nodes has a few thousand, so this is not a cluster spec` };
     }
     if (c === '\n') {
       leading = true;
@@ -335,7 +335,8 @@ export async function loadReport(file: string, what = 'report'): Promise<Report>
   }
   const notReport = whatInstead(value, text, file, what);
   if (notReport !== undefined) throw new UsageError(notReport);
-  return parseAndValidate(text, file, ReportSchema);
+  // A report has thousands of findings: the lines-and-punctuation cap is a spec's, not a report's.
+  return parseAndValidate(text, file, ReportSchema, { maxMarks: Number.POSITIVE_INFINITY });
 }
 
 const REPORT_KEYS = ['schemaVersion', 'findings'] as const;
@@ -353,7 +354,7 @@ function whatInstead(json: unknown, text: string, file: string, what: string): s
     // Not JSON: a spec or a waivers file in YAML? Parsed without positions, only to recognise it.
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
-    if (prescan(text) === undefined && doc.errors.length === 0 && tooDeep(doc) === undefined) {
+    if (prescan(text, Number.POSITIVE_INFINITY) === undefined && doc.errors.length === 0 && tooDeep(doc) === undefined) {
       try {
         value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
       } catch {

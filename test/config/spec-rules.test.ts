@@ -122,6 +122,17 @@ describe('limits (observation 3: a 10 MB, 200,000-node spec was parsed)', () => 
     await assert.rejects(loadWaivers(path), (err: unknown) => err instanceof UsageError && err.message.includes(path) && /waivers file may be at most 1 MiB/.test(err.message));
   });
 
+  it('a broken report with 5,000 findings is placed, not refused by the caps meant for specs', async () => {
+    const findings = Array.from({ length: 5_000 }, (_, i) => ({ checkId: 'config.netbios.name', subject: `hv${i}`, status: 'pass' }));
+    const path = await file(JSON.stringify({ schemaVersion: 1, findings }, null, 1), 'json');
+    await assert.rejects(loadReport(path), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.ok(!/punctuation marks/.test(err.message), err.message.slice(0, 300));
+      assert.ok(err.problems.every((p) => p.line >= 1 && p.column >= 1));
+      return true;
+    });
+  });
+
   it('a report has a larger cap (32 MiB): a spec-sized report loads, a larger one is refused unread', async () => {
     assert.equal(REPORT_MAX_BYTES, 32 * 1024 * 1024);
     const path = await file(Buffer.alloc(REPORT_MAX_BYTES + 1, ' '), 'json');
