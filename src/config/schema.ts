@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { SECRET_REF_PATTERN } from './secret-ref.ts';
-import { MAX_NODES, dnProblem, dnsNameProblem, fqdnProblem, dnsServerProblem, hostNameProblem, iqnProblem, ldapUrlProblem, portalProblem, type Problem } from './validators.ts';
+import { MAX_NODES, dnProblem, dnsNameProblem, fqdnProblem, dnsServerProblem, hostNameProblem, hostProblem, iqnProblem, ldapUrlProblem, portalProblem, type Problem } from './validators.ts';
 
 export const WINDOWS_VERSIONS = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'] as const;
 export type WindowsVersion = (typeof WINDOWS_VERSIONS)[number];
@@ -137,7 +137,7 @@ export const ClusterSpecSchema = z
       .strictObject({
         domain: shaped('expected a DNS name such as lab.example.test', (v) => dnsNameProblem(v, 'e.g. lab.example.test'), DNS_NAME_PATTERN, 'DNS name of the domain, e.g. lab.example.test'),
         servers: z
-          .array(shaped('expected an LDAP URL such as ldaps://dc1.lab.example.test', ldapUrlProblem, /^[lL][dD][aA][pP][sS]?:\/\/[^\s/]+\/?$/))
+          .array(shaped('expected an LDAP URL such as ldaps://dc1.lab.example.test', ldapUrlProblem, /^ldaps?:\/\/[^\s/]+\/?$/))
           .optional(),
         dnsServers: z
           .array(shaped('expected a DNS server address such as 10.0.0.10 or 10.0.0.10:53', dnsServerProblem, HOST_PORT_PATTERN, 'IP[:PORT] of a DNS server; IPv6 with a port in brackets: [fd00::10]:53'))
@@ -146,7 +146,7 @@ export const ClusterSpecSchema = z
           .strictObject({
             caFile: z.string().optional(),
             startTls: z.boolean().optional(),
-            serverName: shaped('expected the DNS name in the DC certificate, e.g. dc1.lab.example.test', (v) => dnsNameProblem(v, 'e.g. dc1.lab.example.test'), DNS_NAME_PATTERN).optional(),
+            serverName: shaped('expected the name in the DC certificate, e.g. dc1.lab.example.test', (v) => hostProblem(v, 'e.g. dc1.lab.example.test, or the IP address the certificate names'), new RegExp(`${DNS_NAME_PATTERN.source}|^[0-9A-Fa-f:.]+$`)).optional(),
             insecureSkipVerify: z.boolean().optional(),
           })
           .optional(),

@@ -118,7 +118,12 @@ export function dnsNameProblem(value: string, example = DNS_EXAMPLE): Problem {
  * address.
  */
 export function fqdnProblem(value: string): Problem {
-  return isIP(value) !== 0 ? undefined : dnsNameProblem(value, 'e.g. hv01.lab.example.test, or the node\'s IP address');
+  return hostProblem(value, "e.g. hv01.lab.example.test, or the node's IP address");
+}
+
+/** A host named or given by address: a DNS name, or an IP address (v4 or v6). */
+export function hostProblem(value: string, example: string): Problem {
+  return isIP(value) !== 0 ? undefined : dnsNameProblem(value, example);
 }
 
 /** A host that may also be an address: an IPv4 address, or a DNS name. (IPv6 in brackets is the caller's.) */
@@ -171,7 +176,7 @@ export function dnsServerProblem(value: string): Problem {
 /** `ldap://HOST[:PORT]` or `ldaps://HOST[:PORT]`, with an optional final slash. */
 export function ldapUrlProblem(value: string): Problem {
   const example = 'e.g. ldaps://dc1.lab.example.test or ldap://10.0.0.10:389';
-  const m = /^(ldaps?):\/\/([^/]*)\/?$/i.exec(value);
+  const m = /^(ldaps?):\/\/([^/]*)\/?$/.exec(value);
   if (!m) return `expected an LDAP URL (${example}); got ${shown(value)}`;
   return m[2] === '' ? `expected an LDAP URL (${example}); got no host` : hostPortProblem(m[2]!, example);
 }

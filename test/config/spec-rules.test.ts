@@ -196,6 +196,7 @@ const refused: readonly Refused[] = [
   { name: 'a DNS server on port 0', text: `${NODE}activeDirectory:\n  domain: lab.example.test\n  dnsServers: ["10.0.0.10:0"]\n`, line: 5, column: 16, path: 'activeDirectory.dnsServers[0]', says: /port 1\.\.65535/ },
   { name: 'an OU that is not a DN', text: `${NODE}activeDirectory:\n  domain: lab.example.test\n  ou: HyperV\n`, line: 5, column: 7, path: 'activeDirectory.ou', says: /expected a distinguished name .*not ATTRIBUTE=value/ },
   { name: 'an OU with an empty value', text: `${NODE}activeDirectory:\n  domain: lab.example.test\n  ou: OU=,DC=lab\n`, line: 5, column: 7, path: 'activeDirectory.ou', says: /OU= with no value/ },
+  { name: 'an LDAP URL in capitals (the AD code reads ldap:// and ldaps://)', text: `${NODE}activeDirectory:\n  domain: lab.example.test\n  servers: [LDAPS://dc1.lab.example.test]\n`, line: 5, column: 13, path: 'activeDirectory.servers[0]', says: /expected an LDAP URL/ },
   { name: 'a certificate name with a slash', text: `${NODE}activeDirectory:\n  domain: lab.example.test\n  tls: { serverName: dc1/lab }\n`, line: 5, column: 22, path: 'activeDirectory.tls.serverName', says: /got a slash/ },
 ];
 
@@ -222,6 +223,7 @@ describe('what is legal still loads', () => {
     { name: 'eui. and naa. names, upper-case IQNs', text: 'nodes:\n  - name: hv01\n    iqn: eui.02004567A425678D\n  - name: hv02\n    iqn: naa.52004567BA64678D\n  - name: hv03\n    iqn: IQN.1991-05.COM.MICROSOFT:HV03\n  - name: hv04\n    iqn: naa.6001405ab4a2d4b1c2d3e4f5a6b7c8d9\n' },
     { name: 'portals: IPv4, a name, IPv6 with and without brackets, ports 1 and 65535', text: `${NODE}storage:\n  iscsi:\n    - portal: 10.0.0.20\n    - portal: san1.lab.example.test:3260\n    - portal: "[fd00::20]:3260"\n    - portal: "fd00::20"\n    - portal: 10.0.0.20:1\n    - portal: 10.0.0.20:65535\n` },
     { name: 'AD addresses', text: `${NODE}activeDirectory:\n  domain: lab.example.test\n  servers: [ldaps://dc1.lab.example.test, "ldap://10.0.0.10:389/", "ldaps://[fd00::10]:636"]\n  dnsServers: [10.0.0.10, "10.0.0.10:5353", "::1", "[fd00::10]:53"]\n  ou: "OU=Hyper-V\\\\, Prod,OU=Servers,DC=lab,DC=example,DC=test"\n  tls: { serverName: dc1.lab.example.test }\n` },
+    { name: 'a certificate name that is an IP address', text: `${NODE}activeDirectory:\n  domain: lab.example.test\n  servers: [ldaps://10.0.0.10]\n  tls: { serverName: 10.0.0.10 }\n` },
   ];
   for (const c of legal) {
     it(c.name, async () => {
