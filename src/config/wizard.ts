@@ -14,7 +14,7 @@ import type { InventoryLun, InventoryTarget } from '../iscsi/inventory.ts';
 import { strongestIdentifier } from '../storage/identity.ts';
 import { formatBytes } from '../report/inventory.ts';
 import { ClusterSpecSchema, SECRET_REF_PATTERN, type WindowsVersion } from './schema.ts';
-import { dnProblem, dnsNameProblem, dnsServerProblem, hostNameProblem } from './validators.ts';
+import { dnProblem, dnsNameProblem, dnsServerProblem, hostNameProblem, iqnProblem } from './validators.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Answers
@@ -274,14 +274,18 @@ export function lunLabel(l: InventoryLun): string {
 
 /** Every LUN of every target read; only disks that were read completely can be ticked. */
 export function lunChoices(targets: readonly Pick<InventoryTarget, 'name' | 'luns'>[]): LunChoice[] {
-  return targets.flatMap((t) =>
-    t.luns.map((l) => {
+  return targets.flatMap((t) => {
+    // The spec holds target names by the RFC 7143 rules the loader checks; one that breaks them
+    // (a target that allows underscores, say) could not be written back and loaded.
+    const nameProblem = iqnProblem(t.name);
+    return t.luns.map((l) => {
       const base = { target: t.name, lun: l.lun, label: lunLabel(l) };
+      if (nameProblem !== undefined) return { ...base, disabled: `(the target's name cannot go in the spec: ${oneLine(nameProblem)})` };
       if (l.deviceType !== PERIPHERAL_DEVICE_TYPE.DISK) return { ...base, disabled: '(not a disk: cannot be a cluster disk)' };
       if (l.error) return { ...base, disabled: `(could not be read: ${oneLine(l.error.message)})` };
       return base;
-    }),
-  );
+    });
+  });
 }
 
 /** The ticked choices grouped per target, in the order the targets and LUNs came. */

@@ -253,18 +253,21 @@ function lun(n: number, deviceType: number, extra: Partial<InventoryLun> = {}): 
 }
 
 test('LUN choices: disks can be ticked, with size, vendor/product and the NAA id; other LUNs are shown but not selectable', () => {
+  const [t1, t2, t3] = ['iqn.2026-11.example:t1', 'iqn.2026-11.example:t2', 'iqn.2026-11.example:t_3'];
   const choices = lunChoices([
-    { name: 't1', luns: [lun(0, 12), lun(1, 0), lun(2, 5), lun(3, 0, { error: { code: 'ESCSI', message: 'READ CAPACITY failed' } })] },
-    { name: 't2', luns: [lun(1, 0, { vendor: 'EVIL\n# x: 1', product: null, designators: [] })] },
+    { name: t1, luns: [lun(0, 12), lun(1, 0), lun(2, 5), lun(3, 0, { error: { code: 'ESCSI', message: 'READ CAPACITY failed' } })] },
+    { name: t2, luns: [lun(1, 0, { vendor: 'EVIL\n# x: 1', product: null, designators: [] })] },
+    { name: t3, luns: [lun(1, 0)] },
   ]);
-  assert.deepEqual(choices.map((c) => [c.target, c.lun, c.disabled === undefined]), [['t1', 0, false], ['t1', 1, true], ['t1', 2, false], ['t1', 3, false], ['t2', 1, true]]);
+  assert.deepEqual(choices.map((c) => [c.target, c.lun, c.disabled === undefined]), [[t1, 0, false], [t1, 1, true], [t1, 2, false], [t1, 3, false], [t2, 1, true], [t3, 1, false]]);
+  assert.match(choices[5]!.disabled!, /the target's name cannot go in the spec: .*got "_"/, 'a name the loader would refuse is not offered');
   assert.equal(choices[1]!.label, 'LUN 1  direct access block device  64.0 MiB  IET VIRTUAL-DISK  naa.60000000000000000000000000010001');
   assert.equal(choices[2]!.disabled, '(not a disk: cannot be a cluster disk)');
   assert.match(choices[3]!.disabled!, /could not be read: READ CAPACITY failed/);
   assert.equal(choices[4]!.label, 'LUN 1  direct access block device  64.0 MiB  EVIL # x: 1  no identifier', 'what the target sent stays on one line');
 
-  const picks = picksFrom(choices, [{ target: 't1', lun: 1 }, { target: 't1', lun: 2 }, { target: 't2', lun: 1 }]);
-  assert.deepEqual(picks.map((p) => [p.target, p.luns.map((l) => l.lun)]), [['t1', [1]], ['t2', [1]]], 'a LUN that cannot be ticked is never picked');
+  const picks = picksFrom(choices, [{ target: t1, lun: 1 }, { target: t1, lun: 2 }, { target: t2, lun: 1 }]);
+  assert.deepEqual(picks.map((p) => [p.target, p.luns.map((l) => l.lun)]), [[t1, [1]], [t2, [1]]], 'a LUN that cannot be ticked is never picked');
 });
 
 // ---------------------------------------------------------------------------------------------
