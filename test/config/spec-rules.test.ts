@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPORT_MAX_BYTES, SPEC_MAX_BYTES, WAIVERS_MAX_BYTES, loadReport, loadSpec, loadWaivers } from '../../src/config/load.ts';
 import { ConfigError, UsageError } from '../../src/engine/errors.ts';
+import { loadFacts } from '../../src/engine/facts.ts';
 import { dnProblem, dnsServerProblem, hostNameProblem, iqnProblem, portalProblem } from '../../src/config/validators.ts';
 
 let dir = '';
@@ -131,6 +132,11 @@ describe('limits (observation 3: a 10 MB, 200,000-node spec was parsed)', () => 
       assert.ok(err.problems.every((p) => p.line >= 1 && p.column >= 1));
       return true;
     });
+  });
+
+  it('a facts file (--from-facts) has the report cap', async () => {
+    const path = await file(Buffer.alloc(REPORT_MAX_BYTES + 1, ' '), 'json');
+    await assert.rejects(loadFacts(path), (err: unknown) => err instanceof UsageError && /facts file may be at most 32 MiB/.test(err.message) && err.message.includes(path));
   });
 
   it('a report has a larger cap (32 MiB): a spec-sized report loads, a larger one is refused unread', async () => {
