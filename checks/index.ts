@@ -7,6 +7,7 @@ import type { Check } from '../src/engine/contract.ts';
 import netbiosName from './config/netbios-name.ts';
 import netbiosCollision from './config/netbios-collision.ts';
 import waiversExpiry from './config/waivers.ts';
+import nodesCount from './config/nodes-count.ts';
 import portalReachable from './storage/portal-reachable.ts';
 import targetLogin from './storage/target-login.ts';
 import lunInventory from './storage/lun-inventory.ts';
@@ -32,7 +33,7 @@ import nodesPendingReboot from './nodes/pending-reboot.ts';
 import nodesInitiatorIqn from './nodes/initiator-iqn.ts';
 
 export const builtinChecks: readonly Check[] = [
-  netbiosName, netbiosCollision, waiversExpiry, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility, prSupport,
+  netbiosName, netbiosCollision, waiversExpiry, nodesCount, portalReachable, targetLogin, lunInventory, lunIdentity, lunVisibility, prSupport,
   adConnect, adDcDiscovery, adTimeSkew, adFunctionalLevel, adComputerAccount, adNetbiosName, adNetbiosCollision, adOuPlacement, adCnoReadiness, adDnsNodeRecords,
   nodesReachable, nodesDomainMembership, nodesOsConsistency, nodesFeatures, nodesCpuVendor, nodesPendingReboot, nodesInitiatorIqn,
 ];

@@ -68,7 +68,8 @@ export function suggestNames(names: readonly string[]): Map<string, string> {
 }
 
 function sanitise(name: string): string {
-  let s = name.replace(/[^A-Za-z0-9-]/g, '').replace(/^-+/, '');
+  // No hyphen at either end: RFC 1123 host names (and so the spec loader) refuse one.
+  let s = name.replace(/[^A-Za-z0-9-]/g, '').replace(/^-+/, '').replace(/-+$/, '');
   if (s === '') s = 'NODE';
   if (/^\d+$/.test(s)) s = `N${s}`;
   return s;

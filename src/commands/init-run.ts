@@ -162,7 +162,7 @@ async function askEverything(s: Session): Promise<WizardAnswers> {
   const say = (text = '') => process.stdout.write(`${text}\n`);
   say('');
   say(s.c.bold('The cluster'));
-  const name = await askName(s, 'Cluster name (the cluster name object New-Cluster will create):', []);
+  const name = await askName(s, 'Cluster name (the cluster name object New-Cluster will create):', [], 'cluster');
   const windowsVersion = await select<WindowsVersion>({
     message: 'Target Windows Server version:',
     choices: WINDOWS_VERSIONS.map((v) => ({ name: `Windows Server ${v.replace('R2', ' R2')}`, value: v })),
@@ -205,16 +205,16 @@ async function askEverything(s: Session): Promise<WizardAnswers> {
  * it; a name that breaks a rule or collides with `others` is explained and the suggested
  * replacement offered.
  */
-async function askName(s: Session, message: string, others: readonly string[]): Promise<string> {
+async function askName(s: Session, message: string, others: readonly string[], what: 'node' | 'cluster' = 'node'): Promise<string> {
   for (;;) {
     const typed = (
       await input({
         message,
-        transformer: (value, { isFinal }) => (isFinal ? value : `${s.c.dim(nameHint(value.trim(), others))}\n  › ${value}`),
+        transformer: (value, { isFinal }) => (isFinal ? value : `${s.c.dim(nameHint(value.trim(), others, what))}\n  › ${value}`),
         validate: (value) => (value.trim() === '' ? 'a name is needed' : true),
       })
     ).trim();
-    const review = reviewName(typed, others);
+    const review = reviewName(typed, others, what);
     if (review.reasons.length === 0) return typed;
     for (const reason of review.reasons) process.stdout.write(s.c.yellow(`  ⚠ ${typed}: ${reason}\n`));
     const choice = await select<'use' | 'keep' | 'retype'>({

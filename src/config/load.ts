@@ -3,9 +3,9 @@
  * file, line and column. JSON is read by the YAML parser too (JSON is YAML 1.2), so both formats
  * get the same positions and the same messages.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, type Document, type Node as YamlNode } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isCollection, isMap, isPair, isScalar, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, UsageError, type ConfigProblem } from '../engine/errors.ts';
 import { describeValue } from '../engine/contract.ts';
@@ -26,13 +26,63 @@ export function displayName(file: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
-async function readText(file: string, what: string): Promise<string> {
+/**
+ * Size caps, checked before anything is parsed: a spec for 64 nodes is a few kB, so a larger
+ * file is the wrong file, and parsing 10 MB of YAML takes seconds and a gigabyte first.
+ * Reports and facts files grow with findings and evidence (64 nodes, every check, LUN
+ * inventories: a few MB): they get more room, still far below what would exhaust memory.
+ */
+export const SPEC_MAX_BYTES = 1024 * 1024;
+export const WAIVERS_MAX_BYTES = 1024 * 1024;
+export const REPORT_MAX_BYTES = 32 * 1024 * 1024;
+
+/** `1.5 MiB`, `800 kB`... for the size messages. */
+function sizeText(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
+  return `${bytes} bytes`;
+}
+
+function readError(err: unknown, what: string, file: string): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
+  return new UsageError(`cannot read ${what} ${file}: ${why}`);
+}
+
+/**
+ * The text of a file, refused unread when it is larger than `maxBytes`: the size is looked at
+ * before reading, and the reading stops one byte past the cap, so a pipe or a file that grows
+ * (which have no trustworthy size) cannot make it read more either.
+ */
+export async function readCappedText(file: string, what: string, maxBytes: number): Promise<string> {
+  const tooBig = (size: string) =>
+    new UsageError(`${displayName(file)} is ${size}; a ${what} may be at most ${sizeText(maxBytes)} (${maxBytes} bytes), so it was not read: is it the right file?`);
+  let handle;
   try {
-    return await readFile(file, 'utf8');
+    handle = await open(file, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
-    throw new UsageError(`cannot read ${what} ${file}: ${why}`);
+    throw readError(err, what, file);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw readError(Object.assign(new Error('EISDIR'), { code: 'EISDIR' }), what, file);
+    if (info.isFile() && info.size > maxBytes) throw tooBig(`${sizeText(info.size)} (${info.size} bytes)`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const room = maxBytes + 1 - total;
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(Math.min(1 << 16, room)), 0, Math.min(1 << 16, room), null);
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw tooBig(`more than ${sizeText(maxBytes)}`);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw readError(err, what, file);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -40,26 +90,56 @@ async function readText(file: string, what: string): Promise<string> {
  * Parses text as YAML/JSON and validates it against a zod schema, turning every syntax error and
  * schema issue into a positioned ConfigProblem. Never echoes a value at a secret position.
  */
-export function parseAndValidate<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
+export function parseAndValidate<S extends z.ZodType>(text: string, file: string, schema: S, options: { readonly maxMarks?: number } = {}): z.output<S> {
   const shown = displayName(file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  // The parser spends seconds on a megabyte of some shapes (prescan says which): refuse them first.
+  const pathological = prescan(text, options.maxMarks ?? MAX_MARKS);
+  if (pathological !== undefined) {
+    const { line, col } = lineCounterFor(text).linePos(pathological.offset);
+    throw new ConfigError([{ file: shown, line, column: col, path: '', message: pathological.message }]);
+  }
+  // logLevel error: yaml's warnings (a collection as a key...) would go to stderr as Node warnings.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'error' });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+  const syntax = /\.json$/i.test(file) ? ' (JSON syntax)' : ' (YAML syntax)';
 
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({
-        file: shown,
-        ...position(e.pos[0]),
-        path: '',
-        message: `${yamlSyntaxMessage(e.code, e.message)}${/\.json$/i.test(file) ? ' (JSON syntax)' : ' (YAML syntax)'}`,
-      })),
+      fewer(
+        doc.errors.map((e) => ({
+          file: shown,
+          ...position(e.pos[0]),
+          path: '',
+          message: `${yamlSyntaxMessage(e.code, e.message)}${syntax}`,
+        })).sort((a, b) => a.line - b.line || a.column - b.column),
+      ),
     );
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const deep = tooDeep(doc);
+  if (deep !== undefined) {
+    throw new ConfigError([{ file: shown, ...position(deep.offset), path: '', message: `nested more than ${MAX_DEPTH} levels deep; a cluster spec needs about 6` }]);
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch {
+    // Aliases are resolved here, not while parsing: one that names no anchor, or an alias bomb.
+    const culprit = culpritAlias(doc);
+    throw new ConfigError([
+      {
+        file: shown,
+        ...position(culprit?.alias.range?.[0] ?? 0),
+        path: '',
+        message: culprit?.unresolved
+          ? `the alias *${culprit.alias.source} names no anchor &${culprit.alias.source} set before it${syntax}`
+          : `the aliases expand too far (more than ${MAX_ALIAS_COUNT} copies, as in a YAML "billion laughs"); write the values out${syntax}`,
+      },
+    ]);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
 
@@ -91,38 +171,219 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
     };
   });
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
-  throw new ConfigError(problems);
+  throw new ConfigError(fewer(problems));
+}
+
+/** How deep a spec may nest (it needs about 6 levels): deeper input is refused before it is converted. */
+const MAX_DEPTH = 32;
+const MAX_ALIAS_COUNT = 100;
+const MAX_NODE_PROPERTIES = 1000;
+/** Lines and punctuation outside quotes and comments: about 30 per node with every key, so 64 nodes and the rest stay far below. */
+const MAX_MARKS = 50_000;
+const MARKS = new Set([...'\n,:-[]{}"\'?']);
+/** More problems than this are summed up in one line: a wrong file gives thousands. */
+const MAX_PROBLEMS = 20;
+
+/** Identical problems (same place, same message) once, and at most MAX_PROBLEMS of them. */
+function fewer(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const key = `${p.line}:${p.column}:${p.path}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (unique.length <= MAX_PROBLEMS) return unique;
+  const next = unique[MAX_PROBLEMS]!;
+  return [...unique.slice(0, MAX_PROBLEMS), { ...next, path: '', message: `and ${unique.length - MAX_PROBLEMS} more problems from here on; is it the right file?` }];
+}
+
+/** A LineCounter that knows every line start of `text`. */
+function lineCounterFor(text: string): LineCounter {
+  const counter = new LineCounter();
+  counter.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
+  return counter;
+}
+
+/**
+ * What makes the YAML parser slow or deep before it can say anything, found by one linear scan
+ * of the text (quotes and comments skipped): flow collections (`[`, `{`) or block indicators on
+ * one line (`- - -`, `? ? ?`) nested more than MAX_DEPTH deep, or more than MAX_NODE_PROPERTIES
+ * anchors, aliases and tags (`&`, `*`, `!`). A megabyte of any of these costs the parser seconds
+ * to a minute; a cluster spec has none of them. Nor has it more than MAX_MARKS lines and
+ * punctuation marks (the parser's work grows with them, and more than linearly for a mapping's
+ * keys). A bracket, quote or property counts only where
+ * a value can start (after a space, a line start, `:`, `,`, `-`, `[` or `{`), so `a[b` or
+ * `hv01'x` inside a plain value do not. Returns the offset and the sentence; undefined: fine.
+ */
+function prescan(text: string, maxMarks = MAX_MARKS): { offset: number; message: string } | undefined {
+  const deep = `nested more than ${MAX_DEPTH} levels deep; a cluster spec needs about 6`;
+  let depth = 0;
+  let properties = 0;
+  let quote: '"' | "'" | undefined;
+  let leading = true;
+  let indicators = 0;
+  let marks = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i]!;
+    if (quote === '"') {
+      if (c === '\\') i += 1;
+      else if (c === '"') quote = undefined;
+      continue;
+    }
+    if (quote === "'") {
+      if (c === "'") quote = undefined; // '' (an escaped quote) closes and reopens: the same
+      continue;
+    }
+    if (MARKS.has(c)) {
+      marks += 1;
+      if (marks > maxMarks) return { offset: i, message: `more than ${maxMarks} lines and punctuation marks (, : - [ ] { } quotes); a spec for 64 nodes has a few thousand, so this is not a cluster spec` };
+    }
+    if (c === '\n') {
+      leading = true;
+      indicators = 0;
+      continue;
+    }
+    const next = text[i + 1];
+    if (leading) {
+      if (c === ' ') continue;
+      if ((c === '-' || c === '?' || c === ':') && (next === ' ' || next === '\n' || next === undefined)) {
+        indicators += 1;
+        if (indicators > MAX_DEPTH) return { offset: i, message: deep };
+        continue;
+      }
+      leading = false;
+    }
+    const before = i === 0 ? '\n' : text[i - 1]!;
+    const canStart = /[\s:,\-[{]/.test(before);
+    if (c === '#' && /\s/.test(before)) {
+      const end = text.indexOf('\n', i);
+      if (end === -1) break;
+      i = end - 1;
+    } else if ((c === '"' || c === "'") && canStart) quote = c;
+    else if ((c === '[' || c === '{') && canStart) {
+      depth += 1;
+      if (depth > MAX_DEPTH) return { offset: i, message: deep };
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+    else if ((c === '&' || c === '*' || c === '!') && canStart) {
+      properties += 1;
+      if (properties > MAX_NODE_PROPERTIES) return { offset: i, message: `more than ${MAX_NODE_PROPERTIES} anchors, aliases and tags (&, *, !); a cluster spec needs few or none` };
+    }
+  }
+  return undefined;
+}
+
+/** The first node nested deeper than MAX_DEPTH, found without recursion. */
+function tooDeep(doc: Document): { offset: number } | undefined {
+  const stack: [unknown, number][] = [[doc.contents, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth > MAX_DEPTH) return { offset: node.range?.[0] ?? 0 };
+    for (const item of node.items) {
+      if (isPair(item)) {
+        stack.push([item.key, depth + 1], [item.value, depth + 1]);
+      } else stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** The first alias that names no anchor set before it, else the first alias; one pass, in document order. */
+function culpritAlias(doc: Document): { alias: Alias; unresolved: boolean } | undefined {
+  const anchors = new Set<string>();
+  let first: Alias | undefined;
+  let unresolved: Alias | undefined;
+  visit(doc, (_key, node) => {
+    if (isAlias(node)) {
+      first ??= node;
+      if (!anchors.has(node.source)) {
+        unresolved = node;
+        return visit.BREAK;
+      }
+    } else if (node !== null && typeof node === 'object' && 'anchor' in node && typeof node.anchor === 'string') anchors.add(node.anchor);
+    return undefined;
+  });
+  if (unresolved) return { alias: unresolved, unresolved: true };
+  return first ? { alias: first, unresolved: false } : undefined;
 }
 
 export async function loadSpec(file: string): Promise<LoadedSpec> {
-  const text = await readText(file, 'config file');
+  const text = await readCappedText(file, 'config file', SPEC_MAX_BYTES);
   return { spec: parseAndValidate(text, file, ClusterSpecSchema), file };
 }
 
 /**
  * A Report saved by `validate --json` (for `report --from` and `--baseline`). JSON.parse and the
- * schema first (fast for thousands of findings); when either fails, the positioned parser says
- * where (file:line:col and the key).
+ * schema first (fast for thousands of findings). A file that is not a report at all (a cluster
+ * spec, a facts file, a waivers file, anything else) gets one line saying what it is and which
+ * command takes it; one that means to be a report and is broken gets the positioned parser's
+ * file:line:col and key.
  */
 export async function loadReport(file: string, what = 'report'): Promise<Report> {
-  const text = await readText(file, what);
+  const text = await readCappedText(file, what, REPORT_MAX_BYTES);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    // not JSON: the positioned parser below says where
+    // not JSON: a YAML spec or waivers file is recognised below, a broken report placed
   }
   if (value !== undefined) {
     const parsed = ReportSchema.safeParse(value);
     if (parsed.success) return parsed.data;
-    const looksLikeOne = value !== null && typeof value === 'object' && ('schemaVersion' in value || 'findings' in value);
-    if (!looksLikeOne) throw new UsageError(`${displayName(file)} is not a clusterprobe report (it has no schemaVersion or findings): save one with clusterprobe validate --json > ${what === 'report' ? 'run' : 'previous'}.json`);
   }
-  return parseAndValidate(text, file, ReportSchema);
+  const notReport = whatInstead(value, text, file, what);
+  if (notReport !== undefined) throw new UsageError(notReport);
+  // A report has thousands of findings: the lines-and-punctuation cap is a spec's, not a report's.
+  return parseAndValidate(text, file, ReportSchema, { maxMarks: Number.POSITIVE_INFINITY });
+}
+
+const REPORT_KEYS = ['schemaVersion', 'findings'] as const;
+
+/**
+ * Why `file` is not a report, in one line, when it is plainly something else; undefined when it
+ * looks like a report (it has schemaVersion or findings), so that its problems get placed.
+ */
+function whatInstead(json: unknown, text: string, file: string, what: string): string | undefined {
+  const shown = displayName(file);
+  const saveOne = what === 'report' ? `save one with: clusterprobe validate --config cluster.yaml --json > run.json` : `--baseline takes a report saved earlier with: clusterprobe validate --config cluster.yaml --json > previous.json`;
+  let value = json;
+  let yamlProblem: string | undefined;
+  if (value === undefined) {
+    // Not JSON: a spec or a waivers file in YAML? Parsed without positions, only to recognise it.
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+    if (prescan(text, Number.POSITIVE_INFINITY) === undefined && doc.errors.length === 0 && tooDeep(doc) === undefined) {
+      try {
+        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      } catch {
+        value = undefined;
+      }
+    } else {
+      const first = doc.errors[0]!;
+      const { line, col } = lineCounter.linePos(first.pos[0]);
+      yamlProblem = `line ${line}, column ${col}`;
+    }
+  }
+  const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const has = (key: string) => object !== undefined && Object.hasOwn(object, key);
+  if (has('facts') && (has('savedAt') || has('schemaVersion'))) {
+    return `${shown} is a facts file (written by --save-facts), not a report: re-evaluate it with clusterprobe validate --from-facts ${shown}${what === 'report' ? ' (add --json > run.json to save a report)' : ''}`;
+  }
+  if (REPORT_KEYS.some(has)) return undefined;
+  const specKeys = Object.keys(ClusterSpecSchema.shape).filter((k) => k !== '$schema' && k !== 'waivers');
+  if (specKeys.some(has)) return `${shown} is a cluster spec, not a report: run clusterprobe validate --config ${shown}${what === 'report' ? '' : `; ${saveOne}`}`;
+  if (has('waivers') || (Array.isArray(value) && value.length > 0 && value.every((w) => w !== null && typeof w === 'object' && 'check' in w && 'expires' in w))) {
+    return `${shown} is a waivers file, not a report: pass it to clusterprobe validate --waivers ${shown}`;
+  }
+  if (value === undefined && /"(schemaVersion|findings)"\s*:/.test(text)) return undefined;
+  const found = text.trim() === '' ? 'it is empty' : value === undefined ? `it is neither JSON nor YAML (${yamlProblem ?? 'unreadable'})` : object ? `no ${REPORT_KEYS.join('/')}` : `it holds ${describeValue(value)}, not an object with ${REPORT_KEYS.join('/')}`;
+  return `${shown} is not a clusterprobe report: ${found}; ${saveOne}`;
 }
 
 export async function loadWaivers(file: string): Promise<Waiver[]> {
-  const parsed = parseAndValidate(await readText(file, 'waivers file'), file, WaiversFileSchema);
+  const parsed = parseAndValidate(await readCappedText(file, 'waivers file', WAIVERS_MAX_BYTES), file, WaiversFileSchema);
   return Array.isArray(parsed) ? parsed : parsed.waivers;
 }
 
@@ -143,7 +404,10 @@ function flattenUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] 
 function yamlSyntaxMessage(code: string, message: string): string {
   const first = message.split('\n')[0] ?? message;
   const cleaned = first.replace(/ at line \d+, column \d+:?$/, '');
-  return code === 'DUPLICATE_KEY' ? 'duplicate key: each key may appear once in a mapping' : cleaned;
+  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
+  if (code === 'MULTIPLE_DOCS') return 'a second document starts here (---): a cluster spec is one document';
+  if (/Maximum call stack size exceeded/.test(cleaned)) return `nested too deep to read; a cluster spec needs about 6 levels`;
+  return cleaned;
 }
 
 function nodeAt(doc: Document, path: readonly PathSegment[]): YamlNode | undefined {

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { SECRET_REF_PATTERN } from './secret-ref.ts';
+import { MAX_NODES, dnProblem, dnsNameProblem, fqdnProblem, dnsServerProblem, hostNameProblem, hostProblem, iqnProblem, ldapUrlProblem, portalProblem, type Problem } from './validators.ts';
 
 export const WINDOWS_VERSIONS = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'] as const;
 export type WindowsVersion = (typeof WINDOWS_VERSIONS)[number];
@@ -17,7 +18,28 @@ export { SECRET_REF_PATTERN };
 /** Marks a schema position as holding a secret: errors there never quote the value. */
 export const SECRET_META = { secret: true, description: 'A secret reference: env:NAME, file:PATH or prompt. Never a literal secret.' };
 
-const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+export { MAX_NODES };
+
+/**
+ * A string judged by one of the shared validators (validators.ts), whose sentence is the error.
+ * `pattern` is a looser regular expression for editors reading the JSON Schema; the validator
+ * is the rule.
+ */
+function shaped(typeError: string, problem: (value: string) => Problem, pattern: RegExp, description?: string) {
+  return z
+    .string({ error: typeError })
+    .superRefine((value, ctx) => {
+      const p = problem(value);
+      if (p !== undefined) ctx.addIssue({ code: 'custom', message: p });
+    })
+    .meta({ pattern: pattern.source, ...(description ? { description } : {}) });
+}
+
+const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const HOST_LABEL_PATTERN = new RegExp(`^${LABEL}$`);
+const DNS_NAME_PATTERN = new RegExp(`^(?=.{1,254}$)${LABEL}(?:\\.${LABEL})*\\.?$`);
+const IQN_PATTERN = /^(?:[iI][qQ][nN]\.\d{4}-(?:0[1-9]|1[0-2])\.[A-Za-z0-9][A-Za-z0-9.-]*(?::[A-Za-z0-9.:-]+)?|[eE][uU][iI]\.[0-9A-Fa-f]{16}|[nN][aA][aA]\.(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}))$/;
+const HOST_PORT_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\](?::\d{1,5})?|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9_.-]+(?::\d{1,5})?)$/;
 
 const secretRef = z
   .string({ error: 'expected a secret reference (env:NAME, file:PATH or prompt)' })
@@ -28,26 +50,40 @@ const secretRef = z
   .meta(SECRET_META);
 
 /**
- * A node name as written in the spec. Kept deliberately loose (any non-empty string): the NetBIOS
- * rules are reported by the `config.netbios.*` checks with their fix, not rejected as a config
- * error, because an invalid name is exactly what the preflight exists to find.
+ * A node's host name: one RFC 1123 label (validators.ts says which characters, and why the
+ * underscore stays). NetBIOS rules (15 characters, not only digits) are not a load error: the
+ * `config.netbios.*` checks report them with their fix, because a name Windows truncates is
+ * exactly what the preflight exists to find.
  */
-const nodeName = z
-  .string({ error: 'expected a host name' })
-  .min(1, { error: 'expected a host name, got an empty string' })
-  .describe('Host name of the node; its NetBIOS name derives from it (first 15 characters, upper-cased).');
+const nodeName = shaped(
+  'expected a host name (letters, digits and hyphens, e.g. hv01)',
+  (v) => hostNameProblem(v, 'node'),
+  HOST_LABEL_PATTERN,
+  'Host name of the node (letters, digits and hyphens, at most 63 characters); its NetBIOS name derives from it (first 15 characters, upper-cased).',
+);
 
-const hostName = z.string({ error: 'expected a DNS name' }).regex(HOST_NAME, { error: 'expected a DNS name such as hv01.lab.example.test' });
+const clusterName = shaped(
+  'expected a host name (letters, digits and hyphens, e.g. HVCLUSTER01)',
+  (v) => hostNameProblem(v, 'cluster'),
+  HOST_LABEL_PATTERN,
+  'The cluster name object (CNO) to be created: a host name, e.g. HVCLUSTER01.',
+);
 
-const iqn = z
-  .string({ error: 'expected an iSCSI qualified name' })
-  .regex(/^(iqn\.\d{4}-\d{2}\.[^\s]+|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$/, {
-    error: 'expected an iSCSI name such as iqn.1991-05.com.microsoft:hv01.lab.example.test',
-  });
+const fqdn = shaped(
+  'expected a DNS name such as hv01.lab.example.test',
+  fqdnProblem,
+  new RegExp(`${DNS_NAME_PATTERN.source}|^[0-9A-Fa-f:.]+$`),
+  "The node's DNS name, e.g. hv01.lab.example.test (or the IP address to reach it by).",
+);
 
-const portal = z
-  .string({ error: 'expected a portal HOST[:PORT]' })
-  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/, { error: 'expected a portal HOST[:PORT], e.g. 10.0.0.20:3260' });
+const iqn = shaped('expected an iSCSI name such as iqn.1991-05.com.microsoft:hv01.lab.example.test', iqnProblem, IQN_PATTERN);
+
+const portal = shaped(
+  'expected a portal HOST[:PORT], e.g. 10.0.0.20:3260',
+  portalProblem,
+  HOST_PORT_PATTERN,
+  'HOST[:PORT] of the iSCSI portal (port 1..65535, 3260 when absent; IPv6 in brackets: [fd00::20]:3260).',
+);
 
 const isoDate = z
   .string({ error: 'expected a date YYYY-MM-DD' })
@@ -70,7 +106,7 @@ export const ClusterSpecSchema = z
     $schema: z.string().optional(),
     cluster: z
       .strictObject({
-        name: nodeName.describe('The cluster name object (CNO) to be created.').optional(),
+        name: clusterName.optional(),
         windowsVersion: z
           .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.enum(WINDOWS_VERSIONS, { error: `expected one of ${WINDOWS_VERSIONS.join(', ')}` }))
           .optional(),
@@ -84,24 +120,33 @@ export const ClusterSpecSchema = z
       .array(
         z.strictObject({
           name: nodeName,
-          fqdn: hostName.optional(),
-          iqn: iqn.optional().describe("The node's iSCSI initiator name; derived from the FQDN when absent."),
+          fqdn: fqdn.optional(),
+          iqn: iqn.optional().meta({ description: "The node's iSCSI initiator name; derived from the FQDN when absent." }),
         }),
-        { error: 'expected a list of nodes' },
+        {
+          error: (issue) =>
+            issue.input === undefined
+              ? 'expected a list of at least one node (nodes: [{ name: hv01 }]): without nodes there is nothing to check, and a spec this empty is likely the wrong file; got nothing (the key is missing)'
+              : 'expected a list of nodes (nodes: [{ name: hv01 }])',
+        },
       )
-      .default([]),
+      .min(1, { error: 'expected at least one node (nodes: [{ name: hv01 }]); got an empty list' })
+      .max(MAX_NODES, { error: (issue) => `a failover cluster has at most ${MAX_NODES} nodes; got ${String((issue.input as unknown[]).length)}` })
+      .describe(`The cluster's nodes: 1 to ${MAX_NODES}.`),
     activeDirectory: z
       .strictObject({
-        domain: hostName.describe('DNS name of the domain, e.g. lab.example.test'),
+        domain: shaped('expected a DNS name such as lab.example.test', (v) => dnsNameProblem(v, 'e.g. lab.example.test'), DNS_NAME_PATTERN, 'DNS name of the domain, e.g. lab.example.test'),
         servers: z
-          .array(z.string().regex(/^ldaps?:\/\/[^\s/]+\/?$/, { error: 'expected an LDAP URL such as ldaps://dc1.lab.example.test' }))
+          .array(shaped('expected an LDAP URL such as ldaps://dc1.lab.example.test', ldapUrlProblem, /^ldaps?:\/\/[^\s/]+\/?$/))
           .optional(),
-        dnsServers: z.array(z.string().min(1)).optional(),
+        dnsServers: z
+          .array(shaped('expected a DNS server address such as 10.0.0.10 or 10.0.0.10:53', dnsServerProblem, HOST_PORT_PATTERN, 'IP[:PORT] of a DNS server; IPv6 with a port in brackets: [fd00::10]:53'))
+          .optional(),
         tls: z
           .strictObject({
             caFile: z.string().optional(),
             startTls: z.boolean().optional(),
-            serverName: z.string().optional(),
+            serverName: shaped('expected the name in the DC certificate, e.g. dc1.lab.example.test', (v) => hostProblem(v, 'e.g. dc1.lab.example.test, or the IP address the certificate names'), new RegExp(`${DNS_NAME_PATTERN.source}|^[0-9A-Fa-f:.]+$`)).optional(),
             insecureSkipVerify: z.boolean().optional(),
           })
           .optional(),
@@ -111,7 +156,7 @@ export const ClusterSpecSchema = z
             password: secretRef,
           })
           .optional(),
-        ou: z.string().optional().describe('Distinguished name of the OU where the cluster belongs.'),
+        ou: shaped('expected a distinguished name such as OU=HyperV,OU=Servers,DC=lab,DC=example,DC=test', dnProblem, /^[A-Za-z0-9.-]+=/, 'Distinguished name of the OU where the cluster belongs.').optional(),
       })
       .optional(),
     storage: z

@@ -15,6 +15,7 @@ import { strongestIdentifier } from '../storage/identity.ts';
 import { formatBytes } from '../report/inventory.ts';
 import { ClusterSpecSchema, SECRET_REF_PATTERN, type WindowsVersion } from './schema.ts';
 import { windowsDefaultIqn } from './node-identity.ts';
+import { dnProblem, dnsNameProblem, dnsServerProblem, hostNameProblem, iqnProblem } from './validators.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Answers
@@ -79,7 +80,7 @@ export type SpecInput = z.input<typeof ClusterSpecSchema>;
 
 export type Verdict = true | string;
 
-const NODE_SCHEMA = ClusterSpecSchema.shape.nodes.unwrap().element;
+const NODE_SCHEMA = ClusterSpecSchema.shape.nodes.element;
 const AD_SCHEMA = ClusterSpecSchema.shape.activeDirectory.unwrap();
 const PORTAL_SCHEMA = ClusterSpecSchema.shape.storage.unwrap().shape.iscsi.unwrap().element;
 
@@ -118,19 +119,14 @@ export function checkPortal(value: string): Verdict {
 
 /** `ip`, `ip:port` or `[v6]:port`; empty is fine (this machine's resolvers). */
 export function checkDnsServer(value: string): Verdict {
-  if (value === '') return true;
-  const v6 = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(value);
-  const [host, port] = v6 ? [v6[1]!, v6[2]] : isIP(value) === 6 ? [value, undefined] : value.split(':');
-  if (!host || isIP(host) === 0) return `expected the DNS server's IP address (optionally :PORT), got ${value}`;
-  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return `port must be 1..65535, got ${port}`;
-  return true;
+  return value === '' ? true : (dnsServerProblem(value) ?? true);
 }
 
 /** A DC typed by hand: a DNS name or an address. */
 export function checkDcHost(value: string): Verdict {
   if (value === '') return 'a DC host name or address is needed';
   if (isIP(value) !== 0) return true;
-  return bySchema(AD_SCHEMA.shape.domain, value) === true ? true : `expected a DC host name such as dc1.lab.example.test, or its address, got ${value}`;
+  return dnsNameProblem(value, 'e.g. dc1.lab.example.test, or its IP address') ?? true;
 }
 
 export function checkUpn(value: string): Verdict {
@@ -145,6 +141,8 @@ export function checkEnvName(value: string): Verdict {
 export function checkOu(value: string, domain: string): Verdict {
   if (value === '') return true;
   const base = domainDn(domain);
+  const shape = dnProblem(value);
+  if (shape !== undefined) return shape;
   if (!/^OU=/i.test(value)) return `expected the distinguished name of an OU, e.g. OU=HyperV,OU=Servers,${base}`;
   if (!value.toLowerCase().replace(/\s*,\s*/g, ',').endsWith(`,${base.toLowerCase()}`)) return `an OU of ${domain} ends in ,${base}`;
   return true;
@@ -209,24 +207,30 @@ function problemText(p: NameProblem, name: string): string {
  * Checks `name` against the NetBIOS rules and against the names given before it (`others`,
  * in order: the cluster name, then the nodes), and suggests a replacement when it breaks one.
  */
-export function reviewName(name: string, others: readonly string[]): NameReview {
+export function reviewName(name: string, others: readonly string[], what: 'node' | 'cluster' = 'node'): NameReview {
   const netbios = netbiosName(name);
   const problems = nameProblems(name);
   const reasons = problems.map((p) => problemText(p, name));
+  // The spec's own rule (the one validate loads with): a name it refuses cannot be kept.
+  const hostProblem = name === '' ? undefined : hostNameProblem(name, what);
   const dns = dnsIncompatibleCharacters(name);
-  if (dns.length > 0) reasons.push(`${dns.join(' ')} is allowed in NetBIOS but not in a DNS host name, and a cluster node needs one`);
+  if (hostProblem !== undefined) reasons.push(hostProblem);
+  else if (dns.length > 0) reasons.push(`${dns.join(' ')} is allowed in NetBIOS but not in a DNS host name, and a cluster node needs one`);
   const same = others.find((o) => o.toLowerCase() === name.toLowerCase());
   const clash = others.find((o) => netbiosName(o) === netbios);
   if (same !== undefined) reasons.push(`${same} is already in this cluster`);
   else if (clash !== undefined && name !== '') reasons.push(`its NetBIOS name ${netbios} is the same as ${clash}'s: the two collide`);
   if (reasons.length === 0) return { netbios, reasons, keepable: true };
-  const hard = problems.some((p) => p.kind !== 'tooLong') || same !== undefined;
+  const hard = problems.some((p) => p.kind !== 'tooLong') || same !== undefined || hostProblem !== undefined;
   return { netbios, reasons, keepable: !hard, ...(name === '' ? {} : { suggestion: suggestFor(name, others) }) };
 }
 
 function suggestFor(name: string, others: readonly string[]): string {
   const taken = new Set(others.map(netbiosName));
-  const suggested = suggestNames([...others, name]).get(name);
+  // NetBIOS takes a leading or trailing hyphen that no host name may have: trim it, then let
+  // suggestNames judge what is left (too long, only digits...).
+  const trimmed = name.replace(/^-+|-+$/g, '') || 'NODE';
+  const suggested = trimmed === name ? suggestNames([...others, name]).get(name) : (suggestNames([...others, trimmed]).get(trimmed) ?? trimmed);
   if (suggested !== undefined && !taken.has(netbiosName(suggested))) return suggested;
   // A valid name that merely repeats another one: the next number (hv01 -> hv02), else a 2.
   const base = suggested ?? name;
@@ -240,9 +244,9 @@ function suggestFor(name: string, others: readonly string[]): string {
 }
 
 /** The line shown above the name while it is typed. */
-export function nameHint(name: string, others: readonly string[]): string {
-  if (name === '') return `at most ${NETBIOS_MAX} characters, none of \\ / : * ? " < > |`;
-  const review = reviewName(name, others);
+export function nameHint(name: string, others: readonly string[], what: 'node' | 'cluster' = 'node'): string {
+  if (name === '') return `letters, digits and hyphens; at most ${NETBIOS_MAX} characters for NetBIOS`;
+  const review = reviewName(name, others, what);
   if (review.reasons.length === 0) return `✓ NetBIOS name ${review.netbios} (${name.length}/${NETBIOS_MAX})`;
   return `⚠ ${review.reasons[0]}${review.suggestion ? ` (suggested: ${review.suggestion})` : ''}`;
 }
@@ -271,14 +275,18 @@ export function lunLabel(l: InventoryLun): string {
 
 /** Every LUN of every target read; only disks that were read completely can be ticked. */
 export function lunChoices(targets: readonly Pick<InventoryTarget, 'name' | 'luns'>[]): LunChoice[] {
-  return targets.flatMap((t) =>
-    t.luns.map((l) => {
+  return targets.flatMap((t) => {
+    // The spec holds target names by the RFC 7143 rules the loader checks; one that breaks them
+    // (a target that allows underscores, say) could not be written back and loaded.
+    const nameProblem = iqnProblem(t.name);
+    return t.luns.map((l) => {
       const base = { target: t.name, lun: l.lun, label: lunLabel(l) };
+      if (nameProblem !== undefined) return { ...base, disabled: `(the target's name cannot go in the spec: ${oneLine(nameProblem)})` };
       if (l.deviceType !== PERIPHERAL_DEVICE_TYPE.DISK) return { ...base, disabled: '(not a disk: cannot be a cluster disk)' };
       if (l.error) return { ...base, disabled: `(could not be read: ${oneLine(l.error.message)})` };
       return base;
-    }),
-  );
+    });
+  });
 }
 
 /** The ticked choices grouped per target, in the order the targets and LUNs came. */

@@ -3,7 +3,7 @@
  * one probe. Facts are JSON: each value is round-tripped through JSON on arrival, so a live run
  * and an offline re-run from a saved facts file (`--from-facts`) hand checks the same shapes.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Probe, ProbeContext } from './contract.ts';
 import { UsageError } from './errors.ts';
@@ -11,6 +11,7 @@ import type { Cleanups } from './cleanup.ts';
 import { inScope, ProbeEscaped, type Escape } from './guard.ts';
 import type { ClusterSpec } from '../config/schema.ts';
 import type { SecretStore } from '../config/secrets.ts';
+import { REPORT_MAX_BYTES, readCappedText } from '../config/load.ts';
 
 /** Thrown to a check whose fact is absent from an offline facts file: the check is skipped. */
 export class FactUnavailable extends Error {
@@ -184,12 +185,7 @@ export async function saveFacts(file: string, facts: Record<string, unknown>, ve
 }
 
 export async function loadFacts(file: string): Promise<FactsFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read facts file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const text = await readCappedText(file, 'facts file', REPORT_MAX_BYTES);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

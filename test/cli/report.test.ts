@@ -73,7 +73,7 @@ test('--baseline: regressed, fixed, new and unchanged in the JSON diff section, 
   await writeFile(join(dir, 'fixed.json'), fixedRun.stdout);
   const r = await runCli(['report', '--from', join(dir, 'fixed.json'), '--baseline', join(dir, 'broken.json')], { env: { NO_COLOR: '1' } });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /SINCE THE RUN OF .*: 0 regressed, 2 new, 1 fixed, 0 changed, 2 unchanged, 2 gone/);
+  assert.match(r.stdout, /SINCE THE RUN OF .*: 0 regressed, 2 new, 1 fixed, 0 changed, 3 unchanged, 2 gone/);
   assert.match(r.stdout, /FIXED\s+config\.waivers\.expiry · ad\.ou\.placement hv03 \(warn -> pass\)/);
   assert.match(r.stdout, /GONE\s+config\.netbios\.collision · HYPERVHOSTNODE- \(fail\)/);
   const json = await runCli(['report', '--from', join(dir, 'fixed.json'), '--baseline', join(dir, 'broken.json'), '--json']);
@@ -82,11 +82,11 @@ test('--baseline: regressed, fixed, new and unchanged in the JSON diff section, 
 });
 
 test('a file that is not a report: exit 2 naming the file, the place and what was expected; nothing written', async () => {
-  const dir = await tempFiles({ 'spec.json': '{"nodes": [{"name": "hv01"}]}', 'broken.json': '{"schemaVersion": 1,\n  "findings": [}' });
+  const dir = await tempFiles({ 'notes.json': '{"name": "hv01", "owner": "ops"}', 'broken.json': '{"schemaVersion": 1,\n  "findings": [}' });
   const out = join(dir, 'out.html');
-  const notReport = await runCli(['report', '--from', join(dir, 'spec.json'), '--html', out]);
+  const notReport = await runCli(['report', '--from', join(dir, 'notes.json'), '--html', out]);
   assert.equal(notReport.code, 2, notReport.stderr);
-  assert.match(notReport.stderr, /spec\.json is not a clusterprobe report \(it has no schemaVersion or findings\)/);
+  assert.match(notReport.stderr, /notes\.json is not a clusterprobe report: no schemaVersion\/findings; save one with: clusterprobe validate --config cluster\.yaml --json > run\.json/);
   assert.equal(notReport.stderr.trim().split('\n').length, 1, 'one line, not one per missing key');
   const syntax = await runCli(['report', '--from', join(dir, 'broken.json'), '--html', out]);
   assert.equal(syntax.code, 2);
@@ -94,8 +94,37 @@ test('a file that is not a report: exit 2 naming the file, the place and what wa
   assert.ok(!syntax.stderr.includes('    at '), 'no stack trace');
   const missing = await runCli(['report', '--from', join(await tempDir(), 'nope.json')]);
   assert.equal(missing.code, 2);
-  const baseline = await runCli(['validate', '-c', join(dir, 'spec.json'), '--baseline', join(dir, 'broken.json'), '--json']);
+  const baseline = await runCli(['validate', '-c', join(ROOT, 'examples/review-lab.yaml'), '--only', 'config.*', '--baseline', join(dir, 'broken.json'), '--json']);
   assert.equal(baseline.code, 2, 'a bad baseline stops validate before any check runs');
   assert.match(baseline.stderr, /broken\.json:2:\d+ /);
   await assert.rejects(readFile(out), /ENOENT/);
+});
+
+test('report --from a spec, a facts file or a waivers file: one line saying what the file is and which command takes it (observation 5)', async () => {
+  const dir = await tempFiles({
+    'cluster.yaml': await readFile(join(ROOT, 'examples/review-lab.yaml'), 'utf8'),
+    'spec.json': '{"nodes": [{"name": "hv01"}]}',
+    'waivers.yaml': '- check: ad.ou.placement\n  justification: moving next week, ticket 4711\n  expires: 2099-01-31\n',
+    'empty.json': '',
+  });
+  const facts = join(dir, 'facts.json');
+  const saved = await runCli(['validate', '-c', join(dir, 'cluster.yaml'), ...ONLY, '--save-facts', facts, '--json']);
+  assert.equal(saved.code, 3, saved.stderr);
+  const cases = [
+    { file: 'cluster.yaml', says: /^clusterprobe: cluster\.yaml is a cluster spec, not a report: run clusterprobe validate --config cluster\.yaml$/ },
+    { file: 'spec.json', says: /^clusterprobe: spec\.json is a cluster spec, not a report: run clusterprobe validate --config spec\.json$/ },
+    { file: 'facts.json', says: /^clusterprobe: facts\.json is a facts file \(written by --save-facts\), not a report: re-evaluate it with clusterprobe validate --from-facts facts\.json/ },
+    { file: 'waivers.yaml', says: /^clusterprobe: waivers\.yaml is a waivers file, not a report: pass it to clusterprobe validate --waivers waivers\.yaml$/ },
+    { file: 'empty.json', says: /^clusterprobe: empty\.json is not a clusterprobe report: it is empty; save one with/ },
+  ];
+  for (const c of cases) {
+    const r = await runCli(['report', '--from', c.file], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr.trim(), c.says);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${c.file}: one line, not the report schema's complaints:\n${r.stderr}`);
+    assert.equal(r.stdout, '');
+  }
+  const asBaseline = await runCli(['validate', '-c', 'cluster.yaml', ...ONLY, '--baseline', 'cluster.yaml'], { cwd: dir });
+  assert.equal(asBaseline.code, 2);
+  assert.match(asBaseline.stderr.trim(), /^clusterprobe: cluster\.yaml is a cluster spec, not a report: .*--baseline takes a report saved earlier with: clusterprobe validate --config cluster\.yaml --json > previous\.json$/);
 });

@@ -62,7 +62,7 @@ test('review lab: the terminal report shows the failures, the rename commands an
   assert.equal(r.code, 3);
   assert.match(r.stdout, /HYPERVHOSTNODE-/);
   assert.match(r.stdout, /PS> Rename-Computer -NewName HYPERVHOSTN-01A /);
-  assert.match(r.stdout.trimEnd().split('\n').at(-1)!, /^FAIL 3 failed, 0 warnings, 3 passed/);
+  assert.match(r.stdout.trimEnd().split('\n').at(-1)!, /^FAIL 3 failed, 0 warnings, 4 passed/);
 });
 
 test('--junit writes well-formed XML whose counts match the report', async () => {
@@ -256,7 +256,7 @@ test('--only/--skip select by glob; a glob matching nothing is a usage error', a
   assert.deepEqual([...new Set(parseReport(only.stdout).findings.map((f) => f.checkId))], ['config.netbios.collision']);
   const skip = await runCli(['validate', '--config', REVIEW_LAB, '--skip', 'config.netbios.*,storage.*,ad.*,nodes.*', '--json']);
   assert.equal(skip.code, 0);
-  assert.deepEqual([...new Set(parseReport(skip.stdout).findings.map((f) => f.checkId))], ['config.waivers.expiry']);
+  assert.deepEqual([...new Set(parseReport(skip.stdout).findings.map((f) => f.checkId))], ['config.waivers.expiry', 'config.nodes.count']);
   const none = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'stroage.*']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /stroage\.\*/);
@@ -281,7 +281,7 @@ test('--save-facts then --from-facts re-evaluates offline to the same findings',
 test('a fact missing from a facts file skips the checks that need it', async () => {
   const dir = await tempDir();
   const facts = join(dir, 'facts.json');
-  await writeFile(facts, JSON.stringify({ schemaVersion: 1, tool: { name: 'clusterprobe', version: '0' }, savedAt: 'x', facts: { spec: { nodes: [] } } }));
+  await writeFile(facts, JSON.stringify({ schemaVersion: 1, tool: { name: 'clusterprobe', version: '0' }, savedAt: 'x', facts: { spec: { nodes: [{ name: 'hv01' }] } } }));
   const r = await runCli(['validate', '--from-facts', facts, '--plugin', BEHAVIOURS, '--only', 'test.memo.one', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const f = parseReport(r.stdout).findings[0]!;

@@ -11,6 +11,9 @@ import { ConfigError, UsageError } from '../../src/engine/errors.ts';
 let dir = '';
 let fileCount = 0;
 
+/** Appended to specs whose test is about something else: a spec needs at least one node. */
+const NODE = 'nodes:\n  - name: hv01\n';
+
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'clusterprobe-load-'));
 });
@@ -72,7 +75,7 @@ const problemCases: readonly ProblemCase[] = [
   {
     name: 'unknown top-level key suggests the key meant',
     ext: 'yaml',
-    text: 'node:\n  - name: hv01\n',
+    text: `node:\n  - name: hv01\n${NODE}`,
     line: 1,
     column: 1,
     path: 'node',
@@ -81,7 +84,7 @@ const problemCases: readonly ProblemCase[] = [
   {
     name: 'literal secret in activeDirectory.bind.password',
     ext: 'yaml',
-    text: 'activeDirectory:\n  domain: lab.example.test\n  bind:\n    user: administrator@lab.example.test\n    password: Hunter2-Literal!\n',
+    text: `activeDirectory:\n  domain: lab.example.test\n  bind:\n    user: administrator@lab.example.test\n    password: Hunter2-Literal!\n${NODE}`,
     line: 5,
     column: 15,
     path: 'activeDirectory.bind.password',
@@ -90,7 +93,7 @@ const problemCases: readonly ProblemCase[] = [
   {
     name: 'literal secret given as a number',
     ext: 'yaml',
-    text: 'activeDirectory:\n  domain: lab.example.test\n  bind:\n    user: administrator@lab.example.test\n    password: 73915824\n',
+    text: `activeDirectory:\n  domain: lab.example.test\n  bind:\n    user: administrator@lab.example.test\n    password: 73915824\n${NODE}`,
     line: 5,
     column: 15,
     path: 'activeDirectory.bind.password',
@@ -99,7 +102,7 @@ const problemCases: readonly ProblemCase[] = [
   {
     name: 'literal secret in storage.iscsi[0].chap.secret',
     ext: 'yaml',
-    text: 'storage:\n  iscsi:\n    - portal: 10.0.0.20:3260\n      chap:\n        user: csvuser\n        secret: ChapS3cretValue\n',
+    text: `storage:\n  iscsi:\n    - portal: 10.0.0.20:3260\n      chap:\n        user: csvuser\n        secret: ChapS3cretValue\n${NODE}`,
     line: 6,
     column: 17,
     path: 'storage.iscsi[0].chap.secret',
@@ -166,7 +169,7 @@ const problemCases: readonly ProblemCase[] = [
   {
     name: 'literal secret in JSON',
     ext: 'json',
-    text: '{\n  "activeDirectory": {\n    "domain": "lab.example.test",\n    "bind": {"user": "a@lab.example.test", "password": "P@ssw0rd-Literal"}\n  }\n}\n',
+    text: '{\n  "activeDirectory": {\n    "domain": "lab.example.test",\n    "bind": {"user": "a@lab.example.test", "password": "P@ssw0rd-Literal"}\n  },\n  "nodes": [{"name": "hv01"}]\n}\n',
     line: 4,
     column: 56,
     path: 'activeDirectory.bind.password',
@@ -207,14 +210,14 @@ describe('loadSpec: problems are placed at file, line, column and path', () => {
   }
 
   it('an unknown key with no close match suggests nothing', async () => {
-    const err = await configErrorOf(async () => loadSpec(await configFile('zzzzzz: 1\n')));
+    const err = await configErrorOf(async () => loadSpec(await configFile(`zzzzzz: 1\n${NODE}`)));
     assert.equal(err.problems.length, 1);
     assert.equal(err.problems[0]?.path, 'zzzzzz');
     assert.ok(!/"[a-zA-Z]+"/.test(err.problems[0]?.message ?? ''), 'no quoted suggestion expected');
   });
 
   it('reports every literal secret in a CHAP block, none of them quoted', async () => {
-    const text = 'storage:\n  iscsi:\n    - portal: 10.0.0.20:3260\n      chap: { user: csvuser, secret: S3cretChap!, mutualUser: tgt, mutualSecret: MutualS3cret }\n';
+    const text = `storage:\n  iscsi:\n    - portal: 10.0.0.20:3260\n      chap: { user: csvuser, secret: S3cretChap!, mutualUser: tgt, mutualSecret: MutualS3cret }\n${NODE}`;
     const err = await configErrorOf(async () => loadSpec(await configFile(text)));
     assert.deepEqual(
       err.problems.map((p) => [p.line, p.column, p.path]),
@@ -258,12 +261,12 @@ describe('loadSpec: valid specs', () => {
         '  iscsi:',
         '    - portal: 10.0.0.20:3260',
         '      chap: { user: csvuser, secret: file:chap.secret }',
-        '',
+        NODE,
       ].join('\n'),
     );
     const { spec, file: loadedFrom } = await loadSpec(file);
     assert.equal(loadedFrom, file);
-    assert.deepEqual(spec.nodes, []);
+    assert.deepEqual(spec.nodes, [{ name: 'hv01' }]);
     assert.equal(spec.storage?.allowInUse, false);
     assert.equal(spec.cluster?.windowsVersion, '2016');
     assert.equal(spec.cluster?.name, 'HVCLUSTER01');
@@ -280,13 +283,13 @@ describe('loadSpec: valid specs', () => {
   ] as const;
   for (const c of versionCases) {
     it(`windowsVersion ${c.written} becomes "${c.expected}"`, async () => {
-      const { spec } = await loadSpec(await configFile(`cluster:\n  windowsVersion: ${c.written}\n`));
+      const { spec } = await loadSpec(await configFile(`cluster:\n  windowsVersion: ${c.written}\n${NODE}`));
       assert.equal(spec.cluster?.windowsVersion, c.expected);
     });
   }
 
   it('refuses a windowsVersion that is not one it knows', async () => {
-    const err = await configErrorOf(async () => loadSpec(await configFile('cluster:\n  windowsVersion: 2003\n')));
+    const err = await configErrorOf(async () => loadSpec(await configFile(`cluster:\n  windowsVersion: 2003\n${NODE}`)));
     assert.deepEqual(
       err.problems.map((p) => [p.line, p.column, p.path]),
       [[2, 19, 'cluster.windowsVersion']],
@@ -294,14 +297,9 @@ describe('loadSpec: valid specs', () => {
   });
 
   it('loads the same spec from JSON', async () => {
-    const json = await configFile('{"cluster": {"windowsVersion": 2016}, "storage": {"iscsi": []}}', 'json');
+    const json = await configFile('{"cluster": {"windowsVersion": 2016}, "nodes": [{"name": "hv01"}], "storage": {"iscsi": []}}', 'json');
     const { spec } = await loadSpec(json);
-    assert.deepEqual(spec, { cluster: { windowsVersion: '2016' }, nodes: [], storage: { iscsi: [], allowInUse: false } });
-  });
-
-  it('an empty document is an empty spec', async () => {
-    const { spec } = await loadSpec(await configFile(''));
-    assert.deepEqual(spec, { nodes: [] });
+    assert.deepEqual(spec, { cluster: { windowsVersion: '2016' }, nodes: [{ name: 'hv01' }], storage: { iscsi: [], allowInUse: false } });
   });
 
   it('loads the example spec shipped in examples/', async () => {

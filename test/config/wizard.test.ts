@@ -34,6 +34,8 @@ import {
 } from '../../src/config/wizard.ts';
 import { loadSpec, parseAndValidate } from '../../src/config/load.ts';
 import { ClusterSpecSchema } from '../../src/config/schema.ts';
+import { dnProblem, dnsNameProblem, dnsServerProblem, fqdnProblem, hostNameProblem, iqnProblem, portalProblem } from '../../src/config/validators.ts';
+import { ConfigError } from '../../src/engine/errors.ts';
 import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { tempDir } from '../helpers/cli.ts';
 
@@ -166,8 +168,8 @@ test('reviewName: each rule, its reason, whether the name can be kept, and the s
 
   // The earlier name was already replaced by its suggestion: the next one must not take it.
   assert.equal(reviewName('HYPERVHOSTNODE-01A', ['HYPERVHOSTN-01A']).suggestion, 'HYPERVHOST2-01A');
-  // Shortening this one gives HYPERVHOSTNODE-, the NetBIOS name of a long name kept before it.
-  assert.equal(reviewName('HYPERVHOSTNODE--', ['HYPERVHOSTNODE-0']).suggestion, 'HYPERVHOSTNODE2');
+  // A suggestion never ends in a hyphen (no host name may): HYPERVHOSTNODE--, shortened, is not HYPERVHOSTNODE-.
+  assert.equal(reviewName('HYPERVHOSTNODE--', ['HYPERVHOSTNODE-0']).suggestion, 'HYPERVHOSTNODE');
 
   const forbidden = reviewName('hv*03', []);
   assert.deepEqual([forbidden.keepable, forbidden.suggestion], [false, 'hv03']);
@@ -185,6 +187,27 @@ test('reviewName: each rule, its reason, whether the name can be kept, and the s
   assert.equal(underscore.keepable, true);
   assert.match(underscore.reasons[0]!, /_ is allowed in NetBIOS but not in a DNS host name/);
   assert.equal(underscore.suggestion, 'hv01');
+});
+
+test('a name init lets the user keep is one validate loads: the same rule, the same sentence (issue 11)', () => {
+  for (const name of ["hv01'x", 'hv 01', 'hv$01', 'hv`01', 'hv01.lab.example.test', '-hv01', 'hv01-', 'hvé01']) {
+    const review = reviewName(name, ['HVCLUSTER01']);
+    assert.equal(review.keepable, false, `${name} cannot be kept: the loader refuses it`);
+    assert.ok(review.reasons.includes(hostNameProblem(name)!), `${name}: ${JSON.stringify(review.reasons)}`);
+    assert.ok(review.suggestion !== undefined && hostNameProblem(review.suggestion) === undefined, `${name} -> ${review.suggestion}`);
+  }
+  assert.ok(reviewName('hv01.lab.example.test', []).reasons.some((r) => /without its domain.*fqdn/.test(r)));
+  assert.equal(reviewName('HYPERVHOSTNODE-01A', []).keepable, true, 'too long for NetBIOS, but a host name: validate reports it');
+  assert.equal(reviewName('hv_01', []).keepable, true, 'the underscore Windows allows');
+  assert.match(nameHint("hv01'x", []), /got a quote/);
+  assert.match(String(reviewName("CL'01", [], 'cluster').reasons[0]), /e\.g\. HVCLUSTER01/);
+  // The other answers: the loader's validators, word for word.
+  assert.equal(checkDnsServer('10.0.0.10:0'), dnsServerProblem('10.0.0.10:0'));
+  assert.equal(checkPortal('10.0.0.20:99999'), portalProblem('10.0.0.20:99999'));
+  assert.equal(checkIqn('iqn.1991-13.com.microsoft:hv01'), iqnProblem('iqn.1991-13.com.microsoft:hv01'));
+  assert.equal(checkFqdn("hv01'x.lab.example.test"), fqdnProblem("hv01'x.lab.example.test"));
+  assert.equal(checkOu('HyperV', 'lab.example.test'), dnProblem('HyperV'));
+  assert.equal(checkDcHost("dc1'.lab.example.test"), dnsNameProblem("dc1'.lab.example.test", 'e.g. dc1.lab.example.test, or its IP address'));
 });
 
 test('every suggestion is itself a valid, unique, DNS-safe name', () => {
@@ -230,18 +253,21 @@ function lun(n: number, deviceType: number, extra: Partial<InventoryLun> = {}): 
 }
 
 test('LUN choices: disks can be ticked, with size, vendor/product and the NAA id; other LUNs are shown but not selectable', () => {
+  const [t1, t2, t3] = ['iqn.2026-11.example:t1', 'iqn.2026-11.example:t2', 'iqn.2026-11.example:t_3'];
   const choices = lunChoices([
-    { name: 't1', luns: [lun(0, 12), lun(1, 0), lun(2, 5), lun(3, 0, { error: { code: 'ESCSI', message: 'READ CAPACITY failed' } })] },
-    { name: 't2', luns: [lun(1, 0, { vendor: 'EVIL\n# x: 1', product: null, designators: [] })] },
+    { name: t1, luns: [lun(0, 12), lun(1, 0), lun(2, 5), lun(3, 0, { error: { code: 'ESCSI', message: 'READ CAPACITY failed' } })] },
+    { name: t2, luns: [lun(1, 0, { vendor: 'EVIL\n# x: 1', product: null, designators: [] })] },
+    { name: t3, luns: [lun(1, 0)] },
   ]);
-  assert.deepEqual(choices.map((c) => [c.target, c.lun, c.disabled === undefined]), [['t1', 0, false], ['t1', 1, true], ['t1', 2, false], ['t1', 3, false], ['t2', 1, true]]);
+  assert.deepEqual(choices.map((c) => [c.target, c.lun, c.disabled === undefined]), [[t1, 0, false], [t1, 1, true], [t1, 2, false], [t1, 3, false], [t2, 1, true], [t3, 1, false]]);
+  assert.match(choices[5]!.disabled!, /the target's name cannot go in the spec: .*got "_"/, 'a name the loader would refuse is not offered');
   assert.equal(choices[1]!.label, 'LUN 1  direct access block device  64.0 MiB  IET VIRTUAL-DISK  naa.60000000000000000000000000010001');
   assert.equal(choices[2]!.disabled, '(not a disk: cannot be a cluster disk)');
   assert.match(choices[3]!.disabled!, /could not be read: READ CAPACITY failed/);
   assert.equal(choices[4]!.label, 'LUN 1  direct access block device  64.0 MiB  EVIL # x: 1  no identifier', 'what the target sent stays on one line');
 
-  const picks = picksFrom(choices, [{ target: 't1', lun: 1 }, { target: 't1', lun: 2 }, { target: 't2', lun: 1 }]);
-  assert.deepEqual(picks.map((p) => [p.target, p.luns.map((l) => l.lun)]), [['t1', [1]], ['t2', [1]]], 'a LUN that cannot be ticked is never picked');
+  const picks = picksFrom(choices, [{ target: t1, lun: 1 }, { target: t1, lun: 2 }, { target: t2, lun: 1 }]);
+  assert.deepEqual(picks.map((p) => [p.target, p.luns.map((l) => l.lun)]), [[t1, [1]], [t2, [1]]], 'a LUN that cannot be ticked is never picked');
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -306,15 +332,23 @@ test('the YAML is commented like examples/review-lab.yaml: every key explained, 
 
 test('any string the user typed or a target sent round-trips, and nothing in a comment becomes YAML', () => {
   const text = fc.string({ minLength: 1, maxLength: 30, unit: fc.constantFrom(...'aZ09 -_:#\'"{}[],&*!|>%@`?\\\n\t\r\u2028é'.split('')) });
+  // Names and the OU have a shape the loader enforces: half the runs give values of that shape.
+  const name = fc.oneof(text, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,20}$/));
+  const ou = fc.oneof(text, text.map((t) => `OU=${t},DC=lab,DC=example,DC=test`));
   fc.assert(
-    fc.property(text, text, text, text, text, (name, user, ou, label, chapUser) => {
+    fc.property(name, text, ou, text, text, (name, user, ou, label, chapUser) => {
       const answers: WizardAnswers = {
         cluster: { name, windowsVersion: '2025' },
         nodes: [{ name }, { name: `${name}x` }],
         activeDirectory: { domain: 'lab.example.test', startTls: false, bindUser: user, password: 'prompt', ou, caFile: label },
         portals: [{ portal: 'san1', chap: { user: chapUser, secret: 'env:S' }, picks: [{ target: 'iqn.2026-11.example:t', luns: [{ lun: 1, label }] }], note: label }],
       };
-      assert.deepEqual(load(answers), ClusterSpecSchema.parse(buildSpec(answers)));
+      // Every string comes back from the YAML exactly as typed, whatever the loader thinks of it...
+      assert.deepEqual(parseDocument(renderSpecYaml(answers, META)).toJS(), JSON.parse(JSON.stringify(buildSpec(answers))));
+      // ...and the loader takes it as it is, or refuses it by the spec's rules (as init would have).
+      const shaped = hostNameProblem(name, 'cluster') === undefined && hostNameProblem(`${name}x`) === undefined && dnProblem(ou) === undefined;
+      if (shaped) assert.deepEqual(load(answers), ClusterSpecSchema.parse(buildSpec(answers)));
+      else assert.throws(() => load(answers), ConfigError);
     }),
     { numRuns: 300 },
   );

@@ -37,7 +37,7 @@ test('duplicate ids and invalid checks are refused with the source named', () =>
 test('select keeps index order, applies only then skip, and refuses globs that match nothing', () => {
   const r = new Registry();
   for (const c of builtinChecks) r.addCheck(c, 'built-in');
-  assert.deepEqual(r.select(['config.*'], ['*.collision']).map((x) => x.check.meta.id), ['config.netbios.name', 'config.waivers.expiry']);
+  assert.deepEqual(r.select(['config.*'], ['*.collision']).map((x) => x.check.meta.id), ['config.netbios.name', 'config.waivers.expiry', 'config.nodes.count']);
   assert.throws(() => r.select(['nothing.*'], []), UsageError);
   assert.throws(() => r.select([], ['nothing.*']), UsageError);
 });

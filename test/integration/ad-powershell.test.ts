@@ -148,11 +148,21 @@ test('the ActiveDirectory module missing: ad.connect fails with the RSAT command
 });
 
 test('hostile names and OU reach PowerShell as data only: none of them is in the command text', async () => {
-  const ou = "x'; Remove-Item C:\\ -Recurse; '";
+  // Names no host may have are refused by the spec loader (issue 11): they never reach PowerShell.
   const node = '$(calc)';
-  const r = await validate('ouMissing', ['nodes:', `  - { name: '${node}' }`, '  - { name: hv01 }', 'cluster: { name: "`$(Stop-Computer)" }', 'activeDirectory:', '  domain: lab.example.test', `  dnsServers: ["${dns.server}"]`, `  ou: "${ou.replaceAll('\\', '\\\\')}"`]);
+  const hostile = await tempFiles({ 'cluster.yaml': ['nodes:', `  - { name: '${node}' }`, '  - { name: hv01 }', 'cluster: { name: "`$(Stop-Computer)" }', 'activeDirectory:', '  domain: lab.example.test'].join('\n') });
+  const log = join(hostile, 'pwsh.log');
+  const refused = await runCli(['validate', '--config', join(hostile, 'cluster.yaml'), '--only', 'ad.*'], { env: { CLUSTERPROBE_POWERSHELL: FAKE, FAKE_PWSH_RECORDINGS: RECORDINGS, FAKE_PWSH_CASE: 'ouMissing', FAKE_PWSH_LOG: log } });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /cluster\.yaml:2:\d+ nodes\[0\]\.name: expected a host name .*got a dollar sign/);
+  assert.match(refused.stderr, /cluster\.yaml:4:\d+ cluster\.name: expected a host name .*got a backtick/);
+  assert.ok(!existsSync(log), 'PowerShell was not started');
+  // An OU is a distinguished name, and a DN value may hold quotes and semicolons: that one still
+  // goes to PowerShell, as data.
+  const ou = "OU=x'; Remove-Item C:\\ -Recurse; ',DC=lab,DC=example,DC=test";
+  const r = await validate('ouMissing', ['nodes:', '  - { name: hv01 }', '  - { name: hv02 }', 'cluster: { name: HVCLUSTER01 }', 'activeDirectory:', '  domain: lab.example.test', `  dnsServers: ["${dns.server}"]`, `  ou: "${ou.replaceAll('\\', '\\\\')}"`]);
   assert.equal(r.commands.length, 2, r.stderr);
-  for (const c of r.commands) for (const value of [ou, node, '`$(Stop-Computer)', 'Remove-Item', 'calc']) assert.ok(!c.includes(value), `${value} in the command`);
+  for (const c of r.commands) for (const value of [ou, "x'; Remove-Item", 'Remove-Item']) assert.ok(!c.includes(value), `${value} in the command`);
   const payload = JSON.parse(Buffer.from(/FromBase64String\('([A-Za-z0-9+/=]*)'\)/.exec(r.commands[1]!)![1]!, 'base64').toString('utf8')) as { ou: string };
   assert.equal(payload.ou, ou, 'the OU arrives intact');
   // The recording answers that the OU does not exist: the checks say so.

@@ -217,7 +217,7 @@ test('NetBIOS names as typed: the live hint, a kept long name, a collision and a
   await a.question('hv03: fully qualified DNS name');
   await term.type('not a dns name');
   await term.keys('Enter');
-  await term.waitFor(/expected a DNS name such as hv01\.lab\.example\.test/);
+  await term.waitFor(/expected a DNS name \(letters, digits and hyphens, dot-separated, e\.g\. hv01\.lab\.example\.test, or the node's IP address\); got a space in "not a dns name"/);
   await term.keys('C-u', 'Enter');
   await a.answered('hv03: fully qualified DNS name');
   await a.input('hv03: iSCSI initiator name', '');
