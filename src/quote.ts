@@ -3,6 +3,7 @@
  * an account name), and an administrator pastes the command into a shell: quote them so that
  * they stay one argument and run nothing, whatever they contain.
  */
+import type { Shell } from './engine/report.ts';
 
 /** A PowerShell single-quoted string: nothing inside is expanded; ' is written twice. */
 export function psQuote(s: string): string {
@@ -21,4 +22,19 @@ export function shQuote(s: string): string {
  */
 export function cmdQuote(s: string): string {
   return `"${s.replaceAll('"', '')}"`;
+}
+
+/** The quoting of `shell` for a value: psQuote, shQuote or cmdQuote. */
+export function quoteFor(shell: Shell, s: string): string {
+  return shell === 'powershell' ? psQuote(s) : shell === 'sh' ? shQuote(s) : cmdQuote(s);
+}
+
+/**
+ * A placeholder the user fills in (`<vm name>`), quoted the way `shell` quotes a value, so that the
+ * command parses as printed and the value typed in its place stays one argument: `'<vm name>'` in
+ * PowerShell and sh, `"<vm name>"` in cmd. Bare, `<` and `>` are redirections (reserved in
+ * PowerShell).
+ */
+export function placeholder(what: string, shell: Shell): string {
+  return quoteFor(shell, `<${what}>`);
 }

@@ -97,10 +97,10 @@ function prestageSteps(cluster: NodeName, ou: string, who: Principal): Remediati
     {
       text: `Or prestage the cluster name: a domain admin creates ${cluster.netbios} in ${ou}, disabled, and gives ${who.name} Full Control on it; cluster creation then uses that object.`,
       commands: [
-        { shell: 'powershell', command: `New-ADComputer -Name ${cluster.netbios} -SamAccountName ${cluster.netbios} -Path ${psQuote(ou)} -Enabled $false -Description 'Failover cluster name object'`, runOn: AD_TOOLS },
+        { shell: 'powershell', command: `New-ADComputer -Name ${psQuote(cluster.netbios)} -SamAccountName ${psQuote(cluster.netbios)} -Path ${psQuote(ou)} -Enabled $false -Description 'Failover cluster name object'`, runOn: AD_TOOLS },
         { shell: 'cmd', command: `dsacls ${cmdQuote(cnoDn)} /G ${cmdQuote(`${who.name}:GA`)}`, runOn: AD_TOOLS },
-        { shell: 'sh', command: `samba-tool computer add ${cluster.netbios} --computerou=${shQuote(ou)}`, runOn: 'a Samba DC (it creates the account disabled)' },
-        { shell: 'sh', command: `samba-tool dsacl set --objectdn=${shQuote(cnoDn)} --sddl='(A;;${FULL_CONTROL_SDDL};;;${who.sid})'`, runOn: 'a Samba DC' },
+        { shell: 'sh', command: `samba-tool computer add ${shQuote(cluster.netbios)} --computerou=${shQuote(ou)}`, runOn: 'a Samba DC (it creates the account disabled)' },
+        { shell: 'sh', command: `samba-tool dsacl set --objectdn=${shQuote(cnoDn)} --sddl=${shQuote(`(A;;${FULL_CONTROL_SDDL};;;${who.sid})`)}`, runOn: 'a Samba DC' },
       ],
     },
   ];
@@ -116,7 +116,7 @@ function warnUnevaluated(ctx: Ctx, dn: string, results: readonly AccessResult[])
     subject: dn,
     data: { dn, count: unique.length },
     evidence: { unevaluated: unique },
-    remediation: { summary: 'Verify the effective rights on a Windows machine', steps: [{ text: `clusterprobe does not evaluate conditional (callback) ACEs. See the account's effective access to ${dn} in Active Directory Users and Computers (Properties, Security, Advanced, Effective Access), or list the ACL:`, commands: [{ shell: 'cmd', command: `dsacls "${dn}"`, runOn: AD_TOOLS }] }] },
+    remediation: { summary: 'Verify the effective rights on a Windows machine', steps: [{ text: `clusterprobe does not evaluate conditional (callback) ACEs. See the account's effective access to ${dn} in Active Directory Users and Computers (Properties, Security, Advanced, Effective Access), or list the ACL:`, commands: [{ shell: 'cmd', command: `dsacls ${cmdQuote(dn)}`, runOn: AD_TOOLS }] }] },
   });
 }
 
@@ -131,7 +131,7 @@ function warnQuota(ctx: Ctx, facts: AdFacts, container: string, cluster: NodeNam
     remediation: {
       summary: 'Put the cluster in an OU, or delegate Create Computer objects on the container to the cluster name',
       steps: [
-        { text: `Each clustered role with a client access point (file server, SQL Server...) gets a computer object that the cluster name object ${cluster.netbios} creates next to itself. In ${container} it has no right to, so the machine account quota (${quota ?? 'default 10'}) counts them, and later roles fail. Move the nodes to an OU (see ad.ou.placement) and set activeDirectory.ou, or, once the cluster exists, give its name object that right:`, commands: [{ shell: 'powershell', command: `$sid = (Get-ADComputer ${cluster.netbios}).SID; $acl = Get-Acl -Path ${psQuote(`AD:${container}`)}; $acl.AddAccessRule((New-Object System.DirectoryServices.ActiveDirectoryAccessRule($sid, 'CreateChild', 'Allow', [guid]'${SCHEMA_GUIDS.computer}'))); Set-Acl -Path ${psQuote(`AD:${container}`)} -AclObject $acl`, runOn: AD_TOOLS }] },
+        { text: `Each clustered role with a client access point (file server, SQL Server...) gets a computer object that the cluster name object ${cluster.netbios} creates next to itself. In ${container} it has no right to, so the machine account quota (${quota ?? 'default 10'}) counts them, and later roles fail. Move the nodes to an OU (see ad.ou.placement) and set activeDirectory.ou, or, once the cluster exists, give its name object that right:`, commands: [{ shell: 'powershell', command: `$sid = (Get-ADComputer -Identity ${psQuote(cluster.netbios)}).SID; $acl = Get-Acl -Path ${psQuote(`AD:${container}`)}; $acl.AddAccessRule((New-Object System.DirectoryServices.ActiveDirectoryAccessRule($sid, 'CreateChild', 'Allow', [guid]'${SCHEMA_GUIDS.computer}'))); Set-Acl -Path ${psQuote(`AD:${container}`)} -AclObject $acl`, runOn: AD_TOOLS }] },
       ],
     },
   });
@@ -161,7 +161,7 @@ function checkPrestaged(ctx: Ctx, facts: AdFacts, cluster: NodeName, cno: Comput
     text: `Give ${user} Full Control on ${cno.dn}:`,
     commands: [
       { shell: 'cmd', command: `dsacls ${cmdQuote(cno.dn)} /G ${cmdQuote(`${who.name}:GA`)}`, runOn: AD_TOOLS },
-      { shell: 'sh', command: `samba-tool dsacl set --objectdn=${shQuote(cno.dn)} --sddl='(A;;${FULL_CONTROL_SDDL};;;${who.sid})'`, runOn: 'a Samba DC' },
+      { shell: 'sh', command: `samba-tool dsacl set --objectdn=${shQuote(cno.dn)} --sddl=${shQuote(`(A;;${FULL_CONTROL_SDDL};;;${who.sid})`)}`, runOn: 'a Samba DC' },
     ],
   };
   const decoded = facts.cnoSecurityDescriptor === undefined ? undefined : decode(facts.cnoSecurityDescriptor, '');
@@ -247,8 +247,8 @@ function checkCreate(ctx: Ctx, facts: AdFacts, cluster: NodeName, who: Principal
     const commands = [
       ...(create.allowed ? [] : [{ shell: 'cmd' as const, command: `dsacls ${cmdQuote(ou.dn)} /G ${cmdQuote(`${who.name}:CC;computer`)}`, runOn: AD_TOOLS }]),
       ...(read.allowed ? [] : [{ shell: 'cmd' as const, command: `dsacls ${cmdQuote(ou.dn)} /G ${cmdQuote(`${who.name}:RP`)}`, runOn: AD_TOOLS }]),
-      ...(create.allowed ? [] : [{ shell: 'sh' as const, command: `samba-tool dsacl set --objectdn=${shQuote(ou.dn)} --sddl='(OA;;CC;${SCHEMA_GUIDS.computer};;${who.sid})'`, runOn: 'a Samba DC' }]),
-      ...(read.allowed ? [] : [{ shell: 'sh' as const, command: `samba-tool dsacl set --objectdn=${shQuote(ou.dn)} --sddl='(A;;RP;;;${who.sid})'`, runOn: 'a Samba DC' }]),
+      ...(create.allowed ? [] : [{ shell: 'sh' as const, command: `samba-tool dsacl set --objectdn=${shQuote(ou.dn)} --sddl=${shQuote(`(OA;;CC;${SCHEMA_GUIDS.computer};;${who.sid})`)}`, runOn: 'a Samba DC' }]),
+      ...(read.allowed ? [] : [{ shell: 'sh' as const, command: `samba-tool dsacl set --objectdn=${shQuote(ou.dn)} --sddl=${shQuote(`(A;;RP;;;${who.sid})`)}`, runOn: 'a Samba DC' }]),
     ];
     ctx.report({
       status: 'fail',

@@ -231,16 +231,16 @@ function missingRemediation(n: NodeName, index: number, facts: AdFacts, spec: Cl
         text: `Check that nodes[${index}] names the right host (${n.name}, FQDN ${n.fqdn}). If it does, join it to the domain${ou ? ` into ${ou}` : ''} and restart it; the join creates the account ${n.netbios}$.`,
         commands: [
           legacy
-            ? { shell: 'powershell', command: `Add-Computer -DomainName ${facts.domain}${ouArg} -Credential (Get-Credential); Restart-Computer`, runOn: `${n.name} (PowerShell 2.0 on Windows Server 2008 R2 has no -Restart)` }
-            : { shell: 'powershell', command: `Add-Computer -DomainName ${facts.domain}${ouArg} -Credential (Get-Credential) -Restart`, runOn: n.name },
-          ...(legacy ? [{ shell: 'cmd' as const, command: `netdom join ${hostLabel(n)} /domain:${facts.domain}${ou ? ` /ou:${cmdQuote(ou)}` : ''} /userd:${user} /passwordd:* /reboot:30`, runOn: `${n.name} (netdom: Windows Server 2008 R2 without the PowerShell cmdlets)` }] : []),
+            ? { shell: 'powershell', command: `Add-Computer -DomainName ${psQuote(facts.domain)}${ouArg} -Credential (Get-Credential); Restart-Computer`, runOn: `${n.name} (PowerShell 2.0 on Windows Server 2008 R2 has no -Restart)` }
+            : { shell: 'powershell', command: `Add-Computer -DomainName ${psQuote(facts.domain)}${ouArg} -Credential (Get-Credential) -Restart`, runOn: n.name },
+          ...(legacy ? [{ shell: 'cmd' as const, command: `netdom join ${cmdQuote(hostLabel(n))} /domain:${cmdQuote(facts.domain)}${ou ? ` /ou:${cmdQuote(ou)}` : ''} /userd:${cmdQuote(user)} /passwordd:* /reboot:30`, runOn: `${n.name} (netdom: Windows Server 2008 R2 without the PowerShell cmdlets)` }] : []),
         ],
       },
       {
         text: `Or prestage the account first (the installing account then needs no right to create computer objects), and join ${n.name} afterwards with the command above:`,
         commands: [
-          { shell: 'powershell', command: `New-ADComputer -Name ${hostLabel(n)} -SamAccountName ${n.netbios} -DNSHostName ${n.fqdn}${ou ? ` -Path ${psQuote(ou)}` : ''} -Enabled $true`, runOn: 'a machine with the AD PowerShell module' },
-          { shell: 'sh', command: `samba-tool computer add ${n.netbios}${ou ? ` --computerou=${shQuote(ou)}` : ''} && samba-tool user enable ${shQuote(`${n.netbios}$`)}`, runOn: 'a Samba DC (samba-tool creates computer accounts disabled)' },
+          { shell: 'powershell', command: `New-ADComputer -Name ${psQuote(hostLabel(n))} -SamAccountName ${psQuote(n.netbios)} -DNSHostName ${psQuote(n.fqdn)}${ou ? ` -Path ${psQuote(ou)}` : ''} -Enabled $true`, runOn: 'a machine with the AD PowerShell module' },
+          { shell: 'sh', command: `samba-tool computer add ${shQuote(n.netbios)}${ou ? ` --computerou=${shQuote(ou)}` : ''} && samba-tool user enable ${shQuote(`${n.netbios}$`)}`, runOn: 'a Samba DC (samba-tool creates computer accounts disabled)' },
         ],
       },
     ],

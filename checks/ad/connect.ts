@@ -7,7 +7,7 @@ import { ADWS_PORT } from '../../src/windows/ad-facts.ts';
 import { windowsFix } from '../../src/windows/errors.ts';
 import { secretFix } from '../shared/secret-fix.ts';
 import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
-import { psQuote } from '../../src/quote.ts';
+import { cmdQuote, placeholder, psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
   connected: 'Bound to {server} as {user} over {tlsMode} (DC {dc})',
@@ -49,24 +49,25 @@ function samOf(upn: string): string {
 
 function fixFor(a: AdAttempt, user: string | undefined): { summary: string; steps: RemediationStep[] } {
   const { host, port } = parseLdapUrl(a.server);
-  const reach = { shell: 'powershell' as const, command: `Test-NetConnection -ComputerName ${host} -Port ${port}`, runOn: 'this machine or a node' };
+  const reach = { shell: 'powershell' as const, command: `Test-NetConnection -ComputerName ${psQuote(host)} -Port ${port}`, runOn: 'this machine or a node' };
   switch (a.status) {
     case 'strongAuthRequired':
       return {
         summary: 'Use LDAPS or StartTLS',
         steps: [
-          { text: `Point activeDirectory.servers at ldaps://${host} (port 636), or keep ldap:// and set activeDirectory.tls.startTls: true. The DC requires a protected bind: Windows DCs with "Domain controller: LDAP server signing requirements" set to require signing, and Samba by default (ldap server require strong auth = yes).`, commands: [{ shell: 'powershell', command: `Test-NetConnection -ComputerName ${host} -Port 636`, runOn: 'this machine' }] },
+          { text: `Point activeDirectory.servers at ldaps://${host} (port 636), or keep ldap:// and set activeDirectory.tls.startTls: true. The DC requires a protected bind: Windows DCs with "Domain controller: LDAP server signing requirements" set to require signing, and Samba by default (ldap server require strong auth = yes).`, commands: [{ shell: 'powershell', command: `Test-NetConnection -ComputerName ${psQuote(host)} -Port 636`, runOn: 'this machine' }] },
           { text: 'On Samba, see the setting (do not weaken it: use TLS instead):', commands: [{ shell: 'sh', command: "testparm -sv 2>/dev/null | grep 'ldap server require strong auth'", runOn: host }] },
         ],
       };
     case 'invalidCredentials': {
       const known = a.dataCode ? BIND_DATA_CODES[a.dataCode] : undefined;
-      const sam = samOf(user ?? '<user>');
+      const sam = user !== undefined ? samOf(user) : undefined;
+      const samPs = sam !== undefined ? psQuote(sam) : placeholder('user', 'powershell');
       return {
         summary: known ? `The bind account: ${known.reason}` : 'Check the bind account and password',
         steps: [
-          known ? { text: known.fix, ...(known.command ? { commands: [{ shell: 'powershell' as const, command: known.command.replaceAll('<user>', sam), runOn: 'a machine with the AD PowerShell module' }] } : {}) } : { text: 'Check the user principal name in activeDirectory.bind.user and the password its secret reference resolves to.' },
-          { text: 'See the account\'s state:', commands: [{ shell: 'powershell', command: `Get-ADUser -Identity ${sam} -Properties Enabled,LockedOut,PasswordExpired,AccountExpirationDate,userPrincipalName`, runOn: 'a machine with the AD PowerShell module' }, { shell: 'sh', command: `samba-tool user show ${sam}`, runOn: 'a Samba DC' }] },
+          known ? { text: known.fix, ...(known.command ? { commands: [{ shell: 'powershell' as const, command: known.command.replaceAll('<user>', samPs), runOn: 'a machine with the AD PowerShell module' }] } : {}) } : { text: 'Check the user principal name in activeDirectory.bind.user and the password its secret reference resolves to.' },
+          { text: 'See the account\'s state:', commands: [{ shell: 'powershell', command: `Get-ADUser -Identity ${samPs} -Properties Enabled,LockedOut,PasswordExpired,AccountExpirationDate,userPrincipalName`, runOn: 'a machine with the AD PowerShell module' }, { shell: 'sh', command: `samba-tool user show ${sam !== undefined ? shQuote(sam) : placeholder('user', 'sh')}`, runOn: 'a Samba DC' }] },
           { text: 'Samba answers data 52e both for a wrong password and for a user that does not exist; Windows DCs answer 525 for the latter.' },
         ],
       };
@@ -75,9 +76,9 @@ function fixFor(a: AdAttempt, user: string | undefined): { summary: string; step
       return {
         summary: 'Trust the CA that signed the DC\'s certificate',
         steps: [
-          { text: `Give that CA (PEM) in activeDirectory.tls.caFile${a.certificate?.issuer ? `: the issuer is ${a.certificate.issuer}` : ''}. Export it from an Active Directory Certificate Services CA and convert it to PEM:`, commands: [{ shell: 'powershell', command: 'certutil -ca.cert ca.cer; certutil -encode ca.cer ca.pem', runOn: 'the issuing CA' }] },
+          { text: `Give that CA (PEM) in activeDirectory.tls.caFile${a.certificate?.issuer ? `: the issuer is ${a.certificate.issuer}` : ''}. Export it from an Active Directory Certificate Services CA and convert it to PEM:`, commands: [{ shell: 'cmd', command: 'certutil -ca.cert ca.cer && certutil -encode ca.cer ca.pem', runOn: 'the issuing CA' }] },
           { text: 'On Samba the CA it generated is in its private directory:', commands: [{ shell: 'sh', command: 'ls "$(samba -b | sed -n \'s/^ *PRIVATE_DIR: //p\')/tls/ca.pem"', runOn: host }] },
-          { text: 'See the chain the DC sends:', commands: [{ shell: 'sh', command: `openssl s_client -connect ${host}:${port} -showcerts </dev/null`, runOn: 'this machine' }] },
+          { text: 'See the chain the DC sends:', commands: [{ shell: 'sh', command: `openssl s_client -connect ${shQuote(`${host}:${port}`)} -showcerts </dev/null`, runOn: 'this machine' }] },
         ],
       };
     case 'nameMismatch':
@@ -116,9 +117,9 @@ function moduleAttempt(a: AdAttempt, domain: string): { messageId: ModuleAttempt
         {
           text: `The module finds a DC the way Windows does (the domain's SRV records, then the site): this machine must be joined to ${domain} (or a domain that trusts it) and use the domain's DNS servers. See what Windows finds:`,
           commands: [
-            { shell: 'cmd', command: `nltest /dsgetdc:${domain}`, runOn: THIS_MACHINE },
-            { shell: 'powershell', command: `Get-ADDomainController -Discover -DomainName ${domain} -Service ADWS`, runOn: THIS_MACHINE },
-            { shell: 'powershell', command: `Resolve-DnsName -Type SRV _ldap._tcp.dc._msdcs.${domain}`, runOn: THIS_MACHINE },
+            { shell: 'cmd', command: `nltest /dsgetdc:${cmdQuote(domain)}`, runOn: THIS_MACHINE },
+            { shell: 'powershell', command: `Get-ADDomainController -Discover -DomainName ${psQuote(domain)} -Service ADWS`, runOn: THIS_MACHINE },
+            { shell: 'powershell', command: `Resolve-DnsName -Type SRV ${psQuote(`_ldap._tcp.dc._msdcs.${domain}`)}`, runOn: THIS_MACHINE },
           ],
         },
         { text: 'Or list the DCs in activeDirectory.servers (ldaps://dc1.example.com: the host name is what the module connects to).' },
@@ -138,7 +139,7 @@ function moduleAttempt(a: AdAttempt, domain: string): { messageId: ModuleAttempt
             commands: [
               { shell: 'powershell', command: 'Get-Service ADWS', runOn: server },
               { shell: 'powershell', command: 'Start-Service ADWS', runOn: server },
-              { shell: 'powershell', command: `Test-NetConnection -ComputerName ${server} -Port ${ADWS_PORT}`, runOn: THIS_MACHINE },
+              { shell: 'powershell', command: `Test-NetConnection -ComputerName ${psQuote(server)} -Port ${ADWS_PORT}`, runOn: THIS_MACHINE },
             ],
           },
           LDAP_INSTEAD,
@@ -174,7 +175,7 @@ function moduleAttempt(a: AdAttempt, domain: string): { messageId: ModuleAttempt
         messageId: 'moduleError',
         summary: `Check the ActiveDirectory module against ${server}`,
         steps: [
-          { text: `The module reported: ${a.message ?? a.status}. Run the same read by hand to see it in full:`, commands: [{ shell: 'powershell', command: `Get-ADRootDSE -Server ${server}`, runOn: THIS_MACHINE }] },
+          { text: `The module reported: ${a.message ?? a.status}. Run the same read by hand to see it in full:`, commands: [{ shell: 'powershell', command: `Get-ADRootDSE -Server ${psQuote(server)}`, runOn: THIS_MACHINE }] },
           LDAP_INSTEAD,
         ],
       };

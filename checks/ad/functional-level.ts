@@ -70,7 +70,7 @@ function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
   // Only the forest may be low: then the domain stays as it is (samba-tool refuses a domain level
   // "smaller than or equal to the actual one" in native mode, and would not reach the forest).
   const raiseDomain = leaveMixed || l.domainLevel < WIN2003;
-  const pdc = `(Get-ADDomain -Identity ${l.domain}).PDCEmulator`;
+  const pdc = `(Get-ADDomain -Identity ${psQuote(l.domain)}).PDCEmulator`;
   const adModule = 'a machine with the AD PowerShell module, as a Domain Admin';
   const sambaArgs = [raiseDomain && domainTarget.samba ? `--domain-level=${domainTarget.samba}` : undefined, raiseForest ? `--forest-level=${FUNCTIONAL_LEVELS[WIN2003]!.samba}` : undefined].filter((a) => a !== undefined);
   const steps: RemediationStep[] = [
@@ -86,7 +86,7 @@ function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
   if (raiseDomain) {
     steps.push({
       text: `Raise the domain functional level to ${domainTarget.name}${leaveMixed ? ' (this also switches the domain to native mode)' : ''}. It cannot be undone: going back needs a forest recovery from backup. The GUI way is Active Directory Domains and Trusts (domain.msc), right-click the domain, "Raise Domain Functional Level".`,
-      commands: [{ shell: 'powershell', command: `Set-ADDomainMode -Identity ${l.domain} -DomainMode ${domainTarget.domainMode} -Server ${pdc}`, runOn: adModule }],
+      commands: [{ shell: 'powershell', command: `Set-ADDomainMode -Identity ${psQuote(l.domain)} -DomainMode ${domainTarget.domainMode} -Server ${pdc}`, runOn: adModule }],
     });
   }
   if (leaveMixed && l.domainLevel >= WIN2003) {
@@ -98,7 +98,7 @@ function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
   if (raiseForest) {
     steps.push({
       text: `Then raise the forest functional level (it can never exceed the lowest domain level in the forest, and it cannot be undone either) to ${FUNCTIONAL_LEVELS[WIN2003]!.name}:`,
-      commands: [{ shell: 'powershell', command: `Set-ADForestMode -Identity ${l.forestRoot} -ForestMode ${FUNCTIONAL_LEVELS[WIN2003]!.forestMode}`, runOn: adModule }],
+      commands: [{ shell: 'powershell', command: `Set-ADForestMode -Identity ${psQuote(l.forestRoot)} -ForestMode ${FUNCTIONAL_LEVELS[WIN2003]!.forestMode}`, runOn: adModule }],
     });
   }
   if (sambaArgs.length > 0) {
@@ -162,7 +162,7 @@ const check = {
     // From the Windows Server 2003 level on, nTMixedDomain is 0 (MS-ADTS 6.1.4.3): only below it must it be read.
     const missing = [domainLevel === null ? 'the domain level (rootDSE domainFunctionality, msDS-Behavior-Version)' : undefined, mixed === null && (domainLevel ?? 0) < WIN2003 ? 'nTMixedDomain on the domain head' : undefined].filter((m) => m !== undefined);
     if (mixed !== 1 && missing.length > 0) {
-      ctx.report({ status: 'warn', messageId: 'unreadable', subject: domain, data: { domain, missing: missing.join(', ') }, evidence, remediation: { summary: 'Read the levels by hand', steps: [{ text: 'See the levels and the mode directly:', commands: [{ shell: 'powershell', command: `Get-ADDomain -Identity ${domain} | Select-Object DomainMode; Get-ADForest | Select-Object ForestMode`, runOn: 'a machine with the AD PowerShell module' }, { shell: 'sh', command: 'samba-tool domain level show', runOn: 'a Samba DC (as root)' }] }] } });
+      ctx.report({ status: 'warn', messageId: 'unreadable', subject: domain, data: { domain, missing: missing.join(', ') }, evidence, remediation: { summary: 'Read the levels by hand', steps: [{ text: 'See the levels and the mode directly:', commands: [{ shell: 'powershell', command: `Get-ADDomain -Identity ${psQuote(domain)} | Select-Object DomainMode; Get-ADForest | Select-Object ForestMode`, runOn: 'a machine with the AD PowerShell module' }, { shell: 'sh', command: 'samba-tool domain level show', runOn: 'a Samba DC (as root)' }] }] } });
       return;
     }
 

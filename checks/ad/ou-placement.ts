@@ -63,7 +63,7 @@ function moveSteps(p: Placed, target: string): RemediationStep[] {
       text: `Move ${p.node.name}'s computer object from ${p.parent} to ${target}:`,
       commands: [
         { shell: 'powershell', command: `Move-ADObject -Identity ${psQuote(p.object.dn)} -TargetPath ${psQuote(target)}`, runOn: 'a machine with the AD PowerShell module, as an account allowed to move computer objects between the two' },
-        { shell: 'sh', command: `samba-tool computer move ${sam} ${shQuote(target)}`, runOn: 'a Samba DC' },
+        { shell: 'sh', command: `samba-tool computer move ${shQuote(sam)} ${shQuote(target)}`, runOn: 'a Samba DC' },
       ],
     },
     { text: `Then let ${p.node.name} pick up the Group Policy of its new OU:`, commands: [{ shell: 'powershell', command: 'gpupdate /force', runOn: p.node.name }] },

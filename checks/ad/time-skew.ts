@@ -2,6 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/ad/probe.ts';
 import { parseLdapUrl } from '../../src/ad/connection.ts';
+import { cmdQuote, psQuote } from '../../src/quote.ts';
 
 /** Beyond this a warning: clocks in a domain normally agree within a second or two. */
 export const WARN_SKEW_MS = 60_000;
@@ -55,20 +56,20 @@ function dcName(facts: AdFacts): string {
 }
 
 function remediation(dc: string, facts: AdFacts, dcAhead: boolean): Remediation {
-  const perNode = facts.nodes.map((n) => ({ shell: 'cmd' as const, command: `w32tm /stripchart /computer:${dc} /samples:3 /dataonly`, runOn: n.name }));
+  const perNode = facts.nodes.map((n) => ({ shell: 'cmd' as const, command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`, runOn: n.name }));
   const steps: RemediationStep[] = [
     {
       text: `The difference was measured between ${dc} and the machine running clusterprobe, so first find out which of the two clocks is wrong: compare each with a reliable source.`,
       commands: [
         { shell: 'cmd', command: 'w32tm /query /status', runOn: `${dc} and this machine (Windows)` },
-        { shell: 'cmd', command: `w32tm /stripchart /computer:${dc} /samples:3 /dataonly`, runOn: 'this machine (Windows)' },
+        { shell: 'cmd', command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`, runOn: 'this machine (Windows)' },
         { shell: 'sh', command: 'chronyc tracking; timedatectl', runOn: `this machine or ${dc} (Linux/Samba)` },
       ],
     },
     {
       text: 'If the DC is wrong: in a domain every DC follows the PDC emulator, and the PDC emulator follows an outside source. Find it, give it a reliable NTP source, then resynchronise the other DCs.',
       commands: [
-        { shell: 'powershell', command: `(Get-ADDomain -Identity ${facts.domain}).PDCEmulator`, runOn: 'a machine with the AD PowerShell module' },
+        { shell: 'powershell', command: `(Get-ADDomain -Identity ${psQuote(facts.domain)}).PDCEmulator`, runOn: 'a machine with the AD PowerShell module' },
         { shell: 'cmd', command: 'w32tm /config /manualpeerlist:"pool.ntp.org" /syncfromflags:manual /reliable:yes /update', runOn: 'the PDC emulator' },
         { shell: 'cmd', command: 'w32tm /resync /rediscover', runOn: 'the PDC emulator, then every other DC' },
         { shell: 'sh', command: 'samba-tool fsmo show; chronyc sources -v', runOn: `${dc} (Samba: the DC's clock comes from chrony or ntpd, not from Samba)` },
@@ -81,7 +82,7 @@ function remediation(dc: string, facts: AdFacts, dcAhead: boolean): Remediation 
     {
       text: `Every node must itself be within 5 minutes of the DC: Kerberos refuses tickets beyond that ("KRB_AP_ERR_SKEW"), and the cluster's computer accounts log on with Kerberos. Domain members follow the domain hierarchy; check each node's offset to ${dc} and resynchronise it:`,
       commands: [
-        ...(perNode.length > 0 ? perNode : [{ shell: 'cmd' as const, command: `w32tm /stripchart /computer:${dc} /samples:3 /dataonly`, runOn: 'each node' }]),
+        ...(perNode.length > 0 ? perNode : [{ shell: 'cmd' as const, command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`, runOn: 'each node' }]),
         { shell: 'cmd', command: 'w32tm /config /syncfromflags:domhier /update && w32tm /resync /rediscover', runOn: 'each node whose offset is off' },
       ],
     },
@@ -130,7 +131,7 @@ const check = {
         subject: dc,
         data: { dc, which, value },
         evidence,
-        remediation: { summary: 'Check the clocks by hand', steps: [{ text: `clusterprobe could not read ${which}; compare the clocks directly:`, commands: [{ shell: 'cmd', command: `w32tm /stripchart /computer:${dc} /samples:3 /dataonly`, runOn: 'each node' }] }] },
+        remediation: { summary: 'Check the clocks by hand', steps: [{ text: `clusterprobe could not read ${which}; compare the clocks directly:`, commands: [{ shell: 'cmd', command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`, runOn: 'each node' }] }] },
       });
       return;
     }

@@ -3,6 +3,7 @@
  */
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
+import { cmdQuote, placeholder, psQuote } from '../../src/quote.ts';
 
 export interface DeclaredName {
   readonly name: string;
@@ -26,16 +27,16 @@ export function declaredNames(spec: ClusterSpec): DeclaredName[] {
 export function renameRemediation(declared: DeclaredName, suggested: string, nodeNames: readonly string[], spec: ClusterSpec): Remediation {
   const version = spec.cluster?.windowsVersion;
   const legacy = version === undefined || version === '2008R2';
-  const bindUser = spec.activeDirectory?.bind?.user ?? '<DOMAIN>\\<admin>';
+  const bindUser = spec.activeDirectory?.bind?.user;
   const steps: RemediationStep[] =
     declared.kind === 'node'
       ? [
           {
             text: `On ${declared.name}, rename the computer to "${suggested}" (at most 15 characters, unique in this cluster) and restart it. A domain-joined node renames its computer account too; run this as a domain account allowed to rename it.`,
             commands: [
-              { shell: 'powershell', command: `Rename-Computer -NewName ${suggested} -DomainCredential (Get-Credential) -Restart`, runOn: declared.name },
+              { shell: 'powershell', command: `Rename-Computer -NewName ${psQuote(suggested)} -DomainCredential (Get-Credential) -Restart`, runOn: declared.name },
               ...(legacy
-                ? [{ shell: 'cmd' as const, command: `netdom renamecomputer ${declared.name} /newname:${suggested} /userd:${bindUser} /passwordd:* /reboot:30`, runOn: `${declared.name} (Windows Server 2008 R2: PowerShell 2.0 has no Rename-Computer)` }]
+                ? [{ shell: 'cmd' as const, command: `netdom renamecomputer ${cmdQuote(declared.name)} /newname:${cmdQuote(suggested)} /userd:${bindUser !== undefined ? cmdQuote(bindUser) : placeholder('DOMAIN\\admin', 'cmd')} /passwordd:* /reboot:30`, runOn: `${declared.name} (Windows Server 2008 R2: PowerShell 2.0 has no Rename-Computer)` }]
                 : []),
             ],
           },
@@ -44,7 +45,7 @@ export function renameRemediation(declared: DeclaredName, suggested: string, nod
       : [
           {
             text: `Use "${suggested}" as the cluster name (at most 15 characters, unique among the node names) when you create the cluster; add -StaticAddress with the cluster IP where DHCP is not used.`,
-            commands: [{ shell: 'powershell', command: `${legacy ? 'Import-Module FailoverClusters; ' : ''}New-Cluster -Name ${suggested} -Node ${nodeNames.join(',')}`, runOn: 'one of the nodes' }],
+            commands: [{ shell: 'powershell', command: `${legacy ? 'Import-Module FailoverClusters; ' : ''}New-Cluster -Name ${psQuote(suggested)} -Node ${nodeNames.map(psQuote).join(',')}`, runOn: 'one of the nodes' }],
           },
           { text: `Update the spec: ${declared.path}: ${suggested}.` },
         ];

@@ -1,5 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation } from '../../src/engine/report.ts';
+import { placeholder } from '../../src/quote.ts';
 import { NODES_GATE_MESSAGES, notReadData, viewNodes, type NodesFact } from '../../src/windows/node-probe.ts';
 
 const messages = {
@@ -27,7 +28,7 @@ function vendorFix(): Remediation {
     summary: 'Build the cluster from nodes with one processor manufacturer',
     steps: [
       { text: 'Live migration moves a running virtual machine, whose guest already uses its processor\'s instruction set; between Intel and AMD nothing bridges that, not even processor compatibility mode. Replace the odd nodes (or make them a separate cluster).' },
-      { text: 'A virtual machine can still move between them shut down (not in saved state: a saved processor state does not restore on the other manufacturer\'s processors).', commands: [{ shell: 'powershell', command: 'Stop-VM -Name <vm>; Move-ClusterGroup -Name <vm> -Node <node>; Start-ClusterGroup -Name <vm>', runOn: 'the node that owns <vm> (Windows Server 2012 or later)' }] },
+      { text: 'A virtual machine can still move between them shut down (not in saved state: a saved processor state does not restore on the other manufacturer\'s processors).', commands: [{ shell: 'powershell', command: `$vm = ${placeholder('vm', 'powershell')}; Stop-VM -Name $vm; Move-ClusterGroup -Name $vm -Node ${placeholder('node', 'powershell')}; Start-ClusterGroup -Name $vm`, runOn: 'the node that owns <vm> (Windows Server 2012 or later)' }] },
     ],
   };
 }
@@ -39,7 +40,7 @@ function modelFix(): Remediation {
       {
         text: 'Processor compatibility mode hides the instruction sets the newer processors have and the older ones lack, so that a virtual machine can live-migrate between processor models of one manufacturer. Set it with the virtual machine switched off:',
         commands: [
-          { shell: 'powershell', command: 'Stop-VM -Name <vm>; Set-VMProcessor -VMName <vm> -CompatibilityForMigrationEnabled $true; Start-VM -Name <vm>', runOn: 'the Hyper-V host of <vm> (Windows Server 2012 or later)' },
+          { shell: 'powershell', command: `$vm = ${placeholder('vm', 'powershell')}; Stop-VM -Name $vm; Set-VMProcessor -VMName $vm -CompatibilityForMigrationEnabled $true; Start-VM -Name $vm`, runOn: 'the Hyper-V host of <vm> (Windows Server 2012 or later)' },
           { shell: 'powershell', command: 'Get-VM | Where-Object State -eq Off | Set-VMProcessor -CompatibilityForMigrationEnabled $true', runOn: 'each node, for every VM that is off' },
         ],
       },

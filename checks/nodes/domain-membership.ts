@@ -2,7 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import { NODES_GATE_MESSAGES, notReadData, viewNodes, type NodesFact } from '../../src/windows/node-probe.ts';
-import { cmdQuote, psQuote } from '../../src/quote.ts';
+import { cmdQuote, placeholder, psQuote } from '../../src/quote.ts';
 
 const messages = {
   member: '{node} is a member of {domain}',
@@ -20,7 +20,7 @@ function joinSteps(node: string, computerName: string, domain: string, legacy: b
       text: `Join ${node} to ${domain} (as a domain account allowed to join computers; the node restarts):`,
       commands: [
         { shell: 'powershell', command: `Add-Computer -DomainName ${psQuote(domain)} -Credential (Get-Credential) -Restart`, runOn: computerName },
-        ...(legacy ? [{ shell: 'cmd' as const, command: `netdom join %COMPUTERNAME% /domain:${cmdQuote(domain)} /userd:<DOMAIN>\\<admin> /passwordd:* /reboot:30`, runOn: `${computerName} (Windows Server 2008 R2)` }] : []),
+        ...(legacy ? [{ shell: 'cmd' as const, command: `netdom join %COMPUTERNAME% /domain:${cmdQuote(domain)} /userd:${placeholder('DOMAIN\\admin', 'cmd')} /passwordd:* /reboot:30`, runOn: `${computerName} (Windows Server 2008 R2)` }] : []),
       ],
     },
     { text: 'Then run clusterprobe again: ad.computer.account checks the computer object the join created, ad.ou.placement where it went.' },
@@ -102,7 +102,7 @@ const check = {
         subject: domains.join(', '),
         data: { domains: domains.map((dom) => `${dom} (${byDomain[dom]!.join(', ')})`).join('; '), byDomain },
         evidence: { members },
-        remediation: { summary: 'Put every node in one domain, and name it in activeDirectory.domain', steps: [{ text: 'Decide which domain the cluster belongs to, set activeDirectory.domain to it (clusterprobe then also checks the directory), and rejoin the other nodes to it:', commands: [{ shell: 'powershell', command: `Add-Computer -DomainName <domain> -UnjoinDomainCredential (Get-Credential) -Credential (Get-Credential) -Restart`, runOn: 'each node outside it' }] }] },
+        remediation: { summary: 'Put every node in one domain, and name it in activeDirectory.domain', steps: [{ text: 'Decide which domain the cluster belongs to, set activeDirectory.domain to it (clusterprobe then also checks the directory), and rejoin the other nodes to it:', commands: [{ shell: 'powershell', command: `Add-Computer -DomainName ${placeholder('domain', 'powershell')} -UnjoinDomainCredential (Get-Credential) -Credential (Get-Credential) -Restart`, runOn: 'each node outside it' }] }] },
       });
     }
   },

@@ -4,6 +4,7 @@ import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 import { strongestIdentifier } from '../../src/storage/identity.ts';
 import { localDisks } from '../../src/storage/local.ts';
+import { placeholder, shQuote } from '../../src/quote.ts';
 
 const messages = {
   unique: '{disk} has the identifier {identifier} ({kind}), unique among the disks seen',
@@ -80,7 +81,7 @@ const check = {
             steps: [
               {
                 text: 'tgt derives the identifier from the target id and LUN; set explicit, unique values on the logical unit (pick values unique across all your storage hosts):',
-                commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op update --mode logicalunit --tid <tid> --lun ${lun.lun} --params scsi_id=<unique-id>,scsi_sn=<unique-serial>`, runOn: host }],
+                commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op update --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${lun.lun} --params ${shQuote('scsi_id=<unique-id>,scsi_sn=<unique-serial>')}`, runOn: host }],
               },
               { text: 'Other storage: give each volume its own serial number / NAA identifier (never clone a volume together with its identity onto a second array that the same cluster sees).' },
             ],

@@ -2,6 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { StorageFacts } from '../../src/storage/probe.ts';
 import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { formatBytes, primaryIdentifier } from '../../src/report/inventory.ts';
+import { placeholder, shQuote } from '../../src/quote.ts';
 
 /** INQUIRY VERSION 5 is SPC-3, the first with the persistent reservations Windows needs. */
 const SPC3 = 5;
@@ -50,8 +51,8 @@ const check = {
             summary: `Present ${disk} as a disk, or take it out of luns:`,
             steps: [
               { text: `Failover clustering takes only disk LUNs (peripheral device type 0); a ${lun.deviceTypeName} cannot hold a cluster disk or a Cluster Shared Volume. Recreate it as a disk on the target, on storage with SCSI-3 persistent reservations:`, commands: [
-                { shell: 'sh', command: `tgtadm --lld iscsi --op delete --mode logicalunit --tid <tid> --lun ${lun.lun} && tgtadm --lld iscsi --op new --mode logicalunit --tid <tid> --lun ${lun.lun} --device-type disk --backing-store <file-or-device>`, runOn: `${host} (tgt)` },
-                { shell: 'sh', command: `targetcli /backstores/block create csv${lun.lun} <device> && targetcli /iscsi/${where.target ?? '<target>'}/tpg1/luns create /backstores/block/csv${lun.lun}`, runOn: `${host} (LIO)` },
+                { shell: 'sh', command: `tgtadm --lld iscsi --op delete --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${lun.lun} && tgtadm --lld iscsi --op new --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${lun.lun} --device-type disk --backing-store ${placeholder('file-or-device', 'sh')}`, runOn: `${host} (tgt)` },
+                { shell: 'sh', command: `targetcli /backstores/block create csv${lun.lun} ${placeholder('device', 'sh')} && targetcli ${shQuote(`/iscsi/${where.target ?? '<target>'}/tpg1/luns`)} create /backstores/block/csv${lun.lun}`, runOn: `${host} (LIO)` },
               ] },
               { text: 'Or remove it from storage.iscsi[].luns if it is not meant as a cluster disk.' },
             ],
@@ -99,7 +100,7 @@ const check = {
           summary: `Make ${device.path} readable through sg3_utils, or remove it from storage.devices`,
           steps: [
             { text: device.remedy ?? 'Check that the path names a SCSI disk on this host.' },
-            { text: 'See what the host has and whether the tools can read it:', commands: [{ shell: 'sh', command: `lsblk -S && sg_inq ${device.path}`, runOn: 'this host' }] },
+            { text: 'See what the host has and whether the tools can read it:', commands: [{ shell: 'sh', command: `lsblk -S && sg_inq ${shQuote(device.path)}`, runOn: 'this host' }] },
           ],
         },
       });

@@ -2,6 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { PrDiskFact, PrFacts } from '../../src/storage/pr-probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
+import { placeholder, shQuote } from '../../src/quote.ts';
 
 const messages = {
   supported: '{disk} passes the failover-cluster persistent reservation sequence ({steps} steps, as {A} and {B})',
@@ -46,12 +47,12 @@ export function vendorRemediation(disk: Pick<PrDiskFact, 'vendor' | 'product' | 
   if (vendor === 'IET') {
     return [
       { text: 'INQUIRY says "IET": the iSCSI Enterprise Target (the target inside OpenFiler) implements only SCSI-2 RESERVE/RELEASE in its releases; Windows Server 2008 and later need SCSI-3 persistent reservations. tgt reports "IET" too, but implements them on disk LUNs: a CD, tape or passthrough LUN will not do.' },
-      { text: 'Move the cluster LUNs to a target with SCSI-3 PR, e.g. LIO on Linux:', commands: [{ shell: 'sh', command: `targetcli /backstores/fileio create csv1 /srv/csv1.img 100G && targetcli /iscsi create ${disk.target}`, runOn: `${host} or its replacement` }] },
-      { text: 'Or tgt with a disk LUN:', commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op new --mode logicalunit --tid <tid> --lun ${disk.lun} --backing-store <file-or-device>`, runOn: host }] },
+      { text: 'Move the cluster LUNs to a target with SCSI-3 PR, e.g. LIO on Linux:', commands: [{ shell: 'sh', command: `targetcli /backstores/fileio create csv1 /srv/csv1.img 100G && targetcli /iscsi create ${shQuote(disk.target)}`, runOn: `${host} or its replacement` }] },
+      { text: 'Or tgt with a disk LUN:', commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op new --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${disk.lun} --backing-store ${placeholder('file-or-device', 'sh')}`, runOn: host }] },
     ];
   }
   if (vendor === 'LIO-ORG') {
-    return [{ text: 'LIO: persistent reservations are off for this backstore (emulate_pr=0). Turn them on (with no initiator logged in):', commands: [{ shell: 'sh', command: 'targetcli /backstores/<type>/<name> set attribute emulate_pr=1', runOn: host }] }];
+    return [{ text: 'LIO: persistent reservations are off for this backstore (emulate_pr=0). Turn them on (with no initiator logged in):', commands: [{ shell: 'sh', command: `targetcli ${shQuote('/backstores/<type>/<name>')} set attribute emulate_pr=1`, runOn: host }] }];
   }
   if (vendor === 'MSFT') {
     return [{ text: 'Windows iSCSI Target: SCSI-3 PR is supported from iSCSI Software Target 3.3 and the Windows Server 2012 iSCSI Target Server on. Update the target (Install-WindowsFeature FS-iSCSITarget-Server on Windows Server 2012 or later) and move the virtual disk there.', commands: [{ shell: 'powershell', command: 'Install-WindowsFeature FS-iSCSITarget-Server', runOn: 'the new target server' }] }];

@@ -3,6 +3,7 @@ import type { RemediationStep } from '../../src/engine/report.ts';
 import type { LoginFact, PortalFact, StorageFacts, TargetFact } from '../../src/storage/probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 import { secretFix } from '../shared/secret-fix.ts';
+import { placeholder, psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {
   loggedIn: '{node} logs in to {target} as {initiator}{identityNote}',
@@ -34,9 +35,9 @@ function aclSteps(target: string, initiator: string, portal: string, derived: bo
   steps.push({
     text: `Add ${initiator} to the access list of ${target} on the storage (${host}); the command depends on the target software:`,
     commands: [
-      { shell: 'sh', command: `tgtadm --lld iscsi --op bind --mode target --tid <tid> --initiator-name ${initiator}   # tgt; find <tid> with: tgtadm --lld iscsi --op show --mode target`, runOn: host },
-      { shell: 'sh', command: `targetcli /iscsi/${target}/tpg1/acls create ${initiator}   # LIO`, runOn: host },
-      { shell: 'powershell', command: `Set-IscsiServerTarget -TargetName <target name> -InitiatorIds ((Get-IscsiServerTarget -TargetName <target name>).InitiatorIds + "IQN:${initiator}")   # Windows iSCSI Target Server`, runOn: host },
+      { shell: 'sh', command: `tgtadm --lld iscsi --op bind --mode target --tid ${placeholder('tid', 'sh')} --initiator-name ${shQuote(initiator)}   # tgt; find <tid> with: tgtadm --lld iscsi --op show --mode target`, runOn: host },
+      { shell: 'sh', command: `targetcli ${shQuote(`/iscsi/${target}/tpg1/acls`)} create ${shQuote(initiator)}   # LIO`, runOn: host },
+      { shell: 'powershell', command: `Set-IscsiServerTarget -TargetName ${placeholder('target name', 'powershell')} -InitiatorIds ((Get-IscsiServerTarget -TargetName ${placeholder('target name', 'powershell')}).InitiatorIds + ${psQuote(`IQN:${initiator}`)})   # Windows iSCSI Target Server`, runOn: host },
     ],
   });
   steps.push({ text: 'Other arrays: add the initiator name to the host (or host group) that the LUNs are mapped to, then run clusterprobe again.' });
@@ -46,17 +47,20 @@ function aclSteps(target: string, initiator: string, portal: string, derived: bo
 function chapSteps(target: string, portal: string, user: string | undefined): RemediationStep[] {
   const host = parsePortal(portal).host;
   const u = user ?? '<user>';
+  const uSh = user !== undefined ? shQuote(user) : placeholder('user', 'sh');
+  const tid = placeholder('tid', 'sh');
+  const secret = placeholder('secret', 'sh');
   return [
     {
       text: `Make the CHAP account on the storage match the spec (user "${u}"; set the secret the spec's reference points to; it is never shown here):`,
       commands: [
-        { shell: 'sh', command: `tgtadm --lld iscsi --op new --mode account --user ${u} --password <secret> && tgtadm --lld iscsi --op bind --mode account --tid <tid> --user ${u}   # tgt`, runOn: host },
-        { shell: 'sh', command: `targetcli /iscsi/${target}/tpg1 set attribute authentication=1 && targetcli /iscsi/${target}/tpg1/acls/<initiator> set auth userid=${u} password=<secret>   # LIO`, runOn: host },
+        { shell: 'sh', command: `tgtadm --lld iscsi --op new --mode account --user ${uSh} --password ${secret} && tgtadm --lld iscsi --op bind --mode account --tid ${tid} --user ${uSh}   # tgt`, runOn: host },
+        { shell: 'sh', command: `targetcli ${shQuote(`/iscsi/${target}/tpg1`)} set attribute authentication=1 && targetcli ${shQuote(`/iscsi/${target}/tpg1/acls/<initiator>`)} set auth ${shQuote(`userid=${u}`)} password=${secret}   # LIO`, runOn: host },
       ],
     },
     {
       text: 'On each node, connect with the same credentials:',
-      commands: [{ shell: 'powershell', command: `Connect-IscsiTarget -NodeAddress ${target} -TargetPortalAddress ${host} -AuthenticationType ONEWAYCHAP -ChapUsername ${u} -ChapSecret <secret> -IsPersistent $true`, runOn: 'each node' }],
+      commands: [{ shell: 'powershell', command: `Connect-IscsiTarget -NodeAddress ${psQuote(target)} -TargetPortalAddress ${psQuote(host)} -AuthenticationType ONEWAYCHAP -ChapUsername ${psQuote(u)} -ChapSecret ${placeholder('secret', 'powershell')} -IsPersistent $true`, runOn: 'each node' }],
     },
   ];
 }
@@ -72,7 +76,7 @@ function classify(portal: PortalFact, target: TargetFact, login: LoginFact) {
       if (allowed.length > 0) {
         return { status: 'fail' as const, messageId: 'aclMissing' as const, data: { ...base, allowed: allowed.join(', ') }, evidence, remediation: { summary: `Allow ${login.initiator} on ${target.name}`, steps: aclSteps(target.name, login.initiator, portal.portal, login.derived) } };
       }
-      return { status: 'fail' as const, messageId: 'targetNotFound' as const, data: base, evidence, remediation: { summary: `Check the name of ${target.name} and its access list`, steps: [{ text: `List the targets the portal offers and compare with the spec's storage.iscsi[].targets.`, commands: [{ shell: 'sh' as const, command: `clusterprobe iscsi discover --portal ${portal.portal}` }] }, ...aclSteps(target.name, login.initiator, portal.portal, login.derived)] } };
+      return { status: 'fail' as const, messageId: 'targetNotFound' as const, data: base, evidence, remediation: { summary: `Check the name of ${target.name} and its access list`, steps: [{ text: `List the targets the portal offers and compare with the spec's storage.iscsi[].targets.`, commands: [{ shell: 'sh' as const, command: `clusterprobe iscsi discover --portal ${shQuote(portal.portal)}` }] }, ...aclSteps(target.name, login.initiator, portal.portal, login.derived)] } };
     case 'not-authorized':
       return { status: 'fail' as const, messageId: 'notAuthorized' as const, data: base, evidence, remediation: { summary: `Allow ${login.initiator} on ${target.name}`, steps: aclSteps(target.name, login.initiator, portal.portal, login.derived) } };
     case 'auth-failed':
@@ -81,11 +85,11 @@ function classify(portal: PortalFact, target: TargetFact, login: LoginFact) {
         : { status: 'fail' as const, messageId: 'chapFailed' as const, data: base, evidence, remediation: { summary: `Fix CHAP for user ${portal.chapUser ?? ''} on ${target.name}`, steps: chapSteps(target.name, portal.portal, portal.chapUser) } };
     case 'negotiation':
       if (/mutual CHAP/.test(login.message ?? '')) {
-        return { status: 'fail' as const, messageId: 'mutualChapFailed' as const, data: base, evidence, remediation: { summary: 'Make the mutual CHAP secrets agree', steps: [{ text: `Set the target's outgoing (mutual) CHAP account to the user and secret of the spec's chap.mutualUser / chap.mutualSecret.`, commands: [{ shell: 'sh' as const, command: `tgtadm --lld iscsi --op bind --mode account --tid <tid> --user <mutual user> --outgoing   # tgt`, runOn: parsePortal(portal.portal).host }] }] } };
+        return { status: 'fail' as const, messageId: 'mutualChapFailed' as const, data: base, evidence, remediation: { summary: 'Make the mutual CHAP secrets agree', steps: [{ text: `Set the target's outgoing (mutual) CHAP account to the user and secret of the spec's chap.mutualUser / chap.mutualSecret.`, commands: [{ shell: 'sh' as const, command: `tgtadm --lld iscsi --op bind --mode account --tid ${placeholder('tid', 'sh')} --user ${placeholder('mutual user', 'sh')} --outgoing   # tgt`, runOn: parsePortal(portal.portal).host }] }] } };
       }
       return { status: 'fail' as const, messageId: 'loginError' as const, data: base, evidence, remediation: { summary: 'Fix the login negotiation', steps: [{ text: 'The target and clusterprobe could not agree on the login parameters; the evidence has the target\'s words.' }] } };
     default:
-      return { status: 'fail' as const, messageId: 'loginError' as const, data: base, evidence, remediation: { summary: `Make ${target.name} answer logins`, steps: [{ text: 'Check that the portal is reachable (storage.portal.reachable) and the target service healthy, then retry.', commands: [{ shell: 'powershell' as const, command: `Test-NetConnection -ComputerName ${parsePortal(portal.portal).host} -Port ${parsePortal(portal.portal).port}`, runOn: 'each node' }] }] } };
+      return { status: 'fail' as const, messageId: 'loginError' as const, data: base, evidence, remediation: { summary: `Make ${target.name} answer logins`, steps: [{ text: 'Check that the portal is reachable (storage.portal.reachable) and the target service healthy, then retry.', commands: [{ shell: 'powershell' as const, command: `Test-NetConnection -ComputerName ${psQuote(parsePortal(portal.portal).host)} -Port ${parsePortal(portal.portal).port}`, runOn: 'each node' }] }] } };
   }
 }
 

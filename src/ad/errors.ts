@@ -56,6 +56,8 @@ export class AdError extends Error {
 /**
  * AD's data codes in a failed simple bind's diagnostic message ("80090308: LdapErr: DSID-...,
  * comment: AcceptSecurityContext error, data 52e, v4563"): what each means for the account.
+ * In `command`, `<user>` is a slot: the caller replaces it with the account, quoted (psQuote), or
+ * with a quoted placeholder.
  */
 export const BIND_DATA_CODES: Readonly<Record<string, { readonly reason: string; readonly fix: string; readonly command?: string }>> = {
   '525': { reason: 'no such user', fix: 'Check the bind user principal name (activeDirectory.bind.user): the account does not exist.' },

@@ -65,7 +65,7 @@ export function windowsFix(e: WindowsError, node?: string): RemediationStep[] {
         { text: `Run clusterprobe as a domain account that is an administrator on ${target} (or, from Windows Server 2012 on, a member of its Remote Management Users group), from a domain-joined machine so that Kerberos is used:`, commands: [
           { shell: 'powershell', command: `Invoke-Command -ComputerName ${ps} -ScriptBlock { whoami /groups }`, runOn: 'this machine' },
           { shell: 'powershell', command: `Add-LocalGroupMember -Group 'Remote Management Users' -Member '<DOMAIN>\\<user>'`, runOn: `${target} (Windows Server 2016 and later)` },
-          { shell: 'cmd', command: 'net localgroup Administrators <DOMAIN>\\<user> /add', runOn: `${target} (any version, Windows Server 2008 R2 included)` },
+          { shell: 'cmd', command: 'net localgroup Administrators "<DOMAIN>\\<user>" /add', runOn: `${target} (any version, Windows Server 2008 R2 included)` },
         ] },
       ];
     case 'unreachable':

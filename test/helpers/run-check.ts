@@ -1,8 +1,20 @@
 /**
  * Runs one check through the real engine (runner, fact store, cleanups, secret store) on offline
  * facts, the way `validate --from-facts` does, and returns what it reported.
+ *
+ * Every check test goes through here, so every remediation command of every finding is checked
+ * here too (test/helpers/shell-syntax.ts): it must parse in its shell. The check then runs again
+ * on hostile variants of the same facts (test/helpers/hostile-facts.ts: names from the spec, the
+ * directory and the targets carrying quotes, `$(...)`, backticks, `;`, spaces): every command must
+ * still parse and the payload must stay inside a quoted string. A broken command fails the test
+ * that produced it. The hostile replay runs once per distinct outcome of a check (a fuzz test's
+ * hundreds of runs to the same findings replay once). Set CLUSTERPROBE_COMMANDS_LOG to a file to get every command checked, one
+ * JSON line each.
  */
 import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
+import { checkCommands, markerLeaks } from './shell-syntax.ts';
+import { hostileVariants, MARKER } from './hostile-facts.ts';
 import { runChecks } from '../../src/engine/runner.ts';
 import { FactStore } from '../../src/engine/facts.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
@@ -16,10 +28,38 @@ export interface RunCheckOptions {
   readonly waivers?: readonly Waiver[];
 }
 
+const verdicts = new Map<string, readonly string[]>();
+const replayed = new Set<string>();
+
+interface Run {
+  readonly variant: string;
+  readonly hostile: boolean;
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * The problems of every command of these runs (see the module comment), each naming the check,
+ * the variant, the shell and the command. Verdicts are cached per command, and the sh commands
+ * of all runs go to one shellcheck.
+ */
+export async function commandProblems(runs: readonly Run[]): Promise<string[]> {
+  const commands = runs.flatMap((r) => r.findings.flatMap((f) => (f.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).map((c) => ({ run: r, checkId: f.checkId, shell: c.shell, command: c.command })))));
+  const key = (c: { shell: Shell; command: string }) => `${c.shell}\0${c.command}`;
+  const fresh = [...new Map(commands.filter((c) => !verdicts.has(key(c))).map((c) => [key(c), c])).values()];
+  for (const v of await checkCommands(fresh)) verdicts.set(key(v), v.problems);
+  const out = new Set<string>();
+  for (const c of commands) {
+    const problems = [...verdicts.get(key(c))!, ...(c.run.hostile ? await markerLeaks(c.shell, c.command, MARKER) : [])];
+    if (process.env.CLUSTERPROBE_COMMANDS_LOG) appendFileSync(process.env.CLUSTERPROBE_COMMANDS_LOG, JSON.stringify({ checkId: c.checkId, variant: c.run.variant, shell: c.shell, command: c.command, problems }) + '\n');
+    if (problems.length) out.add(`${c.checkId} (${c.run.variant}) ${c.shell}: ${c.command}\n    ${problems.join('\n    ')}`);
+  }
+  return [...out];
+}
+
 /** A fixed instant, so that checks reading `ctx.now` give the same findings on every run. */
 export const DEFAULT_NOW = new Date('2026-06-15T12:00:00Z');
 
-export async function runCheck(check: Check, facts: Readonly<Record<string, unknown>>, options: RunCheckOptions = {}): Promise<Finding[]> {
+async function runOnce(check: Check, facts: Readonly<Record<string, unknown>>, options: RunCheckOptions): Promise<Finding[]> {
   const controller = new AbortController();
   const cleanups = new Cleanups();
   const spec = (facts.spec ?? { nodes: [] }) as ClusterSpec;
@@ -45,6 +85,26 @@ export async function runCheck(check: Check, facts: Readonly<Record<string, unkn
   } finally {
     await cleanups.runAll();
   }
+}
+
+/**
+ * Runs the check on the facts, checks every command of its findings, runs it again on hostile
+ * variants of the facts and checks theirs (see the module comment); returns the findings of the
+ * facts as given.
+ */
+export async function runCheck(check: Check, facts: Readonly<Record<string, unknown>>, options: RunCheckOptions = {}): Promise<Finding[]> {
+  const findings = await runOnce(check, facts, options);
+  const runs: Run[] = [{ variant: 'as given', hostile: false, findings }];
+  // A fuzz test runs a check hundreds of times to the same findings: the hostile replay runs once
+  // per distinct outcome (statuses, messages, subjects and commands) of each check.
+  const outcome = JSON.stringify([check.meta.id, findings.map((f) => [f.status, f.messageId, f.subject, commandsOf(f)])]);
+  if (!replayed.has(outcome)) {
+    replayed.add(outcome);
+    for (const v of hostileVariants(facts)) runs.push({ variant: v.name, hostile: true, findings: await runOnce(check, v.facts, options) });
+  }
+  const problems = await commandProblems(runs);
+  assert.ok(problems.length === 0, `remediation commands that their shell would reject or that run a value as code:\n${problems.join('\n')}`);
+  return findings;
 }
 
 /** The spec fact for a list of node names and an optional cluster name. */

@@ -517,9 +517,9 @@ test('cannotCreate: dsacls and samba-tool dsacl delegate Create Computer objects
   assert.ok(commands.includes(`samba-tool dsacl set --objectdn='${OU}' --sddl='(OA;;CC;${COMPUTER};;${USER_SID})'`), commands.join('\n'));
   assert.ok(!commands.some((c) => c.includes(':RP"') || c.includes('(A;;RP;')), 'Read All Properties is granted already');
   assert.ok(!commands.some((c) => c.includes(' /R ')), 'no deny to remove');
-  assert.ok(commands.includes(`New-ADComputer -Name ${CLUSTER} -SamAccountName ${CLUSTER} -Path '${OU}' -Enabled $false -Description 'Failover cluster name object'`));
+  assert.ok(commands.includes(`New-ADComputer -Name '${CLUSTER}' -SamAccountName '${CLUSTER}' -Path '${OU}' -Enabled $false -Description 'Failover cluster name object'`));
   assert.ok(commands.includes(`dsacls "${CNO_DN}" /G "${ADMIN}:GA"`));
-  assert.ok(commands.includes(`samba-tool computer add ${CLUSTER} --computerou='${OU}'`));
+  assert.ok(commands.includes(`samba-tool computer add '${CLUSTER}' --computerou='${OU}'`));
 });
 
 test('cannotCreate without Read All Properties: only the RP grants', async () => {
@@ -573,7 +573,7 @@ test('nameTaken: Disable-ADAccount and samba-tool user disable for the holder', 
 test('machineAccountQuota: the fix delegates Create Computer objects on the container to the cluster name object', async () => {
   const [, f] = await run(cnoFacts({ ou: ouFact([CREATE_COMPUTER_FOR_USER, READ_FOR_AUTHENTICATED_USERS], { dn: COMPUTERS }) }));
   const [command] = commandsOf(f, 'powershell');
-  assert.match(command!, new RegExp(`^\\$sid = \\(Get-ADComputer ${CLUSTER}\\)\\.SID;`));
+  assert.match(command!, new RegExp(`^\\$sid = \\(Get-ADComputer -Identity '${CLUSTER}'\\)\\.SID;`));
   assert.ok(command!.includes(`'AD:${COMPUTERS}'`) && command!.includes(`'CreateChild', 'Allow', [guid]'${COMPUTER}'`), command);
 });
 

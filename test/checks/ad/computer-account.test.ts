@@ -149,17 +149,17 @@ test('missing: Add-Computer into the OU the probe found, netdom join and prestag
   const facts = adFacts({ computers: [computer('hv01')], ou: { dn: OU, source: 'nodes', exists: true, objectClass: ['organizationalUnit'] } });
   const [, f] = await runCheck(check, facts);
   const commands = commandsOf(f).join('\n');
-  assert.match(commands, /Add-Computer -DomainName lab\.example\.test -OUPath 'OU=HyperV,DC=lab,DC=example,DC=test' -Credential \(Get-Credential\); Restart-Computer/);
-  assert.match(commands, /netdom join hv02 \/domain:lab\.example\.test \/ou:"OU=HyperV,DC=lab,DC=example,DC=test" \/userd:admin@lab\.example\.test \/passwordd:\* \/reboot:30/);
-  assert.match(commands, /New-ADComputer -Name hv02 -SamAccountName HV02 -DNSHostName hv02\.lab\.example\.test -Path 'OU=HyperV,DC=lab,DC=example,DC=test' -Enabled \$true/);
-  assert.match(commands, /samba-tool computer add HV02 --computerou='OU=HyperV,DC=lab,DC=example,DC=test' && samba-tool user enable 'HV02\$'/);
+  assert.match(commands, /Add-Computer -DomainName 'lab\.example\.test' -OUPath 'OU=HyperV,DC=lab,DC=example,DC=test' -Credential \(Get-Credential\); Restart-Computer/);
+  assert.match(commands, /netdom join "hv02" \/domain:"lab\.example\.test" \/ou:"OU=HyperV,DC=lab,DC=example,DC=test" \/userd:"admin@lab\.example\.test" \/passwordd:\* \/reboot:30/);
+  assert.match(commands, /New-ADComputer -Name 'hv02' -SamAccountName 'HV02' -DNSHostName 'hv02\.lab\.example\.test' -Path 'OU=HyperV,DC=lab,DC=example,DC=test' -Enabled \$true/);
+  assert.match(commands, /samba-tool computer add 'HV02' --computerou='OU=HyperV,DC=lab,DC=example,DC=test' && samba-tool user enable 'HV02\$'/);
 });
 
 test('missing on Windows Server 2016: Add-Computer -Restart, no netdom; no OU known: no -OUPath', async () => {
   const facts = { ...adFacts({ computers: [computer('hv01')] }), spec: { nodes: [], cluster: { name: 'HVCLUSTER01', windowsVersion: '2016' }, activeDirectory: { domain: 'lab.example.test' } } };
   const [, f] = await runCheck(check, facts);
   assert.deepEqual(commandsOf(f, 'cmd'), []);
-  assert.equal(commandsOf(f, 'powershell')[0], 'Add-Computer -DomainName lab.example.test -Credential (Get-Credential) -Restart');
+  assert.equal(commandsOf(f, 'powershell')[0], "Add-Computer -DomainName 'lab.example.test' -Credential (Get-Credential) -Restart");
 });
 
 test('disabled: Enable-ADAccount on the DN, dsmod and samba-tool', async () => {

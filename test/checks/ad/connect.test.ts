@@ -22,7 +22,7 @@ test('every failed DC is a finding: fail when none worked, warn when another did
     ['ldaps://dc3.lab.example.test', 'fail', 'untrustedCertificate'],
   ]);
   assert.equal(failed[1]!.data.reason, 'the account is locked out');
-  assert.match(commandsOf(failed[1]!).join('\n'), /Unlock-ADAccount -Identity admin/);
+  assert.match(commandsOf(failed[1]!).join('\n'), /Unlock-ADAccount -Identity 'admin'/);
   assert.match(JSON.stringify(failed[0]!.remediation), /startTls: true/);
   assert.match(JSON.stringify(failed[2]!.remediation), /Lab CA/);
   const partly = await runCheck(check, adFacts({ attempts: [attempts[0]!, { server: 'ldaps://dc1.lab.example.test', status: 'ok', ms: 4 }] }));

@@ -8,7 +8,7 @@ import { adFacts } from './facts.ts';
 
 const DOMAIN = 'lab.example.test';
 const DOMAIN_DN = 'DC=lab,DC=example,DC=test';
-const PDC = `(Get-ADDomain -Identity ${DOMAIN}).PDCEmulator`;
+const PDC = `(Get-ADDomain -Identity '${DOMAIN}').PDCEmulator`;
 
 type RootDse = Record<string, unknown>;
 type Head = NonNullable<AdFacts['domainHead']>;
@@ -238,13 +238,13 @@ describe('ad.domain.functional-level', () => {
 // ---------------------------------------------------------------------------------------------
 // Remediation commands.
 
-const SET_DOMAIN_2003 = `Set-ADDomainMode -Identity ${DOMAIN} -DomainMode Windows2003Domain -Server ${PDC}`;
+const SET_DOMAIN_2003 = `Set-ADDomainMode -Identity '${DOMAIN}' -DomainMode Windows2003Domain -Server ${PDC}`;
 
 test('mixed mode at level 0: Set-ADDomainMode and samba-tool raise to 2003, the forest raised too', async () => {
   const [f] = await run(facts({ domainFunctionality: '0', forestFunctionality: '0', rootDomainNamingContext: 'DC=example,DC=test' }, { msDSBehaviorVersion: 0, nTMixedDomain: 1 }));
   const commands = commandsOf(f);
   assert.ok(commands.includes(SET_DOMAIN_2003), commands.join('\n'));
-  assert.ok(commands.includes('Set-ADForestMode -Identity example.test -ForestMode Windows2003Forest'), 'the forest root from rootDomainNamingContext');
+  assert.ok(commands.includes("Set-ADForestMode -Identity 'example.test' -ForestMode Windows2003Forest"), 'the forest root from rootDomainNamingContext');
   assert.ok(commands.includes('samba-tool domain level raise --domain-level=2003 --forest-level=2003'));
   assert.ok(commands.includes('samba-tool domain level show'));
   assert.ok(!commands.some((c) => c.startsWith('Set-ADObject')), 'level 0 has no inconsistency to patch');
@@ -262,14 +262,14 @@ test('mixed mode at level 2 (inconsistent): also Set-ADObject nTMixedDomain=0 on
 test('Windows 2000 native: the same raise, to 2003, domain and forest', async () => {
   const commands = commandsOf((await run(at(0, 0, 0)))[0]);
   assert.ok(commands.includes(SET_DOMAIN_2003));
-  assert.ok(commands.includes(`Set-ADForestMode -Identity ${DOMAIN} -ForestMode Windows2003Forest`));
+  assert.ok(commands.includes(`Set-ADForestMode -Identity '${DOMAIN}' -ForestMode Windows2003Forest`));
   assert.ok(commands.includes('samba-tool domain level raise --domain-level=2003 --forest-level=2003'));
 });
 
 test('only the forest is low: raise the forest alone (samba-tool refuses a domain level equal to the current one)', async () => {
   for (const domain of [2, 4]) {
     const commands = commandsOf((await run(at(domain, 0)))[0]);
-    assert.ok(commands.includes(`Set-ADForestMode -Identity ${DOMAIN} -ForestMode Windows2003Forest`), commands.join('\n'));
+    assert.ok(commands.includes(`Set-ADForestMode -Identity '${DOMAIN}' -ForestMode Windows2003Forest`), commands.join('\n'));
     assert.ok(commands.includes('samba-tool domain level raise --forest-level=2003'), commands.join('\n'));
     assert.ok(!commands.some((c) => c.startsWith('Set-ADDomainMode') || c.includes('--domain-level')), `domain level ${domain} is left alone: ${commands.join('\n')}`);
   }
@@ -277,7 +277,7 @@ test('only the forest is low: raise the forest alone (samba-tool refuses a domai
 
 test('the unreadable warning says how to read the levels by hand', async () => {
   const [f] = await run(facts({ domainFunctionality: undefined, forestFunctionality: undefined }, null));
-  assert.deepEqual(commandsOf(f), [`Get-ADDomain -Identity ${DOMAIN} | Select-Object DomainMode; Get-ADForest | Select-Object ForestMode`, 'samba-tool domain level show']);
+  assert.deepEqual(commandsOf(f), [`Get-ADDomain -Identity '${DOMAIN}' | Select-Object DomainMode; Get-ADForest | Select-Object ForestMode`, 'samba-tool domain level show']);
   assert.match(String(f!.data.missing), /nTMixedDomain/);
 });
 

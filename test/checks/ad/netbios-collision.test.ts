@@ -201,8 +201,8 @@ test('the review: both nodes get a valid, unique suggestion and Rename-Computer 
   assert.ok(a.endsWith('-01A') && b.endsWith('-01B'), `${a} ${b}`);
   const commands = commandsOf(f);
   for (const [host, s] of [['HYPERVHOSTNODE-01A', a], ['HYPERVHOSTNODE-01B', b]] as const) {
-    assert.ok(commands.includes(`Rename-Computer -NewName ${s} -DomainCredential (Get-Credential) -Restart`), JSON.stringify(commands));
-    assert.ok(commands.some((c) => c.startsWith(`netdom renamecomputer ${host} /newname:${s} `)), JSON.stringify(commands));
+    assert.ok(commands.includes(`Rename-Computer -NewName '${s}' -DomainCredential (Get-Credential) -Restart`), JSON.stringify(commands));
+    assert.ok(commands.some((c) => c.startsWith(`netdom renamecomputer "${host}" /newname:"${s}" `)), JSON.stringify(commands));
     assert.ok(commands.includes(`Get-ADComputer -LDAPFilter '(sAMAccountName=${netbiosName(s)}$)'`));
   }
   const runOn = f!.remediation!.steps.flatMap((s) => s.commands ?? []).filter((c) => c.command.startsWith('Rename-Computer ')).map((c) => c.runOn);
@@ -235,8 +235,8 @@ test('objectCollision: remove the stale object by its DN, or rename the node to 
   assert.ok(commands.includes(`Get-ADComputer -Identity '${PRINTSRV}' -Properties LastLogonDate,whenCreated,OperatingSystem,dNSHostName,Description`), JSON.stringify(commands));
   assert.ok(commands.includes(`Remove-ADComputer -Identity '${PRINTSRV}'`));
   assert.ok(commands.includes("samba-tool computer delete 'HV02'"));
-  assert.ok(commands.includes(`Rename-Computer -NewName ${suggested} -DomainCredential (Get-Credential) -Restart`));
-  assert.ok(commands.some((c) => c.startsWith(`netdom renamecomputer hv02 /newname:${suggested} `)));
+  assert.ok(commands.includes(`Rename-Computer -NewName '${suggested}' -DomainCredential (Get-Credential) -Restart`));
+  assert.ok(commands.some((c) => c.startsWith(`netdom renamecomputer "hv02" /newname:"${suggested}" `)));
 });
 
 test('clusterNameInUse: disable it if it is a prestaged CNO, remove it if stale, or New-Cluster under a free name', async () => {
@@ -249,7 +249,7 @@ test('clusterNameInUse: disable it if it is a prestaged CNO, remove it if stale,
   assert.ok(commands.includes(`Disable-ADAccount -Identity '${cno}'`), JSON.stringify(commands));
   assert.ok(commands.includes("samba-tool user disable 'HVCLUSTER01$'"));
   assert.ok(commands.includes(`Remove-ADComputer -Identity '${cno}'`));
-  assert.ok(commands.includes(`Import-Module FailoverClusters; New-Cluster -Name ${suggested} -Node hv01,hv02`));
+  assert.ok(commands.includes(`Import-Module FailoverClusters; New-Cluster -Name '${suggested}' -Node 'hv01','hv02'`));
 });
 
 test('a long cluster name in use: the suggested cluster name is valid and free too', async () => {

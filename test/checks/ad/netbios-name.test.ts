@@ -106,8 +106,8 @@ test('longAccountNameByName: the same fixes as ad.computer.account (rename and S
 test('truncated: Rename-Computer to the suggestion, and netdom renamecomputer for 2008 R2', async () => {
   const [f] = await runCheck(check, adFacts({ nodes: REVIEW, cluster: undefined, computers: [computer('HYPERVHOSTNODE-01A')] }));
   assert.deepEqual(commandsOf(f), [
-    'Rename-Computer -NewName HYPERVHOSTN-01A -DomainCredential (Get-Credential) -Restart',
-    'netdom renamecomputer HYPERVHOSTNODE-01A /newname:HYPERVHOSTN-01A /userd:admin@lab.example.test /passwordd:* /reboot:30',
+    "Rename-Computer -NewName 'HYPERVHOSTN-01A' -DomainCredential (Get-Credential) -Restart",
+    'netdom renamecomputer "HYPERVHOSTNODE-01A" /newname:"HYPERVHOSTN-01A" /userd:"admin@lab.example.test" /passwordd:* /reboot:30',
   ]);
 });
 
@@ -121,5 +121,5 @@ test('different: compare on the node, then remove the stale object by its DN', a
 
 test('an invalid cluster name: New-Cluster under the suggested name with the nodes', async () => {
   const [, , f] = await runCheck(check, adFacts({ cluster: node('HYPERV-CLUSTER-PROD') }));
-  assert.deepEqual(commandsOf(f), ['Import-Module FailoverClusters; New-Cluster -Name HYPERV-CLU-PROD -Node hv01,hv02']);
+  assert.deepEqual(commandsOf(f), ["Import-Module FailoverClusters; New-Cluster -Name 'HYPERV-CLU-PROD' -Node 'hv01','hv02'"]);
 });

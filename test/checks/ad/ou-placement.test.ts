@@ -29,7 +29,7 @@ test('the review: nodes split between OU=HyperV and CN=Computers, each misplaced
   const findings = await runCheck(check, adFacts({ nodes, computers }));
   assertFindings(findings, [{ status: 'fail', messageId: 'inContainer', subject: 'hv03', data: { current: COMPUTERS, target: HYPERV, dn: `CN=hv03,${COMPUTERS}` } }]);
   assert.deepEqual(commandsOf(findings[0], 'powershell')[0], `Move-ADObject -Identity 'CN=hv03,${COMPUTERS}' -TargetPath '${HYPERV}'`);
-  assert.deepEqual(commandsOf(findings[0], 'sh'), [`samba-tool computer move HV03 '${HYPERV}'`]);
+  assert.deepEqual(commandsOf(findings[0], 'sh'), [`samba-tool computer move 'HV03' '${HYPERV}'`]);
 });
 
 test('two OUs: the minority node fails, naming where it is and where the others are', async () => {

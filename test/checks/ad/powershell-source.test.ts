@@ -154,7 +154,7 @@ const REVIEW = directory(
  * remediation only: netdom's /userd names the spec's bind account on the LDAP path, and a
  * placeholder for the administrator without activeDirectory.bind (the checks read the spec).
  */
-const said = (f: Finding) => ({ checkId: f.checkId, status: f.status, messageId: f.messageId, subject: f.subject, data: f.data, message: f.message, remediation: f.remediation && JSON.parse(JSON.stringify(f.remediation).replace(/\/userd:[^ "]+/g, '/userd:<account>')) });
+const said = (f: Finding) => ({ checkId: f.checkId, status: f.status, messageId: f.messageId, subject: f.subject, data: f.data, message: f.message, remediation: f.remediation && JSON.parse(JSON.stringify(f.remediation).replace(/\/userd:(?:\\".*?\\"|[^ "\\]+)/g, '/userd:<account>')) });
 
 async function findings(checks: readonly Check[], facts: AdFacts, spec: ClusterSpec): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -207,7 +207,7 @@ test('ad.connect names the source: read as the user through the ActiveDirectory 
 
   const review = await runCheck(connect, { 'ad.directory': powerShellAdFacts('review-5.1', REVIEW.spec, REVIEW.io), spec: REVIEW.spec });
   assert.deepEqual(review.map((f) => [f.status, f.messageId, f.subject]), [['warn', 'adwsUnreachable', 'dc0.lab.example.test'], ['pass', 'kerberos', 'dc1.lab.example.test']]);
-  assert.ok(commandsOf(review[0]!).includes('Test-NetConnection -ComputerName dc0.lab.example.test -Port 9389'), commandsOf(review[0]!).join('\n'));
+  assert.ok(commandsOf(review[0]!).includes("Test-NetConnection -ComputerName 'dc0.lab.example.test' -Port 9389"), commandsOf(review[0]!).join('\n'));
   assert.ok(commandsOf(review[0]!).includes('Get-Service ADWS'));
 });
 
@@ -224,7 +224,7 @@ test('ad.connect on the PowerShell path\'s failures: the module missing (RSAT), 
   }
   const noDc = await run('noDc');
   assert.deepEqual(noDc.map((f) => [f.status, f.messageId, f.subject]), [['fail', 'moduleNoDc', 'lab.example.test']]);
-  assert.ok(commandsOf(noDc[0]!).includes('nltest /dsgetdc:lab.example.test'));
+  assert.ok(commandsOf(noDc[0]!).includes('nltest /dsgetdc:"lab.example.test"'));
   const down = await run('adwsDown');
   assert.deepEqual(down.map((f) => [f.status, f.messageId, f.subject, f.data.port]), [['fail', 'adwsUnreachable', 'dc1.lab.example.test', 9389]]);
   const rejected = await run('rejected');

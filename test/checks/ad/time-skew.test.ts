@@ -49,7 +49,7 @@ test('the fix names w32tm on the PDC emulator, chrony, and one command per node'
   assert.ok(cmds.includes('w32tm /query /status'));
   assert.ok(cmds.includes('w32tm /config /manualpeerlist:"pool.ntp.org" /syncfromflags:manual /reliable:yes /update'));
   assert.ok(cmds.some((c) => c.includes('chronyc tracking')));
-  const perNode = f!.remediation!.steps.flatMap((s) => s.commands ?? []).filter((c) => c.command === 'w32tm /stripchart /computer:dc1.lab.example.test /samples:3 /dataonly' && (c.runOn === 'hv01' || c.runOn === 'hv02'));
+  const perNode = f!.remediation!.steps.flatMap((s) => s.commands ?? []).filter((c) => c.command === 'w32tm /stripchart /computer:"dc1.lab.example.test" /samples:3 /dataonly' && (c.runOn === 'hv01' || c.runOn === 'hv02'));
   assert.equal(perNode.length, 2);
 });
 

@@ -134,8 +134,8 @@ describe('config.netbios.collision', () => {
     assert.equal(new Set(netbios).size, netbios.length);
     const commands = commandsOf(finding, 'powershell');
     assert.equal(commands.length, 2);
-    assert.ok(commands[0]?.startsWith(`Rename-Computer -NewName ${a} `), commands[0]);
-    assert.ok(commands[1]?.startsWith(`Rename-Computer -NewName ${b} `), commands[1]);
+    assert.ok(commands[0]?.startsWith(`Rename-Computer -NewName '${a}' `), commands[0]);
+    assert.ok(commands[1]?.startsWith(`Rename-Computer -NewName '${b}' `), commands[1]);
     const runOn = (finding?.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).filter((c) => c.shell === 'powershell').map((c) => c.runOn));
     assert.deepEqual(runOn, ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B']);
   });
@@ -149,8 +149,8 @@ describe('config.netbios.collision', () => {
     assertValidName(cluster);
     assert.notEqual(netbiosName(node), netbiosName(cluster));
     const commands = commandsOf(finding, 'powershell').map((c) => c.replace('Import-Module FailoverClusters; ', ''));
-    assert.ok(commands.some((c) => c.startsWith(`Rename-Computer -NewName ${node} `)), JSON.stringify(commands));
-    assert.ok(commands.includes(`New-Cluster -Name ${cluster} -Node ${node},hv02`), JSON.stringify(commands));
+    assert.ok(commands.some((c) => c.startsWith(`Rename-Computer -NewName '${node}' `)), JSON.stringify(commands));
+    assert.ok(commands.includes(`New-Cluster -Name '${cluster}' -Node '${node}','hv02'`), JSON.stringify(commands));
   });
 
   it('a valid name that owns the truncated name keeps it; only the long one is renamed', async () => {
@@ -160,7 +160,7 @@ describe('config.netbios.collision', () => {
     const renamed = suggestions['CLUSTER01NODE01A'] ?? '';
     assertValidName(renamed);
     assert.notEqual(netbiosName(renamed), 'CLUSTER01NODE01');
-    assert.equal(commandsOf(finding).filter((c) => c.startsWith(`Rename-Computer -NewName ${renamed} `)).length, 1);
+    assert.equal(commandsOf(finding).filter((c) => c.startsWith(`Rename-Computer -NewName '${renamed}' `)).length, 1);
   });
 
   it('a suggestion never takes the name of an existing valid node', async () => {

@@ -134,7 +134,7 @@ describe('config.netbios.name', () => {
       const name = String(s);
       assert.deepEqual(nameProblems(name), [], name);
       assert.deepEqual(dnsIncompatibleCharacters(name), [], name);
-      assert.ok(commandsOf(f).some((cmd) => cmd.startsWith(`Rename-Computer -NewName ${name} `)), JSON.stringify(commandsOf(f)));
+      assert.ok(commandsOf(f).some((cmd) => cmd.startsWith(`Rename-Computer -NewName '${name}' `)), JSON.stringify(commandsOf(f)));
       assert.equal(f.remediation?.steps[0]?.commands?.[0]?.runOn, f.subject);
       suggested.push(name);
     }
@@ -157,7 +157,7 @@ describe('config.netbios.name', () => {
     const clusterSuggested = String(cluster?.data.suggested);
     assert.deepEqual(nameProblems(clusterSuggested), []);
     assert.notEqual(netbiosName(clusterSuggested), netbiosName(nodeSuggested));
-    assert.deepEqual(commandsOf(cluster).map((c) => c.replace('Import-Module FailoverClusters; ', '')), [`New-Cluster -Name ${clusterSuggested} -Node ${nodeSuggested},hv02`]);
+    assert.deepEqual(commandsOf(cluster).map((c) => c.replace('Import-Module FailoverClusters; ', '')), [`New-Cluster -Name '${clusterSuggested}' -Node '${nodeSuggested}','hv02'`]);
   });
 });
 
@@ -169,7 +169,7 @@ describe('remediation by Windows version', () => {
   it('Windows Server 2008 R2 (PowerShell 2.0) also gets netdom and the FailoverClusters import', async () => {
     const findings = await runCheck(check, withVersion('2008R2'));
     const node = findings.find((f) => f.subject === 'HYPERVHOSTNODE-01A');
-    assert.ok(commandsOf(node).some((c) => c.startsWith('netdom renamecomputer HYPERVHOSTNODE-01A /newname:HYPERVHOSTN-01A /userd:admin@lab.example.test /passwordd:*')));
+    assert.ok(commandsOf(node).some((c) => c.startsWith('netdom renamecomputer "HYPERVHOSTNODE-01A" /newname:"HYPERVHOSTN-01A" /userd:"admin@lab.example.test" /passwordd:*')));
     const cluster = findings.find((f) => f.subject === 'HVCLUSTER-2008R2X');
     assert.ok(commandsOf(cluster).some((c) => c.startsWith('Import-Module FailoverClusters; New-Cluster -Name ')));
   });

@@ -36,7 +36,7 @@ test('the table: one vendor and model passes, models differ warn, Intel with AMD
 
 test('different models point to processor compatibility mode', async () => {
   const findings = await runCheck(check, nodesFacts([ok('hv01'), ok('hv02', { processors: [intel('Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz')] })]));
-  assert.ok(commandsOf(findings[1]).some((c) => c.includes('Set-VMProcessor -VMName <vm> -CompatibilityForMigrationEnabled $true')));
+  assert.ok(commandsOf(findings[1]).some((c) => c.includes("$vm = '<vm>'") && c.includes('Set-VMProcessor -VMName $vm -CompatibilityForMigrationEnabled $true')));
 });
 
 test('a node not read is skipped and the others compared; a node without processors warns', async () => {

@@ -29,7 +29,7 @@ test('two tgt hosts deriving the same identifier: both disks fail, with the scsi
     ['iqn.host1:csv LUN 1', 'fail', 'duplicateId'],
     ['iqn.host2:csv LUN 1', 'fail', 'duplicateId'],
   ]);
-  assert.ok(commandsOf(found[0]).some((c) => c.includes('--params scsi_id=<unique-id>,scsi_sn=<unique-serial>')));
+  assert.ok(commandsOf(found[0]).some((c) => c.includes("--params 'scsi_id=<unique-id>,scsi_sn=<unique-serial>'")));
   assert.equal(found[0]!.data.disks, 'iqn.host1:csv LUN 1, iqn.host2:csv LUN 1');
 });
 

@@ -16,8 +16,8 @@ test('"target not found" for one node while the other logs in is the access list
   const f = found.find((x) => x.subject === `${T} hv02`)!;
   assert.deepEqual([f.status, f.messageId, f.data.allowed], ['fail', 'aclMissing', 'hv01']);
   const cmds = commandsOf(f);
-  assert.ok(cmds.some((c) => c.startsWith(`tgtadm --lld iscsi --op bind --mode target --tid <tid> --initiator-name ${B.initiator}`)));
-  assert.ok(cmds.some((c) => c.startsWith(`targetcli /iscsi/${T}/tpg1/acls create ${B.initiator}`)));
+  assert.ok(cmds.some((c) => c.startsWith(`tgtadm --lld iscsi --op bind --mode target --tid '<tid>' --initiator-name '${B.initiator}'`)));
+  assert.ok(cmds.some((c) => c.startsWith(`targetcli '/iscsi/${T}/tpg1/acls' create '${B.initiator}'`)));
   assert.ok(cmds.some((c) => c.includes('Set-IscsiServerTarget') && c.includes(`IQN:${B.initiator}`)));
   assert.ok(cmds.some((c) => c.includes('Get-InitiatorPort')), 'derived identity: read the real IQN first');
 });
