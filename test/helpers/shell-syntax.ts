@@ -383,3 +383,86 @@ export async function markerLeaks(shell: Shell, command: string, marker: string)
   }
   return at.filter((i) => !inside(i)).map((i) => `the hostile value's ${marker} is outside a quoted string ${where(command, i)}`);
 }
+
+/**
+ * What a script that must run on Windows PowerShell 2.0 (Windows Server 2008 R2) may not use,
+ * found on the syntax tree (each with the version that brought it):
+ * - type accelerators `[pscustomobject]`, `[ordered]` (3.0) and the CIM types (3.0);
+ * - the operators `-in`, `-notin` (and their c/i forms), `-shl`, `-shr` (3.0);
+ * - the methods `.ForEach()`, `.Where()` (4.0) and `::new()` (5.0);
+ * - the variables `$PSItem`, `$PSScriptRoot`, `$PSCommandPath` and the `$using:` scope (3.0);
+ * - the cmdlets ConvertTo-Json, ConvertFrom-Json, Invoke-RestMethod, Invoke-WebRequest and the
+ *   CIM cmdlets (Get-CimInstance...: 3.0; 2.0 has WMI only);
+ * - the simplified Where-Object / ForEach-Object syntax (`Where-Object State -eq Off`,
+ *   `ForEach-Object Name`: 3.0; 2.0 takes a script block);
+ * - `-ErrorAction Ignore` (3.0);
+ * - `class` and `enum` (5.0), the pipeline chain operators `&&` `||` (7.0).
+ * Not seen on a tree, so not checked: member enumeration (`@($a).Name`, 3.0) and `.Count` on a
+ * single object (3.0); the scripts use `@(...)` and `foreach` for those.
+ */
+const PS3_TYPES = new Set(['pscustomobject', 'ordered', 'ciminstance', 'cimsession', 'cimclass', 'cimtype', 'cimconverter', 'microsoft.management.infrastructure.ciminstance']);
+const PS3_OPERATORS = new Set(['-in', '-notin', '-cin', '-cnotin', '-iin', '-inotin', '-shl', '-shr']);
+const PS3_VARIABLES = new Set(['$psitem', '$psscriptroot', '$pscommandpath']);
+const PS3_CMDLETS = /^(convertto-json|convertfrom-json|invoke-restmethod|invoke-webrequest|[a-z]+-cim[a-z]*)$/i;
+const FILTER_CMDLETS = new Set(['where-object', 'where', '?', 'foreach-object', '%']);
+const FILTER_SCRIPT_PARAMETERS = /^-(filterscript|process|begin|end|inputobject)$/i;
+
+/** Constructs newer than PowerShell 2.0 in `script` (see above); empty: none. */
+export async function powershell2Problems(script: string): Promise<string[]> {
+  const tree = (await powershellParser()).parse(forGrammar(script));
+  if (!tree) return ['the grammar returned no tree'];
+  const problems: string[] = [];
+  const add = (n: Node, what: string) => problems.push(`${what} ${where(script, n.startIndex)}`);
+  const visit = (n: Node): void => {
+    const text = script.slice(n.startIndex, n.endIndex);
+    const lower = text.toLowerCase();
+    switch (n.type) {
+      case 'ERROR':
+        add(n, 'does not parse');
+        break;
+      case 'type_name':
+        if (PS3_TYPES.has(lower)) add(n, `[${text}] is PowerShell 3.0`);
+        break;
+      case 'comparison_operator':
+        if (PS3_OPERATORS.has(lower)) add(n, `${text} is PowerShell 3.0`);
+        break;
+      case 'variable':
+        if (PS3_VARIABLES.has(lower) || lower.startsWith('$using:')) add(n, `${text} is PowerShell 3.0`);
+        break;
+      case 'member_name':
+        if ((lower === 'foreach' || lower === 'where') && n.parent?.type === 'invokation_expression') add(n, `.${text}() is PowerShell 4.0`);
+        if (lower === 'new' && n.parent?.type === 'invokation_expression' && script.slice(n.startIndex - 2, n.startIndex) === '::') add(n, '::new() is PowerShell 5.0');
+        break;
+      case 'command': {
+        const name = n.childForFieldName('command_name');
+        const cmd = name ? script.slice(name.startIndex, name.endIndex) : '';
+        if (PS3_CMDLETS.test(cmd)) add(n, `${cmd} is PowerShell 3.0 (2.0 has WMI, and no JSON)`);
+        const elements = n.childForFieldName('command_elements')?.namedChildren.filter((c): c is Node => c !== null && c.type !== 'command_argument_sep') ?? [];
+        if (FILTER_CMDLETS.has(cmd.toLowerCase()) && elements[0]) {
+          const first = elements[0];
+          const firstText = script.slice(first.startIndex, first.endIndex);
+          const scriptBlock = first.descendantsOfType('script_block_expression').length > 0 || first.type === 'script_block_expression';
+          if (!scriptBlock && !(first.type === 'command_parameter' && FILTER_SCRIPT_PARAMETERS.test(firstText))) add(n, `${cmd} without a script block is PowerShell 3.0`);
+        }
+        elements.forEach((e, i) => {
+          const t = script.slice(e.startIndex, e.endIndex).toLowerCase();
+          const next = elements[i + 1];
+          const value = /^-(erroraction|ea|warningaction|wa):/.test(t) ? t.split(':')[1] : /^-(erroraction|ea|warningaction|wa)$/.test(t) && next ? script.slice(next.startIndex, next.endIndex).toLowerCase().replace(/['"]/g, '') : undefined;
+          if (value === 'ignore') add(e, '-ErrorAction Ignore is PowerShell 3.0');
+        });
+        break;
+      }
+      case 'class_statement':
+      case 'enum_statement':
+        add(n, `${n.type.replace('_statement', '')} is PowerShell 5.0`);
+        break;
+      case 'pipeline_chain_tail':
+        add(n, '&& and || between pipelines are PowerShell 7.0');
+        break;
+    }
+    for (const c of n.children) if (c) visit(c);
+  };
+  visit(tree.rootNode);
+  tree.delete();
+  return problems;
+}
