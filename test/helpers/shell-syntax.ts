@@ -14,8 +14,8 @@
  *     ends the string there: `'a‘b'`), `<` used as an input redirection (reserved), and `try`
  *     without `catch` or `finally`: each is reported here from a walk of the tree.
  * - sh: `shellcheck -s sh` (Debian package), many commands per run, each in its own function,
- *   plus bare `<placeholder>`s, which sh reads as two redirections (valid, and harmful). SC2016 ("expressions don't expand in single quotes") is not a problem here: a quoted value is
- *   meant to stay literal.
+ *   plus bare `<placeholder>`s, which sh reads as two redirections (valid, and harmful). A few
+ *   shellcheck codes are not problems here (SHELLCHECK_IGNORED).
  * - cmd: a scanner: double quotes balanced; outside them no `<` `>` and no `&` `|` inside a word
  *   (cmd would redirect or start another command), `^` escaping the next character.
  */

@@ -172,7 +172,7 @@ test('hostile names and OU reach PowerShell as data only: none of them is in the
 test('no DC found by the module, and credentials rejected: ad.connect says which, with the fix', async () => {
   const noDc = await validate('noDc', healthySpec());
   assert.deepEqual(noDc.of('ad.connect'), [['fail', 'moduleNoDc', 'lab.example.test']]);
-  assert.ok(commandsOf(noDc.find('ad.connect', 'moduleNoDc')).includes('nltest /dsgetdc:lab.example.test'));
+  assert.ok(commandsOf(noDc.find('ad.connect', 'moduleNoDc')).includes('nltest /dsgetdc:"lab.example.test"'));
   const rejected = await validate('rejected', healthySpec(['  servers: [ldaps://dc1.lab.example.test]']));
   assert.deepEqual(rejected.of('ad.connect'), [['fail', 'kerberosRejected', 'dc1.lab.example.test']]);
 });
