@@ -40,7 +40,7 @@ test('review lab: exit 3, both NetBIOS checks fail with the shared truncated nam
     assert.equal(f.messageId, 'tooLong');
     assert.equal(f.data.netbiosName, 'HYPERVHOSTNODE-');
     const command = f.remediation?.steps.flatMap((s) => s.commands ?? []).find((c) => c.shell === 'powershell')?.command ?? '';
-    const suggested = /^Rename-Computer -NewName (\S+) /.exec(command)?.[1];
+    const suggested = /^Rename-Computer -NewName '([^']+)' /.exec(command)?.[1];
     assert.ok(suggested, `a Rename-Computer command in ${command}`);
     assert.deepEqual(nameProblems(suggested), []);
   }
@@ -61,7 +61,7 @@ test('review lab: the terminal report shows the failures, the rename commands an
   const r = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*'], { env: { NO_COLOR: '1' } });
   assert.equal(r.code, 3);
   assert.match(r.stdout, /HYPERVHOSTNODE-/);
-  assert.match(r.stdout, /PS> Rename-Computer -NewName HYPERVHOSTN-01A /);
+  assert.match(r.stdout, /PS> Rename-Computer -NewName 'HYPERVHOSTN-01A' /);
   assert.match(r.stdout.trimEnd().split('\n').at(-1)!, /^FAIL 3 failed, 0 warnings, 4 passed/);
 });
 
