@@ -3,6 +3,7 @@ import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import { isContainer, nodeMatch, parentDn, type AdFacts, type ComputerObject, type MatchedBy, type NodeName } from '../../src/ad/probe.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
+import { splitRdns } from '../../src/dn.ts';
 
 const messages = {
   sameOu: 'All {count} nodes are in {ou}',
@@ -26,20 +27,7 @@ interface Placed {
 
 /** A DN compared the way AD does for these purposes: case-insensitive, spaces around separators ignored. */
 function dnKey(dn: string): string {
-  const rdns: string[] = [];
-  let current = '';
-  for (let i = 0; i < dn.length; i += 1) {
-    const c = dn[i]!;
-    if (c === '\\' && i + 1 < dn.length) {
-      current += c + dn[i + 1]!;
-      i += 1;
-    } else if (c === ',') {
-      rdns.push(current);
-      current = '';
-    } else current += c;
-  }
-  rdns.push(current);
-  return rdns.map((r) => r.trim().replace(/\s*=\s*/, '=').toLowerCase()).join(',');
+  return splitRdns(dn).map((r) => r.trim().replace(/\s*=\s*/, '=').toLowerCase()).join(',');
 }
 
 /** The OU most nodes are in (containers never win; a tie goes to the OU of the first node listed). */

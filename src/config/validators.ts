@@ -13,6 +13,7 @@
  * so no such value reaches a check or a command line.
  */
 import { isIP } from 'node:net';
+import { splitRdns } from '../dn.ts';
 
 /** A problem sentence, or undefined when the value is good. */
 export type Problem = string | undefined;
@@ -215,19 +216,7 @@ export function iqnProblem(value: string): Problem {
 export function dnProblem(value: string): Problem {
   const expected = 'expected a distinguished name (e.g. OU=HyperV,OU=Servers,DC=lab,DC=example,DC=test)';
   if (value.trim() === '') return `${expected}; got an empty string`;
-  const rdns: string[] = [];
-  let current = '';
-  for (let i = 0; i < value.length; i += 1) {
-    const c = value[i]!;
-    if (c === '\\' && i + 1 < value.length) {
-      current += c + value[i + 1]!;
-      i += 1;
-    } else if (c === ',') {
-      rdns.push(current);
-      current = '';
-    } else current += c;
-  }
-  rdns.push(current);
+  const rdns = splitRdns(value);
   for (const rdn of rdns) {
     const m = /^\s*([A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)\s*=(.*)$/s.exec(rdn);
     if (!m) return `${expected}; got ${shown(rdn.trim())}, which is not ATTRIBUTE=value, in ${shown(value)}`;

@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startSamba, type SambaLab } from '../lab/samba.ts';
-import { runCli, tempFiles } from '../helpers/cli.ts';
-import type { Finding, Report } from '../../src/engine/report.ts';
+import { validateAd, type AdRun } from '../helpers/ad-validate.ts';
+import type { Finding } from '../../src/engine/report.ts';
 
 let lab: SambaLab;
 const USER_PASSWORD = 'Cluster-adm-12345';
@@ -29,42 +29,9 @@ after(async () => {
   await lab?.stop();
 });
 
-interface Run {
-  readonly code: number | null;
-  readonly report: Report;
-  of(checkId: string): [string, string, string | undefined][];
-  find(checkId: string, messageId: string, subject?: string): Finding;
-}
-
-async function validate(cluster: string, nodes: readonly string[]): Promise<Run> {
-  const text = [
-    `cluster: { name: ${cluster}, windowsVersion: "2019" }`,
-    'nodes:',
-    ...nodes.map((n) => `  - { name: ${n} }`),
-    'activeDirectory:',
-    `  domain: ${lab.domain}`,
-    `  dnsServers: [${lab.dnsServer}]`,
-    `  tls: { caFile: ${lab.caFile} }`,
-    `  bind: { user: clusteradm@${lab.domain}, password: env:CP_AD_PASSWORD }`,
-  ].join('\n');
-  const dir = await tempFiles({ 'cluster.yaml': text });
-  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--only', 'ad.*', '--json'], { env: { CP_AD_PASSWORD: USER_PASSWORD } });
-  let report: Report;
-  try {
-    report = JSON.parse(r.stdout) as Report;
-  } catch {
-    assert.fail(`no JSON report (exit ${r.code}): ${r.stderr.slice(-2000)}`);
-  }
-  return {
-    code: r.code,
-    report,
-    of: (id) => report.findings.filter((f) => f.checkId === id).map((f) => [f.status, f.messageId, f.subject]),
-    find: (id, messageId, subject) => {
-      const f = report.findings.find((x) => x.checkId === id && x.messageId === messageId && (subject === undefined || x.subject === subject));
-      assert.ok(f, `${id} ${messageId} ${subject ?? ''} in ${JSON.stringify(report.findings.map((x) => [x.checkId, x.messageId, x.subject]))}`);
-      return f;
-    },
-  };
+function validate(cluster: string, nodes: readonly string[]): Promise<AdRun> {
+  const lines = [`cluster: { name: ${cluster}, windowsVersion: "2019" }`, 'nodes:', ...nodes.map((n) => `  - { name: ${n} }`)];
+  return validateAd(lab, lines, { user: `clusteradm@${lab.domain}`, password: USER_PASSWORD });
 }
 
 function commands(f: Finding, shell?: string): string[] {

@@ -8,10 +8,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { startSamba, type SambaLab } from '../lab/samba.ts';
-import { runCli, tempFiles } from '../helpers/cli.ts';
-import type { Finding, Report } from '../../src/engine/report.ts';
+import { validateAd, type AdRun } from '../helpers/ad-validate.ts';
+import type { Finding } from '../../src/engine/report.ts';
 
 let lab: SambaLab;
 const USER_PASSWORD = 'Cluster-adm-12345';
@@ -27,15 +26,6 @@ after(async () => {
   await lab?.stop();
 });
 
-interface Run {
-  readonly code: number | null;
-  readonly report: Report;
-  readonly stderr: string;
-  /** The findings of one check, as [status, messageId, subject]. */
-  of(checkId: string): [string, string, string | undefined][];
-  find(checkId: string, messageId: string): Finding;
-}
-
 interface As {
   readonly user?: string;
   readonly password?: string;
@@ -43,37 +33,8 @@ interface As {
   readonly ou?: string;
 }
 
-async function validate(lines: readonly string[], as: As = {}): Promise<Run> {
-  const { user = `clusteradm@${lab.domain}`, password = USER_PASSWORD } = as;
-  const text = [
-    ...lines,
-    'activeDirectory:',
-    `  domain: ${lab.domain}`,
-    `  dnsServers: [${lab.dnsServer}]`,
-    `  tls: { caFile: ${lab.caFile} }`,
-    `  bind: { user: ${user}, password: env:CP_AD_PASSWORD }`,
-    ...(as.ou ? [`  ou: "${as.ou}"`] : []),
-  ].join('\n');
-  const dir = await tempFiles({ 'cluster.yaml': text });
-  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--only', 'ad.*', '--json'], { env: { CP_AD_PASSWORD: password } });
-  assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password), 'the password is never printed');
-  let report: Report;
-  try {
-    report = JSON.parse(r.stdout) as Report;
-  } catch {
-    assert.fail(`no JSON report (exit ${r.code}): ${r.stderr.slice(-2000)}`);
-  }
-  return {
-    code: r.code,
-    report,
-    stderr: r.stderr,
-    of: (id) => report.findings.filter((f) => f.checkId === id).map((f) => [f.status, f.messageId, f.subject]),
-    find: (id, messageId) => {
-      const f = report.findings.find((x) => x.checkId === id && x.messageId === messageId);
-      assert.ok(f, `${id} ${messageId} in ${JSON.stringify(report.findings.map((x) => [x.checkId, x.messageId, x.subject]))}`);
-      return f;
-    },
-  };
+function validate(lines: readonly string[], as: As = {}): Promise<AdRun> {
+  return validateAd(lab, lines, { user: as.user ?? `clusteradm@${lab.domain}`, password: as.password ?? USER_PASSWORD, ...(as.ou ? { ou: as.ou } : {}) });
 }
 
 function commands(f: Finding): string[] {
