@@ -64,6 +64,15 @@ const problemCases: readonly ProblemCase[] = [
     mentions: ['got 42'],
   },
   {
+    name: 'a mapping where a name belongs is called a mapping, not "a object"',
+    ext: 'yaml',
+    text: 'nodes:\n  - name: { first: hv01 }\n',
+    line: 2,
+    column: 11,
+    path: 'nodes[0].name',
+    mentions: ['got a mapping (key: value)'],
+  },
+  {
     name: 'unknown key in nodes[1] suggests the key meant',
     ext: 'yaml',
     text: 'nodes:\n  - name: hv01\n  - name: hv02\n    fqnd: hv02.lab.example.test\n',
