@@ -54,6 +54,8 @@ export class FactStore {
   readonly #shared = new Map<string, Promise<unknown>>();
   /** Probes collecting now: what ends one early when an exception escapes it. */
   readonly #running = new Map<string, { fail: (error: ProbeEscaped) => void; abort: AbortController }>();
+  /** The last progress message of each probe, for a check that times out waiting on it. */
+  readonly #progress = new Map<string, string>();
   /** Who asked for each fact: `check:<id>` or `probe:<fact>`. */
   readonly #requesters = new Map<string, Set<string>>();
   /** How many times each probe actually ran (observable: tests assert one probe per fact). */
@@ -98,7 +100,10 @@ export class FactStore {
       baseDir: this.#options.secrets.baseDir,
       signal: AbortSignal.any([this.#options.signal, abort.signal]),
       onCleanup: (label, fn) => this.#options.cleanups.add(`probe ${name}: ${label}`, fn),
-      progress: (message) => this.#options.onProgress?.(name, message),
+      progress: (message) => {
+        this.#progress.set(name, message);
+        this.#options.onProgress?.(name, message);
+      },
       shared: (key, open, close) => this.#sharedResource(key, open, close),
     };
     const escaped = Promise.withResolvers<never>();
@@ -127,6 +132,28 @@ export class FactStore {
       pending.then((resource) => this.#options.cleanups.add(`shared ${key}: close`, () => close(resource)), () => undefined);
     }
     return pending;
+  }
+
+  /**
+   * The facts `requester` (`check:<id>`) is waiting on now: the probes it asked for that are still
+   * collecting, and the probes those are waiting on in turn, each with its last progress message.
+   */
+  waitingOn(requester: string): { readonly fact: string; readonly progress?: string }[] {
+    const out: { fact: string; progress?: string }[] = [];
+    const seen = new Set<string>();
+    let askers = [requester];
+    while (askers.length > 0) {
+      const next: string[] = [];
+      for (const [fact, by] of this.#requesters) {
+        if (seen.has(fact) || !this.#running.has(fact) || !askers.some((a) => by.has(a))) continue;
+        seen.add(fact);
+        const progress = this.#progress.get(fact);
+        out.push({ fact, ...(progress !== undefined ? { progress } : {}) });
+        next.push(`probe:${fact}`);
+      }
+      askers = next;
+    }
+    return out;
   }
 
   /** The facts whose probes are collecting now. */

@@ -14,7 +14,7 @@ import { errorLine, inScope, ProbeEscaped, stackOf, type Escape } from './guard.
 /** Messages the engine itself reports on a check's behalf. */
 export const ENGINE_MESSAGES = {
   engineThrew: 'The check failed with an internal error: {error}. This is a bug in {culprit}, not a finding about the cluster',
-  engineTimeout: 'The check did not finish within {seconds} s and was stopped',
+  engineTimeout: 'The check did not finish within {seconds} s and was stopped ({waiting})',
   engineNoFindings: 'The check finished without reporting anything (a bug in {culprit})',
   engineUndeclaredMessage: 'The check reported message id "{messageId}", which its meta does not declare (a bug in {culprit})',
   engineBadFinding: 'The check reported a malformed finding: {problem} (a bug in {culprit})',
@@ -158,10 +158,31 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
     case 'escaped':
       return [...findings, checkEscapedFinding(check, outcome.escape, bugs)];
     case 'timeout':
-      return [...findings, engineFinding(check, 'error', 'engineTimeout', { seconds: Math.round(options.timeoutMs / 100) / 10 })];
+      return [...findings, timeoutFinding(check, options)];
     case 'cancelled':
       return [...findings, engineFinding(check, 'skipped', 'engineCancelled', {})];
   }
+}
+
+/**
+ * A check over --timeout: what it was waiting for (the probes still collecting, with what each
+ * was doing), so that the finding names the server that did not answer, and how to go on.
+ */
+function timeoutFinding(check: Check, options: RunOptions): Finding {
+  const seconds = Math.round(options.timeoutMs / 100) / 10;
+  const waitingOn = options.facts.waitingOn(`check:${check.meta.id}`);
+  const waiting = waitingOn.length === 0 ? 'it was not waiting for a probe: the check itself was still running' : `waiting for ${waitingOn.map((w) => (w.progress ? `${w.fact}: ${w.progress}` : w.fact)).join('; ')}`;
+  const finding = engineFinding(check, 'error', 'engineTimeout', { seconds, waiting, waitingOn: waitingOn.map((w) => w.fact) }, waitingOn.length > 0 ? { waitingOn } : undefined);
+  return {
+    ...finding,
+    remediation: {
+      summary: waitingOn.length > 0 ? `Find out why ${waitingOn.map((w) => w.fact).join(', ')} did not finish in ${seconds} s` : `Allow the check more than ${seconds} s`,
+      steps: [
+        ...(waitingOn.length > 0 ? [{ text: `The probe was still at: ${waitingOn.map((w) => `${w.fact}: ${w.progress ?? 'starting'}`).join('; ')}. A server that accepts connections and never answers looks like this; the other findings of this run (ad.connect, storage.portal.reachable, nodes.reachable) name the server and the step when they finished first.` }] : []),
+        { text: `If the servers are only slow (a WAN link, a large directory, many LUNs), run again with a longer limit, e.g. --timeout ${Math.max(Math.ceil(seconds * 2), 120)}; the default is 120 s.` },
+      ],
+    },
+  };
 }
 
 function toFinding(check: Check, input: FindingInput, bugs: BugReporting): Finding {

@@ -172,3 +172,22 @@ test('with an issue tracker in package.json (bugs.url) the finding says where to
   assert.match(bugRemediation(undefined, reporting).steps[1]!.text, /^Report it at https:\/\/example\.test\/clusterprobe\/issues with the clusterprobe version \(1\.2\.3\), the command line/);
   assert.match(bugRemediation('./site.js', reporting).steps[1]!.text, /^Report it to the author of plugin "\.\/site\.js"/);
 });
+
+test('a check over its time limit names what it was waiting for: the probes still collecting, through the probes they wait on, with their last progress', async () => {
+  const hang = new Promise<never>(() => {});
+  const probes: Probe[] = [
+    { fact: 'outer', description: 'd', collect: async (ctx) => { ctx.progress('reading the inner fact'); return ctx.fact('inner'); } },
+    { fact: 'inner', description: 'd', collect: async (ctx) => { ctx.progress('ldaps://dc1.lab.example.test: connect and bind'); return hang; } },
+    { fact: 'quick', description: 'd', collect: async () => 1 },
+  ];
+  const waits = check('t.waits', async (ctx) => { await ctx.fact('quick'); await ctx.fact('outer'); });
+  const spins = check('t.spins', () => hang);
+  const { cleanups, facts } = harness(probes);
+  const [waited, spun] = await runChecks({ checks: [waits, spins], facts, cleanups, concurrency: 2, timeoutMs: 100, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  assert.deepEqual([waited!.status, waited!.messageId, waited!.data.waitingOn], ['error', 'engineTimeout', ['outer', 'inner']]);
+  assert.deepEqual(waited!.evidence?.waitingOn, [{ fact: 'outer', progress: 'reading the inner fact' }, { fact: 'inner', progress: 'ldaps://dc1.lab.example.test: connect and bind' }]);
+  assert.match(waited!.message, /waiting for outer: reading the inner fact; inner: ldaps:\/\/dc1\.lab\.example\.test: connect and bind/);
+  assert.match(JSON.stringify(waited!.remediation), /--timeout 120/);
+  assert.deepEqual([spun!.messageId, spun!.data.waitingOn], ['engineTimeout', []]);
+  assert.match(spun!.message, /not waiting for a probe/);
+});
