@@ -15,6 +15,8 @@ const messages = {
   mutualChapFailed: 'Mutual CHAP with {target} failed for {node}: {error}',
   loginError: '{node} cannot log in to {target} on {portal}: {error}',
   noTargets: 'Portal {portal} lists no target for any node identity, and the spec names none',
+  noPortals: 'The spec names no iSCSI portal (storage.iscsi): no target to log in to',
+  portalsUnreachable: 'No portal could be reached ({portal}): no login was tried (see storage.portal.reachable)',
   secretMissing: 'The CHAP secret for {portal} could not be read: {error}',
 } as const;
 
@@ -142,7 +144,9 @@ const check = {
         }
       }
     }
-    if (reported === 0) ctx.report({ status: 'skipped', messageId: 'noTargets', data: { portal: facts.portals.map((p) => p.portal).join(', ') || 'none' }, evidence: { reason: 'no reachable portal' } });
+    if (reported > 0) return;
+    if (facts.portals.length === 0) ctx.report({ status: 'skipped', messageId: 'noPortals' });
+    else ctx.report({ status: 'skipped', messageId: 'portalsUnreachable', data: { portal: facts.portals.map((p) => p.portal).join(', ') }, evidence: { reach: facts.portals.map((p) => ({ portal: p.portal, ...p.reach })) } });
   },
 } satisfies Check;
 

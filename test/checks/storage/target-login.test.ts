@@ -46,7 +46,9 @@ test('other statuses, an unresolvable secret, and an unreachable portal', async 
   assert.ok(commandsOf(named[0], 'powershell').some((c) => c.startsWith('$env:SAN_CHAP = ')), 'the fix sets the variable the spec names');
   assert.ok(commandsOf(named[0], 'sh').some((c) => c.endsWith('export SAN_CHAP')));
   const unreachable = await runCheck(check, facts([portal({ reach: { status: 'refused' } })]));
-  assert.deepEqual([unreachable[0]!.status, unreachable[0]!.messageId], ['skipped', 'noTargets']);
+  assert.deepEqual([unreachable[0]!.status, unreachable[0]!.messageId], ['skipped', 'portalsUnreachable'], 'an unreachable portal is not blamed for listing no target');
+  const none = await runCheck(check, facts([]));
+  assert.deepEqual([none[0]!.status, none[0]!.messageId, none[0]!.data.portal], ['skipped', 'noPortals', undefined], 'no storage: no "Portal none"');
   const empty = await runCheck(check, facts([portal({ targets: [] })]));
   assert.deepEqual([empty[0]!.status, empty[0]!.messageId], ['warn', 'noTargets']);
 });
