@@ -48,7 +48,7 @@ export function vendorRemediation(disk: Pick<PrDiskFact, 'vendor' | 'product' | 
     return [
       { text: 'INQUIRY says "IET": the iSCSI Enterprise Target (the target inside OpenFiler) implements only SCSI-2 RESERVE/RELEASE in its releases; Windows Server 2008 and later need SCSI-3 persistent reservations. tgt reports "IET" too, but implements them on disk LUNs: a CD, tape or passthrough LUN will not do.' },
       { text: 'Move the cluster LUNs to a target with SCSI-3 PR, e.g. LIO on Linux:', commands: [{ shell: 'sh', command: `targetcli /backstores/fileio create csv1 /srv/csv1.img 100G && targetcli /iscsi create ${shQuote(disk.target)}`, runOn: `${host} or its replacement` }] },
-      { text: 'Or tgt with a disk LUN:', commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op new --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${disk.lun} --backing-store ${placeholder('file-or-device', 'sh')}`, runOn: host }] },
+      { text: `Or tgt with a disk LUN in place of LUN ${disk.lun} (when the target is tgt, which answers "IET" too: delete the LUN, then create it again as a disk):`, commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op delete --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${disk.lun} && tgtadm --lld iscsi --op new --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${disk.lun} --device-type disk --backing-store ${placeholder('file-or-device', 'sh')}`, runOn: host }] },
     ];
   }
   if (vendor === 'LIO-ORG') {

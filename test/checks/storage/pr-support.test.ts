@@ -43,6 +43,8 @@ test('vendor-aware remediation, never "contact your vendor" alone', () => {
   const text = (vendor: string | null) => JSON.stringify(vendorRemediation({ vendor, product: 'x', portal: 'san:3260', target: 'iqn.t:csv', lun: 1 }));
   assert.match(text('IET'), /OpenFiler/);
   assert.match(text('IET'), /targetcli/);
+  const tgt = vendorRemediation({ vendor: 'IET', product: 'VIRTUAL-CDROM', portal: 'san:3260', target: 'iqn.t:csv', lun: 2 }).flatMap((s) => s.commands ?? []).map((c) => c.command).find((c) => c.startsWith('tgtadm'));
+  assert.match(tgt ?? '', /--op delete --mode logicalunit .* --lun 2 && tgtadm .*--op new --mode logicalunit .* --lun 2 --device-type disk/, 'the LUN number is taken: delete it before creating the disk');
   assert.match(text('LIO-ORG'), /emulate_pr=1/);
   assert.match(text('MSFT'), /FS-iSCSITarget-Server/);
   assert.match(text('SUN'), /stmfadm/);
