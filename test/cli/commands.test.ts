@@ -21,6 +21,10 @@ test('checks list filters by glob and includes plugin checks', async () => {
   assert.deepEqual(entries.map((e) => e.id), ['site.fqdn.domain']);
   const text = await runCli(['checks', 'list']);
   assert.match(text.stdout, /^ID\s+AREA\s+TITLE$/m);
+  const none = await runCli(['checks', 'list', 'zzz*']);
+  assert.equal(none.code, 2, 'a glob that matches nothing is a mistake, as with --only');
+  assert.match(none.stderr, /"zzz\*" matches no check; .*areas: config, storage, ad, nodes/);
+  assert.equal(none.stdout, '', 'no empty table');
 });
 
 test('checks explain gives what, why, needs, messages, remediations and docs', async () => {

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base.ts';
+import { UsageError } from '../../engine/errors.ts';
 import { configFlag, pluginFlag } from '../flags.ts';
 
 export interface CheckListEntry {
@@ -28,6 +29,11 @@ export default class ChecksList extends BaseCommand {
     const entries = registry.checks
       .filter((r) => !args.glob || globMatch(args.glob, r.check.meta.id))
       .map(({ check: { meta }, source }) => ({ id: meta.id, area: meta.area, title: meta.title, severity: meta.severity, source }));
+    if (args.glob && entries.length === 0) {
+      // The same answer --only and --skip give: a glob that matches nothing is a mistake, not an empty list.
+      const areas = [...new Set(registry.checks.map((r) => r.check.meta.area))].join(', ');
+      throw new UsageError(`"${args.glob}" matches no check; run "clusterprobe checks list" (areas: ${areas})`);
+    }
     if (!this.jsonEnabled()) {
       const width = Math.max(...entries.map((e) => e.id.length), 2);
       this.log(`${'ID'.padEnd(width)}  ${'AREA'.padEnd(8)}  TITLE`);
