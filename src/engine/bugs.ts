@@ -36,7 +36,7 @@ export function culpritName(plugin: Culprit): string {
 
 /** The remediation of an internal-error finding: re-run with --debug, then report it. */
 export function bugRemediation(plugin: Culprit, reporting: BugReporting): Remediation {
-  const what = `the clusterprobe version (${reporting.version}), the command line you ran${plugin === UNKNOWN_CULPRIT ? ', the plugins it loads' : ''}, and this finding as the --debug run shows it (the report never holds secret values; read it before you share it)`;
+  const what = `the clusterprobe version (${reporting.version}), the command line you ran${plugin === UNKNOWN_CULPRIT ? ', the plugins it loads' : ''}, and this finding as ${reporting.debug ? 'this' : 'the'} --debug run shows it (the report never holds secret values; read it before you share it)`;
   const where =
     typeof plugin === 'string'
       ? `Report it to the author of plugin "${plugin}" (the plugin's issue tracker, or whoever supplied it) with ${what}.`
@@ -46,7 +46,9 @@ export function bugRemediation(plugin: Culprit, reporting: BugReporting): Remedi
   return {
     summary: `This is a bug in ${culpritName(plugin)}, not a problem of the cluster: report it`,
     steps: [
-      { text: 'Run the same command again with --debug: the evidence of this finding then holds the stack trace.' },
+      reporting.debug
+        ? { text: 'This run had --debug: the evidence of this finding holds the stack trace (whole in --json and --html; the terminal shortens long lines).' }
+        : { text: 'Run the same command again with --debug: the evidence of this finding then holds the stack trace.' },
       { text: where },
     ],
   };

@@ -164,6 +164,7 @@ test('internal errors name the culprit: the plugin of the probe that threw (also
     assert.match(findings[0]!.remediation!.steps[1]!.text, /author of plugin "\.\/site\.js".*version \(1\.2\.3\)/);
     assert.match(findings[3]!.remediation!.steps[1]!.text, /clusterprobe maintainers.*version \(1\.2\.3\), the command line/);
     for (const f of findings) assert.equal(typeof f.evidence?.stack, debug ? 'string' : 'undefined', `${f.checkId} debug=${debug}`);
+    for (const f of findings) assert.equal(/again with --debug/.test(f.remediation!.steps[0]!.text), !debug, 'with --debug, the fix does not ask for --debug');
   }
 });
 
