@@ -45,13 +45,14 @@ const HOST_PORT_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\](?::\d{1,5})?|[0-9A-Fa-f]*:[0-9
 /**
  * Why a string is not a secret reference. An `env:` or `file:` the user wrote is a reference gone
  * wrong, not a literal secret: it is told what the name or path needs. The value is shown only
- * when it is such a reference with a name (one short word); anything else may be the secret.
+ * when it is such a reference with a name-like word (letters, digits, _ . -, 64 at most): anything
+ * else (a $, a !, a space...) may be the secret itself.
  */
 function secretRefProblem(value: string): string {
   if (value === 'env:') return 'env: needs the name of an environment variable after it (env:NAME, letters, digits and _)';
   if (value === 'file:') return 'file: needs the path of the file holding the secret after it (file:PATH)';
   if (value.startsWith('env:')) {
-    const ref = /^env:\S{1,64}$/.test(value) ? value : 'env:NAME';
+    const ref = /^env:[A-Za-z0-9_.-]{1,64}$/.test(value) ? value : 'env:NAME';
     return `${ref}: an environment variable name is letters, digits and _ (not starting with a digit)`;
   }
   return 'a literal secret is not accepted here (it would sit in a file that gets shared); write env:NAME, file:PATH or prompt instead, and keep the value out of the config';

@@ -140,6 +140,7 @@ describe('an env: or file: reference that is malformed is not called a literal s
   const cases = [
     { value: '"env:MY-VAR"', says: 'env:MY-VAR: an environment variable name is letters, digits and _ (not starting with a digit)' },
     { value: '"env:1PASS"', says: 'env:1PASS: an environment variable name is letters, digits and _ (not starting with a digit)' },
+    { value: '"env:Pa$$w0rd!"', says: 'env:NAME: an environment variable name is letters, digits and _ (not starting with a digit)' },
     { value: '"env:"', says: 'env: needs the name of an environment variable after it (env:NAME, letters, digits and _)' },
     { value: '"file:"', says: 'file: needs the path of the file holding the secret after it (file:PATH)' },
   ];
@@ -150,6 +151,7 @@ describe('an env: or file: reference that is malformed is not called a literal s
       assert.equal(lines.length, 1);
       assert.ok(lines[0]!.endsWith(c.says), lines[0]);
       assert.ok(!lines[0]!.includes('literal secret'), lines[0]);
+      assert.ok(!lines[0]!.includes('Pa$$'), lines[0]);
     });
   }
   it('a literal secret is still refused unquoted', async () => {
