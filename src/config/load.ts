@@ -11,6 +11,7 @@ import { ConfigError, UsageError, type ConfigProblem } from '../engine/errors.ts
 import { describeValue } from '../engine/contract.ts';
 import { ClusterSpecSchema, WaiversFileSchema, SECRET_META, type ClusterSpec, type Waiver } from './schema.ts';
 import { ReportSchema, type Report } from '../engine/report.ts';
+import { psQuote, shQuote } from '../quote.ts';
 
 type PathSegment = string | number;
 
@@ -77,13 +78,60 @@ export async function readCappedText(file: string, what: string, maxBytes: numbe
       total += bytesRead;
       if (total > maxBytes) throw tooBig(`more than ${sizeText(maxBytes)}`);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const wide = wideEncoding(bytes);
+    if (wide !== undefined) throw new UsageError(wideEncodingMessage(displayName(file), wide));
+    // PowerShell 5.1's Set-Content -Encoding utf8 writes a BOM: it is not part of the text.
+    const text = bytes.toString('utf8');
+    return text.startsWith('\uFEFF') ? text.slice(1) : text;
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw readError(err, what, file);
   } finally {
     await handle.close();
   }
+}
+
+/** A Unicode encoding other than UTF-8 that a file can be saved in (Windows PowerShell 5.1's `>` writes UTF-16LE). */
+export interface WideEncoding {
+  readonly bits: 16 | 32;
+  readonly endian: 'little' | 'big';
+  readonly bom: boolean;
+}
+
+/**
+ * The UTF-16 or UTF-32 encoding of `bytes`, by its byte order mark, or without one by where the
+ * NUL bytes fall in the first character (a spec, a waivers or a report file starts with ASCII,
+ * whose wide encodings pad it with NULs); undefined for anything else (UTF-8, ASCII).
+ */
+export function wideEncoding(bytes: Uint8Array): WideEncoding | undefined {
+  const [a, b, c, d] = [bytes[0], bytes[1], bytes[2], bytes[3]];
+  // UTF-32LE's BOM starts like UTF-16LE's: test it first.
+  if (a === 0xff && b === 0xfe && c === 0 && d === 0) return { bits: 32, endian: 'little', bom: true };
+  if (a === 0 && b === 0 && c === 0xfe && d === 0xff) return { bits: 32, endian: 'big', bom: true };
+  if (a === 0xff && b === 0xfe) return { bits: 16, endian: 'little', bom: true };
+  if (a === 0xfe && b === 0xff) return { bits: 16, endian: 'big', bom: true };
+  if (bytes.length >= 4 && a !== 0 && b === 0 && c === 0 && d === 0) return { bits: 32, endian: 'little', bom: false };
+  if (bytes.length >= 4 && a === 0 && b === 0 && c === 0 && d !== 0) return { bits: 32, endian: 'big', bom: false };
+  if (bytes.length >= 2 && a !== 0 && b === 0) return { bits: 16, endian: 'little', bom: false };
+  if (bytes.length >= 2 && a === 0 && b !== 0) return { bits: 16, endian: 'big', bom: false };
+  return undefined;
+}
+
+/** What to tell the user about a file in a wide encoding: what it is, and how to convert it in PowerShell (5.1 and 7) and sh. */
+function wideEncodingMessage(shown: string, e: WideEncoding): string {
+  const name = `UTF-${e.bits}`;
+  const ps = e.bits === 16 ? (e.endian === 'little' ? 'Unicode' : 'BigEndianUnicode') : e.endian === 'little' ? 'UTF32' : 'BigEndianUTF32';
+  // iconv keeps a BOM it was not told to expect (and glibc reads BOM-less UTF-16 as big-endian): name the byte order only without one.
+  const from = e.bom ? name : `${name}${e.endian === 'little' ? 'LE' : 'BE'}`;
+  const dot = shown.lastIndexOf('.');
+  const out = dot > Math.max(shown.lastIndexOf('/'), shown.lastIndexOf('\\')) + 1 ? `${shown.slice(0, dot)}-utf8${shown.slice(dot)}` : `${shown}-utf8`;
+  return (
+    `${shown} is ${name} (${e.endian}-endian); save it as UTF-8, e.g. in PowerShell (5.1 or 7): ` +
+    `Get-Content -Encoding ${ps} ${psQuote(shown)} | Set-Content -Encoding utf8 ${psQuote(out)}` +
+    `, or in sh: iconv -f ${from} -t UTF-8 ${shQuote(shown)} > ${shQuote(out)}` +
+    ` (Windows PowerShell 5.1's > and Out-File write UTF-16; use Set-Content or Out-File -Encoding utf8)`
+  );
 }
 
 /**
@@ -108,16 +156,16 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
   const syntax = /\.json$/i.test(file) ? ' (JSON syntax)' : ' (YAML syntax)';
 
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      fewer(
-        doc.errors.map((e) => ({
-          file: shown,
-          ...position(e.pos[0]),
-          path: '',
-          message: `${yamlSyntaxMessage(e.code, e.message)}${syntax}`,
-        })).sort((a, b) => a.line - b.line || a.column - b.column),
-      ),
-    );
+    // A JSON file: JSON's own first complaint, once (the YAML parser's later ones are cascades).
+    const json = syntax === ' (JSON syntax)' ? jsonSyntaxProblem(text) : undefined;
+    if (json !== undefined) {
+      const { line, col } = lineCounterFor(text).linePos(json.offset);
+      throw new ConfigError([{ file: shown, line, column: col, path: '', message: `${json.message}${syntax}` }]);
+    }
+    const problems = doc.errors
+      .map((e) => ({ file: shown, ...position(e.pos[0]), path: '', message: `${yamlSyntaxMessage(e.code, e.message)}${syntax}` }))
+      .sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new ConfigError(fewer(syntax === ' (JSON syntax)' ? problems.slice(0, 1) : problems));
   }
   const deep = tooDeep(doc);
   if (deep !== undefined) {
@@ -161,8 +209,8 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
     const node = nodeAt(doc, path);
     const secret = isSecretPath(schema, path);
     const got = valueAt(value, path);
-    let message = issue.message;
-    if (!secret && !/\b(got|received)\b/.test(message)) message += `, got ${got === undefined ? 'nothing (the key is missing)' : describeValue(got)}`;
+    let message = plainWording(issue, knownKeys(schema, path)) ?? issue.message;
+    if (!secret && !/\b(got|received)\b/.test(message)) message += `; got ${got === undefined ? 'nothing (the key is missing)' : describeValue(got)}`;
     return {
       file: shown,
       ...position(rangeStart(node) ?? rangeStart(nodeAt(doc, path.slice(0, -1))) ?? 0),
@@ -350,40 +398,78 @@ function whatInstead(json: unknown, text: string, file: string, what: string): s
   const saveOne = what === 'report' ? `save one with: clusterprobe validate --config cluster.yaml --json > run.json` : `--baseline takes a report saved earlier with: clusterprobe validate --config cluster.yaml --json > previous.json`;
   let value = json;
   let yamlProblem: string | undefined;
-  if (value === undefined) {
-    // Not JSON: a spec or a waivers file in YAML? Parsed without positions, only to recognise it.
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
-    if (prescan(text, Number.POSITIVE_INFINITY) === undefined && doc.errors.length === 0 && tooDeep(doc) === undefined) {
-      try {
-        value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-      } catch {
-        value = undefined;
-      }
-    } else {
-      const first = doc.errors[0]!;
-      const { line, col } = lineCounter.linePos(first.pos[0]);
-      yamlProblem = `line ${line}, column ${col}`;
-    }
-  }
+  if (value === undefined) ({ value, yamlProblem } = looseParse(text, Number.POSITIVE_INFINITY));
+  const kind = fileKind(value);
   const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  const has = (key: string) => object !== undefined && Object.hasOwn(object, key);
-  if (has('facts') && (has('savedAt') || has('schemaVersion'))) {
+  if (kind === 'facts') {
     return `${shown} is a facts file (written by --save-facts), not a report: re-evaluate it with clusterprobe validate --from-facts ${shown}${what === 'report' ? ' (add --json > run.json to save a report)' : ''}`;
   }
-  if (REPORT_KEYS.some(has)) return undefined;
-  const specKeys = Object.keys(ClusterSpecSchema.shape).filter((k) => k !== '$schema' && k !== 'waivers');
-  if (specKeys.some(has)) return `${shown} is a cluster spec, not a report: run clusterprobe validate --config ${shown}${what === 'report' ? '' : `; ${saveOne}`}`;
-  if (has('waivers') || (Array.isArray(value) && value.length > 0 && value.every((w) => w !== null && typeof w === 'object' && 'check' in w && 'expires' in w))) {
-    return `${shown} is a waivers file, not a report: pass it to clusterprobe validate --waivers ${shown}`;
-  }
+  if (kind === 'report') return undefined;
+  if (kind === 'spec') return `${shown} is a cluster spec, not a report: run clusterprobe validate --config ${shown}${what === 'report' ? '' : `; ${saveOne}`}`;
+  if (kind === 'waivers') return `${shown} is a waivers file, not a report: pass it to clusterprobe validate --waivers ${shown}`;
   if (value === undefined && /"(schemaVersion|findings)"\s*:/.test(text)) return undefined;
   const found = text.trim() === '' ? 'it is empty' : value === undefined ? `it is neither JSON nor YAML (${yamlProblem ?? 'unreadable'})` : object ? `no ${REPORT_KEYS.join('/')}` : `it holds ${describeValue(value)}, not an object with ${REPORT_KEYS.join('/')}`;
   return `${shown} is not a clusterprobe report: ${found}; ${saveOne}`;
 }
 
+/**
+ * The value of a YAML or JSON text, parsed without positions, only to recognise what kind of file
+ * it is; undefined (with where the first syntax error is) when it does not parse, or is one of the
+ * shapes that make the parser slow or deep.
+ */
+function looseParse(text: string, maxMarks = MAX_MARKS): { value: unknown; yamlProblem?: string } {
+  const pathological = prescan(text, maxMarks);
+  if (pathological !== undefined) {
+    const { line, col } = lineCounterFor(text).linePos(pathological.offset);
+    return { value: undefined, yamlProblem: `line ${line}, column ${col}` };
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+  if (doc.errors.length === 0 && tooDeep(doc) === undefined) {
+    try {
+      return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    } catch {
+      return { value: undefined };
+    }
+  }
+  const first = doc.errors[0];
+  if (first === undefined) return { value: undefined };
+  const { line, col } = lineCounter.linePos(first.pos[0]);
+  return { value: undefined, yamlProblem: `line ${line}, column ${col}` };
+}
+
+/**
+ * Which of clusterprobe's files a parsed value is, by its keys: a facts file (--save-facts), a
+ * report (validate --json), a cluster spec, a waivers file; undefined when none.
+ */
+export function fileKind(value: unknown): 'facts' | 'report' | 'spec' | 'waivers' | undefined {
+  const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const has = (key: string) => object !== undefined && Object.hasOwn(object, key);
+  if (has('facts') && (has('savedAt') || has('schemaVersion'))) return 'facts';
+  if (REPORT_KEYS.some(has)) return 'report';
+  const specKeys = Object.keys(ClusterSpecSchema.shape).filter((k) => k !== '$schema' && k !== 'waivers');
+  if (specKeys.some(has)) return 'spec';
+  if (has('waivers') || (Array.isArray(value) && value.length > 0 && value.every((w) => w !== null && typeof w === 'object' && 'check' in w && 'expires' in w))) return 'waivers';
+  return undefined;
+}
+
+/** Why a --waivers file is plainly not one (empty, a spec, a report, a facts file), in one line; undefined otherwise. */
+function notWaivers(text: string, file: string): string | undefined {
+  const shown = displayName(file);
+  const { value, yamlProblem } = looseParse(text);
+  if (text.trim() === '' || (value === null && yamlProblem === undefined)) return `${shown} is empty: a waivers file is a list of waivers (see README), e.g. - { check: storage.pr.preempt, justification: CHG-1234, expires: 2026-12-31 }`;
+  const kind = fileKind(value);
+  if (kind === 'spec') return `${shown} is a cluster spec, not a waivers file: its waivers: go in the spec itself, or pass it with --config`;
+  if (kind === 'report') return `${shown} is a clusterprobe report (validate --json), not a waivers file: a waivers file is a list of waivers (see README)`;
+  if (kind === 'facts') return `${shown} is a facts file (written by --save-facts), not a waivers file: pass it with --from-facts`;
+  return undefined;
+}
+
 export async function loadWaivers(file: string): Promise<Waiver[]> {
-  const parsed = parseAndValidate(await readCappedText(file, 'waivers file', WAIVERS_MAX_BYTES), file, WaiversFileSchema);
+  const text = await readCappedText(file, 'waivers file', WAIVERS_MAX_BYTES);
+  const other = notWaivers(text, file);
+  if (other !== undefined) throw new UsageError(other);
+  const parsed = parseAndValidate(text, file, WaiversFileSchema);
   return Array.isArray(parsed) ? parsed : parsed.waivers;
 }
 
@@ -399,6 +485,56 @@ function flattenUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] 
     const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
     return flattenUnions(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
   });
+}
+
+/**
+ * What a zod issue with zod's own wording ("Invalid input: expected object, received array",
+ * "Too small: expected number to be >=5") expected, in the spec's terms; undefined when the
+ * schema gave the issue its own sentence. `keys`: the keys a mapping expected there.
+ */
+function plainWording(issue: z.core.$ZodIssue, keys: readonly string[]): string | undefined {
+  if (!/^(Invalid input|Too small|Too big)\b/.test(issue.message)) return undefined;
+  if (issue.code === 'invalid_type') {
+    const expected: Record<string, string> = {
+      object: `a mapping (key: value)${keys.length > 0 ? ` with ${keys.join(', ')}` : ''}`,
+      array: 'a list',
+      string: 'a string',
+      boolean: 'true or false',
+      number: 'a number',
+      int: 'a whole number',
+    };
+    return `expected ${expected[issue.expected] ?? issue.expected}`;
+  }
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const small = issue.code === 'too_small';
+    const limit = Number(small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum);
+    const bound = `${small ? 'at least' : 'at most'} ${issue.inclusive === false ? `${small ? 'more' : 'less'} than ` : ''}${limit}`.replace(/(at least|at most) (more|less) than/, '$2 than');
+    if (issue.origin === 'string') return small && limit === 1 ? 'expected a non-empty string' : `expected ${bound} characters`;
+    if (issue.origin === 'array' || issue.origin === 'set') return small && limit === 1 ? 'expected a non-empty list' : `expected a list of ${bound} entries`;
+    if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') return `expected a number ${bound}`.replace('number at least', 'number of at least').replace('number at most', 'number of at most');
+  }
+  return undefined;
+}
+
+/**
+ * JSON.parse's complaint about `text`, when it names a position ("Expected ',' or '}' after
+ * property value in JSON at position 29"); undefined when the text is JSON or the complaint has
+ * no position (V8 then quotes the text, which may hold a secret).
+ */
+function jsonSyntaxProblem(text: string): { offset: number; message: string } | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (err) {
+    const m = /^(.*?) in JSON at position (\d+)/.exec((err as Error).message);
+    if (!m) return undefined;
+    const message = m[1]!
+      .replace(/^./, (c) => c.toLowerCase())
+      .replace('after array element', 'after an array element')
+      .replace('after property value', 'after a property value')
+      .replace('after property name', 'after a property name');
+    return { offset: Math.min(Number(m[2]), text.length), message };
+  }
 }
 
 function yamlSyntaxMessage(code: string, message: string): string {

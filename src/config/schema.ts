@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { SECRET_REF_PATTERN } from './secret-ref.ts';
+import { describeValue } from '../engine/contract.ts';
 import { MAX_NODES, dnProblem, dnsNameProblem, fqdnProblem, dnsServerProblem, hostNameProblem, hostProblem, iqnProblem, ldapUrlProblem, portalProblem, type Problem } from './validators.ts';
 
 export const WINDOWS_VERSIONS = ['2008R2', '2012', '2012R2', '2016', '2019', '2022', '2025'] as const;
@@ -41,12 +42,25 @@ const DNS_NAME_PATTERN = new RegExp(`^(?=.{1,254}$)${LABEL}(?:\\.${LABEL})*\\.?$
 const IQN_PATTERN = /^(?:[iI][qQ][nN]\.\d{4}-(?:0[1-9]|1[0-2])\.[A-Za-z0-9][A-Za-z0-9.-]*(?::[A-Za-z0-9.:-]+)?|[eE][uU][iI]\.[0-9A-Fa-f]{16}|[nN][aA][aA]\.(?:[0-9A-Fa-f]{16}|[0-9A-Fa-f]{32}))$/;
 const HOST_PORT_PATTERN = /^(?:\[[0-9A-Fa-f:.]+\](?::\d{1,5})?|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9_.-]+(?::\d{1,5})?)$/;
 
+/**
+ * Why a string is not a secret reference. An `env:` or `file:` the user wrote is a reference gone
+ * wrong, not a literal secret: it is told what the name or path needs. The value is shown only
+ * when it is such a reference with a name-like word (letters, digits, _ . -, 64 at most): anything
+ * else (a $, a !, a space...) may be the secret itself.
+ */
+function secretRefProblem(value: string): string {
+  if (value === 'env:') return 'env: needs the name of an environment variable after it (env:NAME, letters, digits and _)';
+  if (value === 'file:') return 'file: needs the path of the file holding the secret after it (file:PATH)';
+  if (value.startsWith('env:')) {
+    const ref = /^env:[A-Za-z0-9_.-]{1,64}$/.test(value) ? value : 'env:NAME';
+    return `${ref}: an environment variable name is letters, digits and _ (not starting with a digit)`;
+  }
+  return 'a literal secret is not accepted here (it would sit in a file that gets shared); write env:NAME, file:PATH or prompt instead, and keep the value out of the config';
+}
+
 const secretRef = z
   .string({ error: 'expected a secret reference (env:NAME, file:PATH or prompt)' })
-  .regex(SECRET_REF_PATTERN, {
-    error:
-      'a literal secret is not accepted here (it would sit in a file that gets shared); write env:NAME, file:PATH or prompt instead, and keep the value out of the config',
-  })
+  .regex(SECRET_REF_PATTERN, { error: (issue) => secretRefProblem(String(issue.input)) })
   .meta(SECRET_META);
 
 /**
@@ -94,12 +108,25 @@ const isoDate = z
     return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
   }, { error: 'expected a real calendar date' });
 
+/**
+ * The error of a mapping position given something else (a string, a list): what belongs there,
+ * with an example. Other issues of the mapping (unknown keys) keep their own wording.
+ */
+function mappingError(expected: string) {
+  return (issue: { code?: string; input?: unknown }) => (issue.code === 'invalid_type' ? `${expected}; got ${issue.input === undefined ? 'nothing (the key is missing)' : describeValue(issue.input)}` : undefined);
+}
+
 export const WaiverSchema = z.strictObject({
   check: z.string({ error: 'expected a check id or glob' }).min(1).describe('Check id or glob, e.g. ad.ou.same or storage.*'),
   subject: z.string({ error: 'expected the subject the waiver covers' }).optional().describe('The finding subject (node, LUN...); absent: every subject'),
   justification: z.string({ error: 'expected a justification' }).min(3, { error: 'expected a justification (why, and the ticket)' }),
   expires: isoDate.describe('Last day the waiver applies (inclusive, UTC)'),
-});
+}, { error: mappingError('expected a waiver mapping such as { check: storage.pr.preempt, justification: CHG-1234, expires: 2026-12-31 }') });
+
+/** A list of waivers, the spec's `waivers:` or a --waivers file. */
+function waiverList() {
+  return z.array(WaiverSchema, { error: mappingError('expected a list of waivers, e.g. - { check: storage.pr.preempt, justification: CHG-1234, expires: 2026-12-31 }') });
+}
 
 export const ClusterSpecSchema = z
   .strictObject({
@@ -122,7 +149,7 @@ export const ClusterSpecSchema = z
           name: nodeName,
           fqdn: fqdn.optional(),
           iqn: iqn.optional().meta({ description: "The node's iSCSI initiator name; derived from the FQDN when absent." }),
-        }),
+        }, { error: mappingError('expected a node mapping such as { name: hv01 }') }),
         {
           error: (issue) =>
             issue.input === undefined
@@ -199,10 +226,10 @@ export const ClusterSpecSchema = z
       .array(z.string().min(1))
       .optional()
       .describe('Plugin check modules: a path (relative to this file) or an installed npm package name.'),
-    waivers: z.array(WaiverSchema).optional(),
-  })
+    waivers: waiverList().optional(),
+  }, { error: mappingError('expected the cluster spec, a mapping with nodes: (see examples/review-lab.yaml)') })
   .describe('clusterprobe cluster spec');
 
 export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
 export type Waiver = z.output<typeof WaiverSchema>;
-export const WaiversFileSchema = z.union([z.array(WaiverSchema), z.strictObject({ waivers: z.array(WaiverSchema) })]);
+export const WaiversFileSchema = z.union([waiverList(), z.strictObject({ waivers: waiverList() })]);

@@ -85,6 +85,11 @@ function labelProblem(label: string): string | undefined {
 export function hostNameProblem(value: string, what: 'node' | 'cluster' = 'node'): Problem {
   const expected = `expected a host name (letters, digits and hyphens, ${what === 'node' ? NAME_EXAMPLE : 'e.g. HVCLUSTER01'})`;
   if (value === '') return `${expected}; got an empty string`;
+  if (isIP(value) !== 0) {
+    return what === 'node'
+      ? `expected the node's host name (${NAME_EXAMPLE}); got the IP address ${value}: an IP address is not a host name: put it in fqdn (to reach the node by address) and give the host name in name`
+      : `expected the cluster name (e.g. HVCLUSTER01); got the IP address ${value}: an IP address is not a name; the cluster's own address is not part of the spec`;
+  }
   if (value.includes('.') && labelProblem(value.replace(/\./g, '')) === undefined) {
     return what === 'node'
       ? `expected the node's host name without its domain (${NAME_EXAMPLE}); got ${shown(value)}: a host name is one label, and the full DNS name goes in fqdn`
