@@ -30,4 +30,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const { execute } = await import('@oclif/core');
-await execute({ dir: import.meta.url });
+// Not awaited: after the command, oclif waits for stdout's 'drain', which a stdout the reader
+// closed never emits. Awaited at the top level, that wait would leave the module unsettled once
+// nothing else is left to do, and Node would exit 13 with a warning; this way the process ends
+// when its work is done, with the command's own exit code. (A write still pending keeps it alive.)
+void execute({ dir: import.meta.url });
