@@ -4,8 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { BIN, ROOT } from '../helpers/cli.ts';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BIN, ROOT, tempDir } from '../helpers/cli.ts';
+
+const REVIEW_LAB = 'examples/review-lab.yaml';
+const BEHAVIOURS = join(ROOT, 'test/fixtures/plugins/behaviours.js');
 
 /** The environment of a user's shell: none of the test runner's Node variables. */
 function userEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -49,4 +55,131 @@ test('a closed stdout is not a reason to change the exit code, for every command
       assert.doesNotMatch(r.stderr, /unsettled top-level await|Warning|EPIPE|\n\s+at /, `${what}: no warning, no stack`);
     }
   }
+});
+
+/** The machine's own Node when it is older than 22: bin/run.js then hands over to .tools' Node 24. */
+const OLD_NODE = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => {
+  if (!existsSync(p)) return false;
+  const v = spawnSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+  return Number(v.split('.')[0]) < 22;
+});
+
+interface Wrapped {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Milliseconds from the signal (or the poke) to the wrapper's exit. */
+  afterPoke: number;
+  /** The pid of the Node 24 child the wrapper started. */
+  childPid: number | undefined;
+}
+
+/** The pids of `pid`'s children (Linux). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs bin/run.js under the old Node (the wrapper path) with the slow-cleanup plugin check; once
+ * the check runs, `poke(wrapperPid, childPid)` sends the signal. Whatever still runs after 30 s is
+ * killed, the child too (the old wrapper left it running).
+ */
+function wrapped(marker: string, poke: (wrapper: number, child: number) => void): Promise<Wrapped> {
+  return new Promise((resolve, reject) => {
+    const args = [BIN, 'validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.slow.cleanup', '--timeout', '8'];
+    const wrapper = spawn(OLD_NODE!, args, { cwd: ROOT, env: userEnv({ CP_TEST_MARKER: marker }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let poked = 0;
+    let childPid: number | undefined;
+    wrapper.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    wrapper.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (!poked && stderr.includes('test.slow.cleanup: running')) {
+        childPid = childrenOf(wrapper.pid!)[0];
+        assert.ok(childPid, 'the wrapper runs clusterprobe in a child');
+        poked = Date.now();
+        poke(wrapper.pid!, childPid);
+      }
+    });
+    const timer = setTimeout(() => {
+      for (const pid of [wrapper.pid!, childPid ?? 0]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }, 30_000);
+    wrapper.on('error', reject);
+    wrapper.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, afterPoke: poked ? Date.now() - poked : -1, childPid });
+    });
+  });
+}
+
+const skipOld = OLD_NODE ? false : 'no Node older than 22 on this machine: bin/run.js does not hand over';
+
+test('under a Node older than 22, SIGTERM to bin/run.js reaches clusterprobe: the run stops, cleanup runs, the report is printed, exit 130 at once', { skip: skipOld }, async () => {
+  const marker = join(await tempDir(), 'marker');
+  const r = await wrapped(marker, (wrapper) => process.kill(wrapper, 'SIGTERM'));
+  assert.equal(r.code, 130, `validate's exit code on SIGTERM, passed through; stderr: ${r.stderr}`);
+  assert.ok(r.afterPoke < 4000, `exited ${r.afterPoke} ms after SIGTERM, not after the check's 8 s timeout`);
+  assert.equal(await readFile(marker, 'utf8'), 'cleaned', 'the cleanup ran');
+  assert.match(r.stdout, /INTERRUPTED/, 'the report was printed');
+  assert.match(r.stderr, /Interrupted: stopping checks/);
+  assert.doesNotMatch(r.stderr, /Still cleaning up/, 'one signal counts once');
+});
+
+test('under a Node older than 22, SIGINT sent to bin/run.js alone (kill -INT PID, not a terminal\'s Ctrl-C) is passed on: exit 130, cleanup ran', { skip: skipOld }, async () => {
+  const marker = join(await tempDir(), 'marker');
+  const r = await wrapped(marker, (wrapper) => process.kill(wrapper, 'SIGINT'));
+  assert.equal(r.code, 130, r.stderr);
+  assert.ok(r.afterPoke < 4000, `exited ${r.afterPoke} ms after SIGINT`);
+  assert.equal(await readFile(marker, 'utf8'), 'cleaned');
+});
+
+test('under a Node older than 22, a child that a signal ends gives 128 + the signal\'s number (SIGKILL 137, SIGHUP passed on: 129), never 1, and is never left running', { skip: skipOld }, async () => {
+  const killed = await wrapped(join(await tempDir(), 'marker'), (_wrapper, child) => process.kill(child, 'SIGKILL'));
+  assert.equal(killed.code, 137, `SIGKILL of the child: 128 + 9; stderr: ${killed.stderr}`);
+  const hup = await wrapped(join(await tempDir(), 'marker'), (wrapper) => process.kill(wrapper, 'SIGHUP'));
+  assert.equal(hup.code, 129, `SIGHUP passed on, the child ends of it: 128 + 1; stderr: ${hup.stderr}`);
+  assert.ok(hup.afterPoke < 4000, `exited ${hup.afterPoke} ms after SIGHUP`);
+  assert.ok(hup.childPid !== undefined && !alive(hup.childPid), 'the child is gone too');
+});
+
+const skipPty = skipOld || (spawnSync('script', ['--version']).status === 0 ? false : 'no script(1) (util-linux) to give the run a terminal');
+
+test('under a Node older than 22, Ctrl-C in a terminal (which signals the child as well) counts once: one "Interrupted", no "Still cleaning up", exit 130', { skip: skipPty }, async () => {
+  const marker = join(await tempDir(), 'marker');
+  // script(1) runs the command on a new pseudo-terminal, in its foreground process group; a ^C
+  // written to it is the terminal's Ctrl-C: SIGINT to the whole group, the wrapper and its child.
+  const command = `${q(OLD_NODE!)} ${q(BIN)} validate --config ${REVIEW_LAB} --plugin ${q(BEHAVIOURS)} --only test.slow.cleanup --timeout 8; echo "rc=$?"`;
+  const out = await new Promise<string>((resolve, reject) => {
+    const term = spawn('script', ['-qefc', command, '/dev/null'], { cwd: ROOT, env: userEnv({ CP_TEST_MARKER: marker }), stdio: ['pipe', 'pipe', 'inherit'] });
+    let text = '';
+    const timer = setTimeout(() => term.kill('SIGKILL'), 30_000);
+    term.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (!text.includes('test.slow.cleanup: running') && (text + d).includes('test.slow.cleanup: running')) term.stdin.write('\x03');
+      text += d;
+    });
+    term.on('error', reject);
+    term.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+  assert.match(out, /rc=130\r?\n/, out);
+  assert.equal(out.match(/Interrupted: stopping checks/g)?.length, 1, out);
+  assert.doesNotMatch(out, /Still cleaning up/, 'the wrapper did not pass on a Ctrl-C the child had already had');
+  assert.equal(await readFile(marker, 'utf8'), 'cleaned');
 });
