@@ -1,6 +1,7 @@
 /**
  * clusterprobe as a process: what a shell, a pipe reader, `kill`, systemd or a CI runner sees of
- * bin/run.js. Through the built CLI in child processes, with real pipes and real signals.
+ * bin/run.js, and the command line a new user types. Through the built CLI in child processes,
+ * with real pipes and real signals.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN, ROOT, tempDir } from '../helpers/cli.ts';
+import { BIN, ROOT, runCli, tempDir } from '../helpers/cli.ts';
+import type { Report } from '../../src/engine/report.ts';
 
 const REVIEW_LAB = 'examples/review-lab.yaml';
 const BEHAVIOURS = join(ROOT, 'test/fixtures/plugins/behaviours.js');
@@ -182,4 +184,45 @@ test('under a Node older than 22, Ctrl-C in a terminal (which signals the child 
   assert.equal(out.match(/Interrupted: stopping checks/g)?.length, 1, out);
   assert.doesNotMatch(out, /Still cleaning up/, 'the wrapper did not pass on a Ctrl-C the child had already had');
   assert.equal(await readFile(marker, 'utf8'), 'cleaned');
+});
+
+test('validate takes the spec as a positional argument too (validate cluster.yaml), the same run as --config; both at once is a usage error', async () => {
+  const summary = (stdout: string) => (JSON.parse(stdout) as Report).findings.map((f) => `${f.checkId} ${f.subject ?? ''} ${f.status}`).sort();
+  const flag = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--json']);
+  assert.equal(flag.code, 3, flag.stderr);
+  for (const args of [
+    ['validate', REVIEW_LAB, '--only', 'config.*', '--json'],
+    ['validate', '--only', 'config.*', '--json', REVIEW_LAB],
+  ]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
+    assert.deepEqual(summary(r.stdout), summary(flag.stdout), `${args.join(' ')}: the same findings as with --config`);
+  }
+
+  const both = await runCli(['validate', REVIEW_LAB, '--config', REVIEW_LAB]);
+  assert.equal(both.code, 2, both.stderr);
+  assert.match(both.stderr, /^clusterprobe: .*--config.*\n$/, 'one line that names the conflict');
+  assert.doesNotMatch(both.stderr, /not found|\n\s+at /);
+
+  const missing = await runCli(['validate', 'no/such/cluster.yaml']);
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /no\/such\/cluster\.yaml/);
+  assert.doesNotMatch(missing.stderr, /command validate:|not found/);
+
+  const two = await runCli(['validate', REVIEW_LAB, REVIEW_LAB]);
+  assert.equal(two.code, 2, two.stderr);
+
+  const help = await runCli(['validate', '--help']);
+  assert.match(help.stdout, /validate \[SPEC\]/, 'the usage line shows the argument');
+});
+
+test('a repeatable flag takes one value, not every word after it: validate --only GLOB cluster.yaml, checks explain --plugin FILE ID', async () => {
+  const validate = await runCli(['validate', '--only', 'config.nodes.*', '--json', REVIEW_LAB]);
+  assert.equal(validate.code, 0, validate.stderr);
+  assert.deepEqual([...new Set((JSON.parse(validate.stdout) as Report).findings.map((f) => f.checkId))], ['config.nodes.count']);
+  const explain = await runCli(['checks', 'explain', '--plugin', BEHAVIOURS, 'test.slow.cleanup']);
+  assert.equal(explain.code, 0, explain.stderr);
+  assert.match(explain.stdout, /^test\.slow\.cleanup: /);
+  const twice = await runCli(['validate', '--only', 'config.nodes.*', '--only', 'config.waivers.*', '--json', REVIEW_LAB]);
+  assert.deepEqual([...new Set((JSON.parse(twice.stdout) as Report).findings.map((f) => f.checkId))].sort(), ['config.nodes.count', 'config.waivers.expiry']);
 });
