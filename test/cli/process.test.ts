@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { BIN, ROOT, runCli, tempDir } from '../helpers/cli.ts';
 import type { Report } from '../../src/engine/report.ts';
@@ -157,6 +158,54 @@ test('under a Node older than 22, a child that a signal ends gives 128 + the sig
   assert.equal(hup.code, 129, `SIGHUP passed on, the child ends of it: 128 + 1; stderr: ${hup.stderr}`);
   assert.ok(hup.afterPoke < 4000, `exited ${hup.afterPoke} ms after SIGHUP`);
   assert.ok(hup.childPid !== undefined && !alive(hup.childPid), 'the child is gone too');
+});
+
+test('under a Node older than 22, SIGTERM to bin/run.js stops a run waiting on a DC that never answers: the report (cancelled) is written, exit 130, well before the check timeout', { skip: skipOld }, async () => {
+  // A TCP listener that accepts and never says a word: the LDAPS handshake waits.
+  const sockets: Socket[] = [];
+  const server = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const dir = await tempDir();
+  const spec = join(dir, 'cluster.yaml');
+  await writeFile(spec, `cluster: { name: HVCLUSTER01 }\nnodes:\n  - name: hv01\n  - name: hv02\nactiveDirectory:\n  domain: lab.example.test\n  servers: [ldaps://127.0.0.1:${port}]\n  bind:\n    user: administrator@lab.example.test\n    password: env:CP_TEST_AD_PASSWORD\n`);
+  try {
+    const started = Date.now();
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string; afterKill: number }>((resolve, reject) => {
+      const wrapper = spawn(OLD_NODE!, [BIN, 'validate', spec, '--only', 'ad.*', '--json', '--timeout', '30'], { cwd: ROOT, env: userEnv({ CP_TEST_AD_PASSWORD: 'not-the-password' }), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let killed = 0;
+      wrapper.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      wrapper.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      // Once the DC has a connection from the run, the run is waiting on it.
+      const poll = setInterval(() => {
+        if (sockets.length > 0 && !killed) {
+          killed = Date.now();
+          process.kill(wrapper.pid!, 'SIGTERM');
+        }
+      }, 50);
+      const timer = setTimeout(() => {
+        for (const pid of [wrapper.pid!, ...childrenOf(wrapper.pid!)]) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      }, 60_000);
+      wrapper.on('error', reject);
+      wrapper.on('close', (code) => {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr, afterKill: killed ? Date.now() - killed : -1 });
+      });
+    });
+    assert.ok(r.afterKill >= 0, `the run connected to the DC (${Date.now() - started} ms); stderr: ${r.stderr}`);
+    assert.equal(r.code, 130, r.stderr);
+    assert.ok(r.afterKill < 15_000, `exited ${r.afterKill} ms after SIGTERM, not after the 30 s check timeout`);
+    const report = JSON.parse(r.stdout) as Report;
+    assert.equal(report.cancelled, true);
+    assert.ok(report.findings.length > 0 && report.findings.every((f) => f.checkId.startsWith('ad.') && f.status === 'skipped'), r.stdout);
+    assert.doesNotMatch(r.stderr, /not-the-password/);
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
 });
 
 const skipPty = skipOld || (spawnSync('script', ['--version']).status === 0 ? false : 'no script(1) (util-linux) to give the run a terminal');
