@@ -9,9 +9,13 @@ export const configFlag = Flags.file({
   exists: false,
 });
 
+// Repeatable flags take one value each (multipleNonGreedy): otherwise oclif hands every word after
+// them to the flag, and `validate --only 'config.*' cluster.yaml` or `checks explain --plugin
+// x.js my.check` would lose their argument.
 export const pluginFlag = Flags.string({
   summary: 'Load a plugin check module (a path or an installed npm package); repeatable.',
   multiple: true,
+  multipleNonGreedy: true,
   helpValue: 'PATH|PACKAGE',
 });
 
@@ -20,6 +24,7 @@ export const globListFlag = (summary: string) =>
   Flags.string({
     summary,
     multiple: true,
+    multipleNonGreedy: true,
     delimiter: ',',
     helpValue: 'GLOB,...',
   });

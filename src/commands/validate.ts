@@ -1,6 +1,7 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from './base.ts';
 import { configFlag, globListFlag, pluginFlag } from './flags.ts';
+import { UsageError } from '../engine/errors.ts';
 import type { Report } from '../engine/report.ts';
 
 /** The flags as parsed; the run itself lives in ./validate-run.ts, loaded only when it runs. */
@@ -16,11 +17,18 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
 
   static override examples = [
     { description: 'Check the review lab example', command: '<%= config.bin %> <%= command.id %> --config examples/review-lab.yaml' },
+    { description: 'The same: the spec as an argument', command: '<%= config.bin %> <%= command.id %> examples/review-lab.yaml' },
     { description: 'Only the storage checks, as JUnit for CI', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --only "storage.*" --junit preflight.xml' },
     { description: 'Machine-readable report; fail the pipeline on warnings too', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --json --fail-on warn > report.json' },
     { description: 'An HTML report to hand over, and what changed since the last run', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --baseline last-run.json --html preflight.html --json > this-run.json' },
     { description: 'Save facts now, re-evaluate later without network', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --save-facts facts.json\n<%= config.bin %> <%= command.id %> --from-facts facts.json' },
   ];
+
+  // Optional, so that oclif reads `validate cluster.yaml` as this command with an argument rather
+  // than as a command `validate cluster.yaml` it does not have.
+  static override args = {
+    spec: Args.file({ description: 'The cluster spec, as --config takes it (give one or the other).', exists: false }),
+  };
 
   static override flags = {
     config: configFlag,
@@ -41,8 +49,12 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
     debug: Flags.boolean({ summary: 'Put stack traces into the evidence of internal-error findings (for a bug report); without it no stack appears anywhere.' }),
   };
 
-  parseFlags() {
-    return this.parse(Validate).then((r) => r.flags);
+  /** The flags, with the spec argument as --config. */
+  async parseFlags() {
+    const { args, flags } = await this.parse(Validate);
+    if (args.spec === undefined) return flags;
+    if (flags.config !== undefined) throw new UsageError(`two specs: ${args.spec} and --config ${flags.config}; pass one`);
+    return { ...flags, config: args.spec };
   }
 
   async run(): Promise<Report> {
