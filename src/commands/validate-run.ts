@@ -79,8 +79,9 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
       process.exit(130);
     }
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  // SIGHUP too: an SSH session that drops mid-run must still remove the reservation keys.
+  const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of STOP_SIGNALS) process.on(signal, onSigint);
 
   const bugs = registry.bugReporting({ version: ctx.version, debug: flags.debug, ...(ctx.bugsUrl ? { url: ctx.bugsUrl } : {}) });
   // The run installs its own guard; this outer one covers the rest of validate (progress, the
@@ -110,8 +111,7 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
       });
     } finally {
       await progress?.close();
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSigint);
     }
 
     const report = baseline ? { ...output.report, diff: diffReports(output.report, baseline) } : output.report;

@@ -1,7 +1,7 @@
 /**
  * storage.pr.support against a real tgt: the sequence passes on disk LUNs, a disk holding a
- * foreign registration is left untouched, and SIGINT/SIGTERM in the middle of the sequence still
- * leave no key of ours. Keys are read afterwards with libiscsi (test/lab/libiscsi/prtool.c), an
+ * foreign registration is left untouched, and SIGINT/SIGTERM/SIGHUP (a dropped SSH session) in the
+ * middle of the sequence still leave no key of ours. Keys are read afterwards with libiscsi (test/lab/libiscsi/prtool.c), an
  * initiator independent of ours.
  */
 import { after, before, test } from 'node:test';
@@ -151,7 +151,7 @@ test('a disk with a foreign registration is skipped as inUse and its keys stay b
   }
 });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   test(`${signal} in the middle of the sequence: exit 130 and no key of ours left on any LUN`, async () => {
     const dir = await tempFiles({ 'c.yaml': spec(T_MANY) });
     let watch: Awaited<ReturnType<typeof onRunKey>> | undefined;
