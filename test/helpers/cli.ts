@@ -34,10 +34,18 @@ function baseEnv(): Record<string, string> {
 }
 
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  return runWrapped([process.execPath, BIN, ...args], options);
+}
+
+/**
+ * Runs `command` (whose words include `process.execPath` and BIN: the CLI, wrapped in another
+ * program such as `unshare`) with runCli's environment, collection and time limit.
+ */
+export function runWrapped(command: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = { ...baseEnv(), ...options.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, command.slice(1), { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

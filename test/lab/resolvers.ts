@@ -17,11 +17,10 @@
  * which no other process sees.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BIN, ROOT, tempDir, type CliOptions, type CliResult } from '../helpers/cli.ts';
+import { BIN, runWrapped, tempDir, type CliOptions, type CliResult } from '../helpers/cli.ts';
 
 export type ResolverKind = 'unreachable' | 'refusing' | 'silent' | 'garbage';
 
@@ -141,23 +140,6 @@ export async function writeResolvConf(servers: readonly string[]): Promise<strin
  * runCli.
  */
 export function runCliWithResolvConf(resolvConf: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...options.env })) {
-      if (v === undefined || ['NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS', 'NODE_TEST_CONTEXT'].includes(k)) continue;
-      env[k] = v;
-    }
-    const script = 'mount --bind "$0" /etc/resolv.conf || exit 97; exec "$@"';
-    const child = spawn('unshare', ['-m', 'sh', '-c', script, resolvConf, process.execPath, BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  const script = 'mount --bind "$0" /etc/resolv.conf || exit 97; exec "$@"';
+  return runWrapped(['unshare', '-m', 'sh', '-c', script, resolvConf, process.execPath, BIN, ...args], { timeoutMs: 90_000, ...options });
 }
