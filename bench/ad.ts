@@ -26,7 +26,11 @@ try {
   await lab.addOu('OU=Bulk');
   await lab.addOu('OU=HyperV,OU=Servers');
   const fillStarted = performance.now();
-  for (let i = 0; i < objects; i += 2000) await lab.addComputersBulk(Array.from({ length: Math.min(2000, objects - i) }, (_, k) => `WS${String(i + k).padStart(6, '0')}`), 'OU=Bulk');
+  for (let i = 0; i < objects; i += 2000)
+    await lab.addComputersBulk(
+      Array.from({ length: Math.min(2000, objects - i) }, (_, k) => `WS${String(i + k).padStart(6, '0')}`),
+      'OU=Bulk',
+    );
   const nodes = Array.from({ length: NODES }, (_, i) => `HV${String(i + 1).padStart(2, '0')}`);
   await lab.addComputersBulk(nodes, 'OU=HyperV,OU=Servers');
   const fillMs = Math.round(performance.now() - fillStarted);
@@ -51,26 +55,49 @@ try {
   for (let i = 0; i < runs; i += 1) {
     const facts = join(dir, `facts-${i}.json`);
     const t = performance.now();
-    const r = spawnSync(process.execPath, [bin, 'validate', '--config', join(dir, 'cluster.yaml'), '--only', 'ad.*', '--json', '--save-facts', facts], { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+    const r = spawnSync(
+      process.execPath,
+      [bin, 'validate', '--config', join(dir, 'cluster.yaml'), '--only', 'ad.*', '--json', '--save-facts', facts],
+      { encoding: 'utf8', env, maxBuffer: 64 << 20 },
+    );
     wall.push(performance.now() - t);
-    if (r.status !== 0 && r.status !== 3 && r.status !== 4) throw new Error(`validate exited ${r.status}: ${r.stderr.slice(-500)}`);
-    const ad = (JSON.parse(readFileSync(facts, 'utf8')) as { facts: Record<string, { operations: number; computers?: unknown[] }> }).facts['ad.directory']!;
+    if (r.status !== 0 && r.status !== 3 && r.status !== 4)
+      throw new Error(`validate exited ${r.status}: ${r.stderr.slice(-500)}`);
+    const ad = (
+      JSON.parse(readFileSync(facts, 'utf8')) as {
+        facts: Record<string, { operations: number; computers?: unknown[] }>;
+      }
+    ).facts['ad.directory']!;
     operations = ad.operations;
     computersFound = ad.computers?.length ?? 0;
   }
   if (computersFound < NODES) throw new Error(`the probe found ${computersFound} of ${NODES} node objects`);
 
   // ldapsearch: the same filter and attributes, one process per run, like validate.
-  const spec = { nodes: nodes.map((n) => ({ name: n.toLowerCase() })), activeDirectory: { domain: lab.domain } } as unknown as ClusterSpec;
+  const spec = {
+    nodes: nodes.map((n) => ({ name: n.toLowerCase() })),
+    activeDirectory: { domain: lab.domain },
+  } as unknown as ClusterSpec;
   const filter = computerFilter(nodeNames(spec).nodes);
   const theirs: number[] = [];
   for (let i = 0; i < runs; i += 1) {
     const t = performance.now();
-    const ldif = await lab.ldapsearch(['-b', lab.baseDn, filter, 'sAMAccountName', 'dNSHostName', 'cn', 'userAccountControl', 'objectSid']);
+    const ldif = await lab.ldapsearch([
+      '-b',
+      lab.baseDn,
+      filter,
+      'sAMAccountName',
+      'dNSHostName',
+      'cn',
+      'userAccountControl',
+      'objectSid',
+    ]);
     theirs.push(performance.now() - t);
     if ((ldif.match(/^dn: /gm) ?? []).length < NODES) throw new Error('ldapsearch found fewer node objects');
   }
-  process.stdout.write(`${JSON.stringify({ objects, nodes: NODES, runs, fillMs, wallMs: Math.round(median(wall)), ldapOperations: operations, ldapsearchMs: Math.round(median(theirs)) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ objects, nodes: NODES, runs, fillMs, wallMs: Math.round(median(wall)), ldapOperations: operations, ldapsearchMs: Math.round(median(theirs)) })}\n`,
+  );
 } finally {
   await lab.stop();
 }

@@ -41,5 +41,8 @@ process.stdout.write(
   `config fuzz: ${total.toLocaleString('en')} cases (seed ${seed}): ${seen.loaded.toLocaleString('en')} loaded, ${seen.refused.toLocaleString('en')} refused with a place, ${failures.length} failures\n` +
     `  loader: ${rate(loading)} cases/s (${(loading / 1000).toFixed(1)} s); generating the cases: ${rate(generating)} cases/s (${(generating / 1000).toFixed(1)} s)\n`,
 );
-for (const f of failures.slice(0, 10)) process.stdout.write(`FAILURE (${f.case.ext}) ${JSON.stringify(f.case.text).slice(0, 400)}\n  ${f.error.split('\n').slice(0, 3).join('\n  ')}\n`);
+for (const f of failures.slice(0, 10))
+  process.stdout.write(
+    `FAILURE (${f.case.ext}) ${JSON.stringify(f.case.text).slice(0, 400)}\n  ${f.error.split('\n').slice(0, 3).join('\n  ')}\n`,
+  );
 process.exitCode = failures.length === 0 ? 0 : 1;

@@ -38,7 +38,9 @@ try {
   const clusterprobeMs = Math.round(median(ours));
   const iscsiLsMs = Math.round(median(theirs));
   const startup = Math.round(median(Array.from({ length: runs }, () => timed(process.execPath, [bin, '--version']))));
-  process.stdout.write(`${JSON.stringify({ luns: 64, runs, clusterprobeMs, iscsiLsMs, ratio: Math.round((clusterprobeMs / iscsiLsMs) * 100) / 100, clusterprobeStartupMs: startup })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ luns: 64, runs, clusterprobeMs, iscsiLsMs, ratio: Math.round((clusterprobeMs / iscsiLsMs) * 100) / 100, clusterprobeStartupMs: startup })}\n`,
+  );
 } finally {
   await lab.stop();
 }

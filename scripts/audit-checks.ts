@@ -50,7 +50,8 @@ export async function auditChecks({ root, checks }: AuditInput): Promise<AuditRe
   const files = await checkFiles(root, problems);
 
   for (const file of files) {
-    if (!checks.includes(file.exported)) problems.push(`${file.path}: has a default export but is not listed in builtinChecks of ${INDEX}`);
+    if (!checks.includes(file.exported))
+      problems.push(`${file.path}: has a default export but is not listed in builtinChecks of ${INDEX}`);
   }
 
   const seenIds = new Map<string, number>();
@@ -78,7 +79,9 @@ export async function auditChecks({ root, checks }: AuditInput): Promise<AuditRe
 
     const file = files.find((f) => f.exported === value);
     if (!file) {
-      problems.push(`${label}: is not the default export of any file under checks/, so its source and test cannot be found`);
+      problems.push(
+        `${label}: is not the default export of any file under checks/, so its source and test cannot be found`,
+      );
       continue;
     }
     const where = `${label} (${file.path})`;
@@ -89,7 +92,9 @@ export async function auditChecks({ root, checks }: AuditInput): Promise<AuditRe
     const literal = new Set(uses.flatMap((u) => (u.id === undefined ? [] : [u.id])));
     for (const u of uses) {
       if (u.id !== undefined && !Object.hasOwn(meta.messages, u.id)) {
-        problems.push(`${where}:${u.line}: reports messageId "${u.id}", which meta.messages does not declare (declared: ${declared.join(', ')})`);
+        problems.push(
+          `${where}:${u.line}: reports messageId "${u.id}", which meta.messages does not declare (declared: ${declared.join(', ')})`,
+        );
       }
     }
     const unreported = declared.filter((m) => !literal.has(m));
@@ -97,7 +102,9 @@ export async function auditChecks({ root, checks }: AuditInput): Promise<AuditRe
       const computed = uses.filter((u) => u.id === undefined).map((u) => `line ${u.line}: ${u.expression}`);
       warnings.push(
         `${where}: declares ${unreported.map((m) => `"${m}"`).join(', ')} but reports none of them as a messageId literal` +
-          (computed.length > 0 ? `; it also computes message ids (${computed.join('; ')}), which this audit cannot check` : ''),
+          (computed.length > 0
+            ? `; it also computes message ids (${computed.join('; ')}), which this audit cannot check`
+            : ''),
       );
     }
   }
@@ -133,7 +140,10 @@ async function auditDocs(root: string, id: string, docs: string, messageIds: rea
   }
   const text = await readFile(page, 'utf8');
   const missing = messageIds.filter((m) => !text.includes(`\`${m}\``));
-  if (missing.length > 0) problems.push(`doc page ${docs} does not mention messageId ${missing.map((m) => `\`${m}\``).join(', ')} (write each in backticks)`);
+  if (missing.length > 0)
+    problems.push(
+      `doc page ${docs} does not mention messageId ${missing.map((m) => `\`${m}\``).join(', ')} (write each in backticks)`,
+    );
   return problems;
 }
 
@@ -162,7 +172,11 @@ async function checkFiles(root: string, problems: string[]): Promise<CheckFile[]
 export function formatAudit(result: AuditResult): string {
   const lines = result.warnings.map((w) => `warning: ${w}`);
   if (result.problems.length === 0) lines.push(`checks audit: ${result.checkCount} checks, OK`);
-  else lines.push(`checks audit: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.checkCount} checks:`, ...result.problems.map((p) => `  - ${p}`));
+  else
+    lines.push(
+      `checks audit: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.checkCount} checks:`,
+      ...result.problems.map((p) => `  - ${p}`),
+    );
   return lines.join('\n');
 }
 

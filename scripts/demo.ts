@@ -185,7 +185,8 @@ export const EXPECTED_WARNINGS: Readonly<Record<string, string>> = {
 /** The validate exit code each lab should give: 3 (failures) for the review's lab, 0 once fixed. */
 export const EXPECTED_EXIT: Readonly<Record<Variant, number>> = { broken: 3, fixed: 0 };
 
-const matches = (f: Finding, e: Expect) => f.checkId === e.checkId && f.messageId === e.messageId && f.subject === e.subject && f.status === e.status;
+const matches = (f: Finding, e: Expect) =>
+  f.checkId === e.checkId && f.messageId === e.messageId && f.subject === e.subject && f.status === e.status;
 
 export interface Verdict {
   readonly ok: boolean;
@@ -202,15 +203,21 @@ export function judge(variant: Variant, report: Report, exitCode: number | null)
     const expected = variant === 'broken' ? wall.broken : wall.fixed;
     const found = expected.filter((e) => report.findings.some((f) => matches(f, e)));
     const missing = expected.filter((e) => !found.includes(e));
-    for (const e of missing) problems.push(`expected ${e.checkId} ${e.messageId} (${e.status}) on ${e.subject}: not in the report`);
+    for (const e of missing)
+      problems.push(`expected ${e.checkId} ${e.messageId} (${e.status}) on ${e.subject}: not in the report`);
     return { wall, found, missing };
   });
   const expectedFindings = new Set(walls.flatMap((w) => w.found));
   const errors = report.findings.filter((f) => f.status === 'error');
   for (const f of errors) problems.push(`${f.checkId} could not complete (error): ${f.message}`);
-  const unexpected = report.findings.filter((f) => (f.status === 'fail' || f.status === 'error') && ![...expectedFindings].some((e) => matches(f, e)));
-  for (const f of unexpected) if (f.status === 'fail') problems.push(`unexpected failure ${f.checkId} ${f.messageId} on ${f.subject ?? '-'}: ${f.message}`);
-  if (exitCode !== EXPECTED_EXIT[variant]) problems.push(`validate exited ${exitCode}, expected ${EXPECTED_EXIT[variant]}`);
+  const unexpected = report.findings.filter(
+    (f) => (f.status === 'fail' || f.status === 'error') && ![...expectedFindings].some((e) => matches(f, e)),
+  );
+  for (const f of unexpected)
+    if (f.status === 'fail')
+      problems.push(`unexpected failure ${f.checkId} ${f.messageId} on ${f.subject ?? '-'}: ${f.message}`);
+  if (exitCode !== EXPECTED_EXIT[variant])
+    problems.push(`validate exited ${exitCode}, expected ${EXPECTED_EXIT[variant]}`);
   const warnings = report.findings.filter((f) => f.status === 'warn');
   return { ok: problems.length === 0, walls, unexpected, warnings, problems };
 }
@@ -276,12 +283,18 @@ export function prerequisiteProblems(env: Environment): string[] {
   const problems: string[] = [];
   const fullMap = /^\s*0\s+0\s+4294967295\s*$/m.test(env.uidMap);
   if (env.uid !== 0) {
-    problems.push(`The demo needs root: it starts Samba and tgt in a private network namespace (unshare -n). This is uid ${env.uid}. Run it ${FIX} (or: sudo npm run demo).`);
+    problems.push(
+      `The demo needs root: it starts Samba and tgt in a private network namespace (unshare -n). This is uid ${env.uid}. Run it ${FIX} (or: sudo npm run demo).`,
+    );
   } else if (!fullMap) {
     const outer = /^\s*0\s+(\d+)/.exec(env.uidMap)?.[1];
-    problems.push(`The demo needs root: this is uid ${outer ?? '?'} on the machine, root only inside the user namespace test/lab/netns.sh falls back to (\`unshare -rn\`, when \`unshare -n\` is refused), where Samba and tgt cannot run. Run it ${FIX} (or: sudo npm run demo).`);
+    problems.push(
+      `The demo needs root: this is uid ${outer ?? '?'} on the machine, root only inside the user namespace test/lab/netns.sh falls back to (\`unshare -rn\`, when \`unshare -n\` is refused), where Samba and tgt cannot run. Run it ${FIX} (or: sudo npm run demo).`,
+    );
   } else if (!env.netns) {
-    problems.push('No private network namespace: `unshare -n` failed (the machine or container does not allow it, CAP_SYS_ADMIN is missing), and the demo does not start Samba on the host\'s own network. Run it with `npm run demo` as root on a machine or VM where `unshare -n true` works.');
+    problems.push(
+      "No private network namespace: `unshare -n` failed (the machine or container does not allow it, CAP_SYS_ADMIN is missing), and the demo does not start Samba on the host's own network. Run it with `npm run demo` as root on a machine or VM where `unshare -n true` works.",
+    );
   }
   const missing = TOOLS.filter((t) => !env.hasTool(t.tool));
   const packages = [...new Set(missing.map((t) => t.pkg))];
@@ -289,9 +302,12 @@ export function prerequisiteProblems(env: Environment): string[] {
   if (packages.length > 0) {
     const tools = missing.map((t) => t.tool);
     if (!env.hasFile(PROVISION_LDIF)) tools.push(PROVISION_LDIF);
-    problems.push(`Missing: ${tools.join(', ')} (Debian packages: ${packages.join(' ')}). Install them ${FIX} (it installs every package the lab needs: samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl tgt ...).`);
+    problems.push(
+      `Missing: ${tools.join(', ')} (Debian packages: ${packages.join(' ')}). Install them ${FIX} (it installs every package the lab needs: samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl tgt ...).`,
+    );
   }
-  if (!env.built) problems.push(`clusterprobe is not built (no dist/): run ${FIX}, or sh scripts/with-node.sh npm run build.`);
+  if (!env.built)
+    problems.push(`clusterprobe is not built (no dist/): run ${FIX}, or sh scripts/with-node.sh npm run build.`);
   return problems;
 }
 
@@ -334,7 +350,8 @@ interface Exited {
 }
 
 function waitExit(child: ChildProcess): Promise<Exited> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode as NodeJS.Signals | null });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode as NodeJS.Signals | null });
   return new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
 }
 
@@ -436,8 +453,18 @@ class Demo {
     const { variant } = this.#options;
     const plan = planFor(variant);
     const p = this.#paint;
-    say(p.bold(variant === 'broken' ? 'clusterprobe demo: the lab of the Windows Server 2008 R2 review, broken as it was' : 'clusterprobe demo: the same lab with the review\'s problems fixed'));
-    say(p.dim('Samba AD DC and tgt iSCSI target, real servers in a private network namespace on this machine (test/lab/).'));
+    say(
+      p.bold(
+        variant === 'broken'
+          ? 'clusterprobe demo: the lab of the Windows Server 2008 R2 review, broken as it was'
+          : "clusterprobe demo: the same lab with the review's problems fixed",
+      ),
+    );
+    say(
+      p.dim(
+        'Samba AD DC and tgt iSCSI target, real servers in a private network namespace on this machine (test/lab/).',
+      ),
+    );
     for (const f of plan.fixes) say(`  fixed: ${f}`);
     say();
 
@@ -452,25 +479,35 @@ class Demo {
     const samba = await this.#step(`Samba AD DC ${DOMAIN} (function level 2003), provisioned and started`, this.#samba);
     const tgt = await this.#step('tgt iSCSI target', this.#tgt);
 
-    if (plan.mixedMode) await this.#step('mixed mode: nTMixedDomain 1 (a Windows 2003 domain as installed)', samba.setMixedMode(true));
+    if (plan.mixedMode)
+      await this.#step('mixed mode: nTMixedDomain 1 (a Windows 2003 domain as installed)', samba.setMixedMode(true));
     else await this.#step('native mode: nTMixedDomain 0', samba.setMixedMode(false));
-    await this.#step(`OU ${OU}, bind account ${BIND_USER} (may create computer objects there)`, (async () => {
-      await samba.addOu(OU);
-      await samba.addUser(BIND_USER, adPassword, { ou: 'OU=Servers' });
-      await samba.grantCreateComputer(BIND_USER, samba.dn(OU));
-    })());
+    await this.#step(
+      `OU ${OU}, bind account ${BIND_USER} (may create computer objects there)`,
+      (async () => {
+        await samba.addOu(OU);
+        await samba.addUser(BIND_USER, adPassword, { ou: 'OU=Servers' });
+        await samba.grantCreateComputer(BIND_USER, samba.dn(OU));
+      })(),
+    );
     for (const n of plan.nodes) {
       const where = n.ou ? n.ou : 'CN=Computers (the default container, not an OU)';
-      await this.#step(`computer ${n.computer} (${n.computer.length} characters) in ${where}, A ${fqdn(n)} ${n.ip}`, (async () => {
-        await samba.addComputer(n.computer, { ...(n.ou ? { ou: n.ou } : {}), dnsHostName: fqdn(n), enabled: true });
-        await samba.addDnsA(n.name.toLowerCase(), n.ip);
-      })());
+      await this.#step(
+        `computer ${n.computer} (${n.computer.length} characters) in ${where}, A ${fqdn(n)} ${n.ip}`,
+        (async () => {
+          await samba.addComputer(n.computer, { ...(n.ou ? { ou: n.ou } : {}), dnsHostName: fqdn(n), enabled: true });
+          await samba.addDnsA(n.name.toLowerCase(), n.ip);
+        })(),
+      );
     }
-    await this.#step(`iSCSI target ${TARGET}: ${plan.luns.map((l) => `LUN ${l.lun} ${l.what}`).join(', ')}; the nodes' IQNs in its ACL`, (async () => {
-      const tid = await tgt.addTarget(TARGET);
-      for (const l of plan.luns) await tgt.addLun(tid, l.lun, { sizeMiB: l.sizeMiB, deviceType: l.deviceType });
-      for (const n of plan.nodes) await tgt.bindInitiator(tid, iqn(n));
-    })());
+    await this.#step(
+      `iSCSI target ${TARGET}: ${plan.luns.map((l) => `LUN ${l.lun} ${l.what}`).join(', ')}; the nodes' IQNs in its ACL`,
+      (async () => {
+        const tid = await tgt.addTarget(TARGET);
+        for (const l of plan.luns) await tgt.addLun(tid, l.lun, { sizeMiB: l.sizeMiB, deviceType: l.deviceType });
+        for (const n of plan.nodes) await tgt.bindInitiator(tid, iqn(n));
+      })(),
+    );
     const upMs = Date.now() - this.#started;
     say(p.dim(`  lab up in ${seconds(upMs)}: DC ${samba.host} (LDAPS, DNS), portal ${tgt.portal}`));
     say();
@@ -488,8 +525,19 @@ class Demo {
     // A report left by an earlier run must not pass for this one's.
     await Promise.all([this.#options.html, this.#options.json].map((f) => rm(f, { force: true })));
     const factsPath = join(this.#workDir, 'facts.json');
-    const args = ['validate', '--config', specPath, '--save-facts', factsPath, ...(html ? ['--html', this.#options.html] : [])];
-    say(p.bold(`$ bin/run.js ${args.map((a) => (a === specPath ? 'cluster.yaml' : a === factsPath ? 'facts.json' : a === this.#options.html ? shown(a) : a)).join(' ')}`));
+    const args = [
+      'validate',
+      '--config',
+      specPath,
+      '--save-facts',
+      factsPath,
+      ...(html ? ['--html', this.#options.html] : []),
+    ];
+    say(
+      p.bold(
+        `$ bin/run.js ${args.map((a) => (a === specPath ? 'cluster.yaml' : a === factsPath ? 'facts.json' : a === this.#options.html ? shown(a) : a)).join(' ')}`,
+      ),
+    );
     const env = { ...process.env, CLUSTERPROBE_AD_PASSWORD: adPassword };
     const t0 = Date.now();
     const live = await this.#cli(args, env, 'inherit');
@@ -497,21 +545,33 @@ class Demo {
     this.#checkpoint();
     say();
     if (live.code !== 0 && live.code !== 3) {
-      process.stderr.write(`demo: validate exited ${live.code}${live.signal ? ` (${live.signal})` : ''}: neither a pass (0) nor failures found (3), see its output above; the demo did not run as designed.\n`);
+      process.stderr.write(
+        `demo: validate exited ${live.code}${live.signal ? ` (${live.signal})` : ''}: neither a pass (0) nor failures found (3), see its output above; the demo did not run as designed.\n`,
+      );
       return 1;
     }
 
     // The JSON view of the same findings: the saved facts evaluated offline (no network, no probe).
-    const offline = await this.#cli(['validate', '--config', specPath, '--from-facts', factsPath, '--json'], process.env, 'pipe');
+    const offline = await this.#cli(
+      ['validate', '--config', specPath, '--from-facts', factsPath, '--json'],
+      process.env,
+      'pipe',
+    );
     let report: Report;
     try {
       report = JSON.parse(offline.stdout) as Report;
     } catch {
-      throw new Error(`validate --from-facts --json gave no JSON report (exit ${offline.code}): ${offline.stderr.trim().slice(-2000)}`);
+      throw new Error(
+        `validate --from-facts --json gave no JSON report (exit ${offline.code}): ${offline.stderr.trim().slice(-2000)}`,
+      );
     }
     await writeFile(this.#options.json, `${JSON.stringify(report, null, 2)}\n`);
     let htmlWritten = false;
-    if (html) htmlWritten = await stat(this.#options.html).then((s) => s.isFile() && s.size > 0, () => false);
+    if (html)
+      htmlWritten = await stat(this.#options.html).then(
+        (s) => s.isFile() && s.size > 0,
+        () => false,
+      );
 
     const verdict = judge(variant, report, live.code);
     this.#summary(plan, report, verdict, live.code, html, htmlWritten, validateMs);
@@ -520,11 +580,25 @@ class Demo {
   }
 
   /** The closing summary, printed after the teardown so that it ends the output. */
-  #summary(plan: LabPlan, report: Report, verdict: Verdict, code: number | null, html: boolean, htmlWritten: boolean, validateMs: number): void {
+  #summary(
+    plan: LabPlan,
+    report: Report,
+    verdict: Verdict,
+    code: number | null,
+    html: boolean,
+    htmlWritten: boolean,
+    validateMs: number,
+  ): void {
     const p = this.#paint;
     const say = (text = '') => this.#final.push(text);
     const s = report.summary;
-    say(p.bold(plan.variant === 'broken' ? 'The review\'s walls, as clusterprobe found them' : 'The review\'s walls, fixed: clusterprobe sees each one pass'));
+    say(
+      p.bold(
+        plan.variant === 'broken'
+          ? "The review's walls, as clusterprobe found them"
+          : "The review's walls, fixed: clusterprobe sees each one pass",
+      ),
+    );
     for (const { wall, found, missing } of verdict.walls) {
       const mark = missing.length === 0 ? p.green('✔') : p.red('✘');
       say(`  ${mark} ${plan.variant === 'fixed' ? 'fixed: ' : ''}${wall.title}`);
@@ -532,11 +606,16 @@ class Demo {
       for (const e of missing) say(p.red(`      missing: ${e.checkId} ${e.messageId} (${e.status}) ${e.subject}`));
     }
     if (plan.variant === 'broken') {
-      say(p.dim('  (LUN 2, the CD LUN, answers PERSISTENT RESERVE with "invalid command operation code": no SCSI-3 PR, as on the review\'s OpenFiler; the disk LUN passes the sequence.)'));
+      say(
+        p.dim(
+          '  (LUN 2, the CD LUN, answers PERSISTENT RESERVE with "invalid command operation code": no SCSI-3 PR, as on the review\'s OpenFiler; the disk LUN passes the sequence.)',
+        ),
+      );
     }
     if (verdict.unexpected.length > 0) {
-      say(p.red('  Also failing, not one of the review\'s walls:'));
-      for (const f of verdict.unexpected) say(`      ${f.checkId} ${f.messageId} (${f.status}) ${p.dim(f.subject ?? '')}: ${f.message}`);
+      say(p.red("  Also failing, not one of the review's walls:"));
+      for (const f of verdict.unexpected)
+        say(`      ${f.checkId} ${f.messageId} (${f.status}) ${p.dim(f.subject ?? '')}: ${f.message}`);
     }
     if (verdict.warnings.length > 0) {
       say(plan.variant === 'fixed' ? '  Warnings that remain, and why:' : '  Warnings:');
@@ -546,11 +625,25 @@ class Demo {
       }
     }
     say();
-    say(`Findings: ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.skipped} skipped, ${s.error} error, ${s.waived} waived; validate took ${seconds(validateMs)}.`);
+    say(
+      `Findings: ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.skipped} skipped, ${s.error} error, ${s.waived} waived; validate took ${seconds(validateMs)}.`,
+    );
     const expectedExit = EXPECTED_EXIT[plan.variant];
-    say(`validate exited ${code}${code === expectedExit ? `, as expected for the ${plan.variant === 'broken' ? 'review\'s lab (3: at least one failure)' : 'fixed lab (0: no failure)'}` : p.red(`, expected ${expectedExit}`)}.`);
-    if (html) say(htmlWritten ? `HTML report: ${p.bold(this.#options.html)}` : p.red(`HTML report: validate --html did not write ${this.#options.html}`));
-    else say(p.yellow('HTML report: not written: this build\'s `validate` has no --html flag yet (the demo passes it as soon as `bin/run.js validate --help` lists it).'));
+    say(
+      `validate exited ${code}${code === expectedExit ? `, as expected for the ${plan.variant === 'broken' ? "review's lab (3: at least one failure)" : 'fixed lab (0: no failure)'}` : p.red(`, expected ${expectedExit}`)}.`,
+    );
+    if (html)
+      say(
+        htmlWritten
+          ? `HTML report: ${p.bold(this.#options.html)}`
+          : p.red(`HTML report: validate --html did not write ${this.#options.html}`),
+      );
+    else
+      say(
+        p.yellow(
+          "HTML report: not written: this build's `validate` has no --html flag yet (the demo passes it as soon as `bin/run.js validate --help` lists it).",
+        ),
+      );
     say(`JSON report: ${this.#options.json}`);
     for (const problem of verdict.problems) say(p.red(`demo: not as designed: ${problem}`));
   }
@@ -561,9 +654,18 @@ class Demo {
   }
 
   /** bin/run.js in its own process group (so only the demo signals it), the marker inherited. */
-  async #cli(args: readonly string[], env: NodeJS.ProcessEnv, stdout: 'inherit' | 'pipe'): Promise<Exited & { stdout: string; stderr: string }> {
+  async #cli(
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+    stdout: 'inherit' | 'pipe',
+  ): Promise<Exited & { stdout: string; stderr: string }> {
     this.#checkpoint();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, detached: true, stdio: ['ignore', stdout, stdout === 'inherit' ? 'inherit' : 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env,
+      detached: true,
+      stdio: ['ignore', stdout, stdout === 'inherit' ? 'inherit' : 'pipe'],
+    });
     this.#validate = child;
     let out = '';
     let err = '';
@@ -576,7 +678,11 @@ class Demo {
     await spawned;
     const exited = await waitExit(child);
     // Streams may still hold the last chunk when 'exit' fires.
-    await Promise.all([child.stdout, child.stderr].map((s) => (s && !s.readableEnded ? new Promise<void>((r) => s.once('close', () => r())) : undefined)));
+    await Promise.all(
+      [child.stdout, child.stderr].map((s) =>
+        s && !s.readableEnded ? new Promise<void>((r) => s.once('close', () => r())) : undefined,
+      ),
+    );
     this.#validate = null;
     return { ...exited, stdout: out, stderr: err };
   }
@@ -608,7 +714,17 @@ class Demo {
         problems.push(`stopping ${what}: ${(e as Error).message}`);
       }
     };
-    const labDirs = (await Promise.all([this.#samba, this.#tgt].map((p) => p?.then((l) => l.dir, () => null) ?? null))).filter((d): d is string => typeof d === 'string');
+    const labDirs = (
+      await Promise.all(
+        [this.#samba, this.#tgt].map(
+          (p) =>
+            p?.then(
+              (l) => l.dir,
+              () => null,
+            ) ?? null,
+        ),
+      )
+    ).filter((d): d is string => typeof d === 'string');
     await Promise.all([settle(this.#samba, 'samba', (l) => l.stop()), settle(this.#tgt, 'tgtd', (l) => l.stop())]);
     // Anything of this run still alive (samba's helpers, a tool a signal interrupted): SIGKILL.
     const dirs = [...(this.#workDir ? [this.#workDir] : []), ...labDirs];
@@ -629,7 +745,8 @@ class Demo {
     for (const d of dirs) if (existsSync(d)) problems.push(`${d} is still there`);
     const p = this.#paint;
     say();
-    if (problems.length === 0) say(p.dim(`Lab torn down in ${seconds(Date.now() - t0)}: samba and tgtd stopped, temporary files removed.`));
+    if (problems.length === 0)
+      say(p.dim(`Lab torn down in ${seconds(Date.now() - t0)}: samba and tgtd stopped, temporary files removed.`));
     else for (const x of problems) process.stderr.write(`demo: teardown: ${x}\n`);
     if (!this.#signal) for (const line of this.#final) say(line);
     say(p.dim(`The demo took ${seconds(Date.now() - this.#started)}.`));
@@ -642,9 +759,13 @@ class Demo {
 }
 
 /** The spec the demo validates: what a user would write for this lab. */
-export function specText(plan: LabPlan, samba: Pick<SambaLab, 'dnsServer' | 'caFile' | 'domain'>, tgt: Pick<TgtLab, 'portal'>): string {
+export function specText(
+  plan: LabPlan,
+  samba: Pick<SambaLab, 'dnsServer' | 'caFile' | 'domain'>,
+  tgt: Pick<TgtLab, 'portal'>,
+): string {
   return [
-    `# The ${plan.variant === 'broken' ? 'review\'s lab, broken as it was' : 'review\'s lab with its problems fixed'}: written by scripts/demo.ts.`,
+    `# The ${plan.variant === 'broken' ? "review's lab, broken as it was" : "review's lab with its problems fixed"}: written by scripts/demo.ts.`,
     'cluster:',
     `  name: ${CLUSTER}`,
     '  windowsVersion: "2008R2"',
@@ -684,7 +805,12 @@ const USAGE = `Usage: npm run demo [-- --fixed] [-- --html FILE]
 async function main(argv: readonly string[]): Promise<number> {
   let values: { fixed?: boolean; html?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { fixed: { type: 'boolean' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { fixed: { type: 'boolean' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (e) {
     process.stderr.write(`demo: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -726,7 +852,9 @@ async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof Interrupted || demo.interruptedBy) {
       code = SIGNAL_EXIT[demo.interruptedBy ?? 'SIGINT'] ?? 130;
     } else {
-      process.stderr.write(`demo: ${demo.phase === 'lab' ? 'the lab could not start' : 'the demo did not run as designed'}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(
+        `demo: ${demo.phase === 'lab' ? 'the lab could not start' : 'the demo did not run as designed'}: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
       if (process.env.CLUSTERPROBE_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
       code = 1;
     }

@@ -36,7 +36,11 @@ export function nameProblems(name: string): NameProblem[] {
  * Windows warns about these at rename time; a cluster node needs a DNS-resolvable name.
  */
 export function dnsIncompatibleCharacters(name: string): string[] {
-  return [...new Set(name.split('').filter((c) => !/[A-Za-z0-9-]/.test(c) && !(NETBIOS_FORBIDDEN as readonly string[]).includes(c)))];
+  return [
+    ...new Set(
+      name.split('').filter((c) => !/[A-Za-z0-9-]/.test(c) && !(NETBIOS_FORBIDDEN as readonly string[]).includes(c)),
+    ),
+  ];
 }
 
 /**
@@ -53,7 +57,9 @@ export function suggestNames(names: readonly string[]): Map<string, string> {
     byNetbios.set(key, (byNetbios.get(key) ?? new Set()).add(n));
   }
   const needsChange = (n: string) =>
-    nameProblems(n).length > 0 || dnsIncompatibleCharacters(n).length > 0 || (n.length > NETBIOS_MAX && (byNetbios.get(netbiosName(n))?.size ?? 0) > 1);
+    nameProblems(n).length > 0 ||
+    dnsIncompatibleCharacters(n).length > 0 ||
+    (n.length > NETBIOS_MAX && (byNetbios.get(netbiosName(n))?.size ?? 0) > 1);
   const taken = new Set(names.filter((n) => !needsChange(n)).map(netbiosName));
   const out = new Map<string, string>();
   for (const n of names) {
@@ -69,7 +75,10 @@ export function suggestNames(names: readonly string[]): Map<string, string> {
 
 function sanitise(name: string): string {
   // No hyphen at either end: RFC 1123 host names (and so the spec loader) refuse one.
-  let s = name.replace(/[^A-Za-z0-9-]/g, '').replace(/^-+/, '').replace(/-+$/, '');
+  let s = name
+    .replace(/[^A-Za-z0-9-]/g, '')
+    .replace(/^-+/, '')
+    .replace(/-+$/, '');
   if (s === '') s = 'NODE';
   if (/^\d+$/.test(s)) s = `N${s}`;
   return s;

@@ -16,4 +16,10 @@ export const specProbe: Probe<ClusterSpec> = {
   collect: (ctx) => ctx.spec,
 };
 
-export const builtinProbes: readonly Probe[] = [specProbe, storageProbe as Probe, prProbe as Probe, adProbe as Probe, nodesProbe as Probe];
+export const builtinProbes: readonly Probe[] = [
+  specProbe,
+  storageProbe as Probe,
+  prProbe as Probe,
+  adProbe as Probe,
+  nodesProbe as Probe,
+];

@@ -13,7 +13,10 @@ test('mapLimited keeps input order and never runs more than the limit at once', 
     running -= 1;
     return `${i}:${ms}`;
   });
-  assert.deepEqual(out, delays.map((ms, i) => `${i}:${ms}`));
+  assert.deepEqual(
+    out,
+    delays.map((ms, i) => `${i}:${ms}`),
+  );
   assert.equal(peak, 3);
 });
 
@@ -23,5 +26,11 @@ test('mapLimited with fewer items than the limit, and with none', async () => {
 });
 
 test('mapLimited rejects when one item rejects', async () => {
-  await assert.rejects(mapLimited([1, 2, 3], 2, async (x) => { if (x === 2) throw new Error('two'); return x; }), /two/);
+  await assert.rejects(
+    mapLimited([1, 2, 3], 2, async (x) => {
+      if (x === 2) throw new Error('two');
+      return x;
+    }),
+    /two/,
+  );
 });

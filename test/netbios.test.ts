@@ -1,6 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NETBIOS_FORBIDDEN, NETBIOS_MAX, dnsIncompatibleCharacters, nameProblems, netbiosName, suggestNames, type NameProblem } from '../src/netbios.ts';
+import {
+  NETBIOS_FORBIDDEN,
+  NETBIOS_MAX,
+  dnsIncompatibleCharacters,
+  nameProblems,
+  netbiosName,
+  suggestNames,
+  type NameProblem,
+} from '../src/netbios.ts';
 import { mulberry32 as prng } from './helpers/prng.ts';
 
 describe('nameProblems', () => {
@@ -14,7 +22,10 @@ describe('nameProblems', () => {
     { name: 'hv01.', expected: [] },
     { name: 'A', expected: [] },
     { name: 'hv1', expected: [] },
-    ...NETBIOS_FORBIDDEN.map((c) => ({ name: `hv${c}01`, expected: [{ kind: 'forbiddenCharacters', characters: [c] }] as const })),
+    ...NETBIOS_FORBIDDEN.map((c) => ({
+      name: `hv${c}01`,
+      expected: [{ kind: 'forbiddenCharacters', characters: [c] }] as const,
+    })),
     { name: 'a|b\\c', expected: [{ kind: 'forbiddenCharacters', characters: ['\\', '|'] }] },
     { name: '12345', expected: [{ kind: 'allDigits' }] },
     { name: '0', expected: [{ kind: 'allDigits' }] },
@@ -72,7 +83,8 @@ describe('dnsIncompatibleCharacters', () => {
 });
 
 function needsChange(name: string, all: readonly string[]): boolean {
-  const collides = name.length > NETBIOS_MAX && all.some((other) => other !== name && netbiosName(other) === netbiosName(name));
+  const collides =
+    name.length > NETBIOS_MAX && all.some((other) => other !== name && netbiosName(other) === netbiosName(name));
   return nameProblems(name).length > 0 || dnsIncompatibleCharacters(name).length > 0 || collides;
 }
 
@@ -85,17 +97,36 @@ function needsChange(name: string, all: readonly string[]): boolean {
 function assertSuggestionContract(names: readonly string[], suggestions: ReadonlyMap<string, string>): void {
   const context = `names: ${JSON.stringify(names)}, suggestions: ${JSON.stringify([...suggestions])}`;
   for (const name of names) {
-    assert.equal(suggestions.has(name), needsChange(name, names), `${JSON.stringify(name)} should ${needsChange(name, names) ? '' : 'not '}get a suggestion; ${context}`);
+    assert.equal(
+      suggestions.has(name),
+      needsChange(name, names),
+      `${JSON.stringify(name)} should ${needsChange(name, names) ? '' : 'not '}get a suggestion; ${context}`,
+    );
   }
   for (const [name, suggested] of suggestions) {
     assert.ok(names.includes(name), `suggestion for a name not given: ${JSON.stringify(name)}; ${context}`);
-    assert.deepEqual(nameProblems(suggested), [], `${JSON.stringify(suggested)} is not a valid NetBIOS name; ${context}`);
-    assert.deepEqual(dnsIncompatibleCharacters(suggested), [], `${JSON.stringify(suggested)} is not DNS-safe; ${context}`);
-    assert.ok(suggested.length <= NETBIOS_MAX, `${JSON.stringify(suggested)} is longer than ${NETBIOS_MAX}; ${context}`);
+    assert.deepEqual(
+      nameProblems(suggested),
+      [],
+      `${JSON.stringify(suggested)} is not a valid NetBIOS name; ${context}`,
+    );
+    assert.deepEqual(
+      dnsIncompatibleCharacters(suggested),
+      [],
+      `${JSON.stringify(suggested)} is not DNS-safe; ${context}`,
+    );
+    assert.ok(
+      suggested.length <= NETBIOS_MAX,
+      `${JSON.stringify(suggested)} is longer than ${NETBIOS_MAX}; ${context}`,
+    );
     assert.match(suggested, /^[A-Za-z0-9-]+$/, context);
   }
   const after = names.map((n) => netbiosName(suggestions.get(n) ?? n));
-  assert.equal(new Set(after).size, after.length, `NetBIOS names after renaming are not unique: ${JSON.stringify(after)}; ${context}`);
+  assert.equal(
+    new Set(after).size,
+    after.length,
+    `NetBIOS names after renaming are not unique: ${JSON.stringify(after)}; ${context}`,
+  );
 }
 
 describe('suggestNames', () => {

@@ -7,10 +7,13 @@ import { cmdProblems, powershellProblems, shProblems } from './helpers/shell-syn
 
 test('shQuote: sh gets back exactly the string, one argument, nothing run', () => {
   fc.assert(
-    fc.property(fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')), (s) => {
-      const r = spawnSync('sh', ['-c', `printf '%s' ${shQuote(s)}`], { encoding: 'utf8' });
-      assert.equal(r.stdout, s);
-    }),
+    fc.property(
+      fc.string({ unit: 'binary', maxLength: 40 }).filter((s) => !s.includes('\0')),
+      (s) => {
+        const r = spawnSync('sh', ['-c', `printf '%s' ${shQuote(s)}`], { encoding: 'utf8' });
+        assert.equal(r.stdout, s);
+      },
+    ),
     { numRuns: 200 },
   );
   const r = spawnSync('sh', ['-c', `printf '%s|' ${shQuote("CN=O'Neil; rm -rf /,OU=$(id)")}`], { encoding: 'utf8' });

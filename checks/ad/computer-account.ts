@@ -90,7 +90,10 @@ export function renameSuggester(declared: readonly string[], computers: readonly
 
 /** An RDN value (RFC 4514 2.4): , + " \\ < > ; = escaped, and a leading # or space, a trailing space. */
 function rdnValue(value: string): string {
-  return value.replace(/[,+"\\<>;=]/g, (c) => `\\${c}`).replace(/^([# ])/, '\\$1').replace(/ $/, '\\ ');
+  return value
+    .replace(/[,+"\\<>;=]/g, (c) => `\\${c}`)
+    .replace(/^([# ])/, '\\$1')
+    .replace(/ $/, '\\ ');
 }
 
 /**
@@ -98,15 +101,24 @@ function rdnValue(value: string): string {
  * the name `cn`: Set-ADComputer (piped to Rename-ADObject), and ldbmodify on a Samba DC's
  * sam.ldb (samba-tool has no command that renames a computer account).
  */
-export function setAccountNameCommands(c: ComputerObject, account: string, cn: string): NonNullable<RemediationStep['commands']> {
+export function setAccountNameCommands(
+  c: ComputerObject,
+  account: string,
+  cn: string,
+): NonNullable<RemediationStep['commands']> {
   const renameCn = c.cn.toUpperCase() !== cn.toUpperCase();
   const ps = `Set-ADComputer -Identity ${psQuote(c.dn)} -SamAccountName ${psQuote(`${account}$`)}${renameCn ? ` -PassThru | Rename-ADObject -NewName ${psQuote(cn)}` : ''}`;
-  const modify = "dn: %s\\nchangetype: modify\\nreplace: sAMAccountName\\nsAMAccountName: %s\\n";
-  const modrdn = "\\ndn: %s\\nchangetype: modrdn\\nnewrdn: %s\\ndeleteoldrdn: 1\\n";
+  const modify = 'dn: %s\\nchangetype: modify\\nreplace: sAMAccountName\\nsAMAccountName: %s\\n';
+  const modrdn = '\\ndn: %s\\nchangetype: modrdn\\nnewrdn: %s\\ndeleteoldrdn: 1\\n';
   const sh = `printf '${modify}${renameCn ? modrdn : ''}' ${shQuote(c.dn)} ${shQuote(`${account}$`)}${renameCn ? ` ${shQuote(c.dn)} ${shQuote(`CN=${rdnValue(cn)}`)}` : ''} | ldbmodify -H /var/lib/samba/private/sam.ldb`;
   return [
     { shell: 'powershell', command: ps, runOn: 'a machine with the AD PowerShell module' },
-    { shell: 'sh', command: sh, runOn: 'a Samba DC, as root (samba-tool cannot rename a computer account; the path is Samba\'s default private directory)' },
+    {
+      shell: 'sh',
+      command: sh,
+      runOn:
+        "a Samba DC, as root (samba-tool cannot rename a computer account; the path is Samba's default private directory)",
+    },
   ];
 }
 
@@ -126,39 +138,71 @@ export interface PrestagedPlan {
   readonly keepNameOption: boolean;
 }
 
-export function prestagedPlan(n: NodeName, object: ComputerObject, facts: AdFacts, suggester: RenameSuggester): PrestagedPlan {
+export function prestagedPlan(
+  n: NodeName,
+  object: ComputerObject,
+  facts: AdFacts,
+  suggester: RenameSuggester,
+): PrestagedPlan {
   const host = hostLabel(n);
-  const sharedWith = facts.nodes.filter((m) => m !== n && m.netbios === n.netbios && hostLabel(m).toUpperCase() !== host.toUpperCase()).map(hostLabel);
+  const sharedWith = facts.nodes
+    .filter((m) => m !== n && m.netbios === n.netbios && hostLabel(m).toUpperCase() !== host.toUpperCase())
+    .map(hostLabel);
   const holder = holdersOf(n, facts.computers ?? []).find((c) => c !== object && !isOwnObject(c, n));
   const free = sharedWith.length === 0 && !holder;
-  if (free && host.length <= NETBIOS_MAX) return { object, sharedWith, target: n.netbios, rename: false, keepNameOption: false };
-  return { object, sharedWith, ...(holder ? { holder } : {}), target: suggester.suggest(host), rename: true, keepNameOption: free };
+  if (free && host.length <= NETBIOS_MAX)
+    return { object, sharedWith, target: n.netbios, rename: false, keepNameOption: false };
+  return {
+    object,
+    sharedWith,
+    ...(holder ? { holder } : {}),
+    target: suggester.suggest(host),
+    rename: true,
+    keepNameOption: free,
+  };
 }
 
 /** The explanation and the fixes for a node whose only object was found by its name. */
 export function prestagedSteps(n: NodeName, index: number, plan: PrestagedPlan, spec: ClusterSpec): RemediationStep[] {
   const c = plan.object;
   const host = hostLabel(n);
-  const how = nameMatchedOn(c, n) === 'cn' ? `its cn is ${c.cn}` : `its account name is the whole host name with $ (cn ${c.cn})`;
+  const how =
+    nameMatchedOn(c, n) === 'cn' ? `its cn is ${c.cn}` : `its account name is the whole host name with $ (cn ${c.cn})`;
   const why = [
     `${c.dn} was found by ${host}'s name (${how}), not by the account Windows joins with: its account name is ${c.sAMAccountName}. When ${host} joins the domain, Windows looks for the account ${n.netbios}$ (the first ${NETBIOS_MAX} characters of its name, upper-cased)`,
-    plan.sharedWith.length > 0 ? `, the account ${plan.sharedWith.join(', ')} would join as too: the nodes collide on one account` : '',
+    plan.sharedWith.length > 0
+      ? `, the account ${plan.sharedWith.join(', ')} would join as too: the nodes collide on one account`
+      : '',
     plan.holder ? `, which ${plan.holder.dn} already holds` : '',
     ', so the join will not use the prestaged object.',
   ].join('');
   const steps: RemediationStep[] = [{ text: why }];
-  if (plan.holder) steps.push({ text: `${plan.holder.dn} holds ${n.netbios}$ today (ad.netbios.collision reports it, with the commands that check and remove it). If it is stale, removing it frees that name instead.` });
+  if (plan.holder)
+    steps.push({
+      text: `${plan.holder.dn} holds ${n.netbios}$ today (ad.netbios.collision reports it, with the commands that check and remove it). If it is stale, removing it frees that name instead.`,
+    });
   if (plan.rename) {
     const t = plan.target;
     steps.push(
       {
         text: `Rename ${host} to ${t} (at most ${NETBIOS_MAX} characters, unique in the cluster and in the directory) before it joins, and restart it:`,
         commands: isLegacy(spec)
-          ? [{ shell: 'powershell', command: `$null = (Get-WmiObject -Class Win32_ComputerSystem).Rename(${psQuote(t)}); Restart-Computer`, runOn: `${host} (PowerShell 2.0 on Windows Server 2008 R2 has no Rename-Computer)` }]
+          ? [
+              {
+                shell: 'powershell',
+                command: `$null = (Get-WmiObject -Class Win32_ComputerSystem).Rename(${psQuote(t)}); Restart-Computer`,
+                runOn: `${host} (PowerShell 2.0 on Windows Server 2008 R2 has no Rename-Computer)`,
+              },
+            ]
           : [{ shell: 'powershell', command: `Rename-Computer -NewName ${psQuote(t)} -Restart`, runOn: host }],
       },
-      { text: `Give the prestaged object the account name ${t}$ and the name ${t}, so that the join finds and uses it:`, commands: setAccountNameCommands(c, t, t) },
-      { text: `Update the spec: nodes[${index}].name: ${t} (and its fqdn and iqn if they carry the old name), then run clusterprobe again.` },
+      {
+        text: `Give the prestaged object the account name ${t}$ and the name ${t}, so that the join finds and uses it:`,
+        commands: setAccountNameCommands(c, t, t),
+      },
+      {
+        text: `Update the spec: nodes[${index}].name: ${t} (and its fqdn and iqn if they carry the old name), then run clusterprobe again.`,
+      },
     );
   }
   if (!plan.rename || plan.keepNameOption) {
@@ -174,7 +218,17 @@ export function prestagedSteps(n: NodeName, index: number, plan: PrestagedPlan, 
 
 /** What the evidence shows of an object: everything the probe read, in one place. */
 export function describeObject(c: ComputerObject): Record<string, unknown> {
-  return { dn: c.dn, sAMAccountName: c.sAMAccountName, dNSHostName: c.dNSHostName, cn: c.cn, enabled: c.enabled, userAccountControl: c.userAccountControl, operatingSystem: c.operatingSystem, whenCreated: c.whenCreated, objectSid: c.objectSid };
+  return {
+    dn: c.dn,
+    sAMAccountName: c.sAMAccountName,
+    dNSHostName: c.dNSHostName,
+    cn: c.cn,
+    enabled: c.enabled,
+    userAccountControl: c.userAccountControl,
+    operatingSystem: c.operatingSystem,
+    whenCreated: c.whenCreated,
+    objectSid: c.objectSid,
+  };
 }
 
 /** Windows Server 2008 R2 (or no version given): PowerShell 2.0, no -Restart on Add-Computer. */
@@ -189,15 +243,31 @@ export function removeStaleSteps(c: ComputerObject): RemediationStep[] {
     {
       text: `Check whether ${c.dn} is still in use: a LastLogonDate weeks or months old and a machine that no longer answers mean a stale account.`,
       commands: [
-        { shell: 'powershell', command: `Get-ADComputer -Identity ${psQuote(c.dn)} -Properties LastLogonDate,whenCreated,OperatingSystem,dNSHostName,Description`, runOn: 'a machine with the AD PowerShell module' },
-        { shell: 'sh', command: `samba-tool computer show ${shQuote(accountName(c))} --attributes=lastLogonTimestamp,whenCreated,operatingSystem,dNSHostName,description`, runOn: 'a Samba DC' },
+        {
+          shell: 'powershell',
+          command: `Get-ADComputer -Identity ${psQuote(c.dn)} -Properties LastLogonDate,whenCreated,OperatingSystem,dNSHostName,Description`,
+          runOn: 'a machine with the AD PowerShell module',
+        },
+        {
+          shell: 'sh',
+          command: `samba-tool computer show ${shQuote(accountName(c))} --attributes=lastLogonTimestamp,whenCreated,operatingSystem,dNSHostName,description`,
+          runOn: 'a Samba DC',
+        },
       ],
     },
     {
       text: 'If it is stale, delete it (Remove-ADObject -Recursive when it has child objects, such as Hyper-V or BitLocker entries):',
       commands: [
-        { shell: 'powershell', command: `Remove-ADComputer -Identity ${psQuote(c.dn)}`, runOn: 'a machine with the AD PowerShell module' },
-        { shell: 'powershell', command: `Remove-ADObject -Identity ${psQuote(c.dn)} -Recursive`, runOn: 'a machine with the AD PowerShell module (the object has children)' },
+        {
+          shell: 'powershell',
+          command: `Remove-ADComputer -Identity ${psQuote(c.dn)}`,
+          runOn: 'a machine with the AD PowerShell module',
+        },
+        {
+          shell: 'powershell',
+          command: `Remove-ADObject -Identity ${psQuote(c.dn)} -Recursive`,
+          runOn: 'a machine with the AD PowerShell module (the object has children)',
+        },
         { shell: 'sh', command: `samba-tool computer delete ${shQuote(accountName(c))}`, runOn: 'a Samba DC' },
       ],
     },
@@ -206,12 +276,18 @@ export function removeStaleSteps(c: ComputerObject): RemediationStep[] {
 
 const messages = {
   present: '{node} has one computer object, {dn}, enabled ({operatingSystem})',
-  missing: '{node} has no computer object in {domain}: no sAMAccountName {account}, no dNSHostName {fqdn}, and none named {host}',
-  nameTaken: '{node} has no computer object of its own, and its account name {account} is taken by {dn} (dNSHostName {holderDnsHostName}, created {whenCreated})',
-  prestagedByName: '{node} has no account {account}, but a computer object found by its name, not by its account: {dn}, account name {objectAccount}. Windows will look for {account} when {node} joins, so the join will not use this object',
-  prestagedByNameShared: '{node} has no account {account}, but a computer object found by its name, not by its account: {dn}, account name {objectAccount}. Windows will look for {account} when {node} joins, the account {sharedWith} would join as too: the join will not use this object, and the nodes collide on one account',
-  prestagedByNameTaken: '{node} has no account {account}, but a computer object found by its name, not by its account: {dn}, account name {objectAccount}. Windows will look for {account} when {node} joins, which {holder} already holds: the join will not use this object',
-  disabled: '{node}\'s computer object {dn} is disabled (userAccountControl {userAccountControl}): the node cannot authenticate to the domain',
+  missing:
+    '{node} has no computer object in {domain}: no sAMAccountName {account}, no dNSHostName {fqdn}, and none named {host}',
+  nameTaken:
+    '{node} has no computer object of its own, and its account name {account} is taken by {dn} (dNSHostName {holderDnsHostName}, created {whenCreated})',
+  prestagedByName:
+    '{node} has no account {account}, but a computer object found by its name, not by its account: {dn}, account name {objectAccount}. Windows will look for {account} when {node} joins, so the join will not use this object',
+  prestagedByNameShared:
+    '{node} has no account {account}, but a computer object found by its name, not by its account: {dn}, account name {objectAccount}. Windows will look for {account} when {node} joins, the account {sharedWith} would join as too: the join will not use this object, and the nodes collide on one account',
+  prestagedByNameTaken:
+    '{node} has no account {account}, but a computer object found by its name, not by its account: {dn}, account name {objectAccount}. Windows will look for {account} when {node} joins, which {holder} already holds: the join will not use this object',
+  disabled:
+    "{node}'s computer object {dn} is disabled (userAccountControl {userAccountControl}): the node cannot authenticate to the domain",
   duplicates: '{node} has {count} computer objects: {dns}',
   noNodes: 'The spec declares no nodes: nothing to check',
   noDirectory: 'The directory could not be read ({reason}): see ad.connect',
@@ -231,16 +307,40 @@ function missingRemediation(n: NodeName, index: number, facts: AdFacts, spec: Cl
         text: `Check that nodes[${index}] names the right host (${n.name}, FQDN ${n.fqdn}). If it does, join it to the domain${ou ? ` into ${ou}` : ''} and restart it; the join creates the account ${n.netbios}$.`,
         commands: [
           legacy
-            ? { shell: 'powershell', command: `Add-Computer -DomainName ${psQuote(facts.domain)}${ouArg} -Credential (Get-Credential); Restart-Computer`, runOn: `${n.name} (PowerShell 2.0 on Windows Server 2008 R2 has no -Restart)` }
-            : { shell: 'powershell', command: `Add-Computer -DomainName ${psQuote(facts.domain)}${ouArg} -Credential (Get-Credential) -Restart`, runOn: n.name },
-          ...(legacy ? [{ shell: 'cmd' as const, command: `netdom join ${cmdQuote(hostLabel(n))} /domain:${cmdQuote(facts.domain)}${ou ? ` /ou:${cmdQuote(ou)}` : ''} /userd:${cmdQuote(user)} /passwordd:* /reboot:30`, runOn: `${n.name} (netdom: Windows Server 2008 R2 without the PowerShell cmdlets)` }] : []),
+            ? {
+                shell: 'powershell',
+                command: `Add-Computer -DomainName ${psQuote(facts.domain)}${ouArg} -Credential (Get-Credential); Restart-Computer`,
+                runOn: `${n.name} (PowerShell 2.0 on Windows Server 2008 R2 has no -Restart)`,
+              }
+            : {
+                shell: 'powershell',
+                command: `Add-Computer -DomainName ${psQuote(facts.domain)}${ouArg} -Credential (Get-Credential) -Restart`,
+                runOn: n.name,
+              },
+          ...(legacy
+            ? [
+                {
+                  shell: 'cmd' as const,
+                  command: `netdom join ${cmdQuote(hostLabel(n))} /domain:${cmdQuote(facts.domain)}${ou ? ` /ou:${cmdQuote(ou)}` : ''} /userd:${cmdQuote(user)} /passwordd:* /reboot:30`,
+                  runOn: `${n.name} (netdom: Windows Server 2008 R2 without the PowerShell cmdlets)`,
+                },
+              ]
+            : []),
         ],
       },
       {
         text: `Or prestage the account first (the installing account then needs no right to create computer objects), and join ${n.name} afterwards with the command above:`,
         commands: [
-          { shell: 'powershell', command: `New-ADComputer -Name ${psQuote(hostLabel(n))} -SamAccountName ${psQuote(n.netbios)} -DNSHostName ${psQuote(n.fqdn)}${ou ? ` -Path ${psQuote(ou)}` : ''} -Enabled $true`, runOn: 'a machine with the AD PowerShell module' },
-          { shell: 'sh', command: `samba-tool computer add ${shQuote(n.netbios)}${ou ? ` --computerou=${shQuote(ou)}` : ''} && samba-tool user enable ${shQuote(`${n.netbios}$`)}`, runOn: 'a Samba DC (samba-tool creates computer accounts disabled)' },
+          {
+            shell: 'powershell',
+            command: `New-ADComputer -Name ${psQuote(hostLabel(n))} -SamAccountName ${psQuote(n.netbios)} -DNSHostName ${psQuote(n.fqdn)}${ou ? ` -Path ${psQuote(ou)}` : ''} -Enabled $true`,
+            runOn: 'a machine with the AD PowerShell module',
+          },
+          {
+            shell: 'sh',
+            command: `samba-tool computer add ${shQuote(n.netbios)}${ou ? ` --computerou=${shQuote(ou)}` : ''} && samba-tool user enable ${shQuote(`${n.netbios}$`)}`,
+            runOn: 'a Samba DC (samba-tool creates computer accounts disabled)',
+          },
         ],
       },
     ],
@@ -254,9 +354,21 @@ function enableRemediation(n: NodeName, c: ComputerObject): Remediation {
       {
         text: `Enable the account (the ActiveDirectory module has no Enable-ADComputer: Enable-ADAccount takes computers too). If it was disabled on purpose (a decommissioned host), find out why first; if ${n.name} has lost its trust since, reset it on the node after enabling (Test-ComputerSecureChannel -Repair).`,
         commands: [
-          { shell: 'powershell', command: `Enable-ADAccount -Identity ${psQuote(c.dn)}`, runOn: 'a machine with the AD PowerShell module' },
-          { shell: 'cmd', command: `dsmod computer ${cmdQuote(c.dn)} -disabled no`, runOn: 'a domain controller or a machine with the AD DS tools (no PowerShell module needed)' },
-          { shell: 'sh', command: `samba-tool user enable ${shQuote(c.sAMAccountName)}`, runOn: 'a Samba DC (clears ACCOUNTDISABLE, userAccountControl 4098 -> 4096)' },
+          {
+            shell: 'powershell',
+            command: `Enable-ADAccount -Identity ${psQuote(c.dn)}`,
+            runOn: 'a machine with the AD PowerShell module',
+          },
+          {
+            shell: 'cmd',
+            command: `dsmod computer ${cmdQuote(c.dn)} -disabled no`,
+            runOn: 'a domain controller or a machine with the AD DS tools (no PowerShell module needed)',
+          },
+          {
+            shell: 'sh',
+            command: `samba-tool user enable ${shQuote(c.sAMAccountName)}`,
+            runOn: 'a Samba DC (clears ACCOUNTDISABLE, userAccountControl 4098 -> 4096)',
+          },
         ],
       },
     ],
@@ -264,16 +376,26 @@ function enableRemediation(n: NodeName, c: ComputerObject): Remediation {
 }
 
 function duplicatesRemediation(n: NodeName, objects: readonly ComputerObject[]): Remediation {
-  const keep = objects.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$` && c.enabled) ?? objects.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$`);
+  const keep =
+    objects.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$` && c.enabled) ??
+    objects.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$`);
   const others = objects.filter((c) => c !== keep);
   return {
-    summary: keep ? `Keep ${keep.dn} and remove the other ${others.length}` : `Find out which of the ${objects.length} objects ${n.name} uses and remove the others`,
+    summary: keep
+      ? `Keep ${keep.dn} and remove the other ${others.length}`
+      : `Find out which of the ${objects.length} objects ${n.name} uses and remove the others`,
     steps: [
       {
         text: keep
           ? `${n.name} logs on as ${n.netbios}$, so ${keep.dn} is the account it uses. The other objects claim its DNS name (dNSHostName ${n.fqdn}) and make Kerberos service names ambiguous.`
           : `None of the objects has the account name ${n.netbios}$ that ${n.name} logs on with. See which one it uses:`,
-        ...(keep ? {} : { commands: [{ shell: 'cmd' as const, command: 'nltest /sc_query:%USERDNSDOMAIN% & hostname', runOn: n.name }] }),
+        ...(keep
+          ? {}
+          : {
+              commands: [
+                { shell: 'cmd' as const, command: 'nltest /sc_query:%USERDNSDOMAIN% & hostname', runOn: n.name },
+              ],
+            }),
       },
       ...others.flatMap((c) => removeStaleSteps(c)),
     ],
@@ -286,9 +408,8 @@ const check = {
     title: 'Each node has exactly one enabled computer object',
     area: 'ad',
     description:
-      'For every node, the computer objects that are its own: dNSHostName equal to the node\'s FQDN, or (for an object without dNSHostName, such as a prestaged one) sAMAccountName equal to its NetBIOS name with $ and cn equal to its host name or its NetBIOS name. None fails (missing, or its account name taken by another computer), more than one fails (each DN named), a disabled one (userAccountControl bit 0x2) fails. A node with none of its own but a prestaged object found by its name (cn, or the whole host name with $ as account name: New-ADComputer -Name, ADUC, samba-tool computer add) fails naming that object: Windows joins as the NetBIOS name with $ and will not use it.',
-    why:
-      'A failover cluster node must be a domain member: cluster creation and the cluster service authenticate with the node\'s computer account. A node that is not joined, whose account is disabled, or that has several objects claiming its name fails validation or cluster creation with errors that do not name the object.',
+      "For every node, the computer objects that are its own: dNSHostName equal to the node's FQDN, or (for an object without dNSHostName, such as a prestaged one) sAMAccountName equal to its NetBIOS name with $ and cn equal to its host name or its NetBIOS name. None fails (missing, or its account name taken by another computer), more than one fails (each DN named), a disabled one (userAccountControl bit 0x2) fails. A node with none of its own but a prestaged object found by its name (cn, or the whole host name with $ as account name: New-ADComputer -Name, ADUC, samba-tool computer add) fails naming that object: Windows joins as the NetBIOS name with $ and will not use it.",
+    why: "A failover cluster node must be a domain member: cluster creation and the cluster service authenticate with the node's computer account. A node that is not joined, whose account is disabled, or that has several objects claiming its name fails validation or cluster creation with errors that do not name the object.",
     docs: 'docs/checks/ad.computer.account.md',
     severity: 'fail',
     facts: ['ad.directory', 'spec'],
@@ -316,7 +437,10 @@ const check = {
     }
     const spec = await ctx.fact<ClusterSpec>('spec');
     const computers = facts.computers;
-    const suggester = renameSuggester([...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])], computers);
+    const suggester = renameSuggester(
+      [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])],
+      computers,
+    );
     for (const [index, n] of facts.nodes.entries()) {
       const own = computers.filter((c) => isOwnObject(c, n));
       const base = { node: n.name, host: hostLabel(n), fqdn: n.fqdn, account: `${n.netbios}$`, domain: facts.domain };
@@ -324,7 +448,12 @@ const check = {
       const found = byName[0];
       if (found) {
         const plan = prestagedPlan(n, found, facts, suggester);
-        const messageId = plan.sharedWith.length > 0 ? 'prestagedByNameShared' : plan.holder ? 'prestagedByNameTaken' : 'prestagedByName';
+        const messageId =
+          plan.sharedWith.length > 0
+            ? 'prestagedByNameShared'
+            : plan.holder
+              ? 'prestagedByNameTaken'
+              : 'prestagedByName';
         ctx.report({
           status: 'fail',
           messageId,
@@ -342,9 +471,16 @@ const check = {
             suggested: plan.target,
             rename: plan.rename,
           },
-          evidence: { node: n, object: describeObject(found), ...(byName.length > 1 ? { otherObjectsByName: byName.slice(1).map(describeObject) } : {}), ...(plan.holder ? { holder: describeObject(plan.holder) } : {}) },
+          evidence: {
+            node: n,
+            object: describeObject(found),
+            ...(byName.length > 1 ? { otherObjectsByName: byName.slice(1).map(describeObject) } : {}),
+            ...(plan.holder ? { holder: describeObject(plan.holder) } : {}),
+          },
           remediation: {
-            summary: plan.rename ? `Rename ${n.name} to ${plan.target} and give ${found.dn} the account name ${plan.target}$` : `Give ${found.dn} the account name ${n.netbios}$`,
+            summary: plan.rename
+              ? `Rename ${n.name} to ${plan.target} and give ${found.dn} the account name ${plan.target}$`
+              : `Give ${found.dn} the account name ${n.netbios}$`,
             steps: prestagedSteps(n, index, plan, spec),
           },
         });
@@ -357,12 +493,19 @@ const check = {
             status: 'fail',
             messageId: 'nameTaken',
             subject: n.name,
-            data: { ...base, dn: holder.dn, holderDnsHostName: holder.dNSHostName ?? '-', whenCreated: holder.whenCreated ?? '?' },
+            data: {
+              ...base,
+              dn: holder.dn,
+              holderDnsHostName: holder.dNSHostName ?? '-',
+              whenCreated: holder.whenCreated ?? '?',
+            },
             evidence: { node: n, holder: describeObject(holder) },
             remediation: {
               summary: `Free the name ${n.netbios} or rename ${n.name}`,
               steps: [
-                { text: `${n.name} would join as ${n.netbios}$, which ${holder.dn} already is: the join would fail or take over the other computer's account. ad.netbios.collision gives the renames; if the object is stale, remove it and join ${n.name}.` },
+                {
+                  text: `${n.name} would join as ${n.netbios}$, which ${holder.dn} already is: the join would fail or take over the other computer's account. ad.netbios.collision gives the renames; if the object is stale, remove it and join ${n.name}.`,
+                },
                 ...removeStaleSteps(holder),
                 ...missingRemediation(n, index, facts, spec).steps.slice(0, 1),
               ],
@@ -370,8 +513,19 @@ const check = {
           });
         } else {
           const host = base.host;
-          const searchedFor = { sAMAccountName: [...new Set([`${n.netbios}$`, `${host.toUpperCase()}$`])], dNSHostName: n.fqdn, cn: host };
-          ctx.report({ status: 'fail', messageId: 'missing', subject: n.name, data: base, evidence: { node: n, searchedFor }, remediation: missingRemediation(n, index, facts, spec) });
+          const searchedFor = {
+            sAMAccountName: [...new Set([`${n.netbios}$`, `${host.toUpperCase()}$`])],
+            dNSHostName: n.fqdn,
+            cn: host,
+          };
+          ctx.report({
+            status: 'fail',
+            messageId: 'missing',
+            subject: n.name,
+            data: base,
+            evidence: { node: n, searchedFor },
+            remediation: missingRemediation(n, index, facts, spec),
+          });
         }
         continue;
       }
@@ -387,9 +541,29 @@ const check = {
         continue;
       }
       const c = own[0]!;
-      const data = { ...base, dn: c.dn, operatingSystem: c.operatingSystem ?? 'no operatingSystem recorded', userAccountControl: c.userAccountControl };
-      if (!c.enabled) ctx.report({ status: 'fail', messageId: 'disabled', subject: n.name, data, evidence: { node: n, object: describeObject(c) }, remediation: enableRemediation(n, c) });
-      else ctx.report({ status: 'pass', messageId: 'present', subject: n.name, data, evidence: { node: n, object: describeObject(c) } });
+      const data = {
+        ...base,
+        dn: c.dn,
+        operatingSystem: c.operatingSystem ?? 'no operatingSystem recorded',
+        userAccountControl: c.userAccountControl,
+      };
+      if (!c.enabled)
+        ctx.report({
+          status: 'fail',
+          messageId: 'disabled',
+          subject: n.name,
+          data,
+          evidence: { node: n, object: describeObject(c) },
+          remediation: enableRemediation(n, c),
+        });
+      else
+        ctx.report({
+          status: 'pass',
+          messageId: 'present',
+          subject: n.name,
+          data,
+          evidence: { node: n, object: describeObject(c) },
+        });
     }
   },
 } satisfies Check;

@@ -33,19 +33,41 @@ function splitFqdn(fqdn: string): { zone: string; name: string } {
 }
 
 function verifyStep(d: DnsFact, server: string): RemediationStep {
-  return { text: `Check that ${d.fqdn} resolves through the domain's DNS:`, commands: [{ shell: 'powershell', command: `Resolve-DnsName ${psQuote(d.fqdn)} -Server ${psQuote(server)}`, runOn: 'this machine or a node' }, { shell: 'sh', command: `host ${shQuote(d.fqdn)} ${shQuote(server)}`, runOn: 'this machine' }] };
+  return {
+    text: `Check that ${d.fqdn} resolves through the domain's DNS:`,
+    commands: [
+      {
+        shell: 'powershell',
+        command: `Resolve-DnsName ${psQuote(d.fqdn)} -Server ${psQuote(server)}`,
+        runOn: 'this machine or a node',
+      },
+      { shell: 'sh', command: `host ${shQuote(d.fqdn)} ${shQuote(server)}`, runOn: 'this machine' },
+    ],
+  };
 }
 
 function addRecordSteps(d: DnsFact, server: string): RemediationStep[] {
   const { zone, name } = splitFqdn(d.fqdn);
   const ip = `<IPv4 address of ${d.node}>`;
   return [
-    { text: `Let ${d.node} register its own record (its network connection must have "Register this connection's addresses in DNS" on, and the zone must allow secure dynamic updates):`, commands: [{ shell: 'cmd', command: 'ipconfig /registerdns', runOn: d.node }] },
+    {
+      text: `Let ${d.node} register its own record (its network connection must have "Register this connection's addresses in DNS" on, and the zone must allow secure dynamic updates):`,
+      commands: [{ shell: 'cmd', command: 'ipconfig /registerdns', runOn: d.node }],
+    },
     {
       text: `Or add the record by hand on the DNS server (${server}), with ${d.node}'s address on the cluster's public network:`,
       commands: [
-        { shell: 'powershell', command: `Add-DnsServerResourceRecordA -ComputerName ${psQuote(server)} -ZoneName ${psQuote(zone)} -Name ${psQuote(name)} -IPv4Address ${psQuote(ip)}`, runOn: 'a machine with the DnsServer PowerShell module (Windows Server 2012 or later; on 2008 R2: dnscmd <server> /RecordAdd <zone> <name> A <address>)' },
-        { shell: 'sh', command: `samba-tool dns add ${shQuote(server)} ${shQuote(zone)} ${shQuote(name)} A ${shQuote(ip)} -U Administrator`, runOn: 'a Samba DC' },
+        {
+          shell: 'powershell',
+          command: `Add-DnsServerResourceRecordA -ComputerName ${psQuote(server)} -ZoneName ${psQuote(zone)} -Name ${psQuote(name)} -IPv4Address ${psQuote(ip)}`,
+          runOn:
+            'a machine with the DnsServer PowerShell module (Windows Server 2012 or later; on 2008 R2: dnscmd <server> /RecordAdd <zone> <name> A <address>)',
+        },
+        {
+          shell: 'sh',
+          command: `samba-tool dns add ${shQuote(server)} ${shQuote(zone)} ${shQuote(name)} A ${shQuote(ip)} -U Administrator`,
+          runOn: 'a Samba DC',
+        },
       ],
     },
     verifyStep(d, server),
@@ -55,15 +77,18 @@ function addRecordSteps(d: DnsFact, server: string): RemediationStep[] {
 const check = {
   meta: {
     id: 'ad.dns.node-records',
-    title: 'Every node\'s FQDN resolves through the domain\'s DNS, to an address of its own',
+    title: "Every node's FQDN resolves through the domain's DNS, to an address of its own",
     area: 'ad',
-    description: 'Looks up each node\'s FQDN (A and AAAA) on the domain\'s DNS servers (activeDirectory.dnsServers, else the DC clusterprobe connected to). Fails for a node without a record, for a lookup that failed, and for two or more nodes that resolve to the same address, naming them all.',
-    why: 'Cluster validation, node joins and the nodes\' own communication use DNS names; Kerberos needs them to match. A missing record makes cluster creation fail to reach the node; two nodes resolving to one address (a stale record, a copied VM) send one node\'s traffic to the other.',
+    description:
+      "Looks up each node's FQDN (A and AAAA) on the domain's DNS servers (activeDirectory.dnsServers, else the DC clusterprobe connected to). Fails for a node without a record, for a lookup that failed, and for two or more nodes that resolve to the same address, naming them all.",
+    why: "Cluster validation, node joins and the nodes' own communication use DNS names; Kerberos needs them to match. A missing record makes cluster creation fail to reach the node; two nodes resolving to one address (a stale record, a copied VM) send one node's traffic to the other.",
     docs: 'docs/checks/ad.dns.node-records.md',
     severity: 'fail',
     facts: ['ad.directory'],
     messages,
-    remediations: ['ipconfig /registerdns on the node, or Add-DnsServerResourceRecordA (samba-tool dns add) on the DNS server; remove or correct stale records that give two nodes one address; verify with Resolve-DnsName <fqdn> -Server <dns>.'],
+    remediations: [
+      'ipconfig /registerdns on the node, or Add-DnsServerResourceRecordA (samba-tool dns add) on the DNS server; remove or correct stale records that give two nodes one address; verify with Resolve-DnsName <fqdn> -Server <dns>.',
+    ],
   },
   async run(ctx) {
     const facts = await ctx.fact<AdFacts | null>('ad.directory');
@@ -101,9 +126,18 @@ const check = {
           status: 'fail',
           messageId: 'resolverFailed',
           subject: d.node,
-          data: { ...data, error: d.error ?? failure.code, resolver: describeResolverFailure(failure), code: failure.code, failures: failure.failures },
+          data: {
+            ...data,
+            error: d.error ?? failure.code,
+            resolver: describeResolverFailure(failure),
+            code: failure.code,
+            failures: failure.failures,
+          },
           evidence,
-          remediation: { summary: resolverSummary(failure, d.fqdn), steps: resolverSteps(failure, { type: 'A', name: d.fqdn }) },
+          remediation: {
+            summary: resolverSummary(failure, d.fqdn),
+            steps: resolverSteps(failure, { type: 'A', name: d.fqdn }),
+          },
         });
       } else if (d.error !== undefined) {
         ctx.report({
@@ -112,10 +146,26 @@ const check = {
           subject: d.node,
           data: { ...data, error: d.error },
           evidence,
-          remediation: { summary: `Make the domain's DNS answer for ${d.fqdn}`, steps: [{ text: `The DNS server did not answer properly (${d.error}). Check that the DNS service runs on ${server} and that UDP 53 is reachable, or set activeDirectory.dnsServers to the domain's DNS servers.`, commands: [{ shell: 'powershell', command: 'Get-Service DNS', runOn: server }] }, verifyStep(d, server)] },
+          remediation: {
+            summary: `Make the domain's DNS answer for ${d.fqdn}`,
+            steps: [
+              {
+                text: `The DNS server did not answer properly (${d.error}). Check that the DNS service runs on ${server} and that UDP 53 is reachable, or set activeDirectory.dnsServers to the domain's DNS servers.`,
+                commands: [{ shell: 'powershell', command: 'Get-Service DNS', runOn: server }],
+              },
+              verifyStep(d, server),
+            ],
+          },
         });
       } else if (d.addresses.length === 0) {
-        ctx.report({ status: 'fail', messageId: 'noRecord', subject: d.node, data, evidence, remediation: { summary: `Register ${d.fqdn} in DNS`, steps: addRecordSteps(d, server) } });
+        ctx.report({
+          status: 'fail',
+          messageId: 'noRecord',
+          subject: d.node,
+          data,
+          evidence,
+          remediation: { summary: `Register ${d.fqdn} in DNS`, steps: addRecordSteps(d, server) },
+        });
       } else if (!sharing.has(d.node)) {
         ctx.report({ status: 'pass', messageId: 'resolves', subject: d.node, data, evidence });
       }
@@ -132,18 +182,37 @@ const check = {
         remediation: {
           summary: `Give ${nodes.join(' and ')} records with their own addresses`,
           steps: [
-            { text: `At most one of ${nodes.join(', ')} really has ${address}. On each node, see its own addresses, then remove the wrong record from the DNS server and let the node register again:`, commands: [{ shell: 'powershell', command: 'Get-NetIPAddress -AddressFamily IPv4 | Format-Table InterfaceAlias, IPAddress', runOn: 'each of them (ipconfig on 2008 R2)' }] },
+            {
+              text: `At most one of ${nodes.join(', ')} really has ${address}. On each node, see its own addresses, then remove the wrong record from the DNS server and let the node register again:`,
+              commands: [
+                {
+                  shell: 'powershell',
+                  command: 'Get-NetIPAddress -AddressFamily IPv4 | Format-Table InterfaceAlias, IPAddress',
+                  runOn: 'each of them (ipconfig on 2008 R2)',
+                },
+              ],
+            },
             ...ds.flatMap((d): RemediationStep[] => {
               const { zone, name } = splitFqdn(d.fqdn);
               const type = address.includes(':') ? 'AAAA' : 'A';
-              return [{
-                text: `If ${address} is not ${d.node}'s address:`,
-                commands: [
-                  { shell: 'powershell', command: `Remove-DnsServerResourceRecord -ComputerName ${psQuote(server)} -ZoneName ${psQuote(zone)} -RRType ${type} -Name ${psQuote(name)} -RecordData ${psQuote(address)} -Force`, runOn: 'a machine with the DnsServer PowerShell module' },
-                  { shell: 'sh', command: `samba-tool dns delete ${shQuote(server)} ${shQuote(zone)} ${shQuote(name)} ${type} ${shQuote(address)} -U Administrator`, runOn: 'a Samba DC' },
-                  { shell: 'cmd', command: 'ipconfig /registerdns', runOn: d.node },
-                ],
-              }];
+              return [
+                {
+                  text: `If ${address} is not ${d.node}'s address:`,
+                  commands: [
+                    {
+                      shell: 'powershell',
+                      command: `Remove-DnsServerResourceRecord -ComputerName ${psQuote(server)} -ZoneName ${psQuote(zone)} -RRType ${type} -Name ${psQuote(name)} -RecordData ${psQuote(address)} -Force`,
+                      runOn: 'a machine with the DnsServer PowerShell module',
+                    },
+                    {
+                      shell: 'sh',
+                      command: `samba-tool dns delete ${shQuote(server)} ${shQuote(zone)} ${shQuote(name)} ${type} ${shQuote(address)} -U Administrator`,
+                      runOn: 'a Samba DC',
+                    },
+                    { shell: 'cmd', command: 'ipconfig /registerdns', runOn: d.node },
+                  ],
+                },
+              ];
             }),
             ...ds.map((d) => verifyStep(d, server)),
           ],

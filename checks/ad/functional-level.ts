@@ -4,9 +4,12 @@ import type { AdFacts } from '../../src/ad/probe.ts';
 import { psQuote } from '../../src/quote.ts';
 
 const messages = {
-  levels: 'Domain functional level {domainLevelName} ({domainLevel}), forest {forestLevelName} ({forestLevel}), native mode: nothing here stops {nodesOs} (functional levels set no minimum for member servers)',
-  mixedMode: 'Domain {domain} is in mixed mode (nTMixedDomain=1, domain level {domainLevelName} ({domainLevel}), forest {forestLevelName} ({forestLevel})): it still admits Windows NT 4.0 backup DCs',
-  legacyLevel: 'Domain {domain} runs at {lowest}, which still admits {admits} (domain {domainLevelName} ({domainLevel}), forest {forestLevelName} ({forestLevel}))',
+  levels:
+    'Domain functional level {domainLevelName} ({domainLevel}), forest {forestLevelName} ({forestLevel}), native mode: nothing here stops {nodesOs} (functional levels set no minimum for member servers)',
+  mixedMode:
+    'Domain {domain} is in mixed mode (nTMixedDomain=1, domain level {domainLevelName} ({domainLevel}), forest {forestLevelName} ({forestLevel})): it still admits Windows NT 4.0 backup DCs',
+  legacyLevel:
+    'Domain {domain} runs at {lowest}, which still admits {admits} (domain {domainLevelName} ({domainLevel}), forest {forestLevelName} ({forestLevel}))',
   unreadable: 'The functional levels of {domain} could not be read: {missing}',
   notRead: 'The directory was not read (see ad.connect): the functional levels are unknown',
   notConfigured: 'The spec has no activeDirectory section: nothing to check',
@@ -24,12 +27,26 @@ interface Level {
 /** msDS-Behavior-Version / domainFunctionality (MS-ADTS 6.1.4.3, 6.1.4.4); 2019 and 2022 added none. */
 export const FUNCTIONAL_LEVELS: Readonly<Record<number, Level>> = {
   0: { name: 'Windows 2000', domainMode: 'Windows2000Domain', forestMode: 'Windows2000Forest' },
-  1: { name: 'Windows Server 2003 interim', domainMode: 'Windows2003InterimDomain', forestMode: 'Windows2003InterimForest' },
+  1: {
+    name: 'Windows Server 2003 interim',
+    domainMode: 'Windows2003InterimDomain',
+    forestMode: 'Windows2003InterimForest',
+  },
   2: { name: 'Windows Server 2003', domainMode: 'Windows2003Domain', forestMode: 'Windows2003Forest', samba: '2003' },
   3: { name: 'Windows Server 2008', domainMode: 'Windows2008Domain', forestMode: 'Windows2008Forest', samba: '2008' },
-  4: { name: 'Windows Server 2008 R2', domainMode: 'Windows2008R2Domain', forestMode: 'Windows2008R2Forest', samba: '2008_R2' },
+  4: {
+    name: 'Windows Server 2008 R2',
+    domainMode: 'Windows2008R2Domain',
+    forestMode: 'Windows2008R2Forest',
+    samba: '2008_R2',
+  },
   5: { name: 'Windows Server 2012', domainMode: 'Windows2012Domain', forestMode: 'Windows2012Forest', samba: '2012' },
-  6: { name: 'Windows Server 2012 R2', domainMode: 'Windows2012R2Domain', forestMode: 'Windows2012R2Forest', samba: '2012_R2' },
+  6: {
+    name: 'Windows Server 2012 R2',
+    domainMode: 'Windows2012R2Domain',
+    forestMode: 'Windows2012R2Forest',
+    samba: '2012_R2',
+  },
   7: { name: 'Windows Server 2016', domainMode: 'Windows2016Domain', forestMode: 'Windows2016Forest', samba: '2016' },
   10: { name: 'Windows Server 2025', domainMode: 'Windows2025Domain', forestMode: 'Windows2025Forest' },
 };
@@ -72,12 +89,20 @@ function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
   const raiseDomain = leaveMixed || l.domainLevel < WIN2003;
   const pdc = `(Get-ADDomain -Identity ${psQuote(l.domain)}).PDCEmulator`;
   const adModule = 'a machine with the AD PowerShell module, as a Domain Admin';
-  const sambaArgs = [raiseDomain && domainTarget.samba ? `--domain-level=${domainTarget.samba}` : undefined, raiseForest ? `--forest-level=${FUNCTIONAL_LEVELS[WIN2003]!.samba}` : undefined].filter((a) => a !== undefined);
+  const sambaArgs = [
+    raiseDomain && domainTarget.samba ? `--domain-level=${domainTarget.samba}` : undefined,
+    raiseForest ? `--forest-level=${FUNCTIONAL_LEVELS[WIN2003]!.samba}` : undefined,
+  ].filter((a) => a !== undefined);
   const steps: RemediationStep[] = [
     {
       text: `Prerequisites: no Windows NT 4.0 backup DC may be left (it stops replicating the moment the domain leaves mixed mode), and every DC must run Windows Server 2003 or later before the level can be ${domainTarget.name}. List every DC account with its operating system:`,
       commands: [
-        { shell: 'powershell', command: "Get-ADComputer -LDAPFilter '(userAccountControl:1.2.840.113556.1.4.803:=8192)' -Properties OperatingSystem, OperatingSystemVersion | Select-Object Name, OperatingSystem, OperatingSystemVersion", runOn: adModule },
+        {
+          shell: 'powershell',
+          command:
+            "Get-ADComputer -LDAPFilter '(userAccountControl:1.2.840.113556.1.4.803:=8192)' -Properties OperatingSystem, OperatingSystemVersion | Select-Object Name, OperatingSystem, OperatingSystemVersion",
+          runOn: adModule,
+        },
         { shell: 'cmd', command: 'netdom query dc', runOn: 'a DC' },
         { shell: 'sh', command: 'samba-tool domain level show', runOn: 'a Samba DC (as root)' },
       ],
@@ -86,28 +111,54 @@ function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
   if (raiseDomain) {
     steps.push({
       text: `Raise the domain functional level to ${domainTarget.name}${leaveMixed ? ' (this also switches the domain to native mode)' : ''}. It cannot be undone: going back needs a forest recovery from backup. The GUI way is Active Directory Domains and Trusts (domain.msc), right-click the domain, "Raise Domain Functional Level".`,
-      commands: [{ shell: 'powershell', command: `Set-ADDomainMode -Identity ${psQuote(l.domain)} -DomainMode ${domainTarget.domainMode} -Server ${pdc}`, runOn: adModule }],
+      commands: [
+        {
+          shell: 'powershell',
+          command: `Set-ADDomainMode -Identity ${psQuote(l.domain)} -DomainMode ${domainTarget.domainMode} -Server ${pdc}`,
+          runOn: adModule,
+        },
+      ],
     });
   }
   if (leaveMixed && l.domainLevel >= WIN2003) {
     steps.push({
       text: `The domain already says ${levelName(l.domainLevel)} yet nTMixedDomain is 1, which MS-ADTS 6.1.4.3 does not allow; Windows may refuse to "raise" to the level it already has. Then set the attribute itself on the PDC emulator (the manual method of Microsoft KB 322692):`,
-      commands: [{ shell: 'powershell', command: `Set-ADObject -Identity ${psQuote(l.domainDn)} -Replace @{nTMixedDomain=0} -Server ${pdc}`, runOn: adModule }],
+      commands: [
+        {
+          shell: 'powershell',
+          command: `Set-ADObject -Identity ${psQuote(l.domainDn)} -Replace @{nTMixedDomain=0} -Server ${pdc}`,
+          runOn: adModule,
+        },
+      ],
     });
   }
   if (raiseForest) {
     steps.push({
       text: `Then raise the forest functional level (it can never exceed the lowest domain level in the forest, and it cannot be undone either) to ${FUNCTIONAL_LEVELS[WIN2003]!.name}:`,
-      commands: [{ shell: 'powershell', command: `Set-ADForestMode -Identity ${psQuote(l.forestRoot)} -ForestMode ${FUNCTIONAL_LEVELS[WIN2003]!.forestMode}`, runOn: adModule }],
+      commands: [
+        {
+          shell: 'powershell',
+          command: `Set-ADForestMode -Identity ${psQuote(l.forestRoot)} -ForestMode ${FUNCTIONAL_LEVELS[WIN2003]!.forestMode}`,
+          runOn: adModule,
+        },
+      ],
     });
   }
   if (sambaArgs.length > 0) {
     steps.push({
       text: `On a Samba DC, on the DC itself (Samba refuses the change over LDAP); ${leaveMixed ? 'raising clears nTMixedDomain as well' : 'the same prerequisites apply'}:`,
-      commands: [{ shell: 'sh', command: `samba-tool domain level raise ${sambaArgs.join(' ')}`, runOn: 'the Samba DC (as root)' }],
+      commands: [
+        {
+          shell: 'sh',
+          command: `samba-tool domain level raise ${sambaArgs.join(' ')}`,
+          runOn: 'the Samba DC (as root)',
+        },
+      ],
     });
   }
-  steps.push({ text: 'Raise further, to the highest level every DC supports, whenever you like: the cluster does not need it, but nothing in the cluster is hurt by it either.' });
+  steps.push({
+    text: 'Raise further, to the highest level every DC supports, whenever you like: the cluster does not need it, but nothing in the cluster is hurt by it either.',
+  });
   const summary = leaveMixed
     ? `Leave mixed mode: raise ${l.domain} to ${domainTarget.name} (irreversible)`
     : raiseDomain
@@ -121,8 +172,9 @@ const check = {
     id: 'ad.domain.functional-level',
     title: 'The domain is in native mode at a functional level the cluster can live with',
     area: 'ad',
-    description: 'Reads the domain and forest functional levels (rootDSE domainFunctionality/forestFunctionality, msDS-Behavior-Version on the domain head) and nTMixedDomain, and names them next to cluster.windowsVersion. Mixed mode fails; a level that still admits Windows 2000 DCs (or NT 4.0 backup DCs, at the 2003 interim level) warns. Microsoft documents no minimum domain or forest functional level for member servers of any Windows Server version (the minimums it documents are for adding domain controllers), so the nodes\' version alone fails no level.',
-    why: 'A domain in mixed mode still admits Windows NT 4.0 backup DCs, which know nothing of Kerberos, and lacks what later cluster tooling takes for granted (universal and nested groups, constrained delegation at 2003). The review\'s 2008 R2 lab was blocked by a Windows Server 2003 domain still in mixed mode.',
+    description:
+      "Reads the domain and forest functional levels (rootDSE domainFunctionality/forestFunctionality, msDS-Behavior-Version on the domain head) and nTMixedDomain, and names them next to cluster.windowsVersion. Mixed mode fails; a level that still admits Windows 2000 DCs (or NT 4.0 backup DCs, at the 2003 interim level) warns. Microsoft documents no minimum domain or forest functional level for member servers of any Windows Server version (the minimums it documents are for adding domain controllers), so the nodes' version alone fails no level.",
+    why: "A domain in mixed mode still admits Windows NT 4.0 backup DCs, which know nothing of Kerberos, and lacks what later cluster tooling takes for granted (universal and nested groups, constrained delegation at 2003). The review's 2008 R2 lab was blocked by a Windows Server 2003 domain still in mixed mode.",
     docs: 'docs/checks/ad.domain.functional-level.md',
     severity: 'fail',
     facts: ['ad.directory', 'spec'],
@@ -154,15 +206,44 @@ const check = {
     const dcLevel = intOf(root.domainControllerFunctionality);
     const mixed = head?.nTMixedDomain ?? null;
     const evidence = {
-      rootDse: { domainFunctionality: root.domainFunctionality ?? null, forestFunctionality: root.forestFunctionality ?? null, domainControllerFunctionality: root.domainControllerFunctionality ?? null },
+      rootDse: {
+        domainFunctionality: root.domainFunctionality ?? null,
+        forestFunctionality: root.forestFunctionality ?? null,
+        domainControllerFunctionality: root.domainControllerFunctionality ?? null,
+      },
       domainHead: head ?? null,
       ...(facts.readError ? { readError: facts.readError } : {}),
     };
 
     // From the Windows Server 2003 level on, nTMixedDomain is 0 (MS-ADTS 6.1.4.3): only below it must it be read.
-    const missing = [domainLevel === null ? 'the domain level (rootDSE domainFunctionality, msDS-Behavior-Version)' : undefined, mixed === null && (domainLevel ?? 0) < WIN2003 ? 'nTMixedDomain on the domain head' : undefined].filter((m) => m !== undefined);
+    const missing = [
+      domainLevel === null ? 'the domain level (rootDSE domainFunctionality, msDS-Behavior-Version)' : undefined,
+      mixed === null && (domainLevel ?? 0) < WIN2003 ? 'nTMixedDomain on the domain head' : undefined,
+    ].filter((m) => m !== undefined);
     if (mixed !== 1 && missing.length > 0) {
-      ctx.report({ status: 'warn', messageId: 'unreadable', subject: domain, data: { domain, missing: missing.join(', ') }, evidence, remediation: { summary: 'Read the levels by hand', steps: [{ text: 'See the levels and the mode directly:', commands: [{ shell: 'powershell', command: `Get-ADDomain -Identity ${psQuote(domain)} | Select-Object DomainMode; Get-ADForest | Select-Object ForestMode`, runOn: 'a machine with the AD PowerShell module' }, { shell: 'sh', command: 'samba-tool domain level show', runOn: 'a Samba DC (as root)' }] }] } });
+      ctx.report({
+        status: 'warn',
+        messageId: 'unreadable',
+        subject: domain,
+        data: { domain, missing: missing.join(', ') },
+        evidence,
+        remediation: {
+          summary: 'Read the levels by hand',
+          steps: [
+            {
+              text: 'See the levels and the mode directly:',
+              commands: [
+                {
+                  shell: 'powershell',
+                  command: `Get-ADDomain -Identity ${psQuote(domain)} | Select-Object DomainMode; Get-ADForest | Select-Object ForestMode`,
+                  runOn: 'a machine with the AD PowerShell module',
+                },
+                { shell: 'sh', command: 'samba-tool domain level show', runOn: 'a Samba DC (as root)' },
+              ],
+            },
+          ],
+        },
+      });
       return;
     }
 
@@ -177,7 +258,9 @@ const check = {
       dcLevelName: dcLevel === null ? null : levelName(dcLevel),
       nTMixedDomain: mixed,
       windowsVersion: windowsVersion ?? null,
-      nodesOs: windowsVersion ? `Windows Server ${windowsVersion.replace(/R2$/, ' R2')} nodes` : 'the nodes (cluster.windowsVersion is not set)',
+      nodesOs: windowsVersion
+        ? `Windows Server ${windowsVersion.replace(/R2$/, ' R2')} nodes`
+        : 'the nodes (cluster.windowsVersion is not set)',
       ...(rootDomainLevel !== null && headLevel !== null && rootDomainLevel !== headLevel ? { headLevel } : {}),
     };
     const levels: Levels = {
@@ -189,16 +272,34 @@ const check = {
       mixed,
     };
     if (mixed === 1) {
-      ctx.report({ status: 'fail', messageId: 'mixedMode', subject: domain, data, evidence, remediation: raiseFix(levels, true) });
+      ctx.report({
+        status: 'fail',
+        messageId: 'mixedMode',
+        subject: domain,
+        data,
+        evidence,
+        remediation: raiseFix(levels, true),
+      });
       return;
     }
     const forLevel = forestLevel ?? WIN2003;
     if (domLevel < WIN2003 || forLevel < WIN2003) {
       const low = Math.min(domLevel, forLevel);
-      const lowest = domLevel <= forLevel ? `domain level ${levelName(domLevel, mixed)}` : `forest level ${levelName(forLevel)}`;
+      const lowest =
+        domLevel <= forLevel ? `domain level ${levelName(domLevel, mixed)}` : `forest level ${levelName(forLevel)}`;
       // MS-ADTS 6.1.4.3/6.1.4.4: level 0 allows Windows 2000 DCs; 1 (interim) allows NT 4.0 backup DCs in its domains.
-      const admits = low === 0 ? 'Windows 2000 domain controllers' : 'Windows NT 4.0 backup domain controllers (the Windows Server 2003 interim level)';
-      ctx.report({ status: 'warn', messageId: 'legacyLevel', subject: domain, data: { ...data, lowest, admits }, evidence, remediation: raiseFix(levels, false) });
+      const admits =
+        low === 0
+          ? 'Windows 2000 domain controllers'
+          : 'Windows NT 4.0 backup domain controllers (the Windows Server 2003 interim level)';
+      ctx.report({
+        status: 'warn',
+        messageId: 'legacyLevel',
+        subject: domain,
+        data: { ...data, lowest, admits },
+        evidence,
+        remediation: raiseFix(levels, false),
+      });
       return;
     }
     ctx.report({ status: 'pass', messageId: 'levels', subject: domain, data, evidence });

@@ -4,18 +4,34 @@ import type { Remediation } from '../../src/engine/report.ts';
 import type { AdFacts, ComputerObject, NodeName } from '../../src/ad/probe.ts';
 import { nameProblems, NETBIOS_MAX } from '../../src/netbios.ts';
 import { renameRemediation, type DeclaredName } from '../config/names.ts';
-import { accountName, byNameObjects, describeObject, hostLabel, isOwnObject, prestagedPlan, prestagedSteps, removeStaleSteps, renameSuggester } from './computer-account.ts';
+import {
+  accountName,
+  byNameObjects,
+  describeObject,
+  hostLabel,
+  isOwnObject,
+  prestagedPlan,
+  prestagedSteps,
+  removeStaleSteps,
+  renameSuggester,
+} from './computer-account.ts';
 
 const messages = {
-  matches: '{node}\'s computer account {account}$ matches its host name',
-  truncated: '{node} is {length} characters long: its computer account is the truncated {account}$, so other machines know it by a name that is not its host name',
-  different: '{node}\'s computer object {dn} (dNSHostName {dnsHostName}) has the account name {account}$, not {expected}$: the host was renamed without its account, or the object is stale',
-  longAccountName: '{node}\'s computer object {dn} has the account name {account}$ ({accountLength} characters): Windows logs on as {expected}$ and will not use it',
-  longAccountNameByName: '{node} has no account {expected}$; its computer object was found by its name, not by its account: {dn}, account name {account}$ ({accountLength} characters, over {max}). Windows will look for {expected}$ when {node} joins and will not use this object',
-  differentByName: '{node} has no account {expected}$; its computer object was found by its name, not by its account: {dn}, account name {account}$. Windows will look for {expected}$ when {node} joins and will not use this object',
+  matches: "{node}'s computer account {account}$ matches its host name",
+  truncated:
+    '{node} is {length} characters long: its computer account is the truncated {account}$, so other machines know it by a name that is not its host name',
+  different:
+    "{node}'s computer object {dn} (dNSHostName {dnsHostName}) has the account name {account}$, not {expected}$: the host was renamed without its account, or the object is stale",
+  longAccountName:
+    "{node}'s computer object {dn} has the account name {account}$ ({accountLength} characters): Windows logs on as {expected}$ and will not use it",
+  longAccountNameByName:
+    '{node} has no account {expected}$; its computer object was found by its name, not by its account: {dn}, account name {account}$ ({accountLength} characters, over {max}). Windows will look for {expected}$ when {node} joins and will not use this object',
+  differentByName:
+    '{node} has no account {expected}$; its computer object was found by its name, not by its account: {dn}, account name {account}$. Windows will look for {expected}$ when {node} joins and will not use this object',
   noAccount: '{node} has no computer object to compare with (see ad.computer.account)',
   clusterNameValid: 'The cluster name {name} is a valid NetBIOS name for its cluster name object',
-  clusterNameInvalid: 'The cluster name {name} is not a valid NetBIOS name ({problem}): New-Cluster creates the cluster name object {netbiosName}$ from it',
+  clusterNameInvalid:
+    'The cluster name {name} is not a valid NetBIOS name ({problem}): New-Cluster creates the cluster name object {netbiosName}$ from it',
   noDirectory: 'The directory could not be read ({reason}): see ad.connect',
   notConfigured: 'The spec has no activeDirectory section: nothing to check',
 } as const;
@@ -25,7 +41,13 @@ function primaryObject(n: NodeName, own: readonly ComputerObject[]): ComputerObj
   return own.find((c) => c.sAMAccountName.toUpperCase() === `${n.netbios}$`) ?? own[0];
 }
 
-function renameNode(n: NodeName, index: number, suggested: string, nodeNames: readonly string[], spec: ClusterSpec): Remediation {
+function renameNode(
+  n: NodeName,
+  index: number,
+  suggested: string,
+  nodeNames: readonly string[],
+  spec: ClusterSpec,
+): Remediation {
   const declared: DeclaredName = { name: n.name, kind: 'node', path: `nodes[${index}].name` };
   return renameRemediation(declared, suggested, nodeNames, spec);
 }
@@ -51,12 +73,11 @@ function differentRemediation(n: NodeName, index: number, c: ComputerObject): Re
 const check = {
   meta: {
     id: 'ad.netbios.name',
-    title: 'Each node\'s computer account bears its host name, and the cluster name is a valid NetBIOS name',
+    title: "Each node's computer account bears its host name, and the cluster name is a valid NetBIOS name",
     area: 'ad',
     description:
       'For every node, its own computer object (as ad.computer.account finds it): the sAMAccountName without $ must be the host name. A host name over 15 characters gives a truncated account name (warn); an account name that is another name altogether, or over 15 characters, fails. A node with no object of its own but a prestaged one found by its name (cn, or the whole host name as account name) fails the same way, saying it was matched by name: Windows will join as the NetBIOS name and not use it. The cluster name must be a valid NetBIOS name, since New-Cluster creates a computer object with it.',
-    why:
-      'The sAMAccountName is the name the node authenticates with and that NetBIOS and NTLM know it by. When it is a truncated host name, other machines resolve a name that is not the host\'s, and two such hosts collide: the intermittent network failures of the review\'s lab. An account name that differs entirely means a renamed host or a stale object claiming the node\'s DNS name.',
+    why: "The sAMAccountName is the name the node authenticates with and that NetBIOS and NTLM know it by. When it is a truncated host name, other machines resolve a name that is not the host's, and two such hosts collide: the intermittent network failures of the review's lab. An account name that differs entirely means a renamed host or a stale object claiming the node's DNS name.",
     docs: 'docs/checks/ad.netbios.name.md',
     severity: 'fail',
     facts: ['ad.directory', 'spec'],
@@ -97,10 +118,25 @@ const check = {
           status: 'fail',
           messageId: account.length > NETBIOS_MAX ? 'longAccountNameByName' : 'differentByName',
           subject: n.name,
-          data: { node: n.name, host, length: host.length, account, accountLength: account.length, max: NETBIOS_MAX, expected: n.netbios, dn: found.dn, matchedBy: 'name', sharedWith: plan.sharedWith, suggested: plan.target, rename: plan.rename },
+          data: {
+            node: n.name,
+            host,
+            length: host.length,
+            account,
+            accountLength: account.length,
+            max: NETBIOS_MAX,
+            expected: n.netbios,
+            dn: found.dn,
+            matchedBy: 'name',
+            sharedWith: plan.sharedWith,
+            suggested: plan.target,
+            rename: plan.rename,
+          },
           evidence: { node: n, object: describeObject(found) },
           remediation: {
-            summary: plan.rename ? `Rename ${n.name} to ${plan.target} and give ${found.dn} the account name ${plan.target}$` : `Give ${found.dn} the account name ${n.netbios}$`,
+            summary: plan.rename
+              ? `Rename ${n.name} to ${plan.target} and give ${found.dn} the account name ${plan.target}$`
+              : `Give ${found.dn} the account name ${n.netbios}$`,
             steps: prestagedSteps(n, index, plan, spec),
           },
         });
@@ -111,8 +147,22 @@ const check = {
         continue;
       }
       const account = accountName(c);
-      const data = { node: n.name, host, length: host.length, account, accountLength: account.length, expected: n.netbios, dn: c.dn, dnsHostName: c.dNSHostName ?? '-', suggested: suggestions.get(host) };
-      const evidence = { node: n, object: describeObject(c), ...(own.length > 1 ? { otherObjects: own.filter((o) => o !== c).map((o) => o.dn) } : {}) };
+      const data = {
+        node: n.name,
+        host,
+        length: host.length,
+        account,
+        accountLength: account.length,
+        expected: n.netbios,
+        dn: c.dn,
+        dnsHostName: c.dNSHostName ?? '-',
+        suggested: suggestions.get(host),
+      };
+      const evidence = {
+        node: n,
+        object: describeObject(c),
+        ...(own.length > 1 ? { otherObjects: own.filter((o) => o !== c).map((o) => o.dn) } : {}),
+      };
       if (account.length > NETBIOS_MAX) {
         const target = suggestions.get(host) ?? n.netbios;
         ctx.report({
@@ -124,7 +174,9 @@ const check = {
           remediation: {
             summary: `Give ${n.name} an account name of at most ${NETBIOS_MAX} characters`,
             steps: [
-              { text: `Windows derives the account name from the first ${NETBIOS_MAX} characters of the host name, so ${c.dn} (created by a tool that allows longer names, such as samba-tool) is not the account ${n.name} logs on with.` },
+              {
+                text: `Windows derives the account name from the first ${NETBIOS_MAX} characters of the host name, so ${c.dn} (created by a tool that allows longer names, such as samba-tool) is not the account ${n.name} logs on with.`,
+              },
               ...(host.length > NETBIOS_MAX ? renameNode(n, index, target, nodeNames, spec).steps : []),
               ...removeStaleSteps(c),
             ],
@@ -133,9 +185,23 @@ const check = {
       } else if (account.toUpperCase() === host.toUpperCase()) {
         ctx.report({ status: 'pass', messageId: 'matches', subject: n.name, data, evidence });
       } else if (host.length > NETBIOS_MAX && account.toUpperCase() === n.netbios) {
-        ctx.report({ status: 'warn', messageId: 'truncated', subject: n.name, data, evidence, remediation: renameNode(n, index, suggestions.get(host) ?? n.netbios, nodeNames, spec) });
+        ctx.report({
+          status: 'warn',
+          messageId: 'truncated',
+          subject: n.name,
+          data,
+          evidence,
+          remediation: renameNode(n, index, suggestions.get(host) ?? n.netbios, nodeNames, spec),
+        });
       } else {
-        ctx.report({ status: 'fail', messageId: 'different', subject: n.name, data, evidence, remediation: differentRemediation(n, index, c) });
+        ctx.report({
+          status: 'fail',
+          messageId: 'different',
+          subject: n.name,
+          data,
+          evidence,
+          remediation: differentRemediation(n, index, c),
+        });
       }
     }
 

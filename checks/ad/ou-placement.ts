@@ -1,7 +1,15 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import { isContainer, nodeMatch, parentDn, type AdFacts, type ComputerObject, type MatchedBy, type NodeName } from '../../src/ad/probe.ts';
+import {
+  isContainer,
+  nodeMatch,
+  parentDn,
+  type AdFacts,
+  type ComputerObject,
+  type MatchedBy,
+  type NodeName,
+} from '../../src/ad/probe.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 import { splitRdns } from '../../src/dn.ts';
 
@@ -9,7 +17,8 @@ const messages = {
   sameOu: 'All {count} nodes are in {ou}',
   differentOu: '{node} is in {current}; {others} in {target}',
   notInConfiguredOu: '{node} is in {current}, not in the configured OU {target}',
-  inContainer: '{node} is in the container {current}, not in an OU: no Group Policy can be linked to it, and a cluster name created there is limited by the machine account quota',
+  inContainer:
+    '{node} is in the container {current}, not in an OU: no Group Policy can be linked to it, and a cluster name created there is limited by the machine account quota',
   configuredOuMissing: 'The configured OU {target} (activeDirectory.ou) does not exist',
   noComputerObject: '{node} has no computer object: its placement is not checked here (see ad.computer.account)',
   noNodeObjects: 'None of the {count} nodes has a computer object: nothing to place (see ad.computer.account)',
@@ -27,7 +36,14 @@ interface Placed {
 
 /** A DN compared the way AD does for these purposes: case-insensitive, spaces around separators ignored. */
 function dnKey(dn: string): string {
-  return splitRdns(dn).map((r) => r.trim().replace(/\s*=\s*/, '=').toLowerCase()).join(',');
+  return splitRdns(dn)
+    .map((r) =>
+      r
+        .trim()
+        .replace(/\s*=\s*/, '=')
+        .toLowerCase(),
+    )
+    .join(',');
 }
 
 /** The OU most nodes are in (containers never win; a tie goes to the OU of the first node listed). */
@@ -50,26 +66,37 @@ function moveSteps(p: Placed, target: string): RemediationStep[] {
     {
       text: `Move ${p.node.name}'s computer object from ${p.parent} to ${target}:`,
       commands: [
-        { shell: 'powershell', command: `Move-ADObject -Identity ${psQuote(p.object.dn)} -TargetPath ${psQuote(target)}`, runOn: 'a machine with the AD PowerShell module, as an account allowed to move computer objects between the two' },
+        {
+          shell: 'powershell',
+          command: `Move-ADObject -Identity ${psQuote(p.object.dn)} -TargetPath ${psQuote(target)}`,
+          runOn:
+            'a machine with the AD PowerShell module, as an account allowed to move computer objects between the two',
+        },
         { shell: 'sh', command: `samba-tool computer move ${shQuote(sam)} ${shQuote(target)}`, runOn: 'a Samba DC' },
       ],
     },
-    { text: `Then let ${p.node.name} pick up the Group Policy of its new OU:`, commands: [{ shell: 'powershell', command: 'gpupdate /force', runOn: p.node.name }] },
+    {
+      text: `Then let ${p.node.name} pick up the Group Policy of its new OU:`,
+      commands: [{ shell: 'powershell', command: 'gpupdate /force', runOn: p.node.name }],
+    },
   ];
 }
 
 const check = {
   meta: {
     id: 'ad.ou.placement',
-    title: 'All nodes\' computer objects are in the same OU (the configured one, if any)',
+    title: "All nodes' computer objects are in the same OU (the configured one, if any)",
     area: 'ad',
-    description: 'Finds each node\'s computer object (sAMAccountName = NetBIOS name + "$", else dNSHostName = FQDN, else a prestaged object found by its name: cn = host name, or the whole host name + "$" as account name; findings say matchedBy) and the container it is in. Fails for every node outside the OU the others are in (or outside activeDirectory.ou when it is given), and for every node in a container such as CN=Computers rather than an OU, naming where each node is and where it should be.',
+    description:
+      'Finds each node\'s computer object (sAMAccountName = NetBIOS name + "$", else dNSHostName = FQDN, else a prestaged object found by its name: cn = host name, or the whole host name + "$" as account name; findings say matchedBy) and the container it is in. Fails for every node outside the OU the others are in (or outside activeDirectory.ou when it is given), and for every node in a container such as CN=Computers rather than an OU, naming where each node is and where it should be.',
     why: 'Microsoft\'s cluster validation checks that all nodes are in the same OU, and the review found its wizard only "pointed vaguely" at the misplaced node. Nodes in different OUs get different Group Policy; CN=Computers is a container, so no GPO can be linked to it, and a cluster name object created there can create only as many computer objects for clustered roles as ms-DS-MachineAccountQuota allows (10 by default).',
     docs: 'docs/checks/ad.ou.placement.md',
     severity: 'fail',
     facts: ['ad.directory', 'spec'],
     messages,
-    remediations: ['Move-ADObject -Identity \'<node DN>\' -TargetPath \'<OU DN>\' for each misplaced node (samba-tool computer move on Samba), into the OU most nodes are in or the configured one; create the configured OU if it is missing.'],
+    remediations: [
+      "Move-ADObject -Identity '<node DN>' -TargetPath '<OU DN>' for each misplaced node (samba-tool computer move on Samba), into the OU most nodes are in or the configured one; create the configured OU if it is missing.",
+    ],
   },
   async run(ctx) {
     const facts = await ctx.fact<AdFacts | null>('ad.directory');
@@ -89,7 +116,13 @@ const check = {
     for (const node of facts.nodes) {
       const match = nodeMatch(node, computers);
       if (match) placed.push({ node, object: match.object, by: match.by, parent: parentDn(match.object.dn) });
-      else ctx.report({ status: 'skipped', messageId: 'noComputerObject', subject: node.name, data: { node: node.name, fqdn: node.fqdn, netbios: node.netbios } });
+      else
+        ctx.report({
+          status: 'skipped',
+          messageId: 'noComputerObject',
+          subject: node.name,
+          data: { node: node.name, fqdn: node.fqdn, netbios: node.netbios },
+        });
     }
     if (placed.length === 0) {
       ctx.report({ status: 'skipped', messageId: 'noNodeObjects', data: { count: facts.nodes.length } });
@@ -100,7 +133,17 @@ const check = {
     const majority = majorityOu(placed);
     const target = configured ?? majority?.dn;
     const where = Object.fromEntries(placed.map((p) => [p.node.name, p.parent]));
-    const evidence = { placement: placed.map((p) => ({ node: p.node.name, dn: p.object.dn, parent: p.parent, sAMAccountName: p.object.sAMAccountName, matchedBy: p.by })), configuredOu: configured ?? null, majorityOu: majority ?? null };
+    const evidence = {
+      placement: placed.map((p) => ({
+        node: p.node.name,
+        dn: p.object.dn,
+        parent: p.parent,
+        sAMAccountName: p.object.sAMAccountName,
+        matchedBy: p.by,
+      })),
+      configuredOu: configured ?? null,
+      majorityOu: majority ?? null,
+    };
     const matchedByName = placed.filter((p) => p.by === 'name').map((p) => p.node.name);
 
     if (configured && facts.ou && dnKey(facts.ou.dn) === dnKey(configured) && !facts.ou.exists) {
@@ -119,7 +162,11 @@ const check = {
               text: `Create the OU (its parent ${parent} must exist), or set activeDirectory.ou to the OU you meant:`,
               commands: rdn
                 ? [
-                    { shell: 'powershell', command: `New-ADOrganizationalUnit -Name ${psQuote(rdn[1]!.trim())} -Path ${psQuote(parent)}`, runOn: 'a machine with the AD PowerShell module' },
+                    {
+                      shell: 'powershell',
+                      command: `New-ADOrganizationalUnit -Name ${psQuote(rdn[1]!.trim())} -Path ${psQuote(parent)}`,
+                      runOn: 'a machine with the AD PowerShell module',
+                    },
                     { shell: 'sh', command: `samba-tool ou add ${shQuote(configured)}`, runOn: 'a Samba DC' },
                   ]
                 : [],
@@ -135,7 +182,9 @@ const check = {
       const container = isContainer(p.parent);
       if (inTarget && !container) continue;
       problems += 1;
-      const others = placed.filter((o) => o !== p && target !== undefined && dnKey(o.parent) === dnKey(target)).map((o) => o.node.name);
+      const others = placed
+        .filter((o) => o !== p && target !== undefined && dnKey(o.parent) === dnKey(target))
+        .map((o) => o.node.name);
       // Nowhere better to go (every node in a container, no OU configured): suggest a new OU.
       const destination = target !== undefined && !isContainer(target) ? target : `OU=Clusters,${baseDn}`;
       const messageId = container ? 'inContainer' : configured ? 'notInConfiguredOu' : 'differentOu';
@@ -144,31 +193,54 @@ const check = {
         steps.push({
           text: `No node is in an OU yet: create one for the cluster (${destination} is a suggestion) and set activeDirectory.ou to it, so the cluster name object goes there too:`,
           commands: [
-            { shell: 'powershell', command: `New-ADOrganizationalUnit -Name 'Clusters' -Path ${psQuote(baseDn)}`, runOn: 'a machine with the AD PowerShell module' },
+            {
+              shell: 'powershell',
+              command: `New-ADOrganizationalUnit -Name 'Clusters' -Path ${psQuote(baseDn)}`,
+              runOn: 'a machine with the AD PowerShell module',
+            },
             { shell: 'sh', command: `samba-tool ou add ${shQuote(destination)}`, runOn: 'a Samba DC' },
           ],
         });
       }
       if (p.by === 'name') {
-        steps.push({ text: `${p.object.dn} was found by ${p.node.name}'s name, not by its account: its account name ${p.object.sAMAccountName} is not the one ${p.node.name} will join as (${p.node.netbios}$), so fix that first (see ad.computer.account), or the join will create another object wherever it is told to.` });
+        steps.push({
+          text: `${p.object.dn} was found by ${p.node.name}'s name, not by its account: its account name ${p.object.sAMAccountName} is not the one ${p.node.name} will join as (${p.node.netbios}$), so fix that first (see ad.computer.account), or the join will create another object wherever it is told to.`,
+        });
       }
       steps.push(...moveSteps(p, destination));
       if (!configured && majority?.tie) {
         const first = placed.find((o) => !isContainer(o.parent))!;
-        steps.push({ text: `The nodes are split evenly between OUs; ${destination} was chosen because ${first.node.name}, the first node listed that is in an OU, is there. Moving the others the other way works as well, or set activeDirectory.ou to decide.` });
+        steps.push({
+          text: `The nodes are split evenly between OUs; ${destination} was chosen because ${first.node.name}, the first node listed that is in an OU, is there. Moving the others the other way works as well, or set activeDirectory.ou to decide.`,
+        });
       }
       ctx.report({
         status: 'fail',
         messageId,
         subject: p.node.name,
-        data: { node: p.node.name, dn: p.object.dn, matchedBy: p.by, current: p.parent, target: destination, others: others.length > 0 ? others.join(', ') + (others.length === 1 ? ' is' : ' are') : 'no other node is', configured: configured ?? null, where },
+        data: {
+          node: p.node.name,
+          dn: p.object.dn,
+          matchedBy: p.by,
+          current: p.parent,
+          target: destination,
+          others: others.length > 0 ? others.join(', ') + (others.length === 1 ? ' is' : ' are') : 'no other node is',
+          configured: configured ?? null,
+          where,
+        },
         evidence,
         remediation: { summary: `Move ${p.node.name} to ${destination}`, steps },
       });
     }
     if (problems === 0) {
       const ou = placed[0]!.parent;
-      ctx.report({ status: 'pass', messageId: 'sameOu', subject: ou, data: { count: placed.length, ou, configured: configured ?? null, where, matchedByName }, evidence });
+      ctx.report({
+        status: 'pass',
+        messageId: 'sameOu',
+        subject: ou,
+        data: { count: placed.length, ou, configured: configured ?? null, where, matchedByName },
+        evidence,
+      });
     }
   },
 } satisfies Check;

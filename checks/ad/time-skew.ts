@@ -10,11 +10,13 @@ export const WARN_SKEW_MS = 60_000;
 export const KERBEROS_SKEW_MS = 300_000;
 
 const messages = {
-  inSync: 'The clock of {dc} and this machine\'s differ by {absSeconds} s (Kerberos tolerates 300 s)',
-  skewed: 'The clock of {dc} is {absSeconds} s {direction} this machine\'s: more than 60 s, and drifting towards the 300 s Kerberos limit',
-  kerberosSkew: 'The clock of {dc} is {absSeconds} s {direction} this machine\'s: beyond the 300 s Kerberos tolerates, so Kerberos logons between them fail',
+  inSync: "The clock of {dc} and this machine's differ by {absSeconds} s (Kerberos tolerates 300 s)",
+  skewed:
+    "The clock of {dc} is {absSeconds} s {direction} this machine's: more than 60 s, and drifting towards the 300 s Kerberos limit",
+  kerberosSkew:
+    "The clock of {dc} is {absSeconds} s {direction} this machine's: beyond the 300 s Kerberos tolerates, so Kerberos logons between them fail",
   unreadable: 'Cannot tell the clock skew: {which} is "{value}", not a time that can be read',
-  notRead: 'No rootDSE was read (see ad.connect): the DC\'s time is unknown',
+  notRead: "No rootDSE was read (see ad.connect): the DC's time is unknown",
   notConfigured: 'The spec has no activeDirectory section: nothing to check',
 } as const;
 
@@ -27,7 +29,14 @@ const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d{
 export function parseGeneralizedTime(value: string): number | null {
   const m = GENERALIZED_TIME.exec(value);
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const fraction = m[7] ? Number(`0.${m[7]}`) : 0;
   const zone = m[8]!;
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return null;
@@ -52,27 +61,49 @@ function parseIsoInstant(value: string): number | null {
 }
 
 function dcName(facts: AdFacts): string {
-  return facts.connection?.dnsHostName ?? (facts.connection ? parseLdapUrl(facts.connection.server).host : facts.domain);
+  return (
+    facts.connection?.dnsHostName ?? (facts.connection ? parseLdapUrl(facts.connection.server).host : facts.domain)
+  );
 }
 
 function remediation(dc: string, facts: AdFacts, dcAhead: boolean): Remediation {
-  const perNode = facts.nodes.map((n) => ({ shell: 'cmd' as const, command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`, runOn: n.name }));
+  const perNode = facts.nodes.map((n) => ({
+    shell: 'cmd' as const,
+    command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`,
+    runOn: n.name,
+  }));
   const steps: RemediationStep[] = [
     {
       text: `The difference was measured between ${dc} and the machine running clusterprobe, so first find out which of the two clocks is wrong: compare each with a reliable source.`,
       commands: [
         { shell: 'cmd', command: 'w32tm /query /status', runOn: `${dc} and this machine (Windows)` },
-        { shell: 'cmd', command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`, runOn: 'this machine (Windows)' },
+        {
+          shell: 'cmd',
+          command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`,
+          runOn: 'this machine (Windows)',
+        },
         { shell: 'sh', command: 'chronyc tracking; timedatectl', runOn: `this machine or ${dc} (Linux/Samba)` },
       ],
     },
     {
       text: 'If the DC is wrong: in a domain every DC follows the PDC emulator, and the PDC emulator follows an outside source. Find it, give it a reliable NTP source, then resynchronise the other DCs.',
       commands: [
-        { shell: 'powershell', command: `(Get-ADDomain -Identity ${psQuote(facts.domain)}).PDCEmulator`, runOn: 'a machine with the AD PowerShell module' },
-        { shell: 'cmd', command: 'w32tm /config /manualpeerlist:"pool.ntp.org" /syncfromflags:manual /reliable:yes /update', runOn: 'the PDC emulator' },
+        {
+          shell: 'powershell',
+          command: `(Get-ADDomain -Identity ${psQuote(facts.domain)}).PDCEmulator`,
+          runOn: 'a machine with the AD PowerShell module',
+        },
+        {
+          shell: 'cmd',
+          command: 'w32tm /config /manualpeerlist:"pool.ntp.org" /syncfromflags:manual /reliable:yes /update',
+          runOn: 'the PDC emulator',
+        },
         { shell: 'cmd', command: 'w32tm /resync /rediscover', runOn: 'the PDC emulator, then every other DC' },
-        { shell: 'sh', command: 'samba-tool fsmo show; chronyc sources -v', runOn: `${dc} (Samba: the DC's clock comes from chrony or ntpd, not from Samba)` },
+        {
+          shell: 'sh',
+          command: 'samba-tool fsmo show; chronyc sources -v',
+          runOn: `${dc} (Samba: the DC's clock comes from chrony or ntpd, not from Samba)`,
+        },
       ],
     },
     {
@@ -82,20 +113,36 @@ function remediation(dc: string, facts: AdFacts, dcAhead: boolean): Remediation 
     {
       text: `Every node must itself be within 5 minutes of the DC: Kerberos refuses tickets beyond that ("KRB_AP_ERR_SKEW"), and the cluster's computer accounts log on with Kerberos. Domain members follow the domain hierarchy; check each node's offset to ${dc} and resynchronise it:`,
       commands: [
-        ...(perNode.length > 0 ? perNode : [{ shell: 'cmd' as const, command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`, runOn: 'each node' }]),
-        { shell: 'cmd', command: 'w32tm /config /syncfromflags:domhier /update && w32tm /resync /rediscover', runOn: 'each node whose offset is off' },
+        ...(perNode.length > 0
+          ? perNode
+          : [
+              {
+                shell: 'cmd' as const,
+                command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`,
+                runOn: 'each node',
+              },
+            ]),
+        {
+          shell: 'cmd',
+          command: 'w32tm /config /syncfromflags:domhier /update && w32tm /resync /rediscover',
+          runOn: 'each node whose offset is off',
+        },
       ],
     },
   ];
-  return { summary: dcAhead ? `Bring the clocks together: ${dc} is ahead` : `Bring the clocks together: ${dc} is behind`, steps };
+  return {
+    summary: dcAhead ? `Bring the clocks together: ${dc} is ahead` : `Bring the clocks together: ${dc} is behind`,
+    steps,
+  };
 }
 
 const check = {
   meta: {
     id: 'ad.time.skew',
-    title: 'The domain controller\'s clock agrees with this machine\'s',
+    title: "The domain controller's clock agrees with this machine's",
     area: 'ad',
-    description: 'Compares the DC\'s currentTime (rootDSE) with the local clock at the moment of the read: more than 60 s apart warns, more than 5 minutes fails (the Kerberos default tolerance).',
+    description:
+      "Compares the DC's currentTime (rootDSE) with the local clock at the moment of the read: more than 60 s apart warns, more than 5 minutes fails (the Kerberos default tolerance).",
     why: 'Kerberos rejects tickets whose time differs from the DC\'s by more than 5 minutes. Cluster nodes, the cluster name object and its validation all log on with Kerberos; a skewed clock shows up as vague "access denied" or "the trust relationship failed" errors during New-Cluster.',
     docs: 'docs/checks/ad.time.skew.md',
     severity: 'fail',
@@ -103,7 +150,7 @@ const check = {
     messages,
     remediations: [
       'Find which clock is wrong (w32tm /query /status, chronyc tracking); give the PDC emulator a reliable NTP source (w32tm /config /manualpeerlist ... /reliable:yes /update) and resynchronise (w32tm /resync /rediscover).',
-      'Check each node\'s offset to the DC with w32tm /stripchart /computer:<dc> and make it follow the domain hierarchy.',
+      "Check each node's offset to the DC with w32tm /stripchart /computer:<dc> and make it follow the domain hierarchy.",
     ],
   },
   async run(ctx) {
@@ -114,16 +161,26 @@ const check = {
     }
     const dc = dcName(facts);
     if (!facts.rootDse) {
-      ctx.report({ status: 'skipped', messageId: 'notRead', subject: facts.domain, data: { dc }, evidence: { attempts: facts.attempts } });
+      ctx.report({
+        status: 'skipped',
+        messageId: 'notRead',
+        subject: facts.domain,
+        data: { dc },
+        evidence: { attempts: facts.attempts },
+      });
       return;
     }
     const raw = facts.rootDse.currentTime;
     const currentTime = Array.isArray(raw) ? raw[0] : raw;
     const dcMs = currentTime === undefined ? null : parseGeneralizedTime(currentTime);
     const localMs = facts.localTime === undefined ? null : parseIsoInstant(facts.localTime);
-    const evidence = { currentTime: raw ?? null, localTime: facts.localTime ?? null, server: facts.connection?.server ?? null };
+    const evidence = {
+      currentTime: raw ?? null,
+      localTime: facts.localTime ?? null,
+      server: facts.connection?.server ?? null,
+    };
     if (dcMs === null || localMs === null) {
-      const which = dcMs === null ? 'the DC\'s currentTime' : 'the local time recorded at the read';
+      const which = dcMs === null ? "the DC's currentTime" : 'the local time recorded at the read';
       const value = dcMs === null ? String(raw ?? '(absent)') : String(facts.localTime ?? '(absent)');
       ctx.report({
         status: 'warn',
@@ -131,7 +188,21 @@ const check = {
         subject: dc,
         data: { dc, which, value },
         evidence,
-        remediation: { summary: 'Check the clocks by hand', steps: [{ text: `clusterprobe could not read ${which}; compare the clocks directly:`, commands: [{ shell: 'cmd', command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`, runOn: 'each node' }] }] },
+        remediation: {
+          summary: 'Check the clocks by hand',
+          steps: [
+            {
+              text: `clusterprobe could not read ${which}; compare the clocks directly:`,
+              commands: [
+                {
+                  shell: 'cmd',
+                  command: `w32tm /stripchart /computer:${cmdQuote(dc)} /samples:3 /dataonly`,
+                  runOn: 'each node',
+                },
+              ],
+            },
+          ],
+        },
       });
       return;
     }
@@ -152,7 +223,8 @@ const check = {
       return;
     }
     const fix = remediation(dc, facts, skewMs > 0);
-    if (abs <= KERBEROS_SKEW_MS) ctx.report({ status: 'warn', messageId: 'skewed', subject: dc, data, evidence, remediation: fix });
+    if (abs <= KERBEROS_SKEW_MS)
+      ctx.report({ status: 'warn', messageId: 'skewed', subject: dc, data, evidence, remediation: fix });
     else ctx.report({ status: 'fail', messageId: 'kerberosSkew', subject: dc, data, evidence, remediation: fix });
   },
 } satisfies Check;

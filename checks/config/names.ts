@@ -24,7 +24,12 @@ export function declaredNames(spec: ClusterSpec): DeclaredName[] {
  * needs the FailoverClusters module imported: for that version (or an unknown one) the
  * remediation also gives the netdom equivalent and the import.
  */
-export function renameRemediation(declared: DeclaredName, suggested: string, nodeNames: readonly string[], spec: ClusterSpec): Remediation {
+export function renameRemediation(
+  declared: DeclaredName,
+  suggested: string,
+  nodeNames: readonly string[],
+  spec: ClusterSpec,
+): Remediation {
   const version = spec.cluster?.windowsVersion;
   const legacy = version === undefined || version === '2008R2';
   const bindUser = spec.activeDirectory?.bind?.user;
@@ -34,18 +39,36 @@ export function renameRemediation(declared: DeclaredName, suggested: string, nod
           {
             text: `On ${declared.name}, rename the computer to "${suggested}" (at most 15 characters, unique in this cluster) and restart it. A domain-joined node renames its computer account too; run this as a domain account allowed to rename it.`,
             commands: [
-              { shell: 'powershell', command: `Rename-Computer -NewName ${psQuote(suggested)} -DomainCredential (Get-Credential) -Restart`, runOn: declared.name },
+              {
+                shell: 'powershell',
+                command: `Rename-Computer -NewName ${psQuote(suggested)} -DomainCredential (Get-Credential) -Restart`,
+                runOn: declared.name,
+              },
               ...(legacy
-                ? [{ shell: 'cmd' as const, command: `netdom renamecomputer ${cmdQuote(declared.name)} /newname:${cmdQuote(suggested)} /userd:${bindUser !== undefined ? cmdQuote(bindUser) : placeholder('DOMAIN\\admin', 'cmd')} /passwordd:* /reboot:30`, runOn: `${declared.name} (Windows Server 2008 R2: PowerShell 2.0 has no Rename-Computer)` }]
+                ? [
+                    {
+                      shell: 'cmd' as const,
+                      command: `netdom renamecomputer ${cmdQuote(declared.name)} /newname:${cmdQuote(suggested)} /userd:${bindUser !== undefined ? cmdQuote(bindUser) : placeholder('DOMAIN\\admin', 'cmd')} /passwordd:* /reboot:30`,
+                      runOn: `${declared.name} (Windows Server 2008 R2: PowerShell 2.0 has no Rename-Computer)`,
+                    },
+                  ]
                 : []),
             ],
           },
-          { text: `Update the spec: ${declared.path}: ${suggested} (and its fqdn and iqn if they carry the old name), then run clusterprobe again.` },
+          {
+            text: `Update the spec: ${declared.path}: ${suggested} (and its fqdn and iqn if they carry the old name), then run clusterprobe again.`,
+          },
         ]
       : [
           {
             text: `Use "${suggested}" as the cluster name (at most 15 characters, unique among the node names) when you create the cluster; add -StaticAddress with the cluster IP where DHCP is not used.`,
-            commands: [{ shell: 'powershell', command: `${legacy ? 'Import-Module FailoverClusters; ' : ''}New-Cluster -Name ${psQuote(suggested)} -Node ${nodeNames.map(psQuote).join(',')}`, runOn: 'one of the nodes' }],
+            commands: [
+              {
+                shell: 'powershell',
+                command: `${legacy ? 'Import-Module FailoverClusters; ' : ''}New-Cluster -Name ${psQuote(suggested)} -Node ${nodeNames.map(psQuote).join(',')}`,
+                runOn: 'one of the nodes',
+              },
+            ],
           },
           { text: `Update the spec: ${declared.path}: ${suggested}.` },
         ];

@@ -10,8 +10,7 @@ const check = {
     area: 'config',
     description:
       'Groups the node names and the cluster name by the NetBIOS name Windows derives from them (first 15 characters, upper-cased) and fails for every group of two or more, naming every host in it and the shared truncated name. The same name listed twice fails too.',
-    why:
-      'Two hosts whose names agree in their first 15 characters register the same NetBIOS name: whichever answers last wins, so name resolution, SMB and cluster communication fail intermittently, the failure the review\'s lab met with its two 18-character host names.',
+    why: "Two hosts whose names agree in their first 15 characters register the same NetBIOS name: whichever answers last wins, so name resolution, SMB and cluster communication fail intermittently, the failure the review's lab met with its two 18-character host names.",
     docs: 'docs/checks/config.netbios.collision.md',
     severity: 'fail',
     facts: ['spec'],
@@ -21,7 +20,9 @@ const check = {
       duplicate: 'The name "{name}" is declared {count} times ({paths})',
       noNames: 'The spec declares no nodes and no cluster name: nothing to check',
     },
-    remediations: ['Rename every colliding host but one (or all) to the suggested names, which are valid and unique, then update the spec.'],
+    remediations: [
+      'Rename every colliding host but one (or all) to the suggested names, which are valid and unique, then update the spec.',
+    ],
   },
   async run(ctx) {
     const spec = await ctx.fact<ClusterSpec>('spec');
@@ -44,7 +45,14 @@ const check = {
         evidence: { declarations: group },
         remediation: {
           summary: `Declare ${first.name} once`,
-          steps: [{ text: `Remove the repeated entries (${group.slice(1).map((g) => g.path).join(', ')}) from the spec, or correct the name if a different host was meant.` }],
+          steps: [
+            {
+              text: `Remove the repeated entries (${group
+                .slice(1)
+                .map((g) => g.path)
+                .join(', ')}) from the spec, or correct the name if a different host was meant.`,
+            },
+          ],
         },
       });
     }
@@ -60,15 +68,28 @@ const check = {
         status: 'fail',
         messageId: 'collision',
         subject: truncated,
-        data: { netbiosName: truncated, count: group.length, hosts, suggestions: Object.fromEntries(renames.map((g) => [g.name, suggestions.get(g.name)])) },
-        evidence: { netbiosName: truncated, names: group.map((g) => ({ ...g, length: g.name.length, netbiosName: netbiosName(g.name) })) },
+        data: {
+          netbiosName: truncated,
+          count: group.length,
+          hosts,
+          suggestions: Object.fromEntries(renames.map((g) => [g.name, suggestions.get(g.name)])),
+        },
+        evidence: {
+          netbiosName: truncated,
+          names: group.map((g) => ({ ...g, length: g.name.length, netbiosName: netbiosName(g.name) })),
+        },
         remediation: {
           summary: `Give ${hosts.join(', ')} names that differ within their first 15 characters`,
           steps: renames.flatMap((g) => renameRemediation(g, suggestions.get(g.name)!, nodeNames, spec).steps),
         },
       });
     }
-    if (problems === 0) ctx.report({ status: 'pass', messageId: 'unique', data: { count: names.length, netbiosNames: distinct.map((n) => netbiosName(n.name)) } });
+    if (problems === 0)
+      ctx.report({
+        status: 'pass',
+        messageId: 'unique',
+        data: { count: names.length, netbiosNames: distinct.map((n) => netbiosName(n.name)) },
+      });
   },
 } satisfies Check;
 

@@ -17,7 +17,8 @@ const check = {
     facts: ['spec'],
     messages: {
       supported: '{count} nodes: within the {max} a failover cluster on {version} supports',
-      oneNode: 'One node ({name}): a one-node cluster can be created, but it has nowhere to fail over to; add a second node for high availability',
+      oneNode:
+        'One node ({name}): a one-node cluster can be created, but it has nowhere to fail over to; add a second node for high availability',
       tooMany: '{count} nodes: a failover cluster on Windows Server 2008 R2 has at most {max}',
       none: 'The spec declares no nodes: a cluster needs at least one',
     },
@@ -37,7 +38,14 @@ const check = {
         status: 'fail',
         messageId: 'none',
         evidence,
-        remediation: { summary: 'Declare the nodes in the spec', steps: [{ text: 'List every node under nodes:, e.g. nodes: [{ name: hv01 }, { name: hv02 }], then run clusterprobe validate again.' }] },
+        remediation: {
+          summary: 'Declare the nodes in the spec',
+          steps: [
+            {
+              text: 'List every node under nodes:, e.g. nodes: [{ name: hv01 }, { name: hv02 }], then run clusterprobe validate again.',
+            },
+          ],
+        },
       });
     } else if (count === 1) {
       const name = spec.nodes[0]!.name;
@@ -52,9 +60,17 @@ const check = {
           steps: [
             {
               text: 'Add a second node to the spec (nodes: [{ name: hv01 }, { name: hv02 }]) and, once the cluster exists, to the cluster; Test-Cluster validates the pair first.',
-              commands: [{ shell: 'powershell', command: `${version === '2008R2' || version === undefined ? 'Import-Module FailoverClusters; ' : ''}Add-ClusterNode -Name hv02`, runOn: name }],
+              commands: [
+                {
+                  shell: 'powershell',
+                  command: `${version === '2008R2' || version === undefined ? 'Import-Module FailoverClusters; ' : ''}Add-ClusterNode -Name hv02`,
+                  runOn: name,
+                },
+              ],
             },
-            { text: 'A one-node cluster on purpose (a lab, a cluster built one node at a time): waive config.nodes.count in the spec with the reason and an expiry date.' },
+            {
+              text: 'A one-node cluster on purpose (a lab, a cluster built one node at a time): waive config.nodes.count in the spec with the reason and an expiry date.',
+            },
           ],
         },
       });
@@ -67,12 +83,23 @@ const check = {
         remediation: {
           summary: `At most ${max} nodes on Windows Server 2008 R2`,
           steps: [
-            { text: `Split the ${count} nodes into clusters of at most ${max} (one spec each), or build the cluster on Windows Server 2012 or later, which supports ${MAX_NODES} nodes; set cluster.windowsVersion accordingly.` },
+            {
+              text: `Split the ${count} nodes into clusters of at most ${max} (one spec each), or build the cluster on Windows Server 2012 or later, which supports ${MAX_NODES} nodes; set cluster.windowsVersion accordingly.`,
+            },
           ],
         },
       });
     } else {
-      ctx.report({ status: 'pass', messageId: 'supported', data: { count, max, version: version ? `Windows Server ${version.replace('R2', ' R2')}` : 'Windows Server 2012 or later' }, evidence });
+      ctx.report({
+        status: 'pass',
+        messageId: 'supported',
+        data: {
+          count,
+          max,
+          version: version ? `Windows Server ${version.replace('R2', ' R2')}` : 'Windows Server 2012 or later',
+        },
+        evidence,
+      });
     }
   },
 } satisfies Check;

@@ -18,17 +18,31 @@ type CpuNode = { readonly node: string; readonly manufacturer: string; readonly 
 function groups(nodes: readonly CpuNode[], key: (n: CpuNode) => string): { value: string; nodes: string[] }[] {
   const map = new Map<string, string[]>();
   for (const n of nodes) map.set(key(n), [...(map.get(key(n)) ?? []), n.node]);
-  return [...map.entries()].map(([value, names]) => ({ value, nodes: names })).sort((a, b) => b.nodes.length - a.nodes.length);
+  return [...map.entries()]
+    .map(([value, names]) => ({ value, nodes: names }))
+    .sort((a, b) => b.nodes.length - a.nodes.length);
 }
 
-const inWords = (g: readonly { value: string; nodes: string[] }[]) => g.map((x) => `${x.value} on ${x.nodes.join(', ')}`).join('; ');
+const inWords = (g: readonly { value: string; nodes: string[] }[]) =>
+  g.map((x) => `${x.value} on ${x.nodes.join(', ')}`).join('; ');
 
 function vendorFix(): Remediation {
   return {
     summary: 'Build the cluster from nodes with one processor manufacturer',
     steps: [
-      { text: 'Live migration moves a running virtual machine, whose guest already uses its processor\'s instruction set; between Intel and AMD nothing bridges that, not even processor compatibility mode. Replace the odd nodes (or make them a separate cluster).' },
-      { text: 'A virtual machine can still move between them shut down (not in saved state: a saved processor state does not restore on the other manufacturer\'s processors).', commands: [{ shell: 'powershell', command: `$vm = ${placeholder('vm', 'powershell')}; Stop-VM -Name $vm; Move-ClusterGroup -Name $vm -Node ${placeholder('node', 'powershell')}; Start-ClusterGroup -Name $vm`, runOn: 'the node that owns <vm> (Windows Server 2012 or later)' }] },
+      {
+        text: "Live migration moves a running virtual machine, whose guest already uses its processor's instruction set; between Intel and AMD nothing bridges that, not even processor compatibility mode. Replace the odd nodes (or make them a separate cluster).",
+      },
+      {
+        text: "A virtual machine can still move between them shut down (not in saved state: a saved processor state does not restore on the other manufacturer's processors).",
+        commands: [
+          {
+            shell: 'powershell',
+            command: `$vm = ${placeholder('vm', 'powershell')}; Stop-VM -Name $vm; Move-ClusterGroup -Name $vm -Node ${placeholder('node', 'powershell')}; Start-ClusterGroup -Name $vm`,
+            runOn: 'the node that owns <vm> (Windows Server 2012 or later)',
+          },
+        ],
+      },
     ],
   };
 }
@@ -40,12 +54,24 @@ function modelFix(): Remediation {
       {
         text: 'Processor compatibility mode hides the instruction sets the newer processors have and the older ones lack, so that a virtual machine can live-migrate between processor models of one manufacturer. Set it with the virtual machine switched off:',
         commands: [
-          { shell: 'powershell', command: `$vm = ${placeholder('vm', 'powershell')}; Stop-VM -Name $vm; Set-VMProcessor -VMName $vm -CompatibilityForMigrationEnabled $true; Start-VM -Name $vm`, runOn: 'the Hyper-V host of <vm> (Windows Server 2012 or later)' },
-          { shell: 'powershell', command: 'Get-VM | Where-Object State -eq Off | Set-VMProcessor -CompatibilityForMigrationEnabled $true', runOn: 'each node, for every VM that is off' },
+          {
+            shell: 'powershell',
+            command: `$vm = ${placeholder('vm', 'powershell')}; Stop-VM -Name $vm; Set-VMProcessor -VMName $vm -CompatibilityForMigrationEnabled $true; Start-VM -Name $vm`,
+            runOn: 'the Hyper-V host of <vm> (Windows Server 2012 or later)',
+          },
+          {
+            shell: 'powershell',
+            command: 'Get-VM | Where-Object State -eq Off | Set-VMProcessor -CompatibilityForMigrationEnabled $true',
+            runOn: 'each node, for every VM that is off',
+          },
         ],
       },
-      { text: 'On Windows Server 2008 R2 the setting is in Hyper-V Manager: the virtual machine\'s Settings, Processor, "Migrate to a physical computer with a different processor version" (the VM off).' },
-      { text: 'Software in the VM that needs the hidden instructions runs slower or not at all; where that matters, make the nodes\' processors the same instead.' },
+      {
+        text: 'On Windows Server 2008 R2 the setting is in Hyper-V Manager: the virtual machine\'s Settings, Processor, "Migrate to a physical computer with a different processor version" (the VM off).',
+      },
+      {
+        text: "Software in the VM that needs the hidden instructions runs slower or not at all; where that matters, make the nodes' processors the same instead.",
+      },
     ],
   };
 }
@@ -55,7 +81,8 @@ const check = {
     id: 'nodes.cpu.vendor',
     title: 'The nodes have processors from one manufacturer (and ideally one model)',
     area: 'nodes',
-    description: 'Compares Win32_Processor.Manufacturer (GenuineIntel, AuthenticAMD) and the processor model (Name) across the nodes that answered: mixed manufacturers fail, different models of one manufacturer warn and point to processor compatibility mode. Skipped when cluster.role is general.',
+    description:
+      'Compares Win32_Processor.Manufacturer (GenuineIntel, AuthenticAMD) and the processor model (Name) across the nodes that answered: mixed manufacturers fail, different models of one manufacturer warn and point to processor compatibility mode. Skipped when cluster.role is general.',
     why: 'A Hyper-V cluster live-migrates running virtual machines between its nodes. That works only between processors of one manufacturer; between different models of it, only with processor compatibility mode on each virtual machine.',
     docs: 'docs/checks/nodes.cpu.vendor.md',
     severity: 'fail',
@@ -68,33 +95,72 @@ const check = {
   },
   async run(ctx) {
     const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
-    if (view.kind === 'notWindows') return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell') return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
+    if (view.kind === 'notWindows')
+      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
+    if (view.kind === 'noPowerShell')
+      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
     const spec = await ctx.fact<{ cluster?: { role?: string } }>('spec');
-    if ((spec.cluster?.role ?? 'hyperv') === 'general') return ctx.report({ status: 'skipped', messageId: 'notHyperV', data: { role: 'general' } });
-    for (const n of view.unread) ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
+    if ((spec.cluster?.role ?? 'hyperv') === 'general')
+      return ctx.report({ status: 'skipped', messageId: 'notHyperV', data: { role: 'general' } });
+    for (const n of view.unread)
+      ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
     const nodes: CpuNode[] = [];
     for (const n of view.read) {
       const cpus = n.facts.processors.filter((c) => c.manufacturer !== '' || c.name !== '');
       if (cpus.length === 0) {
-        ctx.report({ status: 'warn', messageId: 'unreadable', subject: n.node, data: { node: n.node, error: n.facts.problems.find((p) => p.section === 'cpu')?.message ?? 'Win32_Processor listed no processor' }, evidence: { problems: n.facts.problems } });
+        ctx.report({
+          status: 'warn',
+          messageId: 'unreadable',
+          subject: n.node,
+          data: {
+            node: n.node,
+            error: n.facts.problems.find((p) => p.section === 'cpu')?.message ?? 'Win32_Processor listed no processor',
+          },
+          evidence: { problems: n.facts.problems },
+        });
         continue;
       }
-      nodes.push({ node: n.node, manufacturer: [...new Set(cpus.map((c) => c.manufacturer || 'unknown'))].join(' + '), models: [...new Set(cpus.map((c) => c.name || 'unknown'))].join(' + ') });
+      nodes.push({
+        node: n.node,
+        manufacturer: [...new Set(cpus.map((c) => c.manufacturer || 'unknown'))].join(' + '),
+        models: [...new Set(cpus.map((c) => c.name || 'unknown'))].join(' + '),
+      });
     }
     if (nodes.length === 0) return;
     const evidence = { processors: Object.fromEntries(view.read.map((n) => [n.node, n.facts.processors])) };
     const vendors = groups(nodes, (n) => n.manufacturer);
     if (vendors.length > 1) {
-      ctx.report({ status: 'fail', messageId: 'mixedVendors', subject: 'vendor', data: { groups: inWords(vendors), vendors: vendors.map((g) => g.value) }, evidence, remediation: vendorFix() });
+      ctx.report({
+        status: 'fail',
+        messageId: 'mixedVendors',
+        subject: 'vendor',
+        data: { groups: inWords(vendors), vendors: vendors.map((g) => g.value) },
+        evidence,
+        remediation: vendorFix(),
+      });
       return;
     }
     const vendor = vendors[0]!.value;
     ctx.report({ status: 'pass', messageId: 'sameVendor', subject: 'vendor', data: { vendor }, evidence });
     const models = groups(nodes, (n) => n.models);
-    if (models.length > 1) ctx.report({ status: 'warn', messageId: 'modelsDiffer', subject: 'model', data: { vendor, groups: inWords(models), models: models.map((g) => g.value) }, evidence, remediation: modelFix() });
-    else ctx.report({ status: 'pass', messageId: 'sameModel', subject: 'model', data: { model: models[0]!.value }, evidence });
+    if (models.length > 1)
+      ctx.report({
+        status: 'warn',
+        messageId: 'modelsDiffer',
+        subject: 'model',
+        data: { vendor, groups: inWords(models), models: models.map((g) => g.value) },
+        evidence,
+        remediation: modelFix(),
+      });
+    else
+      ctx.report({
+        status: 'pass',
+        messageId: 'sameModel',
+        subject: 'model',
+        data: { model: models[0]!.value },
+        evidence,
+      });
   },
 } satisfies Check;
 

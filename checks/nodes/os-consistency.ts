@@ -1,7 +1,14 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Command, Remediation } from '../../src/engine/report.ts';
 import type { NodeOs } from '../../src/windows/node-facts.ts';
-import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes, type NodeEntry, type NodesFact } from '../../src/windows/node-probe.ts';
+import {
+  NODES_GATE_MESSAGES,
+  notReadData,
+  psName,
+  viewNodes,
+  type NodeEntry,
+  type NodesFact,
+} from '../../src/windows/node-probe.ts';
 
 const messages = {
   sameVersion: 'All {count} nodes that answered run {version}',
@@ -23,14 +30,18 @@ type OsNode = { readonly node: string; readonly computerName: string; readonly o
  * or build), or for a release clusterprobe does not list, the caption and the whole version.
  */
 export function versionLabel(os: NodeOs): string {
-  return os.release ? `Windows Server ${os.release.replace(/R2$/, ' R2')}` : `${os.caption || 'Windows'} (${os.version})`;
+  return os.release
+    ? `Windows Server ${os.release.replace(/R2$/, ' R2')}`
+    : `${os.caption || 'Windows'} (${os.version})`;
 }
 
 /** The nodes grouped by a value, biggest group first, and in words: "A on hv01, hv02; B on hv03". */
 export function groupBy(nodes: readonly OsNode[], key: (n: OsNode) => string): { value: string; nodes: string[] }[] {
   const groups = new Map<string, string[]>();
   for (const n of nodes) groups.set(key(n), [...(groups.get(key(n)) ?? []), n.node]);
-  return [...groups.entries()].map(([value, names]) => ({ value, nodes: names })).sort((a, b) => b.nodes.length - a.nodes.length);
+  return [...groups.entries()]
+    .map(([value, names]) => ({ value, nodes: names }))
+    .sort((a, b) => b.nodes.length - a.nodes.length);
 }
 
 function inWords(groups: readonly { value: string; nodes: string[] }[]): string {
@@ -45,8 +56,17 @@ function versionFix(nodes: readonly OsNode[]): Remediation {
   return {
     summary: 'Install one Windows Server version on every node',
     steps: [
-      { text: 'A failover cluster\'s nodes run one Windows Server version. Reinstall or upgrade the odd nodes to the version the cluster is meant to run (cluster.windowsVersion), then run clusterprobe again. (Cluster OS Rolling Upgrade, from 2012 R2 onwards, mixes two versions only while an existing cluster is upgraded, not for a new one.)' },
-      { text: 'See what each node runs:', commands: perNode(nodes, (t) => `Invoke-Command -ComputerName ${t} -ScriptBlock { Get-WmiObject Win32_OperatingSystem | Select-Object Caption, Version, BuildNumber }`) },
+      {
+        text: "A failover cluster's nodes run one Windows Server version. Reinstall or upgrade the odd nodes to the version the cluster is meant to run (cluster.windowsVersion), then run clusterprobe again. (Cluster OS Rolling Upgrade, from 2012 R2 onwards, mixes two versions only while an existing cluster is upgraded, not for a new one.)",
+      },
+      {
+        text: 'See what each node runs:',
+        commands: perNode(
+          nodes,
+          (t) =>
+            `Invoke-Command -ComputerName ${t} -ScriptBlock { Get-WmiObject Win32_OperatingSystem | Select-Object Caption, Version, BuildNumber }`,
+        ),
+      },
     ],
   };
 }
@@ -57,8 +77,20 @@ function buildFix(nodes: readonly OsNode[], version: string): Remediation {
   return {
     summary: 'Bring every node to the same update level',
     steps: [
-      { text: `Install the same updates (and, on 2008 R2, Service Pack 1: build 7601) on every node of ${version}, then restart them. Compare what is installed:`, commands: [{ shell: 'powershell', command: `Compare-Object (Get-HotFix -ComputerName ${psName(first)}).HotFixID (Get-HotFix -ComputerName ${psName(second)}).HotFixID`, runOn: 'this machine' }] },
-      { text: 'Then update the nodes that are behind (sconfig option 6, Windows Update, or your WSUS); once the cluster exists, Cluster-Aware Updating keeps them together.', commands: [{ shell: 'cmd', command: 'sconfig', runOn: 'each node that is behind' }] },
+      {
+        text: `Install the same updates (and, on 2008 R2, Service Pack 1: build 7601) on every node of ${version}, then restart them. Compare what is installed:`,
+        commands: [
+          {
+            shell: 'powershell',
+            command: `Compare-Object (Get-HotFix -ComputerName ${psName(first)}).HotFixID (Get-HotFix -ComputerName ${psName(second)}).HotFixID`,
+            runOn: 'this machine',
+          },
+        ],
+      },
+      {
+        text: 'Then update the nodes that are behind (sconfig option 6, Windows Update, or your WSUS); once the cluster exists, Cluster-Aware Updating keeps them together.',
+        commands: [{ shell: 'cmd', command: 'sconfig', runOn: 'each node that is behind' }],
+      },
     ],
   };
 }
@@ -67,7 +99,12 @@ function editionFix(): Remediation {
   return {
     summary: 'Use one edition on every node',
     steps: [
-      { text: 'Mixed editions can form a cluster from Windows Server 2012 on, but differ in what they allow (Standard licenses two VMs per license, Datacenter unlimited; evaluation editions expire). Windows Server 2008 R2 clusters only on Enterprise and Datacenter. Convert the odd nodes (DISM /Online /Set-Edition, where the edition allows it) or reinstall them.', commands: [{ shell: 'cmd', command: 'DISM /Online /Get-TargetEditions', runOn: 'each node whose edition differs' }] },
+      {
+        text: 'Mixed editions can form a cluster from Windows Server 2012 on, but differ in what they allow (Standard licenses two VMs per license, Datacenter unlimited; evaluation editions expire). Windows Server 2008 R2 clusters only on Enterprise and Datacenter. Convert the odd nodes (DISM /Online /Set-Edition, where the edition allows it) or reinstall them.',
+        commands: [
+          { shell: 'cmd', command: 'DISM /Online /Get-TargetEditions', runOn: 'each node whose edition differs' },
+        ],
+      },
     ],
   };
 }
@@ -76,7 +113,9 @@ function specFix(expected: string, actual: string): Remediation {
   return {
     summary: 'Make cluster.windowsVersion and the nodes agree',
     steps: [
-      { text: `If the nodes are what the cluster will run, set cluster.windowsVersion: "${actual}" in the spec: the other checks give their advice for that version. If the spec is right, install Windows Server ${expected} on the nodes.` },
+      {
+        text: `If the nodes are what the cluster will run, set cluster.windowsVersion: "${actual}" in the spec: the other checks give their advice for that version. If the spec is right, install Windows Server ${expected} on the nodes.`,
+      },
     ],
   };
 }
@@ -86,7 +125,8 @@ const check = {
     id: 'nodes.os.consistency',
     title: 'The nodes run the same Windows Server version, build and edition',
     area: 'nodes',
-    description: 'Compares Win32_OperatingSystem (Caption, Version, BuildNumber, OperatingSystemSKU) and the registry\'s EditionID and UBR across the nodes that answered: different versions (releases) fail, different builds within a version (update levels) warn, different editions warn; and the release against cluster.windowsVersion when the spec gives it.',
+    description:
+      "Compares Win32_OperatingSystem (Caption, Version, BuildNumber, OperatingSystemSKU) and the registry's EditionID and UBR across the nodes that answered: different versions (releases) fail, different builds within a version (update levels) warn, different editions warn; and the release against cluster.windowsVersion when the spec gives it.",
     why: 'Every node of a failover cluster runs the same Windows Server version; nodes at different update levels fail validation\'s "Validate Software Update Levels" and behave differently under failover; an edition difference changes what the cluster may host.',
     docs: 'docs/checks/nodes.os.consistency.md',
     severity: 'fail',
@@ -100,15 +140,28 @@ const check = {
   },
   async run(ctx) {
     const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
-    if (view.kind === 'notWindows') return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell') return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
+    if (view.kind === 'notWindows')
+      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
+    if (view.kind === 'noPowerShell')
+      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
-    for (const n of view.unread) ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
+    for (const n of view.unread)
+      ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
     const nodes: OsNode[] = [];
     for (const n of view.read as readonly NodeEntry[]) {
       const os = n.facts?.os;
       if (os && os.version !== '') nodes.push({ node: n.node, computerName: n.computerName, os });
-      else ctx.report({ status: 'warn', messageId: 'unreadable', subject: n.node, data: { node: n.node, error: n.facts?.problems.find((p) => p.section === 'os')?.message ?? 'no operating system data' }, evidence: { problems: n.facts?.problems ?? [] } });
+      else
+        ctx.report({
+          status: 'warn',
+          messageId: 'unreadable',
+          subject: n.node,
+          data: {
+            node: n.node,
+            error: n.facts?.problems.find((p) => p.section === 'os')?.message ?? 'no operating system data',
+          },
+          evidence: { problems: n.facts?.problems ?? [] },
+        });
     }
     if (nodes.length === 0) return;
     const evidence = { nodes: Object.fromEntries(nodes.map((n) => [n.node, n.os])) };
@@ -116,30 +169,88 @@ const check = {
     const versions = groupBy(nodes, (n) => versionLabel(n.os));
     const releaseOf = (n: OsNode) => n.os.release ?? n.os.version;
     if (versions.length > 1) {
-      ctx.report({ status: 'fail', messageId: 'versionsDiffer', subject: 'version', data: { groups: inWords(versions), versions: versions.map((g) => g.value) }, evidence, remediation: versionFix(nodes) });
+      ctx.report({
+        status: 'fail',
+        messageId: 'versionsDiffer',
+        subject: 'version',
+        data: { groups: inWords(versions), versions: versions.map((g) => g.value) },
+        evidence,
+        remediation: versionFix(nodes),
+      });
     } else {
       const version = versions[0]!.value;
-      ctx.report({ status: 'pass', messageId: 'sameVersion', subject: 'version', data: { count: nodes.length, version }, evidence });
+      ctx.report({
+        status: 'pass',
+        messageId: 'sameVersion',
+        subject: 'version',
+        data: { count: nodes.length, version },
+        evidence,
+      });
       const builds = groupBy(nodes, (n) => n.os.build);
-      if (builds.length > 1) ctx.report({ status: 'warn', messageId: 'buildsDiffer', subject: 'build', data: { version, groups: inWords(builds), builds: builds.map((g) => g.value) }, evidence, remediation: buildFix(nodes, version) });
-      else ctx.report({ status: 'pass', messageId: 'sameBuild', subject: 'build', data: { build: builds[0]!.value }, evidence });
+      if (builds.length > 1)
+        ctx.report({
+          status: 'warn',
+          messageId: 'buildsDiffer',
+          subject: 'build',
+          data: { version, groups: inWords(builds), builds: builds.map((g) => g.value) },
+          evidence,
+          remediation: buildFix(nodes, version),
+        });
+      else
+        ctx.report({
+          status: 'pass',
+          messageId: 'sameBuild',
+          subject: 'build',
+          data: { build: builds[0]!.value },
+          evidence,
+        });
     }
 
     const editions = groupBy(nodes, (n) => n.os.edition);
-    if (editions.length > 1) ctx.report({ status: 'warn', messageId: 'editionsDiffer', subject: 'edition', data: { groups: inWords(editions), editions: editions.map((g) => g.value) }, evidence, remediation: editionFix() });
-    else ctx.report({ status: 'pass', messageId: 'sameEdition', subject: 'edition', data: { edition: editions[0]!.value }, evidence });
+    if (editions.length > 1)
+      ctx.report({
+        status: 'warn',
+        messageId: 'editionsDiffer',
+        subject: 'edition',
+        data: { groups: inWords(editions), editions: editions.map((g) => g.value) },
+        evidence,
+        remediation: editionFix(),
+      });
+    else
+      ctx.report({
+        status: 'pass',
+        messageId: 'sameEdition',
+        subject: 'edition',
+        data: { edition: editions[0]!.value },
+        evidence,
+      });
 
     const spec = await ctx.fact<{ cluster?: { windowsVersion?: string } }>('spec');
     const expected = spec.cluster?.windowsVersion;
     if (expected === undefined) return;
     const off = nodes.filter((n) => releaseOf(n) !== expected);
     if (off.length === 0) {
-      ctx.report({ status: 'pass', messageId: 'matchesSpec', subject: 'cluster.windowsVersion', data: { expected }, evidence });
+      ctx.report({
+        status: 'pass',
+        messageId: 'matchesSpec',
+        subject: 'cluster.windowsVersion',
+        data: { expected },
+        evidence,
+      });
       return;
     }
     const offGroups = groupBy(off, (n) => versionLabel(n.os));
-    const words = offGroups.map((g) => `${g.nodes.join(', ')} run${g.nodes.length === 1 ? 's' : ''} ${g.value}`).join('; ');
-    ctx.report({ status: 'fail', messageId: 'specMismatch', subject: 'cluster.windowsVersion', data: { expected, groups: words, nodes: off.map((n) => n.node), actual: off.map((n) => releaseOf(n)) }, evidence, remediation: specFix(expected, releaseOf(off[0]!)) });
+    const words = offGroups
+      .map((g) => `${g.nodes.join(', ')} run${g.nodes.length === 1 ? 's' : ''} ${g.value}`)
+      .join('; ');
+    ctx.report({
+      status: 'fail',
+      messageId: 'specMismatch',
+      subject: 'cluster.windowsVersion',
+      data: { expected, groups: words, nodes: off.map((n) => n.node), actual: off.map((n) => releaseOf(n)) },
+      evidence,
+      remediation: specFix(expected, releaseOf(off[0]!)),
+    });
   },
 } satisfies Check;
 

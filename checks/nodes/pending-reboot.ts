@@ -28,7 +28,8 @@ const check = {
     id: 'nodes.pending-reboot',
     title: 'No node waits for a restart',
     area: 'nodes',
-    description: 'Reads on each node the usual restart indicators: the Component Based Servicing RebootPending key, Windows Update\'s RebootRequired key, Session Manager\'s PendingFileRenameOperations, and a computer rename waiting for a restart; names each one found.',
+    description:
+      "Reads on each node the usual restart indicators: the Component Based Servicing RebootPending key, Windows Update's RebootRequired key, Session Manager's PendingFileRenameOperations, and a computer rename waiting for a restart; names each one found.",
     why: 'Validation (Test-Cluster) and New-Cluster on a node with a pending restart see a half-installed update or feature: Failover Clustering or Hyper-V installed but not active, files about to be replaced, or a new computer name that is not in effect yet. Restart first.',
     docs: 'docs/checks/nodes.pending-reboot.md',
     severity: 'warn',
@@ -38,8 +39,10 @@ const check = {
   },
   async run(ctx) {
     const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
-    if (view.kind === 'notWindows') return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell') return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
+    if (view.kind === 'notWindows')
+      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
+    if (view.kind === 'noPowerShell')
+      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
     for (const n of view.all) {
       if (!(n.status === 'ok' && n.facts)) {
@@ -48,7 +51,16 @@ const check = {
       }
       const r = n.facts.pendingReboot;
       if (!r) {
-        ctx.report({ status: 'warn', messageId: 'unreadable', subject: n.node, data: { node: n.node, error: n.facts.problems.find((p) => p.section === 'reboot')?.message ?? 'no answer for this reading' }, evidence: { problems: n.facts.problems } });
+        ctx.report({
+          status: 'warn',
+          messageId: 'unreadable',
+          subject: n.node,
+          data: {
+            node: n.node,
+            error: n.facts.problems.find((p) => p.section === 'reboot')?.message ?? 'no answer for this reading',
+          },
+          evidence: { problems: n.facts.problems },
+        });
         continue;
       }
       const evidence = { pendingReboot: r, lastBootUpTime: n.facts.os?.lastBootUpTime ?? null };
@@ -70,7 +82,11 @@ const check = {
             {
               text: `Restart ${n.computerName} before validating or creating the cluster${r.indicators.length === 1 && r.indicators[0] === 'fileRenameOperations' ? ' (PendingFileRenameOperations alone is often left by an installer or antivirus update; it still means files change at the next restart)' : ''}:`,
               commands: [
-                { shell: 'powershell', command: `Restart-Computer -ComputerName ${target} -Wait -For PowerShell -Timeout 1800`, runOn: 'this machine' },
+                {
+                  shell: 'powershell',
+                  command: `Restart-Computer -ComputerName ${target} -Wait -For PowerShell -Timeout 1800`,
+                  runOn: 'this machine',
+                },
                 { shell: 'cmd', command: 'shutdown /r /t 0', runOn: n.computerName },
               ],
             },

@@ -1,6 +1,12 @@
 import type { Check } from '../../src/engine/contract.ts';
 import { windowsFix } from '../../src/windows/errors.ts';
-import { NODES_GATE_MESSAGES, viewNodes, type NodeEntry, type NodeError, type NodesFact } from '../../src/windows/node-probe.ts';
+import {
+  NODES_GATE_MESSAGES,
+  viewNodes,
+  type NodeEntry,
+  type NodeError,
+  type NodesFact,
+} from '../../src/windows/node-probe.ts';
 
 const messages = {
   reachable: '{node}: WinRM answered as {computerName} (PowerShell {psVersion}, {caption})',
@@ -18,11 +24,24 @@ const messages = {
 } as const;
 
 function evidenceOf(n: NodeEntry): Record<string, unknown> {
-  return { computerName: n.computerName, status: n.status, ...(n.error ? { error: n.error } : {}), ...(n.remoteErrors ? { remoteErrors: n.remoteErrors } : {}) };
+  return {
+    computerName: n.computerName,
+    status: n.status,
+    ...(n.error ? { error: n.error } : {}),
+    ...(n.remoteErrors ? { remoteErrors: n.remoteErrors } : {}),
+  };
 }
 
 function fixOf(e: NodeError, target: string) {
-  return { summary: e.code === 'accessDenied' ? `Give this account remoting rights on ${target}` : e.code === 'dnsFailed' ? `Make ${target} resolve` : `Make WinRM on ${target} answer`, steps: windowsFix({ code: e.code, cause: e.cause }, target) };
+  return {
+    summary:
+      e.code === 'accessDenied'
+        ? `Give this account remoting rights on ${target}`
+        : e.code === 'dnsFailed'
+          ? `Make ${target} resolve`
+          : `Make WinRM on ${target} answer`,
+    steps: windowsFix({ code: e.code, cause: e.cause }, target),
+  };
 }
 
 const check = {
@@ -30,7 +49,8 @@ const check = {
     id: 'nodes.reachable',
     title: 'Each node answers PowerShell remoting (WinRM)',
     area: 'nodes',
-    description: 'Runs one Invoke-Command to every node at once (nodes[].fqdn, else the name), as the user running clusterprobe, with a time limit; each node that does not answer is named with the cause translated: access denied, WinRM not reachable (service, firewall, node down), a name that does not resolve, Kerberos/TrustedHosts, time-out.',
+    description:
+      'Runs one Invoke-Command to every node at once (nodes[].fqdn, else the name), as the user running clusterprobe, with a time limit; each node that does not answer is named with the cause translated: access denied, WinRM not reachable (service, firewall, node down), a name that does not resolve, Kerberos/TrustedHosts, time-out.',
     why: 'The other nodes.* checks read the nodes through this connection, and so do New-Cluster and the validation wizard (Test-Cluster): a node without working remoting as the installing account cannot be validated or added.',
     docs: 'docs/checks/nodes.reachable.md',
     severity: 'fail',
@@ -44,15 +64,33 @@ const check = {
   },
   async run(ctx) {
     const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
-    if (view.kind === 'notWindows') return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell') return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
+    if (view.kind === 'notWindows')
+      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
+    if (view.kind === 'noPowerShell')
+      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
     if (view.failure) {
       const f = view.failure;
       const spec = await ctx.fact<{ windows?: { timeoutSeconds?: number } }>('spec');
       const limit = spec.windows?.timeoutSeconds ?? 120;
-      const first = f.code === 'timeout' ? [{ text: `PowerShell gave no result within windows.timeoutSeconds (${limit} s) for all ${view.all.length} node${view.all.length === 1 ? '' : 's'}. Raise it for many or slow nodes; a node that hangs is normally reported on its own at four fifths of the limit, so a time-out here means PowerShell itself did not answer.` }] : [];
-      ctx.report({ status: 'error', messageId: 'runFailed', data: { code: f.code, cause: f.cause }, evidence: { failure: f, nodes: view.all.map((n) => n.computerName) }, remediation: { summary: 'Make PowerShell answer', steps: [...first, ...windowsFix({ code: f.code, cause: f.cause })] } });
+      const first =
+        f.code === 'timeout'
+          ? [
+              {
+                text: `PowerShell gave no result within windows.timeoutSeconds (${limit} s) for all ${view.all.length} node${view.all.length === 1 ? '' : 's'}. Raise it for many or slow nodes; a node that hangs is normally reported on its own at four fifths of the limit, so a time-out here means PowerShell itself did not answer.`,
+              },
+            ]
+          : [];
+      ctx.report({
+        status: 'error',
+        messageId: 'runFailed',
+        data: { code: f.code, cause: f.cause },
+        evidence: { failure: f, nodes: view.all.map((n) => n.computerName) },
+        remediation: {
+          summary: 'Make PowerShell answer',
+          steps: [...first, ...windowsFix({ code: f.code, cause: f.cause })],
+        },
+      });
       return;
     }
     for (const n of view.all) {
@@ -60,7 +98,20 @@ const check = {
       const evidence = evidenceOf(n);
       if (n.status === 'ok' && n.facts) {
         const f = n.facts;
-        ctx.report({ status: 'pass', messageId: 'reachable', subject: n.node, data: { ...data, computerName: f.computerName, psVersion: f.psVersion ?? '?', caption: f.os?.caption ?? 'operating system not read', domain: f.domain?.domain ?? null, partOfDomain: f.domain?.partOfDomain ?? null }, evidence: { ...evidence, problems: f.problems, domain: f.domain } });
+        ctx.report({
+          status: 'pass',
+          messageId: 'reachable',
+          subject: n.node,
+          data: {
+            ...data,
+            computerName: f.computerName,
+            psVersion: f.psVersion ?? '?',
+            caption: f.os?.caption ?? 'operating system not read',
+            domain: f.domain?.domain ?? null,
+            partOfDomain: f.domain?.partOfDomain ?? null,
+          },
+          evidence: { ...evidence, problems: f.problems, domain: f.domain },
+        });
         continue;
       }
       const e = n.error ?? { code: 'other' as const, cause: n.status };
@@ -68,10 +119,24 @@ const check = {
       const remediation = fixOf(e, n.computerName);
       switch (e.code) {
         case 'accessDenied':
-          ctx.report({ status: 'fail', messageId: 'accessDenied', subject: n.node, data: failed, evidence, remediation });
+          ctx.report({
+            status: 'fail',
+            messageId: 'accessDenied',
+            subject: n.node,
+            data: failed,
+            evidence,
+            remediation,
+          });
           break;
         case 'unreachable':
-          ctx.report({ status: 'fail', messageId: 'unreachable', subject: n.node, data: failed, evidence, remediation });
+          ctx.report({
+            status: 'fail',
+            messageId: 'unreachable',
+            subject: n.node,
+            data: failed,
+            evidence,
+            remediation,
+          });
           break;
         case 'timeout':
           ctx.report({ status: 'fail', messageId: 'timeout', subject: n.node, data: failed, evidence, remediation });
@@ -83,10 +148,27 @@ const check = {
           ctx.report({ status: 'fail', messageId: 'authFailed', subject: n.node, data: failed, evidence, remediation });
           break;
         case 'badOutput':
-          ctx.report({ status: 'error', messageId: 'badOutput', subject: n.node, data: failed, evidence, remediation: { summary: 'See what the node answers', steps: windowsFix({ code: 'badOutput', cause: e.cause }, n.computerName) } });
+          ctx.report({
+            status: 'error',
+            messageId: 'badOutput',
+            subject: n.node,
+            data: failed,
+            evidence,
+            remediation: {
+              summary: 'See what the node answers',
+              steps: windowsFix({ code: 'badOutput', cause: e.cause }, n.computerName),
+            },
+          });
           break;
         default:
-          ctx.report({ status: 'fail', messageId: 'remoteError', subject: n.node, data: failed, evidence, remediation });
+          ctx.report({
+            status: 'fail',
+            messageId: 'remoteError',
+            subject: n.node,
+            data: failed,
+            evidence,
+            remediation,
+          });
       }
     }
   },

@@ -15,7 +15,10 @@ export function suggestedVariable(key: string): string {
   if (key === 'activeDirectory.bind.password') return 'CLUSTERPROBE_AD_PASSWORD';
   if (/chap\.mutualSecret$/.test(key)) return 'CLUSTERPROBE_CHAP_MUTUAL_SECRET';
   if (/chap\.secret$/.test(key)) return 'CLUSTERPROBE_CHAP_SECRET';
-  return `CLUSTERPROBE_${key.replace(/\[\d+\]/g, '').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}`;
+  return `CLUSTERPROBE_${key
+    .replace(/\[\d+\]/g, '')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase()}`;
 }
 
 /** PowerShell reads a SecureString without echo; NetworkCredential turns it back into text (5.1 and 7, any OS). */
@@ -26,14 +29,26 @@ function psReadSecret(prompt: string): string {
 function setVariable(name: string, key: string): Command[] {
   return [
     { shell: 'powershell', command: `$env:${name} = ${psReadSecret(key)}`, runOn: HERE },
-    { shell: 'sh', command: `printf '%s: ' ${shQuote(key)}; stty -echo; IFS= read -r ${name}; stty echo; echo; export ${name}`, runOn: HERE },
+    {
+      shell: 'sh',
+      command: `printf '%s: ' ${shQuote(key)}; stty -echo; IFS= read -r ${name}; stty echo; echo; export ${name}`,
+      runOn: HERE,
+    },
   ];
 }
 
 function writeFile(path: string, key: string): Command[] {
   return [
-    { shell: 'powershell', command: `Set-Content -LiteralPath ${psQuote(path)} -Value ${psReadSecret(key)}; icacls ${psQuote(path)} /inheritance:r /grant:r "\${env:USERNAME}:(R)"`, runOn: HERE },
-    { shell: 'sh', command: `( umask 077; printf '%s: ' ${shQuote(key)}; stty -echo; IFS= read -r secret; stty echo; echo; printf '%s\\n' "$secret" > ${shQuote(path)} )`, runOn: HERE },
+    {
+      shell: 'powershell',
+      command: `Set-Content -LiteralPath ${psQuote(path)} -Value ${psReadSecret(key)}; icacls ${psQuote(path)} /inheritance:r /grant:r "\${env:USERNAME}:(R)"`,
+      runOn: HERE,
+    },
+    {
+      shell: 'sh',
+      command: `( umask 077; printf '%s: ' ${shQuote(key)}; stty -echo; IFS= read -r secret; stty echo; echo; printf '%s\\n' "$secret" > ${shQuote(path)} )`,
+      runOn: HERE,
+    },
   ];
 }
 
@@ -45,7 +60,10 @@ export function secretFix(problem: SecretProblem): Remediation {
     case 'unset': {
       const name = problem.variable ?? ref.replace(/^env:/, '');
       steps.push(
-        { text: `${key} is ${ref}: set the environment variable ${name} in the shell that runs clusterprobe. The commands read the value without echoing it, so it stays out of the history and off the command line:`, commands: setVariable(name, key) },
+        {
+          text: `${key} is ${ref}: set the environment variable ${name} in the shell that runs clusterprobe. The commands read the value without echoing it, so it stays out of the history and off the command line:`,
+          commands: setVariable(name, key),
+        },
         { text: `In CI, define ${name} as a masked secret variable of the pipeline instead.` },
       );
       return { summary: `Set the environment variable ${name}`, steps };
@@ -57,7 +75,11 @@ export function secretFix(problem: SecretProblem): Remediation {
         steps.push({
           text: `${key} is ${ref}: ${path} exists but cannot be read (${problem.errno ?? 'error'}). It must be a file the user running clusterprobe can read; see who may read it, then grant read access to that user only:`,
           commands: [
-            { shell: 'powershell', command: `Get-Acl -LiteralPath ${psQuote(path)} | Format-List; icacls ${psQuote(path)} /grant:r "\${env:USERNAME}:(R)"`, runOn: HERE },
+            {
+              shell: 'powershell',
+              command: `Get-Acl -LiteralPath ${psQuote(path)} | Format-List; icacls ${psQuote(path)} /grant:r "\${env:USERNAME}:(R)"`,
+              runOn: HERE,
+            },
             { shell: 'sh', command: `ls -l ${shQuote(path)}; chmod 600 ${shQuote(path)}`, runOn: HERE },
           ],
         });
@@ -72,14 +94,27 @@ export function secretFix(problem: SecretProblem): Remediation {
     case 'noTerminal': {
       const name = suggestedVariable(key);
       steps.push(
-        { text: `${key} is prompt, which asks on a terminal, and this run has none (CI, a pipe). Use an environment variable instead: write ${key}: env:${name} in the spec, and set it:`, commands: setVariable(name, key) },
+        {
+          text: `${key} is prompt, which asks on a terminal, and this run has none (CI, a pipe). Use an environment variable instead: write ${key}: env:${name} in the spec, and set it:`,
+          commands: setVariable(name, key),
+        },
         { text: `Or write the secret to a file readable by you alone and reference it as file:PATH.` },
       );
       return { summary: `Use env:${name} instead of prompt`, steps };
     }
     case 'nothingEntered':
-      return { summary: 'Type the secret at the prompt', steps: [{ text: `Run again and type the secret for ${key} at its prompt (nothing was entered), or reference it as env:NAME or file:PATH.` }] };
+      return {
+        summary: 'Type the secret at the prompt',
+        steps: [
+          {
+            text: `Run again and type the secret for ${key} at its prompt (nothing was entered), or reference it as env:NAME or file:PATH.`,
+          },
+        ],
+      };
     case 'notReference':
-      return { summary: `Write ${key} as a secret reference`, steps: [{ text: `${key} must be env:NAME, file:PATH or prompt; the secret itself never goes in the spec.` }] };
+      return {
+        summary: `Write ${key} as a secret reference`,
+        steps: [{ text: `${key} must be env:NAME, file:PATH or prompt; the secret itself never goes in the spec.` }],
+      };
   }
 }

@@ -9,14 +9,30 @@ import { placeholder, shQuote } from '../../src/quote.ts';
 const messages = {
   unique: '{disk} has the identifier {identifier} ({kind}), unique among the disks seen',
   multipath: '{disk} is one disk reached through {count} paths ({portals}): identifier {identifier}',
-  localNaa: '{disk} has only a locally assigned NAA identifier ({identifier}): not guaranteed unique beyond this storage system',
-  noIdentifier: '{disk} reports no NAA, EUI-64 or SCSI name identifier in VPD page 0x83: Windows validation requires one',
+  localNaa:
+    '{disk} has only a locally assigned NAA identifier ({identifier}): not guaranteed unique beyond this storage system',
+  noIdentifier:
+    '{disk} reports no NAA, EUI-64 or SCSI name identifier in VPD page 0x83: Windows validation requires one',
   duplicateId: 'The identifier {identifier} is reported by {count} different disks: {disks}',
   noDisks: 'No candidate disk was read: nothing to identify',
 } as const;
 
-const NO_IDENTIFIER_FIX = { summary: 'Make the LUN report a device identifier', steps: [{ text: 'Update the target software or storage firmware to a release that reports an NAA or EUI-64 designator in VPD page 0x83 (Windows Server failover clustering requires one).' }] };
-const LOCAL_NAA_FIX = { summary: 'Prefer a registered identifier', steps: [{ text: 'A locally assigned NAA is only unique within one storage system; if the cluster sees more than one system, make sure no two share identifiers, or update to firmware that reports a registered NAA (type 5 or 6) or EUI-64.' }] };
+const NO_IDENTIFIER_FIX = {
+  summary: 'Make the LUN report a device identifier',
+  steps: [
+    {
+      text: 'Update the target software or storage firmware to a release that reports an NAA or EUI-64 designator in VPD page 0x83 (Windows Server failover clustering requires one).',
+    },
+  ],
+};
+const LOCAL_NAA_FIX = {
+  summary: 'Prefer a registered identifier',
+  steps: [
+    {
+      text: 'A locally assigned NAA is only unique within one storage system; if the cluster sees more than one system, make sure no two share identifiers, or update to firmware that reports a registered NAA (type 5 or 6) or EUI-64.',
+    },
+  ],
+};
 
 interface Disk {
   readonly portal: string;
@@ -47,7 +63,8 @@ const check = {
     for (const portal of facts.portals) {
       for (const target of portal.targets) {
         const reader = target.logins.find((l) => l.status === 'ok' && l.luns);
-        for (const lun of reader?.luns ?? []) if (lun.deviceType === 0) disks.push({ portal: portal.portal, target: target.name, lun });
+        for (const lun of reader?.luns ?? [])
+          if (lun.deviceType === 0) disks.push({ portal: portal.portal, target: target.name, lun });
       }
     }
     // One disk = one (target, LUN): reaching it through several portals is multipath.
@@ -55,16 +72,32 @@ const check = {
     const idOwners = new Map<string, string[]>();
     for (const paths of byDisk.values()) {
       const id = strongestIdentifier(paths[0]!.lun);
-      if (id) idOwners.set(id.identifier, [...(idOwners.get(id.identifier) ?? []), `${paths[0]!.target} LUN ${paths[0]!.lun.lun}`]);
+      if (id)
+        idOwners.set(id.identifier, [
+          ...(idOwners.get(id.identifier) ?? []),
+          `${paths[0]!.target} LUN ${paths[0]!.lun.lun}`,
+        ]);
     }
     for (const paths of byDisk.values()) {
       const { target, lun } = paths[0]!;
       const subject = `${target} LUN ${lun.lun}`;
       const id = strongestIdentifier(lun);
-      const evidence = { designators: lun.designators, vendor: lun.vendor, product: lun.product, portals: paths.map((p) => p.portal) };
+      const evidence = {
+        designators: lun.designators,
+        vendor: lun.vendor,
+        product: lun.product,
+        portals: paths.map((p) => p.portal),
+      };
       const host = parsePortal(paths[0]!.portal).host;
       if (!id) {
-        ctx.report({ status: 'fail', messageId: 'noIdentifier', subject, data: { disk: subject, target, lun: lun.lun }, evidence, remediation: NO_IDENTIFIER_FIX });
+        ctx.report({
+          status: 'fail',
+          messageId: 'noIdentifier',
+          subject,
+          data: { disk: subject, target, lun: lun.lun },
+          evidence,
+          remediation: NO_IDENTIFIER_FIX,
+        });
         continue;
       }
       const owners = idOwners.get(id.identifier) ?? [];
@@ -81,16 +114,30 @@ const check = {
             steps: [
               {
                 text: 'tgt derives the identifier from the target id and LUN; set explicit, unique values on the logical unit (pick values unique across all your storage hosts):',
-                commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op update --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${lun.lun} --params ${shQuote('scsi_id=<unique-id>,scsi_sn=<unique-serial>')}`, runOn: host }],
+                commands: [
+                  {
+                    shell: 'sh',
+                    command: `tgtadm --lld iscsi --op update --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${lun.lun} --params ${shQuote('scsi_id=<unique-id>,scsi_sn=<unique-serial>')}`,
+                    runOn: host,
+                  },
+                ],
               },
-              { text: 'Other storage: give each volume its own serial number / NAA identifier (never clone a volume together with its identity onto a second array that the same cluster sees).' },
+              {
+                text: 'Other storage: give each volume its own serial number / NAA identifier (never clone a volume together with its identity onto a second array that the same cluster sees).',
+              },
             ],
           },
         });
       } else if (id.local) {
         ctx.report({ status: 'warn', messageId: 'localNaa', subject, data, evidence, remediation: LOCAL_NAA_FIX });
       } else if (paths.length > 1) {
-        ctx.report({ status: 'pass', messageId: 'multipath', subject, data: { ...data, count: paths.length, portals: paths.map((p) => p.portal).join(', ') }, evidence });
+        ctx.report({
+          status: 'pass',
+          messageId: 'multipath',
+          subject,
+          data: { ...data, count: paths.length, portals: paths.map((p) => p.portal).join(', ') },
+          evidence,
+        });
       } else {
         ctx.report({ status: 'pass', messageId: 'unique', subject, data, evidence });
       }
@@ -101,12 +148,33 @@ const check = {
     for (const disk of local) {
       const subject = disk.paths.join(' + ');
       const id = strongestIdentifier(disk.lun);
-      const evidence = { designators: disk.lun.designators, vendor: disk.lun.vendor, product: disk.lun.product, paths: disk.paths };
-      if (!id) ctx.report({ status: 'fail', messageId: 'noIdentifier', subject, data: { disk: subject, device: disk.paths[0] }, evidence, remediation: NO_IDENTIFIER_FIX });
+      const evidence = {
+        designators: disk.lun.designators,
+        vendor: disk.lun.vendor,
+        product: disk.lun.product,
+        paths: disk.paths,
+      };
+      if (!id)
+        ctx.report({
+          status: 'fail',
+          messageId: 'noIdentifier',
+          subject,
+          data: { disk: subject, device: disk.paths[0] },
+          evidence,
+          remediation: NO_IDENTIFIER_FIX,
+        });
       else {
         const data = { disk: subject, device: disk.paths[0], identifier: id.identifier, kind: id.kind };
-        if (id.local) ctx.report({ status: 'warn', messageId: 'localNaa', subject, data, evidence, remediation: LOCAL_NAA_FIX });
-        else if (disk.paths.length > 1) ctx.report({ status: 'pass', messageId: 'multipath', subject, data: { ...data, count: disk.paths.length, portals: disk.paths.join(', ') }, evidence });
+        if (id.local)
+          ctx.report({ status: 'warn', messageId: 'localNaa', subject, data, evidence, remediation: LOCAL_NAA_FIX });
+        else if (disk.paths.length > 1)
+          ctx.report({
+            status: 'pass',
+            messageId: 'multipath',
+            subject,
+            data: { ...data, count: disk.paths.length, portals: disk.paths.join(', ') },
+            evidence,
+          });
         else ctx.report({ status: 'pass', messageId: 'unique', subject, data, evidence });
       }
     }

@@ -6,10 +6,13 @@ import { placeholder, shQuote } from '../../src/quote.ts';
 
 const messages = {
   supported: '{disk} passes the failover-cluster persistent reservation sequence ({steps} steps, as {A} and {B})',
-  singlePath: '{disk}: register, reserve and release work through its only path ({A}); the takeover by a second node (PREEMPT) needs a second path to the same disk',
+  singlePath:
+    '{disk}: register, reserve and release work through its only path ({A}); the takeover by a second node (PREEMPT) needs a second path to the same disk',
   inUse: '{disk} already holds registrations ({keys}): it belongs to someone, so it was left untouched',
-  notImplemented: '{disk} ({vendor} {product}) does not implement SCSI-3 persistent reservations: {command} is "invalid command operation code"',
-  scsi2Only: '{disk} supports only SCSI-2 RESERVE/RELEASE (REPORT SUPPORTED OPERATION CODES): what Windows Server 2003 clusters used; 2008 and later ignore it',
+  notImplemented:
+    '{disk} ({vendor} {product}) does not implement SCSI-3 persistent reservations: {command} is "invalid command operation code"',
+  scsi2Only:
+    '{disk} supports only SCSI-2 RESERVE/RELEASE (REPORT SUPPORTED OPERATION CODES): what Windows Server 2003 clusters used; 2008 and later ignore it',
   registerFailed: '{disk}: registering a key failed ({got}): the disk cannot take part in a cluster',
   reserveFailed: '{disk}: RESERVE type 5 (Write Exclusive, Registrants Only) failed ({got})',
   reservationWrong: '{disk}: the reservation seen is wrong ({got}, expected {expected})',
@@ -41,28 +44,81 @@ const STEP_MESSAGE: Record<string, keyof typeof messages> = {
 };
 
 /** What to do when a LUN has no SCSI-3 PR, by the target software its INQUIRY names. */
-export function vendorRemediation(disk: Pick<PrDiskFact, 'vendor' | 'product' | 'portal' | 'target' | 'lun'>): RemediationStep[] {
+export function vendorRemediation(
+  disk: Pick<PrDiskFact, 'vendor' | 'product' | 'portal' | 'target' | 'lun'>,
+): RemediationStep[] {
   const host = disk.portal === 'local' ? 'the storage system' : parsePortal(disk.portal).host;
   const vendor = (disk.vendor ?? '').trim().toUpperCase();
   if (vendor === 'IET') {
     return [
-      { text: 'INQUIRY says "IET": the iSCSI Enterprise Target (the target inside OpenFiler) implements only SCSI-2 RESERVE/RELEASE in its releases; Windows Server 2008 and later need SCSI-3 persistent reservations. tgt reports "IET" too, but implements them on disk LUNs: a CD, tape or passthrough LUN will not do.' },
-      { text: 'Move the cluster LUNs to a target with SCSI-3 PR, e.g. LIO on Linux:', commands: [{ shell: 'sh', command: `targetcli /backstores/fileio create csv1 /srv/csv1.img 100G && targetcli /iscsi create ${shQuote(disk.target)}`, runOn: `${host} or its replacement` }] },
-      { text: `Or tgt with a disk LUN in place of LUN ${disk.lun} (when the target is tgt, which answers "IET" too: delete the LUN, then create it again as a disk):`, commands: [{ shell: 'sh', command: `tgtadm --lld iscsi --op delete --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${disk.lun} && tgtadm --lld iscsi --op new --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${disk.lun} --device-type disk --backing-store ${placeholder('file-or-device', 'sh')}`, runOn: host }] },
+      {
+        text: 'INQUIRY says "IET": the iSCSI Enterprise Target (the target inside OpenFiler) implements only SCSI-2 RESERVE/RELEASE in its releases; Windows Server 2008 and later need SCSI-3 persistent reservations. tgt reports "IET" too, but implements them on disk LUNs: a CD, tape or passthrough LUN will not do.',
+      },
+      {
+        text: 'Move the cluster LUNs to a target with SCSI-3 PR, e.g. LIO on Linux:',
+        commands: [
+          {
+            shell: 'sh',
+            command: `targetcli /backstores/fileio create csv1 /srv/csv1.img 100G && targetcli /iscsi create ${shQuote(disk.target)}`,
+            runOn: `${host} or its replacement`,
+          },
+        ],
+      },
+      {
+        text: `Or tgt with a disk LUN in place of LUN ${disk.lun} (when the target is tgt, which answers "IET" too: delete the LUN, then create it again as a disk):`,
+        commands: [
+          {
+            shell: 'sh',
+            command: `tgtadm --lld iscsi --op delete --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${disk.lun} && tgtadm --lld iscsi --op new --mode logicalunit --tid ${placeholder('tid', 'sh')} --lun ${disk.lun} --device-type disk --backing-store ${placeholder('file-or-device', 'sh')}`,
+            runOn: host,
+          },
+        ],
+      },
     ];
   }
   if (vendor === 'LIO-ORG') {
-    return [{ text: 'LIO: persistent reservations are off for this backstore (emulate_pr=0). Turn them on (with no initiator logged in):', commands: [{ shell: 'sh', command: `targetcli ${shQuote('/backstores/<type>/<name>')} set attribute emulate_pr=1`, runOn: host }] }];
+    return [
+      {
+        text: 'LIO: persistent reservations are off for this backstore (emulate_pr=0). Turn them on (with no initiator logged in):',
+        commands: [
+          {
+            shell: 'sh',
+            command: `targetcli ${shQuote('/backstores/<type>/<name>')} set attribute emulate_pr=1`,
+            runOn: host,
+          },
+        ],
+      },
+    ];
   }
   if (vendor === 'MSFT') {
-    return [{ text: 'Windows iSCSI Target: SCSI-3 PR is supported from iSCSI Software Target 3.3 and the Windows Server 2012 iSCSI Target Server on. Update the target (Install-WindowsFeature FS-iSCSITarget-Server on Windows Server 2012 or later) and move the virtual disk there.', commands: [{ shell: 'powershell', command: 'Install-WindowsFeature FS-iSCSITarget-Server', runOn: 'the new target server' }] }];
+    return [
+      {
+        text: 'Windows iSCSI Target: SCSI-3 PR is supported from iSCSI Software Target 3.3 and the Windows Server 2012 iSCSI Target Server on. Update the target (Install-WindowsFeature FS-iSCSITarget-Server on Windows Server 2012 or later) and move the virtual disk there.',
+        commands: [
+          {
+            shell: 'powershell',
+            command: 'Install-WindowsFeature FS-iSCSITarget-Server',
+            runOn: 'the new target server',
+          },
+        ],
+      },
+    ];
   }
   if (vendor === 'SUN' || vendor === 'ORACLE') {
-    return [{ text: 'COMSTAR (stmf) implements SCSI-3 PR for disk LUs; check the LU is a disk LU and not behind a proxy, and that the target is COMSTAR, not the legacy iscsitgt:', commands: [{ shell: 'sh', command: 'stmfadm list-lu -v', runOn: host }] }];
+    return [
+      {
+        text: 'COMSTAR (stmf) implements SCSI-3 PR for disk LUs; check the LU is a disk LU and not behind a proxy, and that the target is COMSTAR, not the legacy iscsitgt:',
+        commands: [{ shell: 'sh', command: 'stmfadm list-lu -v', runOn: host }],
+      },
+    ];
   }
   return [
-    { text: `The storage (${disk.vendor ?? 'unknown vendor'} ${disk.product ?? ''}) rejects PERSISTENT RESERVE commands on this LUN. On arrays this is usually a per-host setting: set the host type / persona of the nodes to the Windows failover-cluster one, or enable "SCSI-3 persistent reservation" on the volume.` },
-    { text: 'If no such setting exists, update the array firmware to a release with SCSI-3 persistent reservations, or present the cluster disks from a target that has them.' },
+    {
+      text: `The storage (${disk.vendor ?? 'unknown vendor'} ${disk.product ?? ''}) rejects PERSISTENT RESERVE commands on this LUN. On arrays this is usually a per-host setting: set the host type / persona of the nodes to the Windows failover-cluster one, or enable "SCSI-3 persistent reservation" on the volume.`,
+    },
+    {
+      text: 'If no such setting exists, update the array firmware to a release with SCSI-3 persistent reservations, or present the cluster disks from a target that has them.',
+    },
   ];
 }
 
@@ -72,7 +128,7 @@ const check = {
     title: 'Candidate disks support the persistent reservations a failover cluster uses',
     area: 'storage',
     description:
-      'On each candidate disk, as two node identities in their own sessions (local devices: two paths through sg3_utils): READ KEYS (any registration not ours: left alone, inUse), REPORT CAPABILITIES (recorded), A and B REGISTER AND IGNORE EXISTING KEY, A RESERVE type 5, B READ RESERVATION (holder A, type 5), B PREEMPT A, A\'s key gone and B holding, B RELEASE, both unregister, and a final READ KEYS proving none of our keys is left. READ FULL STATUS is recorded (optional, informational). Where PR is not implemented, REPORT SUPPORTED OPERATION CODES tells whether only SCSI-2 RESERVE works (never sent). Every step is evidence; the first failing one names the finding.',
+      "On each candidate disk, as two node identities in their own sessions (local devices: two paths through sg3_utils): READ KEYS (any registration not ours: left alone, inUse), REPORT CAPABILITIES (recorded), A and B REGISTER AND IGNORE EXISTING KEY, A RESERVE type 5, B READ RESERVATION (holder A, type 5), B PREEMPT A, A's key gone and B holding, B RELEASE, both unregister, and a final READ KEYS proving none of our keys is left. READ FULL STATUS is recorded (optional, informational). Where PR is not implemented, REPORT SUPPORTED OPERATION CODES tells whether only SCSI-2 RESERVE works (never sent). Every step is evidence; the first failing one names the finding.",
     why: 'Failover clustering (Windows Server 2008 and later) arbitrates disk ownership with SCSI-3 persistent reservations; a disk without them fails validation, and Microsoft\'s wizard says only that the disk "does not support Persistent Reservation" and to contact the vendor. The review\'s OpenFiler/IET appliance was exactly this.',
     docs: 'docs/checks/storage.pr.support.md',
     severity: 'fail',
@@ -81,7 +137,7 @@ const check = {
     remediations: [
       'IET/OpenFiler: move the LUNs to a target with SCSI-3 PR (LIO, tgt, Windows iSCSI Target Server 2012+).',
       'LIO: set attribute emulate_pr=1 on the backstore.',
-      'Arrays: set the nodes\' host type to the Windows cluster persona or enable SCSI-3 PR on the volume; update firmware.',
+      "Arrays: set the nodes' host type to the Windows cluster persona or enable SCSI-3 PR on the volume; update firmware.",
       'Keys left behind: remove them from the node that registered them (clusterprobe re-runs clean up the same I_T nexus).',
       'Local devices with one path: list a second path to the disk, or test it through its iSCSI portal.',
     ],
@@ -95,8 +151,37 @@ const check = {
     for (const d of facts.disks) {
       const subject = d.devices ? d.devices.join(' + ') : `${d.target} LUN ${d.lun}`;
       const failed = d.steps.find((s) => !s.ok && s.step !== 'readKeysFinal');
-      const data = { disk: subject, target: d.target, lun: d.lun, portal: d.portal, vendor: d.vendor ?? '?', product: d.product ?? '?', A: d.identities.A, B: d.identities.B ?? '-', steps: d.steps.length, run: facts.run, step: d.failedStep, got: failed?.got ?? d.message, expected: failed?.expected, command: failed?.command, keys: (d.outcome === 'inUse' ? d.keysBefore.map((k) => `${k.key}${k.ours ? ' (clusterprobe, earlier run)' : ''}`) : d.keysLeft).join(', ') };
-      const evidence = { steps: d.steps, keysBefore: d.keysBefore, keysLeft: d.keysLeft, capabilities: d.capabilities, readFullStatus: d.readFullStatus, scsi2: d.scsi2, run: facts.run, identities: d.identities, ...(d.devices ? { devices: d.devices } : {}) };
+      const data = {
+        disk: subject,
+        target: d.target,
+        lun: d.lun,
+        portal: d.portal,
+        vendor: d.vendor ?? '?',
+        product: d.product ?? '?',
+        A: d.identities.A,
+        B: d.identities.B ?? '-',
+        steps: d.steps.length,
+        run: facts.run,
+        step: d.failedStep,
+        got: failed?.got ?? d.message,
+        expected: failed?.expected,
+        command: failed?.command,
+        keys: (d.outcome === 'inUse'
+          ? d.keysBefore.map((k) => `${k.key}${k.ours ? ' (clusterprobe, earlier run)' : ''}`)
+          : d.keysLeft
+        ).join(', '),
+      };
+      const evidence = {
+        steps: d.steps,
+        keysBefore: d.keysBefore,
+        keysLeft: d.keysLeft,
+        capabilities: d.capabilities,
+        readFullStatus: d.readFullStatus,
+        scsi2: d.scsi2,
+        run: facts.run,
+        identities: d.identities,
+        ...(d.devices ? { devices: d.devices } : {}),
+      };
       switch (d.outcome) {
         case 'supported':
           ctx.report({ status: 'pass', messageId: 'supported', subject, data, evidence });
@@ -111,8 +196,13 @@ const check = {
             remediation: {
               summary: `Test ${subject} with a second initiator`,
               steps: [
-                { text: 'List a second path to the same disk under storage.devices (another multipath member of it, reached through a different HBA or iSCSI session: `multipath -ll` shows them), so a second I_T nexus can preempt the first.', commands: [{ shell: 'sh', command: 'multipath -ll', runOn: 'this host' }] },
-                { text: 'Or test the disk through its iSCSI portal (storage.iscsi), where clusterprobe logs in as each node identity.' },
+                {
+                  text: 'List a second path to the same disk under storage.devices (another multipath member of it, reached through a different HBA or iSCSI session: `multipath -ll` shows them), so a second I_T nexus can preempt the first.',
+                  commands: [{ shell: 'sh', command: 'multipath -ll', runOn: 'this host' }],
+                },
+                {
+                  text: 'Or test the disk through its iSCSI portal (storage.iscsi), where clusterprobe logs in as each node identity.',
+                },
               ],
             },
           });
@@ -124,7 +214,14 @@ const check = {
           ctx.report({ status: 'skipped', messageId: 'noSecondNode', subject, data, evidence });
           break;
         case 'notImplemented':
-          ctx.report({ status: 'fail', messageId: 'notImplemented', subject, data, evidence, remediation: { summary: `Give ${subject} SCSI-3 persistent reservations`, steps: vendorRemediation(d) } });
+          ctx.report({
+            status: 'fail',
+            messageId: 'notImplemented',
+            subject,
+            data,
+            evidence,
+            remediation: { summary: `Give ${subject} SCSI-3 persistent reservations`, steps: vendorRemediation(d) },
+          });
           if (d.scsi2 === 'supported') {
             ctx.report({
               status: 'warn',
@@ -134,18 +231,39 @@ const check = {
               evidence,
               remediation: {
                 summary: 'SCSI-2 reservations do not make a Windows Server 2008+ cluster disk',
-                steps: [{ text: 'RESERVE(6)/RELEASE(6) is what Windows Server 2003 clusters arbitrated with; Windows Server 2008 and later require SCSI-3 persistent reservations and fail validation without them. Do not plan around it: give the disk SCSI-3 PR (see the notImplemented finding for this disk).' }],
+                steps: [
+                  {
+                    text: 'RESERVE(6)/RELEASE(6) is what Windows Server 2003 clusters arbitrated with; Windows Server 2008 and later require SCSI-3 persistent reservations and fail validation without them. Do not plan around it: give the disk SCSI-3 PR (see the notImplemented finding for this disk).',
+                  },
+                ],
               },
             });
           }
           break;
         case 'sessionFailed':
-          ctx.report({ status: 'fail', messageId: 'sessionFailed', subject, data, evidence, remediation: { summary: 'Fix the login first', steps: [{ text: 'See storage.target.login for this target: the sequence needs two node identities logged in.' }] } });
+          ctx.report({
+            status: 'fail',
+            messageId: 'sessionFailed',
+            subject,
+            data,
+            evidence,
+            remediation: {
+              summary: 'Fix the login first',
+              steps: [
+                { text: 'See storage.target.login for this target: the sequence needs two node identities logged in.' },
+              ],
+            },
+          });
           break;
         default: {
           if (d.outcome === 'stepFailed' || d.outcome === 'keysLeft') {
             const interrupted = failed?.got === 'not sent: the run was interrupted';
-            const messageId = d.outcome === 'keysLeft' ? 'keysLeft' : interrupted ? 'interrupted' : (STEP_MESSAGE[d.failedStep ?? ''] ?? 'registerFailed');
+            const messageId =
+              d.outcome === 'keysLeft'
+                ? 'keysLeft'
+                : interrupted
+                  ? 'interrupted'
+                  : (STEP_MESSAGE[d.failedStep ?? ''] ?? 'registerFailed');
             if (messageId !== 'keysLeft') {
               ctx.report({
                 status: interrupted ? 'skipped' : 'fail',
@@ -153,7 +271,19 @@ const check = {
                 subject,
                 data,
                 evidence,
-                ...(interrupted ? {} : { remediation: { summary: `${subject} does not behave as a cluster disk must`, steps: [{ text: `Step "${d.failedStep}" (${failed?.command ?? ''}) expected ${failed?.expected ?? ''} and got ${failed?.got ?? d.message ?? ''}. The evidence lists every step with its sense data.` }, ...vendorRemediation(d)] } }),
+                ...(interrupted
+                  ? {}
+                  : {
+                      remediation: {
+                        summary: `${subject} does not behave as a cluster disk must`,
+                        steps: [
+                          {
+                            text: `Step "${d.failedStep}" (${failed?.command ?? ''}) expected ${failed?.expected ?? ''} and got ${failed?.got ?? d.message ?? ''}. The evidence lists every step with its sense data.`,
+                          },
+                          ...vendorRemediation(d),
+                        ],
+                      },
+                    }),
               });
             }
           }
@@ -169,8 +299,12 @@ const check = {
           remediation: {
             summary: `Remove clusterprobe's keys from ${subject}`,
             steps: [
-              { text: `Run clusterprobe again from this machine: it reconnects with the same node identities and removes keys of the form 0x435052... (${d.keysLeft.join(', ')}). Never CLEAR a disk that other hosts use.` },
-              { text: 'On tgt, keys whose session is gone stay registered until the target restarts or the key is preempted by a registered initiator; the cluster\'s own registration will preempt them when it first reserves the disk.' },
+              {
+                text: `Run clusterprobe again from this machine: it reconnects with the same node identities and removes keys of the form 0x435052... (${d.keysLeft.join(', ')}). Never CLEAR a disk that other hosts use.`,
+              },
+              {
+                text: "On tgt, keys whose session is gone stay registered until the target restarts or the key is preempted by a registered initiator; the cluster's own registration will preempt them when it first reserves the disk.",
+              },
             ],
           },
         });

@@ -28,7 +28,7 @@ const fqdnInDomain = {
       noDomain: 'The spec names no activeDirectory.domain: nothing to compare against',
       noFqdn: 'No node in the spec has an fqdn: nothing to compare',
     },
-    remediations: ['Correct the fqdn in the spec, or register the node in the domain\'s DNS zone.'],
+    remediations: ["Correct the fqdn in the spec, or register the node in the domain's DNS zone."],
   },
   async run(ctx) {
     /** @type {import('../../src/index.ts').ClusterSpec} */
@@ -57,7 +57,13 @@ const fqdnInDomain = {
               { text: `If the spec is wrong, set nodes[].fqdn to ${node.name.toLowerCase()}.${domain}.` },
               {
                 text: `If the node really is outside the domain, join it (then restart):`,
-                commands: [{ shell: 'powershell', command: `Add-Computer -DomainName ${domain} -Credential (Get-Credential) -Restart`, runOn: node.name }],
+                commands: [
+                  {
+                    shell: 'powershell',
+                    command: `Add-Computer -DomainName ${domain} -Credential (Get-Credential) -Restart`,
+                    runOn: node.name,
+                  },
+                ],
               },
             ],
           },

@@ -4,7 +4,17 @@
  * decided each right, so a finding can quote its evidence.
  */
 import { normalizeSid, WELL_KNOWN_SIDS } from './sid.ts';
-import { ACE_TYPE, describeAce, isInheritOnly, isInherited, mapGenericDs, rightNames, type Ace, type AceTypeName, type SecurityDescriptor } from './sd.ts';
+import {
+  ACE_TYPE,
+  describeAce,
+  isInheritOnly,
+  isInherited,
+  mapGenericDs,
+  rightNames,
+  type Ace,
+  type AceTypeName,
+  type SecurityDescriptor,
+} from './sd.ts';
 
 export interface AccessRequest {
   /** The rights wanted (GENERIC_* bits are mapped to DS rights first). */
@@ -67,7 +77,12 @@ export interface AccessResult {
    * Opaque ACEs (callback, compound...) that were not inherit-only and were not evaluated: they
    * might have changed the answer, so a check should warn when there are any.
    */
-  readonly unevaluated: readonly { readonly index: number; readonly typeName: string; readonly inherited: boolean; readonly description: string }[];
+  readonly unevaluated: readonly {
+    readonly index: number;
+    readonly typeName: string;
+    readonly inherited: boolean;
+    readonly description: string;
+  }[];
 }
 
 const ALLOW_TYPES: ReadonlySet<number> = new Set([ACE_TYPE.ACCESS_ALLOWED, ACE_TYPE.ACCESS_ALLOWED_OBJECT]);
@@ -75,9 +90,14 @@ const DENY_TYPES: ReadonlySet<number> = new Set([ACE_TYPE.ACCESS_DENIED, ACE_TYP
 
 function evidence(ace: Ace & { kind: 'basic' | 'object' }): AceEvidence {
   return {
-    index: ace.index, type: ace.type, typeName: ace.typeName, sid: ace.sid, mask: ace.mask,
+    index: ace.index,
+    type: ace.type,
+    typeName: ace.typeName,
+    sid: ace.sid,
+    mask: ace.mask,
     ...(ace.kind === 'object' && ace.objectType !== undefined && { objectType: ace.objectType }),
-    ...(ace.kind === 'object' && ace.inheritedObjectType !== undefined && { inheritedObjectType: ace.inheritedObjectType }),
+    ...(ace.kind === 'object' &&
+      ace.inheritedObjectType !== undefined && { inheritedObjectType: ace.inheritedObjectType }),
     inherited: isInherited(ace),
     description: describeAce(ace),
   };
@@ -96,7 +116,11 @@ function evidence(ace: Ace & { kind: 'basic' | 'object' }): AceEvidence {
  * substitution (put S-1-5-10 in the token when the object is the principal itself), and
  * conditional (callback) ACEs, which are listed in `unevaluated`.
  */
-export function evaluateAccess(sd: SecurityDescriptor, tokenSids: readonly string[], want: AccessRequest): AccessResult {
+export function evaluateAccess(
+  sd: SecurityDescriptor,
+  tokenSids: readonly string[],
+  want: AccessRequest,
+): AccessResult {
   const requested = mapGenericDs(want.mask);
   const objectType = want.objectType?.toLowerCase();
   const bits = maskBits(requested);
@@ -104,7 +128,11 @@ export function evaluateAccess(sd: SecurityDescriptor, tokenSids: readonly strin
   if (!sd.dacl) {
     const reason = sd.daclState === 'null' ? 'null-dacl' : 'no-dacl';
     return {
-      ...base, granted: requested, denied: 0, allowed: true, unevaluated: [],
+      ...base,
+      granted: requested,
+      denied: 0,
+      allowed: true,
+      unevaluated: [],
       decisions: bits.map((bit) => ({ bit, right: rightName(bit), outcome: 'granted', reason })),
     };
   }
@@ -116,7 +144,12 @@ export function evaluateAccess(sd: SecurityDescriptor, tokenSids: readonly strin
     if (remaining === 0) break;
     if (isInheritOnly(ace)) continue;
     if (ace.kind === 'opaque') {
-      unevaluated.push({ index: ace.index, typeName: ace.typeName, inherited: isInherited(ace), description: describeAce(ace) });
+      unevaluated.push({
+        index: ace.index,
+        typeName: ace.typeName,
+        inherited: isInherited(ace),
+        description: describeAce(ace),
+      });
       continue;
     }
     const allow = ALLOW_TYPES.has(ace.type);
@@ -135,7 +168,9 @@ export function evaluateAccess(sd: SecurityDescriptor, tokenSids: readonly strin
     const d = decided.get(bit);
     if (d?.outcome === 'granted') granted |= bit;
     else denied |= bit;
-    return d ? { bit, right: rightName(bit), outcome: d.outcome, reason: 'ace', ace: d.ace } : { bit, right: rightName(bit), outcome: 'denied', reason: 'no-matching-ace' };
+    return d
+      ? { bit, right: rightName(bit), outcome: d.outcome, reason: 'ace', ace: d.ace }
+      : { bit, right: rightName(bit), outcome: 'denied', reason: 'no-matching-ace' };
   });
   granted >>>= 0;
   denied >>>= 0;
@@ -164,7 +199,11 @@ export function describeDecision(d: BitDecision): string {
  */
 export function networkLogonToken(userSid: string, tokenGroups: readonly string[]): string[] {
   const w = WELL_KNOWN_SIDS;
-  return [...new Set([userSid, ...tokenGroups, w.everyone, w.authenticatedUsers, w.network, w.thisOrganization].map(normalizeSid))];
+  return [
+    ...new Set(
+      [userSid, ...tokenGroups, w.everyone, w.authenticatedUsers, w.network, w.thisOrganization].map(normalizeSid),
+    ),
+  ];
 }
 
 function maskBits(mask: number): number[] {

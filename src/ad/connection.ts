@@ -9,7 +9,16 @@
  */
 import * as tls from 'node:tls';
 import * as net from 'node:net';
-import { Client, type Entry, type SearchOptions, InvalidCredentialsError, ResultCodeError, StrongAuthRequiredError, ConfidentialityRequiredError, type Control } from 'ldapts';
+import {
+  Client,
+  type Entry,
+  type SearchOptions,
+  InvalidCredentialsError,
+  ResultCodeError,
+  StrongAuthRequiredError,
+  ConfidentialityRequiredError,
+  type Control,
+} from 'ldapts';
 import type { Secret } from '../config/secrets.ts';
 import { AdError, bindDataCode, type AdErrorCode, type AdStep } from './errors.ts';
 
@@ -72,9 +81,31 @@ export function parseLdapUrl(url: string): ParsedLdapUrl {
 }
 
 /** What the checks need from the rootDSE; read before the bind. */
-export const ROOT_DSE_ATTRIBUTES = ['currentTime', 'dnsHostName', 'serverName', 'defaultNamingContext', 'configurationNamingContext', 'schemaNamingContext', 'rootDomainNamingContext', 'domainFunctionality', 'forestFunctionality', 'domainControllerFunctionality', 'supportedLDAPVersion'] as const;
+export const ROOT_DSE_ATTRIBUTES = [
+  'currentTime',
+  'dnsHostName',
+  'serverName',
+  'defaultNamingContext',
+  'configurationNamingContext',
+  'schemaNamingContext',
+  'rootDomainNamingContext',
+  'domainFunctionality',
+  'forestFunctionality',
+  'domainControllerFunctionality',
+  'supportedLDAPVersion',
+] as const;
 
-const CERT_UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+const CERT_UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+]);
 
 function errnoOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown }).code;
@@ -104,7 +135,19 @@ export class DirectorySession {
   /** Local clock (ms since the epoch) halfway through the rootDSE read: compare with currentTime. */
   readonly localTimeAtRootDse: number;
 
-  constructor(client: Client, fields: { url: string; tlsMode: TlsMode; boundAs: string | undefined; insecure: boolean; operationMs: number; operations: number; rootDse: Record<string, string | string[]>; localTimeAtRootDse: number }) {
+  constructor(
+    client: Client,
+    fields: {
+      url: string;
+      tlsMode: TlsMode;
+      boundAs: string | undefined;
+      insecure: boolean;
+      operationMs: number;
+      operations: number;
+      rootDse: Record<string, string | string[]>;
+      localTimeAtRootDse: number;
+    },
+  ) {
     this.#client = client;
     this.rootDse = fields.rootDse;
     this.localTimeAtRootDse = fields.localTimeAtRootDse;
@@ -135,9 +178,16 @@ export class DirectorySession {
     try {
       if (options.scope === 'base') {
         this.#operations += 1;
-        entries.push(...(await this.#client.search(base, search, options.controls ? [...options.controls] : undefined)).searchEntries);
+        entries.push(
+          ...(await this.#client.search(base, search, options.controls ? [...options.controls] : undefined))
+            .searchEntries,
+        );
       } else {
-        const pages = this.#client.searchPaginated(base, { ...search, paged: { pageSize: options.pageSize ?? 1000 } }, options.controls ? [...options.controls] : undefined);
+        const pages = this.#client.searchPaginated(
+          base,
+          { ...search, paged: { pageSize: options.pageSize ?? 1000 } },
+          options.controls ? [...options.controls] : undefined,
+        );
         for await (const page of pages) {
           this.#operations += 1;
           entries.push(...page.searchEntries);
@@ -161,12 +211,21 @@ export function translate(err: unknown, server: string, step: AdStep): AdError {
   const errno = errnoOf(err);
   if (err instanceof InvalidCredentialsError) {
     const dataCode = bindDataCode(message);
-    return new AdError('invalidCredentials', server, step, `invalid credentials${dataCode ? ` (data ${dataCode})` : ''}`, { resultCode: 49, ...(dataCode ? { dataCode } : {}) });
+    return new AdError(
+      'invalidCredentials',
+      server,
+      step,
+      `invalid credentials${dataCode ? ` (data ${dataCode})` : ''}`,
+      { resultCode: 49, ...(dataCode ? { dataCode } : {}) },
+    );
   }
   if (err instanceof StrongAuthRequiredError || err instanceof ConfidentialityRequiredError) {
-    return new AdError('strongAuthRequired', server, step, `the DC requires a protected connection: ${message}`, { resultCode: err.code });
+    return new AdError('strongAuthRequired', server, step, `the DC requires a protected connection: ${message}`, {
+      resultCode: err.code,
+    });
   }
-  if (err instanceof ResultCodeError) return new AdError('protocol', server, step, `LDAP result ${err.code}: ${message}`, { resultCode: err.code });
+  if (err instanceof ResultCodeError)
+    return new AdError('protocol', server, step, `LDAP result ${err.code}: ${message}`, { resultCode: err.code });
   const code: AdErrorCode =
     errno === 'ECONNREFUSED'
       ? 'refused'
@@ -180,7 +239,8 @@ export function translate(err: unknown, server: string, step: AdStep): AdError {
               ? 'untrustedCertificate'
               : /timeout/i.test(message)
                 ? 'timeout'
-                : /ECONNRESET|Connection closed before message response|socket hang up/i.test(message) || errno === 'ECONNRESET'
+                : /ECONNRESET|Connection closed before message response|socket hang up/i.test(message) ||
+                    errno === 'ECONNRESET'
                   ? 'connectionLost'
                   : errno?.startsWith('ERR_SSL') || errno?.startsWith('ERR_TLS')
                     ? 'tlsFailed'
@@ -189,7 +249,13 @@ export function translate(err: unknown, server: string, step: AdStep): AdError {
 }
 
 /** Reads the certificate a TLS endpoint presents, verification off; sends nothing else. */
-async function peekCertificate(address: string, port: number, servername: string | undefined, startTls: boolean, timeoutMs: number): Promise<AdError['certificate']> {
+async function peekCertificate(
+  address: string,
+  port: number,
+  servername: string | undefined,
+  startTls: boolean,
+  timeoutMs: number,
+): Promise<AdError['certificate']> {
   let cert: tls.PeerCertificate | undefined;
   const capture = (socket: tls.TLSSocket) => socket.once('secureConnect', () => (cert = socket.getPeerCertificate()));
   const client = new Client({
@@ -198,7 +264,10 @@ async function peekCertificate(address: string, port: number, servername: string
     timeout: timeoutMs,
     tlsOptions: { rejectUnauthorized: false, ...(servername ? { servername } : {}) },
     createSecureConnection: ((...args: unknown[]) => {
-      const socket = typeof args[0] === 'number' ? tls.connect(args[0], args[1] as string, args[2] as tls.ConnectionOptions) : tls.connect(args[0] as tls.ConnectionOptions);
+      const socket =
+        typeof args[0] === 'number'
+          ? tls.connect(args[0], args[1] as string, args[2] as tls.ConnectionOptions)
+          : tls.connect(args[0] as tls.ConnectionOptions);
       capture(socket);
       return socket;
     }) as typeof tls.connect,
@@ -212,7 +281,11 @@ async function peekCertificate(address: string, port: number, servername: string
     await client.unbind().catch(() => undefined);
   }
   if (!cert?.subject) return undefined;
-  return { ...(nameOf(cert.subject) ? { subject: nameOf(cert.subject)! } : {}), ...(cert.subjectaltname ? { altNames: cert.subjectaltname } : {}), ...(nameOf(cert.issuer) ? { issuer: nameOf(cert.issuer)! } : {}) };
+  return {
+    ...(nameOf(cert.subject) ? { subject: nameOf(cert.subject)! } : {}),
+    ...(cert.subjectaltname ? { altNames: cert.subjectaltname } : {}),
+    ...(nameOf(cert.issuer) ? { issuer: nameOf(cert.issuer)! } : {}),
+  };
 }
 
 /** Connects, secures and binds; on any failure closes what it opened and throws an AdError. */
@@ -254,9 +327,13 @@ export async function connectDirectory(options: ConnectOptions): Promise<Directo
     // so a failure here is the connection's or the certificate's, not the bind's.
     operations += 1;
     clock = { before: Date.now(), after: 0 };
-    const entry = (await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: [...ROOT_DSE_ATTRIBUTES] })).searchEntries[0];
+    const entry = (
+      await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: [...ROOT_DSE_ATTRIBUTES] })
+    ).searchEntries[0];
     clock.after = Date.now();
-    rootDse = Object.fromEntries(Object.entries(entry ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]));
+    rootDse = Object.fromEntries(
+      Object.entries(entry ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
+    );
     if (options.bind) {
       step = 'bind';
       operations += 1;
@@ -266,14 +343,43 @@ export async function connectDirectory(options: ConnectOptions): Promise<Directo
     await client.unbind().catch(() => undefined);
     let failure = translate(err, server, step);
     // Samba and DCs that enforce LDAP signing reset a simple bind sent in clear text.
-    if (!secure && !startTls && step === 'bind' && (failure.code === 'connectionLost' || failure.code === 'strongAuthRequired')) {
-      failure = new AdError('strongAuthRequired', server, 'bind', 'the DC closed the connection on a simple bind in clear text: it requires LDAPS, StartTLS or signing', failure.causeCode ? { causeCode: failure.causeCode } : {});
+    if (
+      !secure &&
+      !startTls &&
+      step === 'bind' &&
+      (failure.code === 'connectionLost' || failure.code === 'strongAuthRequired')
+    ) {
+      failure = new AdError(
+        'strongAuthRequired',
+        server,
+        'bind',
+        'the DC closed the connection on a simple bind in clear text: it requires LDAPS, StartTLS or signing',
+        failure.causeCode ? { causeCode: failure.causeCode } : {},
+      );
     }
     if (failure.code === 'untrustedCertificate' || failure.code === 'nameMismatch') {
-      const certificate = await peekCertificate(address, port, servername, startTls, timeouts.connectMs).catch(() => undefined);
-      if (certificate) failure = new AdError(failure.code, server, startTls ? 'starttls' : 'tls', failure.message.replace(`${server}: ${failure.step}: `, ''), { ...(failure.causeCode ? { causeCode: failure.causeCode } : {}), certificate });
+      const certificate = await peekCertificate(address, port, servername, startTls, timeouts.connectMs).catch(
+        () => undefined,
+      );
+      if (certificate)
+        failure = new AdError(
+          failure.code,
+          server,
+          startTls ? 'starttls' : 'tls',
+          failure.message.replace(`${server}: ${failure.step}: `, ''),
+          { ...(failure.causeCode ? { causeCode: failure.causeCode } : {}), certificate },
+        );
     }
     throw failure;
   }
-  return new DirectorySession(client, { url: server, tlsMode: secure ? 'ldaps' : startTls ? 'starttls' : 'none', boundAs: options.bind?.user, insecure, operationMs: timeouts.operationMs, operations, rootDse, localTimeAtRootDse: Math.round((clock.before + clock.after) / 2) });
+  return new DirectorySession(client, {
+    url: server,
+    tlsMode: secure ? 'ldaps' : startTls ? 'starttls' : 'none',
+    boundAs: options.bind?.user,
+    insecure,
+    operationMs: timeouts.operationMs,
+    operations,
+    rootDse,
+    localTimeAtRootDse: Math.round((clock.before + clock.after) / 2),
+  });
 }

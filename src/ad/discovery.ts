@@ -19,11 +19,20 @@ export interface DiscoveredDc {
   /** IPv4/IPv6 addresses the resolver gave for host (empty when it gave none). */
   readonly addresses: string[];
   /** TCP to the first address on the LDAPS (636) or LDAP (389) port, when tested. */
-  readonly reachable?: { readonly port: number; readonly status: 'ok' | 'refused' | 'timeout' | 'unreachable' | 'noAddress' | 'error'; readonly ms?: number; readonly message?: string };
+  readonly reachable?: {
+    readonly port: number;
+    readonly status: 'ok' | 'refused' | 'timeout' | 'unreachable' | 'noAddress' | 'error';
+    readonly ms?: number;
+    readonly message?: string;
+  };
 }
 
 /** A TCP connection to `address:port`, closed at once: nothing is sent. */
-export function tcpReach(address: string | undefined, port: number, timeoutMs = 3000): Promise<NonNullable<DiscoveredDc['reachable']>> {
+export function tcpReach(
+  address: string | undefined,
+  port: number,
+  timeoutMs = 3000,
+): Promise<NonNullable<DiscoveredDc['reachable']>> {
   if (!address) return Promise.resolve({ port, status: 'noAddress' });
   const started = performance.now();
   return new Promise((resolve) => {
@@ -36,7 +45,18 @@ export function tcpReach(address: string | undefined, port: number, timeoutMs = 
     const timer = setTimeout(() => done({ port, status: 'timeout' }), timeoutMs);
     socket.once('connect', () => done({ port, status: 'ok', ms: Math.round(performance.now() - started) }));
     // on, not once: a second error after the first (or after destroy) must not be an unhandled 'error' event.
-    socket.on('error', (err: NodeJS.ErrnoException) => done({ port, status: err.code === 'ECONNREFUSED' ? 'refused' : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'unreachable' : 'error', message: err.message }));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      done({
+        port,
+        status:
+          err.code === 'ECONNREFUSED'
+            ? 'refused'
+            : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH'
+              ? 'unreachable'
+              : 'error',
+        message: err.message,
+      }),
+    );
   });
 }
 
@@ -55,7 +75,11 @@ export function srvName(domain: string): string {
 }
 
 export function dnsOptions(options: Pick<DiscoveryOptions, 'dnsServers' | 'timeoutMs'>): DnsOptions {
-  return { servers: options.dnsServers?.length ? [...options.dnsServers] : getServers(), timeoutMs: options.timeoutMs ?? 2000, tries: 2 };
+  return {
+    servers: options.dnsServers?.length ? [...options.dnsServers] : getServers(),
+    timeoutMs: options.timeoutMs ?? 2000,
+    tries: 2,
+  };
 }
 
 /** Addresses of a host; none (or no such name) is an empty list, other failures a DnsError. */
@@ -72,17 +96,33 @@ export async function discoverDcs(options: DiscoveryOptions): Promise<Discovered
     records = await lookupSrv(name, dns);
   } catch (err) {
     const code = err instanceof DnsError ? err.code : 'EBADRESP';
-    const via = options.dnsServers?.length ? `DNS server ${options.dnsServers.join(', ')}` : `the system's DNS servers (${dns.servers.join(', ') || 'none'})`;
-    const what = code === 'ENOTFOUND' || code === 'ENODATA' ? 'no such record' : err instanceof DnsError ? err.detail : err instanceof Error ? err.message : String(err);
+    const via = options.dnsServers?.length
+      ? `DNS server ${options.dnsServers.join(', ')}`
+      : `the system's DNS servers (${dns.servers.join(', ') || 'none'})`;
+    const what =
+      code === 'ENOTFOUND' || code === 'ENODATA'
+        ? 'no such record'
+        : err instanceof DnsError
+          ? err.detail
+          : err instanceof Error
+            ? err.message
+            : String(err);
     // The DnsError stays as the cause: it says which server failed how (src/ad/resolver.ts).
-    throw Object.assign(new AdError('dnsFailed', options.domain, 'discovery', `SRV ${name} via ${via}: ${what}`, { causeCode: code }), { cause: err });
+    throw Object.assign(
+      new AdError('dnsFailed', options.domain, 'discovery', `SRV ${name} via ${via}: ${what}`, { causeCode: code }),
+      { cause: err },
+    );
   }
-  const sorted = [...records].sort((a, b) => a.priority - b.priority || b.weight - a.weight || a.name.localeCompare(b.name));
+  const sorted = [...records].sort(
+    (a, b) => a.priority - b.priority || b.weight - a.weight || a.name.localeCompare(b.name),
+  );
   return Promise.all(
     sorted.map(async (r) => {
       const addresses = await resolveAddresses(dns, r.name).catch(() => [] as string[]);
       const dc = { host: r.name, port: r.port, priority: r.priority, weight: r.weight, addresses };
-      return options.reachPort === undefined ? dc : { ...dc, reachable: await tcpReach(addresses[0], options.reachPort) };
+      return options.reachPort === undefined
+        ? dc
+        : { ...dc, reachable: await tcpReach(addresses[0], options.reachPort) };
     }),
   );
 }

@@ -19,7 +19,13 @@ export const DNS_TYPE = { A: 1, AAAA: 28, SRV: 33 } as const;
 type DnsType = (typeof DNS_TYPE)[keyof typeof DNS_TYPE];
 
 /** RCODE (RFC 1035 4.1.1). */
-const RCODE_NAMES: Readonly<Record<number, string>> = { 1: 'format error', 2: 'server failure', 3: 'no such name', 4: 'not implemented', 5: 'refused' };
+const RCODE_NAMES: Readonly<Record<number, string>> = {
+  1: 'format error',
+  2: 'server failure',
+  3: 'no such name',
+  4: 'not implemented',
+  5: 'refused',
+};
 
 /**
  * ENOTFOUND: no such name. ENODATA: the name has no record of the type. ETIMEOUT: no answer in
@@ -28,7 +34,18 @@ const RCODE_NAMES: Readonly<Record<number, string>> = { 1: 'format error', 2: 's
  * port unreachable (nothing on port 53). ENETUNREACH / EHOSTUNREACH: no route to the server.
  * ESOCKET: any other socket error (the query could not be sent).
  */
-export type DnsErrorCode = 'ENOTFOUND' | 'ENODATA' | 'ETIMEOUT' | 'ESERVFAIL' | 'EREFUSED' | 'EBADRESP' | 'ETRUNCATED' | 'ECONNREFUSED' | 'ENETUNREACH' | 'EHOSTUNREACH' | 'ESOCKET';
+export type DnsErrorCode =
+  | 'ENOTFOUND'
+  | 'ENODATA'
+  | 'ETIMEOUT'
+  | 'ESERVFAIL'
+  | 'EREFUSED'
+  | 'EBADRESP'
+  | 'ETRUNCATED'
+  | 'ECONNREFUSED'
+  | 'ENETUNREACH'
+  | 'EHOSTUNREACH'
+  | 'ESOCKET';
 
 export class DnsError extends Error {
   override name = 'DnsError';
@@ -39,7 +56,13 @@ export class DnsError extends Error {
   readonly detail: string;
   /** What each server asked did, when none gave a usable answer (in the order asked). */
   readonly failures: readonly DnsServerFailure[];
-  constructor(code: DnsErrorCode, query: string, server: string | undefined, detail: string, failures: readonly DnsServerFailure[] = server ? [{ server, code, detail }] : []) {
+  constructor(
+    code: DnsErrorCode,
+    query: string,
+    server: string | undefined,
+    detail: string,
+    failures: readonly DnsServerFailure[] = server ? [{ server, code, detail }] : [],
+  ) {
     super(`${query}${server ? ` via ${server}` : ''}: ${detail}`);
     this.detail = detail;
     this.failures = failures;
@@ -124,7 +147,12 @@ export interface DnsAnswer {
   readonly id: number;
   readonly rcode: number;
   readonly truncated: boolean;
-  readonly records: { readonly name: string; readonly type: number; readonly data: Uint8Array; readonly offset: number }[];
+  readonly records: {
+    readonly name: string;
+    readonly type: number;
+    readonly data: Uint8Array;
+    readonly offset: number;
+  }[];
 }
 
 export function decodeResponse(msg: Uint8Array): DnsAnswer {
@@ -154,7 +182,12 @@ export function decodeResponse(msg: Uint8Array): DnsAnswer {
 function decodeSrv(msg: Uint8Array, record: DnsAnswer['records'][number]): SrvRecord {
   if (record.data.length < 7) throw new RangeError('SRV RDATA too short');
   const d = record.data;
-  return { priority: (d[0]! << 8) | d[1]!, weight: (d[2]! << 8) | d[3]!, port: (d[4]! << 8) | d[5]!, name: readName(msg, record.offset + 6).name.toLowerCase() };
+  return {
+    priority: (d[0]! << 8) | d[1]!,
+    weight: (d[2]! << 8) | d[3]!,
+    port: (d[4]! << 8) | d[5]!,
+    name: readName(msg, record.offset + 6).name.toLowerCase(),
+  };
 }
 
 function decodeAddress(record: DnsAnswer['records'][number]): string {
@@ -181,8 +214,14 @@ function parseServer(server: string): { host: string; port: number } {
 
 /** The socket errors a server can cause, by errno: the DnsError code and what happened. */
 const SOCKET_ERRORS: Readonly<Record<string, { readonly code: DnsErrorCode; readonly detail: string }>> = {
-  ECONNREFUSED: { code: 'ECONNREFUSED', detail: 'the DNS server refused the connection (nothing listens on its port 53: ICMP port unreachable)' },
-  ENETUNREACH: { code: 'ENETUNREACH', detail: 'no route to the DNS server (network unreachable: this machine has no route to it, e.g. off the VPN)' },
+  ECONNREFUSED: {
+    code: 'ECONNREFUSED',
+    detail: 'the DNS server refused the connection (nothing listens on its port 53: ICMP port unreachable)',
+  },
+  ENETUNREACH: {
+    code: 'ENETUNREACH',
+    detail: 'no route to the DNS server (network unreachable: this machine has no route to it, e.g. off the VPN)',
+  },
   EHOSTUNREACH: { code: 'EHOSTUNREACH', detail: 'no route to the DNS server (host unreachable)' },
 };
 
@@ -257,7 +296,12 @@ function labelOf(name: string, type: DnsType): string {
 
 function transportFailure(server: string, err: unknown): DnsServerFailure {
   const errno = (err as { code?: unknown }).code;
-  if (errno === 'ETIMEOUT') return { server, code: 'ETIMEOUT', detail: 'no answer in time (the DNS server is silent, or a firewall drops UDP 53)' };
+  if (errno === 'ETIMEOUT')
+    return {
+      server,
+      code: 'ETIMEOUT',
+      detail: 'no answer in time (the DNS server is silent, or a firewall drops UDP 53)',
+    };
   const known = typeof errno === 'string' ? SOCKET_ERRORS[errno] : undefined;
   if (known) return { server, ...known };
   const what = typeof errno === 'string' ? errno : err instanceof Error ? err.message.split('\n')[0]! : String(err);
@@ -265,19 +309,41 @@ function transportFailure(server: string, err: unknown): DnsServerFailure {
 }
 
 /** Failures that say nothing about the name, only that the server could not be asked. */
-const TRANSPORT_CODES: ReadonlySet<DnsErrorCode> = new Set(['ETIMEOUT', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ESOCKET']);
+const TRANSPORT_CODES: ReadonlySet<DnsErrorCode> = new Set([
+  'ETIMEOUT',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ESOCKET',
+]);
 
 /** The error of a query every server failed: the last failure's code, every server's outcome in the message. */
 function allFailed(label: string, failures: readonly DnsServerFailure[]): DnsError {
   const last = failures[failures.length - 1]!;
   if (failures.length === 1) return new DnsError(last.code, label, last.server, last.detail, failures);
-  return new DnsError(last.code, label, failures.map((f) => f.server).join(', '), failures.map((f) => `${f.server}: ${f.detail}`).join('; '), failures);
+  return new DnsError(
+    last.code,
+    label,
+    failures.map((f) => f.server).join(', '),
+    failures.map((f) => `${f.server}: ${f.detail}`).join('; '),
+    failures,
+  );
 }
 
-async function query(name: string, type: DnsType, options: DnsOptions): Promise<{ msg: Uint8Array; answer: DnsAnswer; server: string }> {
+async function query(
+  name: string,
+  type: DnsType,
+  options: DnsOptions,
+): Promise<{ msg: Uint8Array; answer: DnsAnswer; server: string }> {
   const label = labelOf(name, type);
   // Not ENOTFOUND: that means "no such name" to callers, and nothing was asked here.
-  if (options.servers.length === 0) throw new DnsError('EREFUSED', label, undefined, 'no DNS server to ask (none configured, and this machine has none)');
+  if (options.servers.length === 0)
+    throw new DnsError(
+      'EREFUSED',
+      label,
+      undefined,
+      'no DNS server to ask (none configured, and this machine has none)',
+    );
   const failures: DnsServerFailure[] = [];
   for (const server of options.servers) {
     for (let attempt = 0; attempt < (options.tries ?? 2); attempt += 1) {
@@ -301,7 +367,11 @@ async function query(name: string, type: DnsType, options: DnsOptions): Promise<
       }
       if (answer.rcode === 3) throw new DnsError('ENOTFOUND', label, server, 'no such name');
       if (answer.rcode !== 0) {
-        failures.push({ server, code: answer.rcode === 5 ? 'EREFUSED' : 'ESERVFAIL', detail: `the DNS server answered ${RCODE_NAMES[answer.rcode] ?? `RCODE ${answer.rcode}`}` });
+        failures.push({
+          server,
+          code: answer.rcode === 5 ? 'EREFUSED' : 'ESERVFAIL',
+          detail: `the DNS server answered ${RCODE_NAMES[answer.rcode] ?? `RCODE ${answer.rcode}`}`,
+        });
         break;
       }
       if (answer.truncated && answer.records.length === 0) {

@@ -27,7 +27,16 @@ import { lookupAddresses } from './dns.ts';
 import { resolverFailure, type ResolverFailure, type ResolverSource } from './resolver.ts';
 import { AdError, type AdErrorCode, type AdStep } from './errors.ts';
 import { sharedPowerShell } from '../windows/availability.ts';
-import { ADWS_PORT, powerShellFacts, readDirectory, readSecurity, type DirectoryParams, type PowerShellSource, type PsRun, type PsSecurity } from '../windows/ad-facts.ts';
+import {
+  ADWS_PORT,
+  powerShellFacts,
+  readDirectory,
+  readSecurity,
+  type DirectoryParams,
+  type PowerShellSource,
+  type PsRun,
+  type PsSecurity,
+} from '../windows/ad-facts.ts';
 import type { WindowsErrorCode } from '../windows/errors.ts';
 import type { PowerShellSession } from '../windows/powershell.ts';
 
@@ -57,7 +66,12 @@ export interface AdAttempt {
   readonly certificate?: AdError['certificate'];
   readonly ms: number;
   /** The PowerShell path: the ActiveDirectory module's error, classified (src/windows/ad-facts.ts). */
-  readonly windows?: { readonly code: WindowsErrorCode; readonly cause: string; readonly fullyQualifiedErrorId: string; readonly exceptionType: string };
+  readonly windows?: {
+    readonly code: WindowsErrorCode;
+    readonly cause: string;
+    readonly fullyQualifiedErrorId: string;
+    readonly exceptionType: string;
+  };
   /** A host name that did not resolve: which resolver failed and how, when it was the resolver. */
   readonly resolver?: ResolverFailure;
 }
@@ -99,22 +113,48 @@ export interface AdFacts {
   readonly source?: 'powershell';
   /** The PowerShell path: which PowerShell, and a failure of the read as a whole (module missing...). */
   readonly powershell?: PowerShellSource;
-  readonly discovery: { readonly source: 'config' | 'srv'; readonly status: 'ok' | 'failed'; readonly message?: string; readonly dcs: DiscoveredDc[]; /** The resolvers SRV discovery asked. */ readonly dnsServers?: string[]; /** A failed lookup the resolver caused (no route, refused, silent, garbage). */ readonly resolverFailure?: ResolverFailure };
+  readonly discovery: {
+    readonly source: 'config' | 'srv';
+    readonly status: 'ok' | 'failed';
+    readonly message?: string;
+    readonly dcs: DiscoveredDc[];
+    /** The resolvers SRV discovery asked. */ readonly dnsServers?: string[];
+    /** A failed lookup the resolver caused (no route, refused, silent, garbage). */ readonly resolverFailure?: ResolverFailure;
+  };
   readonly attempts: AdAttempt[];
-  readonly connection?: { readonly server: string; readonly tlsMode: string; readonly boundAs: string | null; readonly insecure: boolean; readonly dnsHostName: string | null };
+  readonly connection?: {
+    readonly server: string;
+    readonly tlsMode: string;
+    readonly boundAs: string | null;
+    readonly insecure: boolean;
+    readonly dnsHostName: string | null;
+  };
   readonly rootDse?: Readonly<Record<string, string | string[]>>;
   /** Local clock at the rootDSE read (ISO), to compare with currentTime. */
   readonly localTime?: string;
-  readonly domainHead?: { readonly dn: string; readonly msDSBehaviorVersion: number | null; readonly nTMixedDomain: number | null; readonly machineAccountQuota: number | null };
+  readonly domainHead?: {
+    readonly dn: string;
+    readonly msDSBehaviorVersion: number | null;
+    readonly nTMixedDomain: number | null;
+    readonly machineAccountQuota: number | null;
+  };
   readonly nodes: NodeName[];
   readonly cluster?: NodeName;
   /** Every computer object whose sAMAccountName, dNSHostName or cn names a node or the cluster (computerFilter). */
   readonly computers?: ComputerObject[];
-  readonly bindIdentity?: { readonly dn: string; readonly sid: string | null; readonly tokenGroups: string[] } | { readonly error: string };
+  readonly bindIdentity?:
+    | { readonly dn: string; readonly sid: string | null; readonly tokenGroups: string[] }
+    | { readonly error: string };
   readonly ou?: OuFact;
   /** The cluster name object's DACL (base64) when it exists (prestaged). */
   readonly cnoSecurityDescriptor?: string;
-  readonly dns: { readonly node: string; readonly fqdn: string; readonly addresses: string[]; readonly error?: string; /** The lookup failed because of the resolver, not the name. */ readonly resolverFailure?: ResolverFailure }[];
+  readonly dns: {
+    readonly node: string;
+    readonly fqdn: string;
+    readonly addresses: string[];
+    readonly error?: string;
+    /** The lookup failed because of the resolver, not the name. */ readonly resolverFailure?: ResolverFailure;
+  }[];
   readonly dnsServers: string[];
   /** Where dnsServers came from: activeDirectory.dnsServers, the DC connected to, this machine's resolver. */
   readonly dnsSource?: ResolverSource;
@@ -126,7 +166,15 @@ export interface AdFacts {
   readonly setupError?: { readonly key: string; readonly message: string; readonly secret?: SecretProblem };
 }
 
-export const COMPUTER_ATTRIBUTES = ['sAMAccountName', 'dNSHostName', 'cn', 'userAccountControl', 'objectSid', 'operatingSystem', 'whenCreated'] as const;
+export const COMPUTER_ATTRIBUTES = [
+  'sAMAccountName',
+  'dNSHostName',
+  'cn',
+  'userAccountControl',
+  'objectSid',
+  'operatingSystem',
+  'whenCreated',
+] as const;
 
 /** A binary SID (MS-DTYP 2.4.2.2) as S-1-...; null for anything malformed. */
 export function sidString(bytes: Buffer | undefined): string | null {
@@ -158,8 +206,15 @@ function int(entry: Entry, name: string): number | null {
 
 export function nodeNames(spec: ClusterSpec): { nodes: NodeName[]; cluster?: NodeName } {
   const domain = spec.activeDirectory?.domain.toLowerCase();
-  const named = (name: string, fqdn?: string): NodeName => ({ name, fqdn: nodeFqdn({ name, fqdn }, domain), netbios: netbiosName(name.split('.')[0]!).toUpperCase() });
-  return { nodes: spec.nodes.map((n) => named(n.name, n.fqdn)), ...(spec.cluster?.name ? { cluster: named(spec.cluster.name) } : {}) };
+  const named = (name: string, fqdn?: string): NodeName => ({
+    name,
+    fqdn: nodeFqdn({ name, fqdn }, domain),
+    netbios: netbiosName(name.split('.')[0]!).toUpperCase(),
+  });
+  return {
+    nodes: spec.nodes.map((n) => named(n.name, n.fqdn)),
+    ...(spec.cluster?.name ? { cluster: named(spec.cluster.name) } : {}),
+  };
 }
 
 /** An LDAP filter assertion value (RFC 4515 3): \\ * ( ) and NUL as \\XX. */
@@ -215,7 +270,10 @@ export function parentDn(dn: string): string {
 }
 
 function attempt(server: string, err: unknown, ms: number): AdAttempt {
-  const e = err instanceof AdError ? err : new AdError('error', server, 'connect', err instanceof Error ? err.message : String(err));
+  const e =
+    err instanceof AdError
+      ? err
+      : new AdError('error', server, 'connect', err instanceof Error ? err.message : String(err));
   return {
     server,
     status: e.code,
@@ -263,7 +321,9 @@ export function matchesByName(c: ComputerObject, node: NodeName): boolean {
  */
 export function nodeMatch(node: NodeName, computers: readonly ComputerObject[]): NodeMatch | undefined {
   const sam = `${node.netbios}$`;
-  const byAccount = computers.find((c) => c.sAMAccountName.toUpperCase() === sam && (c.dNSHostName === null || c.dNSHostName === node.fqdn));
+  const byAccount = computers.find(
+    (c) => c.sAMAccountName.toUpperCase() === sam && (c.dNSHostName === null || c.dNSHostName === node.fqdn),
+  );
   if (byAccount) return { object: byAccount, by: 'account' };
   const byDns = computers.find((c) => c.dNSHostName === node.fqdn);
   if (byDns) return { object: byDns, by: 'dnsHostName' };
@@ -280,7 +340,11 @@ export function nodeObject(node: NodeName, computers: readonly ComputerObject[])
  * What the second round reads: the OU the cluster goes into (activeDirectory.ou, else the OU most
  * nodes are in) and a prestaged cluster name object, from the computer objects found.
  */
-export function targetsOf(ad: Pick<NonNullable<ClusterSpec['activeDirectory']>, 'ou'>, names: { nodes: readonly NodeName[]; cluster?: NodeName }, computers: readonly ComputerObject[]): { ouDn?: string; ouSource: OuFact['source']; cno?: ComputerObject } {
+export function targetsOf(
+  ad: Pick<NonNullable<ClusterSpec['activeDirectory']>, 'ou'>,
+  names: { nodes: readonly NodeName[]; cluster?: NodeName },
+  computers: readonly ComputerObject[],
+): { ouDn?: string; ouSource: OuFact['source']; cno?: ComputerObject } {
   const nodeObjects = names.nodes.map((n) => nodeObject(n, computers));
   const parents = nodeObjects.filter((c): c is ComputerObject => c !== undefined).map((c) => parentDn(c.dn));
   const counts = new Map<string, number>();
@@ -299,7 +363,10 @@ interface Candidate {
   readonly resolver?: ResolverFailure;
 }
 
-async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>): Promise<{ list: Candidate[]; discovery: AdFacts['discovery'] }> {
+async function candidates(
+  ctx: ProbeContext,
+  ad: NonNullable<ClusterSpec['activeDirectory']>,
+): Promise<{ list: Candidate[]; discovery: AdFacts['discovery'] }> {
   if (ad.servers?.length) {
     // With activeDirectory.dnsServers, the configured DCs' names resolve through the domain's DNS
     // too (a jump host's own resolver often does not know the domain); else the system's.
@@ -321,33 +388,65 @@ async function candidates(ctx: ProbeContext, ad: NonNullable<ClusterSpec['active
   }
   const startTls = ad.tls?.startTls === true;
   const discovery = await srvDiscovery(ctx, ad, startTls ? 389 : 636);
-  const list = discovery.dcs.map((dc) => ({ url: startTls ? `ldap://${dc.host}:${dc.port}` : `ldaps://${dc.host}`, ...(dc.addresses[0] ? { address: dc.addresses[0] } : {}) }));
+  const list = discovery.dcs.map((dc) => ({
+    url: startTls ? `ldap://${dc.host}:${dc.port}` : `ldaps://${dc.host}`,
+    ...(dc.addresses[0] ? { address: dc.addresses[0] } : {}),
+  }));
   return { list, discovery };
 }
 
 /** The DCs the SRV record lists, each tested on reachPort; a failed lookup is a fact. */
-async function srvDiscovery(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, reachPort: number): Promise<AdFacts['discovery']> {
+async function srvDiscovery(
+  ctx: ProbeContext,
+  ad: NonNullable<ClusterSpec['activeDirectory']>,
+  reachPort: number,
+): Promise<AdFacts['discovery']> {
   const asked = [...dnsOptions(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}).servers];
   const source: ResolverSource = ad.dnsServers?.length ? 'config' : 'system';
   try {
-    const dcs = await discoverDcs({ domain: ad.domain, ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}), reachPort });
+    const dcs = await discoverDcs({
+      domain: ad.domain,
+      ...(ad.dnsServers ? { dnsServers: ad.dnsServers } : {}),
+      reachPort,
+    });
     return { source: 'srv', status: 'ok', dcs, dnsServers: asked };
   } catch (err) {
     ctx.progress(`DC discovery failed: ${err instanceof Error ? err.message : String(err)}`);
     const resolver = resolverFailure(err instanceof Error ? err.cause : undefined, source, asked);
-    return { source: 'srv', status: 'failed', message: err instanceof Error ? err.message : String(err), dcs: [], dnsServers: asked, ...(resolver ? { resolverFailure: resolver } : {}) };
+    return {
+      source: 'srv',
+      status: 'failed',
+      message: err instanceof Error ? err.message : String(err),
+      dcs: [],
+      dnsServers: asked,
+      ...(resolver ? { resolverFailure: resolver } : {}),
+    };
   }
 }
 
 /** Each node's A/AAAA records through the given DNS servers; a failed lookup is a fact (with the resolver's failure when it was the resolver). */
-function nodeRecords(nodes: readonly NodeName[], servers: readonly string[], source: ResolverSource): Promise<AdFacts['dns']> {
+function nodeRecords(
+  nodes: readonly NodeName[],
+  servers: readonly string[],
+  source: ResolverSource,
+): Promise<AdFacts['dns']> {
   return Promise.all(
     nodes.map(async (n) => {
       try {
-        return { node: n.name, fqdn: n.fqdn, addresses: await lookupAddresses(n.fqdn, { servers, timeoutMs: 2000, tries: 2 }) };
+        return {
+          node: n.name,
+          fqdn: n.fqdn,
+          addresses: await lookupAddresses(n.fqdn, { servers, timeoutMs: 2000, tries: 2 }),
+        };
       } catch (err) {
         const resolver = resolverFailure(err, source, servers);
-        return { node: n.name, fqdn: n.fqdn, addresses: [], error: err instanceof Error ? err.message : String(err), ...(resolver ? { resolverFailure: resolver } : {}) };
+        return {
+          node: n.name,
+          fqdn: n.fqdn,
+          addresses: [],
+          error: err instanceof Error ? err.message : String(err),
+          ...(resolver ? { resolverFailure: resolver } : {}),
+        };
       }
     }),
   );
@@ -357,7 +456,10 @@ function nodeRecords(nodes: readonly NodeName[], servers: readonly string[], sou
  * Why the URL's host name did not resolve through this machine's resolver (getaddrinfo says only
  * ENOTFOUND or EAI_AGAIN): the same name asked of the same servers with clusterprobe's client.
  */
-async function systemResolverFailure(url: string, ad: NonNullable<ClusterSpec['activeDirectory']>): Promise<ResolverFailure | undefined> {
+async function systemResolverFailure(
+  url: string,
+  ad: NonNullable<ClusterSpec['activeDirectory']>,
+): Promise<ResolverFailure | undefined> {
   const { host } = parseLdapUrl(url);
   if (ad.dnsServers?.length || isIP(host)) return undefined;
   const options = dnsOptions({});
@@ -367,7 +469,14 @@ async function systemResolverFailure(url: string, ad: NonNullable<ClusterSpec['a
   );
 }
 
-async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, list: readonly Candidate[], attempts: AdAttempt[], ca: Buffer | undefined, password: Secret | undefined): Promise<DirectorySession | undefined> {
+async function connect(
+  ctx: ProbeContext,
+  ad: NonNullable<ClusterSpec['activeDirectory']>,
+  list: readonly Candidate[],
+  attempts: AdAttempt[],
+  ca: Buffer | undefined,
+  password: Secret | undefined,
+): Promise<DirectorySession | undefined> {
   for (const c of list) {
     if (ctx.signal.aborted) return undefined;
     ctx.progress(`${c.url}: connect and bind`);
@@ -376,7 +485,12 @@ async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDir
       const session = await connectDirectory({
         url: c.url,
         ...(c.address ? { address: c.address } : {}),
-        tls: { ...(ca ? { ca } : {}), ...(ad.tls?.serverName ? { serverName: ad.tls.serverName } : {}), ...(ad.tls?.startTls ? { startTls: true } : {}), ...(ad.tls?.insecureSkipVerify ? { insecureSkipVerify: true } : {}) },
+        tls: {
+          ...(ca ? { ca } : {}),
+          ...(ad.tls?.serverName ? { serverName: ad.tls.serverName } : {}),
+          ...(ad.tls?.startTls ? { startTls: true } : {}),
+          ...(ad.tls?.insecureSkipVerify ? { insecureSkipVerify: true } : {}),
+        },
         ...(ad.bind && password ? { bind: { user: ad.bind.user, password } } : {}),
         timeouts: DEFAULT_AD_TIMEOUTS,
       });
@@ -384,7 +498,8 @@ async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDir
       return session;
     } catch (err) {
       const failed = attempt(c.url, err, Math.round(performance.now() - started));
-      const resolver = failed.status === 'dnsFailed' ? (c.resolver ?? (await systemResolverFailure(c.url, ad))) : undefined;
+      const resolver =
+        failed.status === 'dnsFailed' ? (c.resolver ?? (await systemResolverFailure(c.url, ad))) : undefined;
       attempts.push(resolver ? { ...failed, resolver } : failed);
     }
   }
@@ -392,30 +507,82 @@ async function connect(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDir
 }
 
 /** Reads the directory over one bound session: three searches at once, then up to three more. */
-async function read(ctx: ProbeContext, session: DirectorySession, ad: NonNullable<ClusterSpec['activeDirectory']>, names: { nodes: NodeName[]; cluster?: NodeName }) {
+async function read(
+  ctx: ProbeContext,
+  session: DirectorySession,
+  ad: NonNullable<ClusterSpec['activeDirectory']>,
+  names: { nodes: NodeName[]; cluster?: NodeName },
+) {
   const base = String(session.rootDse.defaultNamingContext ?? '');
   const all = [...names.nodes, ...(names.cluster ? [names.cluster] : [])];
   ctx.progress(`${session.url}: domain head, ${all.length} computer names, the bind account`);
   const [headEntries, computerEntries, accountEntries] = await Promise.all([
-    session.search(base, { scope: 'base', attributes: ['msDS-Behavior-Version', 'nTMixedDomain', 'ms-DS-MachineAccountQuota'] }),
-    session.search(base, { scope: 'sub', filter: computerFilter(all), attributes: [...COMPUTER_ATTRIBUTES], binary: ['objectSid'] }),
+    session.search(base, {
+      scope: 'base',
+      attributes: ['msDS-Behavior-Version', 'nTMixedDomain', 'ms-DS-MachineAccountQuota'],
+    }),
+    session.search(base, {
+      scope: 'sub',
+      filter: computerFilter(all),
+      attributes: [...COMPUTER_ATTRIBUTES],
+      binary: ['objectSid'],
+    }),
     // An account without userPrincipalName still binds as sAMAccountName@domain (its implicit UPN).
-    session.boundAs ? session.search(base, { scope: 'sub', filter: `(&(objectCategory=person)(|(userPrincipalName=${escapeFilterValue(session.boundAs)})(sAMAccountName=${escapeFilterValue(session.boundAs.split('@')[0]!)})))`, attributes: ['objectSid', 'userPrincipalName', 'sAMAccountName'], binary: ['objectSid'], sizeLimit: 10 }) : Promise.resolve([] as Entry[]),
+    session.boundAs
+      ? session.search(base, {
+          scope: 'sub',
+          filter: `(&(objectCategory=person)(|(userPrincipalName=${escapeFilterValue(session.boundAs)})(sAMAccountName=${escapeFilterValue(session.boundAs.split('@')[0]!)})))`,
+          attributes: ['objectSid', 'userPrincipalName', 'sAMAccountName'],
+          binary: ['objectSid'],
+          sizeLimit: 10,
+        })
+      : Promise.resolve([] as Entry[]),
   ]);
   const head = headEntries[0];
-  const domainHead = { dn: base, msDSBehaviorVersion: head ? int(head, 'msDS-Behavior-Version') : null, nTMixedDomain: head ? int(head, 'nTMixedDomain') : null, machineAccountQuota: head ? int(head, 'ms-DS-MachineAccountQuota') : null };
+  const domainHead = {
+    dn: base,
+    msDSBehaviorVersion: head ? int(head, 'msDS-Behavior-Version') : null,
+    nTMixedDomain: head ? int(head, 'nTMixedDomain') : null,
+    machineAccountQuota: head ? int(head, 'ms-DS-MachineAccountQuota') : null,
+  };
   const computers = computerEntries.map(toComputer);
 
   const { ouDn, cno } = targetsOf(ad, names, computers);
   const upn = session.boundAs?.toLowerCase();
-  const account = accountEntries.find((e) => text(e, 'userPrincipalName')?.toLowerCase() === upn) ?? (upn?.endsWith(`@${ad.domain.toLowerCase()}`) ? accountEntries.find((e) => text(e, 'userPrincipalName') === null) : undefined);
+  const account =
+    accountEntries.find((e) => text(e, 'userPrincipalName')?.toLowerCase() === upn) ??
+    (upn?.endsWith(`@${ad.domain.toLowerCase()}`)
+      ? accountEntries.find((e) => text(e, 'userPrincipalName') === null)
+      : undefined);
   const sd = [new SdFlagsControl(4)];
 
   ctx.progress(`${session.url}: tokenGroups, the OU's and the cluster name's security descriptors`);
   const [groups, ouEntries, cnoEntries] = await Promise.all([
-    account ? session.search(account.dn, { scope: 'base', attributes: ['tokenGroups'], binary: ['tokenGroups'] }).catch((err: unknown) => err as Error) : Promise.resolve(undefined),
-    ouDn ? session.search(ouDn, { scope: 'base', attributes: ['objectClass', 'nTSecurityDescriptor'], binary: ['nTSecurityDescriptor'], controls: sd }).catch((err: unknown) => err as Error) : Promise.resolve(undefined),
-    cno ? session.search(cno.dn, { scope: 'base', attributes: ['nTSecurityDescriptor'], binary: ['nTSecurityDescriptor'], controls: sd }).catch(() => [] as Entry[]) : Promise.resolve(undefined),
+    account
+      ? session
+          .search(account.dn, { scope: 'base', attributes: ['tokenGroups'], binary: ['tokenGroups'] })
+          .catch((err: unknown) => err as Error)
+      : Promise.resolve(undefined),
+    ouDn
+      ? session
+          .search(ouDn, {
+            scope: 'base',
+            attributes: ['objectClass', 'nTSecurityDescriptor'],
+            binary: ['nTSecurityDescriptor'],
+            controls: sd,
+          })
+          .catch((err: unknown) => err as Error)
+      : Promise.resolve(undefined),
+    cno
+      ? session
+          .search(cno.dn, {
+            scope: 'base',
+            attributes: ['nTSecurityDescriptor'],
+            binary: ['nTSecurityDescriptor'],
+            controls: sd,
+          })
+          .catch(() => [] as Entry[])
+      : Promise.resolve(undefined),
   ]);
 
   const bindIdentity: AdFacts['bindIdentity'] = !session.boundAs
@@ -424,7 +591,13 @@ async function read(ctx: ProbeContext, session: DirectorySession, ad: NonNullabl
       ? { error: `no user with userPrincipalName ${session.boundAs} was found under ${base}` }
       : groups instanceof Error
         ? { error: groups.message }
-        : { dn: account.dn, sid: sidString(buffers(account, 'objectSid')[0]), tokenGroups: buffers(groups?.[0] ?? { dn: '' }, 'tokenGroups').map((b) => sidString(b)).filter((s): s is string => s !== null) };
+        : {
+            dn: account.dn,
+            sid: sidString(buffers(account, 'objectSid')[0]),
+            tokenGroups: buffers(groups?.[0] ?? { dn: '' }, 'tokenGroups')
+              .map((b) => sidString(b))
+              .filter((s): s is string => s !== null),
+          };
   let ou: OuFact | undefined;
   if (ouDn) {
     const source = ad.ou ? ('config' as const) : ('nodes' as const);
@@ -436,16 +609,36 @@ async function read(ctx: ProbeContext, session: DirectorySession, ad: NonNullabl
       const e = ouEntries?.[0];
       const classes = e ? (Array.isArray(e.objectClass) ? e.objectClass : [e.objectClass]).map(String) : [];
       const descriptor = e ? buffers(e, 'nTSecurityDescriptor')[0] : undefined;
-      ou = { dn: ouDn, source, exists: e !== undefined, objectClass: classes, ...(descriptor ? { securityDescriptor: descriptor.toString('base64') } : {}) };
+      ou = {
+        dn: ouDn,
+        source,
+        exists: e !== undefined,
+        objectClass: classes,
+        ...(descriptor ? { securityDescriptor: descriptor.toString('base64') } : {}),
+      };
     }
   }
-  const cnoDescriptor = Array.isArray(cnoEntries) && cnoEntries[0] ? buffers(cnoEntries[0], 'nTSecurityDescriptor')[0] : undefined;
-  return { domainHead, computers, ...(bindIdentity ? { bindIdentity } : {}), ...(ou ? { ou } : {}), ...(cnoDescriptor ? { cnoSecurityDescriptor: cnoDescriptor.toString('base64') } : {}) };
+  const cnoDescriptor =
+    Array.isArray(cnoEntries) && cnoEntries[0] ? buffers(cnoEntries[0], 'nTSecurityDescriptor')[0] : undefined;
+  return {
+    domainHead,
+    computers,
+    ...(bindIdentity ? { bindIdentity } : {}),
+    ...(ou ? { ou } : {}),
+    ...(cnoDescriptor ? { cnoSecurityDescriptor: cnoDescriptor.toString('base64') } : {}),
+  };
 }
 
 /** What the ad.directory script gets in $p: the DCs' host names (from activeDirectory.servers) and computerFilter's filter. */
-export function powerShellParams(ad: Pick<NonNullable<ClusterSpec['activeDirectory']>, 'domain' | 'servers'>, names: { nodes: readonly NodeName[]; cluster?: NodeName }): DirectoryParams {
-  return { domain: ad.domain, servers: (ad.servers ?? []).map((url) => parseLdapUrl(url).host), filter: computerFilter([...names.nodes, ...(names.cluster ? [names.cluster] : [])]) };
+export function powerShellParams(
+  ad: Pick<NonNullable<ClusterSpec['activeDirectory']>, 'domain' | 'servers'>,
+  names: { nodes: readonly NodeName[]; cluster?: NodeName },
+): DirectoryParams {
+  return {
+    domain: ad.domain,
+    servers: (ad.servers ?? []).map((url) => parseLdapUrl(url).host),
+    filter: computerFilter([...names.nodes, ...(names.cluster ? [names.cluster] : [])]),
+  };
 }
 
 /**
@@ -454,32 +647,71 @@ export function powerShellParams(ad: Pick<NonNullable<ClusterSpec['activeDirecto
  * discovery (tested on the ADWS port) and the node records through clusterprobe's own DNS client,
  * as on the LDAP path.
  */
-async function collectThroughPowerShell(ctx: ProbeContext, ad: NonNullable<ClusterSpec['activeDirectory']>, names: { nodes: NodeName[]; cluster?: NodeName }, ps: { session: PowerShellSession; executable: string }): Promise<AdFacts> {
+async function collectThroughPowerShell(
+  ctx: ProbeContext,
+  ad: NonNullable<ClusterSpec['activeDirectory']>,
+  names: { nodes: NodeName[]; cluster?: NodeName },
+  ps: { session: PowerShellSession; executable: string },
+): Promise<AdFacts> {
   const params = powerShellParams(ad, names);
-  const discoveryPromise: Promise<AdFacts['discovery']> = params.servers.length > 0 ? Promise.resolve({ source: 'config', status: 'ok', dcs: [] }) : srvDiscovery(ctx, ad, ADWS_PORT);
-  ctx.progress(`ActiveDirectory module (${ps.executable}): the DC, rootDSE, domain head, ${names.nodes.length + (names.cluster ? 1 : 0)} computer names, the logged-in user`);
+  const discoveryPromise: Promise<AdFacts['discovery']> =
+    params.servers.length > 0
+      ? Promise.resolve({ source: 'config', status: 'ok', dcs: [] })
+      : srvDiscovery(ctx, ad, ADWS_PORT);
+  ctx.progress(
+    `ActiveDirectory module (${ps.executable}): the DC, rootDSE, domain head, ${names.nodes.length + (names.cluster ? 1 : 0)} computer names, the logged-in user`,
+  );
   const directory = await readDirectory(ps.session, params, ctx.signal);
   const discovery = await discoveryPromise;
   const found = directory.ok ? directory.value : undefined;
   const dc = found?.dc ?? undefined;
   // Node records through the domain's DNS: the configured servers, else the DC's address.
-  const dcAddress = dc ? (dc.address ?? discovery.dcs.find((d) => d.host.toLowerCase() === dc.host.toLowerCase())?.addresses[0] ?? (isIP(dc.host) ? dc.host : undefined)) : undefined;
+  const dcAddress = dc
+    ? (dc.address ??
+      discovery.dcs.find((d) => d.host.toLowerCase() === dc.host.toLowerCase())?.addresses[0] ??
+      (isIP(dc.host) ? dc.host : undefined))
+    : undefined;
   const dnsSource: ResolverSource = ad.dnsServers?.length ? 'config' : dcAddress && isIP(dcAddress) ? 'dc' : 'system';
-  const dnsServers = ad.dnsServers?.length ? [...ad.dnsServers] : dcAddress && isIP(dcAddress) ? [dcAddress] : [...dnsOptions({}).servers];
+  const dnsServers = ad.dnsServers?.length
+    ? [...ad.dnsServers]
+    : dcAddress && isIP(dcAddress)
+      ? [dcAddress]
+      : [...dnsOptions({}).servers];
   const dnsPromise = nodeRecords(names.nodes, dnsServers, dnsSource);
   const target = found && dc && !found.readError ? targetsOf(ad, names, found.computers) : undefined;
   let security: PsRun<PsSecurity> | undefined;
   if (dc && target && (target.ouDn || target.cno)) {
-    ctx.progress(`ActiveDirectory module: the security descriptors of ${[target.ouDn, target.cno?.dn].filter(Boolean).join(' and ')}`);
-    security = await readSecurity(ps.session, { server: dc.host, ou: target.ouDn ?? null, cno: target.cno?.dn ?? null }, ctx.signal);
+    ctx.progress(
+      `ActiveDirectory module: the security descriptors of ${[target.ouDn, target.cno?.dn].filter(Boolean).join(' and ')}`,
+    );
+    security = await readSecurity(
+      ps.session,
+      { server: dc.host, ou: target.ouDn ?? null, cno: target.cno?.dn ?? null },
+      ctx.signal,
+    );
   }
-  const facts = powerShellFacts({ executable: ps.executable, directory, ...(target ? { target } : {}), ...(security ? { security } : {}) });
-  return { domain: ad.domain.toLowerCase(), discovery, nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}), ...facts, dns: await dnsPromise, dnsServers, dnsSource };
+  const facts = powerShellFacts({
+    executable: ps.executable,
+    directory,
+    ...(target ? { target } : {}),
+    ...(security ? { security } : {}),
+  });
+  return {
+    domain: ad.domain.toLowerCase(),
+    discovery,
+    nodes: names.nodes,
+    ...(names.cluster ? { cluster: names.cluster } : {}),
+    ...facts,
+    dns: await dnsPromise,
+    dnsServers,
+    dnsSource,
+  };
 }
 
 export const adProbe: Probe<AdFacts | null> = {
   fact: 'ad.directory',
-  description: 'Active Directory over LDAPS/StartTLS: DC discovery, connect and bind, rootDSE, domain head, the computer objects naming the nodes and the cluster, the bind account\'s groups, the security descriptors of the target OU and of a prestaged cluster name, and the nodes\' DNS records. Without activeDirectory.bind, on Windows: the same through the ActiveDirectory PowerShell module as the logged-in user (Kerberos). Read-only.',
+  description:
+    "Active Directory over LDAPS/StartTLS: DC discovery, connect and bind, rootDSE, domain head, the computer objects naming the nodes and the cluster, the bind account's groups, the security descriptors of the target OU and of a prestaged cluster name, and the nodes' DNS records. Without activeDirectory.bind, on Windows: the same through the ActiveDirectory PowerShell module as the logged-in user (Kerberos). Read-only.",
   async collect(ctx) {
     const ad = ctx.spec.activeDirectory;
     if (!ad) return null;
@@ -499,30 +731,72 @@ export const adProbe: Probe<AdFacts | null> = {
     try {
       if (ad.tls?.caFile) ca = await readFile(resolvePath(ctx.baseDir, ad.tls.caFile));
     } catch (err) {
-      setupError = { key: 'activeDirectory.tls.caFile', message: `activeDirectory.tls.caFile: cannot read ${ad.tls?.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+      setupError = {
+        key: 'activeDirectory.tls.caFile',
+        message: `activeDirectory.tls.caFile: cannot read ${ad.tls?.caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      };
     }
     try {
       if (ad.bind) password = await ctx.secrets.resolve(ad.bind.password, 'activeDirectory.bind.password');
     } catch (err) {
-      setupError ??= { key: 'activeDirectory.bind.password', message: err instanceof Error ? err.message : String(err), ...(err instanceof SecretUnavailable ? { secret: err.problem } : {}) };
+      setupError ??= {
+        key: 'activeDirectory.bind.password',
+        message: err instanceof Error ? err.message : String(err),
+        ...(err instanceof SecretUnavailable ? { secret: err.problem } : {}),
+      };
     }
     const { list, discovery } = await candidates(ctx, ad);
     const session = setupError ? undefined : await connect(ctx, ad, list, attempts, ca, password);
-    const base = { domain: ad.domain.toLowerCase(), discovery, attempts, nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}), ...(setupError ? { setupError } : {}) };
+    const base = {
+      domain: ad.domain.toLowerCase(),
+      discovery,
+      attempts,
+      nodes: names.nodes,
+      ...(names.cluster ? { cluster: names.cluster } : {}),
+      ...(setupError ? { setupError } : {}),
+    };
 
     // Node records through the domain's DNS: the configured servers, else the DC we reached.
-    const connectedAddress = session ? (list.find((c) => c.url === session.url)?.address ?? parseLdapUrl(session.url).host) : undefined;
-    const dnsSource: ResolverSource = ad.dnsServers?.length ? 'config' : connectedAddress && /^[\d.:]+$/.test(connectedAddress) ? 'dc' : 'system';
-    const dnsServers = ad.dnsServers?.length ? [...ad.dnsServers] : connectedAddress && /^[\d.:]+$/.test(connectedAddress) ? [connectedAddress] : [...dnsOptions({}).servers];
+    const connectedAddress = session
+      ? (list.find((c) => c.url === session.url)?.address ?? parseLdapUrl(session.url).host)
+      : undefined;
+    const dnsSource: ResolverSource = ad.dnsServers?.length
+      ? 'config'
+      : connectedAddress && /^[\d.:]+$/.test(connectedAddress)
+        ? 'dc'
+        : 'system';
+    const dnsServers = ad.dnsServers?.length
+      ? [...ad.dnsServers]
+      : connectedAddress && /^[\d.:]+$/.test(connectedAddress)
+        ? [connectedAddress]
+        : [...dnsOptions({}).servers];
     const dnsPromise = nodeRecords(names.nodes, dnsServers, dnsSource);
     if (!session) return { ...base, dns: await dnsPromise, dnsServers, dnsSource, operations: 0 };
-    const connection = { server: session.url, tlsMode: session.tlsMode, boundAs: session.boundAs ?? null, insecure: session.insecure, dnsHostName: typeof session.rootDse.dnsHostName === 'string' ? session.rootDse.dnsHostName : null };
-    const common = { ...base, connection, rootDse: session.rootDse, localTime: new Date(session.localTimeAtRootDse).toISOString(), dnsServers, dnsSource };
+    const connection = {
+      server: session.url,
+      tlsMode: session.tlsMode,
+      boundAs: session.boundAs ?? null,
+      insecure: session.insecure,
+      dnsHostName: typeof session.rootDse.dnsHostName === 'string' ? session.rootDse.dnsHostName : null,
+    };
+    const common = {
+      ...base,
+      connection,
+      rootDse: session.rootDse,
+      localTime: new Date(session.localTimeAtRootDse).toISOString(),
+      dnsServers,
+      dnsSource,
+    };
     try {
       const facts = await read(ctx, session, ad, names);
       return { ...common, ...facts, dns: await dnsPromise, operations: session.operations };
     } catch (err) {
-      return { ...common, dns: await dnsPromise, operations: session.operations, readError: err instanceof Error ? err.message : String(err) };
+      return {
+        ...common,
+        dns: await dnsPromise,
+        operations: session.operations,
+        readError: err instanceof Error ? err.message : String(err),
+      };
     } finally {
       await session.close();
     }

@@ -55,7 +55,9 @@ export const ACE_TYPE = {
 
 export type AceTypeName = keyof typeof ACE_TYPE;
 
-const ACE_TYPE_NAMES: ReadonlyMap<number, AceTypeName> = new Map(Object.entries(ACE_TYPE).map(([name, value]) => [value, name as AceTypeName]));
+const ACE_TYPE_NAMES: ReadonlyMap<number, AceTypeName> = new Map(
+  Object.entries(ACE_TYPE).map(([name, value]) => [value, name as AceTypeName]),
+);
 
 /** The [MS-DTYP] name of an AceType, or `0x..` for a value it does not define. */
 export function aceTypeName(type: number): AceTypeName | `0x${string}` {
@@ -141,7 +143,9 @@ export const SCHEMA_GUIDS = {
   msDSGroupManagedServiceAccount: '7b8b558a-93a5-4af7-adca-c017e67f1057',
 } as const;
 
-const SCHEMA_GUID_NAMES: ReadonlyMap<string, string> = new Map(Object.entries(SCHEMA_GUIDS).map(([name, guid]) => [guid, name]));
+const SCHEMA_GUID_NAMES: ReadonlyMap<string, string> = new Map(
+  Object.entries(SCHEMA_GUIDS).map(([name, guid]) => [guid, name]),
+);
 
 interface AceCommon {
   /** Position in its ACL, from 0. */
@@ -221,9 +225,19 @@ const ACE_HEADER = 4;
 const ACL_REVISIONS: readonly number[] = [2, 4];
 
 const BASIC_TYPES: ReadonlySet<number> = new Set([
-  ACE_TYPE.ACCESS_ALLOWED, ACE_TYPE.ACCESS_DENIED, ACE_TYPE.SYSTEM_AUDIT, ACE_TYPE.SYSTEM_ALARM, ACE_TYPE.SYSTEM_MANDATORY_LABEL, ACE_TYPE.SYSTEM_SCOPED_POLICY_ID,
+  ACE_TYPE.ACCESS_ALLOWED,
+  ACE_TYPE.ACCESS_DENIED,
+  ACE_TYPE.SYSTEM_AUDIT,
+  ACE_TYPE.SYSTEM_ALARM,
+  ACE_TYPE.SYSTEM_MANDATORY_LABEL,
+  ACE_TYPE.SYSTEM_SCOPED_POLICY_ID,
 ]);
-const OBJECT_TYPES: ReadonlySet<number> = new Set([ACE_TYPE.ACCESS_ALLOWED_OBJECT, ACE_TYPE.ACCESS_DENIED_OBJECT, ACE_TYPE.SYSTEM_AUDIT_OBJECT, ACE_TYPE.SYSTEM_ALARM_OBJECT]);
+const OBJECT_TYPES: ReadonlySet<number> = new Set([
+  ACE_TYPE.ACCESS_ALLOWED_OBJECT,
+  ACE_TYPE.ACCESS_DENIED_OBJECT,
+  ACE_TYPE.SYSTEM_AUDIT_OBJECT,
+  ACE_TYPE.SYSTEM_ALARM_OBJECT,
+]);
 
 /**
  * Decodes a self-relative SECURITY_DESCRIPTOR ([MS-DTYP] 2.4.6). Throws SdDecodeError, and only
@@ -231,9 +245,11 @@ const OBJECT_TYPES: ReadonlySet<number> = new Set([ACE_TYPE.ACCESS_ALLOWED_OBJEC
  */
 export function decodeSecurityDescriptor(bytes: Uint8Array): SecurityDescriptor {
   const r = new LeReader(bytes, 'SECURITY_DESCRIPTOR');
-  if (bytes.length > MAX_SD_BYTES) throw new SdDecodeError('over-cap', r.structure, 'length', 0, `${bytes.length} bytes, at most ${MAX_SD_BYTES}`);
+  if (bytes.length > MAX_SD_BYTES)
+    throw new SdDecodeError('over-cap', r.structure, 'length', 0, `${bytes.length} bytes, at most ${MAX_SD_BYTES}`);
   const revision = r.u8(0, 'Revision');
-  if (revision !== 1) throw new SdDecodeError('revision', r.structure, 'Revision', 0, `revision ${revision}, expected 1`);
+  if (revision !== 1)
+    throw new SdDecodeError('revision', r.structure, 'Revision', 0, `revision ${revision}, expected 1`);
   const sbz1 = r.u8(1, 'Sbz1');
   const control = r.u16(2, 'Control');
   const offsets = {
@@ -243,17 +259,30 @@ export function decodeSecurityDescriptor(bytes: Uint8Array): SecurityDescriptor 
     OffsetDacl: r.u32(16, 'OffsetDacl'),
   };
   for (const [field, value] of Object.entries(offsets)) {
-    if (value !== 0 && value < SD_HEADER) throw new SdDecodeError('offset-in-header', r.structure, field, 4, `offset ${value} is inside the ${SD_HEADER}-byte header`);
+    if (value !== 0 && value < SD_HEADER)
+      throw new SdDecodeError(
+        'offset-in-header',
+        r.structure,
+        field,
+        4,
+        `offset ${value} is inside the ${SD_HEADER}-byte header`,
+      );
   }
-  const sid = (offset: number, what: string) => (offset === 0 ? undefined : readSid(r.rest(offset, what, `${what} SID`), 0).sid);
+  const sid = (offset: number, what: string) =>
+    offset === 0 ? undefined : readSid(r.rest(offset, what, `${what} SID`), 0).sid;
   const owner = sid(offsets.OffsetOwner, 'owner');
   const group = sid(offsets.OffsetGroup, 'group');
-  const sacl = control & SD_CONTROL.SE_SACL_PRESENT && offsets.OffsetSacl !== 0 ? decodeAcl(r, offsets.OffsetSacl, 'SACL') : undefined;
+  const sacl =
+    control & SD_CONTROL.SE_SACL_PRESENT && offsets.OffsetSacl !== 0
+      ? decodeAcl(r, offsets.OffsetSacl, 'SACL')
+      : undefined;
   const daclPresent = (control & SD_CONTROL.SE_DACL_PRESENT) !== 0;
   const dacl = daclPresent && offsets.OffsetDacl !== 0 ? decodeAcl(r, offsets.OffsetDacl, 'DACL') : undefined;
   const daclState = !daclPresent ? 'absent' : dacl ? 'present' : 'null';
   return {
-    revision, sbz1, control,
+    revision,
+    sbz1,
+    control,
     ...(owner !== undefined && { owner }),
     ...(group !== undefined && { group }),
     ...(sacl && { sacl }),
@@ -266,21 +295,57 @@ export function decodeSecurityDescriptor(bytes: Uint8Array): SecurityDescriptor 
 function decodeAcl(sd: LeReader, offset: number, name: 'SACL' | 'DACL'): Acl {
   const header = sd.rest(offset, `Offset${name === 'DACL' ? 'Dacl' : 'Sacl'}`, name);
   const revision = header.u8(0, 'AclRevision');
-  if (!ACL_REVISIONS.includes(revision)) throw new SdDecodeError('revision', name, 'AclRevision', offset, `revision ${revision}, expected 2 or 4`);
+  if (!ACL_REVISIONS.includes(revision))
+    throw new SdDecodeError('revision', name, 'AclRevision', offset, `revision ${revision}, expected 2 or 4`);
   const size = header.u16(2, 'AclSize');
   const aceCount = header.u16(4, 'AceCount');
   header.need(6, 2, 'Sbz2');
-  if (size < ACL_HEADER) throw new SdDecodeError('acl-size', name, 'AclSize', offset + 2, `AclSize ${size} is smaller than the ${ACL_HEADER}-byte ACL header`);
-  if (offset + size > sd.length) throw new SdDecodeError('acl-past-buffer', name, 'AclSize', offset + 2, `AclSize ${size} at offset ${offset} reaches byte ${offset + size}, the descriptor has ${sd.length}`);
+  if (size < ACL_HEADER)
+    throw new SdDecodeError(
+      'acl-size',
+      name,
+      'AclSize',
+      offset + 2,
+      `AclSize ${size} is smaller than the ${ACL_HEADER}-byte ACL header`,
+    );
+  if (offset + size > sd.length)
+    throw new SdDecodeError(
+      'acl-past-buffer',
+      name,
+      'AclSize',
+      offset + 2,
+      `AclSize ${size} at offset ${offset} reaches byte ${offset + size}, the descriptor has ${sd.length}`,
+    );
   const acl = sd.sub(offset, size, 'AclSize', name);
   const aces: Ace[] = [];
   let at = ACL_HEADER;
   for (let index = 0; index < aceCount; index++) {
     const structure = `${name} ACE #${index}`;
-    if (at + ACE_HEADER > size) throw new SdDecodeError('ace-past-acl', structure, 'ACE_HEADER', acl.base + at, `ACE ${index + 1} of ${aceCount} starts at ACL byte ${at}, past AclSize ${size}`);
+    if (at + ACE_HEADER > size)
+      throw new SdDecodeError(
+        'ace-past-acl',
+        structure,
+        'ACE_HEADER',
+        acl.base + at,
+        `ACE ${index + 1} of ${aceCount} starts at ACL byte ${at}, past AclSize ${size}`,
+      );
     const aceSize = acl.u16(at + 2, 'AceSize');
-    if (aceSize < ACE_HEADER) throw new SdDecodeError('ace-size', structure, 'AceSize', acl.base + at + 2, `AceSize ${aceSize} is smaller than the ${ACE_HEADER}-byte ACE header`);
-    if (at + aceSize > size) throw new SdDecodeError('ace-past-acl', structure, 'AceSize', acl.base + at + 2, `AceSize ${aceSize} at ACL byte ${at} reaches past AclSize ${size}`);
+    if (aceSize < ACE_HEADER)
+      throw new SdDecodeError(
+        'ace-size',
+        structure,
+        'AceSize',
+        acl.base + at + 2,
+        `AceSize ${aceSize} is smaller than the ${ACE_HEADER}-byte ACE header`,
+      );
+    if (at + aceSize > size)
+      throw new SdDecodeError(
+        'ace-past-acl',
+        structure,
+        'AceSize',
+        acl.base + at + 2,
+        `AceSize ${aceSize} at ACL byte ${at} reaches past AclSize ${size}`,
+      );
     aces.push(decodeAce(acl.sub(at, aceSize, 'AceSize', structure), index));
     at += aceSize;
   }
@@ -289,7 +354,14 @@ function decodeAcl(sd: LeReader, offset: number, name: 'SACL' | 'DACL'): Acl {
 
 function decodeAce(r: LeReader, index: number): Ace {
   const type = r.u8(0, 'AceType');
-  const common = { index, offset: r.base, type, typeName: aceTypeName(type), flags: r.u8(1, 'AceFlags'), size: r.length };
+  const common = {
+    index,
+    offset: r.base,
+    type,
+    typeName: aceTypeName(type),
+    flags: r.u8(1, 'AceFlags'),
+    size: r.length,
+  };
   if (BASIC_TYPES.has(type)) {
     return { kind: 'basic', ...common, mask: r.u32(4, 'Mask'), sid: readSid(r, 8, 'SID').sid };
   }
@@ -309,7 +381,10 @@ function decodeAce(r: LeReader, index: number): Ace {
     }
     const sid = readSid(r, at, 'SID').sid;
     return {
-      kind: 'object', ...common, mask, objectFlags,
+      kind: 'object',
+      ...common,
+      mask,
+      objectFlags,
       ...(objectType !== undefined && { objectType }),
       ...(inheritedObjectType !== undefined && { inheritedObjectType }),
       sid,
@@ -389,9 +464,11 @@ export function describeAce(ace: Ace): string {
   const rights = rightNames(ace.mask).join(', ') || 'no rights';
   const object = ace.kind === 'object' && ace.objectType !== undefined ? ` (${describeGuid(ace.objectType)})` : '';
   const notes: string[] = [];
-  if (ace.kind === 'object' && ace.inheritedObjectType !== undefined) notes.push(`on ${describeGuid(ace.inheritedObjectType)} objects`);
+  if (ace.kind === 'object' && ace.inheritedObjectType !== undefined)
+    notes.push(`on ${describeGuid(ace.inheritedObjectType)} objects`);
   if (isInheritOnly(ace)) notes.push('inherit only');
-  else if (ace.flags & (ACE_FLAGS.CONTAINER_INHERIT_ACE | ACE_FLAGS.OBJECT_INHERIT_ACE)) notes.push('this object and children');
+  else if (ace.flags & (ACE_FLAGS.CONTAINER_INHERIT_ACE | ACE_FLAGS.OBJECT_INHERIT_ACE))
+    notes.push('this object and children');
   if (isInherited(ace)) notes.push('inherited');
   return `${verb} ${rights}${object} to ${describeSid(ace.sid)}${notes.length ? `, ${notes.join(', ')}` : ''}`;
 }
@@ -409,12 +486,33 @@ const SDDL_ACE_TYPES: Readonly<Record<number, string>> = {
   [ACE_TYPE.SYSTEM_MANDATORY_LABEL]: 'ML',
   [ACE_TYPE.SYSTEM_SCOPED_POLICY_ID]: 'SP',
 };
-const SDDL_ACE_FLAGS = [['OI', 0x01], ['CI', 0x02], ['NP', 0x04], ['IO', 0x08], ['ID', 0x10], ['SA', 0x40], ['FA', 0x80]] as const;
+const SDDL_ACE_FLAGS = [
+  ['OI', 0x01],
+  ['CI', 0x02],
+  ['NP', 0x04],
+  ['IO', 0x08],
+  ['ID', 0x10],
+  ['SA', 0x40],
+  ['FA', 0x80],
+] as const;
 const SDDL_RIGHTS = [
-  ['RP', R.ADS_RIGHT_DS_READ_PROP], ['WP', R.ADS_RIGHT_DS_WRITE_PROP], ['CR', R.ADS_RIGHT_DS_CONTROL_ACCESS], ['CC', R.ADS_RIGHT_DS_CREATE_CHILD],
-  ['DC', R.ADS_RIGHT_DS_DELETE_CHILD], ['LC', R.ADS_RIGHT_ACTRL_DS_LIST], ['LO', R.ADS_RIGHT_DS_LIST_OBJECT], ['RC', R.READ_CONTROL],
-  ['WO', R.WRITE_OWNER], ['WD', R.WRITE_DAC], ['SD', R.DELETE], ['DT', R.ADS_RIGHT_DS_DELETE_TREE], ['SW', R.ADS_RIGHT_DS_SELF],
-  ['GA', R.GENERIC_ALL], ['GR', R.GENERIC_READ], ['GW', R.GENERIC_WRITE], ['GX', R.GENERIC_EXECUTE],
+  ['RP', R.ADS_RIGHT_DS_READ_PROP],
+  ['WP', R.ADS_RIGHT_DS_WRITE_PROP],
+  ['CR', R.ADS_RIGHT_DS_CONTROL_ACCESS],
+  ['CC', R.ADS_RIGHT_DS_CREATE_CHILD],
+  ['DC', R.ADS_RIGHT_DS_DELETE_CHILD],
+  ['LC', R.ADS_RIGHT_ACTRL_DS_LIST],
+  ['LO', R.ADS_RIGHT_DS_LIST_OBJECT],
+  ['RC', R.READ_CONTROL],
+  ['WO', R.WRITE_OWNER],
+  ['WD', R.WRITE_DAC],
+  ['SD', R.DELETE],
+  ['DT', R.ADS_RIGHT_DS_DELETE_TREE],
+  ['SW', R.ADS_RIGHT_DS_SELF],
+  ['GA', R.GENERIC_ALL],
+  ['GR', R.GENERIC_READ],
+  ['GW', R.GENERIC_WRITE],
+  ['GX', R.GENERIC_EXECUTE],
 ] as const;
 
 function sddlFlags(table: readonly (readonly [string, number])[], value: number): string | undefined {
@@ -441,9 +539,10 @@ function sddlAce(ace: Ace, domain: string | undefined): string {
 
 function sddlAcl(acl: Acl | undefined, control: number, which: 'D' | 'S', domain: string | undefined): string {
   const c = SD_CONTROL;
-  const [protectedBit, requestBit, inheritedBit] = which === 'D'
-    ? [c.SE_DACL_PROTECTED, c.SE_DACL_AUTO_INHERIT_REQ, c.SE_DACL_AUTO_INHERITED]
-    : [c.SE_SACL_PROTECTED, c.SE_SACL_AUTO_INHERIT_REQ, c.SE_SACL_AUTO_INHERITED];
+  const [protectedBit, requestBit, inheritedBit] =
+    which === 'D'
+      ? [c.SE_DACL_PROTECTED, c.SE_DACL_AUTO_INHERIT_REQ, c.SE_DACL_AUTO_INHERITED]
+      : [c.SE_SACL_PROTECTED, c.SE_SACL_AUTO_INHERIT_REQ, c.SE_SACL_AUTO_INHERITED];
   const flags = `${control & protectedBit ? 'P' : ''}${control & requestBit ? 'AR' : ''}${control & inheritedBit ? 'AI' : ''}`;
   return `${which}:${flags}${acl ? acl.aces.map((a) => sddlAce(a, domain)).join('') : 'NO_ACCESS_CONTROL'}`;
 }

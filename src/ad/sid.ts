@@ -72,7 +72,13 @@ export class LeReader {
   need(offset: number, length: number, field: string): void {
     if (!this.has(offset, length)) {
       const available = Math.max(0, this.bytes.length - Math.max(0, offset));
-      throw new SdDecodeError('truncated', this.structure, field, this.base + offset, `needs ${length} byte(s), ${available} present`);
+      throw new SdDecodeError(
+        'truncated',
+        this.structure,
+        field,
+        this.base + offset,
+        `needs ${length} byte(s), ${available} present`,
+      );
     }
   }
 
@@ -88,7 +94,13 @@ export class LeReader {
 
   u32(offset: number, field: string): number {
     this.need(offset, 4, field);
-    return (this.bytes[offset]! | (this.bytes[offset + 1]! << 8) | (this.bytes[offset + 2]! << 16) | (this.bytes[offset + 3]! << 24)) >>> 0;
+    return (
+      (this.bytes[offset]! |
+        (this.bytes[offset + 1]! << 8) |
+        (this.bytes[offset + 2]! << 16) |
+        (this.bytes[offset + 3]! << 24)) >>>
+      0
+    );
   }
 
   slice(offset: number, length: number, field: string): Uint8Array {
@@ -119,10 +131,23 @@ const SID_HEADER = 8;
  */
 export function readSid(r: LeReader, offset: number, field = 'SID'): { sid: string; length: number } {
   const revision = r.u8(offset, `${field} Revision`);
-  if (revision !== SID_REVISION) throw new SdDecodeError('revision', r.structure, `${field} Revision`, r.base + offset, `SID revision ${revision}, expected 1`);
+  if (revision !== SID_REVISION)
+    throw new SdDecodeError(
+      'revision',
+      r.structure,
+      `${field} Revision`,
+      r.base + offset,
+      `SID revision ${revision}, expected 1`,
+    );
   const count = r.u8(offset + 1, `${field} SubAuthorityCount`);
   if (count > SID_MAX_SUB_AUTHORITIES) {
-    throw new SdDecodeError('sid-sub-authority-count', r.structure, `${field} SubAuthorityCount`, r.base + offset + 1, `${count} sub-authorities, at most ${SID_MAX_SUB_AUTHORITIES}`);
+    throw new SdDecodeError(
+      'sid-sub-authority-count',
+      r.structure,
+      `${field} SubAuthorityCount`,
+      r.base + offset + 1,
+      `${count} sub-authorities, at most ${SID_MAX_SUB_AUTHORITIES}`,
+    );
   }
   const length = SID_HEADER + 4 * count;
   r.need(offset, length, `${field} SubAuthority`);
@@ -137,7 +162,14 @@ export function readSid(r: LeReader, offset: number, field = 'SID'): { sid: stri
 export function decodeSid(bytes: Uint8Array, structure = 'SID'): string {
   const r = new LeReader(bytes, structure);
   const { sid, length } = readSid(r, 0);
-  if (length !== bytes.length) throw new SdDecodeError('trailing-bytes', structure, 'SID', length, `${bytes.length - length} byte(s) after the SID`);
+  if (length !== bytes.length)
+    throw new SdDecodeError(
+      'trailing-bytes',
+      structure,
+      'SID',
+      length,
+      `${bytes.length - length} byte(s) after the SID`,
+    );
   return sid;
 }
 
@@ -317,7 +349,14 @@ export function readGuid(r: LeReader, offset: number, field = 'GUID'): string {
 export function decodeGuid(bytes: Uint8Array, structure = 'GUID'): string {
   const r = new LeReader(bytes, structure);
   const guid = readGuid(r, 0);
-  if (bytes.length !== GUID_BYTES) throw new SdDecodeError('trailing-bytes', structure, 'GUID', GUID_BYTES, `${bytes.length - GUID_BYTES} byte(s) after the GUID`);
+  if (bytes.length !== GUID_BYTES)
+    throw new SdDecodeError(
+      'trailing-bytes',
+      structure,
+      'GUID',
+      GUID_BYTES,
+      `${bytes.length - GUID_BYTES} byte(s) after the GUID`,
+    );
   return guid;
 }
 
@@ -333,5 +372,11 @@ export function encodeGuid(text: string): Uint8Array {
   const m = GUID_PATTERN.exec(text);
   if (!m) throw new RangeError(`not a GUID: ${JSON.stringify(text)}`);
   const bytes = (hex: string) => hex.match(/../g)!.map((h) => Number.parseInt(h, 16));
-  return Uint8Array.from([...bytes(m[1]!).reverse(), ...bytes(m[2]!).reverse(), ...bytes(m[3]!).reverse(), ...bytes(m[4]!), ...bytes(m[5]!)]);
+  return Uint8Array.from([
+    ...bytes(m[1]!).reverse(),
+    ...bytes(m[2]!).reverse(),
+    ...bytes(m[3]!).reverse(),
+    ...bytes(m[4]!),
+    ...bytes(m[5]!),
+  ]);
 }

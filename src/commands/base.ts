@@ -22,7 +22,9 @@ export abstract class BaseCommand extends Command {
       // oclif's own parse and usage errors (unknown flag, missing argument): exit 2.
       if (err.oclif.exit === undefined || err.oclif.exit === 0) return super.catch(err);
       process.exitCode = err.oclif.exit === 1 ? EXIT.usage : err.oclif.exit;
-      process.stderr.write(`clusterprobe: ${this.scrub(err.message)}\nSee "clusterprobe ${this.id?.replace(/:/g, ' ') ?? ''} --help".\n`);
+      process.stderr.write(
+        `clusterprobe: ${this.scrub(err.message)}\nSee "clusterprobe ${this.id?.replace(/:/g, ' ') ?? ''} --help".\n`,
+      );
       return;
     }
     process.exitCode = EXIT.internal;
@@ -30,7 +32,11 @@ export abstract class BaseCommand extends Command {
     if (this.jsonEnabled()) this.logJson({ error: { code: 'EINTERNAL', message, exitCode: EXIT.internal } });
     process.stderr.write(`clusterprobe: internal error: ${message}\n`);
     // `--debug` (validate) or CLUSTERPROBE_DEBUG (any command) shows the stack; nothing else does.
-    if (process.env.CLUSTERPROBE_DEBUG || this.argv.includes('--debug')) process.stderr.write(`${this.scrub(err.stack ?? '')}\n`);
-    else process.stderr.write(`This is a bug in clusterprobe ${this.config.version}: run the same command again with CLUSTERPROBE_DEBUG=1 for the stack trace, and report it with the version, the command line and that output.\n`);
+    if (process.env.CLUSTERPROBE_DEBUG || this.argv.includes('--debug'))
+      process.stderr.write(`${this.scrub(err.stack ?? '')}\n`);
+    else
+      process.stderr.write(
+        `This is a bug in clusterprobe ${this.config.version}: run the same command again with CLUSTERPROBE_DEBUG=1 for the stack trace, and report it with the version, the command line and that output.\n`,
+      );
   }
 }

@@ -4,7 +4,8 @@ import { Flags } from '@oclif/core';
 export const configFlag = Flags.file({
   char: 'c',
   summary: 'Cluster spec (YAML or JSON).',
-  description: 'The cluster spec: nodes, domain, storage portals, target Windows version. See examples/review-lab.yaml.',
+  description:
+    'The cluster spec: nodes, domain, storage portals, target Windows version. See examples/review-lab.yaml.',
   helpValue: 'cluster.yaml',
   exists: false,
 });

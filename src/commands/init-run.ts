@@ -61,7 +61,7 @@ export interface InitContext {
 
 export const NO_TTY_MESSAGE =
   'init is interactive: it needs a terminal on stdin and stdout, and this is not one. ' +
-  'Without a terminal, write the spec as a file instead: copy examples/review-lab.yaml (in clusterprobe\'s repository; every key is commented), ' +
+  "Without a terminal, write the spec as a file instead: copy examples/review-lab.yaml (in clusterprobe's repository; every key is commented), " +
   'edit it, and run clusterprobe validate --config cluster.yaml. Or run clusterprobe init in a terminal.';
 
 interface Session {
@@ -77,16 +77,35 @@ export async function runInit(flags: InitFlags, ctx: InitContext): Promise<void>
   if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(NO_TTY_MESSAGE);
   const file = resolve(flags.output);
   const shown = displayName(file);
-  if (!flags.force && existsSync(file)) throw new UsageError(`${shown} exists, and init does not overwrite a spec: give another --output FILE, or --force to replace it`);
-  if (!(await stat(dirname(file)).then((s) => s.isDirectory(), () => false))) throw new UsageError(`cannot write ${shown}: ${dirname(file)} is not a directory`);
+  if (!flags.force && existsSync(file))
+    throw new UsageError(
+      `${shown} exists, and init does not overwrite a spec: give another --output FILE, or --force to replace it`,
+    );
+  if (
+    !(await stat(dirname(file)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    throw new UsageError(`cannot write ${shown}: ${dirname(file)} is not a directory`);
 
   const seconds = flags.timeout * 1000;
-  const session: Session = { c: chalkFor(process.stdout), file, flags, timeouts: { connectMs: seconds, loginMs: seconds, commandMs: seconds, logoutMs: seconds }, stores: [] };
+  const session: Session = {
+    c: chalkFor(process.stdout),
+    file,
+    flags,
+    timeouts: { connectMs: seconds, loginMs: seconds, commandMs: seconds, logoutMs: seconds },
+    stores: [],
+  };
   ctx.setScrub((t) => session.stores.reduce((acc, s) => s.scrub(acc), t));
   const say = (text = '') => process.stdout.write(`${text}\n`);
   let written = false;
   try {
-    say(session.c.bold(`clusterprobe init: a cluster spec in ${shown}. Ctrl-C stops, and nothing is written until the end.`));
+    say(
+      session.c.bold(
+        `clusterprobe init: a cluster spec in ${shown}. Ctrl-C stops, and nothing is written until the end.`,
+      ),
+    );
     const answers = await askEverything(session);
     const schemaPath = schemaPathFor(file);
     const text = renderSpecYaml(answers, {
@@ -99,7 +118,11 @@ export async function runInit(flags: InitFlags, ctx: InitContext): Promise<void>
     written = true;
     const portals = answers.portals?.length ?? 0;
     say('');
-    say(session.c.green(`Wrote ${shown}: ${answers.nodes.length} node(s)${answers.activeDirectory ? `, domain ${answers.activeDirectory.domain}` : ''}${portals ? `, ${portals} portal(s)` : ''}. It loads cleanly, and holds secret references only.`));
+    say(
+      session.c.green(
+        `Wrote ${shown}: ${answers.nodes.length} node(s)${answers.activeDirectory ? `, domain ${answers.activeDirectory.domain}` : ''}${portals ? `, ${portals} portal(s)` : ''}. It loads cleanly, and holds secret references only.`,
+      ),
+    );
     if (await confirm({ message: `Run clusterprobe validate --config ${shown} now?`, default: true })) {
       await ctx.runValidate(['--config', file]);
     } else {
@@ -108,7 +131,9 @@ export async function runInit(flags: InitFlags, ctx: InitContext): Promise<void>
     }
   } catch (err) {
     if (err instanceof Error && err.name === 'ExitPromptError') {
-      process.stderr.write(`\nclusterprobe init: stopped${written ? `; ${shown} was written` : '; nothing written'}.\n`);
+      process.stderr.write(
+        `\nclusterprobe init: stopped${written ? `; ${shown} was written` : '; nothing written'}.\n`,
+      );
       process.exitCode = EXIT.interrupted;
       return;
     }
@@ -139,7 +164,9 @@ async function writeLoaded(file: string, text: string, force: boolean): Promise<
     try {
       await loadSpec(tmp);
     } catch (err) {
-      throw new Error(`the spec init wrote does not load, so it was not written: ${(err as Error).message}`, { cause: err });
+      throw new Error(`the spec init wrote does not load, so it was not written: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (force) {
       await rename(tmp, file);
@@ -149,7 +176,8 @@ async function writeLoaded(file: string, text: string, force: boolean): Promise<
       await link(tmp, file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new UsageError(`${displayName(file)} appeared while init ran; it was left alone (--force replaces it)`);
+      if (code === 'EEXIST')
+        throw new UsageError(`${displayName(file)} appeared while init ran; it was left alone (--force replaces it)`);
       // A filesystem without hard links: an exclusive create does the same.
       await writeFile(file, text, { flag: 'wx', mode: 0o644 });
     }
@@ -174,16 +202,34 @@ async function askEverything(s: Session): Promise<WizardAnswers> {
   const nodes: NodeAnswer[] = [];
   for (;;) {
     const nodeName = await askName(s, `Node ${nodes.length + 1} host name:`, [name, ...nodes.map((n) => n.name)]);
-    const fqdn = (await input({ message: `${nodeName}: fully qualified DNS name (optional):`, validate: (v) => checkFqdn(v.trim()) })).trim();
-    const derived = fqdn || nodeName.includes('.') ? windowsDefaultIqn({ name: nodeName, ...(fqdn ? { fqdn } : {}) }) : `${WINDOWS_IQN_PREFIX}${nodeName.toLowerCase()}.<its DNS domain>`;
-    const iqn = (await input({ message: `${nodeName}: iSCSI initiator name (optional; empty: Windows' default ${derived}):`, validate: (v) => checkIqn(v.trim()) })).trim();
+    const fqdn = (
+      await input({
+        message: `${nodeName}: fully qualified DNS name (optional):`,
+        validate: (v) => checkFqdn(v.trim()),
+      })
+    ).trim();
+    const derived =
+      fqdn || nodeName.includes('.')
+        ? windowsDefaultIqn({ name: nodeName, ...(fqdn ? { fqdn } : {}) })
+        : `${WINDOWS_IQN_PREFIX}${nodeName.toLowerCase()}.<its DNS domain>`;
+    const iqn = (
+      await input({
+        message: `${nodeName}: iSCSI initiator name (optional; empty: Windows' default ${derived}):`,
+        validate: (v) => checkIqn(v.trim()),
+      })
+    ).trim();
     nodes.push({ name: nodeName, ...(fqdn ? { fqdn } : {}), ...(iqn ? { iqn } : {}) });
     if (!(await confirm({ message: 'Add another node?', default: nodes.length < 2 }))) break;
   }
 
   say('');
   say(s.c.bold('Active Directory'));
-  const activeDirectory = (await confirm({ message: 'Check Active Directory (domain, DCs, bind account, OU)?', default: true })) ? await askDirectory(s, nodes) : undefined;
+  const activeDirectory = (await confirm({
+    message: 'Check Active Directory (domain, DCs, bind account, OU)?',
+    default: true,
+  }))
+    ? await askDirectory(s, nodes)
+    : undefined;
 
   say('');
   say(s.c.bold('Storage'));
@@ -197,7 +243,12 @@ async function askEverything(s: Session): Promise<WizardAnswers> {
     }
     if (portals.length === 0) portals = undefined;
   }
-  return { cluster: { name, windowsVersion }, nodes, ...(activeDirectory ? { activeDirectory } : {}), ...(portals ? { portals } : {}) };
+  return {
+    cluster: { name, windowsVersion },
+    nodes,
+    ...(activeDirectory ? { activeDirectory } : {}),
+    ...(portals ? { portals } : {}),
+  };
 }
 
 /**
@@ -205,12 +256,18 @@ async function askEverything(s: Session): Promise<WizardAnswers> {
  * it; a name that breaks a rule or collides with `others` is explained and the suggested
  * replacement offered.
  */
-async function askName(s: Session, message: string, others: readonly string[], what: 'node' | 'cluster' = 'node'): Promise<string> {
+async function askName(
+  s: Session,
+  message: string,
+  others: readonly string[],
+  what: 'node' | 'cluster' = 'node',
+): Promise<string> {
   for (;;) {
     const typed = (
       await input({
         message,
-        transformer: (value, { isFinal }) => (isFinal ? value : `${s.c.dim(nameHint(value.trim(), others, what))}\n  › ${value}`),
+        transformer: (value, { isFinal }) =>
+          isFinal ? value : `${s.c.dim(nameHint(value.trim(), others, what))}\n  › ${value}`,
         validate: (value) => (value.trim() === '' ? 'a name is needed' : true),
       })
     ).trim();
@@ -220,12 +277,17 @@ async function askName(s: Session, message: string, others: readonly string[], w
     const choice = await select<'use' | 'keep' | 'retype'>({
       message: `Use the suggested name ${review.suggestion}?`,
       choices: [
-        { name: `Use ${review.suggestion}`, value: 'use', description: 'Valid, unique among the names given, and DNS-safe.' },
+        {
+          name: `Use ${review.suggestion}`,
+          value: 'use',
+          description: 'Valid, unique among the names given, and DNS-safe.',
+        },
         {
           name: `Keep ${typed}`,
           value: 'keep',
           disabled: review.keepable ? false : '(Windows cannot have this name, or it is already in this cluster)',
-          description: 'The spec describes the hosts as they are: clusterprobe validate then reports the name, with the rename command.',
+          description:
+            'The spec describes the hosts as they are: clusterprobe validate then reports the name, with the rename command.',
         },
         { name: 'Type another name', value: 'retype' },
       ],
@@ -247,22 +309,58 @@ async function askSecretRef(s: Session, what: string, defaultEnv: string): Promi
   const source = await select<SecretSource>({
     message: `Where does ${what} come from? (never asked for here, never written)`,
     choices: [
-      { name: 'An environment variable (env:NAME)', value: 'env', description: 'Set it before running validate, e.g. read -rs NAME && export NAME' },
-      { name: 'A file (file:PATH)', value: 'file', description: 'The file holds the secret alone (one trailing newline is dropped); keep it readable by you only.' },
-      { name: 'Asked on the terminal when validate runs (prompt)', value: 'prompt', description: 'Only where there is a terminal: not for CI.' },
+      {
+        name: 'An environment variable (env:NAME)',
+        value: 'env',
+        description: 'Set it before running validate, e.g. read -rs NAME && export NAME',
+      },
+      {
+        name: 'A file (file:PATH)',
+        value: 'file',
+        description: 'The file holds the secret alone (one trailing newline is dropped); keep it readable by you only.',
+      },
+      {
+        name: 'Asked on the terminal when validate runs (prompt)',
+        value: 'prompt',
+        description: 'Only where there is a terminal: not for CI.',
+      },
     ],
   });
   if (source === 'prompt') return secretRef('prompt');
-  if (source === 'env') return secretRef('env', (await input({ message: 'Environment variable name:', default: defaultEnv, validate: (v) => checkEnvName(v.trim()) })).trim());
-  const typed = (await input({ message: 'Path of the file (relative to this directory, or absolute):', validate: (v) => (v.trim() === '' ? 'a path is needed' : true) })).trim();
-  if (!existsSync(resolve(typed))) process.stdout.write(s.c.yellow(`  ${typed} does not exist yet: create it before running validate.\n`));
+  if (source === 'env')
+    return secretRef(
+      'env',
+      (
+        await input({
+          message: 'Environment variable name:',
+          default: defaultEnv,
+          validate: (v) => checkEnvName(v.trim()),
+        })
+      ).trim(),
+    );
+  const typed = (
+    await input({
+      message: 'Path of the file (relative to this directory, or absolute):',
+      validate: (v) => (v.trim() === '' ? 'a path is needed' : true),
+    })
+  ).trim();
+  if (!existsSync(resolve(typed)))
+    process.stdout.write(s.c.yellow(`  ${typed} does not exist yet: create it before running validate.\n`));
   return secretRef('file', specRelative(s, typed));
 }
 
 async function askDirectory(s: Session, nodes: readonly NodeAnswer[]): Promise<AdAnswer> {
   const say = (text: string) => process.stdout.write(`${text}\n`);
   const fromFqdn = nodes.find((n) => n.fqdn?.includes('.'))?.fqdn?.replace(/^[^.]*\./, '');
-  const domain = (await input({ message: 'Domain (DNS name):', ...(fromFqdn ? { default: fromFqdn } : {}), validate: (v) => checkDomain(v.trim()) })).trim().toLowerCase();
+  const domain = (
+    await input({
+      message: 'Domain (DNS name):',
+      ...(fromFqdn ? { default: fromFqdn } : {}),
+      validate: (v) => checkDomain(v.trim()),
+    })
+  )
+    .trim()
+    .toLowerCase();
   let dnsServer = (
     await input({
       message: "DNS server to find the DCs through (IP[:PORT]; empty: this machine's resolvers):",
@@ -277,14 +375,25 @@ async function askDirectory(s: Session, nodes: readonly NodeAnswer[]): Promise<A
     say(s.c.dim(`  Looking up SRV ${srvName(domain)} via ${dnsServer || "this machine's DNS servers"}...`));
     let choice: string;
     try {
-      const dcs = await discoverDcs({ domain, ...(dnsServer ? { dnsServers: [dnsServer] } : {}), timeoutMs: Math.min(s.timeouts.connectMs, 5000) });
+      const dcs = await discoverDcs({
+        domain,
+        ...(dnsServer ? { dnsServers: [dnsServer] } : {}),
+        timeoutMs: Math.min(s.timeouts.connectMs, 5000),
+      });
       say(`  Found ${dcs.length} domain controller(s).`);
       choice = await select<string>({
         message: 'Which DC should clusterprobe ask?',
         choices: [
-          ...dcs.map((dc) => ({ name: `${dc.host}  ${dc.addresses.join(', ') || '(no address)'}  priority ${dc.priority}, weight ${dc.weight}`, value: `dc:${dc.host}` })),
+          ...dcs.map((dc) => ({
+            name: `${dc.host}  ${dc.addresses.join(', ') || '(no address)'}  priority ${dc.priority}, weight ${dc.weight}`,
+            value: `dc:${dc.host}`,
+          })),
           new Separator(),
-          { name: 'None: find the DCs through DNS SRV at every run', value: 'srv', description: 'No servers: key; the next DC is tried when one fails.' },
+          {
+            name: 'None: find the DCs through DNS SRV at every run',
+            value: 'srv',
+            description: 'No servers: key; the next DC is tried when one fails.',
+          },
           { name: 'Type a DC name or address', value: 'type' },
         ],
       });
@@ -302,7 +411,12 @@ async function askDirectory(s: Session, nodes: readonly NodeAnswer[]): Promise<A
     }
     if (choice === 'retry') continue;
     if (choice === 'dns') {
-      dnsServer = (await input({ message: 'DNS server (IP[:PORT]):', validate: (v) => (v.trim() === '' ? 'an address is needed' : checkDnsServer(v.trim())) })).trim();
+      dnsServer = (
+        await input({
+          message: 'DNS server (IP[:PORT]):',
+          validate: (v) => (v.trim() === '' ? 'an address is needed' : checkDnsServer(v.trim())),
+        })
+      ).trim();
       continue;
     }
     if (choice === 'type') {
@@ -321,7 +435,9 @@ async function askDirectory(s: Session, nodes: readonly NodeAnswer[]): Promise<A
       validate: async (v) => {
         const path = v.trim();
         if (path === '') return true;
-        const text = await readFile(resolve(path), 'utf8').catch((err: NodeJS.ErrnoException) => new Error(err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)));
+        const text = await readFile(resolve(path), 'utf8').catch(
+          (err: NodeJS.ErrnoException) => new Error(err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)),
+        );
         return text instanceof Error ? `cannot read ${path}: ${text.message}` : checkPem(text);
       },
     })
@@ -335,10 +451,27 @@ async function askDirectory(s: Session, nodes: readonly NodeAnswer[]): Promise<A
       ],
     })) === 'starttls';
   const byAddress = server !== undefined && isIP(server) !== 0;
-  const serverName = byAddress ? (await input({ message: `Name in the certificate of ${server} (optional):`, validate: (v) => (v.trim() === '' ? true : checkDcHost(v.trim())) })).trim() : '';
-  const bindUser = (await input({ message: 'Bind user (UPN; the account that will run New-Cluster):', validate: (v) => checkUpn(v.trim()) })).trim();
+  const serverName = byAddress
+    ? (
+        await input({
+          message: `Name in the certificate of ${server} (optional):`,
+          validate: (v) => (v.trim() === '' ? true : checkDcHost(v.trim())),
+        })
+      ).trim()
+    : '';
+  const bindUser = (
+    await input({
+      message: 'Bind user (UPN; the account that will run New-Cluster):',
+      validate: (v) => checkUpn(v.trim()),
+    })
+  ).trim();
   const passwordRef = await askSecretRef(s, `the password of ${bindUser}`, 'CLUSTERPROBE_AD_PASSWORD');
-  const ou = (await input({ message: 'OU where the nodes and the cluster belong (DN; optional):', validate: (v) => checkOu(v.trim(), domain) })).trim();
+  const ou = (
+    await input({
+      message: 'OU where the nodes and the cluster belong (DN; optional):',
+      validate: (v) => checkOu(v.trim(), domain),
+    })
+  ).trim();
   return {
     domain,
     ...(dnsServer ? { dnsServers: [dnsServer] } : {}),
@@ -357,57 +490,104 @@ type Reading =
   | { readonly ok: false; readonly message: string; readonly status: string };
 
 /** SendTargets, then each target's LUNs (INQUIRY, VPD 0x83, READ CAPACITY), shown as a table. */
-async function readPortal(s: Session, portal: string, initiatorName: string, chap: PortalAnswer['chap'], index: number): Promise<Reading> {
+async function readPortal(
+  s: Session,
+  portal: string,
+  initiatorName: string,
+  chap: PortalAnswer['chap'],
+  index: number,
+): Promise<Reading> {
   let credentials: ChapCredentials | undefined;
   if (chap) {
-    const store = new SecretStore({ baseDir: dirname(s.file), prompt: (question) => password({ message: `${question.replace(/:\s*$/, '')} (used now for discovery, never written):`, mask: '*' }) });
+    const store = new SecretStore({
+      baseDir: dirname(s.file),
+      prompt: (question) =>
+        password({ message: `${question.replace(/:\s*$/, '')} (used now for discovery, never written):`, mask: '*' }),
+    });
     s.stores.push(store);
     try {
-      credentials = { user: chap.user, secret: Buffer.from((await store.resolve(chap.secret, `storage.iscsi[${index}].chap.secret`)).reveal()) };
+      credentials = {
+        user: chap.user,
+        secret: Buffer.from((await store.resolve(chap.secret, `storage.iscsi[${index}].chap.secret`)).reveal()),
+      };
     } catch (err) {
       if (err instanceof Error && err.name === 'ExitPromptError') throw err;
       return { ok: false, message: toInventoryError(err).message, status: 'secret' };
     }
   }
   const scrub = (t: string) => s.stores.reduce((acc, st) => st.scrub(acc), t);
-  process.stdout.write(s.c.dim(`  SendTargets on ${portal} as ${initiatorName}${chap ? ` (CHAP user ${chap.user})` : ''}, then each target's LUNs...\n`));
+  process.stdout.write(
+    s.c.dim(
+      `  SendTargets on ${portal} as ${initiatorName}${chap ? ` (CHAP user ${chap.user})` : ''}, then each target's LUNs...\n`,
+    ),
+  );
   let found: DiscoveredTarget[];
   try {
-    found = await sendTargets({ portal, initiatorName, ...(credentials ? { chap: credentials } : {}), timeouts: s.timeouts });
+    found = await sendTargets({
+      portal,
+      initiatorName,
+      ...(credentials ? { chap: credentials } : {}),
+      timeouts: s.timeouts,
+    });
   } catch (err) {
     return { ok: false, message: scrub(toInventoryError(err).message), status: loginStatus(err).status };
   }
   const failed: { target: string; status: string }[] = [];
   const targets = await mapLimited(found, 4, async (t): Promise<InventoryTarget> => {
-    const reading = await readTarget(t, { portal, initiatorName, ...(credentials ? { chap: credentials } : {}), timeouts: s.timeouts });
+    const reading = await readTarget(t, {
+      portal,
+      initiatorName,
+      ...(credentials ? { chap: credentials } : {}),
+      timeouts: s.timeouts,
+    });
     if ('luns' in reading) return { name: t.name, addresses: t.addresses, luns: reading.luns };
     failed.push({ target: t.name, status: loginStatus(reading.failure).status });
     return { name: t.name, addresses: t.addresses, luns: [], error: toInventoryError(reading.failure) };
   });
   process.stdout.write(scrub(renderInventory({ portal, initiator: initiatorName, targets }, s.c)));
-  if (targets.length === 0) return { ok: false, message: `SendTargets on ${portal} lists no target for ${initiatorName} (targets hide from initiators outside their access list)`, status: 'none' };
-  if (failed.length === targets.length) return { ok: false, message: `no target on ${portal} accepted the login (see above)`, status: failed[0]!.status };
+  if (targets.length === 0)
+    return {
+      ok: false,
+      message: `SendTargets on ${portal} lists no target for ${initiatorName} (targets hide from initiators outside their access list)`,
+      status: 'none',
+    };
+  if (failed.length === targets.length)
+    return { ok: false, message: `no target on ${portal} accepted the login (see above)`, status: failed[0]!.status };
   return { ok: true, targets: targets.filter((t) => !t.error), failed };
 }
 
 async function askChap(previous: PortalAnswer['chap'], likely: boolean, s: Session): Promise<PortalAnswer['chap']> {
-  if (!(await confirm({ message: 'Does the portal need CHAP?', default: previous !== undefined || likely }))) return undefined;
-  const user = (await input({ message: 'CHAP user:', ...(previous ? { default: previous.user } : {}), validate: (v) => (v.trim() === '' ? 'a CHAP user name is needed' : true) })).trim();
+  if (!(await confirm({ message: 'Does the portal need CHAP?', default: previous !== undefined || likely })))
+    return undefined;
+  const user = (
+    await input({
+      message: 'CHAP user:',
+      ...(previous ? { default: previous.user } : {}),
+      validate: (v) => (v.trim() === '' ? 'a CHAP user name is needed' : true),
+    })
+  ).trim();
   return { user, secret: await askSecretRef(s, `the CHAP secret of ${user}`, 'CLUSTERPROBE_CHAP_SECRET') };
 }
 
 const FAILURE_HINT: Readonly<Record<string, string>> = {
-  'auth-failed': 'The target wants CHAP, or other CHAP credentials: change the portal\'s CHAP and try again.',
-  'not-found': 'The initiator is probably missing from the target\'s access list: add it on the storage, or run init with --initiator IQN (a node\'s).',
-  'not-authorized': 'The initiator is not allowed on the target: add it to the target\'s access list.',
+  'auth-failed': "The target wants CHAP, or other CHAP credentials: change the portal's CHAP and try again.",
+  'not-found':
+    "The initiator is probably missing from the target's access list: add it on the storage, or run init with --initiator IQN (a node's).",
+  'not-authorized': "The initiator is not allowed on the target: add it to the target's access list.",
   refused: 'Nothing listens there: check the address and port, and that the target service runs.',
-  timeout: 'No answer in time: check the address, the route and the firewalls (the portal\'s TCP port, 3260 unless it names another).',
-  none: 'No target for this initiator: add it to a target\'s access list, or run init with --initiator IQN (a node\'s).',
+  timeout:
+    "No answer in time: check the address, the route and the firewalls (the portal's TCP port, 3260 unless it names another).",
+  none: "No target for this initiator: add it to a target's access list, or run init with --initiator IQN (a node's).",
   secret: 'The CHAP secret could not be read: fix the reference, or set the variable and try again.',
 };
 
 /** One portal: its address and CHAP, its targets and disks read and ticked; undefined: left out. */
-async function askPortal(s: Session, nodes: readonly NodeAnswer[], index: number, domain: string | undefined): Promise<PortalAnswer | undefined> {
+async function askPortal(
+  s: Session,
+  nodes: readonly NodeAnswer[],
+  index: number,
+  domain: string | undefined,
+): Promise<PortalAnswer | undefined> {
   const initiatorName = s.flags.initiator ?? windowsDefaultIqn(nodes[0]!, domain);
   let portal = '';
   let chap: PortalAnswer['chap'];
@@ -415,7 +595,13 @@ async function askPortal(s: Session, nodes: readonly NodeAnswer[], index: number
   let edit = true;
   for (;;) {
     if (edit) {
-      portal = (await input({ message: 'iSCSI portal (HOST[:PORT]):', ...(portal ? { default: portal } : {}), validate: (v) => checkPortal(v.trim()) })).trim();
+      portal = (
+        await input({
+          message: 'iSCSI portal (HOST[:PORT]):',
+          ...(portal ? { default: portal } : {}),
+          validate: (v) => checkPortal(v.trim()),
+        })
+      ).trim();
       chap = await askChap(chap, likelyChap, s);
       edit = false;
     }
@@ -428,9 +614,16 @@ async function askPortal(s: Session, nodes: readonly NodeAnswer[], index: number
       next = await failureMenu();
     } else {
       const choices = lunChoices(reading.targets);
-      if (reading.failed.length > 0) process.stdout.write(s.c.yellow(`  ${reading.failed.length} target(s) refused the login (above): their disks cannot be ticked.\n`));
+      if (reading.failed.length > 0)
+        process.stdout.write(
+          s.c.yellow(`  ${reading.failed.length} target(s) refused the login (above): their disks cannot be ticked.\n`),
+        );
       if (!choices.some((c) => !c.disabled)) {
-        process.stdout.write(s.c.yellow('  No disk LUN to tick here: only controller, CD or tape LUNs (or disks that could not be read).\n'));
+        process.stdout.write(
+          s.c.yellow(
+            '  No disk LUN to tick here: only controller, CD or tape LUNs (or disks that could not be read).\n',
+          ),
+        );
         next = await failureMenu();
       } else {
         const picks = picksFrom(choices, await tick(choices));
@@ -447,7 +640,14 @@ async function askPortal(s: Session, nodes: readonly NodeAnswer[], index: number
         next = empty;
       }
     }
-    if (next === 'keep') return { portal, ...(chap ? { chap } : {}), note: reading.ok ? 'no disk chosen: every disk LUN is checked' : 'not read when this file was written: every target, every disk LUN' };
+    if (next === 'keep')
+      return {
+        portal,
+        ...(chap ? { chap } : {}),
+        note: reading.ok
+          ? 'no disk chosen: every disk LUN is checked'
+          : 'not read when this file was written: every target, every disk LUN',
+      };
     if (next === 'skip') return undefined;
     if (next === 'edit') edit = true;
   }
@@ -470,7 +670,11 @@ async function tick(choices: readonly LunChoice[]): Promise<{ target: string; lu
   let target: string | undefined;
   for (const c of choices) {
     if (c.target !== target) items.push(new Separator(`── ${(target = c.target)}`));
-    items.push({ name: c.label, value: { target: c.target, lun: c.lun }, ...(c.disabled ? { disabled: c.disabled } : {}) });
+    items.push({
+      name: c.label,
+      value: { target: c.target, lun: c.lun },
+      ...(c.disabled ? { disabled: c.disabled } : {}),
+    });
   }
   return checkbox({ message: 'Tick the cluster disks:', choices: items, pageSize: Math.min(20, items.length) });
 }

@@ -35,16 +35,21 @@ export interface CommandContext {
 }
 
 export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Promise<Report> {
-  if (flags['save-facts'] && flags['from-facts']) throw new UsageError('--save-facts and --from-facts exclude each other: an offline run gathers no new facts');
+  if (flags['save-facts'] && flags['from-facts'])
+    throw new UsageError('--save-facts and --from-facts exclude each other: an offline run gathers no new facts');
 
   const loaded = await loadInputs(flags.config, flags['from-facts']);
-  const inputs = flags['allow-in-use'] ? { ...loaded, spec: { ...loaded.spec, storage: { iscsi: [], ...loaded.spec.storage, allowInUse: true } } } : loaded;
+  const inputs = flags['allow-in-use']
+    ? { ...loaded, spec: { ...loaded.spec, storage: { iscsi: [], ...loaded.spec.storage, allowInUse: true } } }
+    : loaded;
   const registry = await buildRegistry([...(inputs.spec.plugins ?? []), ...(flags.plugin ?? [])], inputs.baseDir);
   const selected = registry.select(flags.only ?? [], flags.skip ?? []).map((r) => r.check);
   const waivers = [...(inputs.spec.waivers ?? []), ...(flags.waivers ? await loadWaivers(resolve(flags.waivers)) : [])];
   // Output files are checked before anything runs, too: a typo in a path is exit 2 now, not a
   // report lost after the run.
-  const outputs = (['junit', 'html', 'save-facts'] as const).filter((flag) => flags[flag] !== undefined).map((flag) => ({ flag, file: resolve(flags[flag]!) }));
+  const outputs = (['junit', 'html', 'save-facts'] as const)
+    .filter((flag) => flags[flag] !== undefined)
+    .map((flag) => ({ flag, file: resolve(flags[flag]!) }));
   for (const { flag, file } of outputs) await assertWritable(flag, file);
   // Read before anything runs, so that a bad baseline stops the run before it touches a server.
   const baseline = flags.baseline ? await loadReport(resolve(flags.baseline), 'baseline report') : undefined;
@@ -60,8 +65,14 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
     }
   }
 
-  if (!inputs.facts && inputs.spec.activeDirectory?.tls?.insecureSkipVerify && selected.some((c) => c.meta.area === 'ad')) {
-    process.stderr.write('clusterprobe: warning: activeDirectory.tls.insecureSkipVerify is set: the DC\'s certificate is not verified, so the bind password could go to an impostor. The report flags it (ad.connect insecure).\n');
+  if (
+    !inputs.facts &&
+    inputs.spec.activeDirectory?.tls?.insecureSkipVerify &&
+    selected.some((c) => c.meta.area === 'ad')
+  ) {
+    process.stderr.write(
+      "clusterprobe: warning: activeDirectory.tls.insecureSkipVerify is set: the DC's certificate is not verified, so the bind password could go to an impostor. The report flags it (ad.connect insecure).\n",
+    );
   }
 
   const controller = new AbortController();
@@ -70,12 +81,18 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   const onSigint = () => {
     interrupts += 1;
     if (interrupts === 1) {
-      process.stderr.write('\nInterrupted: stopping checks and running cleanup (Ctrl-C twice more to abandon cleanup).\n');
+      process.stderr.write(
+        '\nInterrupted: stopping checks and running cleanup (Ctrl-C twice more to abandon cleanup).\n',
+      );
       controller.abort(new Error('interrupted'));
     } else if (interrupts === 2) {
-      process.stderr.write(`Still cleaning up: ${cleanups.pending.join('; ') || 'finishing'}. Ctrl-C again abandons it.\n`);
+      process.stderr.write(
+        `Still cleaning up: ${cleanups.pending.join('; ') || 'finishing'}. Ctrl-C again abandons it.\n`,
+      );
     } else {
-      process.stderr.write('Cleanup abandoned: what it would have removed may still be there; run clusterprobe again to clean up.\n');
+      process.stderr.write(
+        'Cleanup abandoned: what it would have removed may still be there; run clusterprobe again to clean up.\n',
+      );
       process.exit(130);
     }
   };
@@ -83,14 +100,23 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const signal of STOP_SIGNALS) process.on(signal, onSigint);
 
-  const bugs = registry.bugReporting({ version: ctx.version, debug: flags.debug, ...(ctx.bugsUrl ? { url: ctx.bugsUrl } : {}) });
+  const bugs = registry.bugReporting({
+    version: ctx.version,
+    debug: flags.debug,
+    ...(ctx.bugsUrl ? { url: ctx.bugsUrl } : {}),
+  });
   // The run installs its own guard; this outer one covers the rest of validate (progress, the
   // report's files and terminal view), where what an escaped probe left running may still throw.
   const afterRun: Escape[] = [];
   const removeGuard = installEscapeGuard((escape) => afterRun.push(escape));
   try {
     // A pseudo-terminal that reports no width would make the spinner renderer wrap every character.
-    const progress = ctx.json ? undefined : startProgress(selected, { tty: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40, chalk: chalkFor(process.stderr) });
+    const progress = ctx.json
+      ? undefined
+      : startProgress(selected, {
+          tty: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40,
+          chalk: chalkFor(process.stderr),
+        });
     let output;
     try {
       output = await runPreflight({
@@ -106,7 +132,9 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
         cleanups,
         bugs,
         // With --config as well, the spec fact is the current file: fix the names, re-evaluate offline.
-        ...(inputs.facts ? { offlineFacts: flags.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts } : {}),
+        ...(inputs.facts
+          ? { offlineFacts: flags.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts }
+          : {}),
         ...(progress ? { progress: progress.listener } : {}),
       });
     } finally {
@@ -116,9 +144,11 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
 
     const report = baseline ? { ...output.report, diff: diffReports(output.report, baseline) } : output.report;
     // One line per exception that escaped a probe or check; the details are in the report.
-    for (const escape of output.escapes) process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escape)))}\n`);
+    for (const escape of output.escapes)
+      process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escape)))}\n`);
     for (const c of output.cleanup) {
-      if (c.status !== 'ok') process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
+      if (c.status !== 'ok')
+        process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
     }
     // A file that cannot be written after all (a full disk) is the environment, not a bug: the
     // other outputs are still written, and the exit code is 2 (unless a bug or Ctrl-C says more).
@@ -129,12 +159,16 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
         else await writeFile(file, secrets.scrub(flag === 'junit' ? renderJunit(report) : renderHtml(report)));
       } catch (err) {
         unwritten.push(flag);
-        process.stderr.write(`clusterprobe: --${flag} ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the run finished with verdict ${report.verdict}\n`);
+        process.stderr.write(
+          `clusterprobe: --${flag} ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the run finished with verdict ${report.verdict}\n`,
+        );
       }
     }
-    if (!ctx.json) process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
+    if (!ctx.json)
+      process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
 
-    for (const escape of afterRun) process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escapeSummary(escape, bugs), true)))}\n`);
+    for (const escape of afterRun)
+      process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escapeSummary(escape, bugs), true)))}\n`);
 
     const code = afterRun.length > 0 && !report.cancelled ? EXIT.internal : exitCodeFor(report, flags['fail-on']);
     process.exitCode = unwritten.length > 0 && code !== EXIT.internal && code !== EXIT.interrupted ? EXIT.usage : code;
@@ -151,13 +185,21 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
 /** Refuses, with exit 2, an output path that cannot be written: a directory, a missing or read-only directory. */
 async function assertWritable(flag: string, file: string): Promise<void> {
   const info = await stat(file).catch(() => undefined);
-  if (info?.isDirectory()) throw new UsageError(`--${flag} ${file}: is a directory; give a file name (e.g. ${file.replace(/\/$/, '')}/preflight.${flag === 'junit' ? 'xml' : flag === 'html' ? 'html' : 'json'})`);
+  if (info?.isDirectory())
+    throw new UsageError(
+      `--${flag} ${file}: is a directory; give a file name (e.g. ${file.replace(/\/$/, '')}/preflight.${flag === 'junit' ? 'xml' : flag === 'html' ? 'html' : 'json'})`,
+    );
   const target = info ? file : dirname(file);
   try {
     await access(target, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`--${flag} ${file}: the directory ${target} does not exist; create it (mkdir -p ${shQuote(target)}) or choose another path`);
-    throw new UsageError(`--${flag} ${file}: ${info ? 'the file' : `the directory ${target}`} is not writable (${code ?? String(err)})`);
+    if (code === 'ENOENT')
+      throw new UsageError(
+        `--${flag} ${file}: the directory ${target} does not exist; create it (mkdir -p ${shQuote(target)}) or choose another path`,
+      );
+    throw new UsageError(
+      `--${flag} ${file}: ${info ? 'the file' : `the directory ${target}`} is not writable (${code ?? String(err)})`,
+    );
   }
 }

@@ -16,12 +16,32 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
   static override enableJsonFlag = true;
 
   static override examples = [
-    { description: 'Check the review lab example', command: '<%= config.bin %> <%= command.id %> --config examples/review-lab.yaml' },
-    { description: 'The same: the spec as an argument', command: '<%= config.bin %> <%= command.id %> examples/review-lab.yaml' },
-    { description: 'Only the storage checks, as JUnit for CI', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --only "storage.*" --junit preflight.xml' },
-    { description: 'Machine-readable report; fail the pipeline on warnings too', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --json --fail-on warn > report.json' },
-    { description: 'An HTML report to hand over, and what changed since the last run', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --baseline last-run.json --html preflight.html --json > this-run.json' },
-    { description: 'Save facts now, re-evaluate later without network', command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --save-facts facts.json\n<%= config.bin %> <%= command.id %> --from-facts facts.json' },
+    {
+      description: 'Check the review lab example',
+      command: '<%= config.bin %> <%= command.id %> --config examples/review-lab.yaml',
+    },
+    {
+      description: 'The same: the spec as an argument',
+      command: '<%= config.bin %> <%= command.id %> examples/review-lab.yaml',
+    },
+    {
+      description: 'Only the storage checks, as JUnit for CI',
+      command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --only "storage.*" --junit preflight.xml',
+    },
+    {
+      description: 'Machine-readable report; fail the pipeline on warnings too',
+      command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --json --fail-on warn > report.json',
+    },
+    {
+      description: 'An HTML report to hand over, and what changed since the last run',
+      command:
+        '<%= config.bin %> <%= command.id %> -c cluster.yaml --baseline last-run.json --html preflight.html --json > this-run.json',
+    },
+    {
+      description: 'Save facts now, re-evaluate later without network',
+      command:
+        '<%= config.bin %> <%= command.id %> -c cluster.yaml --save-facts facts.json\n<%= config.bin %> <%= command.id %> --from-facts facts.json',
+    },
   ];
 
   // Optional, so that oclif reads `validate cluster.yaml` as this command with an argument rather
@@ -35,25 +55,61 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
     only: globListFlag('Run only checks whose id matches one of these globs (e.g. "storage.*,ad.netbios.*").'),
     skip: globListFlag('Skip checks whose id matches one of these globs.'),
     junit: Flags.file({ summary: 'Also write the report as JUnit XML to this file.', helpValue: 'FILE' }),
-    html: Flags.file({ summary: 'Also write the report as one self-contained HTML file (no external resources; hand it to a colleague or vendor).', helpValue: 'FILE' }),
-    baseline: Flags.file({ summary: 'A report saved earlier with --json: mark each finding new, fixed, regressed or unchanged since then.', helpValue: 'previous.json', exists: true }),
-    'fail-on': Flags.option({ options: ['warn', 'fail'] as const, default: 'fail', summary: 'Lowest status that makes the exit code non-zero.' })(),
+    html: Flags.file({
+      summary:
+        'Also write the report as one self-contained HTML file (no external resources; hand it to a colleague or vendor).',
+      helpValue: 'FILE',
+    }),
+    baseline: Flags.file({
+      summary: 'A report saved earlier with --json: mark each finding new, fixed, regressed or unchanged since then.',
+      helpValue: 'previous.json',
+      exists: true,
+    }),
+    'fail-on': Flags.option({
+      options: ['warn', 'fail'] as const,
+      default: 'fail',
+      summary: 'Lowest status that makes the exit code non-zero.',
+    })(),
     concurrency: Flags.integer({ min: 1, max: 64, default: 4, summary: 'How many checks run at once.' }),
-    timeout: Flags.integer({ min: 1, max: 3600, default: 120, summary: 'Time limit for each check, in seconds.', helpValue: 'SECONDS' }),
-    waivers: Flags.file({ summary: 'YAML/JSON file of waivers, added to the spec\'s waivers:.', helpValue: 'FILE', exists: true }),
-    'save-facts': Flags.file({ summary: 'Write the facts gathered (no secrets) to this file, for --from-facts.', helpValue: 'FILE' }),
-    'from-facts': Flags.file({ summary: 'Evaluate facts saved by --save-facts instead of probing: no network.', helpValue: 'FILE', exists: true }),
+    timeout: Flags.integer({
+      min: 1,
+      max: 3600,
+      default: 120,
+      summary: 'Time limit for each check, in seconds.',
+      helpValue: 'SECONDS',
+    }),
+    waivers: Flags.file({
+      summary: "YAML/JSON file of waivers, added to the spec's waivers:.",
+      helpValue: 'FILE',
+      exists: true,
+    }),
+    'save-facts': Flags.file({
+      summary: 'Write the facts gathered (no secrets) to this file, for --from-facts.',
+      helpValue: 'FILE',
+    }),
+    'from-facts': Flags.file({
+      summary: 'Evaluate facts saved by --save-facts instead of probing: no network.',
+      helpValue: 'FILE',
+      exists: true,
+    }),
     plugin: pluginFlag,
     verbose: Flags.boolean({ char: 'v', summary: 'Show evidence for passing findings too.' }),
-    'allow-in-use': Flags.boolean({ summary: 'Run the PR sequence even on disks that hold registrations (never touching foreign keys); same as storage.allowInUse.' }),
-    debug: Flags.boolean({ summary: 'Put stack traces into the evidence of internal-error findings (for a bug report); without it no stack appears anywhere.' }),
+    'allow-in-use': Flags.boolean({
+      summary:
+        'Run the PR sequence even on disks that hold registrations (never touching foreign keys); same as storage.allowInUse.',
+    }),
+    debug: Flags.boolean({
+      summary:
+        'Put stack traces into the evidence of internal-error findings (for a bug report); without it no stack appears anywhere.',
+    }),
   };
 
   /** The flags, with the spec argument as --config. */
   async parseFlags() {
     const { args, flags } = await this.parse(Validate);
     if (args.spec === undefined) return flags;
-    if (flags.config !== undefined) throw new UsageError(`two specs: ${args.spec} and --config ${flags.config}; pass one`);
+    if (flags.config !== undefined)
+      throw new UsageError(`two specs: ${args.spec} and --config ${flags.config}; pass one`);
     return { ...flags, config: args.spec };
   }
 

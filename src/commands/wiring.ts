@@ -36,10 +36,13 @@ export async function loadInputs(configFile: string | undefined, factsFile: stri
   }
   if (facts) {
     const parsed = ClusterSpecSchema.safeParse(facts.facts.spec);
-    if (!parsed.success) throw new UsageError(`facts file ${factsFile} holds no valid "spec" fact; pass --config as well`);
+    if (!parsed.success)
+      throw new UsageError(`facts file ${factsFile} holds no valid "spec" fact; pass --config as well`);
     return { spec: parsed.data, baseDir: process.cwd(), facts };
   }
-  throw new UsageError('no cluster spec: pass --config cluster.yaml (see examples/review-lab.yaml), or --from-facts FILE to re-evaluate a saved run');
+  throw new UsageError(
+    'no cluster spec: pass --config cluster.yaml (see examples/review-lab.yaml), or --from-facts FILE to re-evaluate a saved run',
+  );
 }
 
 /** The registry `checks list` and `checks explain` show: built-ins, the spec's plugins, --plugin. */

@@ -5,7 +5,19 @@
  */
 import { open } from 'node:fs/promises';
 import { relative, isAbsolute } from 'node:path';
-import { LineCounter, parseDocument, isAlias, isCollection, isMap, isPair, isScalar, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
+import {
+  LineCounter,
+  parseDocument,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  visit,
+  type Alias,
+  type Document,
+  type Node as YamlNode,
+} from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, UsageError, type ConfigProblem } from '../engine/errors.ts';
 import { describeValue } from '../engine/contract.ts';
@@ -46,7 +58,14 @@ function sizeText(bytes: number): string {
 
 function readError(err: unknown, what: string, file: string): UsageError {
   const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EISDIR'
+        ? 'it is a directory'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : String(code);
   return new UsageError(`cannot read ${what} ${file}: ${why}`);
 }
 
@@ -57,7 +76,9 @@ function readError(err: unknown, what: string, file: string): UsageError {
  */
 export async function readCappedText(file: string, what: string, maxBytes: number): Promise<string> {
   const tooBig = (size: string) =>
-    new UsageError(`${displayName(file)} is ${size}; a ${what} may be at most ${sizeText(maxBytes)} (${maxBytes} bytes), so it was not read: is it the right file?`);
+    new UsageError(
+      `${displayName(file)} is ${size}; a ${what} may be at most ${sizeText(maxBytes)} (${maxBytes} bytes), so it was not read: is it the right file?`,
+    );
   let handle;
   try {
     handle = await open(file, 'r');
@@ -72,7 +93,12 @@ export async function readCappedText(file: string, what: string, maxBytes: numbe
     let total = 0;
     for (;;) {
       const room = maxBytes + 1 - total;
-      const { bytesRead, buffer } = await handle.read(Buffer.alloc(Math.min(1 << 16, room)), 0, Math.min(1 << 16, room), null);
+      const { bytesRead, buffer } = await handle.read(
+        Buffer.alloc(Math.min(1 << 16, room)),
+        0,
+        Math.min(1 << 16, room),
+        null,
+      );
       if (bytesRead === 0) break;
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
@@ -121,11 +147,21 @@ export function wideEncoding(bytes: Uint8Array): WideEncoding | undefined {
 /** What to tell the user about a file in a wide encoding: what it is, and how to convert it in PowerShell (5.1 and 7) and sh. */
 function wideEncodingMessage(shown: string, e: WideEncoding): string {
   const name = `UTF-${e.bits}`;
-  const ps = e.bits === 16 ? (e.endian === 'little' ? 'Unicode' : 'BigEndianUnicode') : e.endian === 'little' ? 'UTF32' : 'BigEndianUTF32';
+  const ps =
+    e.bits === 16
+      ? e.endian === 'little'
+        ? 'Unicode'
+        : 'BigEndianUnicode'
+      : e.endian === 'little'
+        ? 'UTF32'
+        : 'BigEndianUTF32';
   // iconv keeps a BOM it was not told to expect (and glibc reads BOM-less UTF-16 as big-endian): name the byte order only without one.
   const from = e.bom ? name : `${name}${e.endian === 'little' ? 'LE' : 'BE'}`;
   const dot = shown.lastIndexOf('.');
-  const out = dot > Math.max(shown.lastIndexOf('/'), shown.lastIndexOf('\\')) + 1 ? `${shown.slice(0, dot)}-utf8${shown.slice(dot)}` : `${shown}-utf8`;
+  const out =
+    dot > Math.max(shown.lastIndexOf('/'), shown.lastIndexOf('\\')) + 1
+      ? `${shown.slice(0, dot)}-utf8${shown.slice(dot)}`
+      : `${shown}-utf8`;
   return (
     `${shown} is ${name} (${e.endian}-endian); save it as UTF-8, e.g. in PowerShell (5.1 or 7): ` +
     `Get-Content -Encoding ${ps} ${psQuote(shown)} | Set-Content -Encoding utf8 ${psQuote(out)}` +
@@ -138,7 +174,12 @@ function wideEncodingMessage(shown: string, e: WideEncoding): string {
  * Parses text as YAML/JSON and validates it against a zod schema, turning every syntax error and
  * schema issue into a positioned ConfigProblem. Never echoes a value at a secret position.
  */
-export function parseAndValidate<S extends z.ZodType>(text: string, file: string, schema: S, options: { readonly maxMarks?: number } = {}): z.output<S> {
+export function parseAndValidate<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+  options: { readonly maxMarks?: number } = {},
+): z.output<S> {
   const shown = displayName(file);
   const lineCounter = new LineCounter();
   // The parser spends seconds on a megabyte of some shapes (prescan says which): refuse them first.
@@ -148,7 +189,13 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
     throw new ConfigError([{ file: shown, line, column: col, path: '', message: pathological.message }]);
   }
   // logLevel error: yaml's warnings (a collection as a key...) would go to stderr as Node warnings.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, logLevel: 'error' });
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+    logLevel: 'error',
+  });
   const position = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -163,13 +210,25 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
       throw new ConfigError([{ file: shown, line, column: col, path: '', message: `${json.message}${syntax}` }]);
     }
     const problems = doc.errors
-      .map((e) => ({ file: shown, ...position(e.pos[0]), path: '', message: `${yamlSyntaxMessage(e.code, e.message)}${syntax}` }))
+      .map((e) => ({
+        file: shown,
+        ...position(e.pos[0]),
+        path: '',
+        message: `${yamlSyntaxMessage(e.code, e.message)}${syntax}`,
+      }))
       .sort((a, b) => a.line - b.line || a.column - b.column);
     throw new ConfigError(fewer(syntax === ' (JSON syntax)' ? problems.slice(0, 1) : problems));
   }
   const deep = tooDeep(doc);
   if (deep !== undefined) {
-    throw new ConfigError([{ file: shown, ...position(deep.offset), path: '', message: `nested more than ${MAX_DEPTH} levels deep; a cluster spec needs about 6` }]);
+    throw new ConfigError([
+      {
+        file: shown,
+        ...position(deep.offset),
+        path: '',
+        message: `nested more than ${MAX_DEPTH} levels deep; a cluster spec needs about 6`,
+      },
+    ]);
   }
   let value: unknown;
   try {
@@ -196,7 +255,9 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0] ?? '';
       const parent = nodeAt(doc, path);
-      const keyNode = isMap(parent) ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key : undefined;
+      const keyNode = isMap(parent)
+        ? parent.items.find((pair) => isScalar(pair.key) && pair.key.value === key)?.key
+        : undefined;
       const known = knownKeys(schema, path);
       const hint = closest(key, known);
       return {
@@ -210,7 +271,8 @@ export function parseAndValidate<S extends z.ZodType>(text: string, file: string
     const secret = isSecretPath(schema, path);
     const got = valueAt(value, path);
     let message = plainWording(issue, knownKeys(schema, path)) ?? issue.message;
-    if (!secret && !/\b(got|received)\b/.test(message)) message += `; got ${got === undefined ? 'nothing (the key is missing)' : describeValue(got)}`;
+    if (!secret && !/\b(got|received)\b/.test(message))
+      message += `; got ${got === undefined ? 'nothing (the key is missing)' : describeValue(got)}`;
     return {
       file: shown,
       ...position(rangeStart(node) ?? rangeStart(nodeAt(doc, path.slice(0, -1))) ?? 0),
@@ -243,7 +305,14 @@ function fewer(problems: readonly ConfigProblem[]): ConfigProblem[] {
   });
   if (unique.length <= MAX_PROBLEMS) return unique;
   const next = unique[MAX_PROBLEMS]!;
-  return [...unique.slice(0, MAX_PROBLEMS), { ...next, path: '', message: `and ${unique.length - MAX_PROBLEMS} more problems from here on; is it the right file?` }];
+  return [
+    ...unique.slice(0, MAX_PROBLEMS),
+    {
+      ...next,
+      path: '',
+      message: `and ${unique.length - MAX_PROBLEMS} more problems from here on; is it the right file?`,
+    },
+  ];
 }
 
 /** A LineCounter that knows every line start of `text`. */
@@ -286,7 +355,11 @@ function prescan(text: string, maxMarks = MAX_MARKS): { offset: number; message:
     }
     if (MARKS.has(c)) {
       marks += 1;
-      if (marks > maxMarks) return { offset: i, message: `more than ${maxMarks} lines and punctuation marks (, : - [ ] { } quotes); a spec for 64 nodes has a few thousand, so this is not a cluster spec` };
+      if (marks > maxMarks)
+        return {
+          offset: i,
+          message: `more than ${maxMarks} lines and punctuation marks (, : - [ ] { } quotes); a spec for 64 nodes has a few thousand, so this is not a cluster spec`,
+        };
     }
     if (c === '\n') {
       leading = true;
@@ -316,7 +389,11 @@ function prescan(text: string, maxMarks = MAX_MARKS): { offset: number; message:
     } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
     else if ((c === '&' || c === '*' || c === '!') && canStart) {
       properties += 1;
-      if (properties > MAX_NODE_PROPERTIES) return { offset: i, message: `more than ${MAX_NODE_PROPERTIES} anchors, aliases and tags (&, *, !); a cluster spec needs few or none` };
+      if (properties > MAX_NODE_PROPERTIES)
+        return {
+          offset: i,
+          message: `more than ${MAX_NODE_PROPERTIES} anchors, aliases and tags (&, *, !); a cluster spec needs few or none`,
+        };
     }
   }
   return undefined;
@@ -350,7 +427,8 @@ function culpritAlias(doc: Document): { alias: Alias; unresolved: boolean } | un
         unresolved = node;
         return visit.BREAK;
       }
-    } else if (node !== null && typeof node === 'object' && 'anchor' in node && typeof node.anchor === 'string') anchors.add(node.anchor);
+    } else if (node !== null && typeof node === 'object' && 'anchor' in node && typeof node.anchor === 'string')
+      anchors.add(node.anchor);
     return undefined;
   });
   if (unresolved) return { alias: unresolved, unresolved: true };
@@ -395,20 +473,35 @@ const REPORT_KEYS = ['schemaVersion', 'findings'] as const;
  */
 function whatInstead(json: unknown, text: string, file: string, what: string): string | undefined {
   const shown = displayName(file);
-  const saveOne = what === 'report' ? `save one with: clusterprobe validate --config cluster.yaml --json > run.json` : `--baseline takes a report saved earlier with: clusterprobe validate --config cluster.yaml --json > previous.json`;
+  const saveOne =
+    what === 'report'
+      ? `save one with: clusterprobe validate --config cluster.yaml --json > run.json`
+      : `--baseline takes a report saved earlier with: clusterprobe validate --config cluster.yaml --json > previous.json`;
   let value = json;
   let yamlProblem: string | undefined;
   if (value === undefined) ({ value, yamlProblem } = looseParse(text, Number.POSITIVE_INFINITY));
   const kind = fileKind(value);
-  const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const object =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   if (kind === 'facts') {
     return `${shown} is a facts file (written by --save-facts), not a report: re-evaluate it with clusterprobe validate --from-facts ${shown}${what === 'report' ? ' (add --json > run.json to save a report)' : ''}`;
   }
   if (kind === 'report') return undefined;
-  if (kind === 'spec') return `${shown} is a cluster spec, not a report: run clusterprobe validate --config ${shown}${what === 'report' ? '' : `; ${saveOne}`}`;
-  if (kind === 'waivers') return `${shown} is a waivers file, not a report: pass it to clusterprobe validate --waivers ${shown}`;
+  if (kind === 'spec')
+    return `${shown} is a cluster spec, not a report: run clusterprobe validate --config ${shown}${what === 'report' ? '' : `; ${saveOne}`}`;
+  if (kind === 'waivers')
+    return `${shown} is a waivers file, not a report: pass it to clusterprobe validate --waivers ${shown}`;
   if (value === undefined && /"(schemaVersion|findings)"\s*:/.test(text)) return undefined;
-  const found = text.trim() === '' ? 'it is empty' : value === undefined ? `it is neither JSON nor YAML (${yamlProblem ?? 'unreadable'})` : object ? `no ${REPORT_KEYS.join('/')}` : `it holds ${describeValue(value)}, not an object with ${REPORT_KEYS.join('/')}`;
+  const found =
+    text.trim() === ''
+      ? 'it is empty'
+      : value === undefined
+        ? `it is neither JSON nor YAML (${yamlProblem ?? 'unreadable'})`
+        : object
+          ? `no ${REPORT_KEYS.join('/')}`
+          : `it holds ${describeValue(value)}, not an object with ${REPORT_KEYS.join('/')}`;
   return `${shown} is not a clusterprobe report: ${found}; ${saveOne}`;
 }
 
@@ -443,13 +536,22 @@ function looseParse(text: string, maxMarks = MAX_MARKS): { value: unknown; yamlP
  * report (validate --json), a cluster spec, a waivers file; undefined when none.
  */
 export function fileKind(value: unknown): 'facts' | 'report' | 'spec' | 'waivers' | undefined {
-  const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const object =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   const has = (key: string) => object !== undefined && Object.hasOwn(object, key);
   if (has('facts') && (has('savedAt') || has('schemaVersion'))) return 'facts';
   if (REPORT_KEYS.some(has)) return 'report';
   const specKeys = Object.keys(ClusterSpecSchema.shape).filter((k) => k !== '$schema' && k !== 'waivers');
   if (specKeys.some(has)) return 'spec';
-  if (has('waivers') || (Array.isArray(value) && value.length > 0 && value.every((w) => w !== null && typeof w === 'object' && 'check' in w && 'expires' in w))) return 'waivers';
+  if (
+    has('waivers') ||
+    (Array.isArray(value) &&
+      value.length > 0 &&
+      value.every((w) => w !== null && typeof w === 'object' && 'check' in w && 'expires' in w))
+  )
+    return 'waivers';
   return undefined;
 }
 
@@ -457,11 +559,15 @@ export function fileKind(value: unknown): 'facts' | 'report' | 'spec' | 'waivers
 function notWaivers(text: string, file: string): string | undefined {
   const shown = displayName(file);
   const { value, yamlProblem } = looseParse(text);
-  if (text.trim() === '' || (value === null && yamlProblem === undefined)) return `${shown} is empty: a waivers file is a list of waivers (see README), e.g. - { check: storage.pr.preempt, justification: CHG-1234, expires: 2026-12-31 }`;
+  if (text.trim() === '' || (value === null && yamlProblem === undefined))
+    return `${shown} is empty: a waivers file is a list of waivers (see README), e.g. - { check: storage.pr.preempt, justification: CHG-1234, expires: 2026-12-31 }`;
   const kind = fileKind(value);
-  if (kind === 'spec') return `${shown} is a cluster spec, not a waivers file: its waivers: go in the spec itself, or pass it with --config`;
-  if (kind === 'report') return `${shown} is a clusterprobe report (validate --json), not a waivers file: a waivers file is a list of waivers (see README)`;
-  if (kind === 'facts') return `${shown} is a facts file (written by --save-facts), not a waivers file: pass it with --from-facts`;
+  if (kind === 'spec')
+    return `${shown} is a cluster spec, not a waivers file: its waivers: go in the spec itself, or pass it with --config`;
+  if (kind === 'report')
+    return `${shown} is a clusterprobe report (validate --json), not a waivers file: a waivers file is a list of waivers (see README)`;
+  if (kind === 'facts')
+    return `${shown} is a facts file (written by --save-facts), not a waivers file: pass it with --from-facts`;
   return undefined;
 }
 
@@ -507,11 +613,22 @@ function plainWording(issue: z.core.$ZodIssue, keys: readonly string[]): string 
   }
   if (issue.code === 'too_small' || issue.code === 'too_big') {
     const small = issue.code === 'too_small';
-    const limit = Number(small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum);
-    const bound = `${small ? 'at least' : 'at most'} ${issue.inclusive === false ? `${small ? 'more' : 'less'} than ` : ''}${limit}`.replace(/(at least|at most) (more|less) than/, '$2 than');
-    if (issue.origin === 'string') return small && limit === 1 ? 'expected a non-empty string' : `expected ${bound} characters`;
-    if (issue.origin === 'array' || issue.origin === 'set') return small && limit === 1 ? 'expected a non-empty list' : `expected a list of ${bound} entries`;
-    if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') return `expected a number ${bound}`.replace('number at least', 'number of at least').replace('number at most', 'number of at most');
+    const limit = Number(
+      small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum,
+    );
+    const bound =
+      `${small ? 'at least' : 'at most'} ${issue.inclusive === false ? `${small ? 'more' : 'less'} than ` : ''}${limit}`.replace(
+        /(at least|at most) (more|less) than/,
+        '$2 than',
+      );
+    if (issue.origin === 'string')
+      return small && limit === 1 ? 'expected a non-empty string' : `expected ${bound} characters`;
+    if (issue.origin === 'array' || issue.origin === 'set')
+      return small && limit === 1 ? 'expected a non-empty list' : `expected a list of ${bound} entries`;
+    if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
+      return `expected a number ${bound}`
+        .replace('number at least', 'number of at least')
+        .replace('number at most', 'number of at most');
   }
   return undefined;
 }
@@ -542,7 +659,8 @@ function yamlSyntaxMessage(code: string, message: string): string {
   const cleaned = first.replace(/ at line \d+, column \d+:?$/, '');
   if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping';
   if (code === 'MULTIPLE_DOCS') return 'a second document starts here (---): a cluster spec is one document';
-  if (/Maximum call stack size exceeded/.test(cleaned)) return `nested too deep to read; a cluster spec needs about 6 levels`;
+  if (/Maximum call stack size exceeded/.test(cleaned))
+    return `nested too deep to read; a cluster spec needs about 6 levels`;
   return cleaned;
 }
 
@@ -575,7 +693,12 @@ function schemaAt(schema: z.ZodType, path: readonly PathSegment[]): z.ZodType | 
   let cur: z.ZodType | undefined = unwrap(schema);
   for (const seg of path) {
     if (!cur) return undefined;
-    const def = cur._zod.def as { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; options?: z.ZodType[] };
+    const def = cur._zod.def as {
+      type: string;
+      shape?: Record<string, z.ZodType>;
+      element?: z.ZodType;
+      options?: z.ZodType[];
+    };
     if (def.type === 'object' && typeof seg === 'string') cur = unwrap(def.shape?.[seg]);
     else if (def.type === 'array' && typeof seg === 'number') cur = unwrap(def.element);
     else if (def.type === 'union') cur = def.options?.map((o) => schemaAt(o, [seg])).find(Boolean);
@@ -588,7 +711,11 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let cur = schema;
   for (let i = 0; cur && i < 10; i += 1) {
     const def = cur._zod.def as { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType };
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) cur = def.innerType;
+    if (
+      (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') &&
+      def.innerType
+    )
+      cur = def.innerType;
     else if (def.type === 'pipe' && def.out) cur = def.out._zod.def.type === 'transform' ? def.in : def.out;
     else break;
   }

@@ -19,6 +19,9 @@ export function nodeFqdn(node: { readonly name: string; readonly fqdn?: string |
 }
 
 /** The initiator name Windows uses by default: `iqn.1991-05.com.microsoft:` + its FQDN (RFC 3720 3.2.6.3.1 wants it lower-case). */
-export function windowsDefaultIqn(node: { readonly name: string; readonly fqdn?: string | undefined }, domain?: string): string {
+export function windowsDefaultIqn(
+  node: { readonly name: string; readonly fqdn?: string | undefined },
+  domain?: string,
+): string {
   return `${WINDOWS_IQN_PREFIX}${nodeFqdn(node, domain).replace(/\.$/, '')}`;
 }

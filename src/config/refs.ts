@@ -12,8 +12,10 @@ export function secretReferences(spec: ClusterSpec): SecretReference[] {
   const password = spec.activeDirectory?.bind?.password;
   if (password !== undefined) refs.push({ path: 'activeDirectory.bind.password', ref: password, area: 'ad' });
   (spec.storage?.iscsi ?? []).forEach((p, i) => {
-    if (p.chap?.secret !== undefined) refs.push({ path: `storage.iscsi[${i}].chap.secret`, ref: p.chap.secret, area: 'storage' });
-    if (p.chap?.mutualSecret !== undefined) refs.push({ path: `storage.iscsi[${i}].chap.mutualSecret`, ref: p.chap.mutualSecret, area: 'storage' });
+    if (p.chap?.secret !== undefined)
+      refs.push({ path: `storage.iscsi[${i}].chap.secret`, ref: p.chap.secret, area: 'storage' });
+    if (p.chap?.mutualSecret !== undefined)
+      refs.push({ path: `storage.iscsi[${i}].chap.mutualSecret`, ref: p.chap.mutualSecret, area: 'storage' });
   });
   return refs;
 }

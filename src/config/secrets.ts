@@ -99,14 +99,20 @@ export class SecretStore {
   }
 
   async #load(ref: string, where: string): Promise<Secret> {
-    const fail = (reason: SecretProblem['reason'], message: string, more: Partial<SecretProblem> = {}) => new SecretUnavailable({ key: where, ref, reason, ...more }, `${where}: ${message}`);
-    if (!SECRET_REF_PATTERN.test(ref)) throw fail('notReference', 'not a secret reference; write env:NAME, file:PATH or prompt');
+    const fail = (reason: SecretProblem['reason'], message: string, more: Partial<SecretProblem> = {}) =>
+      new SecretUnavailable({ key: where, ref, reason, ...more }, `${where}: ${message}`);
+    if (!SECRET_REF_PATTERN.test(ref))
+      throw fail('notReference', 'not a secret reference; write env:NAME, file:PATH or prompt');
     let value: string;
     if (ref.startsWith('env:')) {
       const name = ref.slice(4);
       const found = (this.#options.env ?? process.env)[name];
       if (found === undefined || found === '') {
-        throw fail('unset', `environment variable ${name} is not set (set it in the shell that runs clusterprobe, or use file:PATH)`, { variable: name });
+        throw fail(
+          'unset',
+          `environment variable ${name} is not set (set it in the shell that runs clusterprobe, or use file:PATH)`,
+          { variable: name },
+        );
       }
       value = found;
     } else if (ref.startsWith('file:')) {
@@ -115,11 +121,15 @@ export class SecretStore {
         value = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-        throw fail('unreadable', `cannot read secret file ${path} (${code}); check the path and its permissions`, { path, errno: code });
+        throw fail('unreadable', `cannot read secret file ${path} (${code}); check the path and its permissions`, {
+          path,
+          errno: code,
+        });
       }
       if (value === '') throw fail('empty', `secret file ${path} is empty`, { path });
     } else {
-      if (!this.#options.prompt) throw fail('noTerminal', '"prompt" needs an interactive terminal; in CI use env:NAME or file:PATH');
+      if (!this.#options.prompt)
+        throw fail('noTerminal', '"prompt" needs an interactive terminal; in CI use env:NAME or file:PATH');
       value = await this.#options.prompt(`${where}: `);
       if (value === '') throw fail('nothingEntered', 'no secret entered');
     }
@@ -149,5 +159,10 @@ export class SecretStore {
 }
 
 function escapeXmlText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }

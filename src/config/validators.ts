@@ -40,7 +40,7 @@ export function describeCharacter(c: string): string {
     ',': 'a comma',
     ':': 'a colon',
     ';': 'a semicolon',
-    '$': 'a dollar sign ($)',
+    $: 'a dollar sign ($)',
     '\\': 'a backslash',
     '/': 'a slash',
     '\t': 'a tab',
@@ -71,7 +71,8 @@ function labelProblem(label: string): string | undefined {
   if (label === '') return 'an empty label (two dots in a row, or a dot at the start)';
   const bad = firstBad(label, /[A-Za-z0-9_-]/);
   if (bad !== undefined) return describeCharacter(bad);
-  if (label.length > LABEL_MAX) return `a label of ${label.length} characters ("${label.slice(0, 20)}…"): at most ${LABEL_MAX}`;
+  if (label.length > LABEL_MAX)
+    return `a label of ${label.length} characters ("${label.slice(0, 20)}…"): at most ${LABEL_MAX}`;
   if (label.startsWith('-')) return `a label starting with a hyphen ("${label}")`;
   if (label.endsWith('-')) return `a label ending with a hyphen ("${label}")`;
   return undefined;
@@ -109,12 +110,16 @@ export function dnsNameProblem(value: string, example = DNS_EXAMPLE): Problem {
   const expected = `expected a DNS name (letters, digits and hyphens, dot-separated, ${example})`;
   if (value === '') return `${expected}; got an empty string`;
   const name = value.endsWith('.') ? value.slice(0, -1) : value;
-  if (name.length > DNS_NAME_MAX) return `${expected}; got ${value.length} characters: a DNS name has at most ${DNS_NAME_MAX}`;
+  if (name.length > DNS_NAME_MAX)
+    return `${expected}; got ${value.length} characters: a DNS name has at most ${DNS_NAME_MAX}`;
   for (const label of name.split('.')) {
     const problem = labelProblem(label);
     if (problem !== undefined) return `${expected}; got ${problem} in ${shown(value)}`;
   }
-  if (/^\d+$/.test(name.split('.').pop() ?? '')) return isIP(name) === 4 ? `${expected}; got the IP address ${value}` : `${expected}; got ${shown(value)}, which is neither a DNS name nor an IPv4 address`;
+  if (/^\d+$/.test(name.split('.').pop() ?? ''))
+    return isIP(name) === 4
+      ? `${expected}; got the IP address ${value}`
+      : `${expected}; got ${shown(value)}, which is neither a DNS name nor an IPv4 address`;
   return undefined;
 }
 
@@ -135,13 +140,15 @@ export function hostProblem(value: string, example: string): Problem {
 /** A host that may also be an address: an IPv4 address, or a DNS name. (IPv6 in brackets is the caller's.) */
 function hostOrIpv4Problem(host: string, example: string): Problem {
   if (isIP(host) === 4) return undefined;
-  if (/^[\d.]+$/.test(host)) return `expected an IPv4 address or a DNS name (${example}); got ${shown(host)}, which is not an IPv4 address (four numbers 0..255)`;
+  if (/^[\d.]+$/.test(host))
+    return `expected an IPv4 address or a DNS name (${example}); got ${shown(host)}, which is not an IPv4 address (four numbers 0..255)`;
   return dnsNameProblem(host, example);
 }
 
 /** `PORT` of `HOST:PORT`: 1..65535. */
 export function portProblem(port: string, example: string): Problem {
-  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) return `expected a port 1..65535 after the colon (${example}); got ${shown(port)}`;
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)
+    return `expected a port 1..65535 after the colon (${example}); got ${shown(port)}`;
   return undefined;
 }
 
@@ -155,13 +162,16 @@ export function hostPortProblem(value: string, example: string, ipOnly = false):
   if (value === '') return `${expected}; got an empty string`;
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(value);
   if (bracketed) {
-    if (isIP(bracketed[1]!) !== 6) return `${expected}; got ${shown(`[${bracketed[1]}]`)}, which is not an IPv6 address`;
+    if (isIP(bracketed[1]!) !== 6)
+      return `${expected}; got ${shown(`[${bracketed[1]}]`)}, which is not an IPv6 address`;
     return bracketed[2] === undefined ? undefined : portProblem(bracketed[2], example);
   }
   if (isIP(value) === 6) return undefined;
   const colons = value.split(':').length - 1;
-  if (colons > 1) return `${expected}; got ${shown(value)}: an IPv6 address with a port goes in brackets, e.g. [fd00::20]:3260`;
-  const [host, port] = colons === 1 ? [value.slice(0, value.indexOf(':')), value.slice(value.indexOf(':') + 1)] : [value, undefined];
+  if (colons > 1)
+    return `${expected}; got ${shown(value)}: an IPv6 address with a port goes in brackets, e.g. [fd00::20]:3260`;
+  const [host, port] =
+    colons === 1 ? [value.slice(0, value.indexOf(':')), value.slice(value.indexOf(':') + 1)] : [value, undefined];
   if (host === '') return `${expected}; got nothing before the colon`;
   if (ipOnly && isIP(host) === 0) return `${expected}; got ${shown(host)}, which is not an IP address`;
   const hostProblem = hostOrIpv4Problem(host, example);
@@ -199,14 +209,24 @@ export function iqnProblem(value: string): Problem {
   const example = 'e.g. iqn.1991-05.com.microsoft:hv01.lab.example.test';
   if (value === '') return `expected an iSCSI name (${example}); got an empty string`;
   const bad = firstBad(value, /[A-Za-z0-9.:-]/);
-  if (bad !== undefined) return `expected an iSCSI name: letters, digits, "-", "." and ":" only (RFC 7143 4.2.7.2, ${example}); got ${describeCharacter(bad)} in ${shown(value)}`;
-  if (value.length > ISCSI_NAME_MAX) return `expected an iSCSI name of at most ${ISCSI_NAME_MAX} characters (RFC 7143 4.2.7.1); got ${value.length}`;
+  if (bad !== undefined)
+    return `expected an iSCSI name: letters, digits, "-", "." and ":" only (RFC 7143 4.2.7.2, ${example}); got ${describeCharacter(bad)} in ${shown(value)}`;
+  if (value.length > ISCSI_NAME_MAX)
+    return `expected an iSCSI name of at most ${ISCSI_NAME_MAX} characters (RFC 7143 4.2.7.1); got ${value.length}`;
   const lower = value.toLowerCase();
-  if (lower.startsWith('eui.')) return /^eui\.[0-9a-f]{16}$/.test(lower) ? undefined : `expected eui. and 16 hexadecimal digits (an EUI-64, e.g. eui.02004567A425678D); got ${shown(value)}`;
-  if (lower.startsWith('naa.')) return /^naa\.(?:[0-9a-f]{16}|[0-9a-f]{32})$/.test(lower) ? undefined : `expected naa. and 16 or 32 hexadecimal digits (RFC 3980, e.g. naa.52004567BA64678D); got ${shown(value)}`;
-  if (!lower.startsWith('iqn.')) return `expected an iSCSI name starting iqn., eui. or naa. (${example}); got ${shown(value)}`;
+  if (lower.startsWith('eui.'))
+    return /^eui\.[0-9a-f]{16}$/.test(lower)
+      ? undefined
+      : `expected eui. and 16 hexadecimal digits (an EUI-64, e.g. eui.02004567A425678D); got ${shown(value)}`;
+  if (lower.startsWith('naa.'))
+    return /^naa\.(?:[0-9a-f]{16}|[0-9a-f]{32})$/.test(lower)
+      ? undefined
+      : `expected naa. and 16 or 32 hexadecimal digits (RFC 3980, e.g. naa.52004567BA64678D); got ${shown(value)}`;
+  if (!lower.startsWith('iqn.'))
+    return `expected an iSCSI name starting iqn., eui. or naa. (${example}); got ${shown(value)}`;
   const m = /^iqn\.(\d{4})-(\d{2})\.([^:]*)(?::(.*))?$/.exec(lower);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return `expected iqn. then the year and month the naming authority owned its domain, iqn.YYYY-MM. (${example}); got ${shown(value)}`;
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12)
+    return `expected iqn. then the year and month the naming authority owned its domain, iqn.YYYY-MM. (${example}); got ${shown(value)}`;
   if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/.test(m[3]!)) {
     return `expected the naming authority's domain, reversed, after iqn.${m[1]}-${m[2]}. (com.microsoft in ${example}); got ${shown(m[3]!)}`;
   }

@@ -7,7 +7,14 @@ import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { parse, stringify } from 'yaml';
 import type { z } from 'zod';
-import { NETBIOS_MAX, dnsIncompatibleCharacters, nameProblems, netbiosName, suggestNames, type NameProblem } from '../netbios.ts';
+import {
+  NETBIOS_MAX,
+  dnsIncompatibleCharacters,
+  nameProblems,
+  netbiosName,
+  suggestNames,
+  type NameProblem,
+} from '../netbios.ts';
 import { parsePortal } from '../iscsi/connection.ts';
 import { PERIPHERAL_DEVICE_TYPE } from '../scsi/inquiry.ts';
 import type { InventoryLun, InventoryTarget } from '../iscsi/inventory.ts';
@@ -100,8 +107,9 @@ export function checkIqn(value: string): Verdict {
 }
 
 export function checkDomain(value: string): Verdict {
-  if (value === '') return 'the domain\'s DNS name is needed, e.g. lab.example.test';
-  if (!value.includes('.')) return `${value} looks like a NetBIOS domain name; give the DNS name, e.g. ${value.toLowerCase()}.example.test`;
+  if (value === '') return "the domain's DNS name is needed, e.g. lab.example.test";
+  if (!value.includes('.'))
+    return `${value} looks like a NetBIOS domain name; give the DNS name, e.g. ${value.toLowerCase()}.example.test`;
   return bySchema(AD_SCHEMA.shape.domain, value);
 }
 
@@ -130,11 +138,15 @@ export function checkDcHost(value: string): Verdict {
 }
 
 export function checkUpn(value: string): Verdict {
-  return /^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value) ? true : 'expected a user principal name, user@domain (e.g. clusteradm@lab.example.test): the account that will run New-Cluster';
+  return /^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value)
+    ? true
+    : 'expected a user principal name, user@domain (e.g. clusteradm@lab.example.test): the account that will run New-Cluster';
 }
 
 export function checkEnvName(value: string): Verdict {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(value) ? true : 'expected an environment variable name: letters, digits and _, not starting with a digit';
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(value)
+    ? true
+    : 'expected an environment variable name: letters, digits and _, not starting with a digit';
 }
 
 /** Optional: empty is fine. An OU's DN ends in the domain's DC= components. */
@@ -144,19 +156,31 @@ export function checkOu(value: string, domain: string): Verdict {
   const shape = dnProblem(value);
   if (shape !== undefined) return shape;
   if (!/^OU=/i.test(value)) return `expected the distinguished name of an OU, e.g. OU=HyperV,OU=Servers,${base}`;
-  if (!value.toLowerCase().replace(/\s*,\s*/g, ',').endsWith(`,${base.toLowerCase()}`)) return `an OU of ${domain} ends in ,${base}`;
+  if (
+    !value
+      .toLowerCase()
+      .replace(/\s*,\s*/g, ',')
+      .endsWith(`,${base.toLowerCase()}`)
+  )
+    return `an OU of ${domain} ends in ,${base}`;
   return true;
 }
 
 export function domainDn(domain: string): string {
-  return domain.replace(/\.$/, '').split('.').map((label) => `DC=${label}`).join(',');
+  return domain
+    .replace(/\.$/, '')
+    .split('.')
+    .map((label) => `DC=${label}`)
+    .join(',');
 }
 
 /** The text of a CA file: at least one certificate that parses, and no private key. */
 export function checkPem(text: string): Verdict {
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) return 'this file holds a private key: give the CA certificate alone (keys do not belong where a spec points)';
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text))
+    return 'this file holds a private key: give the CA certificate alone (keys do not belong where a spec points)';
   const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(text);
-  if (!block) return 'not a PEM certificate (expected -----BEGIN CERTIFICATE-----); convert a DER file with: openssl x509 -inform der -in ca.cer -out ca.pem';
+  if (!block)
+    return 'not a PEM certificate (expected -----BEGIN CERTIFICATE-----); convert a DER file with: openssl x509 -inform der -in ca.cer -out ca.pem';
   try {
     new X509Certificate(block[0]);
   } catch (err) {
@@ -215,11 +239,13 @@ export function reviewName(name: string, others: readonly string[], what: 'node'
   const hostProblem = name === '' ? undefined : hostNameProblem(name, what);
   const dns = dnsIncompatibleCharacters(name);
   if (hostProblem !== undefined) reasons.push(hostProblem);
-  else if (dns.length > 0) reasons.push(`${dns.join(' ')} is allowed in NetBIOS but not in a DNS host name, and a cluster node needs one`);
+  else if (dns.length > 0)
+    reasons.push(`${dns.join(' ')} is allowed in NetBIOS but not in a DNS host name, and a cluster node needs one`);
   const same = others.find((o) => o.toLowerCase() === name.toLowerCase());
   const clash = others.find((o) => netbiosName(o) === netbios);
   if (same !== undefined) reasons.push(`${same} is already in this cluster`);
-  else if (clash !== undefined && name !== '') reasons.push(`its NetBIOS name ${netbios} is the same as ${clash}'s: the two collide`);
+  else if (clash !== undefined && name !== '')
+    reasons.push(`its NetBIOS name ${netbios} is the same as ${clash}'s: the two collide`);
   if (reasons.length === 0) return { netbios, reasons, keepable: true };
   const hard = problems.some((p) => p.kind !== 'tooLong') || same !== undefined || hostProblem !== undefined;
   return { netbios, reasons, keepable: !hard, ...(name === '' ? {} : { suggestion: suggestFor(name, others) }) };
@@ -230,7 +256,10 @@ function suggestFor(name: string, others: readonly string[]): string {
   // NetBIOS takes a leading or trailing hyphen that no host name may have: trim it, then let
   // suggestNames judge what is left (too long, only digits...).
   const trimmed = name.replace(/^-+|-+$/g, '') || 'NODE';
-  const suggested = trimmed === name ? suggestNames([...others, name]).get(name) : (suggestNames([...others, trimmed]).get(trimmed) ?? trimmed);
+  const suggested =
+    trimmed === name
+      ? suggestNames([...others, name]).get(name)
+      : (suggestNames([...others, trimmed]).get(trimmed) ?? trimmed);
   if (suggested !== undefined && !taken.has(netbiosName(suggested))) return suggested;
   // A valid name that merely repeats another one: the next number (hv01 -> hv02), else a 2.
   const base = suggested ?? name;
@@ -264,11 +293,18 @@ export interface LunChoice {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, ' ').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export function lunLabel(l: InventoryLun): string {
-  const product = [l.vendor, l.product].filter((s): s is string => s !== null && s !== '').map(oneLine).join(' ') || '-';
+  const product =
+    [l.vendor, l.product]
+      .filter((s): s is string => s !== null && s !== '')
+      .map(oneLine)
+      .join(' ') || '-';
   const id = strongestIdentifier(l)?.identifier ?? 'no identifier';
   return `LUN ${l.lun}  ${oneLine(l.deviceTypeName)}  ${l.deviceType === PERIPHERAL_DEVICE_TYPE.DISK ? formatBytes(l.sizeBytes) : '-'}  ${product}  ${oneLine(id)}`;
 }
@@ -281,8 +317,10 @@ export function lunChoices(targets: readonly Pick<InventoryTarget, 'name' | 'lun
     const nameProblem = iqnProblem(t.name);
     return t.luns.map((l) => {
       const base = { target: t.name, lun: l.lun, label: lunLabel(l) };
-      if (nameProblem !== undefined) return { ...base, disabled: `(the target's name cannot go in the spec: ${oneLine(nameProblem)})` };
-      if (l.deviceType !== PERIPHERAL_DEVICE_TYPE.DISK) return { ...base, disabled: '(not a disk: cannot be a cluster disk)' };
+      if (nameProblem !== undefined)
+        return { ...base, disabled: `(the target's name cannot go in the spec: ${oneLine(nameProblem)})` };
+      if (l.deviceType !== PERIPHERAL_DEVICE_TYPE.DISK)
+        return { ...base, disabled: '(not a disk: cannot be a cluster disk)' };
       if (l.error) return { ...base, disabled: `(could not be read: ${oneLine(l.error.message)})` };
       return base;
     });
@@ -290,7 +328,10 @@ export function lunChoices(targets: readonly Pick<InventoryTarget, 'name' | 'lun
 }
 
 /** The ticked choices grouped per target, in the order the targets and LUNs came. */
-export function picksFrom(choices: readonly LunChoice[], ticked: readonly { target: string; lun: number }[]): TargetPick[] {
+export function picksFrom(
+  choices: readonly LunChoice[],
+  ticked: readonly { target: string; lun: number }[],
+): TargetPick[] {
   const picks: { target: string; luns: LunPick[] }[] = [];
   for (const c of choices) {
     if (c.disabled || !ticked.some((t) => t.target === c.target && t.lun === c.lun)) continue;
@@ -345,10 +386,20 @@ function storageEntries(p: PortalAnswer): StorageEntry[] {
 export function buildSpec(answers: WizardAnswers): SpecInput {
   const ad = answers.activeDirectory;
   const url = ad ? ldapUrl(ad) : undefined;
-  const tls = ad ? { ...(ad.caFile ? { caFile: ad.caFile } : {}), startTls: ad.startTls, ...(ad.serverName ? { serverName: ad.serverName } : {}) } : undefined;
+  const tls = ad
+    ? {
+        ...(ad.caFile ? { caFile: ad.caFile } : {}),
+        startTls: ad.startTls,
+        ...(ad.serverName ? { serverName: ad.serverName } : {}),
+      }
+    : undefined;
   return {
     cluster: { name: answers.cluster.name, windowsVersion: answers.cluster.windowsVersion },
-    nodes: answers.nodes.map((n) => ({ name: n.name, ...(n.fqdn ? { fqdn: n.fqdn } : {}), ...(n.iqn ? { iqn: n.iqn } : {}) })),
+    nodes: answers.nodes.map((n) => ({
+      name: n.name,
+      ...(n.fqdn ? { fqdn: n.fqdn } : {}),
+      ...(n.iqn ? { iqn: n.iqn } : {}),
+    })),
     ...(ad
       ? {
           activeDirectory: {
@@ -390,7 +441,9 @@ export function yamlString(value: string, inFlow = false): string {
 function readsBackAs(text: string, value: string, inFlow: boolean): boolean {
   try {
     const parsed: unknown = parse(inFlow ? `[${text}]` : `k: ${text}`);
-    return inFlow ? Array.isArray(parsed) && parsed.length === 1 && parsed[0] === value : (parsed as { k?: unknown } | null)?.k === value;
+    return inFlow
+      ? Array.isArray(parsed) && parsed.length === 1 && parsed[0] === value
+      : (parsed as { k?: unknown } | null)?.k === value;
   } catch {
     return false;
   }
@@ -412,12 +465,16 @@ class Lines {
   /** `key: value  # comment`, the comment aligned. */
   kv(indent: number, key: string, value: string, comment?: string): void {
     const line = `${' '.repeat(indent)}${key}: ${value}`;
-    this.out.push(comment ? `${line.padEnd(Math.max(COMMENT_COLUMN, line.length + 1))} # ${commentText(comment)}` : line);
+    this.out.push(
+      comment ? `${line.padEnd(Math.max(COMMENT_COLUMN, line.length + 1))} # ${commentText(comment)}` : line,
+    );
   }
   /** `key:` opening a block, with an optional trailing comment. */
   open(indent: number, key: string, comment?: string): void {
     const line = `${' '.repeat(indent)}${key}:`;
-    this.out.push(comment ? `${line.padEnd(Math.max(COMMENT_COLUMN, line.length + 1))} # ${commentText(comment)}` : line);
+    this.out.push(
+      comment ? `${line.padEnd(Math.max(COMMENT_COLUMN, line.length + 1))} # ${commentText(comment)}` : line,
+    );
   }
   comment(indent: number, text: string): void {
     this.out.push(`${' '.repeat(indent)}# ${commentText(text)}`.trimEnd());
@@ -454,16 +511,33 @@ export function renderSpecYaml(answers: WizardAnswers, meta: RenderMeta): string
 
   y.open(0, 'cluster');
   y.kv(2, 'name', yamlString(answers.cluster.name), 'the cluster name object (CNO) New-Cluster will create');
-  y.kv(2, 'windowsVersion', JSON.stringify(answers.cluster.windowsVersion), '2008R2 | 2012 | 2012R2 | 2016 | 2019 | 2022 | 2025');
+  y.kv(
+    2,
+    'windowsVersion',
+    JSON.stringify(answers.cluster.windowsVersion),
+    '2008R2 | 2012 | 2012R2 | 2016 | 2019 | 2022 | 2025',
+  );
 
   y.open(0, 'nodes', 'the hosts that will form the cluster');
   for (const n of answers.nodes) {
-    const review = reviewName(n.name, answers.nodes.filter((o) => o !== n).map((o) => o.name).concat(answers.cluster.name));
-    const note = review.reasons.length ? `${review.reasons.join('; ')} (validate reports it)` : `host name; NetBIOS name ${review.netbios}`;
+    const review = reviewName(
+      n.name,
+      answers.nodes
+        .filter((o) => o !== n)
+        .map((o) => o.name)
+        .concat(answers.cluster.name),
+    );
+    const note = review.reasons.length
+      ? `${review.reasons.join('; ')} (validate reports it)`
+      : `host name; NetBIOS name ${review.netbios}`;
     y.kv(2, '- name', yamlString(n.name), note);
     if (n.fqdn) y.kv(4, 'fqdn', yamlString(n.fqdn), 'its DNS name');
     if (n.iqn) y.kv(4, 'iqn', yamlString(n.iqn), 'its iSCSI initiator name');
-    else y.comment(4, `iqn: not given: the storage checks log in as Windows' default, ${windowsDefaultIqn(n, answers.activeDirectory?.domain)}`);
+    else
+      y.comment(
+        4,
+        `iqn: not given: the storage checks log in as Windows' default, ${windowsDefaultIqn(n, answers.activeDirectory?.domain)}`,
+      );
   }
 
   const ad = answers.activeDirectory;
@@ -471,19 +545,37 @@ export function renderSpecYaml(answers: WizardAnswers, meta: RenderMeta): string
     y.open(0, 'activeDirectory');
     y.kv(2, 'domain', yamlString(ad.domain), 'DNS name of the domain');
     const url = ldapUrl(ad);
-    if (url) y.kv(2, 'servers', flowList([url]), ad.serverSource === 'discovered' ? 'picked from the DCs DNS SRV listed' : 'the DC to ask; remove the key to find DCs through DNS SRV');
+    if (url)
+      y.kv(
+        2,
+        'servers',
+        flowList([url]),
+        ad.serverSource === 'discovered'
+          ? 'picked from the DCs DNS SRV listed'
+          : 'the DC to ask; remove the key to find DCs through DNS SRV',
+      );
     else y.comment(2, 'servers: not given: the DCs are found through DNS SRV (_ldap._tcp.dc._msdcs) at every run');
-    if (ad.dnsServers?.length) y.kv(2, 'dnsServers', flowList(ad.dnsServers), 'the domain\'s DNS: SRV discovery and node records');
+    if (ad.dnsServers?.length)
+      y.kv(2, 'dnsServers', flowList(ad.dnsServers), "the domain's DNS: SRV discovery and node records");
     y.open(2, 'tls', 'LDAP is always protected by TLS; certificates are verified');
-    if (ad.caFile) y.kv(4, 'caFile', yamlString(ad.caFile), 'CA of the DCs\' certificates (PEM), relative to this file');
-    else y.comment(4, 'caFile: not given: the system\'s CAs verify the DC\'s certificate');
-    y.kv(4, 'startTls', String(ad.startTls), ad.startTls ? 'StartTLS on ldap:// (389)' : 'LDAPS (636); true: StartTLS on ldap:// (389)');
-    if (ad.serverName) y.kv(4, 'serverName', yamlString(ad.serverName), 'the name in the DC\'s certificate');
+    if (ad.caFile) y.kv(4, 'caFile', yamlString(ad.caFile), "CA of the DCs' certificates (PEM), relative to this file");
+    else y.comment(4, "caFile: not given: the system's CAs verify the DC's certificate");
+    y.kv(
+      4,
+      'startTls',
+      String(ad.startTls),
+      ad.startTls ? 'StartTLS on ldap:// (389)' : 'LDAPS (636); true: StartTLS on ldap:// (389)',
+    );
+    if (ad.serverName) y.kv(4, 'serverName', yamlString(ad.serverName), "the name in the DC's certificate");
     y.open(2, 'bind', 'a simple bind over TLS');
     y.kv(4, 'user', yamlString(ad.bindUser), 'the account that will run New-Cluster');
     y.kv(4, 'password', yamlString(ad.password), 'env:NAME | file:PATH | prompt, never the password');
     if (ad.ou) y.kv(2, 'ou', yamlString(ad.ou), 'where the nodes and the cluster name object belong');
-    else y.comment(2, `ou: not given: the nodes only have to share one OU (e.g. OU=HyperV,OU=Servers,${domainDn(ad.domain)})`);
+    else
+      y.comment(
+        2,
+        `ou: not given: the nodes only have to share one OU (e.g. OU=HyperV,OU=Servers,${domainDn(ad.domain)})`,
+      );
   }
 
   if (answers.portals) {
@@ -497,7 +589,9 @@ export function renderSpecYaml(answers: WizardAnswers, meta: RenderMeta): string
       else y.comment(6, 'targets: not given: every target SendTargets lists');
       if (e.luns) {
         y.kv(6, 'luns', flowList(e.luns), 'the disks ticked; remove the key to check every disk LUN');
-        for (const pick of e.picks ?? []) for (const l of pick.luns) if (l.label) y.comment(8, `${e.picks!.length > 1 ? `${pick.target} ` : ''}${l.label}`);
+        for (const pick of e.picks ?? [])
+          for (const l of pick.luns)
+            if (l.label) y.comment(8, `${e.picks!.length > 1 ? `${pick.target} ` : ''}${l.label}`);
       } else y.comment(6, 'luns: not given: every disk LUN');
       if (e.chap) {
         y.open(6, 'chap', 'one-way CHAP');

@@ -47,7 +47,9 @@ export function bugRemediation(plugin: Culprit, reporting: BugReporting): Remedi
     summary: `This is a bug in ${culpritName(plugin)}, not a problem of the cluster: report it`,
     steps: [
       reporting.debug
-        ? { text: 'This run had --debug: the evidence of this finding holds the stack trace (whole in --json and --html; the terminal shortens long lines).' }
+        ? {
+            text: 'This run had --debug: the evidence of this finding holds the stack trace (whole in --json and --html; the terminal shortens long lines).',
+          }
         : { text: 'Run the same command again with --debug: the evidence of this finding then holds the stack trace.' },
       { text: where },
     ],

@@ -40,10 +40,18 @@ export class Cleanups {
 async function runOne(label: string, fn: () => Promise<void> | void, timeoutMs: number): Promise<CleanupOutcome> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CleanupOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ label, status: 'timeout', error: `did not finish within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+    timer = setTimeout(
+      () => resolve({ label, status: 'timeout', error: `did not finish within ${Math.round(timeoutMs / 1000)} s` }),
+      timeoutMs,
+    );
   });
   try {
-    return await Promise.race([Promise.resolve().then(fn).then((): CleanupOutcome => ({ label, status: 'ok' })), timeout]);
+    return await Promise.race([
+      Promise.resolve()
+        .then(fn)
+        .then((): CleanupOutcome => ({ label, status: 'ok' })),
+      timeout,
+    ]);
   } catch (err) {
     return { label, status: 'failed', error: err instanceof Error ? err.message : String(err) };
   } finally {

@@ -125,25 +125,30 @@ const MetaSchema = z
  * when the value is a valid check.
  */
 export function contractProblems(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null) return [`expected an object { meta, run }, got ${describeValue(value)}`];
+  if (typeof value !== 'object' || value === null)
+    return [`expected an object { meta, run }, got ${describeValue(value)}`];
   const candidate = value as { meta?: unknown; run?: unknown };
   const problems: string[] = [];
   if (candidate.meta === undefined) problems.push('missing "meta"');
   else {
     const parsed = MetaSchema.safeParse(candidate.meta);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`meta.${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      for (const issue of parsed.error.issues)
+        problems.push(`meta.${issue.path.join('.') || '(root)'}: ${issue.message}`);
     } else {
       const meta = parsed.data;
-      if (!meta.id.startsWith(`${meta.area}.`)) problems.push(`meta.id "${meta.id}" must start with its area "${meta.area}."`);
+      if (!meta.id.startsWith(`${meta.area}.`))
+        problems.push(`meta.id "${meta.id}" must start with its area "${meta.area}."`);
     }
   }
-  if (typeof candidate.run !== 'function') problems.push(`"run" must be a function, got ${describeValue(candidate.run)}`);
+  if (typeof candidate.run !== 'function')
+    problems.push(`"run" must be a function, got ${describeValue(candidate.run)}`);
   return problems;
 }
 
 export function probeProblems(value: unknown): string[] {
-  if (typeof value !== 'object' || value === null) return [`expected a probe object { fact, description, collect }, got ${describeValue(value)}`];
+  if (typeof value !== 'object' || value === null)
+    return [`expected a probe object { fact, description, collect }, got ${describeValue(value)}`];
   const p = value as Record<string, unknown>;
   const problems: string[] = [];
   if (typeof p.fact !== 'string' || p.fact.length === 0) problems.push('"fact" must be a non-empty string');

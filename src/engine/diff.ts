@@ -6,7 +6,15 @@
  * server): within a key, a finding is paired with the earlier one of the same messageId first,
  * then with the earlier ones left, in order.
  */
-import { CHANGES, type Change, type Diff, type DiffEntry, type Finding, type FindingStatus, type Report } from './report.ts';
+import {
+  CHANGES,
+  type Change,
+  type Diff,
+  type DiffEntry,
+  type Finding,
+  type FindingStatus,
+  type Report,
+} from './report.ts';
 
 function keyOf(f: Pick<Finding, 'checkId' | 'subject'>): string {
   return `${f.checkId}\u0000${f.subject ?? ''}`;
@@ -38,13 +46,24 @@ export function diffReports(current: Report, baseline: Report): Diff {
   current.findings.forEach((f, index) => {
     const candidates = earlier.get(keyOf(f)) ?? [];
     const match = candidates.find((c) => !c.used && c.f.messageId === f.messageId) ?? candidates.find((c) => !c.used);
-    const base = { checkId: f.checkId, ...(f.subject !== undefined ? { subject: f.subject } : {}), messageId: f.messageId, status: f.status, finding: index };
+    const base = {
+      checkId: f.checkId,
+      ...(f.subject !== undefined ? { subject: f.subject } : {}),
+      messageId: f.messageId,
+      status: f.status,
+      finding: index,
+    };
     if (!match) {
       entries.push({ change: 'new', ...base });
       return;
     }
     match.used = true;
-    entries.push({ change: changeOf(match.f, f), ...base, previousStatus: match.f.status, ...(match.f.messageId !== f.messageId ? { previousMessageId: match.f.messageId } : {}) });
+    entries.push({
+      change: changeOf(match.f, f),
+      ...base,
+      previousStatus: match.f.status,
+      ...(match.f.messageId !== f.messageId ? { previousMessageId: match.f.messageId } : {}),
+    });
   });
   // Earlier findings nobody paired with: gone, but only for checks that ran again (a check left
   // out with --only this time says nothing about its subjects).
@@ -52,9 +71,21 @@ export function diffReports(current: Report, baseline: Report): Diff {
   for (const list of earlier.values()) {
     for (const { f, used } of list) {
       if (used || !ranNow.has(f.checkId)) continue;
-      entries.push({ change: 'gone', checkId: f.checkId, ...(f.subject !== undefined ? { subject: f.subject } : {}), messageId: f.messageId, previousStatus: f.status });
+      entries.push({
+        change: 'gone',
+        checkId: f.checkId,
+        ...(f.subject !== undefined ? { subject: f.subject } : {}),
+        messageId: f.messageId,
+        previousStatus: f.status,
+      });
     }
   }
-  const counts = Object.fromEntries(CHANGES.map((c) => [c, entries.filter((e) => e.change === c).length])) as Diff['counts'];
-  return { baseline: { startedAt: baseline.startedAt, toolVersion: baseline.tool.version, verdict: baseline.verdict }, counts, entries };
+  const counts = Object.fromEntries(
+    CHANGES.map((c) => [c, entries.filter((e) => e.change === c).length]),
+  ) as Diff['counts'];
+  return {
+    baseline: { startedAt: baseline.startedAt, toolVersion: baseline.tool.version, verdict: baseline.verdict },
+    counts,
+    entries,
+  };
 }

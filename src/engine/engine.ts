@@ -7,7 +7,15 @@ import type { SecretStore } from '../config/secrets.ts';
 import type { Check, Probe } from './contract.ts';
 import { Cleanups, type CleanupOutcome } from './cleanup.ts';
 import { FactStore } from './facts.ts';
-import { applyWaivers, checkEscapedFinding, probeEscapedFinding, runChecks, runEscapedFinding, RunningChecks, type ProgressListener } from './runner.ts';
+import {
+  applyWaivers,
+  checkEscapedFinding,
+  probeEscapedFinding,
+  runChecks,
+  runEscapedFinding,
+  RunningChecks,
+  type ProgressListener,
+} from './runner.ts';
 import { summarise, verdictOf, type Finding, type Report } from './report.ts';
 import { culpritName, defaultBugReporting, UNKNOWN_CULPRIT, type BugReporting } from './bugs.ts';
 import { errorLine, installEscapeGuard, ProbeEscaped, type Escape, type EscapeOrigin, type Scope } from './guard.ts';
@@ -67,7 +75,9 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
     signal: input.signal,
     cleanups,
     ...(input.offlineFacts ? { offline: input.offlineFacts } : {}),
-    ...(input.progress?.factProgress ? { onProgress: (fact: string, message: string) => input.progress?.factProgress?.(fact, message) } : {}),
+    ...(input.progress?.factProgress
+      ? { onProgress: (fact: string, message: string) => input.progress?.factProgress?.(fact, message) }
+      : {}),
   });
   const bugs = input.bugs ?? defaultBugReporting(input.toolVersion);
   const running = new RunningChecks();
@@ -77,7 +87,11 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
   // escapes a check ends that check; one that surfaces after its probe or check finished is
   // charged to it at the end. One tied to nothing is charged to every probe collecting then.
   const onEscape = (escape: Escape) => {
-    const key = escape.scope ? (escape.scope.kind === 'probe' ? `probe:${escape.scope.fact}` : `check:${escape.scope.checkId}`) : 'unattributed';
+    const key = escape.scope
+      ? escape.scope.kind === 'probe'
+        ? `probe:${escape.scope.fact}`
+        : `check:${escape.scope.checkId}`
+      : 'unattributed';
     const seen = escapes.get(key);
     let chargedTo: string[] = [];
     if (escape.scope?.kind === 'probe') {
@@ -89,7 +103,8 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
       for (const fact of chargedTo) facts.escape(fact, escape, chargedTo);
       if (chargedTo.length === 0 && !seen) late.push(escape);
     }
-    if (seen) escapes.set(key, { ...seen, count: seen.count + 1, chargedTo: [...new Set([...seen.chargedTo, ...chargedTo])] });
+    if (seen)
+      escapes.set(key, { ...seen, count: seen.count + 1, chargedTo: [...new Set([...seen.chargedTo, ...chargedTo])] });
     else escapes.set(key, escapeSummary(escape, bugs, chargedTo));
   };
   let findings: Finding[];
@@ -131,7 +146,9 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
     offline: input.offlineFacts !== undefined,
     cluster: {
       ...(input.spec.cluster?.name !== undefined ? { name: input.spec.cluster.name } : {}),
-      ...(input.spec.cluster?.windowsVersion !== undefined ? { windowsVersion: input.spec.cluster.windowsVersion } : {}),
+      ...(input.spec.cluster?.windowsVersion !== undefined
+        ? { windowsVersion: input.spec.cluster.windowsVersion }
+        : {}),
       nodes: input.spec.nodes.map((n) => n.name),
       ...(input.spec.activeDirectory?.domain !== undefined ? { domain: input.spec.activeDirectory.domain } : {}),
       portals: (input.spec.storage?.iscsi ?? []).map((p) => p.portal),
@@ -139,14 +156,33 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
     summary,
     findings: waived,
   };
-  return { report: input.secrets.scrubDeep(report), facts: facts.snapshot(), cleanup, probeRuns: facts.probeRuns, escapes: input.secrets.scrubDeep([...escapes.values()]) };
+  return {
+    report: input.secrets.scrubDeep(report),
+    facts: facts.snapshot(),
+    cleanup,
+    probeRuns: facts.probeRuns,
+    escapes: input.secrets.scrubDeep([...escapes.values()]),
+  };
 }
 
 /** What the terminal line says of one escape: where from, whose bug, the first line of the error. */
 export function escapeSummary(escape: Escape, bugs: BugReporting, chargedTo: readonly string[] = []): EscapeSummary {
   const { scope } = escape;
-  const culprit = culpritName(scope === undefined ? UNKNOWN_CULPRIT : scope.kind === 'probe' ? bugs.pluginOfProbe(scope.fact) : bugs.pluginOfCheck(scope.checkId));
-  return { origin: escape.origin, error: errorLine(escape.error), ...(scope ? { scope } : {}), culprit, chargedTo, count: 1 };
+  const culprit = culpritName(
+    scope === undefined
+      ? UNKNOWN_CULPRIT
+      : scope.kind === 'probe'
+        ? bugs.pluginOfProbe(scope.fact)
+        : bugs.pluginOfCheck(scope.checkId),
+  );
+  return {
+    origin: escape.origin,
+    error: errorLine(escape.error),
+    ...(scope ? { scope } : {}),
+    culprit,
+    chargedTo,
+    count: 1,
+  };
 }
 
 /**
@@ -154,7 +190,13 @@ export function escapeSummary(escape: Escape, bugs: BugReporting, chargedTo: rea
  * behind), placed after the findings of the check they are charged to: the checks that used the
  * probe's fact, or the check itself. One tied to nothing is a finding of the run (`engine.run`).
  */
-function withLateEscapes(findings: Finding[], late: readonly Escape[], checks: readonly Check[], facts: FactStore, bugs: BugReporting): Finding[] {
+function withLateEscapes(
+  findings: Finding[],
+  late: readonly Escape[],
+  checks: readonly Check[],
+  facts: FactStore,
+  bugs: BugReporting,
+): Finding[] {
   if (late.length === 0) return findings;
   const byId = new Map(checks.map((c) => [c.meta.id, c]));
   const extra = new Map<string, Finding[]>();
@@ -191,11 +233,21 @@ export function escapeLine(escape: EscapeSummary, afterRun = false): string {
   const times = escape.count > 1 ? ` (${escape.count} times)` : '';
   const what = `${escape.origin}: ${escape.error}`;
   if (afterRun) {
-    const from = escape.scope?.kind === 'probe' ? `probe "${escape.scope.fact}"` : escape.scope?.kind === 'check' ? `check ${escape.scope.checkId}` : 'code that could not be told';
+    const from =
+      escape.scope?.kind === 'probe'
+        ? `probe "${escape.scope.fact}"`
+        : escape.scope?.kind === 'check'
+          ? `check ${escape.scope.checkId}`
+          : 'code that could not be told';
     return `an exception escaped ${from} of ${escape.culprit} after the run had finished${times} (${what}); it is not in the report. A bug in ${escape.culprit}, not in the cluster: report it with the version and the command line.`;
   }
-  if (escape.scope?.kind === 'probe') return `an exception escaped probe "${escape.scope.fact}" of ${escape.culprit}${times} (${what}); the checks using its fact record an error. A bug in ${escape.culprit}, not in the cluster: the report says how to report it.`;
-  if (escape.scope?.kind === 'check') return `an exception escaped check ${escape.scope.checkId} of ${escape.culprit}${times} (${what}); the check records an error. A bug in ${escape.culprit}, not in the cluster: the report says how to report it.`;
-  const charged = escape.chargedTo.length > 0 ? `charged to the probes running then (${escape.chargedTo.map((f) => `"${f}"`).join(', ')}), whose checks record an error` : 'recorded as an error of the run (engine.run)';
+  if (escape.scope?.kind === 'probe')
+    return `an exception escaped probe "${escape.scope.fact}" of ${escape.culprit}${times} (${what}); the checks using its fact record an error. A bug in ${escape.culprit}, not in the cluster: the report says how to report it.`;
+  if (escape.scope?.kind === 'check')
+    return `an exception escaped check ${escape.scope.checkId} of ${escape.culprit}${times} (${what}); the check records an error. A bug in ${escape.culprit}, not in the cluster: the report says how to report it.`;
+  const charged =
+    escape.chargedTo.length > 0
+      ? `charged to the probes running then (${escape.chargedTo.map((f) => `"${f}"`).join(', ')}), whose checks record an error`
+      : 'recorded as an error of the run (engine.run)';
   return `an exception escaped that could not be tied to one probe or check${times} (${what}); ${charged}. A bug in clusterprobe or a plugin, not in the cluster.`;
 }

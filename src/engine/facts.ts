@@ -86,7 +86,11 @@ export class FactStore {
   async #collect(name: string): Promise<unknown> {
     const { offline, probes } = this.#options;
     if (offline) {
-      if (!Object.hasOwn(offline, name)) throw new FactUnavailable(name, `fact "${name}" is not in the facts file; re-run online with --save-facts to record it`);
+      if (!Object.hasOwn(offline, name))
+        throw new FactUnavailable(
+          name,
+          `fact "${name}" is not in the facts file; re-run online with --save-facts to record it`,
+        );
       return offline[name];
     }
     const probe = probes.get(name);
@@ -129,7 +133,10 @@ export class FactStore {
       pending = open();
       this.#shared.set(key, pending);
       // A resource that failed to open is not retried in this run: every caller gets the failure.
-      pending.then((resource) => this.#options.cleanups.add(`shared ${key}: close`, () => close(resource)), () => undefined);
+      pending.then(
+        (resource) => this.#options.cleanups.add(`shared ${key}: close`, () => close(resource)),
+        () => undefined,
+      );
     }
     return pending;
   }
@@ -207,7 +214,12 @@ const FactsFileSchema = z.object({
 export type FactsFile = z.infer<typeof FactsFileSchema>;
 
 export async function saveFacts(file: string, facts: Record<string, unknown>, version: string): Promise<void> {
-  const body: FactsFile = { schemaVersion: 1, tool: { name: 'clusterprobe', version }, savedAt: new Date().toISOString(), facts };
+  const body: FactsFile = {
+    schemaVersion: 1,
+    tool: { name: 'clusterprobe', version },
+    savedAt: new Date().toISOString(),
+    facts,
+  };
   await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -217,12 +229,16 @@ export async function loadFacts(file: string): Promise<FactsFile> {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`facts file ${file} is not JSON (${(err as Error).message}); it should be a file written by --save-facts`);
+    throw new UsageError(
+      `facts file ${file} is not JSON (${(err as Error).message}); it should be a file written by --save-facts`,
+    );
   }
   const parsed = FactsFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`facts file ${file} is not a clusterprobe facts file (${issue?.path.join('.') || 'root'}: ${issue?.message}); write one with --save-facts`);
+    throw new UsageError(
+      `facts file ${file} is not a clusterprobe facts file (${issue?.path.join('.') || 'root'}: ${issue?.message}); write one with --save-facts`,
+    );
   }
   return parsed.data;
 }

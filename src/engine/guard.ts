@@ -13,7 +13,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Whose code is running: a probe gathering a fact, or a check. */
-export type Scope = { readonly kind: 'probe'; readonly fact: string } | { readonly kind: 'check'; readonly checkId: string };
+export type Scope =
+  | { readonly kind: 'probe'; readonly fact: string }
+  | { readonly kind: 'check'; readonly checkId: string };
 
 const scopes = new AsyncLocalStorage<Scope>();
 
@@ -41,7 +43,8 @@ function dispatch(error: unknown, origin: EscapeOrigin): void {
 }
 
 // Under --unhandled-rejections=strict a rejection arrives here, with origin 'unhandledRejection'.
-const onException = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin) => dispatch(error, origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException');
+const onException = (error: unknown, origin: NodeJS.UncaughtExceptionOrigin) =>
+  dispatch(error, origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException');
 const onRejection = (reason: unknown) => dispatch(reason, 'unhandledRejection');
 
 /**

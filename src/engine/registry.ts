@@ -22,11 +22,16 @@ export class Registry {
   addCheck(value: unknown, source: string, label = source): void {
     const problems = contractProblems(value);
     if (problems.length > 0) {
-      throw new PluginError(`${label}: not a valid check:\n  - ${problems.join('\n  - ')}\nA check is an object { meta, run }; see README "Writing a plugin check".`);
+      throw new PluginError(
+        `${label}: not a valid check:\n  - ${problems.join('\n  - ')}\nA check is an object { meta, run }; see README "Writing a plugin check".`,
+      );
     }
     const check = value as Check;
     const existing = this.#checks.get(check.meta.id);
-    if (existing) throw new PluginError(`${label}: check id "${check.meta.id}" is already provided by ${existing.source}; ids must be unique`);
+    if (existing)
+      throw new PluginError(
+        `${label}: check id "${check.meta.id}" is already provided by ${existing.source}; ids must be unique`,
+      );
     this.#checks.set(check.meta.id, { check, source });
   }
 
@@ -72,16 +77,23 @@ export class Registry {
   /** Checks whose ids match any `only` glob (all when empty) and no `skip` glob, in index order. */
   select(only: readonly string[], skip: readonly string[]): RegisteredCheck[] {
     const all = this.checks;
-    for (const [flag, patterns] of [['--only', only], ['--skip', skip]] as const) {
+    for (const [flag, patterns] of [
+      ['--only', only],
+      ['--skip', skip],
+    ] as const) {
       for (const pattern of patterns) {
         if (!all.some((r) => globMatch(pattern, r.check.meta.id))) {
           const areas = [...new Set(all.map((r) => `${r.check.meta.area}.*`))].join(', ');
-          throw new UsageError(`${flag} "${pattern}" matches no check; run "clusterprobe checks list" (areas: ${areas})`);
+          throw new UsageError(
+            `${flag} "${pattern}" matches no check; run "clusterprobe checks list" (areas: ${areas})`,
+          );
         }
       }
     }
     return all.filter(
-      (r) => (only.length === 0 || only.some((p) => globMatch(p, r.check.meta.id))) && !skip.some((p) => globMatch(p, r.check.meta.id)),
+      (r) =>
+        (only.length === 0 || only.some((p) => globMatch(p, r.check.meta.id))) &&
+        !skip.some((p) => globMatch(p, r.check.meta.id)),
     );
   }
 
@@ -96,7 +108,9 @@ export class Registry {
       try {
         url = pathToFileURL(createRequire(resolvePath(baseDir, 'noop.js')).resolve(ref)).href;
       } catch {
-        throw new PluginError(`${label}: no such package installed next to the config (${baseDir}); install it with "npm install ${ref}" or give a path`);
+        throw new PluginError(
+          `${label}: no such package installed next to the config (${baseDir}); install it with "npm install ${ref}" or give a path`,
+        );
       }
     }
     let mod: Record<string, unknown>;
@@ -109,7 +123,9 @@ export class Registry {
     }
     const { checks, probes } = pluginExports(mod);
     if (checks.length === 0 && probes.length === 0) {
-      throw new PluginError(`${label}: exports no checks; export default a check, an array of checks, or { checks: [...], probes: [...] }`);
+      throw new PluginError(
+        `${label}: exports no checks; export default a check, an array of checks, or { checks: [...], probes: [...] }`,
+      );
     }
     checks.forEach((c, i) => this.addCheck(c, ref, `${label} check #${i + 1}${checkIdOf(c)}`));
     probes.forEach((p, i) => this.addProbe(p, ref, `${label} probe #${i + 1}`));
@@ -140,6 +156,11 @@ function pluginExports(mod: Record<string, unknown>): { checks: unknown[]; probe
 
 /** `*` matches any run of characters (dots included), `?` one character; the rest is literal. */
 export function globMatch(pattern: string, id: string): boolean {
-  const re = new RegExp(`^${pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('')}$`,
+  );
   return re.test(id);
 }

@@ -17,7 +17,10 @@ export const CommandSchema = z
   .object({
     shell: z.enum(SHELLS),
     command: z.string().min(1),
-    runOn: z.string().optional().describe('Where to run it: "each node", "the domain controller", "the storage appliance"...'),
+    runOn: z
+      .string()
+      .optional()
+      .describe('Where to run it: "each node", "the domain controller", "the storage appliance"...'),
   })
   .strict();
 
@@ -63,7 +66,12 @@ export const FindingSchema = z
   .strict();
 
 export const SummarySchema = z
-  .object(Object.fromEntries(FINDING_STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<FindingStatus, z.ZodNumber>)
+  .object(
+    Object.fromEntries(FINDING_STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<
+      FindingStatus,
+      z.ZodNumber
+    >,
+  )
   .strict();
 
 /** How one finding compares with the baseline run (validate/report --baseline). */
@@ -72,21 +80,37 @@ export type Change = (typeof CHANGES)[number];
 
 export const DiffEntrySchema = z
   .object({
-    change: z.enum(CHANGES).describe('new: no finding with this check id and subject before; fixed: a problem before, passing now; regressed: worse than before (pass -> warn/fail/error, warn -> fail/error); changed: another status that is neither (fail -> warn, anything <-> skipped); unchanged: the same status; gone: a finding of a check that ran again but no longer reports this subject'),
+    change: z
+      .enum(CHANGES)
+      .describe(
+        'new: no finding with this check id and subject before; fixed: a problem before, passing now; regressed: worse than before (pass -> warn/fail/error, warn -> fail/error); changed: another status that is neither (fail -> warn, anything <-> skipped); unchanged: the same status; gone: a finding of a check that ran again but no longer reports this subject',
+      ),
     checkId: z.string(),
     subject: z.string().optional(),
     messageId: z.string(),
     status: z.enum(FINDING_STATUSES).optional().describe('Now (absent for gone)'),
     previousStatus: z.enum(FINDING_STATUSES).optional().describe('In the baseline (absent for new)'),
     previousMessageId: z.string().optional(),
-    finding: z.number().int().nonnegative().optional().describe('Index of the finding in this report\'s findings (absent for gone)'),
+    finding: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("Index of the finding in this report's findings (absent for gone)"),
   })
   .strict();
 
 export const DiffSchema = z
   .object({
-    baseline: z.object({ startedAt: z.string(), toolVersion: z.string(), verdict: z.string() }).strict().describe('The run compared with'),
-    counts: z.object(Object.fromEntries(CHANGES.map((c) => [c, z.number().int().nonnegative()])) as Record<Change, z.ZodNumber>).strict(),
+    baseline: z
+      .object({ startedAt: z.string(), toolVersion: z.string(), verdict: z.string() })
+      .strict()
+      .describe('The run compared with'),
+    counts: z
+      .object(
+        Object.fromEntries(CHANGES.map((c) => [c, z.number().int().nonnegative()])) as Record<Change, z.ZodNumber>,
+      )
+      .strict(),
     entries: z.array(DiffEntrySchema),
   })
   .strict();
@@ -111,7 +135,9 @@ export const ReportSchema = z
       .strict(),
     summary: SummarySchema,
     findings: z.array(FindingSchema),
-    diff: DiffSchema.optional().describe('Present with --baseline: each finding against the baseline run, keyed by check id and subject'),
+    diff: DiffSchema.optional().describe(
+      'Present with --baseline: each finding against the baseline run, keyed by check id and subject',
+    ),
   })
   .strict();
 
@@ -139,7 +165,6 @@ export function verdictOf(summary: Summary, cancelled: boolean): Verdict {
   return 'pass';
 }
 
-
 /**
  * The messages of `error` findings the engine records because clusterprobe or a plugin is at fault,
  * not the cluster (see ENGINE_MESSAGES in ./runner.ts). `engineTimeout` is not one: a server that
@@ -166,7 +191,10 @@ export function isInternalError(finding: Pick<Finding, 'status' | 'messageId'>):
  * plugin (never for what the environment did); 3 for a failure or an error the environment caused
  * (a check that could not complete); 4 for warnings with `--fail-on warn`; 0 otherwise.
  */
-export function exitCodeFor(report: Pick<Report, 'summary' | 'cancelled' | 'findings'>, failOn: 'warn' | 'fail'): number {
+export function exitCodeFor(
+  report: Pick<Report, 'summary' | 'cancelled' | 'findings'>,
+  failOn: 'warn' | 'fail',
+): number {
   if (report.cancelled) return EXIT.interrupted;
   if (report.findings.some(isInternalError)) return EXIT.internal;
   if (report.summary.fail > 0 || report.summary.error > 0) return EXIT.fail;

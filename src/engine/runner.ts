@@ -8,22 +8,35 @@ import type { Cleanups } from './cleanup.ts';
 import type { Finding, Remediation } from './report.ts';
 import type { Waiver } from '../config/schema.ts';
 import { globMatch } from './registry.ts';
-import { bugRemediation, culpritName, defaultBugReporting, UNKNOWN_CULPRIT, type BugReporting, type Culprit } from './bugs.ts';
+import {
+  bugRemediation,
+  culpritName,
+  defaultBugReporting,
+  UNKNOWN_CULPRIT,
+  type BugReporting,
+  type Culprit,
+} from './bugs.ts';
 import { errorLine, inScope, ProbeEscaped, stackOf, type Escape } from './guard.ts';
 
 /** Messages the engine itself reports on a check's behalf. */
 export const ENGINE_MESSAGES = {
-  engineThrew: 'The check failed with an internal error: {error}. This is a bug in {culprit}, not a finding about the cluster',
+  engineThrew:
+    'The check failed with an internal error: {error}. This is a bug in {culprit}, not a finding about the cluster',
   engineTimeout: 'The check did not finish within {seconds} s and was stopped ({waiting})',
   engineNoFindings: 'The check finished without reporting anything (a bug in {culprit})',
-  engineUndeclaredMessage: 'The check reported message id "{messageId}", which its meta does not declare (a bug in {culprit})',
+  engineUndeclaredMessage:
+    'The check reported message id "{messageId}", which its meta does not declare (a bug in {culprit})',
   engineBadFinding: 'The check reported a malformed finding: {problem} (a bug in {culprit})',
   engineCancelled: 'The run was interrupted before this check finished',
   engineFactUnavailable: 'Not evaluated: {reason}',
-  engineProbeEscaped: 'An exception escaped probe "{fact}" ({origin}: {error}), so this check could not be evaluated on it. This is a bug in {culprit}, not a finding about the cluster',
-  engineEscapeUnattributed: 'An exception escaped ({origin}: {error}) while probes {suspects} were running; it could not be tied to one of them, so the checks waiting on each record it. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
-  engineCheckEscaped: 'An exception escaped the check\'s own asynchronous code ({origin}: {error}). This is a bug in {culprit}, not a finding about the cluster',
-  engineRunEscaped: 'An exception escaped ({origin}: {error}) that could not be tied to a probe or a check, and no probe was running to charge it to. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
+  engineProbeEscaped:
+    'An exception escaped probe "{fact}" ({origin}: {error}), so this check could not be evaluated on it. This is a bug in {culprit}, not a finding about the cluster',
+  engineEscapeUnattributed:
+    'An exception escaped ({origin}: {error}) while probes {suspects} were running; it could not be tied to one of them, so the checks waiting on each record it. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
+  engineCheckEscaped:
+    "An exception escaped the check's own asynchronous code ({origin}: {error}). This is a bug in {culprit}, not a finding about the cluster",
+  engineRunEscaped:
+    'An exception escaped ({origin}: {error}) that could not be tied to a probe or a check, and no probe was running to charge it to. This is a bug in clusterprobe or a plugin, not a finding about the cluster',
 } as const;
 
 /**
@@ -119,7 +132,12 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
   };
 
   let timer: NodeJS.Timeout | undefined;
-  type Outcome = { kind: 'done' } | { kind: 'threw'; error: unknown } | { kind: 'timeout' } | { kind: 'cancelled' } | { kind: 'escaped'; escape: Escape };
+  type Outcome =
+    | { kind: 'done' }
+    | { kind: 'threw'; error: unknown }
+    | { kind: 'timeout' }
+    | { kind: 'cancelled' }
+    | { kind: 'escaped'; escape: Escape };
   const escaped = Promise.withResolvers<Outcome>();
   options.running?.start(meta.id, (escape) => {
     controller.abort(new Error('an exception escaped the check'));
@@ -133,11 +151,10 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
     if (options.signal.aborted) resolve({ kind: 'cancelled' });
     options.signal.addEventListener('abort', () => resolve({ kind: 'cancelled' }), { once: true });
   });
-  const ran = inScope({ kind: 'check', checkId: meta.id }, () => Promise.resolve().then(() => check.run(ctx)))
-    .then(
-      (): Outcome => ({ kind: 'done' }),
-      (error: unknown): Outcome => ({ kind: 'threw', error }),
-    );
+  const ran = inScope({ kind: 'check', checkId: meta.id }, () => Promise.resolve().then(() => check.run(ctx))).then(
+    (): Outcome => ({ kind: 'done' }),
+    (error: unknown): Outcome => ({ kind: 'threw', error }),
+  );
   const outcome = await Promise.race([ran, stopped, escaped.promise]);
   options.running?.finish(meta.id);
   open = false;
@@ -146,14 +163,25 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
 
   switch (outcome.kind) {
     case 'done':
-      return findings.length > 0 ? findings : [internalError(check, 'engineNoFindings', {}, bugs.pluginOfCheck(meta.id), bugs)];
+      return findings.length > 0
+        ? findings
+        : [internalError(check, 'engineNoFindings', {}, bugs.pluginOfCheck(meta.id), bugs)];
     case 'threw': {
       const error = outcome.error;
-      if (error instanceof FactUnavailable) return [...findings, engineFinding(check, 'skipped', 'engineFactUnavailable', { reason: error.message, fact: error.fact })];
+      if (error instanceof FactUnavailable)
+        return [
+          ...findings,
+          engineFinding(check, 'skipped', 'engineFactUnavailable', { reason: error.message, fact: error.fact }),
+        ];
       const escapedProbe = causeOfType(error, ProbeEscaped);
       if (escapedProbe) return [...findings, probeEscapedFinding(check, escapedProbe, bugs)];
       const message = error instanceof Error ? error.message : String(error);
-      return [...findings, internalError(check, 'engineThrew', { error: message }, throwingPlugin(check, error, bugs), bugs, { stack: stackOf(error) })];
+      return [
+        ...findings,
+        internalError(check, 'engineThrew', { error: message }, throwingPlugin(check, error, bugs), bugs, {
+          stack: stackOf(error),
+        }),
+      ];
     }
     case 'escaped':
       return [...findings, checkEscapedFinding(check, outcome.escape, bugs)];
@@ -171,15 +199,35 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
 function timeoutFinding(check: Check, options: RunOptions): Finding {
   const seconds = Math.round(options.timeoutMs / 100) / 10;
   const waitingOn = options.facts.waitingOn(`check:${check.meta.id}`);
-  const waiting = waitingOn.length === 0 ? 'it was not waiting for a probe: the check itself was still running' : `waiting for ${waitingOn.map((w) => (w.progress ? `${w.fact}: ${w.progress}` : w.fact)).join('; ')}`;
-  const finding = engineFinding(check, 'error', 'engineTimeout', { seconds, waiting, waitingOn: waitingOn.map((w) => w.fact) }, waitingOn.length > 0 ? { waitingOn } : undefined);
+  const waiting =
+    waitingOn.length === 0
+      ? 'it was not waiting for a probe: the check itself was still running'
+      : `waiting for ${waitingOn.map((w) => (w.progress ? `${w.fact}: ${w.progress}` : w.fact)).join('; ')}`;
+  const finding = engineFinding(
+    check,
+    'error',
+    'engineTimeout',
+    { seconds, waiting, waitingOn: waitingOn.map((w) => w.fact) },
+    waitingOn.length > 0 ? { waitingOn } : undefined,
+  );
   return {
     ...finding,
     remediation: {
-      summary: waitingOn.length > 0 ? `Find out why ${waitingOn.map((w) => w.fact).join(', ')} did not finish in ${seconds} s` : `Allow the check more than ${seconds} s`,
+      summary:
+        waitingOn.length > 0
+          ? `Find out why ${waitingOn.map((w) => w.fact).join(', ')} did not finish in ${seconds} s`
+          : `Allow the check more than ${seconds} s`,
       steps: [
-        ...(waitingOn.length > 0 ? [{ text: `The probe was still at: ${waitingOn.map((w) => `${w.fact}: ${w.progress ?? 'starting'}`).join('; ')}. A server that accepts connections and never answers looks like this; the other findings of this run (ad.connect, storage.portal.reachable, nodes.reachable) name the server and the step when they finished first.` }] : []),
-        { text: `If the servers are only slow (a WAN link, a large directory, many LUNs), run again with a longer limit, e.g. --timeout ${Math.max(Math.ceil(seconds * 2), 120)}; the default is 120 s.` },
+        ...(waitingOn.length > 0
+          ? [
+              {
+                text: `The probe was still at: ${waitingOn.map((w) => `${w.fact}: ${w.progress ?? 'starting'}`).join('; ')}. A server that accepts connections and never answers looks like this; the other findings of this run (ad.connect, storage.portal.reachable, nodes.reachable) name the server and the step when they finished first.`,
+              },
+            ]
+          : []),
+        {
+          text: `If the servers are only slow (a WAN link, a large directory, many LUNs), run again with a longer limit, e.g. --timeout ${Math.max(Math.ceil(seconds * 2), 120)}; the default is 120 s.`,
+        },
       ],
     },
   };
@@ -189,9 +237,17 @@ function toFinding(check: Check, input: FindingInput, bugs: BugReporting): Findi
   const { meta } = check;
   const template = meta.messages[input.messageId];
   const plugin = bugs.pluginOfCheck(meta.id);
-  if (template === undefined) return internalError(check, 'engineUndeclaredMessage', { messageId: input.messageId }, plugin, bugs);
+  if (template === undefined)
+    return internalError(check, 'engineUndeclaredMessage', { messageId: input.messageId }, plugin, bugs);
   const validStatuses = ['pass', 'warn', 'fail', 'skipped', 'error'];
-  if (!validStatuses.includes(input.status)) return internalError(check, 'engineBadFinding', { problem: `status "${String(input.status)}" is not one of ${validStatuses.join(', ')}` }, plugin, bugs);
+  if (!validStatuses.includes(input.status))
+    return internalError(
+      check,
+      'engineBadFinding',
+      { problem: `status "${String(input.status)}" is not one of ${validStatuses.join(', ')}` },
+      plugin,
+      bugs,
+    );
   const status = input.status === 'fail' && meta.severity === 'warn' ? 'warn' : input.status;
   const data = { ...(input.data ?? {}) };
   return {
@@ -209,12 +265,21 @@ function toFinding(check: Check, input: FindingInput, bugs: BugReporting): Findi
 }
 
 /** What an engine finding is recorded under: a check, or the run itself (`engine.run`). */
-type FindingOwner = Pick<Check, 'meta'> | { readonly meta: { readonly id: string; readonly area: string; readonly docs: string } };
+type FindingOwner =
+  | Pick<Check, 'meta'>
+  | { readonly meta: { readonly id: string; readonly area: string; readonly docs: string } };
 
 /** The owner of findings about the run itself: an exception that escaped while nothing ran. */
 export const RUN_OWNER: FindingOwner = { meta: { id: 'engine.run', area: 'engine', docs: 'README.md#exit-codes' } };
 
-function engineFinding(check: FindingOwner, status: Finding['status'], messageId: keyof typeof ENGINE_MESSAGES, data: Record<string, unknown>, evidence?: Record<string, unknown>, remediation?: Remediation): Finding {
+function engineFinding(
+  check: FindingOwner,
+  status: Finding['status'],
+  messageId: keyof typeof ENGINE_MESSAGES,
+  data: Record<string, unknown>,
+  evidence?: Record<string, unknown>,
+  remediation?: Remediation,
+): Finding {
   const shown = evidence ? Object.fromEntries(Object.entries(evidence).filter(([, v]) => v !== undefined)) : {};
   return {
     checkId: check.meta.id,
@@ -233,7 +298,14 @@ function engineFinding(check: FindingOwner, status: Finding['status'], messageId
  * An `error` finding for a bug in clusterprobe or a plugin: it names the culprit, says how to
  * report it, and carries a stack only under --debug.
  */
-function internalError(check: FindingOwner, messageId: keyof typeof ENGINE_MESSAGES, data: Record<string, unknown>, plugin: Culprit, bugs: BugReporting, evidence: Record<string, unknown> = {}): Finding {
+function internalError(
+  check: FindingOwner,
+  messageId: keyof typeof ENGINE_MESSAGES,
+  data: Record<string, unknown>,
+  plugin: Culprit,
+  bugs: BugReporting,
+  evidence: Record<string, unknown> = {},
+): Finding {
   const { stack, ...rest } = evidence;
   return engineFinding(
     check,
@@ -251,26 +323,55 @@ export function probeEscapedFinding(check: FindingOwner, escaped: ProbeEscaped, 
   const evidence = { probe: escaped.fact, origin: escaped.origin, error, stack: stackOf(escaped.cause) };
   if (!escaped.attributed) {
     const suspects = escaped.suspects.map((f) => `"${f}"`).join(', ');
-    return internalError(check, 'engineEscapeUnattributed', { fact: escaped.fact, suspects, origin: escaped.origin, error }, UNKNOWN_CULPRIT, bugs, { ...evidence, attribution: `not tied to one probe: charged to every probe running at the time (${suspects})` });
+    return internalError(
+      check,
+      'engineEscapeUnattributed',
+      { fact: escaped.fact, suspects, origin: escaped.origin, error },
+      UNKNOWN_CULPRIT,
+      bugs,
+      { ...evidence, attribution: `not tied to one probe: charged to every probe running at the time (${suspects})` },
+    );
   }
-  return internalError(check, 'engineProbeEscaped', { fact: escaped.fact, origin: escaped.origin, error }, bugs.pluginOfProbe(escaped.fact), bugs, evidence);
+  return internalError(
+    check,
+    'engineProbeEscaped',
+    { fact: escaped.fact, origin: escaped.origin, error },
+    bugs.pluginOfProbe(escaped.fact),
+    bugs,
+    evidence,
+  );
 }
 
 /** The finding of a check whose own asynchronous code let an exception escape. */
 export function checkEscapedFinding(check: FindingOwner, escape: Escape, bugs: BugReporting): Finding {
   const error = errorLine(escape.error);
-  return internalError(check, 'engineCheckEscaped', { origin: escape.origin, error }, bugs.pluginOfCheck(check.meta.id), bugs, { origin: escape.origin, error, stack: stackOf(escape.error) });
+  return internalError(
+    check,
+    'engineCheckEscaped',
+    { origin: escape.origin, error },
+    bugs.pluginOfCheck(check.meta.id),
+    bugs,
+    { origin: escape.origin, error, stack: stackOf(escape.error) },
+  );
 }
 
 /** The finding for an exception that escaped while no probe or check ran. */
 export function runEscapedFinding(escape: Escape, bugs: BugReporting): Finding {
   const error = errorLine(escape.error);
-  return internalError(RUN_OWNER, 'engineRunEscaped', { origin: escape.origin, error }, UNKNOWN_CULPRIT, bugs, { origin: escape.origin, error, stack: stackOf(escape.error) });
+  return internalError(RUN_OWNER, 'engineRunEscaped', { origin: escape.origin, error }, UNKNOWN_CULPRIT, bugs, {
+    origin: escape.origin,
+    error,
+    stack: stackOf(escape.error),
+  });
 }
 
 /** The first error of type `type` in the `cause` chain of `error`, itself included. */
 function causeOfType<T>(error: unknown, type: abstract new (...args: never[]) => T): T | undefined {
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 16; e = (e as { cause?: unknown }).cause, depth += 1) {
+  for (
+    let e = error, depth = 0;
+    e !== undefined && e !== null && depth < 16;
+    e = (e as { cause?: unknown }).cause, depth += 1
+  ) {
     if (e instanceof type) return e;
   }
   return undefined;
@@ -308,7 +409,8 @@ export function applyWaivers(findings: readonly Finding[], waivers: readonly Wai
       (w) =>
         waiverActive(w, now) &&
         globMatch(w.check, f.checkId) &&
-        (w.subject === undefined || (f.subject !== undefined && globMatch(w.subject.toLowerCase(), f.subject.toLowerCase()))),
+        (w.subject === undefined ||
+          (f.subject !== undefined && globMatch(w.subject.toLowerCase(), f.subject.toLowerCase()))),
     );
     if (!waiver) return f;
     return {

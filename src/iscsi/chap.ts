@@ -28,7 +28,13 @@ export function encodeHex(bytes: Uint8Array): string {
 }
 
 export function chapResponse(identifier: number, secret: Uint8Array, challenge: Uint8Array): Uint8Array {
-  return Uint8Array.from(createHash('md5').update(Uint8Array.of(identifier & 0xff)).update(secret).update(challenge).digest());
+  return Uint8Array.from(
+    createHash('md5')
+      .update(Uint8Array.of(identifier & 0xff))
+      .update(secret)
+      .update(challenge)
+      .digest(),
+  );
 }
 
 export interface MutualChallenge {

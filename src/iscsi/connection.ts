@@ -22,7 +22,8 @@ export function parsePortal(text: string): Portal {
   const colon = text.lastIndexOf(':');
   if (colon > 0 && text.indexOf(':') === colon) {
     const port = Number(text.slice(colon + 1));
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`portal "${text}": port must be 1..65535`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw new RangeError(`portal "${text}": port must be 1..65535`);
     return { host: text.slice(0, colon), port };
   }
   return { host: text, port: DEFAULT_ISCSI_PORT };
@@ -38,7 +39,8 @@ export interface ConnectOptions {
 }
 
 const CONNECT_ERRORS: Readonly<Record<string, (port: number) => string>> = {
-  ECONNREFUSED: (port) => `connection refused: nothing is listening on TCP ${port} there (is the target service running, and on port ${port}? does its firewall reject ${port}?)`,
+  ECONNREFUSED: (port) =>
+    `connection refused: nothing is listening on TCP ${port} there (is the target service running, and on port ${port}? does its firewall reject ${port}?)`,
   ENOTFOUND: () => 'the host name does not resolve (check the portal address and DNS)',
   EAI_AGAIN: () => 'the host name could not be resolved right now (DNS not answering)',
   EHOSTUNREACH: () => 'no route to the host (check the address, VLAN and routing)',
@@ -73,8 +75,19 @@ export class IscsiConnection {
     this.label = formatPortal(portal);
     this.#socket = socket;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err: NodeJS.ErrnoException) => this.#fail(new IscsiConnectionError(this.label, this.step, err.code ?? 'EUNKNOWN', describeSocketError(err.code ?? '', err.message, portal.port))));
-    socket.on('close', () => this.#fail(new IscsiConnectionError(this.label, this.step, 'EOF', 'the target closed the connection')));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.#fail(
+        new IscsiConnectionError(
+          this.label,
+          this.step,
+          err.code ?? 'EUNKNOWN',
+          describeSocketError(err.code ?? '', err.message, portal.port),
+        ),
+      ),
+    );
+    socket.on('close', () =>
+      this.#fail(new IscsiConnectionError(this.label, this.step, 'EOF', 'the target closed the connection')),
+    );
   }
 
   static connect(portal: Portal, options: ConnectOptions): Promise<IscsiConnection> {
@@ -95,11 +108,31 @@ export class IscsiConnection {
           reject(err);
         } else resolve(new IscsiConnection(portal, socket));
       };
-      const timer = setTimeout(() => finish(new IscsiTimeoutError(label, 'connect', options.timeoutMs, `no answer to the TCP connection attempt: a firewall dropping port ${portal.port}, or a wrong address`)), options.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          finish(
+            new IscsiTimeoutError(
+              label,
+              'connect',
+              options.timeoutMs,
+              `no answer to the TCP connection attempt: a firewall dropping port ${portal.port}, or a wrong address`,
+            ),
+          ),
+        options.timeoutMs,
+      );
       const onAbort = () => finish(new IscsiConnectionError(label, 'connect', 'EABORT', 'cancelled'));
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      socket.once('error', (err: NodeJS.ErrnoException) => finish(new IscsiConnectionError(label, 'connect', err.code ?? 'EUNKNOWN', describeSocketError(err.code ?? '', err.message, portal.port))));
+      socket.once('error', (err: NodeJS.ErrnoException) =>
+        finish(
+          new IscsiConnectionError(
+            label,
+            'connect',
+            err.code ?? 'EUNKNOWN',
+            describeSocketError(err.code ?? '', err.message, portal.port),
+          ),
+        ),
+      );
       socket.once('connect', () => finish());
       socket.connect({ host: portal.host, port: portal.port });
     });
@@ -141,7 +174,13 @@ export class IscsiConnection {
           reject(err);
         },
       };
-      const timer = setTimeout(() => waiter.reject(new IscsiTimeoutError(this.label, step, timeoutMs, 'the target accepted the connection but did not answer')), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          waiter.reject(
+            new IscsiTimeoutError(this.label, step, timeoutMs, 'the target accepted the connection but did not answer'),
+          ),
+        timeoutMs,
+      );
       const onAbort = () => waiter.reject(new IscsiConnectionError(this.label, step, 'EABORT', 'cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
       const cleanup = () => {
@@ -167,7 +206,9 @@ export class IscsiConnection {
 
   /** Closes the socket; pending receives fail with `reason`. */
   close(reason?: Error): void {
-    this.#fail(reason ?? new IscsiConnectionError(this.label, this.step, 'ECLOSED', 'connection closed by clusterprobe'));
+    this.#fail(
+      reason ?? new IscsiConnectionError(this.label, this.step, 'ECLOSED', 'connection closed by clusterprobe'),
+    );
     this.#socket.destroy();
   }
 

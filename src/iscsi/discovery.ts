@@ -3,7 +3,14 @@
  * `SendTargets=All`, continued while the target sets C with a TTT, then logout.
  */
 import { randomBytes } from 'node:crypto';
-import { buildLogoutRequest, buildTextRequest, decodeLogoutResponse, decodeTextResponse, LOGOUT_REASON, RESERVED_TAG } from './pdu.ts';
+import {
+  buildLogoutRequest,
+  buildTextRequest,
+  decodeLogoutResponse,
+  decodeTextResponse,
+  LOGOUT_REASON,
+  RESERVED_TAG,
+} from './pdu.ts';
 import { encodeText, parseText, type TextPairs } from './text.ts';
 import { IscsiConnection, parsePortal, type Portal } from './connection.ts';
 import { login, type ChapCredentials } from './login.ts';
@@ -45,7 +52,10 @@ export function parseSendTargets(pairs: TextPairs): DiscoveredTarget[] {
 export async function sendTargets(options: DiscoveryOptions): Promise<DiscoveredTarget[]> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const portal = typeof options.portal === 'string' ? parsePortal(options.portal) : options.portal;
-  const conn = await IscsiConnection.connect(portal, { timeoutMs: timeouts.connectMs, ...(options.signal ? { signal: options.signal } : {}) });
+  const conn = await IscsiConnection.connect(portal, {
+    timeoutMs: timeouts.connectMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   try {
     const cmdSN = randomBytes(4).readUInt32BE(0);
     const result = await login(conn, {
@@ -66,8 +76,22 @@ export async function sendTargets(options: DiscoveryOptions): Promise<Discovered
     // A key=value pair may span PDUs (RFC 7143 6.1): keep the bytes, parse once complete.
     const chunks: Uint8Array[] = [];
     for (let round = 0; ; round += 1) {
-      if (round > MAX_TEXT_ROUNDS) throw new IscsiProtocolError(`${conn.label}: SendTargets reply did not end after ${MAX_TEXT_ROUNDS} PDUs`);
-      conn.send(buildTextRequest({ final: true, continue: false, initiatorTaskTag: TEXT_ITT, targetTransferTag: ttt, cmdSN, expStatSN, immediate: true }, data));
+      if (round > MAX_TEXT_ROUNDS)
+        throw new IscsiProtocolError(`${conn.label}: SendTargets reply did not end after ${MAX_TEXT_ROUNDS} PDUs`);
+      conn.send(
+        buildTextRequest(
+          {
+            final: true,
+            continue: false,
+            initiatorTaskTag: TEXT_ITT,
+            targetTransferTag: ttt,
+            cmdSN,
+            expStatSN,
+            immediate: true,
+          },
+          data,
+        ),
+      );
       const response = decodeTextResponse(await conn.receive('discovery', timeouts.commandMs, options.signal));
       expStatSN = (response.statSN + 1) >>> 0;
       chunks.push(response.data);
@@ -76,7 +100,15 @@ export async function sendTargets(options: DiscoveryOptions): Promise<Discovered
       ttt = response.targetTransferTag;
       data = new Uint8Array(0);
     }
-    conn.send(buildLogoutRequest({ reason: LOGOUT_REASON.CloseSession, initiatorTaskTag: TEXT_ITT + 1, cid: 0, cmdSN, expStatSN }));
+    conn.send(
+      buildLogoutRequest({
+        reason: LOGOUT_REASON.CloseSession,
+        initiatorTaskTag: TEXT_ITT + 1,
+        cid: 0,
+        cmdSN,
+        expStatSN,
+      }),
+    );
     try {
       decodeLogoutResponse(await conn.receive('logout', timeouts.logoutMs, options.signal));
     } catch {

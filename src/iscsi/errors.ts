@@ -65,7 +65,10 @@ export const LOGIN_STATUS_NAMES: Readonly<Record<number, string>> = {
 };
 
 export function loginStatusName(statusClass: number, statusDetail: number): string {
-  return LOGIN_STATUS_NAMES[(statusClass << 8) | statusDetail] ?? `status class 0x${statusClass.toString(16)} detail 0x${statusDetail.toString(16)}`;
+  return (
+    LOGIN_STATUS_NAMES[(statusClass << 8) | statusDetail] ??
+    `status class 0x${statusClass.toString(16)} detail 0x${statusDetail.toString(16)}`
+  );
 }
 
 export class IscsiLoginError extends Error {
@@ -77,9 +80,18 @@ export class IscsiLoginError extends Error {
   readonly statusClass: number;
   readonly statusDetail: number;
   readonly statusName: string;
-  constructor(portal: string, targetName: string | undefined, initiatorName: string, statusClass: number, statusDetail: number, hint = '') {
+  constructor(
+    portal: string,
+    targetName: string | undefined,
+    initiatorName: string,
+    statusClass: number,
+    statusDetail: number,
+    hint = '',
+  ) {
     const statusName = loginStatusName(statusClass, statusDetail);
-    super(`${portal}: login${targetName ? ` to ${targetName}` : ''} as ${initiatorName} refused: ${statusName} (0x${((statusClass << 8) | statusDetail).toString(16).padStart(4, '0')})${hint ? `; ${hint}` : ''}`);
+    super(
+      `${portal}: login${targetName ? ` to ${targetName}` : ''} as ${initiatorName} refused: ${statusName} (0x${((statusClass << 8) | statusDetail).toString(16).padStart(4, '0')})${hint ? `; ${hint}` : ''}`,
+    );
     this.portal = portal;
     this.targetName = targetName;
     this.initiatorName = initiatorName;

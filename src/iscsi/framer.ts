@@ -3,7 +3,15 @@
  * (a 3-byte DataSegmentLength allows 16 MiB; the framer refuses anything over the negotiated
  * limit), and digests are verified when negotiated.
  */
-import { BHS_LENGTH, dataSegmentLengthOf, padded, totalAhsLengthOf, type DigestOptions, type Pdu, NO_DIGESTS } from './pdu.ts';
+import {
+  BHS_LENGTH,
+  dataSegmentLengthOf,
+  padded,
+  totalAhsLengthOf,
+  type DigestOptions,
+  type Pdu,
+  NO_DIGESTS,
+} from './pdu.ts';
 import { crc32c, readDigest } from './crc32c.ts';
 import { IscsiProtocolError } from './errors.ts';
 
@@ -53,7 +61,9 @@ export class PduFramer {
     const ahsLength = totalAhsLengthOf(head);
     const dataLength = dataSegmentLengthOf(head);
     if (dataLength > this.#maxDataSegment) {
-      throw new IscsiProtocolError(`PDU DataSegmentLength ${dataLength} exceeds the limit of ${this.#maxDataSegment} bytes (opcode 0x${(head[0]! & 0x3f).toString(16)})`);
+      throw new IscsiProtocolError(
+        `PDU DataSegmentLength ${dataLength} exceeds the limit of ${this.#maxDataSegment} bytes (opcode 0x${(head[0]! & 0x3f).toString(16)})`,
+      );
     }
     const headerDigest = this.#digests.headerDigest ? 4 : 0;
     const dataDigest = this.#digests.dataDigest && dataLength > 0 ? 4 : 0;
@@ -65,10 +75,17 @@ export class PduFramer {
       throw new IscsiProtocolError('header digest (CRC32C) mismatch: the PDU header was corrupted on the way');
     }
     const dataStart = headerEnd + headerDigest;
-    if (dataDigest && crc32c(bytes, dataStart, dataStart + padded(dataLength)) !== readDigest(bytes, dataStart + padded(dataLength))) {
+    if (
+      dataDigest &&
+      crc32c(bytes, dataStart, dataStart + padded(dataLength)) !== readDigest(bytes, dataStart + padded(dataLength))
+    ) {
       throw new IscsiProtocolError('data digest (CRC32C) mismatch: the PDU data was corrupted on the way');
     }
-    return { bhs: bytes.subarray(0, BHS_LENGTH), ahs: bytes.subarray(BHS_LENGTH, headerEnd), data: bytes.subarray(dataStart, dataStart + dataLength) };
+    return {
+      bhs: bytes.subarray(0, BHS_LENGTH),
+      ahs: bytes.subarray(BHS_LENGTH, headerEnd),
+      data: bytes.subarray(dataStart, dataStart + dataLength),
+    };
   }
 
   #peek(n: number): Uint8Array {

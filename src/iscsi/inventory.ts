@@ -14,7 +14,10 @@ import type { ChapCredentials } from './login.ts';
 
 /** Our default initiator name: `.invalid` (RFC 2606) because no naming authority backs it. */
 export function defaultInitiatorName(): string {
-  const host = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-') || 'host';
+  const host =
+    hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]/g, '-') || 'host';
   return `iqn.2026-11.invalid.clusterprobe:${host}`;
 }
 
@@ -80,7 +83,13 @@ export function toInventoryError(err: unknown): InventoryError {
 }
 
 function designators(list: readonly Designator[]): InventoryDesignator[] {
-  return list.map((d) => ({ type: d.typeName, ...(d.naa !== undefined ? { naa: d.naa } : {}), value: d.value, association: d.association, codeSet: d.codeSet }));
+  return list.map((d) => ({
+    type: d.typeName,
+    ...(d.naa !== undefined ? { naa: d.naa } : {}),
+    value: d.value,
+    association: d.association,
+    codeSet: d.codeSet,
+  }));
 }
 
 /** INQUIRY, VPD 0x83 and (for a disk) READ CAPACITY of one LUN, over any transport. */
@@ -117,7 +126,9 @@ export async function describeLun(device: ScsiDevice, lun: number, signal?: Abor
   return { ...base, sizeBytes, blockSize, designators: ids, ...(error ? { error } : {}) };
 }
 
-export type TargetReading = { readonly luns: InventoryLun[] } | { readonly failure: unknown; readonly stage: 'login' | 'report-luns' };
+export type TargetReading =
+  | { readonly luns: InventoryLun[] }
+  | { readonly failure: unknown; readonly stage: 'login' | 'report-luns' };
 
 /**
  * Logs in to one target, lists and describes its LUNs (only `options.luns` when given), logs
@@ -140,12 +151,26 @@ export async function readTarget(target: DiscoveredTarget, options: InventoryOpt
   try {
     const report = await new ScsiDevice(session, 0).reportLuns(options.signal ? { signal: options.signal } : {});
     const wanted = options.luns ? new Set(options.luns) : undefined;
-    const numbers = report.luns.map((l) => l.lun).filter((n): n is number => n !== undefined && (!wanted || wanted.has(n)));
+    const numbers = report.luns
+      .map((l) => l.lun)
+      .filter((n): n is number => n !== undefined && (!wanted || wanted.has(n)));
     const luns = await mapLimited(numbers, options.concurrency ?? 8, async (lun) => {
       try {
         return await describeLun(new ScsiDevice(session, lun), lun, options.signal);
       } catch (err) {
-        return { lun, deviceType: -1, deviceTypeName: 'unknown', vendor: null, product: null, revision: null, version: 0, sizeBytes: null, blockSize: null, designators: [], error: toInventoryError(err) };
+        return {
+          lun,
+          deviceType: -1,
+          deviceTypeName: 'unknown',
+          vendor: null,
+          product: null,
+          revision: null,
+          version: 0,
+          sizeBytes: null,
+          blockSize: null,
+          designators: [],
+          error: toInventoryError(err),
+        };
       }
     });
     return { luns };
@@ -158,7 +183,8 @@ export async function readTarget(target: DiscoveredTarget, options: InventoryOpt
 
 async function inventoryTarget(target: DiscoveredTarget, options: InventoryOptions): Promise<InventoryTarget> {
   const reading = await readTarget(target, options);
-  if ('failure' in reading) return { name: target.name, addresses: target.addresses, luns: [], error: toInventoryError(reading.failure) };
+  if ('failure' in reading)
+    return { name: target.name, addresses: target.addresses, luns: [], error: toInventoryError(reading.failure) };
   return { name: target.name, addresses: target.addresses, luns: reading.luns };
 }
 
@@ -183,7 +209,14 @@ export async function inventory(options: InventoryOptions): Promise<Inventory> {
       // the answer is the target's own ("target not found" with the ACL hint) or an inventory.
       const attempt = await inventoryTarget({ name: options.target, addresses: [] }, options);
       const note = `SendTargets on ${options.portal} does not list ${options.target} for initiator ${options.initiatorName} (listed: ${targets.map((t) => t.name).join(', ') || 'none'})`;
-      return { ...base, targets: [attempt.error ? { ...attempt, error: { code: attempt.error.code, message: `${note}; ${attempt.error.message}` } } : attempt] };
+      return {
+        ...base,
+        targets: [
+          attempt.error
+            ? { ...attempt, error: { code: attempt.error.code, message: `${note}; ${attempt.error.message}` } }
+            : attempt,
+        ],
+      };
     }
     targets = wanted;
   }

@@ -80,7 +80,15 @@ const LOGIN_ITT = 0x00000001;
 const MAX_EXCHANGES = 16;
 
 /** Keys only declared, never answered (RFC 7143 13.x "Declarative"). */
-const DECLARATIVE = new Set(['TargetAlias', 'TargetPortalGroupTag', 'TargetAddress', 'MaxRecvDataSegmentLength', 'InitiatorAlias', 'TargetName', 'InitiatorName']);
+const DECLARATIVE = new Set([
+  'TargetAlias',
+  'TargetPortalGroupTag',
+  'TargetAddress',
+  'MaxRecvDataSegmentLength',
+  'InitiatorAlias',
+  'TargetName',
+  'InitiatorName',
+]);
 
 const DEFAULTS = {
   HeaderDigest: 'None',
@@ -167,7 +175,8 @@ function negotiated(theirs: ReadonlyMap<string, string>, options: LoginOptions):
     headerDigest: get('HeaderDigest') === 'CRC32C',
     dataDigest: get('DataDigest') === 'CRC32C',
     // RFC 7143 13.12: without a declaration the default, 8192, applies.
-    maxSendDataSegmentLength: Number.isInteger(declaredRecv) && declaredRecv >= 512 ? Math.min(declaredRecv, 16777215) : 8192,
+    maxSendDataSegmentLength:
+      Number.isInteger(declaredRecv) && declaredRecv >= 512 ? Math.min(declaredRecv, 16777215) : 8192,
     maxRecvDataSegmentLength: options.maxRecvDataSegmentLength ?? DEFAULT_MAX_RECV,
     initialR2T: get('InitialR2T') !== 'No',
     immediateData: get('ImmediateData') === 'Yes',
@@ -204,21 +213,49 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
     // A key=value pair may span PDUs when the target continues (C=1): parse once complete.
     const chunks: Uint8Array[] = [];
     for (let round = 0; ; round += 1) {
-      if (round > MAX_EXCHANGES) throw new IscsiNegotiationError(`${conn.label}: the target kept the login text open for more than ${MAX_EXCHANGES} PDUs`);
+      if (round > MAX_EXCHANGES)
+        throw new IscsiNegotiationError(
+          `${conn.label}: the target kept the login text open for more than ${MAX_EXCHANGES} PDUs`,
+        );
       conn.send(
-        buildLoginRequest({ transit, continue: false, csg, nsg, isid: options.isid, tsih, initiatorTaskTag: LOGIN_ITT, cid: 0, cmdSN: options.initialCmdSN, expStatSN }, data),
+        buildLoginRequest(
+          {
+            transit,
+            continue: false,
+            csg,
+            nsg,
+            isid: options.isid,
+            tsih,
+            initiatorTaskTag: LOGIN_ITT,
+            cid: 0,
+            cmdSN: options.initialCmdSN,
+            expStatSN,
+          },
+          data,
+        ),
       );
       const response = decodeLoginResponse(await conn.receive('login', options.timeoutMs, options.signal));
       if (response.statusClass !== 0) {
         const keys = parseTextSafe(response.data);
         if (response.statusClass === 1) {
           const address = keys.find(([k]) => k === 'TargetAddress')?.[1];
-          if (!address) throw new IscsiNegotiationError(`${conn.label}: the target redirected the login but gave no TargetAddress`);
+          if (!address)
+            throw new IscsiNegotiationError(`${conn.label}: the target redirected the login but gave no TargetAddress`);
           throw new IscsiRedirect(address, response.statusDetail === 0x02);
         }
-        throw new IscsiLoginError(conn.label, options.targetName, options.initiatorName, response.statusClass, response.statusDetail, loginHint(response.statusClass, response.statusDetail, options));
+        throw new IscsiLoginError(
+          conn.label,
+          options.targetName,
+          options.initiatorName,
+          response.statusClass,
+          response.statusDetail,
+          loginHint(response.statusClass, response.statusDetail, options),
+        );
       }
-      if (response.initiatorTaskTag !== LOGIN_ITT) throw new IscsiNegotiationError(`${conn.label}: login response for another task (ITT 0x${response.initiatorTaskTag.toString(16)})`);
+      if (response.initiatorTaskTag !== LOGIN_ITT)
+        throw new IscsiNegotiationError(
+          `${conn.label}: login response for another task (ITT 0x${response.initiatorTaskTag.toString(16)})`,
+        );
       expStatSN = (response.statSN + 1) >>> 0;
       chunks.push(response.data);
       if (response.continue) {
@@ -246,15 +283,22 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
   let stage: Stage;
   if (options.chap) {
     // Security stage: offer CHAP, then CHAP_A, then CHAP_N/CHAP_R (RFC 7143 12.1.3).
-    const first = await exchange(STAGE.Security, STAGE.LoginOperational, false, [...identity, ['AuthMethod', 'CHAP,None']]);
+    const first = await exchange(STAGE.Security, STAGE.LoginOperational, false, [
+      ...identity,
+      ['AuthMethod', 'CHAP,None'],
+    ]);
     const method = new Map(first.pairs).get('AuthMethod');
     if (method === 'CHAP') {
       const second = await exchange(STAGE.Security, STAGE.LoginOperational, false, [['CHAP_A', CHAP_MD5]]);
       const keys = new Map(second.pairs);
-      if (keys.get('CHAP_A') !== CHAP_MD5) throw new IscsiNegotiationError(`${conn.label}: the target chose CHAP algorithm ${keys.get('CHAP_A') ?? '(none)'}; only MD5 (5) is supported`);
+      if (keys.get('CHAP_A') !== CHAP_MD5)
+        throw new IscsiNegotiationError(
+          `${conn.label}: the target chose CHAP algorithm ${keys.get('CHAP_A') ?? '(none)'}; only MD5 (5) is supported`,
+        );
       const id = Number(keys.get('CHAP_I'));
       const challengeText = keys.get('CHAP_C');
-      if (!Number.isInteger(id) || id < 0 || id > 255 || challengeText === undefined) throw new IscsiNegotiationError(`${conn.label}: the target sent no valid CHAP_I/CHAP_C`);
+      if (!Number.isInteger(id) || id < 0 || id > 255 || challengeText === undefined)
+        throw new IscsiNegotiationError(`${conn.label}: the target sent no valid CHAP_I/CHAP_C`);
       const challenge = decodeBinary(challengeText, 'CHAP_C');
       const answer: [string, string][] = [
         ['CHAP_N', options.chap.user],
@@ -267,10 +311,18 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
         const t = new Map(third.pairs);
         const name = t.get('CHAP_N');
         const response = t.get('CHAP_R');
-        if (name === undefined || response === undefined) throw new IscsiNegotiationError(`${conn.label}: mutual CHAP: the target did not answer our challenge (is its outgoing account configured?)`);
-        if (name !== options.chap.mutual.user) throw new IscsiNegotiationError(`${conn.label}: mutual CHAP: the target identified as "${name}", expected "${options.chap.mutual.user}"`);
+        if (name === undefined || response === undefined)
+          throw new IscsiNegotiationError(
+            `${conn.label}: mutual CHAP: the target did not answer our challenge (is its outgoing account configured?)`,
+          );
+        if (name !== options.chap.mutual.user)
+          throw new IscsiNegotiationError(
+            `${conn.label}: mutual CHAP: the target identified as "${name}", expected "${options.chap.mutual.user}"`,
+          );
         if (!verifyTargetResponse(mutual, options.chap.mutual.secret, decodeBinary(response, 'CHAP_R'))) {
-          throw new IscsiNegotiationError(`${conn.label}: mutual CHAP: the target's response is wrong: it does not know the mutual secret configured here (or it is not the target you meant)`);
+          throw new IscsiNegotiationError(
+            `${conn.label}: mutual CHAP: the target's response is wrong: it does not know the mutual secret configured here (or it is not the target you meant)`,
+          );
         }
         authenticated = 'mutual-chap';
       } else authenticated = 'chap';
@@ -286,9 +338,12 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
         stage = next.response.transit ? (next.response.nsg as Stage) : STAGE.Security;
       }
     } else {
-      throw new IscsiNegotiationError(`${conn.label}: the target offered AuthMethod=${method ?? '(nothing)'}; clusterprobe speaks CHAP and None`);
+      throw new IscsiNegotiationError(
+        `${conn.label}: the target offered AuthMethod=${method ?? '(nothing)'}; clusterprobe speaks CHAP and None`,
+      );
     }
-    if (stage === STAGE.Security) throw new IscsiNegotiationError(`${conn.label}: the target did not leave the security stage`);
+    if (stage === STAGE.Security)
+      throw new IscsiNegotiationError(`${conn.label}: the target did not leave the security stage`);
   } else {
     stage = STAGE.LoginOperational;
   }
@@ -301,7 +356,9 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
     let round = await exchange(STAGE.LoginOperational, STAGE.FullFeature, true, firstPairs);
     for (let i = 0; !round.response.transit; i += 1) {
       if (i > MAX_EXCHANGES) throw new IscsiNegotiationError(`${conn.label}: operational negotiation did not converge`);
-      const answers: [string, string][] = round.pairs.filter(([k]) => !sent.has(k) && !DECLARATIVE.has(k)).map(([k, v]) => [k, answerFor(k, v, ourMap)]);
+      const answers: [string, string][] = round.pairs
+        .filter(([k]) => !sent.has(k) && !DECLARATIVE.has(k))
+        .map(([k, v]) => [k, answerFor(k, v, ourMap)]);
       round = await exchange(STAGE.LoginOperational, STAGE.FullFeature, true, answers);
     }
     // Keys the target offered in its final answer still get ours: RFC 7143 6.2 requires it,
@@ -311,8 +368,12 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
     // The target went straight to full feature from security (all defaults).
     response = (await exchange(STAGE.LoginOperational, STAGE.FullFeature, true, [])).response;
   }
-  if (response.nsg !== STAGE.FullFeature) throw new IscsiNegotiationError(`${conn.label}: the target ended the login in stage ${response.nsg}, not full feature`);
-  if (options.sessionType === 'Normal' && tsih === 0) throw new IscsiNegotiationError(`${conn.label}: the final login response carried no TSIH`);
+  if (response.nsg !== STAGE.FullFeature)
+    throw new IscsiNegotiationError(
+      `${conn.label}: the target ended the login in stage ${response.nsg}, not full feature`,
+    );
+  if (options.sessionType === 'Normal' && tsih === 0)
+    throw new IscsiNegotiationError(`${conn.label}: the final login response carried no TSIH`);
   return {
     tsih,
     statSN: response.statSN,
@@ -337,7 +398,7 @@ function loginHint(statusClass: number, statusDetail: number, options: LoginOpti
   switch (code) {
     case 0x0201:
       return options.chap
-        ? `the target refused CHAP user "${options.chap.user}": wrong secret, or the account is not bound to this target${options.chap.mutual ? ' (mutual CHAP configured: check the target\'s outgoing account too)' : ''}`
+        ? `the target refused CHAP user "${options.chap.user}": wrong secret, or the account is not bound to this target${options.chap.mutual ? " (mutual CHAP configured: check the target's outgoing account too)" : ''}`
         : 'the target requires authentication: configure chap (user and secret) for this portal';
     case 0x0202:
       return `initiator ${options.initiatorName} is not authorized for this target: add it to the target's ACL`;

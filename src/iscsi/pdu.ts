@@ -34,7 +34,9 @@ export const OPCODE = {
   Reject: 0x3f,
 } as const;
 
-export const OPCODE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(OPCODE).map(([k, v]) => [v, k]));
+export const OPCODE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(OPCODE).map(([k, v]) => [v, k]),
+);
 
 export interface Pdu {
   readonly bhs: Uint8Array;
@@ -95,7 +97,8 @@ export function encodeLun(lun: number): Uint8Array {
 export function serializePdu(pdu: Pdu, digests: DigestOptions = NO_DIGESTS): Uint8Array {
   const dataLength = pdu.data.length;
   const headerLength = BHS_LENGTH + pdu.ahs.length;
-  const total = headerLength + (digests.headerDigest ? 4 : 0) + padded(dataLength) + (dataLength > 0 && digests.dataDigest ? 4 : 0);
+  const total =
+    headerLength + (digests.headerDigest ? 4 : 0) + padded(dataLength) + (dataLength > 0 && digests.dataDigest ? 4 : 0);
   const out = new Uint8Array(total);
   out.set(pdu.bhs, 0);
   out[4] = pdu.ahs.length / 4;
@@ -150,7 +153,11 @@ export interface LoginRequestFields {
 
 /** Login Request (RFC 7143 11.12): always immediate. */
 export function buildLoginRequest(f: LoginRequestFields, data: Uint8Array): Pdu {
-  const bhs = header(OPCODE.LoginRequest, true, (f.transit ? 0x80 : 0) | (f.continue ? 0x40 : 0) | (f.csg << 2) | (f.transit ? f.nsg : 0));
+  const bhs = header(
+    OPCODE.LoginRequest,
+    true,
+    (f.transit ? 0x80 : 0) | (f.continue ? 0x40 : 0) | (f.csg << 2) | (f.transit ? f.nsg : 0),
+  );
   bhs[2] = 0x00; // Version-max
   bhs[3] = 0x00; // Version-min
   bhs.set(f.isid.subarray(0, 6), 8);
@@ -200,7 +207,11 @@ export interface ScsiCommandFields {
 /** SCSI Command (RFC 7143 11.3), simple task attribute. */
 export function buildScsiCommand(f: ScsiCommandFields, immediateData: Uint8Array = new Uint8Array(0)): Pdu {
   if (f.cdb.length > 16) throw new RangeError(`CDB of ${f.cdb.length} bytes needs an extended CDB AHS`);
-  const bhs = header(OPCODE.ScsiCommand, false, (f.final ? 0x80 : 0) | (f.read ? 0x40 : 0) | (f.write ? 0x20 : 0) | TASK_ATTRIBUTE.Simple);
+  const bhs = header(
+    OPCODE.ScsiCommand,
+    false,
+    (f.final ? 0x80 : 0) | (f.read ? 0x40 : 0) | (f.write ? 0x20 : 0) | TASK_ATTRIBUTE.Simple,
+  );
   bhs.set(encodeLun(f.lun), 8);
   setU32(bhs, 16, f.initiatorTaskTag);
   setU32(bhs, 20, f.expectedDataTransferLength);
@@ -277,7 +288,9 @@ export function buildLogoutRequest(f: LogoutRequestFields): Pdu {
 function expectOpcode(pdu: Pdu, opcode: number): void {
   const actual = opcodeOf(pdu.bhs);
   if (actual !== opcode) {
-    throw new IscsiProtocolError(`expected ${OPCODE_NAMES[opcode]} (0x${opcode.toString(16)}), got ${OPCODE_NAMES[actual] ?? 'unknown opcode'} (0x${actual.toString(16)})`);
+    throw new IscsiProtocolError(
+      `expected ${OPCODE_NAMES[opcode]} (0x${opcode.toString(16)}), got ${OPCODE_NAMES[actual] ?? 'unknown opcode'} (0x${actual.toString(16)})`,
+    );
   }
 }
 
@@ -338,7 +351,14 @@ export interface TextResponse extends SequenceFields {
 export function decodeTextResponse(pdu: Pdu): TextResponse {
   expectOpcode(pdu, OPCODE.TextResponse);
   const b = pdu.bhs;
-  return { final: (b[1]! & 0x80) !== 0, continue: (b[1]! & 0x40) !== 0, initiatorTaskTag: u32(b, 16), targetTransferTag: u32(b, 20), ...sequenceFields(b), data: pdu.data };
+  return {
+    final: (b[1]! & 0x80) !== 0,
+    continue: (b[1]! & 0x40) !== 0,
+    initiatorTaskTag: u32(b, 16),
+    targetTransferTag: u32(b, 20),
+    ...sequenceFields(b),
+    data: pdu.data,
+  };
 }
 
 export interface ScsiResponsePdu extends SequenceFields {
@@ -362,7 +382,10 @@ export function decodeScsiResponse(pdu: Pdu): ScsiResponsePdu {
   let sense: Uint8Array | undefined;
   if (pdu.data.length >= 2) {
     const senseLength = (pdu.data[0]! << 8) | pdu.data[1]!;
-    if (senseLength > pdu.data.length - 2) throw new IscsiProtocolError(`SCSI Response SenseLength ${senseLength} exceeds its data segment (${pdu.data.length - 2} bytes)`);
+    if (senseLength > pdu.data.length - 2)
+      throw new IscsiProtocolError(
+        `SCSI Response SenseLength ${senseLength} exceeds its data segment (${pdu.data.length - 2} bytes)`,
+      );
     if (senseLength > 0) sense = pdu.data.slice(2, 2 + senseLength);
   }
   return {
@@ -447,7 +470,13 @@ export interface NopInPdu extends SequenceFields {
 export function decodeNopIn(pdu: Pdu): NopInPdu {
   expectOpcode(pdu, OPCODE.NopIn);
   const b = pdu.bhs;
-  return { lun: b.slice(8, 16), initiatorTaskTag: u32(b, 16), targetTransferTag: u32(b, 20), ...sequenceFields(b), data: pdu.data };
+  return {
+    lun: b.slice(8, 16),
+    initiatorTaskTag: u32(b, 16),
+    targetTransferTag: u32(b, 20),
+    ...sequenceFields(b),
+    data: pdu.data,
+  };
 }
 
 export interface LogoutResponsePdu extends SequenceFields {
@@ -461,10 +490,24 @@ export interface LogoutResponsePdu extends SequenceFields {
 export function decodeLogoutResponse(pdu: Pdu): LogoutResponsePdu {
   expectOpcode(pdu, OPCODE.LogoutResponse);
   const b = pdu.bhs;
-  return { response: b[2]!, initiatorTaskTag: u32(b, 16), ...sequenceFields(b), time2Wait: u16(b, 40), time2Retain: u16(b, 42) };
+  return {
+    response: b[2]!,
+    initiatorTaskTag: u32(b, 16),
+    ...sequenceFields(b),
+    time2Wait: u16(b, 40),
+    time2Retain: u16(b, 42),
+  };
 }
 
-export const ASYNC_EVENT = { ScsiAsyncEvent: 0, LogoutRequested: 1, ConnectionDropping: 2, SessionDropping: 3, NegotiationRequested: 4, TaskTerminated: 5, VendorSpecific: 255 } as const;
+export const ASYNC_EVENT = {
+  ScsiAsyncEvent: 0,
+  LogoutRequested: 1,
+  ConnectionDropping: 2,
+  SessionDropping: 3,
+  NegotiationRequested: 4,
+  TaskTerminated: 5,
+  VendorSpecific: 255,
+} as const;
 
 export interface AsyncMessagePdu extends SequenceFields {
   readonly asyncEvent: number;

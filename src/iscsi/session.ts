@@ -120,7 +120,15 @@ export class IscsiSession implements ScsiTransport {
   #loggingOut: Promise<void> | undefined;
   #watchdog: NodeJS.Timeout | undefined;
 
-  private constructor(conn: IscsiConnection, options: SessionOptions, result: LoginResult, isid: Uint8Array, timeouts: Timeouts, redirects: string[], initialCmdSN: number) {
+  private constructor(
+    conn: IscsiConnection,
+    options: SessionOptions,
+    result: LoginResult,
+    isid: Uint8Array,
+    timeouts: Timeouts,
+    redirects: string[],
+    initialCmdSN: number,
+  ) {
     this.#conn = conn;
     this.portal = conn.label;
     this.initiatorName = options.initiatorName;
@@ -149,7 +157,10 @@ export class IscsiSession implements ScsiTransport {
     let portal = typeof options.portal === 'string' ? parsePortal(options.portal) : options.portal;
     const redirects: string[] = [];
     for (;;) {
-      const conn = await IscsiConnection.connect(portal, { timeoutMs: timeouts.connectMs, ...(options.signal ? { signal: options.signal } : {}) });
+      const conn = await IscsiConnection.connect(portal, {
+        timeoutMs: timeouts.connectMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       const initialCmdSN = randomBytes(4).readUInt32BE(0);
       try {
         const result = await login(conn, {
@@ -171,7 +182,9 @@ export class IscsiSession implements ScsiTransport {
         const next = parsePortal(err.targetAddress.split(',')[0]!);
         const label = formatPortal(next);
         if (redirects.includes(label) || redirects.length >= (options.maxRedirects ?? 4)) {
-          throw new IscsiProtocolError(`${formatPortal(portal)}: login redirect loop (${[...redirects, label].join(' -> ')}); check the target's portal group configuration`);
+          throw new IscsiProtocolError(
+            `${formatPortal(portal)}: login redirect loop (${[...redirects, label].join(' -> ')}); check the target's portal group configuration`,
+          );
         }
         redirects.push(label);
         portal = next;
@@ -186,7 +199,13 @@ export class IscsiSession implements ScsiTransport {
   /** Sends one SCSI command and resolves with its status, data in and sense. */
   async execute(request: ScsiRequest): Promise<ScsiResponse> {
     if (this.#closed) throw this.#closed;
-    if (this.#logoutRequested) throw new IscsiConnectionError(this.portal, 'command', 'ELOGOUT', 'the target asked for a logout; open a new session');
+    if (this.#logoutRequested)
+      throw new IscsiConnectionError(
+        this.portal,
+        'command',
+        'ELOGOUT',
+        'the target asked for a logout; open a new session',
+      );
     const command = commandName(request.cdb);
     if (!serialLe(this.#cmdSN, this.#maxCmdSN)) await this.#waitForWindow(request.signal);
     const itt = this.#allocateItt();
@@ -211,7 +230,8 @@ export class IscsiSession implements ScsiTransport {
         },
         deadline: performance.now() + this.#timeouts.commandMs,
       };
-      const onAbort = () => task.reject(new IscsiConnectionError(this.portal, 'command', 'EABORT', `${command} cancelled`));
+      const onAbort = () =>
+        task.reject(new IscsiConnectionError(this.portal, 'command', 'EABORT', `${command} cancelled`));
       request.signal?.addEventListener('abort', onAbort, { once: true });
       this.#tasks.set(itt, task);
       this.#armWatchdog();
@@ -236,10 +256,24 @@ export class IscsiSession implements ScsiTransport {
     const done = new Promise<void>((resolve, reject) => {
       this.#logout = { resolve, reject, itt };
     });
-    const timer = setTimeout(() => this.#logout?.reject(new IscsiTimeoutError(this.portal, 'logout', this.#timeouts.logoutMs, 'no Logout Response')), this.#timeouts.logoutMs);
+    const timer = setTimeout(
+      () =>
+        this.#logout?.reject(
+          new IscsiTimeoutError(this.portal, 'logout', this.#timeouts.logoutMs, 'no Logout Response'),
+        ),
+      this.#timeouts.logoutMs,
+    );
     try {
       this.#conn.step = 'logout';
-      this.#conn.send(buildLogoutRequest({ reason: LOGOUT_REASON.CloseSession, initiatorTaskTag: itt, cid: 0, cmdSN: this.#cmdSN, expStatSN: this.#expStatSN }));
+      this.#conn.send(
+        buildLogoutRequest({
+          reason: LOGOUT_REASON.CloseSession,
+          initiatorTaskTag: itt,
+          cid: 0,
+          cmdSN: this.#cmdSN,
+          expStatSN: this.#expStatSN,
+        }),
+      );
       await done;
     } finally {
       clearTimeout(timer);
@@ -265,23 +299,34 @@ export class IscsiSession implements ScsiTransport {
     if (this.#watchdog) return;
     const earliest = this.#pendingDeadline();
     if (earliest === undefined) return;
-    this.#watchdog = setTimeout(() => {
-      this.#watchdog = undefined;
-      const now = performance.now();
-      for (const task of [...this.#tasks.values()]) {
-        if (task.deadline <= now) {
-          task.reject(new IscsiTimeoutError(this.portal, 'command', this.#timeouts.commandMs, `${task.command} to LUN ${task.lun} of ${this.targetName} got no response`));
+    this.#watchdog = setTimeout(
+      () => {
+        this.#watchdog = undefined;
+        const now = performance.now();
+        for (const task of [...this.#tasks.values()]) {
+          if (task.deadline <= now) {
+            task.reject(
+              new IscsiTimeoutError(
+                this.portal,
+                'command',
+                this.#timeouts.commandMs,
+                `${task.command} to LUN ${task.lun} of ${this.targetName} got no response`,
+              ),
+            );
+          }
         }
-      }
-      this.#armWatchdog();
-    }, Math.max(0, earliest - performance.now()) + 1);
+        this.#armWatchdog();
+      },
+      Math.max(0, earliest - performance.now()) + 1,
+    );
     // An outstanding command's socket keeps the process alive; the watchdog alone must not.
     this.#watchdog.unref();
   }
 
   #pendingDeadline(): number | undefined {
     let earliest: number | undefined;
-    for (const task of this.#tasks.values()) if (earliest === undefined || task.deadline < earliest) earliest = task.deadline;
+    for (const task of this.#tasks.values())
+      if (earliest === undefined || task.deadline < earliest) earliest = task.deadline;
     return earliest;
   }
 
@@ -297,12 +342,27 @@ export class IscsiSession implements ScsiTransport {
     while (!serialLe(this.#cmdSN, this.#maxCmdSN)) {
       if (this.#closed) throw this.#closed;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new IscsiTimeoutError(this.portal, 'command', this.#timeouts.commandMs, `the target kept its command window closed (MaxCmdSN ${this.#maxCmdSN}, next CmdSN ${this.#cmdSN})`)), this.#timeouts.commandMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new IscsiTimeoutError(
+                this.portal,
+                'command',
+                this.#timeouts.commandMs,
+                `the target kept its command window closed (MaxCmdSN ${this.#maxCmdSN}, next CmdSN ${this.#cmdSN})`,
+              ),
+            ),
+          this.#timeouts.commandMs,
+        );
         const wake = () => {
           clearTimeout(timer);
           resolve();
         };
-        signal?.addEventListener('abort', () => reject(new IscsiConnectionError(this.portal, 'command', 'EABORT', 'cancelled')), { once: true });
+        signal?.addEventListener(
+          'abort',
+          () => reject(new IscsiConnectionError(this.portal, 'command', 'EABORT', 'cancelled')),
+          { once: true },
+        );
         this.#windowWaiters.push(wake);
       });
     }
@@ -344,15 +404,29 @@ export class IscsiSession implements ScsiTransport {
   /** Data-Out PDUs for [offset, offset+length), each at most the target's MaxRecvDataSegmentLength. */
   #sendDataOut(task: Task, ttt: number, offset: number, length: number): void {
     const out = task.dataOut;
-    if (!out) throw new IscsiProtocolError(`${this.portal}: the target asked for data the command does not have (ITT 0x${task.itt.toString(16)})`);
-    if (offset + length > out.length) throw new IscsiProtocolError(`${this.portal}: R2T asks for bytes ${offset}..${offset + length} of a ${out.length}-byte transfer`);
+    if (!out)
+      throw new IscsiProtocolError(
+        `${this.portal}: the target asked for data the command does not have (ITT 0x${task.itt.toString(16)})`,
+      );
+    if (offset + length > out.length)
+      throw new IscsiProtocolError(
+        `${this.portal}: R2T asks for bytes ${offset}..${offset + length} of a ${out.length}-byte transfer`,
+      );
     const max = this.parameters.maxSendDataSegmentLength;
     let dataSN = 0;
     for (let sent = 0; sent < length; ) {
       const n = Math.min(max, length - sent);
       this.#conn.send(
         buildDataOut(
-          { final: sent + n >= length, lun: task.lun, initiatorTaskTag: task.itt, targetTransferTag: ttt, expStatSN: this.#expStatSN, dataSN, bufferOffset: offset + sent },
+          {
+            final: sent + n >= length,
+            lun: task.lun,
+            initiatorTaskTag: task.itt,
+            targetTransferTag: ttt,
+            expStatSN: this.#expStatSN,
+            dataSN,
+            bufferOffset: offset + sent,
+          },
           out.subarray(offset + sent, offset + sent + n),
         ),
       );
@@ -391,11 +465,24 @@ export class IscsiSession implements ScsiTransport {
         const task = this.#tasks.get(r.initiatorTaskTag);
         if (!task) return; // a command we gave up on (timeout): its late answer is dropped
         if (r.response !== 0) {
-          task.reject(new IscsiProtocolError(`${this.portal}: ${task.command}: the target reported iSCSI service response 0x${r.response.toString(16)} (target failure)`));
+          task.reject(
+            new IscsiProtocolError(
+              `${this.portal}: ${task.command}: the target reported iSCSI service response 0x${r.response.toString(16)} (target failure)`,
+            ),
+          );
           return;
         }
-        const length = task.dataOut ? 0 : r.underflow ? Math.max(0, Math.min(task.received, task.expected - r.residualCount)) : task.received;
-        task.resolve({ status: r.status, data: task.buffer.subarray(0, length), ...(r.sense ? { sense: r.sense } : {}), residual: r.underflow ? r.residualCount : 0 });
+        const length = task.dataOut
+          ? 0
+          : r.underflow
+            ? Math.max(0, Math.min(task.received, task.expected - r.residualCount))
+            : task.received;
+        task.resolve({
+          status: r.status,
+          data: task.buffer.subarray(0, length),
+          ...(r.sense ? { sense: r.sense } : {}),
+          residual: r.underflow ? r.residualCount : 0,
+        });
         return;
       }
       case OPCODE.DataIn: {
@@ -404,14 +491,24 @@ export class IscsiSession implements ScsiTransport {
         const task = this.#tasks.get(d.initiatorTaskTag);
         if (!task) return;
         if (d.bufferOffset + d.data.length > task.buffer.length) {
-          task.reject(new IscsiProtocolError(`${this.portal}: ${task.command}: Data-In at offset ${d.bufferOffset} with ${d.data.length} bytes overruns the ${task.buffer.length}-byte allocation`));
+          task.reject(
+            new IscsiProtocolError(
+              `${this.portal}: ${task.command}: Data-In at offset ${d.bufferOffset} with ${d.data.length} bytes overruns the ${task.buffer.length}-byte allocation`,
+            ),
+          );
           return;
         }
         task.buffer.set(d.data, d.bufferOffset);
         task.received = Math.max(task.received, d.bufferOffset + d.data.length);
         if (d.hasStatus) {
-          const length = d.underflow ? Math.max(0, Math.min(task.received, task.expected - d.residualCount)) : task.received;
-          task.resolve({ status: d.status, data: task.buffer.subarray(0, length), residual: d.underflow ? d.residualCount : 0 });
+          const length = d.underflow
+            ? Math.max(0, Math.min(task.received, task.expected - d.residualCount))
+            : task.received;
+          task.resolve({
+            status: d.status,
+            data: task.buffer.subarray(0, length),
+            residual: d.underflow ? d.residualCount : 0,
+          });
         }
         return;
       }
@@ -429,7 +526,17 @@ export class IscsiSession implements ScsiTransport {
         if (n.targetTransferTag !== RESERVED_TAG) {
           // A ping from the target: answer with the same TTT, ITT reserved, immediate (RFC 7143 11.18).
           this.#conn.send(
-            buildNopOut({ immediate: true, lun: 0, initiatorTaskTag: RESERVED_TAG, targetTransferTag: n.targetTransferTag, cmdSN: this.#cmdSN, expStatSN: this.#expStatSN }, n.data),
+            buildNopOut(
+              {
+                immediate: true,
+                lun: 0,
+                initiatorTaskTag: RESERVED_TAG,
+                targetTransferTag: n.targetTransferTag,
+                cmdSN: this.#cmdSN,
+                expStatSN: this.#expStatSN,
+              },
+              n.data,
+            ),
           );
         }
         return;
@@ -437,13 +544,23 @@ export class IscsiSession implements ScsiTransport {
       case OPCODE.AsyncMessage: {
         const a = decodeAsyncMessage(pdu);
         this.#updateSequence(a, true);
-        const sense = a.asyncEvent === ASYNC_EVENT.ScsiAsyncEvent && a.data.length > 2 ? a.data.slice(2, 2 + ((a.data[0]! << 8) | a.data[1]!)) : undefined;
+        const sense =
+          a.asyncEvent === ASYNC_EVENT.ScsiAsyncEvent && a.data.length > 2
+            ? a.data.slice(2, 2 + ((a.data[0]! << 8) | a.data[1]!))
+            : undefined;
         this.asyncEvents.push({ event: a.asyncEvent, ...(sense ? { sense } : {}) });
         if (a.asyncEvent === ASYNC_EVENT.LogoutRequested) {
           this.#logoutRequested = true;
           if (this.#tasks.size === 0) void this.logout().catch(() => undefined);
         } else if (a.asyncEvent === ASYNC_EVENT.ConnectionDropping || a.asyncEvent === ASYNC_EVENT.SessionDropping) {
-          this.#conn.close(new IscsiConnectionError(this.portal, 'command', 'EDROPPED', 'the target announced it is dropping the connection'));
+          this.#conn.close(
+            new IscsiConnectionError(
+              this.portal,
+              'command',
+              'EDROPPED',
+              'the target announced it is dropping the connection',
+            ),
+          );
         }
         return;
       }
@@ -466,7 +583,9 @@ export class IscsiSession implements ScsiTransport {
         return;
       }
       default:
-        throw new IscsiProtocolError(`${this.portal}: unexpected ${OPCODE_NAMES[opcode] ?? 'unknown'} PDU (opcode 0x${opcode.toString(16)}) in full-feature phase`);
+        throw new IscsiProtocolError(
+          `${this.portal}: unexpected ${OPCODE_NAMES[opcode] ?? 'unknown'} PDU (opcode 0x${opcode.toString(16)}) in full-feature phase`,
+        );
     }
   }
 

@@ -25,8 +25,10 @@ export function parseText(data: Uint8Array): TextPairs {
     if (eq <= 0) throw new IscsiProtocolError(`malformed text key-value pair "${item.slice(0, 40)}" (no key=value)`);
     const key = item.slice(0, eq);
     const value = item.slice(eq + 1);
-    if (key.length > MAX_KEY || !/^[A-Za-z0-9.:\-+@_[\]]+$/.test(key)) throw new IscsiProtocolError(`malformed text key "${key.slice(0, 40)}"`);
-    if (value.length > MAX_VALUE) throw new IscsiProtocolError(`text value of ${key} is ${value.length} bytes, over the limit of ${MAX_VALUE}`);
+    if (key.length > MAX_KEY || !/^[A-Za-z0-9.:\-+@_[\]]+$/.test(key))
+      throw new IscsiProtocolError(`malformed text key "${key.slice(0, 40)}"`);
+    if (value.length > MAX_VALUE)
+      throw new IscsiProtocolError(`text value of ${key} is ${value.length} bytes, over the limit of ${MAX_VALUE}`);
     pairs.push([key, value]);
     if (pairs.length > MAX_PAIRS) throw new IscsiProtocolError(`more than ${MAX_PAIRS} text key-value pairs`);
   }

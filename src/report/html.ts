@@ -19,14 +19,31 @@ import { createHash } from 'node:crypto';
 import type { Change, DiffEntry, Finding, FindingStatus, Report, Shell } from '../engine/report.ts';
 
 const ORDER: readonly FindingStatus[] = ['error', 'fail', 'warn', 'waived', 'skipped', 'pass'];
-const LABEL: Record<FindingStatus, string> = { error: 'ERROR', fail: 'FAIL', warn: 'WARN', waived: 'WAIVED', skipped: 'SKIPPED', pass: 'PASS' };
+const LABEL: Record<FindingStatus, string> = {
+  error: 'ERROR',
+  fail: 'FAIL',
+  warn: 'WARN',
+  waived: 'WAIVED',
+  skipped: 'SKIPPED',
+  pass: 'PASS',
+};
 const SHELL_NAME: Record<Shell, string> = { powershell: 'PowerShell', cmd: 'cmd', sh: 'shell' };
-const CHANGE_LABEL: Record<Change, string> = { new: 'new', fixed: 'fixed', regressed: 'regressed', changed: 'changed', unchanged: 'unchanged', gone: 'gone' };
+const CHANGE_LABEL: Record<Change, string> = {
+  new: 'new',
+  fixed: 'fixed',
+  regressed: 'regressed',
+  changed: 'changed',
+  unchanged: 'unchanged',
+  gone: 'gone',
+};
 
 /** Text for HTML: & < > " ' escaped, and control characters (but tab and newline) as \xNN. */
 export function escapeHtml(value: unknown): string {
   return String(value)
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(
+      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g,
+      (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    )
     .replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
@@ -134,7 +151,11 @@ function worst(findings: readonly Finding[]): FindingStatus {
 }
 
 function isPrSteps(value: unknown): value is Record<string, unknown>[] {
-  return Array.isArray(value) && value.length > 0 && value.every((s) => s !== null && typeof s === 'object' && 'command' in s && ('expected' in s || 'got' in s));
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((s) => s !== null && typeof s === 'object' && 'command' in s && ('expected' in s || 'got' in s))
+  );
 }
 
 function cell(value: unknown): string {
@@ -171,7 +192,9 @@ function rawJson(value: unknown): string {
 
 function evidenceHtml(evidence: Readonly<Record<string, unknown>>): string {
   const parts = Object.entries(evidence).map(([key, value]) => {
-    const shown = isPrSteps(value) ? stepsTable(value) : `<pre>${h(typeof value === 'string' ? value : rawJson(value))}</pre>`;
+    const shown = isPrSteps(value)
+      ? stepsTable(value)
+      : `<pre>${h(typeof value === 'string' ? value : rawJson(value))}</pre>`;
     return `<dt>${h(key)}</dt><dd>${shown}</dd>`;
   });
   return `<details class="evidence"><summary>Evidence (what was seen)</summary><dl class="ev">${parts.join('')}</dl></details>`;
@@ -181,7 +204,8 @@ function remediationHtml(f: Finding): string {
   const r = f.remediation!;
   const steps = r.steps.map((step) => {
     const commands = (step.commands ?? []).map(
-      (c) => `<div class="cmd" data-shell="${h(c.shell)}"><button type="button" class="copy">Copy</button><span class="where">${h(SHELL_NAME[c.shell])}${c.runOn ? ` · on ${h(c.runOn)}` : ''}</span><pre><code>${h(c.command)}</code></pre></div>`,
+      (c) =>
+        `<div class="cmd" data-shell="${h(c.shell)}"><button type="button" class="copy">Copy</button><span class="where">${h(SHELL_NAME[c.shell])}${c.runOn ? ` · on ${h(c.runOn)}` : ''}</span><pre><code>${h(c.command)}</code></pre></div>`,
     );
     return `<li>${h(step.text)}${commands.join('')}</li>`;
   });
@@ -190,15 +214,22 @@ function remediationHtml(f: Finding): string {
 
 function docsHtml(docs: string): string {
   // A repository path means nothing to a reader of a handed-over file; only URLs become links.
-  return /^https?:\/\//i.test(docs) ? `<p class="docs">Docs: <a href="${h(docs)}" rel="noreferrer">${h(docs)}</a></p>` : `<p class="docs">Docs: ${h(docs)} (in clusterprobe's documentation)</p>`;
+  return /^https?:\/\//i.test(docs)
+    ? `<p class="docs">Docs: <a href="${h(docs)}" rel="noreferrer">${h(docs)}</a></p>`
+    : `<p class="docs">Docs: ${h(docs)} (in clusterprobe's documentation)</p>`;
 }
 
 function findingHtml(f: Finding, index: number, change: DiffEntry | undefined): string {
   const open = f.status === 'fail' || f.status === 'error' ? ' open' : '';
   const subject = f.subject !== undefined ? ` <span class="subject">· ${h(f.subject)}</span>` : '';
-  const changed = change ? ` <span class="change ch-${change.change}" title="since the baseline run${change.previousStatus ? `: was ${h(change.previousStatus)}` : ''}">${CHANGE_LABEL[change.change]}</span>` : '';
+  const changed = change
+    ? ` <span class="change ch-${change.change}" title="since the baseline run${change.previousStatus ? `: was ${h(change.previousStatus)}` : ''}">${CHANGE_LABEL[change.change]}</span>`
+    : '';
   const body: string[] = [];
-  if (f.waiver) body.push(`<p class="waiver">Waived (was ${h(f.waiver.originalStatus)}) until ${h(f.waiver.expires)}: ${h(f.waiver.justification)}</p>`);
+  if (f.waiver)
+    body.push(
+      `<p class="waiver">Waived (was ${h(f.waiver.originalStatus)}) until ${h(f.waiver.expires)}: ${h(f.waiver.justification)}</p>`,
+    );
   if (f.remediation) body.push(remediationHtml(f));
   if (f.evidence && Object.keys(f.evidence).length > 0) body.push(evidenceHtml(f.evidence));
   if (f.docs) body.push(docsHtml(f.docs));
@@ -218,7 +249,11 @@ function metaHtml(report: Report): string {
   rows.push(['Nodes', c.nodes.length ? c.nodes.map(h).join(', ') : '<span class="empty">none</span>']);
   if (c.domain) rows.push(['Domain', h(c.domain)]);
   if (c.portals.length) rows.push(['Storage portals', c.portals.map(h).join(', ')]);
-  rows.push(['Started', h(report.startedAt)], ['Duration', `${h((report.durationMs / 1000).toFixed(1))} s`], ['Tool', `clusterprobe ${h(report.tool.version)}`]);
+  rows.push(
+    ['Started', h(report.startedAt)],
+    ['Duration', `${h((report.durationMs / 1000).toFixed(1))} s`],
+    ['Tool', `clusterprobe ${h(report.tool.version)}`],
+  );
   if (report.offline) rows.push(['Facts', 'offline: evaluated from a saved facts file']);
   if (report.cancelled) rows.push(['Run', 'interrupted (Ctrl-C) before every check finished']);
   return `<dl class="meta">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
@@ -229,21 +264,26 @@ function diffHtml(report: Report): string {
   if (!diff) return '';
   const item = (e: DiffEntry) => {
     const what = `${h(e.checkId)}${e.subject !== undefined ? ` · ${h(e.subject)}` : ''}`;
-    const transition = e.previousStatus && e.status ? `${h(e.previousStatus)} → ${h(e.status)}` : h(e.status ?? e.previousStatus ?? '');
+    const transition =
+      e.previousStatus && e.status ? `${h(e.previousStatus)} → ${h(e.status)}` : h(e.status ?? e.previousStatus ?? '');
     return `<li>${e.finding !== undefined ? `<a href="#f-${e.finding}">${what}</a>` : what} (${transition}${e.previousMessageId ? `, was ${h(e.previousMessageId)}` : ''})</li>`;
   };
   const list = (change: Change, title: string) => {
     const entries = diff.entries.filter((e) => e.change === change);
     // Long lists start closed (the counts above say enough); regressions are always open.
     const open = change === 'regressed' || entries.length <= 10 ? ' open' : '';
-    return entries.length ? `<details${open}><summary><h3>${title} (${entries.length})</h3></summary><ul>${entries.map(item).join('')}</ul></details>` : '';
+    return entries.length
+      ? `<details${open}><summary><h3>${title} (${entries.length})</h3></summary><ul>${entries.map(item).join('')}</ul></details>`
+      : '';
   };
   const c = diff.counts;
   return `<section class="diff" id="since"><h2>Since the last run</h2><p>Compared with the run of ${h(diff.baseline.startedAt)} (clusterprobe ${h(diff.baseline.toolVersion)}, verdict ${h(diff.baseline.verdict)}): ${c.new} new, ${c.fixed} fixed, ${c.regressed} regressed, ${c.changed} changed, ${c.unchanged} unchanged, ${c.gone} gone.</p>${list('regressed', 'Regressed')}${list('new', 'New')}${list('fixed', 'Fixed')}${list('changed', 'Changed')}${list('gone', 'Gone')}</section>`;
 }
 
 function controlsHtml(report: Report, areas: readonly string[]): string {
-  const boxes = ORDER.map((st) => `<label><input type="checkbox" name="status" value="${st}" checked> ${st} (${report.summary[st]})</label>`).join('');
+  const boxes = ORDER.map(
+    (st) => `<label><input type="checkbox" name="status" value="${st}" checked> ${st} (${report.summary[st]})</label>`,
+  ).join('');
   const options = areas.map((a) => `<option value="${h(a)}">${h(a)}</option>`).join('');
   return `<nav id="controls" hidden aria-label="Filter findings">${boxes}<label>Area <select id="f-area"><option value="">all</option>${options}</select></label><input type="search" id="f-text" placeholder="Search findings, evidence, commands" aria-label="Search"><button type="button" id="f-open">Expand all</button><button type="button" id="f-close">Collapse all</button><span id="f-shown"></span></nav>`;
 }
@@ -255,10 +295,14 @@ export function renderHtml(report: Report): string {
   const indexed = report.findings.map((f, i) => ({ f, i }));
   const byArea = Map.groupBy(indexed, (x) => x.f.area);
   // Failures first: areas by their worst finding, findings by status, then as reported.
-  const areas = [...byArea.keys()].sort((a, b) => statusOrder(worst(byArea.get(a)!.map((x) => x.f)), worst(byArea.get(b)!.map((x) => x.f))));
+  const areas = [...byArea.keys()].sort((a, b) =>
+    statusOrder(worst(byArea.get(a)!.map((x) => x.f)), worst(byArea.get(b)!.map((x) => x.f))),
+  );
   const sections = areas.map((area) => {
     const items = byArea.get(area)!.sort((a, b) => statusOrder(a.f.status, b.f.status) || a.i - b.i);
-    const problems = items.filter((x) => x.f.status === 'fail' || x.f.status === 'error' || x.f.status === 'warn').length;
+    const problems = items.filter(
+      (x) => x.f.status === 'fail' || x.f.status === 'error' || x.f.status === 'warn',
+    ).length;
     return `<section class="area" data-area="${h(area)}"><h2>${h(area)} <small>(${items.length} finding${items.length === 1 ? '' : 's'}, ${problems} to act on)</small></h2>${items.map((x) => findingHtml(x.f, x.i, changes.get(x.i))).join('')}</section>`;
   });
 

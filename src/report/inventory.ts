@@ -26,12 +26,23 @@ export function renderInventory(inv: Inventory, c: ChalkInstance): string {
   if (inv.error) lines.push(c.red(`  ${clean(inv.error.message)}`));
   if (!inv.error && inv.targets.length === 0) lines.push('  SendTargets listed no target for this initiator.');
   for (const t of inv.targets) {
-    lines.push('', `${c.bold(`Target ${clean(t.name)}`)}${t.addresses.length ? c.dim(`  ${t.addresses.map(clean).join(' ')}`) : ''}`);
+    lines.push(
+      '',
+      `${c.bold(`Target ${clean(t.name)}`)}${t.addresses.length ? c.dim(`  ${t.addresses.map(clean).join(' ')}`) : ''}`,
+    );
     if (t.error) {
       lines.push(c.red(`  ${clean(t.error.message)}`));
       continue;
     }
-    const rows = t.luns.map((l) => [String(l.lun), l.deviceTypeName, clean(l.vendor ?? '-'), clean(l.product ?? '-'), clean(l.revision ?? '-'), formatBytes(l.sizeBytes), primaryIdentifier(l)]);
+    const rows = t.luns.map((l) => [
+      String(l.lun),
+      l.deviceTypeName,
+      clean(l.vendor ?? '-'),
+      clean(l.product ?? '-'),
+      clean(l.revision ?? '-'),
+      formatBytes(l.sizeBytes),
+      primaryIdentifier(l),
+    ]);
     const header = ['LUN', 'TYPE', 'VENDOR', 'PRODUCT', 'REV', 'SIZE', 'IDENTIFIER'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const fmt = (r: string[]) => `  ${r.map((v, i) => v.padEnd(widths[i]!)).join('  ')}`.trimEnd();

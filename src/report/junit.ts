@@ -45,12 +45,20 @@ function testcase(f: Finding): string[] {
     case 'fail':
     case 'error': {
       const tag = f.status === 'fail' ? 'failure' : 'error';
-      return [`${open}>`, `      <${tag} message="${attr(f.message)}" type="${attr(f.messageId)}">${text(body(f))}</${tag}>`, '    </testcase>'];
+      return [
+        `${open}>`,
+        `      <${tag} message="${attr(f.message)}" type="${attr(f.messageId)}">${text(body(f))}</${tag}>`,
+        '    </testcase>',
+      ];
     }
     case 'skipped':
       return [`${open}>`, `      <skipped message="${attr(f.message)}"/>`, '    </testcase>'];
     case 'waived':
-      return [`${open}>`, `      <skipped message="${attr(`waived until ${f.waiver?.expires ?? '?'}: ${f.waiver?.justification ?? ''} (${f.message})`)}"/>`, '    </testcase>'];
+      return [
+        `${open}>`,
+        `      <skipped message="${attr(`waived until ${f.waiver?.expires ?? '?'}: ${f.waiver?.justification ?? ''} (${f.message})`)}"/>`,
+        '    </testcase>',
+      ];
     case 'warn':
       return [`${open}>`, `      <system-out>${text(`WARNING: ${body(f)}`)}</system-out>`, '    </testcase>'];
   }

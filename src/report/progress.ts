@@ -35,12 +35,18 @@ export function startProgress(checks: readonly Check[], options: { tty: boolean;
   const running = new Map<string, { check: Check; task: { output: string | undefined } }>();
   const processOutput = new ProcessOutput(process.stderr, process.stderr, { dump: [], leaveEmptyLine: false });
   // listr2 colours its labels by itself and lets FORCE_COLOR win over NO_COLOR: follow our decision.
-  const plain = c.level === 0 ? { color: uncoloured([...Object.values(ListrLogLevels), ...Object.values(ListrDefaultRendererLogLevels)]) } : {};
+  const plain =
+    c.level === 0
+      ? { color: uncoloured([...Object.values(ListrLogLevels), ...Object.values(ListrDefaultRendererLogLevels)]) }
+      : {};
 
   const listr = new Listr(
     checks.map((check) => ({
       title: `${check.meta.id}: ${check.meta.title}`,
-      task: async (_ctx: unknown, task: { title: string | undefined; output: string | undefined; skip(message?: string): void }) => {
+      task: async (
+        _ctx: unknown,
+        task: { title: string | undefined; output: string | undefined; skip(message?: string): void },
+      ) => {
         await Promise.race([started.get(check.meta.id)!.promise, finished.get(check.meta.id)!.promise]);
         task.title = `${check.meta.id}: ${check.meta.title}`;
         running.set(check.meta.id, { check, task });
@@ -96,5 +102,8 @@ function tally(findings: readonly Finding[], c: ChalkInstance): string {
 }
 
 function uncoloured<L extends string>(levels: readonly L[]): Record<L, (text?: string) => string> {
-  return Object.fromEntries(levels.map((l) => [l, (text?: string) => text ?? ''])) as Record<L, (text?: string) => string>;
+  return Object.fromEntries(levels.map((l) => [l, (text?: string) => text ?? ''])) as Record<
+    L,
+    (text?: string) => string
+  >;
 }

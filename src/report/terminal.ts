@@ -7,7 +7,14 @@ import type { ChalkInstance } from 'chalk';
 import type { Finding, FindingStatus, Report, Shell } from '../engine/report.ts';
 
 const ORDER: readonly FindingStatus[] = ['error', 'fail', 'warn', 'waived', 'skipped', 'pass'];
-const LABEL: Record<FindingStatus, string> = { error: 'ERROR', fail: 'FAIL', warn: 'WARN', waived: 'WAIVED', skipped: 'SKIP', pass: 'PASS' };
+const LABEL: Record<FindingStatus, string> = {
+  error: 'ERROR',
+  fail: 'FAIL',
+  warn: 'WARN',
+  waived: 'WAIVED',
+  skipped: 'SKIP',
+  pass: 'PASS',
+};
 const PROMPT: Record<Shell, string> = { powershell: 'PS>', cmd: 'C:\\>', sh: '$' };
 
 export interface TerminalOptions {
@@ -37,10 +44,17 @@ export function renderTerminal(report: Report, c: ChalkInstance, options: Termin
       .map(({ f }) => f);
     for (const f of findings) {
       const label = paint[f.status](LABEL[f.status].padEnd(6));
-      lines.push(`  ${label} ${c.bold(f.checkId)}${f.subject !== undefined ? ` ${c.dim('·')} ${clean(f.subject)}` : ''}`);
+      lines.push(
+        `  ${label} ${c.bold(f.checkId)}${f.subject !== undefined ? ` ${c.dim('·')} ${clean(f.subject)}` : ''}`,
+      );
       lines.push(`         ${clean(f.message)}`);
       const detailed = f.status !== 'pass' || options.verbose === true;
-      if (f.waiver) lines.push(c.cyan(`         waived until ${f.waiver.expires} (was ${f.waiver.originalStatus}): ${clean(f.waiver.justification)}`));
+      if (f.waiver)
+        lines.push(
+          c.cyan(
+            `         waived until ${f.waiver.expires} (was ${f.waiver.originalStatus}): ${clean(f.waiver.justification)}`,
+          ),
+        );
       if (detailed && f.status !== 'skipped' && f.evidence && Object.keys(f.evidence).length > 0) {
         lines.push(c.dim('         Evidence:'));
         for (const line of evidenceLines(f.evidence)) lines.push(c.dim(`           ${clean(line)}`));
@@ -57,8 +71,10 @@ export function renderTerminal(report: Report, c: ChalkInstance, options: Termin
 function header(report: Report): string {
   const { cluster } = report;
   const parts = [`clusterprobe ${report.tool.version}`];
-  if (cluster.name) parts.push(`cluster ${cluster.name}${cluster.windowsVersion ? ` (Windows Server ${cluster.windowsVersion})` : ''}`);
-  if (cluster.nodes.length) parts.push(`${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'}: ${cluster.nodes.join(', ')}`);
+  if (cluster.name)
+    parts.push(`cluster ${cluster.name}${cluster.windowsVersion ? ` (Windows Server ${cluster.windowsVersion})` : ''}`);
+  if (cluster.nodes.length)
+    parts.push(`${cluster.nodes.length} node${cluster.nodes.length === 1 ? '' : 's'}: ${cluster.nodes.join(', ')}`);
   if (cluster.domain) parts.push(`domain ${cluster.domain}`);
   if (cluster.portals.length) parts.push(`portals ${cluster.portals.join(', ')}`);
   if (report.offline) parts.push('offline (saved facts)');
@@ -83,13 +99,18 @@ function remediationLines(f: Finding, c: ChalkInstance): string[] {
  * could rewrite the screen or hide a line) are shown as \xNN escapes, line breaks as ⏎.
  */
 export function clean(text: string): string {
-  return text.replace(/\r?\n/g, ' ⏎ ').replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text
+    .replace(/\r?\n/g, ' ⏎ ')
+    .replace(
+      /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g,
+      (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    );
 }
 
 /** Flattens evidence into `key: value` lines; nested values are shown as compact JSON. */
 export function evidenceLines(evidence: Readonly<Record<string, unknown>>, maxWidth = 160): string[] {
   return Object.entries(evidence).map(([key, value]) => {
-    const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+    const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
     const oneLine = text.replace(/\s*\n\s*/g, ' ⏎ ');
     return `${key}: ${oneLine.length > maxWidth ? `${oneLine.slice(0, maxWidth - 1)}…` : oneLine}`;
   });
@@ -99,13 +120,25 @@ export function evidenceLines(evidence: Readonly<Record<string, unknown>>, maxWi
 function diffLines(report: Report, c: ChalkInstance): string[] {
   const diff = report.diff!;
   const n = diff.counts;
-  const out = [c.bold(`SINCE THE RUN OF ${diff.baseline.startedAt}`) + ` (verdict ${diff.baseline.verdict}): ${n.regressed} regressed, ${n.new} new, ${n.fixed} fixed, ${n.changed} changed, ${n.unchanged} unchanged, ${n.gone} gone`];
-  const mark: Record<string, (s: string) => string> = { regressed: (s) => c.red.bold(s), new: (s) => c.red(s), fixed: (s) => c.green(s), changed: (s) => c.yellow(s), gone: (s) => c.gray(s) };
+  const out = [
+    c.bold(`SINCE THE RUN OF ${diff.baseline.startedAt}`) +
+      ` (verdict ${diff.baseline.verdict}): ${n.regressed} regressed, ${n.new} new, ${n.fixed} fixed, ${n.changed} changed, ${n.unchanged} unchanged, ${n.gone} gone`,
+  ];
+  const mark: Record<string, (s: string) => string> = {
+    regressed: (s) => c.red.bold(s),
+    new: (s) => c.red(s),
+    fixed: (s) => c.green(s),
+    changed: (s) => c.yellow(s),
+    gone: (s) => c.gray(s),
+  };
   for (const change of ['regressed', 'new', 'fixed', 'changed', 'gone'] as const) {
     const entries = diff.entries.filter((e) => e.change === change);
     for (const e of entries.slice(0, 20)) {
-      const transition = e.previousStatus && e.status ? `${e.previousStatus} -> ${e.status}` : (e.status ?? e.previousStatus ?? '');
-      out.push(`  ${mark[change]!(change.toUpperCase().padEnd(9))} ${e.checkId}${e.subject !== undefined ? ` · ${clean(e.subject)}` : ''} (${transition})`);
+      const transition =
+        e.previousStatus && e.status ? `${e.previousStatus} -> ${e.status}` : (e.status ?? e.previousStatus ?? '');
+      out.push(
+        `  ${mark[change]!(change.toUpperCase().padEnd(9))} ${e.checkId}${e.subject !== undefined ? ` · ${clean(e.subject)}` : ''} (${transition})`,
+      );
     }
     if (entries.length > 20) out.push(c.dim(`  ... and ${entries.length - 20} more ${change} (see --json or --html)`));
   }
@@ -114,7 +147,12 @@ function diffLines(report: Report, c: ChalkInstance): string[] {
 
 function summaryLine(report: Report, c: ChalkInstance, paint: Record<FindingStatus, (s: string) => string>): string {
   const s = report.summary;
-  const verdict = report.verdict === 'cancelled' ? c.magenta.bold('INTERRUPTED') : report.verdict === 'pass' ? paint.pass('PASS') : paint[report.verdict](report.verdict.toUpperCase());
+  const verdict =
+    report.verdict === 'cancelled'
+      ? c.magenta.bold('INTERRUPTED')
+      : report.verdict === 'pass'
+        ? paint.pass('PASS')
+        : paint[report.verdict](report.verdict.toUpperCase());
   const counts = [
     `${s.fail} failed`,
     `${s.warn} warning${s.warn === 1 ? '' : 's'}`,

@@ -29,7 +29,14 @@ export class ByteReader {
 
   #need(offset: number, length: number, field: string): void {
     if (!this.has(offset, length)) {
-      throw new ScsiDecodeError('truncated', this.structure, field, this.base + offset, length, Math.max(0, this.bytes.length - offset));
+      throw new ScsiDecodeError(
+        'truncated',
+        this.structure,
+        field,
+        this.base + offset,
+        length,
+        Math.max(0, this.bytes.length - offset),
+      );
     }
   }
 
@@ -50,7 +57,10 @@ export class ByteReader {
 
   u32(offset: number, field: string): number {
     this.#need(offset, 4, field);
-    return ((this.bytes[offset]! << 24) >>> 0) + ((this.bytes[offset + 1]! << 16) | (this.bytes[offset + 2]! << 8) | this.bytes[offset + 3]!);
+    return (
+      ((this.bytes[offset]! << 24) >>> 0) +
+      ((this.bytes[offset + 1]! << 16) | (this.bytes[offset + 2]! << 8) | this.bytes[offset + 3]!)
+    );
   }
 
   u64(offset: number, field: string): bigint {
@@ -71,7 +81,9 @@ export class ByteReader {
 
   /** The first `length` bytes present (fewer when fewer were received). */
   limit(length: number): ByteReader {
-    return length >= this.bytes.length ? this : new ByteReader(this.bytes.subarray(0, Math.max(0, length)), this.structure, this.base);
+    return length >= this.bytes.length
+      ? this
+      : new ByteReader(this.bytes.subarray(0, Math.max(0, length)), this.structure, this.base);
   }
 }
 
@@ -80,7 +92,8 @@ export class ByteReader {
  * Returns the length, or throws ScsiDecodeError('over-cap').
  */
 export function capLength(length: number, cap: number, structure: string, field: string, offset = 0): number {
-  if (!Number.isSafeInteger(length) || length < 0 || length > cap) throw new ScsiDecodeError('over-cap', structure, field, offset, length, cap);
+  if (!Number.isSafeInteger(length) || length < 0 || length > cap)
+    throw new ScsiDecodeError('over-cap', structure, field, offset, length, cap);
   return length;
 }
 
@@ -134,9 +147,11 @@ export function writeU16(out: Uint8Array, offset: number, value: number): void {
 }
 
 export function checkUint(value: number, max: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${what} ${value} out of range 0..${max}`);
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new RangeError(`${what} ${value} out of range 0..${max}`);
 }
 
 export function checkKey(value: bigint, what: string): void {
-  if (typeof value !== 'bigint' || value < 0n || value > 0xffff_ffff_ffff_ffffn) throw new RangeError(`${what} must be a bigint in 0..2^64-1`);
+  if (typeof value !== 'bigint' || value < 0n || value > 0xffff_ffff_ffff_ffffn)
+    throw new RangeError(`${what} must be a bigint in 0..2^64-1`);
 }

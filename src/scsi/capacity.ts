@@ -46,7 +46,13 @@ export function decodeReadCapacity10(bytes: Uint8Array): ReadCapacity10 {
   const r = new ByteReader(bytes, 'READ CAPACITY(10) parameter data');
   const lba = r.u32(0, 'RETURNED LOGICAL BLOCK ADDRESS');
   const logicalBlockLength = r.u32(4, 'LOGICAL BLOCK LENGTH IN BYTES');
-  return { command: 'READ CAPACITY(10)', returnedLogicalBlockAddress: BigInt(lba), logicalBlockLength, needsReadCapacity16: lba === 0xffffffff, ...size(BigInt(lba), logicalBlockLength) };
+  return {
+    command: 'READ CAPACITY(10)',
+    returnedLogicalBlockAddress: BigInt(lba),
+    logicalBlockLength,
+    needsReadCapacity16: lba === 0xffffffff,
+    ...size(BigInt(lba), logicalBlockLength),
+  };
 }
 
 /** Needs bytes 0-11; bytes 12-15 are decoded when present. */

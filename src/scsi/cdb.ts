@@ -97,7 +97,9 @@ export function commandName(cdb: Uint8Array): string {
     case OPCODE.PERSISTENT_RESERVE_OUT:
       return `PERSISTENT RESERVE OUT (${PROUT_SERVICE_ACTION_NAMES[sa] ?? `service action ${hexByte(sa)}`})`;
     case OPCODE.MAINTENANCE_IN:
-      return sa === MI_REPORT_SUPPORTED_OPERATION_CODES ? `REPORT SUPPORTED OPERATION CODES (${hexByte(cdb[3] ?? 0)})` : `MAINTENANCE IN (${hexByte(sa)})`;
+      return sa === MI_REPORT_SUPPORTED_OPERATION_CODES
+        ? `REPORT SUPPORTED OPERATION CODES (${hexByte(cdb[3] ?? 0)})`
+        : `MAINTENANCE IN (${hexByte(sa)})`;
     default:
       return OPCODE_NAMES[op] ?? `operation code ${hexByte(op)}`;
   }
@@ -146,7 +148,21 @@ export function buildReadCapacity10Cdb(): Uint8Array {
 /** READ CAPACITY(16) (SBC-3 5.16): SERVICE ACTION IN(16) 0x9E, SA 0x10, bytes 10-13 ALLOCATION LENGTH. */
 export function buildReadCapacity16Cdb(allocationLength = 32): Uint8Array {
   checkUint(allocationLength, 0xffffffff, 'READ CAPACITY(16) allocation length');
-  return Uint8Array.of(OPCODE.SERVICE_ACTION_IN_16, SAI_READ_CAPACITY_16, 0, 0, 0, 0, 0, 0, 0, 0, ...be32(allocationLength), 0, 0);
+  return Uint8Array.of(
+    OPCODE.SERVICE_ACTION_IN_16,
+    SAI_READ_CAPACITY_16,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    ...be32(allocationLength),
+    0,
+    0,
+  );
 }
 
 /** PERSISTENT RESERVE IN (SPC-4 6.15.1): byte 1 SERVICE ACTION, bytes 7-8 ALLOCATION LENGTH. */
@@ -174,7 +190,15 @@ export function buildPersistentReserveOutCdb(options: PersistentReserveOutCdbOpt
   checkUint(scope, 0x0f, 'SCOPE');
   checkUint(type, 0x0f, 'TYPE');
   checkUint(options.parameterListLength, 0xffffffff, 'PARAMETER LIST LENGTH');
-  return Uint8Array.of(OPCODE.PERSISTENT_RESERVE_OUT, options.serviceAction, (scope << 4) | type, 0, 0, ...be32(options.parameterListLength), 0);
+  return Uint8Array.of(
+    OPCODE.PERSISTENT_RESERVE_OUT,
+    options.serviceAction,
+    (scope << 4) | type,
+    0,
+    0,
+    ...be32(options.parameterListLength),
+    0,
+  );
 }
 
 export interface ReportSupportedOperationCodesCdbOptions {
@@ -195,5 +219,14 @@ export function buildReportSupportedOperationCodesCdb(options: ReportSupportedOp
   checkUint(options.allocationLength, 0xffffffff, 'REPORT SUPPORTED OPERATION CODES allocation length');
   const sa = options.requestedServiceAction;
   if (sa !== undefined) checkUint(sa, 0xffff, 'REQUESTED SERVICE ACTION');
-  return Uint8Array.of(OPCODE.MAINTENANCE_IN, MI_REPORT_SUPPORTED_OPERATION_CODES, sa === undefined ? 0x01 : 0x02, options.requestedOperationCode, ...be16(sa ?? 0), ...be32(options.allocationLength), 0, 0);
+  return Uint8Array.of(
+    OPCODE.MAINTENANCE_IN,
+    MI_REPORT_SUPPORTED_OPERATION_CODES,
+    sa === undefined ? 0x01 : 0x02,
+    options.requestedOperationCode,
+    ...be16(sa ?? 0),
+    ...be32(options.allocationLength),
+    0,
+    0,
+  );
 }

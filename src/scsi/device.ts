@@ -163,8 +163,14 @@ export class ScsiDevice {
       if (response.status !== SCSI_STATUS.CHECK_CONDITION) throw new ScsiStatusError(command, response.status);
       const sense = tryDecodeSense(response.sense);
       if (sense?.senseKey !== SENSE_KEY.UNIT_ATTENTION) throw new ScsiCheckCondition(command, response.sense, sense);
-      this.unitAttentions.push({ asc: sense.asc, ascq: sense.ascq, name: sense.ascName ?? sense.senseKeyName, command });
-      if (attempt > this.#unitAttentionRetries) throw new ScsiUnitAttentionError(command, response.sense, sense, attempt);
+      this.unitAttentions.push({
+        asc: sense.asc,
+        ascq: sense.ascq,
+        name: sense.ascName ?? sense.senseKeyName,
+        command,
+      });
+      if (attempt > this.#unitAttentionRetries)
+        throw new ScsiUnitAttentionError(command, response.sense, sense, attempt);
     }
   }
 
@@ -195,11 +201,27 @@ export class ScsiDevice {
   }
 
   inquiry(options: CommandOptions = {}): Promise<StandardInquiry> {
-    return this.#dataIn((allocationLength) => buildInquiryCdb({ allocationLength }), decodeStandardInquiry, INITIAL_ALLOCATION.inquiry, MAX_16, options);
+    return this.#dataIn(
+      (allocationLength) => buildInquiryCdb({ allocationLength }),
+      decodeStandardInquiry,
+      INITIAL_ALLOCATION.inquiry,
+      MAX_16,
+      options,
+    );
   }
 
-  #vpd<T extends { readonly needed: number; readonly complete: boolean }>(page: number, decode: (data: Uint8Array) => T, options: CommandOptions): Promise<T> {
-    return this.#dataIn((allocationLength) => buildInquiryCdb({ allocationLength, vpdPage: page }), decode, INITIAL_ALLOCATION.vpd, MAX_16, options);
+  #vpd<T extends { readonly needed: number; readonly complete: boolean }>(
+    page: number,
+    decode: (data: Uint8Array) => T,
+    options: CommandOptions,
+  ): Promise<T> {
+    return this.#dataIn(
+      (allocationLength) => buildInquiryCdb({ allocationLength, vpdPage: page }),
+      decode,
+      INITIAL_ALLOCATION.vpd,
+      MAX_16,
+      options,
+    );
   }
 
   vpdPages(options: CommandOptions = {}): Promise<SupportedVpdPages> {
@@ -216,47 +238,96 @@ export class ScsiDevice {
 
   /** REPORT LUNS, re-issued with the reported LUN LIST LENGTH (capped by maxAllocationLength). */
   reportLuns(options: CommandOptions = {}): Promise<ReportLuns> {
-    return this.#dataIn((allocationLength) => buildReportLunsCdb({ allocationLength }), decodeReportLuns, INITIAL_ALLOCATION.reportLuns, Math.min(0xffffffff, this.#maxAllocationLength), options, {
-      structure: 'REPORT LUNS parameter data',
-      field: 'LUN LIST LENGTH',
-    });
+    return this.#dataIn(
+      (allocationLength) => buildReportLunsCdb({ allocationLength }),
+      decodeReportLuns,
+      INITIAL_ALLOCATION.reportLuns,
+      Math.min(0xffffffff, this.#maxAllocationLength),
+      options,
+      {
+        structure: 'REPORT LUNS parameter data',
+        field: 'LUN LIST LENGTH',
+      },
+    );
   }
 
   /** READ CAPACITY(10), then READ CAPACITY(16) when the last LBA does not fit in 32 bits. */
   async readCapacity(options: CommandOptions = {}): Promise<ReadCapacity> {
-    const r10 = decodeReadCapacity10((await this.execute(buildReadCapacity10Cdb(), { dataInLength: 8, ...options })).data);
+    const r10 = decodeReadCapacity10(
+      (await this.execute(buildReadCapacity10Cdb(), { dataInLength: 8, ...options })).data,
+    );
     if (!r10.needsReadCapacity16) return r10;
-    return decodeReadCapacity16((await this.execute(buildReadCapacity16Cdb(32), { dataInLength: 32, ...options })).data);
+    return decodeReadCapacity16(
+      (await this.execute(buildReadCapacity16Cdb(32), { dataInLength: 32, ...options })).data,
+    );
   }
 
   /**
    * Whether the device server supports one operation code (REPORT SUPPORTED OPERATION CODES,
    * one-command form): asks, never sends the command itself.
    */
-  operationCodeSupport(operationCode: number, serviceAction?: number, options: CommandOptions = {}): Promise<OneCommandSupport> {
-    const build = (allocationLength: number) => buildReportSupportedOperationCodesCdb({ requestedOperationCode: operationCode, ...(serviceAction !== undefined ? { requestedServiceAction: serviceAction } : {}), allocationLength });
+  operationCodeSupport(
+    operationCode: number,
+    serviceAction?: number,
+    options: CommandOptions = {},
+  ): Promise<OneCommandSupport> {
+    const build = (allocationLength: number) =>
+      buildReportSupportedOperationCodesCdb({
+        requestedOperationCode: operationCode,
+        ...(serviceAction !== undefined ? { requestedServiceAction: serviceAction } : {}),
+        allocationLength,
+      });
     return this.#dataIn(build, decodeOneCommandSupport, 64, MAX_16, options);
   }
 
   prReadKeys(options: CommandOptions = {}): Promise<PrReadKeys> {
-    return this.#dataIn((n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_KEYS, n), decodePrReadKeys, INITIAL_ALLOCATION.readKeys, MAX_16, options);
+    return this.#dataIn(
+      (n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_KEYS, n),
+      decodePrReadKeys,
+      INITIAL_ALLOCATION.readKeys,
+      MAX_16,
+      options,
+    );
   }
 
   prReadReservation(options: CommandOptions = {}): Promise<PrReadReservation> {
-    return this.#dataIn((n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_RESERVATION, n), decodePrReadReservation, INITIAL_ALLOCATION.readReservation, MAX_16, options);
+    return this.#dataIn(
+      (n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_RESERVATION, n),
+      decodePrReadReservation,
+      INITIAL_ALLOCATION.readReservation,
+      MAX_16,
+      options,
+    );
   }
 
   prReportCapabilities(options: CommandOptions = {}): Promise<PrReportCapabilities> {
-    return this.#dataIn((n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.REPORT_CAPABILITIES, n), decodePrReportCapabilities, INITIAL_ALLOCATION.reportCapabilities, MAX_16, options);
+    return this.#dataIn(
+      (n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.REPORT_CAPABILITIES, n),
+      decodePrReportCapabilities,
+      INITIAL_ALLOCATION.reportCapabilities,
+      MAX_16,
+      options,
+    );
   }
 
   prReadFullStatus(options: CommandOptions = {}): Promise<PrReadFullStatus> {
-    return this.#dataIn((n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_FULL_STATUS, n), decodePrReadFullStatus, INITIAL_ALLOCATION.readFullStatus, MAX_16, options);
+    return this.#dataIn(
+      (n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_FULL_STATUS, n),
+      decodePrReadFullStatus,
+      INITIAL_ALLOCATION.readFullStatus,
+      MAX_16,
+      options,
+    );
   }
 
   /** PERSISTENT RESERVE OUT with the basic parameter list; REGISTER AND MOVE has registerAndMove(). */
-  async prOut(serviceAction: ProutServiceAction, parameters: ProutParameters = {}, options: CommandOptions = {}): Promise<void> {
-    if (serviceAction === PROUT_SERVICE_ACTION.REGISTER_AND_MOVE) throw new RangeError('REGISTER AND MOVE takes its own parameter list: use registerAndMove()');
+  async prOut(
+    serviceAction: ProutServiceAction,
+    parameters: ProutParameters = {},
+    options: CommandOptions = {},
+  ): Promise<void> {
+    if (serviceAction === PROUT_SERVICE_ACTION.REGISTER_AND_MOVE)
+      throw new RangeError('REGISTER AND MOVE takes its own parameter list: use registerAndMove()');
     const dataOut = buildProutParameterList({
       ...(parameters.key !== undefined ? { reservationKey: parameters.key } : {}),
       ...(parameters.saKey !== undefined ? { serviceActionReservationKey: parameters.saKey } : {}),
@@ -265,17 +336,35 @@ export class ScsiDevice {
       ...(parameters.aptpl !== undefined ? { aptpl: parameters.aptpl } : {}),
       ...(parameters.transportIds !== undefined ? { transportIds: parameters.transportIds } : {}),
     });
-    const cdb = buildPersistentReserveOutCdb({ serviceAction, scope: parameters.scope ?? 0, type: parameters.type ?? 0, parameterListLength: dataOut.length });
+    const cdb = buildPersistentReserveOutCdb({
+      serviceAction,
+      scope: parameters.scope ?? 0,
+      type: parameters.type ?? 0,
+      parameterListLength: dataOut.length,
+    });
     await this.execute(cdb, { dataOut, ...options });
   }
 
   /** REGISTER: key = the current key (0 when not registered), saKey = the new key (0 unregisters). */
-  register(parameters: { key?: bigint; saKey: bigint; allTgPt?: boolean; aptpl?: boolean; specIPT?: boolean; transportIds?: readonly Uint8Array[] }, options: CommandOptions = {}): Promise<void> {
+  register(
+    parameters: {
+      key?: bigint;
+      saKey: bigint;
+      allTgPt?: boolean;
+      aptpl?: boolean;
+      specIPT?: boolean;
+      transportIds?: readonly Uint8Array[];
+    },
+    options: CommandOptions = {},
+  ): Promise<void> {
     return this.prOut(PROUT_SERVICE_ACTION.REGISTER, parameters, options);
   }
 
   /** REGISTER AND IGNORE EXISTING KEY: registers saKey whatever is registered; saKey 0 unregisters. */
-  registerAndIgnore(parameters: { saKey: bigint; allTgPt?: boolean; aptpl?: boolean }, options: CommandOptions = {}): Promise<void> {
+  registerAndIgnore(
+    parameters: { saKey: bigint; allTgPt?: boolean; aptpl?: boolean },
+    options: CommandOptions = {},
+  ): Promise<void> {
     return this.prOut(PROUT_SERVICE_ACTION.REGISTER_AND_IGNORE_EXISTING_KEY, parameters, options);
   }
 
@@ -293,11 +382,17 @@ export class ScsiDevice {
   }
 
   /** PREEMPT: key = ours, saKey = the registrant (or holder) to remove. */
-  preempt(parameters: { key: bigint; saKey: bigint; type: PrType; scope?: number }, options: CommandOptions = {}): Promise<void> {
+  preempt(
+    parameters: { key: bigint; saKey: bigint; type: PrType; scope?: number },
+    options: CommandOptions = {},
+  ): Promise<void> {
     return this.prOut(PROUT_SERVICE_ACTION.PREEMPT, parameters, options);
   }
 
-  preemptAndAbort(parameters: { key: bigint; saKey: bigint; type: PrType; scope?: number }, options: CommandOptions = {}): Promise<void> {
+  preemptAndAbort(
+    parameters: { key: bigint; saKey: bigint; type: PrType; scope?: number },
+    options: CommandOptions = {},
+  ): Promise<void> {
     return this.prOut(PROUT_SERVICE_ACTION.PREEMPT_AND_ABORT, parameters, options);
   }
 
@@ -311,7 +406,12 @@ export class ScsiDevice {
       relativeTargetPortIdentifier: parameters.relativeTargetPortIdentifier,
       transportId: parameters.transportId,
     });
-    const cdb = buildPersistentReserveOutCdb({ serviceAction: PROUT_SERVICE_ACTION.REGISTER_AND_MOVE, scope: parameters.scope ?? 0, type: parameters.type, parameterListLength: dataOut.length });
+    const cdb = buildPersistentReserveOutCdb({
+      serviceAction: PROUT_SERVICE_ACTION.REGISTER_AND_MOVE,
+      scope: parameters.scope ?? 0,
+      type: parameters.type,
+      parameterListLength: dataOut.length,
+    });
     await this.execute(cdb, { dataOut, ...options });
   }
 }

@@ -24,7 +24,15 @@ export class ScsiDecodeError extends Error {
   readonly needed: number;
   /** Bytes available (or, for 'over-cap', the cap). */
   readonly available: number;
-  constructor(reason: ScsiDecodeReason, structure: string, field: string, offset: number, needed: number, available: number, detail = '') {
+  constructor(
+    reason: ScsiDecodeReason,
+    structure: string,
+    field: string,
+    offset: number,
+    needed: number,
+    available: number,
+    detail = '',
+  ) {
     const what =
       reason === 'truncated'
         ? `needs bytes ${offset}..${offset + needed - 1} but only ${available} byte(s) are present`
@@ -78,7 +86,9 @@ export class ScsiCheckCondition extends Error {
     this.asc = sense?.asc;
     this.ascq = sense?.ascq;
     this.ascName = sense?.ascName;
-    this.senseHex = senseBytes ? Buffer.from(senseBytes.buffer, senseBytes.byteOffset, senseBytes.byteLength).toString('hex') : '';
+    this.senseHex = senseBytes
+      ? Buffer.from(senseBytes.buffer, senseBytes.byteOffset, senseBytes.byteLength).toString('hex')
+      : '';
   }
 }
 

@@ -1,7 +1,13 @@
 /** The transport-independent SCSI layer: CDB builders, data-in decoders, sense, typed errors, and ScsiDevice. */
 export type { ScsiRequest, ScsiResponse, ScsiTransport } from './transport.ts';
 export { ByteReader, capLength } from './bytes.ts';
-export { ScsiDecodeError, ScsiCheckCondition, ScsiUnitAttentionError, ScsiStatusError, type ScsiDecodeReason } from './errors.ts';
+export {
+  ScsiDecodeError,
+  ScsiCheckCondition,
+  ScsiUnitAttentionError,
+  ScsiStatusError,
+  type ScsiDecodeReason,
+} from './errors.ts';
 export { SCSI_STATUS, SCSI_STATUS_NAMES, scsiStatusName, type ScsiStatusCode } from './status.ts';
 export {
   OPCODE,
@@ -59,7 +65,13 @@ export {
   type Association,
 } from './vpd.ts';
 export { LUN_ADDRESS_METHOD_NAMES, decodeReportLuns, decodeLunEntry, type ReportLuns, type LunEntry } from './luns.ts';
-export { decodeReadCapacity10, decodeReadCapacity16, type ReadCapacity, type ReadCapacity10, type ReadCapacity16 } from './capacity.ts';
+export {
+  decodeReadCapacity10,
+  decodeReadCapacity16,
+  type ReadCapacity,
+  type ReadCapacity10,
+  type ReadCapacity16,
+} from './capacity.ts';
 export {
   PR_TYPE,
   PR_TYPE_NAMES,
@@ -81,7 +93,13 @@ export {
   type ProutParameterListOptions,
   type RegisterAndMoveParameterListOptions,
 } from './pr.ts';
-export { PROTOCOL_IDENTIFIER, decodeTransportId, buildIscsiTransportId, type TransportId, type IscsiTransportIdOptions } from './transport-id.ts';
+export {
+  PROTOCOL_IDENTIFIER,
+  decodeTransportId,
+  buildIscsiTransportId,
+  type TransportId,
+  type IscsiTransportIdOptions,
+} from './transport-id.ts';
 export {
   SENSE_KEY,
   SENSE_KEY_NAMES,
@@ -104,4 +122,13 @@ export {
   type RegisterAndMoveParameters,
 } from './device.ts';
 export { OPCODE_SUPPORT_NAMES, decodeOneCommandSupport, type OneCommandSupport } from './opcodes.ts';
-export { SgTransport, SgTransportError, execFileRunner, type SgRunner, type SgRunResult, type SgRunOptions, type SgTransportOptions, type SgTransportErrorCode } from './sg-transport.ts';
+export {
+  SgTransport,
+  SgTransportError,
+  execFileRunner,
+  type SgRunner,
+  type SgRunResult,
+  type SgRunOptions,
+  type SgTransportOptions,
+  type SgTransportErrorCode,
+} from './sg-transport.ts';

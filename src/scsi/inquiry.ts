@@ -118,7 +118,16 @@ export function decodeStandardInquiry(bytes: Uint8Array): StandardInquiry {
   const byte0 = all.u8(0, 'PERIPHERAL DEVICE TYPE');
   const additionalLength = all.u8(4, 'ADDITIONAL LENGTH');
   const needed = 5 + additionalLength;
-  if (needed < 8) throw new ScsiDecodeError('invalid', STRUCTURE, 'ADDITIONAL LENGTH', 4, 1, bytes.length, `${additionalLength} leaves no room for bytes 5-7`);
+  if (needed < 8)
+    throw new ScsiDecodeError(
+      'invalid',
+      STRUCTURE,
+      'ADDITIONAL LENGTH',
+      4,
+      1,
+      bytes.length,
+      `${additionalLength} leaves no room for bytes 5-7`,
+    );
   const r = all.limit(needed);
   const byte1 = r.u8(1, 'RMB');
   const byte3 = r.u8(3, 'RESPONSE DATA FORMAT');

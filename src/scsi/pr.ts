@@ -95,7 +95,15 @@ export function decodePrReadReservation(bytes: Uint8Array): PrReadReservation {
   const scopeType = r.u8(21, 'SCOPE');
   const scope = scopeType >> 4;
   const type = scopeType & 0x0f;
-  return { ...h, present, reservationKey: r.u64(8, 'RESERVATION KEY'), scope, scopeName: prScopeName(scope), type, typeName: prTypeName(type) };
+  return {
+    ...h,
+    present,
+    reservationKey: r.u64(8, 'RESERVATION KEY'),
+    scope,
+    scopeName: prScopeName(scope),
+    type,
+    typeName: prTypeName(type),
+  };
 }
 
 export interface PrReportCapabilities {
@@ -127,7 +135,9 @@ export function decodePrReportCapabilities(bytes: Uint8Array): PrReportCapabilit
   const byte3 = r.u8(3, 'TMV');
   const typeMask = r.u16(4, 'PERSISTENT RESERVATION TYPE MASK');
   const tmv = (byte3 & 0x80) !== 0;
-  const supportedTypes = tmv ? TYPE_MASK.filter(([offset, bit]) => (bytes[offset]! & bit) !== 0).map(([, , type]) => type) : undefined;
+  const supportedTypes = tmv
+    ? TYPE_MASK.filter(([offset, bit]) => (bytes[offset]! & bit) !== 0).map(([, , type]) => type)
+    : undefined;
   return {
     length,
     rlrC: (byte2 & 0x80) !== 0,
@@ -178,11 +188,28 @@ export function decodePrReadFullStatus(bytes: Uint8Array): PrReadFullStatus {
   while (offset < h.needed) {
     // Bytes 0-7 RESERVATION KEY, 12 ALL_TG_PT (bit 1) R_HOLDER (bit 0), 13 SCOPE/TYPE,
     // 18-19 RELATIVE TARGET PORT IDENTIFIER, 20-23 ADDITIONAL DESCRIPTOR LENGTH, 24.. TransportID.
-    if (offset + 24 > h.needed) throw new ScsiDecodeError('invalid', FULL_STATUS, 'full status descriptor', offset, 24, h.needed - offset, 'descriptor header runs past ADDITIONAL LENGTH');
+    if (offset + 24 > h.needed)
+      throw new ScsiDecodeError(
+        'invalid',
+        FULL_STATUS,
+        'full status descriptor',
+        offset,
+        24,
+        h.needed - offset,
+        'descriptor header runs past ADDITIONAL LENGTH',
+      );
     if (!r.has(offset, 24)) break;
     const additionalDescriptorLength = r.u32(offset + 20, 'ADDITIONAL DESCRIPTOR LENGTH');
     if (offset + 24 + additionalDescriptorLength > h.needed) {
-      throw new ScsiDecodeError('invalid', FULL_STATUS, 'ADDITIONAL DESCRIPTOR LENGTH', offset + 20, additionalDescriptorLength, h.needed - offset - 24, 'descriptor runs past ADDITIONAL LENGTH');
+      throw new ScsiDecodeError(
+        'invalid',
+        FULL_STATUS,
+        'ADDITIONAL DESCRIPTOR LENGTH',
+        offset + 20,
+        additionalDescriptorLength,
+        h.needed - offset - 24,
+        'descriptor runs past ADDITIONAL LENGTH',
+      );
     }
     if (!r.has(offset + 24, additionalDescriptorLength)) break;
     const flags = r.u8(offset + 12, 'R_HOLDER');
@@ -196,7 +223,10 @@ export function decodePrReadFullStatus(bytes: Uint8Array): PrReadFullStatus {
       typeName: prTypeName(scopeType & 0x0f),
       relativeTargetPortIdentifier: r.u16(offset + 18, 'RELATIVE TARGET PORT IDENTIFIER'),
       additionalDescriptorLength,
-      transportId: additionalDescriptorLength >= 4 ? decodeTransportId(r.slice(offset + 24, additionalDescriptorLength, 'TransportID')) : undefined,
+      transportId:
+        additionalDescriptorLength >= 4
+          ? decodeTransportId(r.slice(offset + 24, additionalDescriptorLength, 'TransportID'))
+          : undefined,
     });
     offset += 24 + additionalDescriptorLength;
   }

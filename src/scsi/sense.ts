@@ -147,7 +147,13 @@ export const SENSE_DESCRIPTOR_TYPE_NAMES: Readonly<Record<number, string>> = {
 
 /** The SENSE KEY SPECIFIC field (SPC-4 4.5.2.4), decoded when SKSV is set. */
 export type SenseKeySpecific =
-  | { readonly kind: 'field-pointer'; readonly cd: boolean; readonly bpv: boolean; readonly bitPointer: number; readonly fieldPointer: number }
+  | {
+      readonly kind: 'field-pointer';
+      readonly cd: boolean;
+      readonly bpv: boolean;
+      readonly bitPointer: number;
+      readonly fieldPointer: number;
+    }
   | { readonly kind: 'progress-indication'; readonly progressIndication: number }
   | { readonly kind: 'other'; readonly hex: string };
 
@@ -192,7 +198,13 @@ function decodeSenseKeySpecific(bytes: Uint8Array, senseKey: number): SenseKeySp
   // bytes: the three SENSE KEY SPECIFIC bytes; byte 0 bit 7 is SKSV.
   if ((bytes[0]! & 0x80) === 0) return undefined;
   if (senseKey === SENSE_KEY.ILLEGAL_REQUEST) {
-    return { kind: 'field-pointer', cd: (bytes[0]! & 0x40) !== 0, bpv: (bytes[0]! & 0x08) !== 0, bitPointer: bytes[0]! & 0x07, fieldPointer: (bytes[1]! << 8) | bytes[2]! };
+    return {
+      kind: 'field-pointer',
+      cd: (bytes[0]! & 0x40) !== 0,
+      bpv: (bytes[0]! & 0x08) !== 0,
+      bitPointer: bytes[0]! & 0x07,
+      fieldPointer: (bytes[1]! << 8) | bytes[2]!,
+    };
   }
   if (senseKey === SENSE_KEY.NOT_READY || senseKey === SENSE_KEY.NO_SENSE) {
     return { kind: 'progress-indication', progressIndication: (bytes[1]! << 8) | bytes[2]! };
@@ -210,7 +222,15 @@ export function decodeSense(bytes: Uint8Array): Sense {
   const responseCode = r.u8(0, 'RESPONSE CODE') & 0x7f;
   if (responseCode === 0x70 || responseCode === 0x71) return decodeFixed(r, responseCode);
   if (responseCode === 0x72 || responseCode === 0x73) return decodeDescriptorFormat(r, responseCode);
-  throw new ScsiDecodeError('invalid', STRUCTURE, 'RESPONSE CODE', 0, 1, bytes.length, `0x${responseCode.toString(16)} is neither fixed (0x70/0x71) nor descriptor (0x72/0x73) format`);
+  throw new ScsiDecodeError(
+    'invalid',
+    STRUCTURE,
+    'RESPONSE CODE',
+    0,
+    1,
+    bytes.length,
+    `0x${responseCode.toString(16)} is neither fixed (0x70/0x71) nor descriptor (0x72/0x73) format`,
+  );
 }
 
 function decodeFixed(r: ByteReader, responseCode: number): Sense {
@@ -267,10 +287,19 @@ function decodeDescriptorFormat(r: ByteReader, responseCode: number): Sense {
     const length = d.u8(offset + 1, 'ADDITIONAL LENGTH');
     if (!d.has(offset + 2, length)) break; // cut short by the allocation or the transport
     const body = d.slice(offset + 2, length, 'sense data descriptor');
-    descriptors.push({ descriptorType, name: SENSE_DESCRIPTOR_TYPE_NAMES[descriptorType] ?? `descriptor type 0x${descriptorType.toString(16).padStart(2, '0')}`, hex: toHex(body) });
-    if (descriptorType === 0x00 && length >= 10 && (body[0]! & 0x80) !== 0) information = new ByteReader(body, STRUCTURE).u64(2, 'INFORMATION');
-    else if (descriptorType === 0x01 && length >= 10) commandSpecificInformation = new ByteReader(body, STRUCTURE).u64(2, 'COMMAND-SPECIFIC INFORMATION');
-    else if (descriptorType === 0x02 && length >= 6) senseKeySpecific = decodeSenseKeySpecific(body.subarray(2, 5), senseKey);
+    descriptors.push({
+      descriptorType,
+      name:
+        SENSE_DESCRIPTOR_TYPE_NAMES[descriptorType] ??
+        `descriptor type 0x${descriptorType.toString(16).padStart(2, '0')}`,
+      hex: toHex(body),
+    });
+    if (descriptorType === 0x00 && length >= 10 && (body[0]! & 0x80) !== 0)
+      information = new ByteReader(body, STRUCTURE).u64(2, 'INFORMATION');
+    else if (descriptorType === 0x01 && length >= 10)
+      commandSpecificInformation = new ByteReader(body, STRUCTURE).u64(2, 'COMMAND-SPECIFIC INFORMATION');
+    else if (descriptorType === 0x02 && length >= 6)
+      senseKeySpecific = decodeSenseKeySpecific(body.subarray(2, 5), senseKey);
     else if (descriptorType === 0x03 && length >= 2) fru = body[1];
     offset += 2 + length;
   }

@@ -89,7 +89,16 @@ export class SgTransportError extends Error {
   constructor(
     code: SgTransportErrorCode,
     message: string,
-    fields: { device: string; command: string; remedy: string; tool?: string; args?: readonly string[]; exitCode?: number | null; errno?: string; stderr?: string },
+    fields: {
+      device: string;
+      command: string;
+      remedy: string;
+      tool?: string;
+      args?: readonly string[];
+      exitCode?: number | null;
+      errno?: string;
+      stderr?: string;
+    },
   ) {
     super(message);
     this.code = code;
@@ -104,7 +113,8 @@ export class SgTransportError extends Error {
   }
 }
 
-const INSTALL = 'install sg3-utils (Debian/Ubuntu: apt-get install sg3-utils; RHEL/SUSE: sg3_utils) and make sure the tools are on PATH';
+const INSTALL =
+  'install sg3-utils (Debian/Ubuntu: apt-get install sg3-utils; RHEL/SUSE: sg3_utils) and make sure the tools are on PATH';
 const MAX_OUTPUT = 16 * 1024 * 1024;
 /** sg_persist 0.67: MX_ALLOC_LEN. */
 const SG_PERSIST_MAX_ALLOC = 8192;
@@ -125,9 +135,19 @@ export const execFileRunner: SgRunner = (file, args, opts) =>
     execFile(
       file,
       [...args],
-      { encoding: 'buffer', timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT, windowsHide: true, ...(opts.signal ? { signal: opts.signal } : {}), ...(env ? { env } : {}) },
+      {
+        encoding: 'buffer',
+        timeout: opts.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: MAX_OUTPUT,
+        windowsHide: true,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(env ? { env } : {}),
+      },
       (error, stdout, stderr) => {
-        const e = error as (NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string | null }) | null;
+        const e = error as
+          | (NodeJS.ErrnoException & { code?: string | number; killed?: boolean; signal?: string | null })
+          | null;
         if (e && typeof e.code === 'string') return reject(e);
         if (e && opts.signal?.aborted) return reject(opts.signal.reason);
         resolve({
@@ -155,7 +175,8 @@ export function parseSgHexDump(text: string): Uint8Array | undefined {
     const line = raw.trim();
     if (line === '') continue;
     const [offset, ...bytes] = line.split(/\s+/);
-    if (offset === undefined || !/^[0-9a-fA-F]+$/.test(offset) || Number.parseInt(offset, 16) !== out.length) return undefined;
+    if (offset === undefined || !/^[0-9a-fA-F]+$/.test(offset) || Number.parseInt(offset, 16) !== out.length)
+      return undefined;
     if (bytes.length < 1 || bytes.length > 16 || !bytes.every((b) => HEX_BYTE.test(b))) return undefined;
     for (const b of bytes) out.push(Number.parseInt(b, 16));
   }
@@ -184,14 +205,22 @@ export function parseSgRawSense(stderr: string): Uint8Array | undefined {
 /** `-vv` on stderr when fewer bytes came than were asked for: "requested N bytes (data-in), got  got M bytes". */
 export function parseSgDataInCount(stderr: string): number | undefined {
   let count: number | undefined;
-  for (const m of stderr.matchAll(/requested (\d+) bytes \(data-in\), got\s+(?:got\s+)?(-?\d+) bytes/g)) count = Math.max(0, Number(m[2]));
+  for (const m of stderr.matchAll(/requested (\d+) bytes \(data-in\), got\s+(?:got\s+)?(-?\d+) bytes/g))
+    count = Math.max(0, Number(m[2]));
   return count;
 }
 
 /** `-v` on stderr: "    Persistent reservation out cdb: [5f 01 05 ...]". */
 function parseSgCdbEcho(stderr: string, leadin: string): Uint8Array | undefined {
   const m = new RegExp(`${leadin} cdb: \\[([0-9a-fA-F ]+)\\]`).exec(stderr);
-  return m ? Uint8Array.from(m[1]!.trim().split(/\s+/).map((b) => Number.parseInt(b, 16))) : undefined;
+  return m
+    ? Uint8Array.from(
+        m[1]!
+          .trim()
+          .split(/\s+/)
+          .map((b) => Number.parseInt(b, 16)),
+      )
+    : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,7 +238,9 @@ function syntheticSense(senseKey: number, asc?: number, ascq?: number): Uint8Arr
   return s;
 }
 
-type ExitMeaning = { readonly status: number } | { readonly senseKey: number; readonly asc?: number; readonly ascq?: number };
+type ExitMeaning =
+  | { readonly status: number }
+  | { readonly senseKey: number; readonly asc?: number; readonly ascq?: number };
 
 /** sg3_utils(8) EXIT STATUS, SG_LIB_CAT_* in sg_lib.h. */
 const EXIT_MEANINGS: Readonly<Record<number, ExitMeaning>> = {
@@ -240,7 +271,18 @@ const EXIT_MEANINGS: Readonly<Record<number, ExitMeaning>> = {
 
 /** Linux errno numbers (asm-generic/errno-base.h) sg3_utils encodes as 50 + errno. */
 const ERRNO_NAMES: Readonly<Record<number, string>> = {
-  1: 'EPERM', 2: 'ENOENT', 5: 'EIO', 6: 'ENXIO', 13: 'EACCES', 16: 'EBUSY', 19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 25: 'ENOTTY', 30: 'EROFS',
+  1: 'EPERM',
+  2: 'ENOENT',
+  5: 'EIO',
+  6: 'ENXIO',
+  13: 'EACCES',
+  16: 'EBUSY',
+  19: 'ENODEV',
+  20: 'ENOTDIR',
+  21: 'EISDIR',
+  22: 'EINVAL',
+  25: 'ENOTTY',
+  30: 'EROFS',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -285,17 +327,49 @@ export class SgTransport implements ScsiTransport {
     const invocation = this.#map(request, command);
     let result: SgRunResult;
     try {
-      result = await this.#run(invocation.tool, invocation.args, { timeoutMs: this.#timeoutMs, ...(request.signal ? { signal: request.signal } : {}), ...(this.#env ? { env: this.#env } : {}) });
+      result = await this.#run(invocation.tool, invocation.args, {
+        timeoutMs: this.#timeoutMs,
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(this.#env ? { env: this.#env } : {}),
+      });
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOEXEC') {
-        throw this.#error('ESGTOOLMISSING', command, `${invocation.tool} cannot be run (${code}) for ${this.device}`, INSTALL, invocation);
+        throw this.#error(
+          'ESGTOOLMISSING',
+          command,
+          `${invocation.tool} cannot be run (${code}) for ${this.device}`,
+          INSTALL,
+          invocation,
+        );
       }
-      throw this.#error('ESGTOOL', command, `${invocation.tool} on ${this.device} failed to run: ${(error as Error).message}`, 'see the message', invocation);
+      throw this.#error(
+        'ESGTOOL',
+        command,
+        `${invocation.tool} on ${this.device} failed to run: ${(error as Error).message}`,
+        'see the message',
+        invocation,
+      );
     }
-    if (result.timedOut) throw this.#error('ESGTIMEOUT', command, `${invocation.tool} on ${this.device} did not finish within ${this.#timeoutMs} ms`, 'check the device path and the storage connection (multipath -ll, dmesg)', invocation, result);
-    if (result.code === null) throw this.#error('ESGTOOL', command, `${invocation.tool} on ${this.device} died of a signal`, 'see dmesg', invocation, result);
+    if (result.timedOut)
+      throw this.#error(
+        'ESGTIMEOUT',
+        command,
+        `${invocation.tool} on ${this.device} did not finish within ${this.#timeoutMs} ms`,
+        'check the device path and the storage connection (multipath -ll, dmesg)',
+        invocation,
+        result,
+      );
+    if (result.code === null)
+      throw this.#error(
+        'ESGTOOL',
+        command,
+        `${invocation.tool} on ${this.device} died of a signal`,
+        'see dmesg',
+        invocation,
+        result,
+      );
     if (result.code === 0) {
       const parsed = invocation.parse ? invocation.parse(result) : new Uint8Array(0);
       if (!(parsed instanceof Uint8Array)) return parsed;
@@ -310,15 +384,35 @@ export class SgTransport implements ScsiTransport {
     const code = result.code!;
     const meaning = EXIT_MEANINGS[code];
     if (meaning !== undefined) {
-      if ('status' in meaning) return { status: meaning.status, data: new Uint8Array(0), residual: request.dataInLength };
+      if ('status' in meaning)
+        return { status: meaning.status, data: new Uint8Array(0), residual: request.dataInLength };
       const real = parseSgRawSense(result.stderr);
-      const sense = real !== undefined && (real[0]! & 0x7f) >= 0x70 && (real[0]! & 0x7f) <= 0x73 ? real : syntheticSense(meaning.senseKey, meaning.asc, meaning.ascq);
+      const sense =
+        real !== undefined && (real[0]! & 0x7f) >= 0x70 && (real[0]! & 0x7f) <= 0x73
+          ? real
+          : syntheticSense(meaning.senseKey, meaning.asc, meaning.ascq);
       return { status: SCSI_STATUS.CHECK_CONDITION, data: new Uint8Array(0), sense, residual: request.dataInLength };
     }
-    if (code === 33) throw this.#error('ESGTIMEOUT', command, `${invocation.tool}: the command to ${this.device} timed out`, 'check the storage connection (multipath -ll, dmesg)', invocation, result);
-    if (code === 97) throw this.#error('ESGOUTPUT', command, `${invocation.tool}: the response from ${this.device} failed its sanity checks (exit 97)`, 'the device returned malformed data: report it to the storage vendor', invocation, result);
+    if (code === 33)
+      throw this.#error(
+        'ESGTIMEOUT',
+        command,
+        `${invocation.tool}: the command to ${this.device} timed out`,
+        'check the storage connection (multipath -ll, dmesg)',
+        invocation,
+        result,
+      );
+    if (code === 97)
+      throw this.#error(
+        'ESGOUTPUT',
+        command,
+        `${invocation.tool}: the response from ${this.device} failed its sanity checks (exit 97)`,
+        'the device returned malformed data: report it to the storage vendor',
+        invocation,
+        result,
+      );
     if (code === 15 || (code > 50 && code < 97)) {
-      const errno = code === 15 ? undefined : ERRNO_NAMES[code - 50] ?? `errno ${code - 50}`;
+      const errno = code === 15 ? undefined : (ERRNO_NAMES[code - 50] ?? `errno ${code - 50}`);
       const opening = /error opening file|open error|failed to open/i.test(result.stderr) || code === 15;
       if (opening || errno === 'ENOTTY' || errno === 'EINVAL') {
         const remedy =
@@ -330,16 +424,60 @@ export class SgTransport implements ScsiTransport {
                 ? 'the path is not a SCSI device (SG_IO is refused): use a /dev/sdX, /dev/sgN or /dev/mapper multipath device'
                 : 'check the device path and its permissions';
         const what = errno === 'ENOTTY' || errno === 'EINVAL' ? 'is not a SCSI device' : 'cannot be opened';
-        throw this.#error('ESGDEVICE', command, `${this.device} ${what} (${invocation.tool} exit ${code}${errno ? `, ${errno}` : ''})`, remedy, invocation, result, errno);
+        throw this.#error(
+          'ESGDEVICE',
+          command,
+          `${this.device} ${what} (${invocation.tool} exit ${code}${errno ? `, ${errno}` : ''})`,
+          remedy,
+          invocation,
+          result,
+          errno,
+        );
       }
-      throw this.#error('ESGTOOL', command, `${invocation.tool} on ${this.device}: OS error ${errno ?? ''} (exit ${code})`, 'see dmesg and the tool output', invocation, result, errno);
+      throw this.#error(
+        'ESGTOOL',
+        command,
+        `${invocation.tool} on ${this.device}: OS error ${errno ?? ''} (exit ${code})`,
+        'see dmesg and the tool output',
+        invocation,
+        result,
+        errno,
+      );
     }
-    if (code === 126 || code === 127) throw this.#error('ESGTOOLMISSING', command, `${invocation.tool} cannot be run (exit ${code})`, INSTALL, invocation, result);
-    const why = code === 1 || code === 31 ? 'rejected its arguments' : code === 99 ? 'met a transport or OS error' : `exited with ${code}`;
-    throw this.#error('ESGTOOL', command, `${invocation.tool} on ${this.device} ${why}: ${lastLine(result.stderr)}`, 'see the tool output in `stderr`', invocation, result);
+    if (code === 126 || code === 127)
+      throw this.#error(
+        'ESGTOOLMISSING',
+        command,
+        `${invocation.tool} cannot be run (exit ${code})`,
+        INSTALL,
+        invocation,
+        result,
+      );
+    const why =
+      code === 1 || code === 31
+        ? 'rejected its arguments'
+        : code === 99
+          ? 'met a transport or OS error'
+          : `exited with ${code}`;
+    throw this.#error(
+      'ESGTOOL',
+      command,
+      `${invocation.tool} on ${this.device} ${why}: ${lastLine(result.stderr)}`,
+      'see the tool output in `stderr`',
+      invocation,
+      result,
+    );
   }
 
-  #error(code: SgTransportErrorCode, command: string, message: string, remedy: string, invocation: Invocation, result?: SgRunResult, errno?: string): SgTransportError {
+  #error(
+    code: SgTransportErrorCode,
+    command: string,
+    message: string,
+    remedy: string,
+    invocation: Invocation,
+    result?: SgRunResult,
+    errno?: string,
+  ): SgTransportError {
     return new SgTransportError(code, `${command}: ${message}`, {
       device: this.device,
       command,
@@ -352,19 +490,33 @@ export class SgTransport implements ScsiTransport {
   }
 
   #unsupported(command: string, why: string): SgTransportError {
-    return new SgTransportError('ESGUNSUPPORTED', `${command}: ${why}`, { device: this.device, command, remedy: 'this command is not available through sg3_utils; use the iSCSI transport' });
-  }
-
-  #outputError(command: string, tool: string, args: readonly string[], result: SgRunResult, why: string): SgTransportError {
-    return new SgTransportError('ESGOUTPUT', `${command}: cannot parse the output of ${tool} for ${this.device}: ${why}`, {
+    return new SgTransportError('ESGUNSUPPORTED', `${command}: ${why}`, {
       device: this.device,
       command,
-      remedy: 'report this with the tool output (sg3_utils version: sg_persist -V)',
-      tool,
-      args,
-      exitCode: result.code,
-      stderr: result.stderr,
+      remedy: 'this command is not available through sg3_utils; use the iSCSI transport',
     });
+  }
+
+  #outputError(
+    command: string,
+    tool: string,
+    args: readonly string[],
+    result: SgRunResult,
+    why: string,
+  ): SgTransportError {
+    return new SgTransportError(
+      'ESGOUTPUT',
+      `${command}: cannot parse the output of ${tool} for ${this.device}: ${why}`,
+      {
+        device: this.device,
+        command,
+        remedy: 'report this with the tool output (sg3_utils version: sg_persist -V)',
+        tool,
+        args,
+        exitCode: result.code,
+        stderr: result.stderr,
+      },
+    );
   }
 
   #reportLuns(request: ScsiRequest): ScsiResponse {
@@ -382,45 +534,81 @@ export class SgTransport implements ScsiTransport {
       case OPCODE.INQUIRY:
         return this.#inquiry(request, command);
       case OPCODE.READ_CAPACITY_10:
-        if (cdb.length !== 10 || cdb.subarray(1, 9).some((b) => b !== 0)) throw this.#unsupported(command, 'only READ CAPACITY(10) with LBA 0 and PMI 0 is mapped');
-        return { tool: 'sg_readcap', args: ['--raw', '-vv', this.device], parse: (r) => this.#readCapacity10(r, request, command) };
+        if (cdb.length !== 10 || cdb.subarray(1, 9).some((b) => b !== 0))
+          throw this.#unsupported(command, 'only READ CAPACITY(10) with LBA 0 and PMI 0 is mapped');
+        return {
+          tool: 'sg_readcap',
+          args: ['--raw', '-vv', this.device],
+          parse: (r) => this.#readCapacity10(r, request, command),
+        };
       case OPCODE.SERVICE_ACTION_IN_16:
-        if (((cdb[1] ?? 0) & 0x1f) !== SAI_READ_CAPACITY_16 || cdb.length !== 16 || cdb.subarray(2, 10).some((b) => b !== 0) || ((cdb[14] ?? 0) & 0x01) !== 0) {
+        if (
+          ((cdb[1] ?? 0) & 0x1f) !== SAI_READ_CAPACITY_16 ||
+          cdb.length !== 16 ||
+          cdb.subarray(2, 10).some((b) => b !== 0) ||
+          ((cdb[14] ?? 0) & 0x01) !== 0
+        ) {
           throw this.#unsupported(command, 'only READ CAPACITY(16) with LBA 0 and PMI 0 is mapped');
         }
-        return { tool: 'sg_readcap', args: ['--16', '--raw', '-vv', this.device], parse: (r) => this.#exactRaw(r, 32, 'sg_readcap', command) };
+        return {
+          tool: 'sg_readcap',
+          args: ['--16', '--raw', '-vv', this.device],
+          parse: (r) => this.#exactRaw(r, 32, 'sg_readcap', command),
+        };
       case OPCODE.PERSISTENT_RESERVE_IN:
         return this.#prin(request, command);
       case OPCODE.PERSISTENT_RESERVE_OUT:
         return this.#prout(request, command);
       default:
-        throw this.#unsupported(command, `operation code 0x${(cdb[0] ?? 0).toString(16).padStart(2, '0')} is not mapped onto sg3_utils`);
+        throw this.#unsupported(
+          command,
+          `operation code 0x${(cdb[0] ?? 0).toString(16).padStart(2, '0')} is not mapped onto sg3_utils`,
+        );
     }
   }
 
   #inquiry(request: ScsiRequest, command: string): Invocation {
     const cdb = request.cdb;
-    if (cdb.length !== 6 || ((cdb[1] ?? 0) & 0xfe) !== 0) throw this.#unsupported(command, 'CMDDT and obsolete INQUIRY bits are not mapped');
+    if (cdb.length !== 6 || ((cdb[1] ?? 0) & 0xfe) !== 0)
+      throw this.#unsupported(command, 'CMDDT and obsolete INQUIRY bits are not mapped');
     const allocation = ((cdb[3] ?? 0) << 8) | (cdb[4] ?? 0);
-    if (allocation === 0) throw this.#unsupported(command, 'an ALLOCATION LENGTH of 0 cannot be passed to sg_inq (--len=0 means its default)');
+    if (allocation === 0)
+      throw this.#unsupported(
+        command,
+        'an ALLOCATION LENGTH of 0 cannot be passed to sg_inq (--len=0 means its default)',
+      );
     const len = `--len=${Math.min(allocation, SG_INQ_MAX_ALLOC)}`;
     const evpd = ((cdb[1] ?? 0) & 0x01) !== 0;
     if (!evpd && cdb[2] !== 0) throw this.#unsupported(command, 'PAGE CODE without EVPD');
     // --force: no VPD page 0 check first, so one CDB is one command.
-    const args = evpd ? [`--page=0x${(cdb[2] ?? 0).toString(16).padStart(2, '0')}`, '--force', len, '--raw', '-vv', this.device] : [len, '--raw', '-vv', this.device];
+    const args = evpd
+      ? [`--page=0x${(cdb[2] ?? 0).toString(16).padStart(2, '0')}`, '--force', len, '--raw', '-vv', this.device]
+      : [len, '--raw', '-vv', this.device];
     return { tool: 'sg_inq', args, parse: (r) => r.stdout };
   }
 
   #readCapacity10(result: SgRunResult, request: ScsiRequest, command: string): Uint8Array | ScsiResponse {
     // sg_readcap falls back to READ CAPACITY(16) when (10) is an invalid opcode: report what the target said to (10).
     if (result.stdout.length === 32 && /read capacity\(16\) cdb/i.test(result.stderr)) {
-      return { status: SCSI_STATUS.CHECK_CONDITION, data: new Uint8Array(0), sense: syntheticSense(SENSE_KEY.ILLEGAL_REQUEST, 0x20, 0x00), residual: request.dataInLength };
+      return {
+        status: SCSI_STATUS.CHECK_CONDITION,
+        data: new Uint8Array(0),
+        sense: syntheticSense(SENSE_KEY.ILLEGAL_REQUEST, 0x20, 0x00),
+        residual: request.dataInLength,
+      };
     }
     return this.#exactRaw(result, 8, 'sg_readcap', command);
   }
 
   #exactRaw(result: SgRunResult, length: number, tool: string, command: string): Uint8Array {
-    if (result.stdout.length !== length) throw this.#outputError(command, tool, [], result, `expected ${length} bytes on stdout, got ${result.stdout.length}`);
+    if (result.stdout.length !== length)
+      throw this.#outputError(
+        command,
+        tool,
+        [],
+        result,
+        `expected ${length} bytes on stdout, got ${result.stdout.length}`,
+      );
     return result.stdout;
   }
 
@@ -435,23 +623,49 @@ export class SgTransport implements ScsiTransport {
         [PRIN_SERVICE_ACTION.READ_FULL_STATUS]: '--read-full-status',
       } as Readonly<Record<number, string>>
     )[sa];
-    if (cdb.length !== 10 || flag === undefined) throw this.#unsupported(command, 'sg_persist knows READ KEYS, READ RESERVATION, REPORT CAPABILITIES and READ FULL STATUS only');
+    if (cdb.length !== 10 || flag === undefined)
+      throw this.#unsupported(
+        command,
+        'sg_persist knows READ KEYS, READ RESERVATION, REPORT CAPABILITIES and READ FULL STATUS only',
+      );
     const allocation = ((cdb[7] ?? 0) << 8) | (cdb[8] ?? 0);
     if (allocation === 0) throw this.#unsupported(command, 'an ALLOCATION LENGTH of 0 cannot be passed to sg_persist');
-    const args = ['-n', '--in', flag, '-HH', '-vv', `--maxlen=${Math.min(allocation, SG_PERSIST_MAX_ALLOC)}`, this.device];
+    const args = [
+      '-n',
+      '--in',
+      flag,
+      '-HH',
+      '-vv',
+      `--maxlen=${Math.min(allocation, SG_PERSIST_MAX_ALLOC)}`,
+      this.device,
+    ];
     return {
       tool: 'sg_persist',
       args,
       parse: (result) => {
         const bytes = parseSgHexDump(result.stdout.toString('latin1'));
-        if (bytes === undefined) throw this.#outputError(command, 'sg_persist', args, result, 'stdout is not a hex dump');
+        if (bytes === undefined)
+          throw this.#outputError(command, 'sg_persist', args, result, 'stdout is not a hex dump');
         if (sa === PRIN_SERVICE_ACTION.REPORT_CAPABILITIES) {
-          if (bytes.length !== 8) throw this.#outputError(command, 'sg_persist', args, result, `REPORT CAPABILITIES printed ${bytes.length} bytes, 8 expected`);
+          if (bytes.length !== 8)
+            throw this.#outputError(
+              command,
+              'sg_persist',
+              args,
+              result,
+              `REPORT CAPABILITIES printed ${bytes.length} bytes, 8 expected`,
+            );
           return bytes;
         }
         // sg_persist prints 8 + ADDITIONAL LENGTH bytes: a shorter dump was cut off.
         if (bytes.length < 8 || bytes.length !== 8 + be32(bytes, 4)) {
-          throw this.#outputError(command, 'sg_persist', args, result, `the dump holds ${bytes.length} bytes${bytes.length >= 8 ? ` but ADDITIONAL LENGTH says ${8 + be32(bytes, 4)}` : ''}`);
+          throw this.#outputError(
+            command,
+            'sg_persist',
+            args,
+            result,
+            `the dump holds ${bytes.length} bytes${bytes.length >= 8 ? ` but ADDITIONAL LENGTH says ${8 + be32(bytes, 4)}` : ''}`,
+          );
         }
         return bytes;
       },
@@ -471,8 +685,13 @@ export class SgTransport implements ScsiTransport {
         [PROUT_SERVICE_ACTION.PREEMPT_AND_ABORT]: '--preempt-abort',
       } as Readonly<Record<number, string>>
     )[sa];
-    if (sa === PROUT_SERVICE_ACTION.CLEAR) throw this.#unsupported(command, 'clusterprobe never sends CLEAR: it would drop every node\'s registration');
-    if (cdb.length !== 10 || flag === undefined) throw this.#unsupported(command, 'only REGISTER, REGISTER AND IGNORE EXISTING KEY, RESERVE, RELEASE, PREEMPT and PREEMPT AND ABORT are mapped');
+    if (sa === PROUT_SERVICE_ACTION.CLEAR)
+      throw this.#unsupported(command, "clusterprobe never sends CLEAR: it would drop every node's registration");
+    if (cdb.length !== 10 || flag === undefined)
+      throw this.#unsupported(
+        command,
+        'only REGISTER, REGISTER AND IGNORE EXISTING KEY, RESERVE, RELEASE, PREEMPT and PREEMPT AND ABORT are mapped',
+      );
     const scope = (cdb[2] ?? 0) >> 4;
     const type = (cdb[2] ?? 0) & 0x0f;
     if (scope !== 0) throw this.#unsupported(command, 'sg_persist always sends LU_SCOPE');
@@ -480,7 +699,8 @@ export class SgTransport implements ScsiTransport {
     const listLength = be32(cdb, 5);
     // SPC-4 6.16.3 basic parameter list: RESERVATION KEY 0-7, SERVICE ACTION RESERVATION KEY 8-15,
     // obsolete 16-19, byte 20 SPEC_I_PT (0x08) ALL_TG_PT (0x04) APTPL (0x01), 21-23 reserved.
-    if (p === undefined || p.length !== 24 || listLength !== 24) throw this.#unsupported(command, 'only the 24-byte basic parameter list is mapped (no TransportIDs)');
+    if (p === undefined || p.length !== 24 || listLength !== 24)
+      throw this.#unsupported(command, 'only the 24-byte basic parameter list is mapped (no TransportIDs)');
     if ((p[20]! & 0x08) !== 0) throw this.#unsupported(command, 'SPEC_I_PT with TransportIDs is not mapped');
     if (p.subarray(16, 20).some((b) => b !== 0) || (p[20]! & 0xf2) !== 0 || p.subarray(21, 24).some((b) => b !== 0)) {
       throw this.#unsupported(command, 'obsolete or reserved parameter list bits are set; sg_persist cannot send them');
@@ -503,7 +723,13 @@ export class SgTransport implements ScsiTransport {
       parse: (result) => {
         const echoed = parseSgCdbEcho(result.stderr, 'Persistent reservation out');
         if (echoed !== undefined && Buffer.compare(Buffer.from(echoed), Buffer.from(cdb)) !== 0) {
-          throw this.#outputError(command, 'sg_persist', args, result, `it sent the CDB ${Buffer.from(echoed).toString('hex')} instead of ${Buffer.from(cdb).toString('hex')}`);
+          throw this.#outputError(
+            command,
+            'sg_persist',
+            args,
+            result,
+            `it sent the CDB ${Buffer.from(echoed).toString('hex')} instead of ${Buffer.from(cdb).toString('hex')}`,
+          );
         }
         return new Uint8Array(0);
       },

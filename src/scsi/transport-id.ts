@@ -46,7 +46,12 @@ export function decodeTransportId(bytes: Uint8Array): TransportId {
   const base = { protocolIdentifier, protocolName: protocolIdentifierName(protocolIdentifier), formatCode };
   const fixed = (offset: number, length: number): TransportId => {
     const present = Math.min(bytes.length, 24);
-    return { ...base, ...(r.has(offset, length) ? { portIdentifier: toHex(r.slice(offset, length, 'port identifier')) } : {}), length: 24, hex: toHex(bytes.subarray(0, present)) };
+    return {
+      ...base,
+      ...(r.has(offset, length) ? { portIdentifier: toHex(r.slice(offset, length, 'port identifier')) } : {}),
+      length: 24,
+      hex: toHex(bytes.subarray(0, present)),
+    };
   };
   switch (protocolIdentifier) {
     case PROTOCOL_IDENTIFIER.ISCSI: {
@@ -92,7 +97,8 @@ export interface IscsiTransportIdOptions {
  */
 export function buildIscsiTransportId(options: IscsiTransportIdOptions): Uint8Array {
   const { iscsiName, isid } = options;
-  if (iscsiName.length === 0 || iscsiName.includes('\0') || iscsiName.includes(',')) throw new RangeError('iSCSI name must be non-empty, without NUL or comma');
+  if (iscsiName.length === 0 || iscsiName.includes('\0') || iscsiName.includes(','))
+    throw new RangeError('iSCSI name must be non-empty, without NUL or comma');
   if (isid !== undefined && isid.length !== 6) throw new RangeError(`ISID must be 6 bytes, got ${isid.length}`);
   const text = isid === undefined ? iscsiName : `${iscsiName}${ISCSI_SEPARATOR}${toHex(isid)}`;
   const encoded = new TextEncoder().encode(text);

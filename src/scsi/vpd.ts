@@ -122,11 +122,24 @@ export interface VpdPageHeader {
   readonly complete: boolean;
 }
 
-function decodeHeader(bytes: Uint8Array, expectedPage: number, structure: string): { header: VpdPageHeader; body: ByteReader } {
+function decodeHeader(
+  bytes: Uint8Array,
+  expectedPage: number,
+  structure: string,
+): { header: VpdPageHeader; body: ByteReader } {
   const all = new ByteReader(bytes, structure);
   const byte0 = all.u8(0, 'PERIPHERAL DEVICE TYPE');
   const pageCode = all.u8(1, 'PAGE CODE');
-  if (pageCode !== expectedPage) throw new ScsiDecodeError('invalid', structure, 'PAGE CODE', 1, 1, bytes.length, `expected 0x${expectedPage.toString(16).padStart(2, '0')}, got 0x${pageCode.toString(16).padStart(2, '0')}`);
+  if (pageCode !== expectedPage)
+    throw new ScsiDecodeError(
+      'invalid',
+      structure,
+      'PAGE CODE',
+      1,
+      1,
+      bytes.length,
+      `expected 0x${expectedPage.toString(16).padStart(2, '0')}, got 0x${pageCode.toString(16).padStart(2, '0')}`,
+    );
   const pageLength = all.u16(2, 'PAGE LENGTH');
   const needed = 4 + pageLength;
   const present = Math.min(bytes.length, needed);
@@ -152,7 +165,11 @@ export interface SupportedVpdPages extends VpdPageHeader {
 export function decodeSupportedVpdPages(bytes: Uint8Array): SupportedVpdPages {
   const { header, body } = decodeHeader(bytes, VPD_PAGE.SUPPORTED_VPD_PAGES, 'Supported VPD Pages page');
   const pages = [...body.bytes];
-  return { ...header, pages, pageNames: pages.map((p) => VPD_PAGE_NAMES[p] ?? `page 0x${p.toString(16).padStart(2, '0')}`) };
+  return {
+    ...header,
+    pages,
+    pageNames: pages.map((p) => VPD_PAGE_NAMES[p] ?? `page 0x${p.toString(16).padStart(2, '0')}`),
+  };
 }
 
 export interface UnitSerialNumber extends VpdPageHeader {
@@ -223,7 +240,14 @@ function decodeDesignator(r: ByteReader, offset: number): Designator {
       }
       break;
     case DESIGNATOR_TYPE.EUI_64:
-      extra.euiForm = d.length === 8 ? 'EUI-64' : d.length === 12 ? 'EUI-64 with directory ID' : d.length === 16 ? 'EUI-64 with identifier extension' : 'nonstandard length';
+      extra.euiForm =
+        d.length === 8
+          ? 'EUI-64'
+          : d.length === 12
+            ? 'EUI-64 with directory ID'
+            : d.length === 16
+              ? 'EUI-64 with identifier extension'
+              : 'nonstandard length';
       break;
     case DESIGNATOR_TYPE.NAA:
       if (d.length >= 1) {
@@ -273,7 +297,15 @@ export function decodeDeviceIdentification(bytes: Uint8Array): DeviceIdentificat
     if (!body.has(offset, 4)) break;
     const designatorLength = body.u8(offset + 3, 'DESIGNATOR LENGTH');
     if (offset + 4 + designatorLength > header.pageLength) {
-      throw new ScsiDecodeError('invalid', DEVICE_IDENTIFICATION, 'DESIGNATOR LENGTH', body.base + offset + 3, offset + 4 + designatorLength, header.pageLength, `designator of ${designatorLength} bytes runs past PAGE LENGTH ${header.pageLength}`);
+      throw new ScsiDecodeError(
+        'invalid',
+        DEVICE_IDENTIFICATION,
+        'DESIGNATOR LENGTH',
+        body.base + offset + 3,
+        offset + 4 + designatorLength,
+        header.pageLength,
+        `designator of ${designatorLength} bytes runs past PAGE LENGTH ${header.pageLength}`,
+      );
     }
     if (!body.has(offset + 4, designatorLength)) break;
     designators.push(decodeDesignator(body, offset));

@@ -27,7 +27,12 @@ export function keyHex(key: bigint): string {
  * of them holds, with its type), RELEASE if we now hold it, unregister the temporary key.
  * Returns the keys of ours still registered afterwards.
  */
-export async function removeOurKeys(device: ScsiDevice, leftovers: readonly bigint[], tempKey: bigint, signal?: AbortSignal): Promise<bigint[]> {
+export async function removeOurKeys(
+  device: ScsiDevice,
+  leftovers: readonly bigint[],
+  tempKey: bigint,
+  signal?: AbortSignal,
+): Promise<bigint[]> {
   const options = signal ? { signal } : {};
   const targets = leftovers.filter(isClusterprobeKey);
   if (targets.length === 0 || !isClusterprobeKey(tempKey)) return [];
@@ -39,7 +44,8 @@ export async function removeOurKeys(device: ScsiDevice, leftovers: readonly bigi
       await device.preempt({ key: tempKey, saKey: key, type }, options);
     }
     const after = await device.prReadReservation(options);
-    if (after.present && after.reservationKey === tempKey && after.type) await device.release({ key: tempKey, type: after.type as PrType }, options);
+    if (after.present && after.reservationKey === tempKey && after.type)
+      await device.release({ key: tempKey, type: after.type as PrType }, options);
   } finally {
     await device.registerAndIgnore({ saKey: 0n }, options);
   }

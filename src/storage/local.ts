@@ -32,7 +32,8 @@ export function localDevice(path: string): ScsiDevice {
 
 function failure(path: string, err: unknown): LocalDeviceFact {
   if (err instanceof SgTransportError) {
-    const status: LocalDeviceStatus = err.code === 'ESGTOOLMISSING' ? 'toolMissing' : err.code === 'ESGDEVICE' ? 'deviceFailed' : 'error';
+    const status: LocalDeviceStatus =
+      err.code === 'ESGTOOLMISSING' ? 'toolMissing' : err.code === 'ESGDEVICE' ? 'deviceFailed' : 'error';
     return { path, status, message: err.message, remedy: err.remedy };
   }
   return { path, status: 'error', message: toInventoryError(err).message };

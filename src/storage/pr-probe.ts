@@ -33,10 +33,23 @@ export interface PrStep {
   readonly ok: boolean;
   readonly expected: string;
   readonly got: string;
-  readonly sense?: { readonly senseKey?: number; readonly asc?: number; readonly ascq?: number; readonly name?: string };
+  readonly sense?: {
+    readonly senseKey?: number;
+    readonly asc?: number;
+    readonly ascq?: number;
+    readonly name?: string;
+  };
 }
 
-export type PrOutcome = 'supported' | 'singlePath' | 'inUse' | 'notImplemented' | 'stepFailed' | 'keysLeft' | 'noSecondNode' | 'sessionFailed';
+export type PrOutcome =
+  | 'supported'
+  | 'singlePath'
+  | 'inUse'
+  | 'notImplemented'
+  | 'stepFailed'
+  | 'keysLeft'
+  | 'noSecondNode'
+  | 'sessionFailed';
 
 /** Whether SCSI-2 RESERVE(6) is supported, by REPORT SUPPORTED OPERATION CODES. */
 export type Scsi2Support = 'supported' | 'notSupported' | 'unknown';
@@ -79,13 +92,15 @@ const TARGET_CONCURRENCY = 4;
 const LUN_CONCURRENCY = 4;
 
 function senseOf(err: unknown): PrStep['sense'] | undefined {
-  if (err instanceof ScsiCheckCondition) return { senseKey: err.senseKey, asc: err.asc, ascq: err.ascq, name: err.ascName ?? err.senseKeyName };
+  if (err instanceof ScsiCheckCondition)
+    return { senseKey: err.senseKey, asc: err.asc, ascq: err.ascq, name: err.ascName ?? err.senseKeyName };
   return undefined;
 }
 
 function describeError(err: unknown): string {
   if (err instanceof ScsiStatusError) return err.statusName;
-  if (err instanceof ScsiCheckCondition) return `CHECK CONDITION ${err.senseKeyName ?? ''} ${err.asc?.toString(16).padStart(2, '0')}/${err.ascq?.toString(16).padStart(2, '0')} ${err.ascName ?? ''}`.trim();
+  if (err instanceof ScsiCheckCondition)
+    return `CHECK CONDITION ${err.senseKeyName ?? ''} ${err.asc?.toString(16).padStart(2, '0')}/${err.ascq?.toString(16).padStart(2, '0')} ${err.ascName ?? ''}`.trim();
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -108,13 +123,27 @@ interface Side {
  * A node identity's session to one target, shared by the disks probed at once (single-flight
  * login), reopened with the same ISID when it died: registrations belong to that I_T nexus.
  */
-function iscsiSide(label: 'A' | 'B', identity: NodeIdentity, portal: string, target: string, chap: ChapCredentials | undefined): Side {
+function iscsiSide(
+  label: 'A' | 'B',
+  identity: NodeIdentity,
+  portal: string,
+  target: string,
+  chap: ChapCredentials | undefined,
+): Side {
   const isid = randomIsid(label === 'A' ? 1 : 2);
   let session: IscsiSession | undefined;
   let opening: Promise<IscsiSession> | undefined;
   const open = (signal: AbortSignal): Promise<IscsiSession> => {
     if (session && !session.closed) return Promise.resolve(session);
-    opening ??= IscsiSession.open({ portal, initiatorName: identity.initiator, targetName: target, isid, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, signal }).then(
+    opening ??= IscsiSession.open({
+      portal,
+      initiatorName: identity.initiator,
+      targetName: target,
+      isid,
+      ...(chap ? { chap } : {}),
+      timeouts: TIMEOUTS,
+      signal,
+    }).then(
       (s) => {
         session = s;
         opening = undefined;
@@ -143,7 +172,13 @@ function iscsiSide(label: 'A' | 'B', identity: NodeIdentity, portal: string, tar
 /** A local device node: every command is an sg3_utils process on this host's I_T nexus. */
 function localSide(label: 'A' | 'B', path: string): Side {
   const device = localDevice(path);
-  return { label, name: path, device: () => Promise.resolve(device), recover: () => undefined, close: () => Promise.resolve() };
+  return {
+    label,
+    name: path,
+    device: () => Promise.resolve(device),
+    recover: () => undefined,
+    close: () => Promise.resolve(),
+  };
 }
 
 interface DiskWhere {
@@ -182,7 +217,15 @@ const PROUT = 'PERSISTENT RESERVE OUT';
  * initiator can take: register, reserve, read the reservation, release, unregister. Never throws:
  * every outcome is a fact.
  */
-async function probeDisk(ctx: ProbeContext, where: DiskWhere, a: Side, b: Side | undefined, run: number, allowInUse: boolean, stop: AbortSignal): Promise<PrDiskFact> {
+async function probeDisk(
+  ctx: ProbeContext,
+  where: DiskWhere,
+  a: Side,
+  b: Side | undefined,
+  run: number,
+  allowInUse: boolean,
+  stop: AbortSignal,
+): Promise<PrDiskFact> {
   const steps: PrStep[] = [];
   const KA = makeKey(run, 1);
   const KB = makeKey(run, 2);
@@ -196,35 +239,77 @@ async function probeDisk(ctx: ProbeContext, where: DiskWhere, a: Side, b: Side |
     }
   };
 
-  const step = async <T>(name: string, side: Side, command: string, expected: string, fn: (d: ScsiDevice) => Promise<T>, check?: (v: T) => string | undefined): Promise<T> => {
+  const step = async <T>(
+    name: string,
+    side: Side,
+    command: string,
+    expected: string,
+    fn: (d: ScsiDevice) => Promise<T>,
+    check?: (v: T) => string | undefined,
+  ): Promise<T> => {
     if (ctx.signal.aborted || stop.aborted) {
-      steps.push({ step: name, by: side.label, command, ok: false, expected, got: 'not sent: the run was interrupted' });
+      steps.push({
+        step: name,
+        by: side.label,
+        command,
+        ok: false,
+        expected,
+        got: 'not sent: the run was interrupted',
+      });
       throw new StepFailed(name, 'the run was interrupted');
     }
     ctx.progress(`${label}: ${side.label} ${command.replace('PERSISTENT RESERVE ', 'PR ')}`);
     try {
       const value = await fn(await device(side));
       const problem = check?.(value);
-      steps.push({ step: name, by: side.label, command, ok: problem === undefined, expected, got: problem ?? 'as expected' });
+      steps.push({
+        step: name,
+        by: side.label,
+        command,
+        ok: problem === undefined,
+        expected,
+        got: problem ?? 'as expected',
+      });
       if (problem !== undefined) throw new StepFailed(name, problem);
       return value;
     } catch (err) {
       if (err instanceof StepFailed) throw err;
       const sense = senseOf(err);
-      steps.push({ step: name, by: side.label, command, ok: false, expected, got: describeError(err), ...(sense ? { sense } : {}) });
+      steps.push({
+        step: name,
+        by: side.label,
+        command,
+        ok: false,
+        expected,
+        got: describeError(err),
+        ...(sense ? { sense } : {}),
+      });
       throw new StepFailed(name, describeError(err), err);
     }
   };
 
   /** An optional command: recorded as evidence, never a failure. */
-  const optional = async <T>(name: string, command: string, expected: string, fn: (d: ScsiDevice) => Promise<T>): Promise<T | undefined> => {
+  const optional = async <T>(
+    name: string,
+    command: string,
+    expected: string,
+    fn: (d: ScsiDevice) => Promise<T>,
+  ): Promise<T | undefined> => {
     try {
       const value = await fn(await device(a));
       steps.push({ step: name, by: 'A', command, ok: true, expected, got: 'supported: recorded' });
       return value;
     } catch (err) {
       const sense = senseOf(err);
-      steps.push({ step: name, by: 'A', command, ok: true, expected, got: `not supported: ${describeError(err)}`, ...(sense ? { sense } : {}) });
+      steps.push({
+        step: name,
+        by: 'A',
+        command,
+        ok: true,
+        expected,
+        got: `not supported: ${describeError(err)}`,
+        ...(sense ? { sense } : {}),
+      });
       return undefined;
     }
   };
@@ -236,38 +321,128 @@ async function probeDisk(ctx: ProbeContext, where: DiskWhere, a: Side, b: Side |
     keysBefore = keys.keys.map((k) => ({ key: keyHex(k), ours: isClusterprobeKey(k) }));
   } catch (err) {
     const cause = err instanceof StepFailed ? err.cause : err;
-    if (notImplemented(cause)) return { ...base, outcome: 'notImplemented', failedStep: 'readKeysBefore', steps, keysBefore: [], keysLeft: [], scsi2: await scsi2Support(a, where.lun, steps) };
-    return { ...base, outcome: cause instanceof NoPath ? 'sessionFailed' : 'stepFailed', failedStep: 'readKeysBefore', steps, keysBefore: [], keysLeft: [], message: describeError(cause instanceof NoPath ? cause.cause : cause) };
+    if (notImplemented(cause))
+      return {
+        ...base,
+        outcome: 'notImplemented',
+        failedStep: 'readKeysBefore',
+        steps,
+        keysBefore: [],
+        keysLeft: [],
+        scsi2: await scsi2Support(a, where.lun, steps),
+      };
+    return {
+      ...base,
+      outcome: cause instanceof NoPath ? 'sessionFailed' : 'stepFailed',
+      failedStep: 'readKeysBefore',
+      steps,
+      keysBefore: [],
+      keysLeft: [],
+      message: describeError(cause instanceof NoPath ? cause.cause : cause),
+    };
   }
   if (keysBefore.length > 0 && !allowInUse) return { ...base, outcome: 'inUse', steps, keysBefore, keysLeft: [] };
 
   // Optional in SPC-3: recorded, never a failure. TMV=0 only means the type mask is not reported.
-  const caps = await optional('reportCapabilities', `${PRIN} / REPORT CAPABILITIES`, 'capabilities, or not supported (optional)', (d) => d.prReportCapabilities());
-  const capabilities = caps ? (JSON.parse(JSON.stringify(caps, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>) : undefined;
+  const caps = await optional(
+    'reportCapabilities',
+    `${PRIN} / REPORT CAPABILITIES`,
+    'capabilities, or not supported (optional)',
+    (d) => d.prReportCapabilities(),
+  );
+  const capabilities = caps
+    ? (JSON.parse(JSON.stringify(caps, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<
+        string,
+        unknown
+      >)
+    : undefined;
 
   let failedStep: string | undefined;
   let message: string | undefined;
   let outcome: PrOutcome = b ? 'supported' : 'singlePath';
   let readFullStatus: PrDiskFact['readFullStatus'];
   try {
-    await step('registerA', a, `${PROUT} / REGISTER AND IGNORE EXISTING KEY`, `GOOD, A registers ${keyHex(KA)}`, (d) => d.registerAndIgnore({ saKey: KA }));
-    if (b) await step('registerB', b, `${PROUT} / REGISTER AND IGNORE EXISTING KEY`, `GOOD, B registers ${keyHex(KB)}`, (d) => d.registerAndIgnore({ saKey: KB }));
+    await step('registerA', a, `${PROUT} / REGISTER AND IGNORE EXISTING KEY`, `GOOD, A registers ${keyHex(KA)}`, (d) =>
+      d.registerAndIgnore({ saKey: KA }),
+    );
+    if (b)
+      await step(
+        'registerB',
+        b,
+        `${PROUT} / REGISTER AND IGNORE EXISTING KEY`,
+        `GOOD, B registers ${keyHex(KB)}`,
+        (d) => d.registerAndIgnore({ saKey: KB }),
+      );
     // With registrations in place READ FULL STATUS has something to show; optional in SPC-3.
-    readFullStatus = (await optional('readFullStatus', `${PRIN} / READ FULL STATUS`, 'each registration with its initiator, or not supported (optional, informational)', (d) => d.prReadFullStatus())) ? 'supported' : 'notSupported';
-    await step('reserveA', a, `${PROUT} / RESERVE type 5 (Write Exclusive, Registrants Only)`, 'GOOD, A holds the reservation', (d) => d.reserve({ key: KA, type: TYPE }));
-    const holderIsA = (r: PrReadReservation) => (r.present && r.reservationKey === KA && r.type === TYPE ? undefined : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}, type ${r.type ?? '-'}`);
+    readFullStatus = (await optional(
+      'readFullStatus',
+      `${PRIN} / READ FULL STATUS`,
+      'each registration with its initiator, or not supported (optional, informational)',
+      (d) => d.prReadFullStatus(),
+    ))
+      ? 'supported'
+      : 'notSupported';
+    await step(
+      'reserveA',
+      a,
+      `${PROUT} / RESERVE type 5 (Write Exclusive, Registrants Only)`,
+      'GOOD, A holds the reservation',
+      (d) => d.reserve({ key: KA, type: TYPE }),
+    );
+    const holderIsA = (r: PrReadReservation) =>
+      r.present && r.reservationKey === KA && r.type === TYPE
+        ? undefined
+        : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}, type ${r.type ?? '-'}`;
     if (b) {
-      await step('readReservationB', b, `${PRIN} / READ RESERVATION`, `holder ${keyHex(KA)}, type 5`, (d) => d.prReadReservation(), holderIsA);
-      await step('preemptB', b, `${PROUT} / PREEMPT type 5 (B takes over from A)`, 'GOOD', (d) => d.preempt({ key: KB, saKey: KA, type: TYPE }));
-      await step('readKeysAfterPreempt', b, `${PRIN} / READ KEYS`, `${keyHex(KB)} registered, ${keyHex(KA)} gone`, (d) => d.prReadKeys(), (r) => (r.keys.includes(KB) && !r.keys.includes(KA) ? undefined : `keys ${r.keys.map(keyHex).join(', ') || 'none'}`));
-      await step('readReservationAfterPreempt', b, `${PRIN} / READ RESERVATION`, `holder ${keyHex(KB)}`, (d) => d.prReadReservation(), (r) => (r.present && r.reservationKey === KB ? undefined : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}`));
+      await step(
+        'readReservationB',
+        b,
+        `${PRIN} / READ RESERVATION`,
+        `holder ${keyHex(KA)}, type 5`,
+        (d) => d.prReadReservation(),
+        holderIsA,
+      );
+      await step('preemptB', b, `${PROUT} / PREEMPT type 5 (B takes over from A)`, 'GOOD', (d) =>
+        d.preempt({ key: KB, saKey: KA, type: TYPE }),
+      );
+      await step(
+        'readKeysAfterPreempt',
+        b,
+        `${PRIN} / READ KEYS`,
+        `${keyHex(KB)} registered, ${keyHex(KA)} gone`,
+        (d) => d.prReadKeys(),
+        (r) =>
+          r.keys.includes(KB) && !r.keys.includes(KA) ? undefined : `keys ${r.keys.map(keyHex).join(', ') || 'none'}`,
+      );
+      await step(
+        'readReservationAfterPreempt',
+        b,
+        `${PRIN} / READ RESERVATION`,
+        `holder ${keyHex(KB)}`,
+        (d) => d.prReadReservation(),
+        (r) =>
+          r.present && r.reservationKey === KB
+            ? undefined
+            : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}`,
+      );
       await step('releaseB', b, `${PROUT} / RELEASE type 5`, 'GOOD', (d) => d.release({ key: KB, type: TYPE }));
-      await step('unregisterB', b, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) => d.registerAndIgnore({ saKey: 0n }));
+      await step('unregisterB', b, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) =>
+        d.registerAndIgnore({ saKey: 0n }),
+      );
     } else {
-      await step('readReservationA', a, `${PRIN} / READ RESERVATION`, `holder ${keyHex(KA)}, type 5`, (d) => d.prReadReservation(), holderIsA);
+      await step(
+        'readReservationA',
+        a,
+        `${PRIN} / READ RESERVATION`,
+        `holder ${keyHex(KA)}, type 5`,
+        (d) => d.prReadReservation(),
+        holderIsA,
+      );
       await step('releaseA', a, `${PROUT} / RELEASE type 5`, 'GOOD', (d) => d.release({ key: KA, type: TYPE }));
     }
-    await step('unregisterA', a, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) => d.registerAndIgnore({ saKey: 0n }));
+    await step('unregisterA', a, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) =>
+      d.registerAndIgnore({ saKey: 0n }),
+    );
   } catch (err) {
     const failed = err as StepFailed;
     failedStep = failed.step;
@@ -276,7 +451,14 @@ async function probeDisk(ctx: ProbeContext, where: DiskWhere, a: Side, b: Side |
   }
   // Cleanup is unconditional and verified.
   const keysLeft = await cleanupDisk(where.lun, a, b, b ? [KA, KB] : [KA]);
-  steps.push({ step: 'readKeysFinal', by: 'A', command: `${PRIN} / READ KEYS`, ok: keysLeft.length === 0, expected: 'none of our keys', got: keysLeft.length ? `left: ${keysLeft.join(', ')}` : 'none of ours' });
+  steps.push({
+    step: 'readKeysFinal',
+    by: 'A',
+    command: `${PRIN} / READ KEYS`,
+    ok: keysLeft.length === 0,
+    expected: 'none of our keys',
+    got: keysLeft.length ? `left: ${keysLeft.join(', ')}` : 'none of ours',
+  });
   if ((outcome === 'supported' || outcome === 'singlePath') && keysLeft.length > 0) outcome = 'keysLeft';
   const scsi2 = outcome === 'notImplemented' ? await scsi2Support(a, where.lun, steps) : undefined;
   return {
@@ -302,12 +484,29 @@ async function scsi2Support(a: Side, lun: number, steps: PrStep[]): Promise<Scsi
   const command = 'REPORT SUPPORTED OPERATION CODES (RESERVE(6))';
   const expected = 'informational: whether only SCSI-2 reservations work (RESERVE(6) itself is never sent)';
   try {
-    const support = await (await a.device(lun, AbortSignal.timeout(TIMEOUTS.commandMs))).operationCodeSupport(OPCODE.RESERVE_6, undefined, { signal: AbortSignal.timeout(TIMEOUTS.commandMs) });
-    steps.push({ step: 'scsi2Reserve', by: 'A', command, ok: true, expected, got: `RESERVE(6) ${support.supportName}` });
+    const support = await (
+      await a.device(lun, AbortSignal.timeout(TIMEOUTS.commandMs))
+    ).operationCodeSupport(OPCODE.RESERVE_6, undefined, { signal: AbortSignal.timeout(TIMEOUTS.commandMs) });
+    steps.push({
+      step: 'scsi2Reserve',
+      by: 'A',
+      command,
+      ok: true,
+      expected,
+      got: `RESERVE(6) ${support.supportName}`,
+    });
     return support.supported ? 'supported' : support.support === 0b001 ? 'notSupported' : 'unknown';
   } catch (err) {
     const sense = senseOf(err);
-    steps.push({ step: 'scsi2Reserve', by: 'A', command, ok: true, expected, got: `cannot tell: ${describeError(err)}`, ...(sense ? { sense } : {}) });
+    steps.push({
+      step: 'scsi2Reserve',
+      by: 'A',
+      command,
+      ok: true,
+      expected,
+      got: `cannot tell: ${describeError(err)}`,
+      ...(sense ? { sense } : {}),
+    });
     return 'unknown';
   }
 }
@@ -351,7 +550,15 @@ async function cleanupDisk(lun: number, a: Side, b: Side | undefined, ours: read
  * for the disks in progress, whose own cleanup removes our keys. The check may also time out
  * while the probe goes on: the handler then stops further disks and steps before it waits.
  */
-async function probeDisks(ctx: ProbeContext, label: string, disks: readonly DiskWhere[], a: Side, b: Side | undefined, run: number, allowInUse: boolean): Promise<PrDiskFact[]> {
+async function probeDisks(
+  ctx: ProbeContext,
+  label: string,
+  disks: readonly DiskWhere[],
+  a: Side,
+  b: Side | undefined,
+  run: number,
+  allowInUse: boolean,
+): Promise<PrDiskFact[]> {
   const inflight = new Set<Promise<PrDiskFact>>();
   const stop = new AbortController();
   const close = () => Promise.allSettled([a.close(), b?.close()]);
@@ -378,18 +585,44 @@ async function probeDisks(ctx: ProbeContext, label: string, disks: readonly Disk
 }
 
 /** The candidate disks of one target, over one session per node identity (the first two that log in). */
-function probeTarget(ctx: ProbeContext, portal: string, target: TargetFact, chap: ChapCredentials | undefined, run: number, allowInUse: boolean): Promise<PrDiskFact[]> {
+function probeTarget(
+  ctx: ProbeContext,
+  portal: string,
+  target: TargetFact,
+  chap: ChapCredentials | undefined,
+  run: number,
+  allowInUse: boolean,
+): Promise<PrDiskFact[]> {
   const ok = target.logins.filter((l) => l.status === 'ok');
   const reader = ok.find((l) => l.luns);
   const candidates = (reader?.luns ?? []).filter((l) => isPrCandidate(l, target));
   if (candidates.length === 0) return Promise.resolve([]);
   if (ok.length < 2) {
-    return Promise.resolve(candidates.map((lun) => ({ portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product, outcome: 'noSecondNode', steps: [], keysBefore: [], keysLeft: [], identities: { A: ok[0]?.initiator ?? '-' } })));
+    return Promise.resolve(
+      candidates.map((lun) => ({
+        portal,
+        target: target.name,
+        lun: lun.lun,
+        vendor: lun.vendor,
+        product: lun.product,
+        outcome: 'noSecondNode',
+        steps: [],
+        keysBefore: [],
+        keysLeft: [],
+        identities: { A: ok[0]?.initiator ?? '-' },
+      })),
+    );
   }
   const identity = (l: LoginFact): NodeIdentity => ({ node: l.node, initiator: l.initiator, derived: l.derived });
   const a = iscsiSide('A', identity(ok[0]!), portal, target.name, chap);
   const b = iscsiSide('B', identity(ok[1]!), portal, target.name, chap);
-  const disks = candidates.map((lun) => ({ portal, target: target.name, lun: lun.lun, vendor: lun.vendor, product: lun.product }));
+  const disks = candidates.map((lun) => ({
+    portal,
+    target: target.name,
+    lun: lun.lun,
+    vendor: lun.vendor,
+    product: lun.product,
+  }));
   return probeDisks(ctx, target.name, disks, a, b, run, allowInUse);
 }
 
@@ -398,13 +631,21 @@ function probeLocalDisk(ctx: ProbeContext, disk: LocalDisk, run: number, allowIn
   const paths = disk.paths.slice(0, 2);
   const a = localSide('A', paths[0]!);
   const b = paths[1] !== undefined ? localSide('B', paths[1]) : undefined;
-  const where = { portal: 'local', target: paths[0]!, lun: 0, vendor: disk.lun.vendor, product: disk.lun.product, devices: paths };
+  const where = {
+    portal: 'local',
+    target: paths[0]!,
+    lun: 0,
+    vendor: disk.lun.vendor,
+    product: disk.lun.product,
+    devices: paths,
+  };
   return probeDisks(ctx, paths.join(' + '), [where], a, b, run, allowInUse);
 }
 
 export const prProbe: Probe<PrFacts> = {
   fact: 'storage.pr',
-  description: 'Runs the failover-cluster persistent reservation sequence on every candidate disk as two node identities (local devices: two paths, through sg3_utils), then removes its keys and verifies they are gone. Changes PR state only with its own keys; never touches disks that hold other registrations; never reads or writes data.',
+  description:
+    'Runs the failover-cluster persistent reservation sequence on every candidate disk as two node identities (local devices: two paths, through sg3_utils), then removes its keys and verifies they are gone. Changes PR state only with its own keys; never touches disks that hold other registrations; never reads or writes data.',
   async collect(ctx) {
     const inventory = await ctx.fact<StorageFacts>('storage.inventory');
     const run = randomBytes(4).readUInt32BE(0);
@@ -413,12 +654,23 @@ export const prProbe: Probe<PrFacts> = {
     for (const [index, portal] of inventory.portals.entries()) {
       if (portal.reach.status !== 'ok' || portal.secretError) continue;
       const chapConfig = ctx.spec.storage?.iscsi[index]?.chap;
-      const chap = chapConfig ? { user: chapConfig.user, secret: Buffer.from((await ctx.secrets.resolve(chapConfig.secret, `storage.iscsi[${index}].chap.secret`)).reveal()) } : undefined;
+      const chap = chapConfig
+        ? {
+            user: chapConfig.user,
+            secret: Buffer.from(
+              (await ctx.secrets.resolve(chapConfig.secret, `storage.iscsi[${index}].chap.secret`)).reveal(),
+            ),
+          }
+        : undefined;
       for (const target of portal.targets) jobs.push({ portal: portal.portal, target, chap });
     }
     const [perTarget, perLocal] = await Promise.all([
-      mapLimited(jobs, TARGET_CONCURRENCY, (job) => probeTarget(ctx, job.portal, job.target, job.chap, run, allowInUse)),
-      mapLimited(localDisks(inventory.devices ?? []), TARGET_CONCURRENCY, (disk) => probeLocalDisk(ctx, disk, run, allowInUse)),
+      mapLimited(jobs, TARGET_CONCURRENCY, (job) =>
+        probeTarget(ctx, job.portal, job.target, job.chap, run, allowInUse),
+      ),
+      mapLimited(localDisks(inventory.devices ?? []), TARGET_CONCURRENCY, (disk) =>
+        probeLocalDisk(ctx, disk, run, allowInUse),
+      ),
     ]);
     return { run: run.toString(16).padStart(8, '0'), disks: [...perTarget.flat(), ...perLocal.flat()] };
   },

@@ -29,7 +29,15 @@ export interface NodeIdentity {
 }
 
 export type ReachStatus = 'ok' | 'refused' | 'timeout' | 'dns' | 'unreachable' | 'error';
-export type LoginStatus = 'ok' | 'auth-failed' | 'not-authorized' | 'not-found' | 'timeout' | 'refused' | 'negotiation' | 'error';
+export type LoginStatus =
+  | 'ok'
+  | 'auth-failed'
+  | 'not-authorized'
+  | 'not-found'
+  | 'timeout'
+  | 'refused'
+  | 'negotiation'
+  | 'error';
 
 export interface LoginFact {
   readonly node: string;
@@ -59,8 +67,18 @@ export interface TargetFact {
 
 export interface PortalFact {
   readonly portal: string;
-  readonly reach: { readonly status: ReachStatus; readonly code?: string; readonly message?: string; readonly ms?: number };
-  readonly discovery: { readonly initiator: string; readonly status: LoginStatus; readonly message?: string; readonly targets: string[] }[];
+  readonly reach: {
+    readonly status: ReachStatus;
+    readonly code?: string;
+    readonly message?: string;
+    readonly ms?: number;
+  };
+  readonly discovery: {
+    readonly initiator: string;
+    readonly status: LoginStatus;
+    readonly message?: string;
+    readonly targets: string[];
+  }[];
   readonly targets: TargetFact[];
   readonly chap: 'none' | 'chap' | 'mutual-chap';
   readonly chapUser?: string;
@@ -82,7 +100,10 @@ export interface StorageFacts {
  * name, from nodes.facts); else Windows' default, `iqn.1991-05.com.microsoft:` + the lower-case
  * FQDN, flagged as derived.
  */
-export function nodeIdentities(spec: Pick<ClusterSpec, 'nodes' | 'activeDirectory'>, reported: Readonly<Record<string, string>> = {}): NodeIdentity[] {
+export function nodeIdentities(
+  spec: Pick<ClusterSpec, 'nodes' | 'activeDirectory'>,
+  reported: Readonly<Record<string, string>> = {},
+): NodeIdentity[] {
   const domain = spec.activeDirectory?.domain;
   return spec.nodes.map((n) => {
     if (n.iqn) return { node: n.name, initiator: n.iqn, derived: false };
@@ -122,12 +143,20 @@ export function loginStatus(err: unknown): Pick<LoginFact, 'status' | 'statusCla
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof IscsiLoginError) {
     const code = (err.statusClass << 8) | err.statusDetail;
-    const status: LoginStatus = code === 0x0201 ? 'auth-failed' : code === 0x0202 ? 'not-authorized' : code === 0x0203 || code === 0x0204 ? 'not-found' : 'error';
+    const status: LoginStatus =
+      code === 0x0201
+        ? 'auth-failed'
+        : code === 0x0202
+          ? 'not-authorized'
+          : code === 0x0203 || code === 0x0204
+            ? 'not-found'
+            : 'error';
     return { status, statusClass: err.statusClass, statusDetail: err.statusDetail, message };
   }
   if (err instanceof IscsiNegotiationError) return { status: 'negotiation', message };
   if (err instanceof IscsiTimeoutError) return { status: 'timeout', message };
-  if (err instanceof IscsiConnectionError) return { status: err.cause_code === 'ECONNREFUSED' ? 'refused' : 'error', message };
+  if (err instanceof IscsiConnectionError)
+    return { status: err.cause_code === 'ECONNREFUSED' ? 'refused' : 'error', message };
   return { status: 'error', message };
 }
 
@@ -137,7 +166,12 @@ async function chapFor(ctx: ProbeContext, index: number): Promise<ChapCredential
   const secret = await ctx.secrets.resolve(chap.secret, `storage.iscsi[${index}].chap.secret`);
   const mutual =
     chap.mutualUser !== undefined && chap.mutualSecret !== undefined
-      ? { user: chap.mutualUser, secret: Buffer.from((await ctx.secrets.resolve(chap.mutualSecret, `storage.iscsi[${index}].chap.mutualSecret`)).reveal()) }
+      ? {
+          user: chap.mutualUser,
+          secret: Buffer.from(
+            (await ctx.secrets.resolve(chap.mutualSecret, `storage.iscsi[${index}].chap.mutualSecret`)).reveal(),
+          ),
+        }
       : undefined;
   return { user: chap.user, secret: Buffer.from(secret.reveal()), ...(mutual ? { mutual } : {}) };
 }
@@ -156,11 +190,23 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
 
   const started = performance.now();
   try {
-    const conn = await IscsiConnection.connect(parsePortal(portal), { timeoutMs: TIMEOUTS.connectMs, signal: ctx.signal });
+    const conn = await IscsiConnection.connect(parsePortal(portal), {
+      timeoutMs: TIMEOUTS.connectMs,
+      signal: ctx.signal,
+    });
     conn.close();
   } catch (err) {
     const e = err as { cause_code?: string; message?: string };
-    return { ...base, reach: { status: reachStatus(err), ...(e.cause_code ? { code: e.cause_code } : {}), message: e.message ?? String(err) }, discovery: [], targets: [] };
+    return {
+      ...base,
+      reach: {
+        status: reachStatus(err),
+        ...(e.cause_code ? { code: e.cause_code } : {}),
+        message: e.message ?? String(err),
+      },
+      discovery: [],
+      targets: [],
+    };
   }
   const reach = { status: 'ok' as const, ms: Math.round(performance.now() - started) };
 
@@ -168,13 +214,26 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
   try {
     chap = await chapFor(ctx, index);
   } catch (err) {
-    return { ...base, reach, discovery: [], targets: [], secretError: err instanceof Error ? err.message : String(err), ...(err instanceof SecretUnavailable ? { secretProblem: err.problem } : {}) };
+    return {
+      ...base,
+      reach,
+      discovery: [],
+      targets: [],
+      secretError: err instanceof Error ? err.message : String(err),
+      ...(err instanceof SecretUnavailable ? { secretProblem: err.problem } : {}),
+    };
   }
 
   const discovery = await Promise.all(
     identities.map(async (id) => {
       try {
-        const found = await sendTargets({ portal, initiatorName: id.initiator, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, signal: ctx.signal });
+        const found = await sendTargets({
+          portal,
+          initiatorName: id.initiator,
+          ...(chap ? { chap } : {}),
+          timeouts: TIMEOUTS,
+          signal: ctx.signal,
+        });
         return { initiator: id.initiator, status: 'ok' as LoginStatus, targets: found.map((t) => t.name) };
       } catch (err) {
         const s = loginStatus(err);
@@ -193,13 +252,35 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
         ctx.progress(`${portal}: ${name} as ${id.node}`);
         const result = await readTarget(
           { name, addresses: [] },
-          { portal, initiatorName: id.initiator, ...(chap ? { chap } : {}), timeouts: TIMEOUTS, concurrency: 8, signal: ctx.signal, ...(config.luns ? { luns: config.luns } : {}) },
+          {
+            portal,
+            initiatorName: id.initiator,
+            ...(chap ? { chap } : {}),
+            timeouts: TIMEOUTS,
+            concurrency: 8,
+            signal: ctx.signal,
+            ...(config.luns ? { luns: config.luns } : {}),
+          },
         );
-        const identity = { node: id.node, initiator: id.initiator, derived: id.derived, ...(id.source ? { source: id.source } : {}), chap: chapMode };
-        return 'failure' in result ? { ...identity, ...loginStatus(result.failure) } : { ...identity, status: 'ok', luns: result.luns };
+        const identity = {
+          node: id.node,
+          initiator: id.initiator,
+          derived: id.derived,
+          ...(id.source ? { source: id.source } : {}),
+          chap: chapMode,
+        };
+        return 'failure' in result
+          ? { ...identity, ...loginStatus(result.failure) }
+          : { ...identity, status: 'ok', luns: result.luns };
       }),
     );
-    return { name, configured: config.targets !== undefined, listedFor: listed.get(name) ?? [], ...(config.luns ? { listedLuns: [...config.luns] } : {}), logins };
+    return {
+      name,
+      configured: config.targets !== undefined,
+      listedFor: listed.get(name) ?? [],
+      ...(config.luns ? { listedLuns: [...config.luns] } : {}),
+      logins,
+    };
   });
   return { ...base, reach, discovery, targets };
 }
@@ -209,19 +290,33 @@ async function probePortal(ctx: ProbeContext, index: number, identities: readonl
  * spec names in `luns:` whatever its type, so that a LUN meant as a cluster disk but lacking
  * SCSI-3 PR (a CD, a tape) is told so plainly instead of only being set aside.
  */
-export function isPrCandidate(lun: Pick<InventoryLun, 'lun' | 'deviceType'>, target: Pick<TargetFact, 'listedLuns'>): boolean {
+export function isPrCandidate(
+  lun: Pick<InventoryLun, 'lun' | 'deviceType'>,
+  target: Pick<TargetFact, 'listedLuns'>,
+): boolean {
   return lun.deviceType === 0 || (lun.deviceType >= 0 && (target.listedLuns?.includes(lun.lun) ?? false));
 }
 
 export const storageProbe: Probe<StorageFacts> = {
   fact: 'storage.inventory',
-  description: 'Per portal: TCP reachability, SendTargets and, per target and node identity, login and the LUNs (INQUIRY, VPD 0x83, READ CAPACITY); the same readings of local devices (storage.devices) through sg3_utils. Read-only.',
+  description:
+    'Per portal: TCP reachability, SendTargets and, per target and node identity, login and the LUNs (INQUIRY, VPD 0x83, READ CAPACITY); the same readings of local devices (storage.devices) through sg3_utils. Read-only.',
   async collect(ctx) {
     const identities = await runIdentities(ctx);
     const portals = ctx.spec.storage?.iscsi ?? [];
     // Portals in parallel; within a portal, targets in parallel (bounded).
     const [results, devices] = await Promise.all([
-      Promise.all(portals.map((_, i) => probePortal(ctx, i, identities).catch((err) => ({ portal: portals[i]!.portal, reach: { status: 'error' as const, message: toInventoryError(err).message }, discovery: [], targets: [], chap: 'none' as const })))),
+      Promise.all(
+        portals.map((_, i) =>
+          probePortal(ctx, i, identities).catch((err) => ({
+            portal: portals[i]!.portal,
+            reach: { status: 'error' as const, message: toInventoryError(err).message },
+            discovery: [],
+            targets: [],
+            chap: 'none' as const,
+          })),
+        ),
+      ),
       mapLimited(ctx.spec.storage?.devices ?? [], DEVICE_CONCURRENCY, (path) => {
         ctx.progress(`${path}: INQUIRY, VPD 0x83, READ CAPACITY through sg3_utils`);
         return readLocalDevice(path, ctx.signal);

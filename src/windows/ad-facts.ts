@@ -32,7 +32,13 @@ import { z } from 'zod';
 import { decodeSid, isSid, normalizeSid } from '../ad/sid.ts';
 import type { AdAttempt, AdFacts, ComputerObject, OuFact } from '../ad/probe.ts';
 import type { AdErrorCode } from '../ad/errors.ts';
-import { PowerShellError, PsOutputError, type PowerShellSession, type PsErrorRecord, type PsScript } from './powershell.ts';
+import {
+  PowerShellError,
+  PsOutputError,
+  type PowerShellSession,
+  type PsErrorRecord,
+  type PsScript,
+} from './powershell.ts';
 import { classifyFailure, classifyRecord, type WindowsError, type WindowsErrorCode } from './errors.ts';
 
 /** Active Directory Web Services: what the ActiveDirectory module talks to on a DC (not LDAP). */
@@ -192,14 +198,16 @@ export function psList(value: unknown): unknown[] {
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>;
     const keys = Object.keys(o);
-    if (Array.isArray(o.value) && typeof o.Count === 'number' && keys.every((k) => k === 'value' || k === 'Count')) return o.value;
+    if (Array.isArray(o.value) && typeof o.Count === 'number' && keys.every((k) => k === 'value' || k === 'Count'))
+      return o.value;
   }
   return [value];
 }
 
 /** A 5.1 value with ETS properties ({value, DisplayHint, DateTime} for a DateTime): its value. */
 function unwrap(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'value' in value) return (value as { value: unknown }).value;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'value' in value)
+    return (value as { value: unknown }).value;
   return value;
 }
 
@@ -221,11 +229,28 @@ export function psInstant(value: unknown): number | null | undefined {
   if (ms) return Number(ms[1]);
   const m = ISO.exec(v);
   if (!m || m[8] === undefined) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate() || hour > 23 || minute > 59 || second > 59) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > new Date(Date.UTC(year, month, 0)).getUTCDate() ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    return undefined;
   const fraction = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
   const zone = m[8];
-  const offset = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  const offset =
+    zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   return Date.UTC(year, month - 1, day, hour, minute, second) + fraction - offset * 60_000;
 }
 
@@ -237,7 +262,17 @@ export function generalizedTime(ms: number): string {
 }
 
 /** The names the ActiveDirectory module's ADDomainMode, ADForestMode and ADDomainControllerMode enums give the levels. */
-const LEVEL_NAMES: Readonly<Record<string, number>> = { '2000': 0, '2003Interim': 1, '2003': 2, '2008': 3, '2008R2': 4, '2012': 5, '2012R2': 6, '2016': 7, '2025': 10 };
+const LEVEL_NAMES: Readonly<Record<string, number>> = {
+  '2000': 0,
+  '2003Interim': 1,
+  '2003': 2,
+  '2008': 3,
+  '2008R2': 4,
+  '2012': 5,
+  '2012R2': 6,
+  '2016': 7,
+  '2025': 10,
+};
 
 /** An integer: a number, a numeric string, a functional level's enum name; null for none; undefined for garbage. */
 export function psInt(value: unknown): number | null | undefined {
@@ -254,7 +289,8 @@ export function psInt(value: unknown): number | null | undefined {
 export function psBytes(value: unknown): Buffer | null | undefined {
   const v = unwrap(value);
   if (v === null || v === undefined || v === '') return null;
-  if (Array.isArray(v)) return v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? Buffer.from(v as number[]) : undefined;
+  if (Array.isArray(v))
+    return v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? Buffer.from(v as number[]) : undefined;
   if (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0) return Buffer.from(v, 'base64');
   return undefined;
 }
@@ -263,7 +299,8 @@ export function psBytes(value: unknown): Buffer | null | undefined {
 export function psSid(value: unknown): string | null | undefined {
   if (value === null || value === undefined || value === '') return null;
   if (typeof value === 'string' && isSid(value)) return normalizeSid(value);
-  if (typeof value === 'object' && !Array.isArray(value) && 'Value' in value) return psSid((value as { Value: unknown }).Value) ?? undefined;
+  if (typeof value === 'object' && !Array.isArray(value) && 'Value' in value)
+    return psSid((value as { Value: unknown }).Value) ?? undefined;
   if (unwrap(value) !== value) return psSid(unwrap(value));
   const bytes = psBytes(value);
   if (!bytes) return undefined;
@@ -285,14 +322,23 @@ function normalised<T>(fn: (v: unknown) => T | undefined, what: string) {
   });
 }
 
-const text = z.union([z.string(), z.number(), z.null(), z.undefined()]).transform((v) => (v === null || v === undefined || v === '' ? null : String(v)));
+const text = z
+  .union([z.string(), z.number(), z.null(), z.undefined()])
+  .transform((v) => (v === null || v === undefined || v === '' ? null : String(v)));
 const integer = normalised(psInt, 'an integer');
 const sid = normalised(psSid, 'a SID');
 const list = <T extends z.ZodType>(item: T) => z.preprocess(psList, z.array(item));
 
 const record = z
   .object({ message: text, fullyQualifiedErrorId: text, category: text, exceptionType: text })
-  .transform((r): PsErrorRecord => ({ message: r.message ?? '(no message)', fullyQualifiedErrorId: r.fullyQualifiedErrorId ?? '', category: r.category ?? '', exceptionType: r.exceptionType ?? '' }));
+  .transform(
+    (r): PsErrorRecord => ({
+      message: r.message ?? '(no message)',
+      fullyQualifiedErrorId: r.fullyQualifiedErrorId ?? '',
+      category: r.category ?? '',
+      exceptionType: r.exceptionType ?? '',
+    }),
+  );
 const optionalRecord = z.union([record, z.null(), z.undefined()]).transform((v) => v ?? undefined);
 
 /** A time in the form `format` gives it; the text itself when it names no instant (the checks then say they cannot read it). */
@@ -309,13 +355,38 @@ const time = instant(generalizedTime);
 const isoTime = instant((ms) => new Date(ms).toISOString());
 
 const computer = z
-  .object({ dn: z.string().min(1), sAMAccountName: text, dNSHostName: text, cn: text, userAccountControl: integer, objectSid: sid, operatingSystem: text, whenCreated: time })
+  .object({
+    dn: z.string().min(1),
+    sAMAccountName: text,
+    dNSHostName: text,
+    cn: text,
+    userAccountControl: integer,
+    objectSid: sid,
+    operatingSystem: text,
+    whenCreated: time,
+  })
   .transform((c): ComputerObject => {
     const uac = c.userAccountControl ?? 0;
-    return { dn: c.dn, sAMAccountName: c.sAMAccountName ?? '', dNSHostName: c.dNSHostName?.toLowerCase() ?? null, cn: c.cn ?? '', userAccountControl: uac, enabled: (uac & 0x2) === 0, objectSid: c.objectSid, operatingSystem: c.operatingSystem, whenCreated: c.whenCreated };
+    return {
+      dn: c.dn,
+      sAMAccountName: c.sAMAccountName ?? '',
+      dNSHostName: c.dNSHostName?.toLowerCase() ?? null,
+      cn: c.cn ?? '',
+      userAccountControl: uac,
+      enabled: (uac & 0x2) === 0,
+      objectSid: c.objectSid,
+      operatingSystem: c.operatingSystem,
+      whenCreated: c.whenCreated,
+    };
   });
 
-const attempt = z.object({ server: z.string().min(1), step: z.enum(['discovery', 'connect']), ok: z.boolean(), ms: integer.optional(), error: optionalRecord.optional() });
+const attempt = z.object({
+  server: z.string().min(1),
+  step: z.enum(['discovery', 'connect']),
+  ok: z.boolean(),
+  ms: integer.optional(),
+  error: optionalRecord.optional(),
+});
 
 const ROOT_DSE_NUMBERS = new Set(['domainFunctionality', 'forestFunctionality', 'domainControllerFunctionality']);
 
@@ -328,7 +399,8 @@ const rootDse = z.record(z.string(), z.unknown()).transform((r, ctx) => {
       if (t !== null) out[key] = t;
     } else if (ROOT_DSE_NUMBERS.has(key)) {
       const n = psInt(raw);
-      if (n === undefined) ctx.issues.push({ code: 'custom', message: `${key} is not a level: ${JSON.stringify(raw)}`, input: raw });
+      if (n === undefined)
+        ctx.issues.push({ code: 'custom', message: `${key} is not a level: ${JSON.stringify(raw)}`, input: raw });
       else if (n !== null) out[key] = String(n);
     } else {
       const t = text.safeParse(raw);
@@ -339,30 +411,73 @@ const rootDse = z.record(z.string(), z.unknown()).transform((r, ctx) => {
   return out;
 });
 
-const identity = z.object({ name: text.optional(), sid: sid.optional(), upn: text.optional(), dn: text.optional(), tokenGroups: list(z.unknown()).optional(), error: optionalRecord.optional() }).transform((i, ctx) => {
-  const groups = (i.tokenGroups ?? []).map(psSid).filter((s) => s !== null);
-  if (groups.some((s) => s === undefined)) ctx.issues.push({ code: 'custom', message: 'a tokenGroups value is not a SID', input: i.tokenGroups });
-  return { name: i.name ?? null, sid: i.sid ?? null, upn: i.upn ?? null, dn: i.dn ?? null, tokenGroups: groups as string[], ...(i.error ? { error: i.error } : {}) };
-});
+const identity = z
+  .object({
+    name: text.optional(),
+    sid: sid.optional(),
+    upn: text.optional(),
+    dn: text.optional(),
+    tokenGroups: list(z.unknown()).optional(),
+    error: optionalRecord.optional(),
+  })
+  .transform((i, ctx) => {
+    const groups = (i.tokenGroups ?? []).map(psSid).filter((s) => s !== null);
+    if (groups.some((s) => s === undefined))
+      ctx.issues.push({ code: 'custom', message: 'a tokenGroups value is not a SID', input: i.tokenGroups });
+    return {
+      name: i.name ?? null,
+      sid: i.sid ?? null,
+      upn: i.upn ?? null,
+      dn: i.dn ?? null,
+      tokenGroups: groups as string[],
+      ...(i.error ? { error: i.error } : {}),
+    };
+  });
 
 // Without a DC the script returns only attempts, dc and operations: the rest is optional.
 const directory = z.object({
   attempts: list(attempt),
-  dc: z.union([z.object({ host: z.string().min(1), address: text }), z.null(), z.undefined()]).optional().transform((v) => v ?? null),
+  dc: z
+    .union([z.object({ host: z.string().min(1), address: text }), z.null(), z.undefined()])
+    .optional()
+    .transform((v) => v ?? null),
   localTime: isoTime.optional(),
   rootDse: rootDse.nullish(),
-  domainHead: z.object({ dn: z.string(), msDSBehaviorVersion: integer, nTMixedDomain: integer, machineAccountQuota: integer }).nullish(),
-  computers: list(computer).optional().transform((v) => v ?? []),
+  domainHead: z
+    .object({ dn: z.string(), msDSBehaviorVersion: integer, nTMixedDomain: integer, machineAccountQuota: integer })
+    .nullish(),
+  computers: list(computer)
+    .optional()
+    .transform((v) => v ?? []),
   identity: identity.nullish(),
   readError: optionalRecord.optional(),
   operations: integer,
 });
 
-const descriptor = z.object({ dn: z.string(), objectClass: list(z.string()).optional().transform((v) => v ?? []), securityDescriptor: z.unknown().optional(), error: optionalRecord.optional() }).transform((d, ctx) => {
-  const bytes = psBytes(d.securityDescriptor);
-  if (bytes === undefined) ctx.issues.push({ code: 'custom', message: `the security descriptor of ${d.dn} is neither base64 nor bytes`, input: d.securityDescriptor });
-  return { dn: d.dn, objectClass: d.objectClass, securityDescriptor: bytes ? bytes.toString('base64') : null, ...(d.error ? { error: d.error } : {}) };
-});
+const descriptor = z
+  .object({
+    dn: z.string(),
+    objectClass: list(z.string())
+      .optional()
+      .transform((v) => v ?? []),
+    securityDescriptor: z.unknown().optional(),
+    error: optionalRecord.optional(),
+  })
+  .transform((d, ctx) => {
+    const bytes = psBytes(d.securityDescriptor);
+    if (bytes === undefined)
+      ctx.issues.push({
+        code: 'custom',
+        message: `the security descriptor of ${d.dn} is neither base64 nor bytes`,
+        input: d.securityDescriptor,
+      });
+    return {
+      dn: d.dn,
+      objectClass: d.objectClass,
+      securityDescriptor: bytes ? bytes.toString('base64') : null,
+      ...(d.error ? { error: d.error } : {}),
+    };
+  });
 
 const security = z.object({ ou: descriptor.nullish(), cno: descriptor.nullish(), operations: integer });
 
@@ -390,8 +505,18 @@ export interface SecurityParams {
   readonly cno: string | null;
 }
 
-export const adDirectoryScript: PsScript<PsDirectory> = { name: 'ad.directory', body: DIRECTORY_BODY, depth: 8, parse: (v) => parseWith(directory, v) };
-export const adSecurityScript: PsScript<PsSecurity> = { name: 'ad.security', body: SECURITY_BODY, depth: 6, parse: (v) => parseWith(security, v) };
+export const adDirectoryScript: PsScript<PsDirectory> = {
+  name: 'ad.directory',
+  body: DIRECTORY_BODY,
+  depth: 8,
+  parse: (v) => parseWith(directory, v),
+};
+export const adSecurityScript: PsScript<PsSecurity> = {
+  name: 'ad.security',
+  body: SECURITY_BODY,
+  depth: 6,
+  parse: (v) => parseWith(security, v),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Running them, and what their failures mean.
@@ -405,17 +530,34 @@ export interface PsAdFailure {
   readonly record?: PsErrorRecord;
 }
 
-export type PsRun<T> = { readonly ok: true; readonly value: T; readonly ms: number } | { readonly ok: false; readonly failure: PsAdFailure };
+export type PsRun<T> =
+  | { readonly ok: true; readonly value: T; readonly ms: number }
+  | { readonly ok: false; readonly failure: PsAdFailure };
 
 const AD_TYPES = (r: PsErrorRecord) => `${r.exceptionType} ${r.fullyQualifiedErrorId}`;
 
 /** The ActiveDirectory module's errors first (by exception type, then message), then the generic classification. */
 export function classifyAdRecord(r: PsErrorRecord): WindowsError {
   const types = AD_TYPES(r);
-  if (/TimeoutException/.test(types) || /timeout limit was exceeded|timed out/i.test(r.message)) return { code: 'timeout', cause: `the domain controller did not answer in time: ${r.message}`, record: r };
-  if (/ADServerDownException/.test(types) || /Unable to contact the server/i.test(r.message)) return { code: 'unreachable', cause: `Active Directory Web Services (TCP ${ADWS_PORT}) on the domain controller cannot be reached: ${r.message}`, record: r };
-  if (/AuthenticationException|InvalidCredentialException/.test(types) || /rejected the client credentials/i.test(r.message)) return { code: 'authFailed', cause: `the domain controller did not accept the logged-in user's credentials: ${r.message}`, record: r };
-  if (/UnauthorizedAccessException/.test(types) || /Insufficient access rights|Access is denied/i.test(r.message)) return { code: 'accessDenied', cause: `access is denied to the logged-in user: ${r.message}`, record: r };
+  if (/TimeoutException/.test(types) || /timeout limit was exceeded|timed out/i.test(r.message))
+    return { code: 'timeout', cause: `the domain controller did not answer in time: ${r.message}`, record: r };
+  if (/ADServerDownException/.test(types) || /Unable to contact the server/i.test(r.message))
+    return {
+      code: 'unreachable',
+      cause: `Active Directory Web Services (TCP ${ADWS_PORT}) on the domain controller cannot be reached: ${r.message}`,
+      record: r,
+    };
+  if (
+    /AuthenticationException|InvalidCredentialException/.test(types) ||
+    /rejected the client credentials/i.test(r.message)
+  )
+    return {
+      code: 'authFailed',
+      cause: `the domain controller did not accept the logged-in user's credentials: ${r.message}`,
+      record: r,
+    };
+  if (/UnauthorizedAccessException/.test(types) || /Insufficient access rights|Access is denied/i.test(r.message))
+    return { code: 'accessDenied', cause: `access is denied to the logged-in user: ${r.message}`, record: r };
   return classifyRecord(r);
 }
 
@@ -427,10 +569,21 @@ export function isNotFound(r: PsErrorRecord): boolean {
 /** A failed run, classified: the terminating record of a script that stopped, else the run's own code. */
 export function failureOf(err: PowerShellError): PsAdFailure {
   const w = err.code === 'scriptFailed' && err.record ? classifyAdRecord(err.record) : classifyFailure(err);
-  return { script: err.script, code: w.code, cause: w.cause, ...(w.module ? { module: w.module } : {}), ...(w.record ? { record: w.record } : {}) };
+  return {
+    script: err.script,
+    code: w.code,
+    cause: w.cause,
+    ...(w.module ? { module: w.module } : {}),
+    ...(w.record ? { record: w.record } : {}),
+  };
 }
 
-async function runScript<T>(session: PowerShellSession, script: PsScript<T>, params: unknown, signal: AbortSignal): Promise<PsRun<T>> {
+async function runScript<T>(
+  session: PowerShellSession,
+  script: PsScript<T>,
+  params: unknown,
+  signal: AbortSignal,
+): Promise<PsRun<T>> {
   try {
     const r = await session.run(script, params, { signal });
     return { ok: true, value: r.value, ms: r.ms };
@@ -440,11 +593,19 @@ async function runScript<T>(session: PowerShellSession, script: PsScript<T>, par
   }
 }
 
-export function readDirectory(session: PowerShellSession, params: DirectoryParams, signal: AbortSignal): Promise<PsRun<PsDirectory>> {
+export function readDirectory(
+  session: PowerShellSession,
+  params: DirectoryParams,
+  signal: AbortSignal,
+): Promise<PsRun<PsDirectory>> {
   return runScript(session, adDirectoryScript, params, signal);
 }
 
-export function readSecurity(session: PowerShellSession, params: SecurityParams, signal: AbortSignal): Promise<PsRun<PsSecurity>> {
+export function readSecurity(
+  session: PowerShellSession,
+  params: SecurityParams,
+  signal: AbortSignal,
+): Promise<PsRun<PsSecurity>> {
   return runScript(session, adSecurityScript, params, signal);
 }
 
@@ -458,9 +619,26 @@ export interface PowerShellSource {
   readonly failure?: PsAdFailure;
 }
 
-export type PowerShellFacts = Pick<AdFacts, 'attempts' | 'operations' | 'connection' | 'rootDse' | 'localTime' | 'domainHead' | 'computers' | 'bindIdentity' | 'ou' | 'cnoSecurityDescriptor' | 'readError'> & { readonly source: 'powershell'; readonly powershell: PowerShellSource };
+export type PowerShellFacts = Pick<
+  AdFacts,
+  | 'attempts'
+  | 'operations'
+  | 'connection'
+  | 'rootDse'
+  | 'localTime'
+  | 'domainHead'
+  | 'computers'
+  | 'bindIdentity'
+  | 'ou'
+  | 'cnoSecurityDescriptor'
+  | 'readError'
+> & { readonly source: 'powershell'; readonly powershell: PowerShellSource };
 
-const ATTEMPT_STATUS: Partial<Record<WindowsErrorCode, AdErrorCode>> = { unreachable: 'unreachable', timeout: 'timeout', dnsFailed: 'dnsFailed' };
+const ATTEMPT_STATUS: Partial<Record<WindowsErrorCode, AdErrorCode>> = {
+  unreachable: 'unreachable',
+  timeout: 'timeout',
+  dnsFailed: 'dnsFailed',
+};
 
 function toAttempt(a: PsDirectory['attempts'][number]): AdAttempt {
   const ms = a.ms ?? 0;
@@ -473,7 +651,12 @@ function toAttempt(a: PsDirectory['attempts'][number]): AdAttempt {
     step: a.step,
     message: a.error?.message ?? w.cause,
     ms,
-    windows: { code: w.code, cause: w.cause, fullyQualifiedErrorId: a.error?.fullyQualifiedErrorId ?? '', exceptionType: a.error?.exceptionType ?? '' },
+    windows: {
+      code: w.code,
+      cause: w.cause,
+      fullyQualifiedErrorId: a.error?.fullyQualifiedErrorId ?? '',
+      exceptionType: a.error?.exceptionType ?? '',
+    },
   };
 }
 
@@ -483,8 +666,17 @@ function ouFact(dn: string, source: OuFact['source'], read: PsRun<PsSecurity> | 
   const o = read.value.ou;
   if (!o) return { dn, source, exists: true, objectClass: [], error: 'not read' };
   // Only "no such object" is missing; any other failure leaves the question open.
-  if (o.error) return isNotFound(o.error) ? { dn, source, exists: false, objectClass: [] } : { dn, source, exists: true, objectClass: [], error: o.error.message };
-  return { dn, source, exists: true, objectClass: o.objectClass, ...(o.securityDescriptor ? { securityDescriptor: o.securityDescriptor } : {}) };
+  if (o.error)
+    return isNotFound(o.error)
+      ? { dn, source, exists: false, objectClass: [] }
+      : { dn, source, exists: true, objectClass: [], error: o.error.message };
+  return {
+    dn,
+    source,
+    exists: true,
+    objectClass: o.objectClass,
+    ...(o.securityDescriptor ? { securityDescriptor: o.securityDescriptor } : {}),
+  };
 }
 
 export interface PowerShellFactsInput {
@@ -499,18 +691,33 @@ export interface PowerShellFactsInput {
 /** The two runs' values as the AdFacts fields the LDAP path fills (the probe adds discovery and DNS). */
 export function powerShellFacts(input: PowerShellFactsInput): PowerShellFacts {
   const { executable, directory: run } = input;
-  if (!run.ok) return { source: 'powershell', powershell: { executable, failure: run.failure }, attempts: [], operations: 0 };
+  if (!run.ok)
+    return { source: 'powershell', powershell: { executable, failure: run.failure }, attempts: [], operations: 0 };
   const d = run.value;
   const powershell = { executable };
   const attempts = d.attempts.map(toAttempt);
   if (!d.dc || !d.rootDse) return { source: 'powershell', powershell, attempts, operations: d.operations ?? 0 };
   const who = d.identity;
   const boundAs = who?.upn ?? who?.name ?? null;
-  const connection = { server: d.dc.host, tlsMode: 'kerberos', boundAs, insecure: false, dnsHostName: d.rootDse.dnsHostName ?? d.dc.host };
+  const connection = {
+    server: d.dc.host,
+    tlsMode: 'kerberos',
+    boundAs,
+    insecure: false,
+    dnsHostName: d.rootDse.dnsHostName ?? d.dc.host,
+  };
   const localTime = d.localTime ?? '(absent)';
   const security = input.security?.ok ? input.security.value : undefined;
   const operations = (d.operations ?? 0) + (security?.operations ?? 0);
-  const common = { source: 'powershell' as const, powershell, attempts, connection, rootDse: d.rootDse, localTime, operations };
+  const common = {
+    source: 'powershell' as const,
+    powershell,
+    attempts,
+    connection,
+    rootDse: d.rootDse,
+    localTime,
+    operations,
+  };
   if (d.readError) return { ...common, readError: d.readError.message };
   const bindIdentity: AdFacts['bindIdentity'] = !who
     ? undefined
@@ -521,7 +728,10 @@ export function powerShellFacts(input: PowerShellFactsInput): PowerShellFacts {
         : { dn: who.dn, sid: who.sid, tokenGroups: who.tokenGroups };
   const ouDn = input.target?.ouDn;
   const ou = ouDn ? ouFact(ouDn, input.target!.ouSource, input.security) : undefined;
-  const cno = security?.cno && !security.cno.error && security.cno.securityDescriptor ? security.cno.securityDescriptor : undefined;
+  const cno =
+    security?.cno && !security.cno.error && security.cno.securityDescriptor
+      ? security.cno.securityDescriptor
+      : undefined;
   return {
     ...common,
     ...(d.domainHead ? { domainHead: d.domainHead } : {}),

@@ -169,7 +169,11 @@ export function nodeFactsParams(computerNames: readonly string[], timeoutMs: num
 }
 
 export type CpuVendor = 'Intel' | 'AMD' | 'other';
-export type PendingRebootIndicator = 'componentBasedServicing' | 'windowsUpdate' | 'fileRenameOperations' | 'computerRename';
+export type PendingRebootIndicator =
+  | 'componentBasedServicing'
+  | 'windowsUpdate'
+  | 'fileRenameOperations'
+  | 'computerRename';
 
 export interface NodeOs {
   /** Win32_OperatingSystem.Caption, trimmed (2008 R2 ends it with a space). */
@@ -270,10 +274,17 @@ export interface NodeFacts {
 }
 
 /** One object Invoke-Command returned: who it came from (PSComputerName) and what it said. */
-export type NodeOutput = { readonly target: string | null; readonly facts: NodeFacts } | { readonly target: string | null; readonly problem: string };
+export type NodeOutput =
+  | { readonly target: string | null; readonly facts: NodeFacts }
+  | { readonly target: string | null; readonly problem: string };
 
 /** Windows Server releases by build number (10.0.x). */
-const BUILD_RELEASES: Readonly<Record<string, WindowsVersion>> = { '14393': '2016', '17763': '2019', '20348': '2022', '26100': '2025' };
+const BUILD_RELEASES: Readonly<Record<string, WindowsVersion>> = {
+  '14393': '2016',
+  '17763': '2019',
+  '20348': '2022',
+  '26100': '2025',
+};
 const VERSION_RELEASES: Readonly<Record<string, WindowsVersion>> = { '6.1': '2008R2', '6.2': '2012', '6.3': '2012R2' };
 
 /** The Windows Server release a Win32_OperatingSystem.Version is, or null. */
@@ -301,9 +312,24 @@ const SKU_NAMES: Readonly<Record<number, string>> = {
 };
 
 /** ServiceControllerStatus, as ConvertTo-Json writes it (a number). */
-const SERVICE_STATUS: Readonly<Record<number, string>> = { 1: 'Stopped', 2: 'StartPending', 3: 'StopPending', 4: 'Running', 5: 'ContinuePending', 6: 'PausePending', 7: 'Paused' };
+const SERVICE_STATUS: Readonly<Record<number, string>> = {
+  1: 'Stopped',
+  2: 'StartPending',
+  3: 'StopPending',
+  4: 'Running',
+  5: 'ContinuePending',
+  6: 'PausePending',
+  7: 'Paused',
+};
 /** Win32_ComputerSystem.DomainRole. */
-const DOMAIN_ROLES: Readonly<Record<number, string>> = { 0: 'Standalone Workstation', 1: 'Member Workstation', 2: 'Standalone Server', 3: 'Member Server', 4: 'Backup Domain Controller', 5: 'Primary Domain Controller' };
+const DOMAIN_ROLES: Readonly<Record<number, string>> = {
+  0: 'Standalone Workstation',
+  1: 'Member Workstation',
+  2: 'Standalone Server',
+  3: 'Member Server',
+  4: 'Backup Domain Controller',
+  5: 'Primary Domain Controller',
+};
 
 /** Win32_NetworkAdapter.Speed when Windows does not know the speed (2^63 - 1) reads as at least this. */
 const UNKNOWN_SPEED = 2 ** 62;
@@ -337,7 +363,10 @@ export function parsePsDate(v: unknown): number | null {
 }
 
 const text = z.preprocess((v) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : v), z.string());
-const optionalText = z.preprocess((v) => (v === undefined || v === null ? null : typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() || null : v), z.string().nullable());
+const optionalText = z.preprocess(
+  (v) => (v === undefined || v === null ? null : typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() || null : v),
+  z.string().nullable(),
+);
 const optionalNumber = z.preprocess((v) => (v === undefined ? null : v), z.number().nullable());
 const optionalBool = z.preprocess((v) => (v === undefined ? null : v), z.boolean().nullable());
 const list = <T extends z.ZodType>(item: T) => z.preprocess(unwrapList, z.array(item));
@@ -352,7 +381,11 @@ const date = z.unknown().transform((v, ctx) => {
 });
 /** An enum value: ConvertTo-Json writes the number; -EnumsAsStrings (pwsh 7) or [string] the name. */
 const enumValue = (names: Readonly<Record<number, string>>) =>
-  z.union([z.number(), z.string(), z.null(), z.undefined()]).transform((v) => (v === null || v === undefined || v === '' ? null : typeof v === 'number' ? (names[v] ?? `unknown (${v})`) : v));
+  z
+    .union([z.number(), z.string(), z.null(), z.undefined()])
+    .transform((v) =>
+      v === null || v === undefined || v === '' ? null : typeof v === 'number' ? (names[v] ?? `unknown (${v})`) : v,
+    );
 
 const RawOs = z.object({
   Caption: text,
@@ -366,12 +399,41 @@ const RawOs = z.object({
   LastBootUpTime: date,
 });
 
-const RawFeature = z.object({ Name: text, Installed: z.boolean(), InstallState: z.union([z.string(), z.number()]).optional() });
-const RawProcessor = z.object({ Manufacturer: optionalText, Name: optionalText, NumberOfCores: optionalNumber, NumberOfLogicalProcessors: optionalNumber });
-const RawIscsi = z.object({ NodeAddress: optionalText, Source: z.enum(['Get-InitiatorPort', 'MSiSCSIInitiator_MethodClass']).nullable().optional(), ServiceStatus: enumValue(SERVICE_STATUS) });
-const RawAdapter = z.object({ Name: optionalText, Description: optionalText, Speed: optionalNumber, MACAddress: optionalText });
-const RawReboot = z.object({ ComponentBasedServicing: z.boolean(), WindowsUpdate: z.boolean(), PendingFileRenameOperations: z.number(), ActiveComputerName: optionalText, PendingComputerName: optionalText });
-const RawDomain = z.object({ PartOfDomain: optionalBool, Domain: optionalText, DomainRole: optionalNumber, DNSHostName: optionalText });
+const RawFeature = z.object({
+  Name: text,
+  Installed: z.boolean(),
+  InstallState: z.union([z.string(), z.number()]).optional(),
+});
+const RawProcessor = z.object({
+  Manufacturer: optionalText,
+  Name: optionalText,
+  NumberOfCores: optionalNumber,
+  NumberOfLogicalProcessors: optionalNumber,
+});
+const RawIscsi = z.object({
+  NodeAddress: optionalText,
+  Source: z.enum(['Get-InitiatorPort', 'MSiSCSIInitiator_MethodClass']).nullable().optional(),
+  ServiceStatus: enumValue(SERVICE_STATUS),
+});
+const RawAdapter = z.object({
+  Name: optionalText,
+  Description: optionalText,
+  Speed: optionalNumber,
+  MACAddress: optionalText,
+});
+const RawReboot = z.object({
+  ComponentBasedServicing: z.boolean(),
+  WindowsUpdate: z.boolean(),
+  PendingFileRenameOperations: z.number(),
+  ActiveComputerName: optionalText,
+  PendingComputerName: optionalText,
+});
+const RawDomain = z.object({
+  PartOfDomain: optionalBool,
+  Domain: optionalText,
+  DomainRole: optionalNumber,
+  DNSHostName: optionalText,
+});
 const RawProblem = z.object({ Section: text, Message: text, Id: optionalText });
 
 const RawNode = z.object({
@@ -397,7 +459,8 @@ export function cpuVendor(manufacturer: string): CpuVendor {
 
 function normaliseOs(raw: z.output<typeof RawOs>): NodeOs {
   const release = windowsRelease(raw.Version, raw.BuildNumber);
-  const skuName = raw.OperatingSystemSKU === null ? null : (SKU_NAMES[raw.OperatingSystemSKU] ?? `SKU ${raw.OperatingSystemSKU}`);
+  const skuName =
+    raw.OperatingSystemSKU === null ? null : (SKU_NAMES[raw.OperatingSystemSKU] ?? `SKU ${raw.OperatingSystemSKU}`);
   return {
     caption: raw.Caption,
     version: raw.Version,
@@ -423,17 +486,68 @@ function normalise(raw: z.output<typeof RawNode>): NodeFacts {
   if (reboot?.ComponentBasedServicing) indicators.push('componentBasedServicing');
   if (reboot?.WindowsUpdate) indicators.push('windowsUpdate');
   if (reboot && reboot.PendingFileRenameOperations > 0) indicators.push('fileRenameOperations');
-  if (reboot?.ActiveComputerName && reboot.PendingComputerName && reboot.ActiveComputerName.toLowerCase() !== reboot.PendingComputerName.toLowerCase()) indicators.push('computerRename');
+  if (
+    reboot?.ActiveComputerName &&
+    reboot.PendingComputerName &&
+    reboot.ActiveComputerName.toLowerCase() !== reboot.PendingComputerName.toLowerCase()
+  )
+    indicators.push('computerRename');
   return {
     computerName: raw.ComputerName,
     psVersion: raw.PSVersion,
     os: raw.OS ? normaliseOs(raw.OS) : null,
-    features: featuresRead ? raw.Features.map((f) => ({ name: f.Name, installed: f.Installed, state: typeof f.InstallState === 'string' && f.InstallState !== '' ? f.InstallState : f.Installed ? 'Installed' : 'Available' })) : null,
-    processors: raw.Processors.map((c) => ({ manufacturer: c.Manufacturer ?? '', vendor: cpuVendor(c.Manufacturer ?? ''), name: c.Name ?? '', cores: c.NumberOfCores, logicalProcessors: c.NumberOfLogicalProcessors })),
-    iscsi: raw.Iscsi ? { iqn: raw.Iscsi.NodeAddress?.toLowerCase() ?? null, source: raw.Iscsi.NodeAddress ? (raw.Iscsi.Source ?? null) : null, service: raw.Iscsi.ServiceStatus } : null,
-    adapters: raw.Adapters.map((a) => ({ name: a.Name ?? a.Description ?? '', description: a.Description, speedBps: a.Speed !== null && a.Speed > 0 && a.Speed < UNKNOWN_SPEED ? a.Speed : null, mac: a.MACAddress })),
-    pendingReboot: reboot ? { indicators, fileRenameEntries: reboot.PendingFileRenameOperations, activeComputerName: reboot.ActiveComputerName, pendingComputerName: reboot.PendingComputerName } : null,
-    domain: raw.Domain ? { partOfDomain: raw.Domain.PartOfDomain, domain: raw.Domain.Domain, role: raw.Domain.DomainRole, roleName: raw.Domain.DomainRole === null ? null : (DOMAIN_ROLES[raw.Domain.DomainRole] ?? `role ${raw.Domain.DomainRole}`), dnsHostName: raw.Domain.DNSHostName } : null,
+    features: featuresRead
+      ? raw.Features.map((f) => ({
+          name: f.Name,
+          installed: f.Installed,
+          state:
+            typeof f.InstallState === 'string' && f.InstallState !== ''
+              ? f.InstallState
+              : f.Installed
+                ? 'Installed'
+                : 'Available',
+        }))
+      : null,
+    processors: raw.Processors.map((c) => ({
+      manufacturer: c.Manufacturer ?? '',
+      vendor: cpuVendor(c.Manufacturer ?? ''),
+      name: c.Name ?? '',
+      cores: c.NumberOfCores,
+      logicalProcessors: c.NumberOfLogicalProcessors,
+    })),
+    iscsi: raw.Iscsi
+      ? {
+          iqn: raw.Iscsi.NodeAddress?.toLowerCase() ?? null,
+          source: raw.Iscsi.NodeAddress ? (raw.Iscsi.Source ?? null) : null,
+          service: raw.Iscsi.ServiceStatus,
+        }
+      : null,
+    adapters: raw.Adapters.map((a) => ({
+      name: a.Name ?? a.Description ?? '',
+      description: a.Description,
+      speedBps: a.Speed !== null && a.Speed > 0 && a.Speed < UNKNOWN_SPEED ? a.Speed : null,
+      mac: a.MACAddress,
+    })),
+    pendingReboot: reboot
+      ? {
+          indicators,
+          fileRenameEntries: reboot.PendingFileRenameOperations,
+          activeComputerName: reboot.ActiveComputerName,
+          pendingComputerName: reboot.PendingComputerName,
+        }
+      : null,
+    domain: raw.Domain
+      ? {
+          partOfDomain: raw.Domain.PartOfDomain,
+          domain: raw.Domain.Domain,
+          role: raw.Domain.DomainRole,
+          roleName:
+            raw.Domain.DomainRole === null
+              ? null
+              : (DOMAIN_ROLES[raw.Domain.DomainRole] ?? `role ${raw.Domain.DomainRole}`),
+          dnsHostName: raw.Domain.DNSHostName,
+        }
+      : null,
     problems,
   };
 }
@@ -453,7 +567,10 @@ function issueText(error: z.ZodError): string {
 export function parseNodeFacts(value: unknown): NodeOutput[] {
   const items = unwrapList(value);
   return items.map((item, i) => {
-    if (!isRecord(item)) throw new PsOutputError(`item ${i} is ${item === null ? 'null' : typeof item}, not a node's object: ${JSON.stringify(item).slice(0, 80)}`);
+    if (!isRecord(item))
+      throw new PsOutputError(
+        `item ${i} is ${item === null ? 'null' : typeof item}, not a node's object: ${JSON.stringify(item).slice(0, 80)}`,
+      );
     const target = typeof item.PSComputerName === 'string' && item.PSComputerName !== '' ? item.PSComputerName : null;
     const parsed = RawNode.safeParse(item);
     if (!parsed.success) return { target, problem: issueText(parsed.error) };

@@ -10,7 +10,13 @@ import { psQuote } from '../quote.ts';
 import { sharedPowerShell, WINDOWS_DEFAULT_TIMEOUT_S } from './availability.ts';
 import { classifyFailure, classifyRecord, type WindowsError, type WindowsErrorCode } from './errors.ts';
 import { PowerShellError, type PsErrorRecord } from './powershell.ts';
-import { NODE_TIMEOUT_ERROR_ID, nodeFactsParams, nodeFactsScript, type NodeFacts, type NodeOutput } from './node-facts.ts';
+import {
+  NODE_TIMEOUT_ERROR_ID,
+  nodeFactsParams,
+  nodeFactsScript,
+  type NodeFacts,
+  type NodeOutput,
+} from './node-facts.ts';
 
 export type NodeStatus = 'ok' | WindowsErrorCode;
 
@@ -55,14 +61,22 @@ function toNodeError(e: WindowsError): NodeError {
   return {
     code: e.code,
     cause: e.cause,
-    ...(r ? { message: r.message, fullyQualifiedErrorId: r.fullyQualifiedErrorId, exceptionType: r.exceptionType } : {}),
+    ...(r
+      ? { message: r.message, fullyQualifiedErrorId: r.fullyQualifiedErrorId, exceptionType: r.exceptionType }
+      : {}),
   };
 }
 
 /** Our own record for a node still running at the deadline; the rest through classifyRecord. */
 function classifyNodeRecord(r: PsErrorRecord): NodeError {
   if (r.fullyQualifiedErrorId.split(',')[0] === NODE_TIMEOUT_ERROR_ID) {
-    return { code: 'timeout', cause: `the node did not finish answering within the time limit: ${r.message}`, message: r.message, fullyQualifiedErrorId: r.fullyQualifiedErrorId, exceptionType: r.exceptionType };
+    return {
+      code: 'timeout',
+      cause: `the node did not finish answering within the time limit: ${r.message}`,
+      message: r.message,
+      fullyQualifiedErrorId: r.fullyQualifiedErrorId,
+      exceptionType: r.exceptionType,
+    };
   }
   return toNodeError(classifyRecord(r));
 }
@@ -74,18 +88,29 @@ const shortName = (s: string) => s.toLowerCase().replace(/\.$/, '').split('.')[0
  * name ignoring case, else the same first label (HV01 for hv01.lab.example.test) when only one
  * target has it.
  */
-export function matchTarget(name: string | null | undefined, targets: readonly { readonly node: string; readonly computerName: string }[]): number | undefined {
+export function matchTarget(
+  name: string | null | undefined,
+  targets: readonly { readonly node: string; readonly computerName: string }[],
+): number | undefined {
   if (!name) return undefined;
   const n = name.toLowerCase().replace(/\.$/, '');
-  const exact = targets.findIndex((t) => t.computerName.toLowerCase().replace(/\.$/, '') === n || t.node.toLowerCase() === n);
+  const exact = targets.findIndex(
+    (t) => t.computerName.toLowerCase().replace(/\.$/, '') === n || t.node.toLowerCase() === n,
+  );
   if (exact >= 0) return exact;
   const short = shortName(n);
-  const candidates = targets.map((t, i) => [t, i] as const).filter(([t]) => shortName(t.computerName) === short || shortName(t.node) === short);
+  const candidates = targets
+    .map((t, i) => [t, i] as const)
+    .filter(([t]) => shortName(t.computerName) === short || shortName(t.node) === short);
   return candidates.length === 1 ? candidates[0]![1] : undefined;
 }
 
 /** Puts the outputs and error records of one run together, node by node. */
-export function assembleNodes(targets: readonly { node: string; computerName: string }[], outputs: readonly NodeOutput[], records: readonly PsErrorRecord[]): { nodes: NodeEntry[]; unmatched: NodeError[] } {
+export function assembleNodes(
+  targets: readonly { node: string; computerName: string }[],
+  outputs: readonly NodeOutput[],
+  records: readonly PsErrorRecord[],
+): { nodes: NodeEntry[]; unmatched: NodeError[] } {
   const facts = new Map<number, NodeFacts>();
   const problems = new Map<number, string>();
   for (const o of outputs) {
@@ -107,10 +132,20 @@ export function assembleNodes(targets: readonly { node: string; computerName: st
     const errs = errors.get(i) ?? [];
     if (f) return { ...t, status: 'ok', facts: f, ...(errs.length > 0 ? { remoteErrors: errs } : {}) };
     const first = errs[0];
-    if (first) return { ...t, status: first.code, error: first, ...(errs.length > 1 ? { remoteErrors: errs.slice(1) } : {}) };
+    if (first)
+      return { ...t, status: first.code, error: first, ...(errs.length > 1 ? { remoteErrors: errs.slice(1) } : {}) };
     const problem = problems.get(i);
-    if (problem !== undefined) return { ...t, status: 'badOutput', error: { code: 'badOutput', cause: `the node's answer is not what clusterprobe asked for: ${problem}` } };
-    return { ...t, status: 'badOutput', error: { code: 'badOutput', cause: 'no answer and no error came back for this node' } };
+    if (problem !== undefined)
+      return {
+        ...t,
+        status: 'badOutput',
+        error: { code: 'badOutput', cause: `the node's answer is not what clusterprobe asked for: ${problem}` },
+      };
+    return {
+      ...t,
+      status: 'badOutput',
+      error: { code: 'badOutput', cause: 'no answer and no error came back for this node' },
+    };
   });
   return { nodes, unmatched };
 }
@@ -122,22 +157,44 @@ export function nodeTargets(spec: Pick<ClusterSpec, 'nodes'>): { node: string; c
 
 export const nodesProbe: Probe<NodesFact> = {
   fact: 'nodes.facts',
-  description: 'Every node at once over PowerShell remoting (Invoke-Command, WinRM, as the logged-in user): OS caption, edition, version and build; Failover-Clustering, Hyper-V and Multipath-IO; processors; the iSCSI initiator name; network adapters that are up; pending reboot; domain membership. Read-only. Skipped where there is no Windows PowerShell path.',
+  description:
+    'Every node at once over PowerShell remoting (Invoke-Command, WinRM, as the logged-in user): OS caption, edition, version and build; Failover-Clustering, Hyper-V and Multipath-IO; processors; the iSCSI initiator name; network adapters that are up; pending reboot; domain membership. Read-only. Skipped where there is no Windows PowerShell path.',
   async collect(ctx) {
     const ps = await sharedPowerShell(ctx);
     if ('skipped' in ps) return { status: 'skipped', skipped: { code: ps.code, reason: ps.skipped }, nodes: [] };
     const targets = nodeTargets(ctx.spec);
     if (targets.length === 0) return { status: 'ok', executable: ps.executable, nodes: [] };
     const timeoutMs = (ctx.spec.windows?.timeoutSeconds ?? WINDOWS_DEFAULT_TIMEOUT_S) * 1000;
-    ctx.progress(`Invoke-Command on ${targets.length} node${targets.length === 1 ? '' : 's'}: ${targets.map((t) => t.computerName).join(', ')}`);
+    ctx.progress(
+      `Invoke-Command on ${targets.length} node${targets.length === 1 ? '' : 's'}: ${targets.map((t) => t.computerName).join(', ')}`,
+    );
     try {
-      const result = await ps.session.run(nodeFactsScript, nodeFactsParams(targets.map((t) => t.computerName), timeoutMs), { signal: ctx.signal });
+      const result = await ps.session.run(
+        nodeFactsScript,
+        nodeFactsParams(
+          targets.map((t) => t.computerName),
+          timeoutMs,
+        ),
+        { signal: ctx.signal },
+      );
       const { nodes, unmatched } = assembleNodes(targets, result.value, result.errors);
-      return { status: 'ok', executable: ps.executable, ms: result.ms, ...(result.noise ? { noise: result.noise } : {}), nodes, ...(unmatched.length > 0 ? { unmatched } : {}) };
+      return {
+        status: 'ok',
+        executable: ps.executable,
+        ms: result.ms,
+        ...(result.noise ? { noise: result.noise } : {}),
+        nodes,
+        ...(unmatched.length > 0 ? { unmatched } : {}),
+      };
     } catch (err) {
       if (!(err instanceof PowerShellError)) throw err;
       const failure = toNodeError(classifyFailure(err));
-      return { status: 'failed', executable: ps.executable, failure, nodes: targets.map((t) => ({ ...t, status: failure.code, error: failure })) };
+      return {
+        status: 'failed',
+        executable: ps.executable,
+        failure,
+        nodes: targets.map((t) => ({ ...t, status: failure.code, error: failure })),
+      };
     }
   },
 };
@@ -164,7 +221,9 @@ export function viewNodes(fact: NodesFact): NodesView {
     return fact.skipped?.code === 'noPowerShell' ? { kind: 'noPowerShell', reason } : { kind: 'notWindows', reason };
   }
   if (fact.nodes.length === 0) return { kind: 'noNodes' };
-  const read = fact.nodes.filter((n): n is NodeEntry & { facts: NodeFacts } => n.status === 'ok' && n.facts !== undefined);
+  const read = fact.nodes.filter(
+    (n): n is NodeEntry & { facts: NodeFacts } => n.status === 'ok' && n.facts !== undefined,
+  );
   const unread = fact.nodes.filter((n) => !(n.status === 'ok' && n.facts !== undefined));
   return { kind: 'nodes', all: fact.nodes, read, unread, ...(fact.failure ? { failure: fact.failure } : {}) };
 }

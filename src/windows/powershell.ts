@@ -65,7 +65,12 @@ export class PowerShellError extends Error {
   readonly script: string;
   readonly record?: PsErrorRecord;
   readonly errors: PsErrorRecord[];
-  constructor(code: PsFailureCode, script: string, message: string, extra: { record?: PsErrorRecord; errors?: PsErrorRecord[] } = {}) {
+  constructor(
+    code: PsFailureCode,
+    script: string,
+    message: string,
+    extra: { record?: PsErrorRecord; errors?: PsErrorRecord[] } = {},
+  ) {
     super(message);
     this.code = code;
     this.script = script;
@@ -109,7 +114,7 @@ function wrap(script: PsScript<unknown>, params: unknown): string {
     '  $cpOk = $false; $cpFailure = cpRecord $_',
     '}',
     '$cpErrors = @($Error | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { cpRecord $_ })',
-    "if (-not $cpOk -and $cpErrors.Count -gt 0) { $cpErrors = @($cpErrors | Select-Object -Skip 1) }",
+    'if (-not $cpOk -and $cpErrors.Count -gt 0) { $cpErrors = @($cpErrors | Select-Object -Skip 1) }',
     `$cpJson = ConvertTo-Json -InputObject @{ ok = $cpOk; value = $cpValue; error = $cpFailure; errors = $cpErrors } -Depth ${depth} -Compress`,
     `[Console]::Out.WriteLine('${ENVELOPE_MARKER}' + $cpJson)`,
     '}',
@@ -154,28 +159,50 @@ export function asArray(value: unknown): unknown[] {
 export function parseEnvelope<T>(script: PsScript<T>, stdout: string, stderr: string, ms = 0): PsResult<T> {
   const lines = stdout.split(/\r?\n/);
   const index = lines.map((l) => l.startsWith(ENVELOPE_MARKER)).lastIndexOf(true);
-  const noise = [...lines.filter((_, i) => i !== index), stderr].map((s) => s.trim()).filter((s) => s !== '').join('\n');
-  if (index < 0) throw new PowerShellError('badOutput', script.name, `${script.name}: PowerShell printed no result${noise ? `: ${noise.slice(0, 300)}` : ''}`);
+  const noise = [...lines.filter((_, i) => i !== index), stderr]
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .join('\n');
+  if (index < 0)
+    throw new PowerShellError(
+      'badOutput',
+      script.name,
+      `${script.name}: PowerShell printed no result${noise ? `: ${noise.slice(0, 300)}` : ''}`,
+    );
   let envelope: unknown;
   try {
     envelope = JSON.parse(lines[index]!.slice(ENVELOPE_MARKER.length));
   } catch (err) {
-    throw new PowerShellError('badOutput', script.name, `${script.name}: the result is not JSON (${(err as Error).message})`);
+    throw new PowerShellError(
+      'badOutput',
+      script.name,
+      `${script.name}: the result is not JSON (${(err as Error).message})`,
+    );
   }
   if (envelope === null || typeof envelope !== 'object' || typeof (envelope as { ok?: unknown }).ok !== 'boolean') {
     throw new PowerShellError('badOutput', script.name, `${script.name}: the result is not clusterprobe's envelope`);
   }
   const e = envelope as { ok: boolean; value?: unknown; error?: unknown; errors?: unknown };
-  const errors = asArray(e.errors).map(toRecord).filter((r): r is PsErrorRecord => r !== undefined);
+  const errors = asArray(e.errors)
+    .map(toRecord)
+    .filter((r): r is PsErrorRecord => r !== undefined);
   if (!e.ok) {
     const record = toRecord(e.error);
-    throw new PowerShellError('scriptFailed', script.name, `${script.name}: ${record?.message ?? 'failed'}`, { ...(record ? { record } : {}), errors });
+    throw new PowerShellError('scriptFailed', script.name, `${script.name}: ${record?.message ?? 'failed'}`, {
+      ...(record ? { record } : {}),
+      errors,
+    });
   }
   let value: T;
   try {
     value = script.parse(e.value ?? null);
   } catch (err) {
-    throw new PowerShellError('badOutput', script.name, `${script.name}: unexpected result: ${(err as Error).message}`, { errors });
+    throw new PowerShellError(
+      'badOutput',
+      script.name,
+      `${script.name}: unexpected result: ${(err as Error).message}`,
+      { errors },
+    );
   }
   return { value, errors, noise, ms };
 }
@@ -189,7 +216,13 @@ export interface PowerShellOptions {
 
 async function findExecutable(name: string): Promise<string | undefined> {
   const exts = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').concat('') : [''];
-  const candidates = isAbsolute(name) || name.includes('/') || name.includes('\\') ? exts.map((e) => name + e) : (process.env.PATH ?? '').split(delimiter).filter(Boolean).flatMap((dir) => exts.map((e) => join(dir, name + e)));
+  const candidates =
+    isAbsolute(name) || name.includes('/') || name.includes('\\')
+      ? exts.map((e) => name + e)
+      : (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .flatMap((dir) => exts.map((e) => join(dir, name + e)));
   for (const c of candidates) {
     try {
       await access(c, constants.X_OK);
@@ -224,18 +257,27 @@ export class PowerShellSession {
   static async open(options: PowerShellOptions = {}): Promise<PowerShellSession> {
     const name = options.executable ?? (process.platform === 'win32' ? 'powershell' : 'pwsh');
     const found = await findExecutable(name);
-    if (!found) throw new PowerShellError('noPowerShell', 'open', `${name} was not found${isAbsolute(name) ? '' : ' on PATH'}`);
+    if (!found)
+      throw new PowerShellError('noPowerShell', 'open', `${name} was not found${isAbsolute(name) ? '' : ' on PATH'}`);
     return new PowerShellSession(found, options.timeoutMs ?? 120_000);
   }
 
   #start(): Shell {
-    const shell = new PowerShell({ executable: this.executable, executableOptions: { '-NoProfile': true, '-NonInteractive': true }, throwOnInvocationError: false });
+    const shell = new PowerShell({
+      executable: this.executable,
+      executableOptions: { '-NoProfile': true, '-NonInteractive': true },
+      throwOnInvocationError: false,
+    });
     this.#exited = undefined;
     // node-powershell keeps its exit promise private and rejects it when the process dies; with
     // nobody waiting on it that would be an unhandled rejection. Observe it here.
     void exitOf(shell)?.catch((err: unknown) => {
       const e = err as { exitCode?: number | null; signalCode?: string | null; originalError?: Error };
-      const how = e.signalCode ? `killed by ${e.signalCode}` : e.exitCode !== undefined && e.exitCode !== null ? `exited with code ${e.exitCode}` : 'exited';
+      const how = e.signalCode
+        ? `killed by ${e.signalCode}`
+        : e.exitCode !== undefined && e.exitCode !== null
+          ? `exited with code ${e.exitCode}`
+          : 'exited';
       const why = e.originalError?.message ? `: ${e.originalError.message}` : '';
       this.#exited = new Error(`${how}${why}`);
     });
@@ -243,14 +285,23 @@ export class PowerShellSession {
   }
 
   /** Runs one script; runs are queued (one PowerShell process, one command at a time). */
-  run<T>(script: PsScript<T>, params: unknown, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<PsResult<T>> {
+  run<T>(
+    script: PsScript<T>,
+    params: unknown,
+    options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<PsResult<T>> {
     const next = this.#queue.then(() => this.#run(script, params, options));
     this.#queue = next.catch(() => undefined);
     return next;
   }
 
-  async #run<T>(script: PsScript<T>, params: unknown, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<PsResult<T>> {
-    if (options.signal?.aborted) throw new PowerShellError('aborted', script.name, `${script.name}: stopped before it started`);
+  async #run<T>(
+    script: PsScript<T>,
+    params: unknown,
+    options: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<PsResult<T>> {
+    if (options.signal?.aborted)
+      throw new PowerShellError('aborted', script.name, `${script.name}: stopped before it started`);
     this.#shell ??= this.#start();
     const shell = this.#shell;
     const started = performance.now();
@@ -258,14 +309,25 @@ export class PowerShellSession {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const stop = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PowerShellError('timeout', script.name, `${script.name}: no answer from PowerShell within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new PowerShellError(
+              'timeout',
+              script.name,
+              `${script.name}: no answer from PowerShell within ${Math.round(timeoutMs / 1000)} s`,
+            ),
+          ),
+        timeoutMs,
+      );
       onAbort = () => reject(new PowerShellError('aborted', script.name, `${script.name}: stopped (interrupted)`));
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const result = await Promise.race([shell.invoke(buildCommand(script as PsScript<unknown>, params)), stop]);
       // node-powershell returns a record without output when the process ended mid-command.
-      if (result.stdout === undefined) throw new Error(this.#exited?.message ?? 'the process exited during the command');
+      if (result.stdout === undefined)
+        throw new Error(this.#exited?.message ?? 'the process exited during the command');
       const stdout = result.stdout?.toString('utf8') ?? '';
       const stderr = result.stderr?.toString('utf8') ?? '';
       return parseEnvelope(script, stdout, stderr, Math.round(performance.now() - started));
@@ -277,7 +339,11 @@ export class PowerShellSession {
       }
       const why = this.#exited?.message ?? (err instanceof Error ? err.message : String(err));
       this.#shell = undefined;
-      throw new PowerShellError('processExited', script.name, `${script.name}: the PowerShell process (${this.executable}) ended: ${why.split('\n').filter(Boolean).slice(0, 3).join(' ')}`);
+      throw new PowerShellError(
+        'processExited',
+        script.name,
+        `${script.name}: the PowerShell process (${this.executable}) ended: ${why.split('\n').filter(Boolean).slice(0, 3).join(' ')}`,
+      );
     } finally {
       clearTimeout(timer);
       if (onAbort) options.signal?.removeEventListener('abort', onAbort);

@@ -63,7 +63,10 @@ function resources(): { udp: number; timers: number } {
 
 /** No more sockets or timers than before (sockets of earlier tests may still be closing then). */
 function assertNoMore(now: ReturnType<typeof resources>, before: ReturnType<typeof resources>, message?: string): void {
-  assert.ok(now.udp <= before.udp && now.timers <= before.timers, `${message ?? 'resources'}: ${JSON.stringify({ now, before })}`);
+  assert.ok(
+    now.udp <= before.udp && now.timers <= before.timers,
+    `${message ?? 'resources'}: ${JSON.stringify({ now, before })}`,
+  );
 }
 
 const QUERY = encodeQuery(0x4242, 'hv01.lab.example.test', 1);
@@ -77,7 +80,10 @@ test('a socket closed by the timer never sends, even when the connect callback c
   } as typeof Socket.prototype.connect;
   await settle();
   const before = resources();
-  await assert.rejects(queryOnce('127.0.0.1:9', QUERY, 0x4242, 10), (err: NodeJS.ErrnoException) => err.code === 'ETIMEOUT');
+  await assert.rejects(
+    queryOnce('127.0.0.1:9', QUERY, 0x4242, 10),
+    (err: NodeJS.ErrnoException) => err.code === 'ETIMEOUT',
+  );
   await settle(150);
   assert.deepEqual(sends, [], 'nothing sent');
   assert.equal(closes, 1, 'closed once');
@@ -88,14 +94,21 @@ test('a socket closed by the timer never sends, even when the connect callback c
 test('a connect error (no route: 192.0.2.53 in the lab namespace) rejects with its code and sends nothing', async () => {
   await settle();
   const before = resources();
-  await assert.rejects(queryOnce('192.0.2.53', QUERY, 0x4242, 2000), (err: NodeJS.ErrnoException) => err.code === 'ENETUNREACH' || err.code === 'EHOSTUNREACH');
+  await assert.rejects(
+    queryOnce('192.0.2.53', QUERY, 0x4242, 2000),
+    (err: NodeJS.ErrnoException) => err.code === 'ENETUNREACH' || err.code === 'EHOSTUNREACH',
+  );
   await settle();
   assert.deepEqual(sends, []);
   assert.equal(closes, 1);
   assert.deepEqual(escaped, []);
   assertNoMore(resources(), before);
   // Through the lookups: a DnsError naming the server and what happened; AAAA is not asked again.
-  const err = await lookupAddresses('hv01.lab.example.test', { servers: ['192.0.2.53'], timeoutMs: 2000, tries: 2 }).then(
+  const err = await lookupAddresses('hv01.lab.example.test', {
+    servers: ['192.0.2.53'],
+    timeoutMs: 2000,
+    tries: 2,
+  }).then(
     () => assert.fail('resolved'),
     (e: unknown) => e,
   );
@@ -103,22 +116,44 @@ test('a connect error (no route: 192.0.2.53 in the lab namespace) rejects with i
   assert.equal(err.code, 'ENETUNREACH');
   assert.equal(err.server, '192.0.2.53');
   assert.match(err.message, /^A hv01\.lab\.example\.test via 192\.0\.2\.53: no route to the DNS server/);
-  assert.deepEqual(err.failures.map((f) => [f.server, f.code]), [['192.0.2.53', 'ENETUNREACH']]);
+  assert.deepEqual(
+    err.failures.map((f) => [f.server, f.code]),
+    [['192.0.2.53', 'ENETUNREACH']],
+  );
   assert.equal(closes, 2, 'one socket for A, none for AAAA');
 });
 
 test('a connect error passed to the callback (any errno) is the rejection, not a send on an unconnected socket', async () => {
-  Socket.prototype.connect = function (this: Socket, _port: number, _address: string, callback?: (err?: Error) => void) {
+  Socket.prototype.connect = function (
+    this: Socket,
+    _port: number,
+    _address: string,
+    callback?: (err?: Error) => void,
+  ) {
     process.nextTick(() => callback?.(Object.assign(new Error('connect EHOSTUNREACH'), { code: 'EHOSTUNREACH' })));
   } as typeof Socket.prototype.connect;
-  await assert.rejects(queryOnce('127.0.0.1:9', QUERY, 0x4242, 1000), (err: NodeJS.ErrnoException) => err.code === 'EHOSTUNREACH');
+  await assert.rejects(
+    queryOnce('127.0.0.1:9', QUERY, 0x4242, 1000),
+    (err: NodeJS.ErrnoException) => err.code === 'EHOSTUNREACH',
+  );
   await settle();
   assert.deepEqual([sends, closes, escaped], [[], 1, []]);
-  const err = await lookupSrv('_ldap._tcp.dc._msdcs.lab.example.test', { servers: ['127.0.0.1:9', '127.0.0.1:10'], timeoutMs: 500, tries: 2 }).catch((e: unknown) => e);
+  const err = await lookupSrv('_ldap._tcp.dc._msdcs.lab.example.test', {
+    servers: ['127.0.0.1:9', '127.0.0.1:10'],
+    timeoutMs: 500,
+    tries: 2,
+  }).catch((e: unknown) => e);
   assert.ok(err instanceof DnsError);
   assert.equal(err.code, 'EHOSTUNREACH');
-  assert.deepEqual(err.failures.map((f) => f.server), ['127.0.0.1:9', '127.0.0.1:10'], 'each server once, then the next');
-  assert.match(err.message, /127\.0\.0\.1:9: no route to the DNS server \(host unreachable\); 127\.0\.0\.1:10: no route/);
+  assert.deepEqual(
+    err.failures.map((f) => f.server),
+    ['127.0.0.1:9', '127.0.0.1:10'],
+    'each server once, then the next',
+  );
+  assert.match(
+    err.message,
+    /127\.0\.0\.1:9: no route to the DNS server \(host unreachable\); 127\.0\.0\.1:10: no route/,
+  );
 });
 
 test('send throwing, or failing in its callback, rejects; a bad server string rejects; each closes once', async () => {
@@ -129,12 +164,20 @@ test('send throwing, or failing in its callback, rejects; a bad server string re
   Socket.prototype.send = function (this: Socket, _msg: unknown, callback?: (err: Error | null) => void) {
     process.nextTick(() => callback?.(Object.assign(new Error('send EPERM'), { code: 'EPERM' })));
   } as typeof Socket.prototype.send;
-  await assert.rejects(queryOnce('127.0.0.1:9', QUERY, 0x4242, 1000), (err: NodeJS.ErrnoException) => err.code === 'EPERM');
-  const eperm = await lookupAddresses('hv01.lab.example.test', { servers: ['127.0.0.1:9'], timeoutMs: 500 }).catch((e: unknown) => e);
+  await assert.rejects(
+    queryOnce('127.0.0.1:9', QUERY, 0x4242, 1000),
+    (err: NodeJS.ErrnoException) => err.code === 'EPERM',
+  );
+  const eperm = await lookupAddresses('hv01.lab.example.test', { servers: ['127.0.0.1:9'], timeoutMs: 500 }).catch(
+    (e: unknown) => e,
+  );
   assert.ok(eperm instanceof DnsError);
   assert.deepEqual([eperm.code, eperm.detail], ['ESOCKET', 'the query could not be sent (EPERM)']);
   Socket.prototype.send = originalSend;
-  await assert.rejects(queryOnce('127.0.0.1:99999', QUERY, 0x4242, 1000), (err: NodeJS.ErrnoException) => err.code === 'ERR_SOCKET_BAD_PORT');
+  await assert.rejects(
+    queryOnce('127.0.0.1:99999', QUERY, 0x4242, 1000),
+    (err: NodeJS.ErrnoException) => err.code === 'ERR_SOCKET_BAD_PORT',
+  );
   await settle();
   assert.equal(closes, 4);
   assert.deepEqual(escaped, []);
@@ -142,7 +185,10 @@ test('send throwing, or failing in its callback, rejects; a bad server string re
 
 test('nothing on the port: ECONNREFUSED at once (ICMP port unreachable), the server named', async () => {
   const started = performance.now();
-  const err = await lookupSrv('_ldap._tcp.dc._msdcs.lab.example.test', { servers: ['127.0.0.1:9'], timeoutMs: 3000 }).catch((e: unknown) => e);
+  const err = await lookupSrv('_ldap._tcp.dc._msdcs.lab.example.test', {
+    servers: ['127.0.0.1:9'],
+    timeoutMs: 3000,
+  }).catch((e: unknown) => e);
   assert.ok(err instanceof DnsError);
   assert.deepEqual([err.code, err.server], ['ECONNREFUSED', '127.0.0.1:9']);
   assert.ok(performance.now() - started < 1000, 'no wait for the timeout');
@@ -150,13 +196,18 @@ test('nothing on the port: ECONNREFUSED at once (ICMP port unreachable), the ser
 });
 
 /** A UDP server on 127.0.0.1 that answers each query with what `answer` makes of it. */
-async function udpServer(answer: (query: Buffer) => readonly Buffer[]): Promise<{ server: string; close: () => Promise<void> }> {
+async function udpServer(
+  answer: (query: Buffer) => readonly Buffer[],
+): Promise<{ server: string; close: () => Promise<void> }> {
   const socket = createSocket('udp4');
   socket.on('message', (msg, rinfo) => {
     for (const d of answer(msg)) socket.send(d, rinfo.port, rinfo.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-  return { server: `127.0.0.1:${(socket.address() as AddressInfo).port}`, close: () => new Promise((resolve) => socket.close(() => resolve())) };
+  return {
+    server: `127.0.0.1:${(socket.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => socket.close(() => resolve())),
+  };
 }
 
 test('silent server: both tries time out, one failure for the server, no socket or timer left', async () => {
@@ -164,8 +215,12 @@ test('silent server: both tries time out, one failure for the server, no socket 
   try {
     await settle();
     await settle();
-  const before = resources();
-    const err = await lookupAddresses('hv01.lab.example.test', { servers: [silent.server], timeoutMs: 100, tries: 2 }).catch((e: unknown) => e);
+    const before = resources();
+    const err = await lookupAddresses('hv01.lab.example.test', {
+      servers: [silent.server],
+      timeoutMs: 100,
+      tries: 2,
+    }).catch((e: unknown) => e);
     assert.ok(err instanceof DnsError);
     assert.deepEqual([err.code, err.failures.length], ['ETIMEOUT', 1]);
     assert.equal(sends.length, 2, 'A twice, AAAA not asked');
@@ -176,12 +231,15 @@ test('silent server: both tries time out, one failure for the server, no socket 
   }
 });
 
-test('the lab garbage resolver\'s answers: each is EBADRESP naming the server, never a throw', async () => {
+test("the lab garbage resolver's answers: each is EBADRESP naming the server, never a throw", async () => {
   const codes = new Set<string>();
   for (const variant of GARBAGE) {
     const garbage = await udpServer((q) => [Buffer.alloc(0), Buffer.of(q[0]!), variant.make(q)]);
     try {
-      for (const lookup of [() => lookupSrv('_ldap._tcp.dc._msdcs.lab.example.test', { servers: [garbage.server], timeoutMs: 300 }), () => lookupAddresses('hv01.lab.example.test', { servers: [garbage.server], timeoutMs: 300 })]) {
+      for (const lookup of [
+        () => lookupSrv('_ldap._tcp.dc._msdcs.lab.example.test', { servers: [garbage.server], timeoutMs: 300 }),
+        () => lookupAddresses('hv01.lab.example.test', { servers: [garbage.server], timeoutMs: 300 }),
+      ]) {
         const outcome = await lookup().then(
           (r: unknown[]) => r,
           (e: unknown) => e,
@@ -238,9 +296,18 @@ type Part = 'dnsish' | { readonly kind: 'rightId' | 'wrongId' | 'raw'; readonly 
 const reply: fc.Arbitrary<Part[]> = fc.array<Part>(
   fc.oneof(
     { weight: 3, arbitrary: fc.constant('dnsish' as const) },
-    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ kind: 'rightId' as const, body: Buffer.from(b) })) },
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ kind: 'wrongId' as const, body: Buffer.from(b) })) },
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 3 }).map((b) => ({ kind: 'raw' as const, body: Buffer.from(b) })) },
+    {
+      weight: 2,
+      arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ kind: 'rightId' as const, body: Buffer.from(b) })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ kind: 'wrongId' as const, body: Buffer.from(b) })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.uint8Array({ maxLength: 3 }).map((b) => ({ kind: 'raw' as const, body: Buffer.from(b) })),
+    },
   ),
   { maxLength: 4 },
 );
@@ -264,13 +331,15 @@ test('fuzz: any garbage answer resolves or rejects with a DnsError naming the se
   try {
     await settle();
     await settle();
-  const before = resources();
+    const before = resources();
     await fc.assert(
       fc.asyncProperty(reply, fc.integer(), fc.boolean(), async (parts, seed, srv) => {
         plan = { parts, seed };
         const options = { servers: [server.server], timeoutMs: 60, tries: 1 };
         try {
-          const result = srv ? await lookupSrv('_ldap._tcp.dc._msdcs.lab.example.test', options) : await lookupAddresses('hv01.lab.example.test', options);
+          const result = srv
+            ? await lookupSrv('_ldap._tcp.dc._msdcs.lab.example.test', options)
+            : await lookupAddresses('hv01.lab.example.test', options);
           assert.ok(Array.isArray(result));
         } catch (err) {
           assert.ok(err instanceof DnsError, `not a DnsError: ${String(err)}`);

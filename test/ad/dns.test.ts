@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { decodeResponse, encodeQuery, readName } from '../../src/ad/dns.ts';
 
 /** A naive response builder: header, the question, then answers given as raw RDATA. */
-function response(id: number, question: Buffer, answers: { name: Buffer; type: number; rdata: Buffer }[], rcode = 0): Buffer {
+function response(
+  id: number,
+  question: Buffer,
+  answers: { name: Buffer; type: number; rdata: Buffer }[],
+  rcode = 0,
+): Buffer {
   const header = Buffer.alloc(12);
   header.writeUInt16BE(id, 0);
   header.writeUInt16BE(0x8180 | rcode, 2);

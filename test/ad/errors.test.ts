@@ -3,8 +3,14 @@ import assert from 'node:assert/strict';
 import { BIND_DATA_CODES, bindDataCode } from '../../src/ad/errors.ts';
 
 test('the data code of a failed bind, from Windows and Samba diagnostic messages', () => {
-  assert.equal(bindDataCode('80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v4563'), '52e');
-  assert.equal(bindDataCode('80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data 775, v1db1'), '775');
+  assert.equal(
+    bindDataCode('80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data 52e, v4563'),
+    '52e',
+  );
+  assert.equal(
+    bindDataCode('80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data 775, v1db1'),
+    '775',
+  );
   assert.equal(bindDataCode('invalid credentials'), undefined);
 });
 

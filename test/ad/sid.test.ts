@@ -3,7 +3,20 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  decodeGuid, decodeSid, describeSid, domainSid, DOMAIN_RIDS, encodeGuid, encodeSid, isGuid, isSid, normalizeSid, SdDecodeError, sddlSid, wellKnownSidName, WELL_KNOWN_SIDS,
+  decodeGuid,
+  decodeSid,
+  describeSid,
+  domainSid,
+  DOMAIN_RIDS,
+  encodeGuid,
+  encodeSid,
+  isGuid,
+  isSid,
+  normalizeSid,
+  SdDecodeError,
+  sddlSid,
+  wellKnownSidName,
+  WELL_KNOWN_SIDS,
 } from '../../src/ad/sid.ts';
 
 /** A deliberately naive SID builder: [MS-DTYP] 2.4.2.2 written out byte by byte. */
@@ -50,9 +63,27 @@ test('an identifier authority of 2^32 or more is written as 0x and 12 hex digits
 const SID_ERRORS: { name: string; bytes: number[]; code: string; field: RegExp; offset: number }[] = [
   { name: 'empty', bytes: [], code: 'truncated', field: /Revision/, offset: 0 },
   { name: 'revision 2', bytes: [2, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], code: 'revision', field: /Revision/, offset: 0 },
-  { name: '16 sub-authorities', bytes: [1, 16, 0, 0, 0, 0, 0, 5, ...new Array<number>(64).fill(0)], code: 'sid-sub-authority-count', field: /SubAuthorityCount/, offset: 1 },
-  { name: '255 sub-authorities', bytes: [1, 255, 0, 0, 0, 0, 0, 5], code: 'sid-sub-authority-count', field: /SubAuthorityCount/, offset: 1 },
-  { name: 'a sub-authority cut short', bytes: [1, 2, 0, 0, 0, 0, 0, 5, 0x20, 0, 0, 0, 0x20, 0x02], code: 'truncated', field: /SubAuthority/, offset: 0 },
+  {
+    name: '16 sub-authorities',
+    bytes: [1, 16, 0, 0, 0, 0, 0, 5, ...new Array<number>(64).fill(0)],
+    code: 'sid-sub-authority-count',
+    field: /SubAuthorityCount/,
+    offset: 1,
+  },
+  {
+    name: '255 sub-authorities',
+    bytes: [1, 255, 0, 0, 0, 0, 0, 5],
+    code: 'sid-sub-authority-count',
+    field: /SubAuthorityCount/,
+    offset: 1,
+  },
+  {
+    name: 'a sub-authority cut short',
+    bytes: [1, 2, 0, 0, 0, 0, 0, 5, 0x20, 0, 0, 0, 0x20, 0x02],
+    code: 'truncated',
+    field: /SubAuthority/,
+    offset: 0,
+  },
   { name: 'a header cut short', bytes: [1, 1, 0, 0, 0], code: 'truncated', field: /SubAuthority/, offset: 0 },
   { name: 'bytes after the SID', bytes: [...naiveSid('S-1-1-0'), 0], code: 'trailing-bytes', field: /SID/, offset: 12 },
 ];
@@ -61,13 +92,27 @@ for (const c of SID_ERRORS) {
   test(`SID decode error: ${c.name} -> SdDecodeError ${c.code}`, () => {
     assert.throws(
       () => decodeSid(Uint8Array.from(c.bytes), 'objectSid'),
-      (e: unknown) => e instanceof SdDecodeError && e.code === c.code && e.structure === 'objectSid' && c.field.test(e.field) && e.offset === c.offset,
+      (e: unknown) =>
+        e instanceof SdDecodeError &&
+        e.code === c.code &&
+        e.structure === 'objectSid' &&
+        c.field.test(e.field) &&
+        e.offset === c.offset,
     );
   });
 }
 
 test('encodeSid refuses text that is not a SID', () => {
-  for (const bad of ['', 'S-1', 'S-2-5-32', 'S-1-5-x', 'S-1-5-4294967296', `S-1-5${'-1'.repeat(16)}`, 'S-1-281474976710656-1', 'hello']) {
+  for (const bad of [
+    '',
+    'S-1',
+    'S-2-5-32',
+    'S-1-5-x',
+    'S-1-5-4294967296',
+    `S-1-5${'-1'.repeat(16)}`,
+    'S-1-281474976710656-1',
+    'hello',
+  ]) {
     assert.throws(() => encodeSid(bad), RangeError, bad);
     assert.equal(isSid(bad), false, bad);
   }
@@ -103,40 +148,65 @@ test('GUIDs: the computer class in its mixed-endian wire form, both ways', () =>
   assert.deepEqual([...encodeGuid(COMPUTER.toUpperCase())], COMPUTER_BYTES);
   const any = '00112233-4455-6677-8899-aabbccddeeff';
   assert.equal(decodeGuid(encodeGuid(any)), any);
-  assert.deepEqual([...encodeGuid(any)], [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
+  assert.deepEqual(
+    [...encodeGuid(any)],
+    [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff],
+  );
   assert.equal(isGuid(COMPUTER), true);
-  for (const bad of ['', '{bf967a86-0de6-11d0-a285-00aa003049e2}', 'bf967a86-0de6-11d0-a285-00aa003049e', 'bf967a860de611d0a28500aa003049e2']) {
+  for (const bad of [
+    '',
+    '{bf967a86-0de6-11d0-a285-00aa003049e2}',
+    'bf967a86-0de6-11d0-a285-00aa003049e',
+    'bf967a860de611d0a28500aa003049e2',
+  ]) {
     assert.throws(() => encodeGuid(bad), RangeError, bad);
     assert.equal(isGuid(bad), false);
   }
-  assert.throws(() => decodeGuid(Uint8Array.from(COMPUTER_BYTES.slice(0, 15))), (e: unknown) => e instanceof SdDecodeError && e.code === 'truncated');
-  assert.throws(() => decodeGuid(Uint8Array.from([...COMPUTER_BYTES, 0])), (e: unknown) => e instanceof SdDecodeError && e.code === 'trailing-bytes');
+  assert.throws(
+    () => decodeGuid(Uint8Array.from(COMPUTER_BYTES.slice(0, 15))),
+    (e: unknown) => e instanceof SdDecodeError && e.code === 'truncated',
+  );
+  assert.throws(
+    () => decodeGuid(Uint8Array.from([...COMPUTER_BYTES, 0])),
+    (e: unknown) => e instanceof SdDecodeError && e.code === 'trailing-bytes',
+  );
 });
 
 // Bytes recorded from a Samba DC by test/lab/record-samba.ts, described in index.json.
 const SAMBA = fileURLToPath(new URL('../fixtures/samba/', import.meta.url));
 const haveSamba = existsSync(`${SAMBA}index.json`);
-interface SambaFile { file: string; kind: string; sid?: string; guid?: string; sids?: string[] }
+interface SambaFile {
+  file: string;
+  kind: string;
+  sid?: string;
+  guid?: string;
+  sids?: string[];
+}
 
-test('Samba fixtures: objectSid, tokenGroups and schemaIDGUID values decode to what the index says', { skip: !haveSamba && 'no test/fixtures/samba/index.json' }, () => {
-  const index = JSON.parse(readFileSync(`${SAMBA}index.json`, 'utf8')) as { files: SambaFile[] };
-  let checked = 0;
-  for (const f of index.files) {
-    const bytes = readFileSync(`${SAMBA}${f.file}`);
-    if (f.kind === 'objectSid') {
-      assert.equal(decodeSid(bytes), f.sid, f.file);
-      checked++;
-    } else if (f.kind === 'schemaIDGUID') {
-      assert.equal(decodeGuid(bytes), f.guid, f.file);
-      assert.equal(f.guid, COMPUTER);
-      checked++;
-    } else if (f.kind === 'tokenGroups') {
-      // The file is each SID prefixed with its length in one byte.
-      const sids: string[] = [];
-      for (let at = 0; at < bytes.length; at += 1 + bytes[at]!) sids.push(decodeSid(bytes.subarray(at + 1, at + 1 + bytes[at]!)));
-      assert.deepEqual(sids, f.sids, f.file);
-      checked++;
+test(
+  'Samba fixtures: objectSid, tokenGroups and schemaIDGUID values decode to what the index says',
+  { skip: !haveSamba && 'no test/fixtures/samba/index.json' },
+  () => {
+    const index = JSON.parse(readFileSync(`${SAMBA}index.json`, 'utf8')) as { files: SambaFile[] };
+    let checked = 0;
+    for (const f of index.files) {
+      const bytes = readFileSync(`${SAMBA}${f.file}`);
+      if (f.kind === 'objectSid') {
+        assert.equal(decodeSid(bytes), f.sid, f.file);
+        checked++;
+      } else if (f.kind === 'schemaIDGUID') {
+        assert.equal(decodeGuid(bytes), f.guid, f.file);
+        assert.equal(f.guid, COMPUTER);
+        checked++;
+      } else if (f.kind === 'tokenGroups') {
+        // The file is each SID prefixed with its length in one byte.
+        const sids: string[] = [];
+        for (let at = 0; at < bytes.length; at += 1 + bytes[at]!)
+          sids.push(decodeSid(bytes.subarray(at + 1, at + 1 + bytes[at]!)));
+        assert.deepEqual(sids, f.sids, f.file);
+        checked++;
+      }
     }
-  }
-  assert.ok(checked >= 3, `only ${checked} SID/GUID fixtures`);
-});
+    assert.ok(checked >= 3, `only ${checked} SID/GUID fixtures`);
+  },
+);

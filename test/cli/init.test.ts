@@ -57,5 +57,14 @@ test('Ctrl-C at a question stops with 130 and writes nothing', async () => {
 test('init --help: what it asks, its flags and examples', async () => {
   const r = await runCli(['init', '--help']);
   assert.equal(r.code, 0, r.stderr);
-  for (const text of ['USAGE', 'EXAMPLES', '--output', '--force', '--dns-server', '--initiator', 'never asked for nor written']) assert.ok(r.stdout.includes(text), text);
+  for (const text of [
+    'USAGE',
+    'EXAMPLES',
+    '--output',
+    '--force',
+    '--dns-server',
+    '--initiator',
+    'never asked for nor written',
+  ])
+    assert.ok(r.stdout.includes(text), text);
 });

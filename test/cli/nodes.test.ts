@@ -13,7 +13,15 @@ import type { Report } from '../../src/engine/report.ts';
 
 const FAKE = join(ROOT, 'test/fakes/fake-pwsh');
 const RECORDINGS = join(ROOT, 'test/fixtures/powershell/nodes');
-const NODE_CHECKS = ['nodes.reachable', 'nodes.domain.membership', 'nodes.os.consistency', 'nodes.features', 'nodes.cpu.vendor', 'nodes.pending-reboot', 'nodes.initiator.iqn'];
+const NODE_CHECKS = [
+  'nodes.reachable',
+  'nodes.domain.membership',
+  'nodes.os.consistency',
+  'nodes.features',
+  'nodes.cpu.vendor',
+  'nodes.pending-reboot',
+  'nodes.initiator.iqn',
+];
 
 const THREE = `cluster: { name: HVCLUSTER01, windowsVersion: "2019" }
 nodes:
@@ -22,13 +30,22 @@ nodes:
   - { name: hv03, fqdn: hv03.lab.example.test }
 `;
 
-async function validate(spec: string, env: Record<string, string | undefined>, args: string[] = ['--only', 'nodes.*']): Promise<{ code: number | null; report: Report; stderr: string }> {
+async function validate(
+  spec: string,
+  env: Record<string, string | undefined>,
+  args: string[] = ['--only', 'nodes.*'],
+): Promise<{ code: number | null; report: Report; stderr: string }> {
   const dir = await tempFiles({ 'cluster.yaml': spec });
-  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--json', ...args], { env: { CLUSTERPROBE_POWERSHELL: undefined, FAKE_PWSH_CASE: undefined, FAKE_PWSH_RECORDINGS: RECORDINGS, ...env } });
+  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--json', ...args], {
+    env: { CLUSTERPROBE_POWERSHELL: undefined, FAKE_PWSH_CASE: undefined, FAKE_PWSH_RECORDINGS: RECORDINGS, ...env },
+  });
   return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
 }
 
-const table = (report: Report, checkId?: string) => report.findings.filter((f) => checkId === undefined || f.checkId === checkId).map((f) => [f.checkId, f.subject ?? null, f.status, f.messageId]);
+const table = (report: Report, checkId?: string) =>
+  report.findings
+    .filter((f) => checkId === undefined || f.checkId === checkId)
+    .map((f) => [f.checkId, f.subject ?? null, f.status, f.messageId]);
 
 test('Windows PowerShell 5.1 shapes, three nodes: every nodes.* finding', async () => {
   const { code, report, stderr } = await validate(THREE, { CLUSTERPROBE_POWERSHELL: FAKE });
@@ -62,10 +79,25 @@ test('Windows PowerShell 5.1 shapes, three nodes: every nodes.* finding', async 
   ]);
   const denied = report.findings.find((f) => f.messageId === 'accessDenied')!;
   assert.equal(denied.data.target, 'hv03.lab.example.test');
-  assert.ok(denied.remediation!.steps.some((s) => s.commands?.some((c) => c.command === "Invoke-Command -ComputerName 'hv03.lab.example.test' -ScriptBlock { whoami /groups }")));
-  assert.deepEqual(report.findings.find((f) => f.messageId === 'buildsDiffer')!.data.builds, ['17763.5020', '17763.4974']);
-  assert.deepEqual(report.findings.find((f) => f.messageId === 'rebootPending')!.data.indicators, ['componentBasedServicing', 'fileRenameOperations']);
-  assert.equal(report.findings.find((f) => f.messageId === 'found')!.data.iqn, 'iqn.1991-05.com.microsoft:hv02.lab.example.test');
+  assert.ok(
+    denied.remediation!.steps.some((s) =>
+      s.commands?.some(
+        (c) => c.command === "Invoke-Command -ComputerName 'hv03.lab.example.test' -ScriptBlock { whoami /groups }",
+      ),
+    ),
+  );
+  assert.deepEqual(report.findings.find((f) => f.messageId === 'buildsDiffer')!.data.builds, [
+    '17763.5020',
+    '17763.4974',
+  ]);
+  assert.deepEqual(report.findings.find((f) => f.messageId === 'rebootPending')!.data.indicators, [
+    'componentBasedServicing',
+    'fileRenameOperations',
+  ]);
+  assert.equal(
+    report.findings.find((f) => f.messageId === 'found')!.data.iqn,
+    'iqn.1991-05.com.microsoft:hv02.lab.example.test',
+  );
 });
 
 test('pwsh 7 shapes, seven nodes: mixed versions and vendors fail; a node that hung is a time-out, the others still read', async () => {
@@ -74,7 +106,10 @@ nodes:
 ${['n1', 'n2', 'n3', 'n4', 'n5', 'n6'].map((n) => `  - { name: ${n}, fqdn: ${n}.lab.example.test }`).join('\n')}
   - { name: byip, fqdn: 10.0.0.31 }
 `;
-  const { code, report, stderr } = await validate(spec, { CLUSTERPROBE_POWERSHELL: FAKE, FAKE_PWSH_CASE: 'pwsh7-mixed' });
+  const { code, report, stderr } = await validate(spec, {
+    CLUSTERPROBE_POWERSHELL: FAKE,
+    FAKE_PWSH_CASE: 'pwsh7-mixed',
+  });
   assert.equal(code, 3, stderr);
   assert.deepEqual(table(report, 'nodes.reachable'), [
     ['nodes.reachable', 'n1', 'pass', 'reachable'],
@@ -93,7 +128,11 @@ ${['n1', 'n2', 'n3', 'n4', 'n5', 'n6'].map((n) => `  - { name: ${n}, fqdn: ${n}.
   ]);
   assert.deepEqual(report.findings.find((f) => f.messageId === 'specMismatch')!.data.nodes, ['n2']);
   assert.deepEqual(pick('nodes.cpu.vendor'), [['nodes.cpu.vendor', 'vendor', 'fail', 'mixedVendors']]);
-  assert.equal(report.findings.filter((f) => f.messageId === 'notRead').length, 4 * 6, 'four nodes not read, in each of the six other checks');
+  assert.equal(
+    report.findings.filter((f) => f.messageId === 'notRead').length,
+    4 * 6,
+    'four nodes not read, in each of the six other checks',
+  );
   const n2 = table(report, 'nodes.initiator.iqn').find(([, subject]) => subject === 'n2');
   assert.deepEqual(n2, ['nodes.initiator.iqn', 'n2', 'pass', 'found']);
 });
@@ -102,27 +141,46 @@ test('2008 R2 nodes: RTM beside SP1 warns, Failover Clustering missing gets Add-
   const spec = `cluster: { windowsVersion: "2008R2" }\nnodes:\n${['r2n1', 'r2n2', 'r2n3'].map((n) => `  - { name: ${n}, fqdn: ${n}.lab.example.test }`).join('\n')}\n`;
   const { code, report, stderr } = await validate(spec, { CLUSTERPROBE_POWERSHELL: FAKE });
   assert.equal(code, 3, stderr);
-  const features = report.findings.filter((f) => f.checkId === 'nodes.features' && f.status !== 'pass').map((f) => [f.subject, f.status, f.messageId]);
+  const features = report.findings
+    .filter((f) => f.checkId === 'nodes.features' && f.status !== 'pass')
+    .map((f) => [f.subject, f.status, f.messageId]);
   assert.deepEqual(features, [
     ['r2n2 Failover-Clustering', 'fail', 'missing'],
     ['r2n3 Failover-Clustering', 'fail', 'notOffered'],
     ['r2n3 Hyper-V', 'fail', 'missing'],
   ]);
   const missing = report.findings.find((f) => f.subject === 'r2n2 Failover-Clustering')!;
-  assert.ok(missing.remediation!.steps[0]!.commands!.some((c) => c.command === 'Import-Module ServerManager; Add-WindowsFeature Failover-Clustering, RSAT-Clustering'));
-  assert.ok(!JSON.stringify(missing.remediation).includes('Install-WindowsFeature'), 'no 2012 cmdlet for a 2008 R2 node');
+  assert.ok(
+    missing.remediation!.steps[0]!.commands!.some(
+      (c) => c.command === 'Import-Module ServerManager; Add-WindowsFeature Failover-Clustering, RSAT-Clustering',
+    ),
+  );
+  assert.ok(
+    !JSON.stringify(missing.remediation).includes('Install-WindowsFeature'),
+    'no 2012 cmdlet for a 2008 R2 node',
+  );
   assert.deepEqual(table(report, 'nodes.os.consistency'), [
     ['nodes.os.consistency', 'version', 'pass', 'sameVersion'],
     ['nodes.os.consistency', 'build', 'warn', 'buildsDiffer'],
     ['nodes.os.consistency', 'edition', 'warn', 'editionsDiffer'],
     ['nodes.os.consistency', 'cluster.windowsVersion', 'pass', 'matchesSpec'],
   ]);
-  assert.deepEqual(table(report, 'nodes.initiator.iqn').map(([, s, st, m]) => [s, st, m]), [
-    ['r2n1', 'pass', 'found'],
-    ['r2n2', 'pass', 'found'],
-    ['r2n3', 'warn', 'unreadable'],
-  ]);
-  assert.deepEqual(table(report, 'nodes.pending-reboot').map(([, s, st]) => [s, st]), [['r2n1', 'pass'], ['r2n2', 'pass'], ['r2n3', 'warn']]);
+  assert.deepEqual(
+    table(report, 'nodes.initiator.iqn').map(([, s, st, m]) => [s, st, m]),
+    [
+      ['r2n1', 'pass', 'found'],
+      ['r2n2', 'pass', 'found'],
+      ['r2n3', 'warn', 'unreadable'],
+    ],
+  );
+  assert.deepEqual(
+    table(report, 'nodes.pending-reboot').map(([, s, st]) => [s, st]),
+    [
+      ['r2n1', 'pass'],
+      ['r2n2', 'pass'],
+      ['r2n3', 'warn'],
+    ],
+  );
 });
 
 test('PowerShell not answering within windows.timeoutSeconds: nodes.reachable records the error, the rest skip; nothing hangs', async () => {
@@ -143,22 +201,36 @@ test('PowerShell not answering within windows.timeoutSeconds: nodes.reachable re
   assert.equal(report.findings[0]!.data.code, 'timeout');
 });
 
-test('on this Linux machine without CLUSTERPROBE_POWERSHELL: every nodes.* check skipped (notWindows), the exit code the others make', { skip: process.platform === 'win32' }, async () => {
-  const spec = 'cluster: { name: HVCLUSTER01 }\nnodes:\n  - { name: hv01, fqdn: hv01.lab.example.test }\n  - { name: hv02, fqdn: hv02.lab.example.test }\n';
-  const all = await validate(spec, {}, []);
-  assert.equal(all.code, 0, all.stderr);
-  const nodes = all.report.findings.filter((f) => f.area === 'nodes');
-  assert.deepEqual(nodes.map((f) => [f.checkId, f.status, f.messageId]), NODE_CHECKS.map((id) => [id, 'skipped', 'notWindows']));
-  for (const f of nodes) assert.match(String(f.data.reason), /this machine runs Linux, not Windows/);
-  const without = await validate(spec, {}, ['--skip', 'nodes.*']);
-  assert.equal(without.code, all.code);
-  const strip = (r: Report) => r.findings.filter((f) => f.area !== 'nodes').map((f) => [f.checkId, f.subject, f.status, f.messageId]);
-  assert.deepEqual(strip(all.report), strip(without.report), 'the other checks report the same');
-  assert.equal(all.report.verdict, without.report.verdict);
-});
+test(
+  'on this Linux machine without CLUSTERPROBE_POWERSHELL: every nodes.* check skipped (notWindows), the exit code the others make',
+  { skip: process.platform === 'win32' },
+  async () => {
+    const spec =
+      'cluster: { name: HVCLUSTER01 }\nnodes:\n  - { name: hv01, fqdn: hv01.lab.example.test }\n  - { name: hv02, fqdn: hv02.lab.example.test }\n';
+    const all = await validate(spec, {}, []);
+    assert.equal(all.code, 0, all.stderr);
+    const nodes = all.report.findings.filter((f) => f.area === 'nodes');
+    assert.deepEqual(
+      nodes.map((f) => [f.checkId, f.status, f.messageId]),
+      NODE_CHECKS.map((id) => [id, 'skipped', 'notWindows']),
+    );
+    for (const f of nodes) assert.match(String(f.data.reason), /this machine runs Linux, not Windows/);
+    const without = await validate(spec, {}, ['--skip', 'nodes.*']);
+    assert.equal(without.code, all.code);
+    const strip = (r: Report) =>
+      r.findings.filter((f) => f.area !== 'nodes').map((f) => [f.checkId, f.subject, f.status, f.messageId]);
+    assert.deepEqual(strip(all.report), strip(without.report), 'the other checks report the same');
+    assert.equal(all.report.verdict, without.report.verdict);
+  },
+);
 
 test('CLUSTERPROBE_POWERSHELL naming nothing: skipped (noPowerShell), never an error', async () => {
-  const { code, report } = await validate('nodes:\n  - { name: hv01 }\n', { CLUSTERPROBE_POWERSHELL: '/nonexistent/pwsh' });
+  const { code, report } = await validate('nodes:\n  - { name: hv01 }\n', {
+    CLUSTERPROBE_POWERSHELL: '/nonexistent/pwsh',
+  });
   assert.equal(code, 0);
-  assert.deepEqual(report.findings.map((f) => [f.checkId, f.status, f.messageId]), NODE_CHECKS.map((id) => [id, 'skipped', 'noPowerShell']));
+  assert.deepEqual(
+    report.findings.map((f) => [f.checkId, f.status, f.messageId]),
+    NODE_CHECKS.map((id) => [id, 'skipped', 'noPowerShell']),
+  );
 });

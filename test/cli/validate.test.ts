@@ -39,7 +39,8 @@ test('review lab: exit 3, both NetBIOS checks fail with the shared truncated nam
   for (const f of nameFails) {
     assert.equal(f.messageId, 'tooLong');
     assert.equal(f.data.netbiosName, 'HYPERVHOSTNODE-');
-    const command = f.remediation?.steps.flatMap((s) => s.commands ?? []).find((c) => c.shell === 'powershell')?.command ?? '';
+    const command =
+      f.remediation?.steps.flatMap((s) => s.commands ?? []).find((c) => c.shell === 'powershell')?.command ?? '';
     const suggested = /^Rename-Computer -NewName '([^']+)' /.exec(command)?.[1];
     assert.ok(suggested, `a Rename-Computer command in ${command}`);
     assert.deepEqual(nameProblems(suggested), []);
@@ -78,8 +79,18 @@ test('--junit writes well-formed XML whose counts match the report', async () =>
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // xmllint found the XML bad
   }
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (n) => ['testsuite', 'testcase'].includes(n) }).parse(xml) as {
-    testsuites: { tests: string; failures: string; errors: string; skipped: string; testsuite: { name: string; tests: string; testcase: { failure?: unknown }[] }[] };
+  const doc = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    isArray: (n) => ['testsuite', 'testcase'].includes(n),
+  }).parse(xml) as {
+    testsuites: {
+      tests: string;
+      failures: string;
+      errors: string;
+      skipped: string;
+      testsuite: { name: string; tests: string; testcase: { failure?: unknown }[] }[];
+    };
   };
   assert.equal(Number(doc.testsuites.tests), report.findings.length);
   assert.equal(Number(doc.testsuites.failures), report.summary.fail);
@@ -89,20 +100,57 @@ test('--junit writes well-formed XML whose counts match the report', async () =>
   assert.equal(config.testcase.filter((c) => c.failure !== undefined).length, 3);
 });
 
-const CONFIG_ERRORS: { name: string; file: string; content: string; line: number; column: number; path: string; secret?: string }[] = [
-  { name: 'type error', file: 'c.yaml', content: 'nodes:\n  - name: hv01\n  - name: 42\n', line: 3, column: 11, path: 'nodes[1].name' },
-  { name: 'unknown key', file: 'c.yaml', content: 'cluster:\n  name: C1\n  nmae: C2\n', line: 3, column: 3, path: 'cluster.nmae' },
+const CONFIG_ERRORS: {
+  name: string;
+  file: string;
+  content: string;
+  line: number;
+  column: number;
+  path: string;
+  secret?: string;
+}[] = [
+  {
+    name: 'type error',
+    file: 'c.yaml',
+    content: 'nodes:\n  - name: hv01\n  - name: 42\n',
+    line: 3,
+    column: 11,
+    path: 'nodes[1].name',
+  },
+  {
+    name: 'unknown key',
+    file: 'c.yaml',
+    content: 'cluster:\n  name: C1\n  nmae: C2\n',
+    line: 3,
+    column: 3,
+    path: 'cluster.nmae',
+  },
   {
     name: 'literal secret',
     file: 'c.yaml',
-    content: 'activeDirectory:\n  domain: lab.example.test\n  bind:\n    user: a@lab.example.test\n    password: Hunter2Literal\n',
+    content:
+      'activeDirectory:\n  domain: lab.example.test\n  bind:\n    user: a@lab.example.test\n    password: Hunter2Literal\n',
     line: 5,
     column: 15,
     path: 'activeDirectory.bind.password',
     secret: 'Hunter2Literal',
   },
-  { name: 'YAML syntax error', file: 'c.yaml', content: 'nodes:\n  - name: hv01\n    fqdn: [unclosed\n', line: 4, column: 1, path: '' },
-  { name: 'JSON type error', file: 'c.json', content: '{\n  "nodes": [\n    { "name": true }\n  ]\n}\n', line: 3, column: 15, path: 'nodes[0].name' },
+  {
+    name: 'YAML syntax error',
+    file: 'c.yaml',
+    content: 'nodes:\n  - name: hv01\n    fqdn: [unclosed\n',
+    line: 4,
+    column: 1,
+    path: '',
+  },
+  {
+    name: 'JSON type error',
+    file: 'c.json',
+    content: '{\n  "nodes": [\n    { "name": true }\n  ]\n}\n',
+    line: 3,
+    column: 15,
+    path: 'nodes[0].name',
+  },
 ];
 
 for (const c of CONFIG_ERRORS) {
@@ -130,9 +178,19 @@ test('NO_COLOR=1 output has no ANSI escapes, FORCE_COLOR=1 has them; no spinner 
 
 test('the example plugin loads and reports through the same contract', async () => {
   const dir = await tempFiles({
-    'c.yaml': 'activeDirectory: { domain: lab.example.test }\nnodes:\n  - { name: hv01, fqdn: hv01.lab.example.test }\n  - { name: hv02, fqdn: hv02.other.test }\n',
+    'c.yaml':
+      'activeDirectory: { domain: lab.example.test }\nnodes:\n  - { name: hv01, fqdn: hv01.lab.example.test }\n  - { name: hv02, fqdn: hv02.other.test }\n',
   });
-  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--plugin', join(ROOT, 'examples/plugins/fqdn-in-domain.js'), '--only', 'site.*', '--json']);
+  const r = await runCli([
+    'validate',
+    '--config',
+    join(dir, 'c.yaml'),
+    '--plugin',
+    join(ROOT, 'examples/plugins/fqdn-in-domain.js'),
+    '--only',
+    'site.*',
+    '--json',
+  ]);
   assert.equal(r.code, 3, r.stderr);
   const findings = parseReport(r.stdout).findings;
   assert.deepEqual(
@@ -157,7 +215,13 @@ for (const [fixture, names] of [
   ['does-not-exist.js', /cannot be loaded/],
 ] as const) {
   test(`a broken plugin (${fixture}) fails with exit 2 and a message naming it`, async () => {
-    const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', join(ROOT, 'test/fixtures/plugins', fixture)]);
+    const r = await runCli([
+      'validate',
+      '--config',
+      REVIEW_LAB,
+      '--plugin',
+      join(ROOT, 'test/fixtures/plugins', fixture),
+    ]);
     assert.equal(r.code, 2, r.stderr);
     assert.ok(r.stderr.includes(`plugin "${join(ROOT, 'test/fixtures/plugins', fixture)}"`), r.stderr);
     assert.match(r.stderr, names);
@@ -165,7 +229,16 @@ for (const [fixture, names] of [
 }
 
 test('a check that throws, one that reports nothing, and one with an undeclared messageId record error naming the plugin as the culprit; the others still run; exit 1', async () => {
-  const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.bad.throws,test.bad.silent,test.bad.undeclared,test.ok.*', '--json']);
+  const r = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--plugin',
+    BEHAVIOURS,
+    '--only',
+    'test.bad.throws,test.bad.silent,test.bad.undeclared,test.ok.*',
+    '--json',
+  ]);
   assert.equal(r.code, 1, r.stderr);
   const byId = new Map(parseReport(r.stdout).findings.map((f) => [f.checkId, f]));
   assert.equal(byId.get('test.bad.throws')?.status, 'error');
@@ -186,22 +259,51 @@ test('a check that throws, one that reports nothing, and one with an undeclared 
 test('plugin probes whose exceptions escape (a timer throw, an unhandled rejection): error findings naming them, the other checks run, one stderr line each, no stack, exit 1, and no wait for what they left running', async () => {
   const escapes = join(ROOT, 'test/fixtures/plugins/escapes.js');
   const started = Date.now();
-  const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', escapes, '--only', 'test.escape.*,config.*', '--json']);
+  const r = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--plugin',
+    escapes,
+    '--only',
+    'test.escape.*,config.*',
+    '--json',
+  ]);
   assert.ok(Date.now() - started < 20_000, 'the probe still sleeping for a minute is abandoned');
   assert.equal(r.code, 1, r.stderr);
   const report = parseReport(r.stdout);
   const byId = new Map(report.findings.map((f) => [f.checkId, f]));
-  assert.deepEqual([byId.get('test.escape.timer')?.messageId, byId.get('test.escape.timer')?.data.origin], ['engineProbeEscaped', 'uncaughtException']);
-  assert.deepEqual([byId.get('test.escape.rejection')?.messageId, byId.get('test.escape.rejection')?.data.origin], ['engineProbeEscaped', 'unhandledRejection']);
+  assert.deepEqual(
+    [byId.get('test.escape.timer')?.messageId, byId.get('test.escape.timer')?.data.origin],
+    ['engineProbeEscaped', 'uncaughtException'],
+  );
+  assert.deepEqual(
+    [byId.get('test.escape.rejection')?.messageId, byId.get('test.escape.rejection')?.data.origin],
+    ['engineProbeEscaped', 'unhandledRejection'],
+  );
   assert.equal(byId.get('test.escape.timer')?.data.plugin, escapes);
-  assert.ok(report.findings.some((f) => f.checkId === 'config.netbios.name' && f.status === 'fail'), 'the other checks ran');
+  assert.ok(
+    report.findings.some((f) => f.checkId === 'config.netbios.name' && f.status === 'fail'),
+    'the other checks ran',
+  );
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('clusterprobe: an exception escaped'));
   assert.equal(lines.length, 2, r.stderr);
   assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at |"stack"/);
 });
 
 test('--timeout stops a hanging check with an error finding', async () => {
-  const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.bad.hangs,test.ok.pass', '--timeout', '1', '--json']);
+  const r = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--plugin',
+    BEHAVIOURS,
+    '--only',
+    'test.bad.hangs,test.ok.pass',
+    '--timeout',
+    '1',
+    '--json',
+  ]);
   assert.equal(r.code, 3, r.stderr);
   const byId = new Map(parseReport(r.stdout).findings.map((f) => [f.checkId, f]));
   assert.equal(byId.get('test.bad.hangs')?.messageId, 'engineTimeout');
@@ -210,7 +312,16 @@ test('--timeout stops a hanging check with an error finding', async () => {
 });
 
 test('two checks needing the same fact cause one probe', async () => {
-  const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.memo.*', '--json']);
+  const r = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--plugin',
+    BEHAVIOURS,
+    '--only',
+    'test.memo.*',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const runs = parseReport(r.stdout).findings.map((f) => f.data.runs);
   assert.deepEqual(runs, [1, 1]);
@@ -223,7 +334,16 @@ test('waivers: an unexpired waiver turns failures into waived (exit 0); an expir
     'active.yaml': `- check: "config.netbios.*"\n  justification: hosts are renamed in change 4711\n  expires: ${future}\n`,
     'expired.yaml': `waivers:\n  - check: "config.netbios.*"\n    justification: hosts are renamed in change 4711\n    expires: ${past}\n`,
   });
-  const active = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--waivers', join(dir, 'active.yaml'), '--json']);
+  const active = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--only',
+    'config.*',
+    '--waivers',
+    join(dir, 'active.yaml'),
+    '--json',
+  ]);
   assert.equal(active.code, 0, active.stderr);
   const a = parseReport(active.stdout);
   assert.equal(a.summary.fail, 0);
@@ -232,7 +352,16 @@ test('waivers: an unexpired waiver turns failures into waived (exit 0); an expir
   assert.equal(waived.waiver?.originalStatus, 'fail');
   assert.equal(waived.waiver?.expires, future);
 
-  const expired = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--waivers', join(dir, 'expired.yaml'), '--json']);
+  const expired = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--only',
+    'config.*',
+    '--waivers',
+    join(dir, 'expired.yaml'),
+    '--json',
+  ]);
   assert.equal(expired.code, 3);
   const e = parseReport(expired.stdout);
   assert.equal(e.summary.waived, 0);
@@ -254,9 +383,19 @@ test('--fail-on warn: warnings alone exit 4, and 0 without it', async () => {
 test('--only/--skip select by glob; a glob matching nothing is a usage error', async () => {
   const only = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.netbios.collision', '--json']);
   assert.deepEqual([...new Set(parseReport(only.stdout).findings.map((f) => f.checkId))], ['config.netbios.collision']);
-  const skip = await runCli(['validate', '--config', REVIEW_LAB, '--skip', 'config.netbios.*,storage.*,ad.*,nodes.*', '--json']);
+  const skip = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--skip',
+    'config.netbios.*,storage.*,ad.*,nodes.*',
+    '--json',
+  ]);
   assert.equal(skip.code, 0);
-  assert.deepEqual([...new Set(parseReport(skip.stdout).findings.map((f) => f.checkId))], ['config.waivers.expiry', 'config.nodes.count']);
+  assert.deepEqual(
+    [...new Set(parseReport(skip.stdout).findings.map((f) => f.checkId))],
+    ['config.waivers.expiry', 'config.nodes.count'],
+  );
   const none = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'stroage.*']);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /stroage\.\*/);
@@ -281,8 +420,25 @@ test('--save-facts then --from-facts re-evaluates offline to the same findings',
 test('a fact missing from a facts file skips the checks that need it', async () => {
   const dir = await tempDir();
   const facts = join(dir, 'facts.json');
-  await writeFile(facts, JSON.stringify({ schemaVersion: 1, tool: { name: 'clusterprobe', version: '0' }, savedAt: 'x', facts: { spec: { nodes: [{ name: 'hv01' }] } } }));
-  const r = await runCli(['validate', '--from-facts', facts, '--plugin', BEHAVIOURS, '--only', 'test.memo.one', '--json']);
+  await writeFile(
+    facts,
+    JSON.stringify({
+      schemaVersion: 1,
+      tool: { name: 'clusterprobe', version: '0' },
+      savedAt: 'x',
+      facts: { spec: { nodes: [{ name: 'hv01' }] } },
+    }),
+  );
+  const r = await runCli([
+    'validate',
+    '--from-facts',
+    facts,
+    '--plugin',
+    BEHAVIOURS,
+    '--only',
+    'test.memo.one',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const f = parseReport(r.stdout).findings[0]!;
   assert.equal(f.status, 'skipped');
@@ -299,12 +455,20 @@ test('secrets never reach the terminal, JSON, JUnit, HTML, facts file or error o
   const common = ['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.leak.secret'];
   const env = { CP_TEST_SECRET: secret, NO_COLOR: '1' };
   // --debug: the stack of the check's throw (its message holds the secret) is in the evidence too.
-  const json = await runCli([...common, '--json', '--debug', '--junit', junit, '--html', html, '--save-facts', facts], { env });
+  const json = await runCli([...common, '--json', '--debug', '--junit', junit, '--html', html, '--save-facts', facts], {
+    env,
+  });
   const terminal = await runCli([...common, '--verbose', '--debug'], { env });
   assert.equal(json.code, 1, json.stderr);
   const leaked = parseReport(json.stdout).findings;
-  assert.ok(leaked.some((f) => f.message.includes('[secret]')), 'the plugin did try to leak it');
-  assert.ok(leaked.some((f) => typeof f.evidence?.stack === 'string' && f.evidence.stack.includes('failing with [secret]')), 'the stack is there, scrubbed');
+  assert.ok(
+    leaked.some((f) => f.message.includes('[secret]')),
+    'the plugin did try to leak it',
+  );
+  assert.ok(
+    leaked.some((f) => typeof f.evidence?.stack === 'string' && f.evidence.stack.includes('failing with [secret]')),
+    'the stack is there, scrubbed',
+  );
   for (const [where, text] of [
     ['json stdout', json.stdout],
     ['json stderr', json.stderr],
@@ -344,10 +508,24 @@ test('usage errors: no config, unknown flag, bad --fail-on value all exit 2', as
 });
 
 test('--from-facts with --config evaluates the current spec against the saved facts', async () => {
-  const dir = await tempFiles({ 'fixed.yaml': 'cluster: { name: HVCLUSTER01 }\nnodes:\n  - name: HYPERVHOST-01A\n  - name: HYPERVHOST-01B\n' });
+  const dir = await tempFiles({
+    'fixed.yaml': 'cluster: { name: HVCLUSTER01 }\nnodes:\n  - name: HYPERVHOST-01A\n  - name: HYPERVHOST-01B\n',
+  });
   const facts = join(dir, 'facts.json');
-  assert.equal((await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--save-facts', facts])).code, 3);
-  const r = await runCli(['validate', '--from-facts', facts, '--config', join(dir, 'fixed.yaml'), '--only', 'config.*', '--json']);
+  assert.equal(
+    (await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--save-facts', facts])).code,
+    3,
+  );
+  const r = await runCli([
+    'validate',
+    '--from-facts',
+    facts,
+    '--config',
+    join(dir, 'fixed.yaml'),
+    '--only',
+    'config.*',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(parseReport(r.stdout).summary.fail, 0);
 });
@@ -366,9 +544,11 @@ async function piped(args: readonly string[], stderr: string, reader: string): P
   return { code: Number((await readFile(rc, 'utf8')).trim()), out: r.stdout };
 }
 
-test('a closed stdout or stderr (validate | head -1, --json | head -c 10, 2>&1 | head -1) is not an internal error: the exit code is the run\'s, the run completes', async () => {
+test("a closed stdout or stderr (validate | head -1, --json | head -c 10, 2>&1 | head -1) is not an internal error: the exit code is the run's, the run completes", async () => {
   // 60 long node names: about 130 kB of terminal output, more than a pipe holds, so writes do fail.
-  const dir = await tempFiles({ 'big.yaml': `nodes:\n${Array.from({ length: 60 }, (_, i) => `  - name: HYPERVHOSTNODE-LONG-NAME-${i}\n`).join('')}` });
+  const dir = await tempFiles({
+    'big.yaml': `nodes:\n${Array.from({ length: 60 }, (_, i) => `  - name: HYPERVHOSTNODE-LONG-NAME-${i}\n`).join('')}`,
+  });
   const spec = join(dir, 'big.yaml');
   const cases = [
     ['stdout closed', ['--verbose'], `2>${q2(join(dir, 'err1'))}`, 'head -1'],
@@ -384,7 +564,11 @@ test('a closed stdout or stderr (validate | head -1, --json | head -c 10, 2>&1 |
   }
   for (const err of ['err1', 'err2']) {
     const text = await readFile(join(dir, err), 'utf8');
-    assert.doesNotMatch(text, /EPIPE|internal error|\n\s+at /, `${err}: no error and no stack on stderr: ${text.slice(-500)}`);
+    assert.doesNotMatch(
+      text,
+      /EPIPE|internal error|\n\s+at /,
+      `${err}: no error and no stack on stderr: ${text.slice(-500)}`,
+    );
   }
 });
 
@@ -394,16 +578,37 @@ function q2(s: string): string {
 
 test('an output file that cannot be written is the environment, not a bug: exit 2 naming the flag, before the run when the path is wrong, after it on a full disk', async () => {
   const dir = await tempDir();
-  const missing = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--junit', join(dir, 'no/such/dir/run.xml')]);
+  const missing = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--only',
+    'config.*',
+    '--junit',
+    join(dir, 'no/such/dir/run.xml'),
+  ]);
   assert.equal(missing.code, 2, missing.stderr);
-  assert.match(missing.stderr, /--junit .*no\/such\/dir\/run\.xml: the directory .* does not exist; create it \(mkdir -p '/);
+  assert.match(
+    missing.stderr,
+    /--junit .*no\/such\/dir\/run\.xml: the directory .* does not exist; create it \(mkdir -p '/,
+  );
   assert.doesNotMatch(missing.stderr, /\[STARTED\]/, 'refused before any check ran');
   const directory = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--html', dir]);
   assert.equal(directory.code, 2, directory.stderr);
   assert.match(directory.stderr, /--html .*: is a directory/);
   // /dev/full accepts the open and fails the write (ENOSPC): the run is over by then.
   const html = join(dir, 'still.html');
-  const full = await runCli(['validate', '--config', REVIEW_LAB, '--only', 'config.*', '--junit', '/dev/full', '--html', html]);
+  const full = await runCli([
+    'validate',
+    '--config',
+    REVIEW_LAB,
+    '--only',
+    'config.*',
+    '--junit',
+    '/dev/full',
+    '--html',
+    html,
+  ]);
   assert.equal(full.code, 2, full.stderr);
   assert.match(full.stderr, /--junit \/dev\/full: cannot write it \(ENOSPC\); the run finished with verdict fail/);
   assert.doesNotMatch(full.stderr, /internal error|bug in clusterprobe/);

@@ -40,7 +40,12 @@ export function seedSpecs(): string[] {
     },
     storage: {
       iscsi: [
-        { portal: '10.0.0.20:3260', targets: ['iqn.2026-11.example:csv1'], luns: [1, 2], chap: { user: 'csvuser', secret: 'env:CHAP_SECRET' } },
+        {
+          portal: '10.0.0.20:3260',
+          targets: ['iqn.2026-11.example:csv1'],
+          luns: [1, 2],
+          chap: { user: 'csvuser', secret: 'env:CHAP_SECRET' },
+        },
         { portal: '[fd00::20]:3260' },
       ],
       devices: ['/dev/sdb'],
@@ -48,7 +53,14 @@ export function seedSpecs(): string[] {
     },
     windows: { powershell: 'pwsh', timeoutSeconds: 60 },
     plugins: ['./plugins/fqdn-in-domain.js'],
-    waivers: [{ check: 'ad.ou.placement', subject: 'hv03', justification: 'moving next week, ticket 4711', expires: '2026-12-31' }],
+    waivers: [
+      {
+        check: 'ad.ou.placement',
+        subject: 'hv03',
+        justification: 'moving next week, ticket 4711',
+        expires: '2026-12-31',
+      },
+    ],
   };
   return [
     ...examples,
@@ -63,11 +75,70 @@ export function seedSpecs(): string[] {
 
 /** Values that have broken parsers and validators before: quotes, controls, numbers that are not. */
 const NASTY_STRINGS = [
-  '', ' ', "hv01'x", 'hv 01', 'hv$(calc)', 'hv`01', 'hv‘01’', '\u0000', '\u001b[31m', '\ud800', '𝕙𝕧', 'é', '\r\n', '\t',
-  '10.0.0.20:99999', '10.0.0.20:0', '[::1]', '[zz]:1', 'fd00::20::1', '10.0.0.300', '-', '-hv', 'hv-', 'a'.repeat(64), 'a.'.repeat(130),
-  'iqn.', 'iqn.1991-13.x:y', 'eui.', 'naa.1', 'iqn.1991-05.com.microsoft:', 'ldaps://', 'ldaps://:1', 'OU=', '=x', 'OU=a\\', ',,',
-  'env:', 'file:', 'prompt', 'null', '~', 'true', '0x1F', '1e400', '-0', 'NaN', '.inf', '2026-02-30', '__proto__', 'constructor', 'toString',
-  '*', '&a', '!!binary', '%YAML', '---', '...', '#', '|', '>', '{', '[', '"', "'",
+  '',
+  ' ',
+  "hv01'x",
+  'hv 01',
+  'hv$(calc)',
+  'hv`01',
+  'hv‘01’',
+  '\u0000',
+  '\u001b[31m',
+  '\ud800',
+  '𝕙𝕧',
+  'é',
+  '\r\n',
+  '\t',
+  '10.0.0.20:99999',
+  '10.0.0.20:0',
+  '[::1]',
+  '[zz]:1',
+  'fd00::20::1',
+  '10.0.0.300',
+  '-',
+  '-hv',
+  'hv-',
+  'a'.repeat(64),
+  'a.'.repeat(130),
+  'iqn.',
+  'iqn.1991-13.x:y',
+  'eui.',
+  'naa.1',
+  'iqn.1991-05.com.microsoft:',
+  'ldaps://',
+  'ldaps://:1',
+  'OU=',
+  '=x',
+  'OU=a\\',
+  ',,',
+  'env:',
+  'file:',
+  'prompt',
+  'null',
+  '~',
+  'true',
+  '0x1F',
+  '1e400',
+  '-0',
+  'NaN',
+  '.inf',
+  '2026-02-30',
+  '__proto__',
+  'constructor',
+  'toString',
+  '*',
+  '&a',
+  '!!binary',
+  '%YAML',
+  '---',
+  '...',
+  '#',
+  '|',
+  '>',
+  '{',
+  '[',
+  '"',
+  "'",
 ];
 const nastyString = fc.constantFrom(...NASTY_STRINGS);
 const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -85,7 +156,25 @@ const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** Characters YAML and JSON give meaning to, and some they choke on. */
-const YAML_UNITS = [...'abhv01 -_:.,#\'"{}[]&*!|>%@`?\\/\n\n\n\t\r=$~+<', '\u2028', '\ufeff', '\u0000', 'é', '𝕙', '  ', '- ', ': ', '---\n', 'nodes:', 'name: ', 'portal: ', '*a', '&a ', '!!str ', '<<: '];
+const YAML_UNITS = [
+  ...'abhv01 -_:.,#\'"{}[]&*!|>%@`?\\/\n\n\n\t\r=$~+<',
+  '\u2028',
+  '\ufeff',
+  '\u0000',
+  'é',
+  '𝕙',
+  '  ',
+  '- ',
+  ': ',
+  '---\n',
+  'nodes:',
+  'name: ',
+  'portal: ',
+  '*a',
+  '&a ',
+  '!!str ',
+  '<<: ',
+];
 
 /** Random text, as a truncated download or a wrong file would give. */
 const randomText = fc.oneof(
@@ -135,9 +224,11 @@ function textMutations(seeds: readonly string[]) {
     size: fc.nat(40),
     insert: fc.oneof(fc.string({ unit: fc.constantFrom(...YAML_UNITS), maxLength: 12 }), nastyString),
   });
-  return fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 4 })).map(([seed, edits]) =>
-    edits.reduce((t, e) => MUTATIONS[e.op]!(t, t.length === 0 ? 0 : e.at % (t.length + 1), e.size, e.insert), seed),
-  );
+  return fc
+    .tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 4 }))
+    .map(([seed, edits]) =>
+      edits.reduce((t, e) => MUTATIONS[e.op]!(t, t.length === 0 ? 0 : e.at % (t.length + 1), e.size, e.insert), seed),
+    );
 }
 
 /** Every path to a value in a parsed spec, e.g. ['nodes', 1, 'name']. */
@@ -151,7 +242,13 @@ function paths(value: unknown, prefix: (string | number)[] = []): (string | numb
 function structuralMutations(seeds: readonly string[]) {
   const objects = seeds.map((s) => parseAndValidate(s, 'seed.yaml', ClusterSpecSchema) as unknown);
   return fc
-    .tuple(fc.constantFrom(...objects), fc.nat(), nastyValue, fc.boolean(), fc.option(fc.oneof(nastyString, fc.constantFrom('nodes', 'name', 'portal', 'extra')), { nil: undefined }))
+    .tuple(
+      fc.constantFrom(...objects),
+      fc.nat(),
+      nastyValue,
+      fc.boolean(),
+      fc.option(fc.oneof(nastyString, fc.constantFrom('nodes', 'name', 'portal', 'extra')), { nil: undefined }),
+    )
     .map(([object, pick, value, asJson, newKey]) => {
       const copy = structuredClone(object) as Record<string, unknown>;
       const all = paths(copy);
@@ -159,7 +256,12 @@ function structuralMutations(seeds: readonly string[]) {
       if (path.length === 0) return asJson ? JSON.stringify(value) : stringify(value);
       let parent: Record<string | number, unknown> = copy;
       for (const seg of path.slice(0, -1)) parent = parent[seg] as Record<string | number, unknown>;
-      if (newKey !== undefined && parent[path.at(-1)!] !== null && typeof parent[path.at(-1)!] === 'object' && !Array.isArray(parent[path.at(-1)!])) {
+      if (
+        newKey !== undefined &&
+        parent[path.at(-1)!] !== null &&
+        typeof parent[path.at(-1)!] === 'object' &&
+        !Array.isArray(parent[path.at(-1)!])
+      ) {
         (parent[path.at(-1)!] as Record<string, unknown>)[newKey] = value;
       } else parent[path.at(-1)!] = value;
       try {
@@ -180,7 +282,11 @@ export function fuzzCases(): fc.Arbitrary<FuzzCase> {
   const seeds = seedSpecs();
   return fc.record({
     text: fc
-      .oneof({ arbitrary: randomText, weight: 2 }, { arbitrary: textMutations(seeds), weight: 3 }, { arbitrary: structuralMutations(seeds), weight: 3 })
+      .oneof(
+        { arbitrary: randomText, weight: 2 },
+        { arbitrary: textMutations(seeds), weight: 3 },
+        { arbitrary: structuralMutations(seeds), weight: 3 },
+      )
       .map((t) => (typeof t === 'string' ? t : '')),
     ext: fc.constantFrom('yaml' as const, 'json' as const),
   });
@@ -201,7 +307,10 @@ export function checkCase(c: FuzzCase): 'loaded' | 'refused' {
       const lines = c.text.split(/\r\n|\r|\n/).length;
       for (const p of err.problems) {
         assert.equal(p.file, file, `problem without the file: ${JSON.stringify(p)}`);
-        assert.ok(Number.isInteger(p.line) && p.line >= 1 && p.line <= lines + 1, `line ${p.line} outside 1..${lines + 1}: ${JSON.stringify(p)}`);
+        assert.ok(
+          Number.isInteger(p.line) && p.line >= 1 && p.line <= lines + 1,
+          `line ${p.line} outside 1..${lines + 1}: ${JSON.stringify(p)}`,
+        );
         assert.ok(Number.isInteger(p.column) && p.column >= 1, `column ${p.column}: ${JSON.stringify(p)}`);
         assert.ok(typeof p.message === 'string' && p.message.length > 0, `empty message: ${JSON.stringify(p)}`);
       }
@@ -212,7 +321,9 @@ export function checkCase(c: FuzzCase): 'loaded' | 'refused' {
       assert.equal(err.exitCode, 2);
       return 'refused';
     }
-    throw new assert.AssertionError({ message: `not a ConfigError/UsageError: ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}` });
+    throw new assert.AssertionError({
+      message: `not a ConfigError/UsageError: ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`,
+    });
   }
   // What loaded keeps the rules: nothing hostile slipped through.
   assert.ok(spec.nodes.length >= 1 && spec.nodes.length <= MAX_NODES, `loaded with ${spec.nodes.length} nodes`);
@@ -220,6 +331,7 @@ export function checkCase(c: FuzzCase): 'loaded' | 'refused' {
     assert.equal(hostNameProblem(n.name), undefined, `loaded node name ${JSON.stringify(n.name)}`);
     if (n.iqn !== undefined) assert.equal(iqnProblem(n.iqn), undefined);
   }
-  for (const p of spec.storage?.iscsi ?? []) assert.equal(portalProblem(p.portal), undefined, `loaded portal ${JSON.stringify(p.portal)}`);
+  for (const p of spec.storage?.iscsi ?? [])
+    assert.equal(portalProblem(p.portal), undefined, `loaded portal ${JSON.stringify(p.portal)}`);
   return 'loaded';
 }

@@ -28,26 +28,87 @@ test('5,000 random and mutated specs: loaded, or refused with file:line:col; nev
 test('the cases the fuzzer found, and the shapes that crash YAML loaders, are refused with a place', () => {
   const cases = [
     { name: 'an alias to no anchor', text: 'nodes: *nope\n', place: [1, 8], says: /alias \*nope names no anchor/ },
-    { name: 'an alias bomb', text: 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nnodes: [{name: hv01}]\n', place: [2, 8], says: /aliases expand too far/ },
-    { name: '40 nested lists', text: `nodes: ${'['.repeat(40)}${']'.repeat(40)}\n`, place: [1, 40], says: /nested more than 32 levels deep/ },
-    { name: '100,000 open brackets', text: '['.repeat(100_000), place: [1, 33], says: /nested more than 32 levels deep/ },
-    { name: '3,000 nested maps', text: Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'), says: /./ },
+    {
+      name: 'an alias bomb',
+      text: 'a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nnodes: [{name: hv01}]\n',
+      place: [2, 8],
+      says: /aliases expand too far/,
+    },
+    {
+      name: '40 nested lists',
+      text: `nodes: ${'['.repeat(40)}${']'.repeat(40)}\n`,
+      place: [1, 40],
+      says: /nested more than 32 levels deep/,
+    },
+    {
+      name: '100,000 open brackets',
+      text: '['.repeat(100_000),
+      place: [1, 33],
+      says: /nested more than 32 levels deep/,
+    },
+    {
+      name: '3,000 nested maps',
+      text: Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'),
+      says: /./,
+    },
     // A megabyte of each of these cost the parser 2 to 60 s; they are refused before it runs.
     { name: 'a megabyte of [', text: '['.repeat(1 << 20), place: [1, 33], says: /nested more than 32 levels deep/ },
-    { name: 'a megabyte of - - -', text: '- '.repeat(1 << 19), place: [1, 65], says: /nested more than 32 levels deep/ },
-    { name: 'a megabyte of ? ? ?', text: '? '.repeat(1 << 19), place: [1, 65], says: /nested more than 32 levels deep/ },
-    { name: 'a megabyte of anchors', text: '&a '.repeat(349_000), place: [1, 3001], says: /more than 1000 anchors, aliases and tags/ },
-    { name: 'a megabyte of aliases', text: `x: &a 1\ny: [${'*a, '.repeat(262_000)}]`, place: [2, 4001], says: /more than 1000 anchors, aliases and tags/ },
-    { name: 'a megabyte of keys', text: 'k: v\n'.repeat(262_000), place: [25001, 2], says: /more than 50000 lines and punctuation marks/ },
+    {
+      name: 'a megabyte of - - -',
+      text: '- '.repeat(1 << 19),
+      place: [1, 65],
+      says: /nested more than 32 levels deep/,
+    },
+    {
+      name: 'a megabyte of ? ? ?',
+      text: '? '.repeat(1 << 19),
+      place: [1, 65],
+      says: /nested more than 32 levels deep/,
+    },
+    {
+      name: 'a megabyte of anchors',
+      text: '&a '.repeat(349_000),
+      place: [1, 3001],
+      says: /more than 1000 anchors, aliases and tags/,
+    },
+    {
+      name: 'a megabyte of aliases',
+      text: `x: &a 1\ny: [${'*a, '.repeat(262_000)}]`,
+      place: [2, 4001],
+      says: /more than 1000 anchors, aliases and tags/,
+    },
+    {
+      name: 'a megabyte of keys',
+      text: 'k: v\n'.repeat(262_000),
+      place: [25001, 2],
+      says: /more than 50000 lines and punctuation marks/,
+    },
     { name: 'a megabyte of newlines', text: '\n'.repeat(1 << 20), place: [50001, 1], says: /more than 50000 lines/ },
-    { name: 'a megabyte of quotes', text: '"'.repeat(1 << 20), place: [1, 50002], says: /more than 50000 lines and punctuation marks/ },
-    { name: '80,000 nodes in flow style', text: `nodes: [${'{name: hv01},'.repeat(80_000)}]`, says: /more than 50000 lines and punctuation marks/ },
-    { name: 'a second document', text: 'nodes: [{name: hv01}]\n---\nnodes: []\n', place: [2, 1], says: /a second document starts here/ },
+    {
+      name: 'a megabyte of quotes',
+      text: '"'.repeat(1 << 20),
+      place: [1, 50002],
+      says: /more than 50000 lines and punctuation marks/,
+    },
+    {
+      name: '80,000 nodes in flow style',
+      text: `nodes: [${'{name: hv01},'.repeat(80_000)}]`,
+      says: /more than 50000 lines and punctuation marks/,
+    },
+    {
+      name: 'a second document',
+      text: 'nodes: [{name: hv01}]\n---\nnodes: []\n',
+      place: [2, 1],
+      says: /a second document starts here/,
+    },
   ];
   for (const c of cases) {
     const started = performance.now();
     assert.equal(checkCase({ text: c.text, ext: 'yaml' }), 'refused', c.name);
-    assert.ok(performance.now() - started < 3000, `${c.name}: refused in ${Math.round(performance.now() - started)} ms`);
+    assert.ok(
+      performance.now() - started < 3000,
+      `${c.name}: refused in ${Math.round(performance.now() - started)} ms`,
+    );
     assert.throws(
       () => parseAndValidate(c.text, '/fuzz/cluster.yaml', ClusterSpecSchema),
       (err: unknown) => {

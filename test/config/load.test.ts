@@ -211,10 +211,15 @@ describe('loadSpec: problems are placed at file, line, column and path', () => {
       assert.equal(err.code, 'ECONFIG');
       const first = err.problems[0];
       assert.ok(first, 'expected at least one problem');
-      assert.deepEqual({ file: first.file, line: first.line, column: first.column, path: first.path }, { file, line: c.line, column: c.column, path: c.path });
-      for (const m of c.mentions ?? []) assert.ok(first.message.includes(m), `message should mention ${m}: ${first.message}`);
+      assert.deepEqual(
+        { file: first.file, line: first.line, column: first.column, path: first.path },
+        { file, line: c.line, column: c.column, path: c.path },
+      );
+      for (const m of c.mentions ?? [])
+        assert.ok(first.message.includes(m), `message should mention ${m}: ${first.message}`);
       const everything = [err.message, String(err.stack), JSON.stringify(err.problems)].join('\n');
-      for (const secret of c.never ?? []) assert.ok(!everything.includes(secret), `the error must not contain ${secret}`);
+      for (const secret of c.never ?? [])
+        assert.ok(!everything.includes(secret), `the error must not contain ${secret}`);
     });
   }
 
@@ -298,7 +303,9 @@ describe('loadSpec: valid specs', () => {
   }
 
   it('refuses a windowsVersion that is not one it knows', async () => {
-    const err = await configErrorOf(async () => loadSpec(await configFile(`cluster:\n  windowsVersion: 2003\n${NODE}`)));
+    const err = await configErrorOf(async () =>
+      loadSpec(await configFile(`cluster:\n  windowsVersion: 2003\n${NODE}`)),
+    );
     assert.deepEqual(
       err.problems.map((p) => [p.line, p.column, p.path]),
       [[2, 19, 'cluster.windowsVersion']],
@@ -306,9 +313,16 @@ describe('loadSpec: valid specs', () => {
   });
 
   it('loads the same spec from JSON', async () => {
-    const json = await configFile('{"cluster": {"windowsVersion": 2016}, "nodes": [{"name": "hv01"}], "storage": {"iscsi": []}}', 'json');
+    const json = await configFile(
+      '{"cluster": {"windowsVersion": 2016}, "nodes": [{"name": "hv01"}], "storage": {"iscsi": []}}',
+      'json',
+    );
     const { spec } = await loadSpec(json);
-    assert.deepEqual(spec, { cluster: { windowsVersion: '2016' }, nodes: [{ name: 'hv01' }], storage: { iscsi: [], allowInUse: false } });
+    assert.deepEqual(spec, {
+      cluster: { windowsVersion: '2016' },
+      nodes: [{ name: 'hv01' }],
+      storage: { iscsi: [], allowInUse: false },
+    });
   });
 
   it('loads the example spec shipped in examples/', async () => {
@@ -358,18 +372,29 @@ describe('loadSpec and loadWaivers: unreadable files', () => {
   it('a directory is a UsageError naming it', async () => {
     const sub = join(dir, 'a-directory.yaml');
     await mkdir(sub, { recursive: true });
-    await assert.rejects(loadSpec(sub), (err: unknown) => err instanceof UsageError && !(err instanceof ConfigError) && err.message.includes(sub));
+    await assert.rejects(
+      loadSpec(sub),
+      (err: unknown) => err instanceof UsageError && !(err instanceof ConfigError) && err.message.includes(sub),
+    );
   });
 
   it('a missing waivers file is a UsageError naming the file', async () => {
     const missing = join(dir, 'no-waivers.yaml');
-    await assert.rejects(loadWaivers(missing), (err: unknown) => err instanceof UsageError && err.exitCode === 2 && err.message.includes(missing));
+    await assert.rejects(
+      loadWaivers(missing),
+      (err: unknown) => err instanceof UsageError && err.exitCode === 2 && err.message.includes(missing),
+    );
   });
 });
 
 describe('loadWaivers', () => {
   const expected = [
-    { check: 'storage.pr.preempt', subject: 'LUN 3', justification: 'appliance firmware update, CHG-1234', expires: '2026-12-31' },
+    {
+      check: 'storage.pr.preempt',
+      subject: 'LUN 3',
+      justification: 'appliance firmware update, CHG-1234',
+      expires: '2026-12-31',
+    },
     { check: 'ad.*', justification: 'lab domain, CHG-99', expires: '2027-01-15' },
   ];
   const asList = [
@@ -400,11 +425,41 @@ describe('loadWaivers', () => {
   }
 
   const badDates = [
-    { name: 'month 13, day 45 in a list', text: '- check: a.b\n  justification: because\n  expires: 2026-13-45\n', line: 3, column: 12, path: '[0].expires' },
-    { name: 'month 13, day 45 under waivers:', text: 'waivers:\n  - check: a.b\n    justification: because\n    expires: 2026-13-45\n', line: 4, column: 14, path: 'waivers[0].expires' },
-    { name: 'February 30', text: '- check: a.b\n  justification: because\n  expires: 2026-02-30\n', line: 3, column: 12, path: '[0].expires' },
-    { name: 'April 31', text: '- check: a.b\n  justification: because\n  expires: 2026-04-31\n', line: 3, column: 12, path: '[0].expires' },
-    { name: 'not YYYY-MM-DD', text: '- check: a.b\n  justification: because\n  expires: 31/12/2026\n', line: 3, column: 12, path: '[0].expires' },
+    {
+      name: 'month 13, day 45 in a list',
+      text: '- check: a.b\n  justification: because\n  expires: 2026-13-45\n',
+      line: 3,
+      column: 12,
+      path: '[0].expires',
+    },
+    {
+      name: 'month 13, day 45 under waivers:',
+      text: 'waivers:\n  - check: a.b\n    justification: because\n    expires: 2026-13-45\n',
+      line: 4,
+      column: 14,
+      path: 'waivers[0].expires',
+    },
+    {
+      name: 'February 30',
+      text: '- check: a.b\n  justification: because\n  expires: 2026-02-30\n',
+      line: 3,
+      column: 12,
+      path: '[0].expires',
+    },
+    {
+      name: 'April 31',
+      text: '- check: a.b\n  justification: because\n  expires: 2026-04-31\n',
+      line: 3,
+      column: 12,
+      path: '[0].expires',
+    },
+    {
+      name: 'not YYYY-MM-DD',
+      text: '- check: a.b\n  justification: because\n  expires: 31/12/2026\n',
+      line: 3,
+      column: 12,
+      path: '[0].expires',
+    },
   ] as const;
   for (const c of badDates) {
     it(`rejects a bad date: ${c.name}`, async () => {
@@ -416,12 +471,18 @@ describe('loadWaivers', () => {
   }
 
   it('accepts February 29 in a leap year', async () => {
-    const waivers = await loadWaivers(await configFile('- check: a.b\n  justification: because\n  expires: 2028-02-29\n'));
+    const waivers = await loadWaivers(
+      await configFile('- check: a.b\n  justification: because\n  expires: 2028-02-29\n'),
+    );
     assert.equal(waivers[0]?.expires, '2028-02-29');
   });
 
   it('rejects an unknown key in a waiver', async () => {
-    const err = await configErrorOf(async () => loadWaivers(await configFile('- check: a.b\n  justification: because\n  expires: 2026-12-31\n  expire: 2027-01-01\n')));
+    const err = await configErrorOf(async () =>
+      loadWaivers(
+        await configFile('- check: a.b\n  justification: because\n  expires: 2026-12-31\n  expire: 2027-01-01\n'),
+      ),
+    );
     assert.deepEqual(
       err.problems.map((p) => [p.line, p.column, p.path]),
       [[4, 3, '[0].expire']],

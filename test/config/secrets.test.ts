@@ -27,15 +27,35 @@ test('env: and file: references resolve; the value only comes out through reveal
 
 test('missing env var, unreadable file and prompt without a terminal are usage errors naming the key, not the value', async () => {
   const store = new SecretStore({ baseDir: '/nonexistent', env: {} });
-  await assert.rejects(store.resolve('env:NOPE', 'activeDirectory.bind.password'), (e: unknown) => e instanceof UsageError && /activeDirectory\.bind\.password: environment variable NOPE is not set/.test(e.message));
-  await assert.rejects(store.resolve('file:missing', 'k'), (e: unknown) => e instanceof UsageError && /cannot read secret file .*missing \(ENOENT\)/.test(e.message));
-  await assert.rejects(store.resolve('prompt', 'k'), (e: unknown) => e instanceof UsageError && /interactive terminal/.test(e.message));
-  await assert.rejects(store.resolve('literal-password', 'k'), (e: unknown) => e instanceof UsageError && !e.message.includes('literal-password'));
+  await assert.rejects(
+    store.resolve('env:NOPE', 'activeDirectory.bind.password'),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      /activeDirectory\.bind\.password: environment variable NOPE is not set/.test(e.message),
+  );
+  await assert.rejects(
+    store.resolve('file:missing', 'k'),
+    (e: unknown) => e instanceof UsageError && /cannot read secret file .*missing \(ENOENT\)/.test(e.message),
+  );
+  await assert.rejects(
+    store.resolve('prompt', 'k'),
+    (e: unknown) => e instanceof UsageError && /interactive terminal/.test(e.message),
+  );
+  await assert.rejects(
+    store.resolve('literal-password', 'k'),
+    (e: unknown) => e instanceof UsageError && !e.message.includes('literal-password'),
+  );
 });
 
 test('prompt asks once per reference and caches the answer', async () => {
   let asked = 0;
-  const store = new SecretStore({ baseDir: '.', prompt: async () => { asked += 1; return 'typed-secret'; } });
+  const store = new SecretStore({
+    baseDir: '.',
+    prompt: async () => {
+      asked += 1;
+      return 'typed-secret';
+    },
+  });
   const [a, b] = await Promise.all([store.resolve('prompt', 'k'), store.resolve('prompt', 'k')]);
   assert.equal(asked, 1);
   assert.equal(a.reveal(), 'typed-secret');

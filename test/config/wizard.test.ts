@@ -34,7 +34,15 @@ import {
 } from '../../src/config/wizard.ts';
 import { loadSpec, parseAndValidate } from '../../src/config/load.ts';
 import { ClusterSpecSchema } from '../../src/config/schema.ts';
-import { dnProblem, dnsNameProblem, dnsServerProblem, fqdnProblem, hostNameProblem, iqnProblem, portalProblem } from '../../src/config/validators.ts';
+import {
+  dnProblem,
+  dnsNameProblem,
+  dnsServerProblem,
+  fqdnProblem,
+  hostNameProblem,
+  iqnProblem,
+  portalProblem,
+} from '../../src/config/validators.ts';
 import { ConfigError } from '../../src/engine/errors.ts';
 import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { tempDir } from '../helpers/cli.ts';
@@ -69,7 +77,13 @@ const FULL: WizardAnswers = {
       portal: '10.0.0.20:3260',
       chap: { user: 'csvuser', secret: 'file:./chap.secret' },
       picks: [
-        { target: 'iqn.2026-11.example:csv1', luns: [{ lun: 2, label: 'LUN 2  disk' }, { lun: 1, label: 'LUN 1  disk' }] },
+        {
+          target: 'iqn.2026-11.example:csv1',
+          luns: [
+            { lun: 2, label: 'LUN 2  disk' },
+            { lun: 1, label: 'LUN 1  disk' },
+          ],
+        },
         { target: 'iqn.2026-11.example:csv2', luns: [{ lun: 1 }, { lun: 2 }] },
         { target: 'iqn.2026-11.example:quorum', luns: [{ lun: 3 }] },
       ],
@@ -129,7 +143,10 @@ test('an OU is a DN ending in the domain; empty is fine', () => {
   assert.equal(checkOu('', 'lab.example.test'), true);
   assert.equal(checkOu('OU=HyperV,OU=Servers,DC=lab,DC=example,DC=test', 'lab.example.test'), true);
   assert.equal(checkOu('ou=HyperV, dc=lab, dc=example, dc=test', 'lab.example.test'), true);
-  assert.match(String(checkOu('CN=Computers,DC=lab,DC=example,DC=test', 'lab.example.test')), /distinguished name of an OU/);
+  assert.match(
+    String(checkOu('CN=Computers,DC=lab,DC=example,DC=test', 'lab.example.test')),
+    /distinguished name of an OU/,
+  );
   assert.match(String(checkOu('OU=HyperV,DC=other,DC=test', 'lab.example.test')), /ends in ,DC=lab,DC=example,DC=test/);
 });
 
@@ -138,7 +155,10 @@ test('a CA file must hold a certificate that parses, and no private key', () => 
   assert.equal(checkPem(`# the lab CA\n${CA}\n${CA}`), true, 'a bundle');
   assert.match(String(checkPem('hello\n')), /not a PEM certificate/);
   assert.match(String(checkPem(`${CA}-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n`)), /private key/);
-  assert.match(String(checkPem('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n')), /does not parse/);
+  assert.match(
+    String(checkPem('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n')),
+    /does not parse/,
+  );
 });
 
 test('secret references only: env:NAME, file:PATH, prompt; anything else throws', () => {
@@ -194,10 +214,17 @@ test('a name init lets the user keep is one validate loads: the same rule, the s
     const review = reviewName(name, ['HVCLUSTER01']);
     assert.equal(review.keepable, false, `${name} cannot be kept: the loader refuses it`);
     assert.ok(review.reasons.includes(hostNameProblem(name)!), `${name}: ${JSON.stringify(review.reasons)}`);
-    assert.ok(review.suggestion !== undefined && hostNameProblem(review.suggestion) === undefined, `${name} -> ${review.suggestion}`);
+    assert.ok(
+      review.suggestion !== undefined && hostNameProblem(review.suggestion) === undefined,
+      `${name} -> ${review.suggestion}`,
+    );
   }
   assert.ok(reviewName('hv01.lab.example.test', []).reasons.some((r) => /without its domain.*fqdn/.test(r)));
-  assert.equal(reviewName('HYPERVHOSTNODE-01A', []).keepable, true, 'too long for NetBIOS, but a host name: validate reports it');
+  assert.equal(
+    reviewName('HYPERVHOSTNODE-01A', []).keepable,
+    true,
+    'too long for NetBIOS, but a host name: validate reports it',
+  );
   assert.equal(reviewName('hv_01', []).keepable, true, 'the underscore Windows allows');
   assert.match(nameHint("hv01'x", []), /got a quote/);
   assert.match(String(reviewName("CL'01", [], 'cluster').reasons[0]), /e\.g\. HVCLUSTER01/);
@@ -207,20 +234,32 @@ test('a name init lets the user keep is one validate loads: the same rule, the s
   assert.equal(checkIqn('iqn.1991-13.com.microsoft:hv01'), iqnProblem('iqn.1991-13.com.microsoft:hv01'));
   assert.equal(checkFqdn("hv01'x.lab.example.test"), fqdnProblem("hv01'x.lab.example.test"));
   assert.equal(checkOu('HyperV', 'lab.example.test'), dnProblem('HyperV'));
-  assert.equal(checkDcHost("dc1'.lab.example.test"), dnsNameProblem("dc1'.lab.example.test", 'e.g. dc1.lab.example.test, or its IP address'));
+  assert.equal(
+    checkDcHost("dc1'.lab.example.test"),
+    dnsNameProblem("dc1'.lab.example.test", 'e.g. dc1.lab.example.test, or its IP address'),
+  );
 });
 
 test('every suggestion is itself a valid, unique, DNS-safe name', () => {
   const name = fc.oneof(
     fc.string({ minLength: 1, maxLength: 24, unit: fc.constantFrom(...'abcHV-_.*:?19 é'.split('')) }),
-    fc.tuple(fc.constantFrom('HYPERVHOSTNODE-', 'HYPERVHOSTN-', 'HV'), fc.string({ maxLength: 4, unit: fc.constantFrom(...'01AB*-'.split('')) })).map(([a, b]) => a + b),
+    fc
+      .tuple(
+        fc.constantFrom('HYPERVHOSTNODE-', 'HYPERVHOSTN-', 'HV'),
+        fc.string({ maxLength: 4, unit: fc.constantFrom(...'01AB*-'.split('')) }),
+      )
+      .map(([a, b]) => a + b),
   );
   fc.assert(
     fc.property(name, fc.array(name, { maxLength: 5 }), (n, others) => {
       const r = reviewName(n, others);
       if (r.reasons.length === 0) return;
       assert.ok(r.suggestion !== undefined, `no suggestion for ${JSON.stringify(n)}`);
-      assert.deepEqual(reviewName(r.suggestion, others).reasons, [], `${JSON.stringify(n)} -> ${JSON.stringify(r.suggestion)} among ${JSON.stringify(others)}`);
+      assert.deepEqual(
+        reviewName(r.suggestion, others).reasons,
+        [],
+        `${JSON.stringify(n)} -> ${JSON.stringify(r.suggestion)} among ${JSON.stringify(others)}`,
+      );
     }),
     { numRuns: 2000 },
   );
@@ -229,7 +268,10 @@ test('every suggestion is itself a valid, unique, DNS-safe name', () => {
 test('the hint shown while a name is typed', () => {
   assert.match(nameHint('', []), /at most 15 characters/);
   assert.equal(nameHint('hv01', []), '✓ NetBIOS name HV01 (4/15)');
-  assert.equal(nameHint('HYPERVHOSTNODE-01A', []), '⚠ 18 characters: a NetBIOS name has at most 15, so Windows truncates it to HYPERVHOSTNODE- (suggested: HYPERVHOSTN-01A)');
+  assert.equal(
+    nameHint('HYPERVHOSTNODE-01A', []),
+    '⚠ 18 characters: a NetBIOS name has at most 15, so Windows truncates it to HYPERVHOSTNODE- (suggested: HYPERVHOSTN-01A)',
+  );
   assert.match(nameHint('hv01', ['HV01']), /^⚠ HV01 is already in this cluster \(suggested: hv02\)$/);
 });
 
@@ -240,14 +282,27 @@ function lun(n: number, deviceType: number, extra: Partial<InventoryLun> = {}): 
   return {
     lun: n,
     deviceType,
-    deviceTypeName: deviceType === 0 ? 'direct access block device' : deviceType === 5 ? 'CD/DVD device' : 'storage array controller device',
+    deviceTypeName:
+      deviceType === 0
+        ? 'direct access block device'
+        : deviceType === 5
+          ? 'CD/DVD device'
+          : 'storage array controller device',
     vendor: 'IET',
     product: deviceType === 0 ? 'VIRTUAL-DISK' : 'VIRTUAL-CDROM',
     revision: '0001',
     version: 5,
     sizeBytes: deviceType === 0 ? 64 * 1024 * 1024 : null,
     blockSize: deviceType === 0 ? 512 : null,
-    designators: [{ type: 'NAA', naa: 6, value: `6000000000000000000000000001000${n}`, association: 'logical-unit', codeSet: 'binary' }],
+    designators: [
+      {
+        type: 'NAA',
+        naa: 6,
+        value: `6000000000000000000000000001000${n}`,
+        association: 'logical-unit',
+        codeSet: 'binary',
+      },
+    ],
     ...extra,
   };
 }
@@ -255,19 +310,59 @@ function lun(n: number, deviceType: number, extra: Partial<InventoryLun> = {}): 
 test('LUN choices: disks can be ticked, with size, vendor/product and the NAA id; other LUNs are shown but not selectable', () => {
   const [t1, t2, t3] = ['iqn.2026-11.example:t1', 'iqn.2026-11.example:t2', 'iqn.2026-11.example:t_3'];
   const choices = lunChoices([
-    { name: t1, luns: [lun(0, 12), lun(1, 0), lun(2, 5), lun(3, 0, { error: { code: 'ESCSI', message: 'READ CAPACITY failed' } })] },
+    {
+      name: t1,
+      luns: [
+        lun(0, 12),
+        lun(1, 0),
+        lun(2, 5),
+        lun(3, 0, { error: { code: 'ESCSI', message: 'READ CAPACITY failed' } }),
+      ],
+    },
     { name: t2, luns: [lun(1, 0, { vendor: 'EVIL\n# x: 1', product: null, designators: [] })] },
     { name: t3, luns: [lun(1, 0)] },
   ]);
-  assert.deepEqual(choices.map((c) => [c.target, c.lun, c.disabled === undefined]), [[t1, 0, false], [t1, 1, true], [t1, 2, false], [t1, 3, false], [t2, 1, true], [t3, 1, false]]);
-  assert.match(choices[5]!.disabled!, /the target's name cannot go in the spec: .*got "_"/, 'a name the loader would refuse is not offered');
-  assert.equal(choices[1]!.label, 'LUN 1  direct access block device  64.0 MiB  IET VIRTUAL-DISK  naa.60000000000000000000000000010001');
+  assert.deepEqual(
+    choices.map((c) => [c.target, c.lun, c.disabled === undefined]),
+    [
+      [t1, 0, false],
+      [t1, 1, true],
+      [t1, 2, false],
+      [t1, 3, false],
+      [t2, 1, true],
+      [t3, 1, false],
+    ],
+  );
+  assert.match(
+    choices[5]!.disabled!,
+    /the target's name cannot go in the spec: .*got "_"/,
+    'a name the loader would refuse is not offered',
+  );
+  assert.equal(
+    choices[1]!.label,
+    'LUN 1  direct access block device  64.0 MiB  IET VIRTUAL-DISK  naa.60000000000000000000000000010001',
+  );
   assert.equal(choices[2]!.disabled, '(not a disk: cannot be a cluster disk)');
   assert.match(choices[3]!.disabled!, /could not be read: READ CAPACITY failed/);
-  assert.equal(choices[4]!.label, 'LUN 1  direct access block device  64.0 MiB  EVIL # x: 1  no identifier', 'what the target sent stays on one line');
+  assert.equal(
+    choices[4]!.label,
+    'LUN 1  direct access block device  64.0 MiB  EVIL # x: 1  no identifier',
+    'what the target sent stays on one line',
+  );
 
-  const picks = picksFrom(choices, [{ target: t1, lun: 1 }, { target: t1, lun: 2 }, { target: t2, lun: 1 }]);
-  assert.deepEqual(picks.map((p) => [p.target, p.luns.map((l) => l.lun)]), [[t1, [1]], [t2, [1]]], 'a LUN that cannot be ticked is never picked');
+  const picks = picksFrom(choices, [
+    { target: t1, lun: 1 },
+    { target: t1, lun: 2 },
+    { target: t2, lun: 1 },
+  ]);
+  assert.deepEqual(
+    picks.map((p) => [p.target, p.luns.map((l) => l.lun)]),
+    [
+      [t1, [1]],
+      [t2, [1]],
+    ],
+    'a LUN that cannot be ticked is never picked',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -285,13 +380,27 @@ test('buildSpec: the DESIGN.md shape; targets whose ticked LUNs differ get entri
   });
   assert.deepEqual(spec.storage, {
     iscsi: [
-      { portal: '10.0.0.20:3260', targets: ['iqn.2026-11.example:csv1', 'iqn.2026-11.example:csv2'], luns: [1, 2], chap: { user: 'csvuser', secret: 'file:./chap.secret' } },
-      { portal: '10.0.0.20:3260', targets: ['iqn.2026-11.example:quorum'], luns: [3], chap: { user: 'csvuser', secret: 'file:./chap.secret' } },
+      {
+        portal: '10.0.0.20:3260',
+        targets: ['iqn.2026-11.example:csv1', 'iqn.2026-11.example:csv2'],
+        luns: [1, 2],
+        chap: { user: 'csvuser', secret: 'file:./chap.secret' },
+      },
+      {
+        portal: '10.0.0.20:3260',
+        targets: ['iqn.2026-11.example:quorum'],
+        luns: [3],
+        chap: { user: 'csvuser', secret: 'file:./chap.secret' },
+      },
       { portal: 'san2' },
     ],
     allowInUse: false,
   });
-  assert.deepEqual(buildSpec({ cluster: FULL.cluster, nodes: FULL.nodes }), { cluster: FULL.cluster, nodes: [FULL.nodes[0], FULL.nodes[1]] }, 'no AD, no storage: no keys');
+  assert.deepEqual(
+    buildSpec({ cluster: FULL.cluster, nodes: FULL.nodes }),
+    { cluster: FULL.cluster, nodes: [FULL.nodes[0], FULL.nodes[1]] },
+    'no AD, no storage: no keys',
+  );
   assert.equal(ldapUrl({ server: 'fd00::10', startTls: false }), 'ldaps://[fd00::10]');
   assert.equal(ldapUrl({ startTls: false }), undefined);
 });
@@ -307,22 +416,53 @@ test('the YAML loads through the config loader to exactly the spec the answers d
   assert.equal(spec.cluster?.windowsVersion, '2012', 'a version that looks like a number stays a string');
 
   for (const password of ['prompt', 'file:../secrets/ad pw.txt', 'env:X']) {
-    assert.equal(load({ ...FULL, activeDirectory: { ...FULL.activeDirectory!, password } }).activeDirectory?.bind?.password, password);
+    assert.equal(
+      load({ ...FULL, activeDirectory: { ...FULL.activeDirectory!, password } }).activeDirectory?.bind?.password,
+      password,
+    );
   }
-  assert.deepEqual(load({ ...FULL, portals: [] }).storage, { iscsi: [], allowInUse: false }, 'no portal left: an empty list, still loading');
+  assert.deepEqual(
+    load({ ...FULL, portals: [] }).storage,
+    { iscsi: [], allowInUse: false },
+    'no portal left: an empty list, still loading',
+  );
 });
 
 test('the YAML is commented like examples/review-lab.yaml: every key explained, the ticked disks described', () => {
   const text = renderSpecYaml(FULL, { ...META, schemaPath: '../schema/cluster-spec.schema.json' });
   assert.match(text, /^# yaml-language-server: \$schema=\.\.\/schema\/cluster-spec\.schema\.json\n/);
   assert.match(text, /^# {3}clusterprobe validate --config cluster\.yaml$/m);
-  for (const key of ['name', 'windowsVersion', 'domain', 'servers', 'dnsServers', 'caFile', 'startTls', 'user', 'password', 'ou', 'portal', 'targets', 'luns', 'secret', 'allowInUse']) {
+  for (const key of [
+    'name',
+    'windowsVersion',
+    'domain',
+    'servers',
+    'dnsServers',
+    'caFile',
+    'startTls',
+    'user',
+    'password',
+    'ou',
+    'portal',
+    'targets',
+    'luns',
+    'secret',
+    'allowInUse',
+  ]) {
     assert.match(text, new RegExp(`^ *(- )?${key}: .+ # \\S`, 'm'), `${key} has a comment`);
   }
   assert.match(text, /password: env:CLUSTERPROBE_AD_PASSWORD +# env:NAME \| file:PATH \| prompt, never the password/);
   assert.match(text, /servers: \[ldap:\/\/dc1\.lab\.example\.test\] +# picked from the DCs DNS SRV listed/);
-  assert.match(text, /- name: HYPERVHOSTNODE-01A +# 18 characters: .* \(validate reports it\)/, 'a kept name carries its problem');
-  assert.match(text, /^ +# iqn: not given: .*iqn\.1991-05\.com\.microsoft:hypervhostnode-01a\.lab\.example\.test$/m, 'Windows derives it from the FQDN the domain implies');
+  assert.match(
+    text,
+    /- name: HYPERVHOSTNODE-01A +# 18 characters: .* \(validate reports it\)/,
+    'a kept name carries its problem',
+  );
+  assert.match(
+    text,
+    /^ +# iqn: not given: .*iqn\.1991-05\.com\.microsoft:hypervhostnode-01a\.lab\.example\.test$/m,
+    'Windows derives it from the FQDN the domain implies',
+  );
   assert.match(text, /^ +# iqn\.2026-11\.example:csv1 LUN 1 {2}disk$/m);
   assert.match(text, /- portal: san2 +# not read when this file was written/);
   // Comments are comments: the document holds only the spec's keys.
@@ -331,28 +471,67 @@ test('the YAML is commented like examples/review-lab.yaml: every key explained, 
 });
 
 test('any string the user typed or a target sent round-trips, and nothing in a comment becomes YAML', () => {
-  const text = fc.string({ minLength: 1, maxLength: 30, unit: fc.constantFrom(...'aZ09 -_:#\'"{}[],&*!|>%@`?\\\n\t\r\u2028é'.split('')) });
+  const text = fc.string({
+    minLength: 1,
+    maxLength: 30,
+    unit: fc.constantFrom(...'aZ09 -_:#\'"{}[],&*!|>%@`?\\\n\t\r\u2028é'.split('')),
+  });
   // Names and the OU have a shape the loader enforces: half the runs give values of that shape.
   const name = fc.oneof(text, fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,20}$/));
-  const ou = fc.oneof(text, text.map((t) => `OU=${t},DC=lab,DC=example,DC=test`));
+  const ou = fc.oneof(
+    text,
+    text.map((t) => `OU=${t},DC=lab,DC=example,DC=test`),
+  );
   fc.assert(
     fc.property(name, text, ou, text, text, (name, user, ou, label, chapUser) => {
       const answers: WizardAnswers = {
         cluster: { name, windowsVersion: '2025' },
         nodes: [{ name }, { name: `${name}x` }],
-        activeDirectory: { domain: 'lab.example.test', startTls: false, bindUser: user, password: 'prompt', ou, caFile: label },
-        portals: [{ portal: 'san1', chap: { user: chapUser, secret: 'env:S' }, picks: [{ target: 'iqn.2026-11.example:t', luns: [{ lun: 1, label }] }], note: label }],
+        activeDirectory: {
+          domain: 'lab.example.test',
+          startTls: false,
+          bindUser: user,
+          password: 'prompt',
+          ou,
+          caFile: label,
+        },
+        portals: [
+          {
+            portal: 'san1',
+            chap: { user: chapUser, secret: 'env:S' },
+            picks: [{ target: 'iqn.2026-11.example:t', luns: [{ lun: 1, label }] }],
+            note: label,
+          },
+        ],
       };
       // Every string comes back from the YAML exactly as typed, whatever the loader thinks of it...
-      assert.deepEqual(parseDocument(renderSpecYaml(answers, META)).toJS(), JSON.parse(JSON.stringify(buildSpec(answers))));
+      assert.deepEqual(
+        parseDocument(renderSpecYaml(answers, META)).toJS(),
+        JSON.parse(JSON.stringify(buildSpec(answers))),
+      );
       // ...and the loader takes it as it is, or refuses it by the spec's rules (as init would have).
-      const shaped = hostNameProblem(name, 'cluster') === undefined && hostNameProblem(`${name}x`) === undefined && dnProblem(ou) === undefined;
+      const shaped =
+        hostNameProblem(name, 'cluster') === undefined &&
+        hostNameProblem(`${name}x`) === undefined &&
+        dnProblem(ou) === undefined;
       if (shaped) assert.deepEqual(load(answers), ClusterSpecSchema.parse(buildSpec(answers)));
       else assert.throws(() => load(answers), ConfigError);
     }),
     { numRuns: 300 },
   );
-  for (const s of ['2012', 'yes', 'null', '~', '- a', '#x', 'a: b', '*x', ' lead', 'trail ', 'iqn.2026-11.test:disk1']) {
+  for (const s of [
+    '2012',
+    'yes',
+    'null',
+    '~',
+    '- a',
+    '#x',
+    'a: b',
+    '*x',
+    ' lead',
+    'trail ',
+    'iqn.2026-11.test:disk1',
+  ]) {
     const y = yamlString(s);
     assert.equal((parseDocument(`k: ${y}`).toJS() as { k: unknown }).k, s, y);
     assert.deepEqual(parseDocument(`[${yamlString(s, true)}]`).toJS(), [s]);

@@ -13,12 +13,24 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function check(id: string, facts: string[], run?: Check['run']): Check {
   return {
-    meta: { id, title: id, area: 'test', description: 'd', why: 'w', docs: 'docs', severity: 'fail', facts, messages: { ok: 'ok {value}' } },
-    run: run ?? (async (ctx) => {
-      const values = [];
-      for (const fact of facts) values.push(await ctx.fact(fact));
-      ctx.report({ status: 'pass', messageId: 'ok', data: { value: JSON.stringify(values) } });
-    }),
+    meta: {
+      id,
+      title: id,
+      area: 'test',
+      description: 'd',
+      why: 'w',
+      docs: 'docs',
+      severity: 'fail',
+      facts,
+      messages: { ok: 'ok {value}' },
+    },
+    run:
+      run ??
+      (async (ctx) => {
+        const values = [];
+        for (const fact of facts) values.push(await ctx.fact(fact));
+        ctx.report({ status: 'pass', messageId: 'ok', data: { value: JSON.stringify(values) } });
+      }),
   };
 }
 
@@ -78,8 +90,14 @@ interface Scenario {
 }
 
 const scenarios: Record<string, () => Scenario> = {
-  timer: () => ({ probes: [throwsFromTimer('p.timer'), slowProbe('p.ok', 60)], checks: [check('test.timer', ['p.timer']), check('test.ok', ['p.ok'])] }),
-  rejection: () => ({ probes: [rejectsUnhandled('p.rejects'), slowProbe('p.ok', 60)], checks: [check('test.rejects', ['p.rejects']), check('test.ok', ['p.ok'])] }),
+  timer: () => ({
+    probes: [throwsFromTimer('p.timer'), slowProbe('p.ok', 60)],
+    checks: [check('test.timer', ['p.timer']), check('test.ok', ['p.ok'])],
+  }),
+  rejection: () => ({
+    probes: [rejectsUnhandled('p.rejects'), slowProbe('p.ok', 60)],
+    checks: [check('test.rejects', ['p.rejects']), check('test.ok', ['p.ok'])],
+  }),
   // Two probes pending when one of them throws: only the one that threw is charged.
   twoPending: () => ({
     probes: [throwsFromTimer('p.a', 40), slowProbe('p.b', 150)],
@@ -117,11 +135,16 @@ const scenarios: Record<string, () => Scenario> = {
   checkEscape: () => ({
     probes: [slowProbe('p.ok', 20)],
     checks: [
-      check('test.escapes', [], () => new Promise(() => {
-        setTimeout(() => {
-          throw new Error('from the check');
-        }, 10);
-      })),
+      check(
+        'test.escapes',
+        [],
+        () =>
+          new Promise(() => {
+            setTimeout(() => {
+              throw new Error('from the check');
+            }, 10);
+          }),
+      ),
       check('test.ok', ['p.ok']),
     ],
   }),
@@ -159,17 +182,29 @@ const scenarios: Record<string, () => Scenario> = {
   }),
   debugTimer: () => ({ ...scenarios.timer!(), debug: true }),
   // A check that throws synchronously: engineThrew, no stack unless --debug.
-  throws: () => ({ probes: [], checks: [check('test.throws', [], () => { throw new Error('plain throw'); })] }),
+  throws: () => ({
+    probes: [],
+    checks: [
+      check('test.throws', [], () => {
+        throw new Error('plain throw');
+      }),
+    ],
+  }),
   debugThrows: () => ({ ...scenarios.throws!(), debug: true }),
 };
 
 const name = process.argv[2] ?? '';
-const listeners = () => ({ uncaughtException: process.listenerCount('uncaughtException'), unhandledRejection: process.listenerCount('unhandledRejection') });
+const listeners = () => ({
+  uncaughtException: process.listenerCount('uncaughtException'),
+  unhandledRejection: process.listenerCount('unhandledRejection'),
+});
 const before = listeners();
 // 'outer': a guard of the caller's around the run, as validate keeps one while it writes the report.
 const outer: { scope?: unknown; error: string }[] = [];
 const removeOuter = process.argv.includes('outer')
-  ? (await import('../../src/engine/guard.ts')).installEscapeGuard((e) => outer.push({ ...(e.scope ? { scope: e.scope } : {}), error: String((e.error as Error).message) }))
+  ? (await import('../../src/engine/guard.ts')).installEscapeGuard((e) =>
+      outer.push({ ...(e.scope ? { scope: e.scope } : {}), error: String((e.error as Error).message) }),
+    )
   : undefined;
 const after = process.argv[3];
 const scenario = scenarios[name]?.();
@@ -187,14 +222,21 @@ const output = await runPreflight({
   toolVersion: '9.9.9',
   cleanups: new Cleanups(),
   // Written out rather than built with bugs.ts, so that this script also runs on an engine without it.
-  bugs: { version: '9.9.9', debug: scenario.debug ?? false, pluginOfCheck: () => undefined, pluginOfProbe: (fact: string) => (fact === 'p.rejects' ? './site.js' : undefined) },
+  bugs: {
+    version: '9.9.9',
+    debug: scenario.debug ?? false,
+    pluginOfCheck: () => undefined,
+    pluginOfProbe: (fact: string) => (fact === 'p.rejects' ? './site.js' : undefined),
+  },
 });
 const afterRun = listeners();
 if (removeOuter) {
   await delay(500);
   removeOuter();
 }
-process.stdout.write(`${JSON.stringify({ findings: output.report.findings, escapes: output.escapes, cleanup: output.cleanup, cleaned, outer, listeners: { before, afterRun, after: listeners() } })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ findings: output.report.findings, escapes: output.escapes, cleanup: output.cleanup, cleaned, outer, listeners: { before, afterRun, after: listeners() } })}\n`,
+);
 if (after === 'throwAfter') {
   // Outside a run: Node's own behaviour (a stack on stderr, exit 1), nothing swallows it.
   setTimeout(() => {

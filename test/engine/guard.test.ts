@@ -27,7 +27,10 @@ interface ChildResult {
 function scenario(name: string, ...extra: string[]): { result: ChildResult; status: number | null; stderr: string } {
   const nodeFlags = extra.filter((a) => a.startsWith('--'));
   const args = extra.filter((a) => !a.startsWith('--'));
-  const child = spawnSync(process.execPath, [...nodeFlags, CHILD, name, ...args], { encoding: 'utf8', timeout: 20_000 });
+  const child = spawnSync(process.execPath, [...nodeFlags, CHILD, name, ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   const line = child.stdout.split('\n').find((l) => l.startsWith('{'));
   assert.ok(line, `scenario ${name} printed no result (exit ${child.status}):\n${child.stderr}`);
   return { result: JSON.parse(line) as ChildResult, status: child.status, stderr: child.stderr };
@@ -56,16 +59,33 @@ test('a probe that throws from a timer: its check records an error naming the pr
   assert.equal(f.data.culprit, 'clusterprobe');
   assert.match(f.remediation?.summary ?? '', /bug in clusterprobe/);
   assert.match(f.remediation?.steps[0]?.text ?? '', /--debug/, 'first step: re-run with --debug');
-  assert.ok(f.remediation?.steps.some((s) => /version \(9\.9\.9\)/.test(s.text)), 'says what to include: the version');
+  assert.ok(
+    f.remediation?.steps.some((s) => /version \(9\.9\.9\)/.test(s.text)),
+    'says what to include: the version',
+  );
   assertNoStack(result.findings);
   assert.deepEqual(result.cleaned.sort(), ['p.ok', 'p.timer'], 'the cleanup the throwing probe registered still ran');
   assert.ok(result.cleanup.every((c) => c.status === 'ok'));
-  assert.deepEqual(result.escapes.map((e) => [e.scope, e.origin, e.count]), [[{ kind: 'probe', fact: 'p.timer' }, 'uncaughtException', 1]]);
+  assert.deepEqual(
+    result.escapes.map((e) => [e.scope, e.origin, e.count]),
+    [[{ kind: 'probe', fact: 'p.timer' }, 'uncaughtException', 1]],
+  );
   assert.deepEqual(result.listeners.after, result.listeners.before, 'handlers removed after the run');
-  assert.equal(exitCodeFor({ ...({} as Report), cancelled: false, summary: { pass: 1, warn: 0, fail: 0, skipped: 0, error: 1, waived: 0 }, findings: result.findings }, 'fail'), 1);
+  assert.equal(
+    exitCodeFor(
+      {
+        ...({} as Report),
+        cancelled: false,
+        summary: { pass: 1, warn: 0, fail: 0, skipped: 0, error: 1, waived: 0 },
+        findings: result.findings,
+      },
+      'fail',
+    ),
+    1,
+  );
 });
 
-test('a probe whose un-awaited promise rejects: unhandledRejection charged to that probe, named as its plugin\'s bug', () => {
+test("a probe whose un-awaited promise rejects: unhandledRejection charged to that probe, named as its plugin's bug", () => {
   const { result, status } = scenario('rejection');
   assert.equal(status, 0);
   assert.deepEqual(brief(result.findings), [
@@ -113,7 +133,10 @@ test('an exception tied to no probe is charged to every probe pending then, and 
     assert.match(f.remediation?.steps[1]?.text ?? '', /the plugins it loads/);
     assert.match(String(f.evidence?.attribution), /not tied to one probe/);
   }
-  assert.deepEqual(result.escapes.map((e) => [e.scope, e.chargedTo]), [[undefined, ['p.a', 'p.b']]]);
+  assert.deepEqual(
+    result.escapes.map((e) => [e.scope, e.chargedTo]),
+    [[undefined, ['p.a', 'p.b']]],
+  );
 });
 
 test('an exception from a timer a probe left behind, after it returned, adds an error to the checks that used its fact', () => {
@@ -125,7 +148,7 @@ test('an exception from a timer a probe left behind, after it returned, adds an 
   ]);
 });
 
-test('an exception from a check\'s own timer ends that check with an error; the others run', () => {
+test("an exception from a check's own timer ends that check with an error; the others run", () => {
   const { result } = scenario('checkEscape');
   assert.deepEqual(brief(result.findings), [
     ['test.escapes', 'error', 'engineCheckEscaped'],
@@ -151,13 +174,21 @@ test('stacks go into evidence only with --debug, for escapes and for checks that
   assert.match(String(escaped.evidence?.stack), /TypeError: boom from p\.timer\n\s+at /);
 });
 
-test('guards nest: the run\'s own guard takes what escapes during the run, the caller\'s (validate writing the report) what escapes after it; then none is left', () => {
+test("guards nest: the run's own guard takes what escapes during the run, the caller's (validate writing the report) what escapes after it; then none is left", () => {
   const { result, status } = scenario('afterRun', 'outer');
   assert.equal(status, 0);
   assert.deepEqual(brief(result.findings), [['test.used', 'pass', 'ok']], 'nothing escaped during the run');
   assert.deepEqual(result.escapes, []);
-  assert.deepEqual(result.outer, [{ scope: { kind: 'probe', fact: 'p.leaves-timer' }, error: 'thrown after the run' }], 'the outer guard got it, still attributed');
-  assert.deepEqual(result.listeners.afterRun, { uncaughtException: 1, unhandledRejection: 1 }, 'one set of handlers while any guard is in force');
+  assert.deepEqual(
+    result.outer,
+    [{ scope: { kind: 'probe', fact: 'p.leaves-timer' }, error: 'thrown after the run' }],
+    'the outer guard got it, still attributed',
+  );
+  assert.deepEqual(
+    result.listeners.afterRun,
+    { uncaughtException: 1, unhandledRejection: 1 },
+    'one set of handlers while any guard is in force',
+  );
   assert.deepEqual(result.listeners.after, result.listeners.before);
 });
 
@@ -170,10 +201,21 @@ test('an exception outside a run is not swallowed: Node reports it and exits 1',
 
 test('exit codes: 1 for an internal-error finding, 3 for an environmental error (timeout) or a failure, 130 when interrupted', () => {
   const base = { cancelled: false, summary: { pass: 0, warn: 0, fail: 0, skipped: 0, error: 1, waived: 0 } };
-  const finding = (messageId: string, status: Finding['status'] = 'error'): Finding => ({ checkId: 't.x', area: 't', status, messageId, message: 'm', data: {} });
+  const finding = (messageId: string, status: Finding['status'] = 'error'): Finding => ({
+    checkId: 't.x',
+    area: 't',
+    status,
+    messageId,
+    message: 'm',
+    data: {},
+  });
   assert.equal(exitCodeFor({ ...base, findings: [finding('engineThrew')] }, 'fail'), 1);
   assert.equal(exitCodeFor({ ...base, findings: [finding('engineNoFindings')] }, 'fail'), 1);
   assert.equal(exitCodeFor({ ...base, findings: [finding('engineTimeout')] }, 'fail'), 3);
-  assert.equal(exitCodeFor({ ...base, findings: [finding('runFailed')] }, 'fail'), 3, 'a check reporting error about the environment');
+  assert.equal(
+    exitCodeFor({ ...base, findings: [finding('runFailed')] }, 'fail'),
+    3,
+    'a check reporting error about the environment',
+  );
   assert.equal(exitCodeFor({ ...base, cancelled: true, findings: [finding('engineThrew')] }, 'fail'), 130);
 });

@@ -23,21 +23,33 @@ test('contract problems are named', () => {
   assert.match(contractProblems(null).join(), /expected an object/);
   const meta = { ...builtinChecks[0]!.meta, id: 'Bad Id' };
   assert.match(contractProblems({ meta, run() {} }).join(), /meta\.id/);
-  assert.match(contractProblems({ meta: { ...builtinChecks[0]!.meta, area: 'other' }, run() {} }).join(), /must start with its area/);
+  assert.match(
+    contractProblems({ meta: { ...builtinChecks[0]!.meta, area: 'other' }, run() {} }).join(),
+    /must start with its area/,
+  );
   assert.match(contractProblems({ meta: builtinChecks[0]!.meta, run: 'x' }).join(), /"run" must be a function/);
 });
 
 test('duplicate ids and invalid checks are refused with the source named', () => {
   const r = new Registry();
   r.addCheck(builtinChecks[0], 'built-in');
-  assert.throws(() => r.addCheck(builtinChecks[0], 'my-plugin'), (e: unknown) => e instanceof PluginError && /my-plugin.*already provided by built-in/.test(e.message));
-  assert.throws(() => r.addCheck({ meta: {} }, 'plugin "x"'), (e: unknown) => e instanceof PluginError && /plugin "x"/.test(e.message));
+  assert.throws(
+    () => r.addCheck(builtinChecks[0], 'my-plugin'),
+    (e: unknown) => e instanceof PluginError && /my-plugin.*already provided by built-in/.test(e.message),
+  );
+  assert.throws(
+    () => r.addCheck({ meta: {} }, 'plugin "x"'),
+    (e: unknown) => e instanceof PluginError && /plugin "x"/.test(e.message),
+  );
 });
 
 test('select keeps index order, applies only then skip, and refuses globs that match nothing', () => {
   const r = new Registry();
   for (const c of builtinChecks) r.addCheck(c, 'built-in');
-  assert.deepEqual(r.select(['config.*'], ['*.collision']).map((x) => x.check.meta.id), ['config.netbios.name', 'config.waivers.expiry', 'config.nodes.count']);
+  assert.deepEqual(
+    r.select(['config.*'], ['*.collision']).map((x) => x.check.meta.id),
+    ['config.netbios.name', 'config.waivers.expiry', 'config.nodes.count'],
+  );
   assert.throws(() => r.select(['nothing.*'], []), UsageError);
   assert.throws(() => r.select([], ['nothing.*']), UsageError);
 });

@@ -10,14 +10,31 @@ import type { Finding } from '../../src/engine/report.ts';
 
 function check(id: string, run: Check['run'], extra: Partial<Check['meta']> = {}): Check {
   return {
-    meta: { id, title: id, area: id.split('.')[0]!, description: 'd', why: 'w', docs: 'docs', severity: 'fail', facts: [], messages: { ok: 'ok {n}' }, ...extra },
+    meta: {
+      id,
+      title: id,
+      area: id.split('.')[0]!,
+      description: 'd',
+      why: 'w',
+      docs: 'docs',
+      severity: 'fail',
+      facts: [],
+      messages: { ok: 'ok {n}' },
+      ...extra,
+    },
     run,
   };
 }
 
 function harness(probes: Probe[] = [], signal = new AbortController().signal) {
   const cleanups = new Cleanups();
-  const facts = new FactStore({ spec: { nodes: [] }, probes: new Map(probes.map((p) => [p.fact, p])), secrets: new SecretStore({ baseDir: '.' }), signal, cleanups });
+  const facts = new FactStore({
+    spec: { nodes: [] },
+    probes: new Map(probes.map((p) => [p.fact, p])),
+    secrets: new SecretStore({ baseDir: '.' }),
+    signal,
+    cleanups,
+  });
   return { cleanups, facts };
 }
 
@@ -34,33 +51,98 @@ test('never runs more checks at once than the concurrency limit, and keeps index
     }),
   );
   const { cleanups, facts } = harness();
-  const findings = await runChecks({ checks, facts, cleanups, concurrency: 3, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  const findings = await runChecks({
+    checks,
+    facts,
+    cleanups,
+    concurrency: 3,
+    timeoutMs: 5000,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
+  });
   assert.equal(peak, 3);
-  assert.deepEqual(findings.map((f) => f.data.n), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    findings.map((f) => f.data.n),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  );
 });
 
 test('a probe shared by several checks runs once', async () => {
   let runs = 0;
   const probe: Probe = { fact: 'shared', description: 'd', collect: async () => ({ n: ++runs }) };
-  const checks = ['t.a', 't.b', 't.c'].map((id) => check(id, async (ctx) => ctx.report({ status: 'pass', messageId: 'ok', data: await ctx.fact<{ n: number }>('shared') })));
+  const checks = ['t.a', 't.b', 't.c'].map((id) =>
+    check(id, async (ctx) =>
+      ctx.report({ status: 'pass', messageId: 'ok', data: await ctx.fact<{ n: number }>('shared') }),
+    ),
+  );
   const { cleanups, facts } = harness([probe]);
-  const findings = await runChecks({ checks, facts, cleanups, concurrency: 3, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  const findings = await runChecks({
+    checks,
+    facts,
+    cleanups,
+    concurrency: 3,
+    timeoutMs: 5000,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
+  });
   assert.equal(runs, 1);
-  assert.deepEqual(findings.map((f) => f.data.n), [1, 1, 1]);
+  assert.deepEqual(
+    findings.map((f) => f.data.n),
+    [1, 1, 1],
+  );
   assert.equal(facts.probeRuns.get('shared'), 1);
 });
 
-test('a resource shared by two probes opens once and closes with the run\'s cleanup; one that fails to open fails every caller', async () => {
+test("a resource shared by two probes opens once and closes with the run's cleanup; one that fails to open fails every caller", async () => {
   const events: string[] = [];
-  const resource = (ctx: Parameters<Probe['collect']>[0]) => ctx.shared('res', async () => { events.push('open'); return { id: 7 }; }, (r) => { events.push(`close ${r.id}`); });
+  const resource = (ctx: Parameters<Probe['collect']>[0]) =>
+    ctx.shared(
+      'res',
+      async () => {
+        events.push('open');
+        return { id: 7 };
+      },
+      (r) => {
+        events.push(`close ${r.id}`);
+      },
+    );
   const probes: Probe[] = [
     { fact: 'p1', description: 'd', collect: async (ctx) => (await resource(ctx)).id },
     { fact: 'p2', description: 'd', collect: async (ctx) => (await resource(ctx)).id + 1 },
-    { fact: 'p3', description: 'd', collect: (ctx) => ctx.shared('bad', () => Promise.reject(new Error('no such shell')), () => { events.push('closed bad'); }) },
+    {
+      fact: 'p3',
+      description: 'd',
+      collect: (ctx) =>
+        ctx.shared(
+          'bad',
+          () => Promise.reject(new Error('no such shell')),
+          () => {
+            events.push('closed bad');
+          },
+        ),
+    },
   ];
-  const checks = [check('t.a', async (ctx) => ctx.report({ status: 'pass', messageId: 'ok', data: { a: await ctx.fact('p1'), b: await ctx.fact('p2') } })), check('t.b', async (ctx) => { await ctx.fact('p3'); })];
+  const checks = [
+    check('t.a', async (ctx) =>
+      ctx.report({ status: 'pass', messageId: 'ok', data: { a: await ctx.fact('p1'), b: await ctx.fact('p2') } }),
+    ),
+    check('t.b', async (ctx) => {
+      await ctx.fact('p3');
+    }),
+  ];
   const { cleanups, facts } = harness(probes);
-  const findings = await runChecks({ checks, facts, cleanups, concurrency: 2, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  const findings = await runChecks({
+    checks,
+    facts,
+    cleanups,
+    concurrency: 2,
+    timeoutMs: 5000,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
+  });
   assert.deepEqual(findings[0]!.data, { a: 7, b: 8 });
   assert.equal(findings[1]!.status, 'error');
   assert.match(String(findings[1]!.data.error), /no such shell/);
@@ -70,9 +152,28 @@ test('a resource shared by two probes opens once and closes with the run\'s clea
 });
 
 test('a probe that throws makes the checks needing it record error naming the fact', async () => {
-  const probe: Probe = { fact: 'broken', description: 'd', collect: () => { throw new Error('connection refused'); } };
+  const probe: Probe = {
+    fact: 'broken',
+    description: 'd',
+    collect: () => {
+      throw new Error('connection refused');
+    },
+  };
   const { cleanups, facts } = harness([probe]);
-  const [f] = await runChecks({ checks: [check('t.a', async (ctx) => { await ctx.fact('broken'); })], facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [] });
+  const [f] = await runChecks({
+    checks: [
+      check('t.a', async (ctx) => {
+        await ctx.fact('broken');
+      }),
+    ],
+    facts,
+    cleanups,
+    concurrency: 1,
+    timeoutMs: 5000,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
+  });
   assert.equal(f!.status, 'error');
   assert.equal(f!.messageId, 'engineThrew');
   assert.match(String(f!.data.error), /"broken".*connection refused/);
@@ -82,42 +183,85 @@ test('cancellation: the running check is stopped, the queued ones are skipped, f
   const controller = new AbortController();
   let late: (() => void) | undefined;
   const checks = [
-    check('t.running', (ctx) => new Promise<void>((resolve) => {
-      late = () => ctx.report({ status: 'fail', messageId: 'ok', data: { n: 'late' } });
-      setTimeout(() => controller.abort(), 10);
-      ctx.signal.addEventListener('abort', () => setTimeout(resolve, 5));
-    })),
+    check(
+      't.running',
+      (ctx) =>
+        new Promise<void>((resolve) => {
+          late = () => ctx.report({ status: 'fail', messageId: 'ok', data: { n: 'late' } });
+          setTimeout(() => controller.abort(), 10);
+          ctx.signal.addEventListener('abort', () => setTimeout(resolve, 5));
+        }),
+    ),
     check('t.queued', (ctx) => ctx.report({ status: 'pass', messageId: 'ok' })),
   ];
   const { cleanups, facts } = harness([], controller.signal);
-  const findings = await runChecks({ checks, facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: controller.signal, now: new Date(), waivers: [] });
+  const findings = await runChecks({
+    checks,
+    facts,
+    cleanups,
+    concurrency: 1,
+    timeoutMs: 5000,
+    signal: controller.signal,
+    now: new Date(),
+    waivers: [],
+  });
   late!();
-  assert.deepEqual(findings.map((f) => [f.checkId, f.status, f.messageId]), [
-    ['t.running', 'skipped', 'engineCancelled'],
-    ['t.queued', 'skipped', 'engineCancelled'],
-  ]);
+  assert.deepEqual(
+    findings.map((f) => [f.checkId, f.status, f.messageId]),
+    [
+      ['t.running', 'skipped', 'engineCancelled'],
+      ['t.queued', 'skipped', 'engineCancelled'],
+    ],
+  );
 });
 
 test('findings carry the rendered message, meta docs, and severity warn downgrades fail', async () => {
   const { cleanups, facts } = harness();
   const findings = await runChecks({
-    checks: [check('t.w', (ctx) => ctx.report({ status: 'fail', messageId: 'ok', subject: 'x', data: { n: 7 } }), { severity: 'warn' })],
-    facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [],
+    checks: [
+      check('t.w', (ctx) => ctx.report({ status: 'fail', messageId: 'ok', subject: 'x', data: { n: 7 } }), {
+        severity: 'warn',
+      }),
+    ],
+    facts,
+    cleanups,
+    concurrency: 1,
+    timeoutMs: 5000,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
   });
-  assert.deepEqual(findings.map((f) => [f.status, f.message, f.docs, f.subject]), [['warn', 'ok 7', 'docs', 'x']]);
+  assert.deepEqual(
+    findings.map((f) => [f.status, f.message, f.docs, f.subject]),
+    [['warn', 'ok 7', 'docs', 'x']],
+  );
 });
 
 test('a reported status outside the contract is an error, not a pass', async () => {
   const { cleanups, facts } = harness();
   const findings = await runChecks({
     checks: [check('t.bad', (ctx) => ctx.report({ status: 'waived' as never, messageId: 'ok' }))],
-    facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [],
+    facts,
+    cleanups,
+    concurrency: 1,
+    timeoutMs: 5000,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
   });
   assert.equal(findings[0]!.status, 'error');
   assert.equal(findings[0]!.messageId, 'engineBadFinding');
 });
 
-const f = (checkId: string, status: Finding['status'], subject?: string): Finding => ({ checkId, area: 'a', status, messageId: 'm', message: 'm', data: {}, ...(subject ? { subject } : {}) });
+const f = (checkId: string, status: Finding['status'], subject?: string): Finding => ({
+  checkId,
+  area: 'a',
+  status,
+  messageId: 'm',
+  message: 'm',
+  data: {},
+  ...(subject ? { subject } : {}),
+});
 
 test('waivers: glob on check, exact or absent subject, only warn/fail, only while active', () => {
   const now = new Date('2026-12-31T23:59:59Z');
@@ -125,8 +269,20 @@ test('waivers: glob on check, exact or absent subject, only warn/fail, only whil
     { check: 'ad.ou.*', subject: 'hv03', justification: 'moving', expires: '2026-12-31' },
     { check: 'storage.pr.support', justification: 'vendor ticket', expires: '2026-12-30' },
   ];
-  const out = applyWaivers([f('ad.ou.same', 'fail', 'hv03'), f('ad.ou.same', 'fail', 'hv04'), f('ad.ou.same', 'pass', 'hv03'), f('storage.pr.support', 'fail', 'lun1')], waivers, now);
-  assert.deepEqual(out.map((x) => x.status), ['waived', 'fail', 'pass', 'fail']);
+  const out = applyWaivers(
+    [
+      f('ad.ou.same', 'fail', 'hv03'),
+      f('ad.ou.same', 'fail', 'hv04'),
+      f('ad.ou.same', 'pass', 'hv03'),
+      f('storage.pr.support', 'fail', 'lun1'),
+    ],
+    waivers,
+    now,
+  );
+  assert.deepEqual(
+    out.map((x) => x.status),
+    ['waived', 'fail', 'pass', 'fail'],
+  );
   assert.equal(out[0]!.waiver?.originalStatus, 'fail');
   assert.equal(waiverActive(waivers[0]!, now), true);
   assert.equal(waiverActive(waivers[0]!, new Date('2027-01-01T00:00:00Z')), false);
@@ -134,60 +290,158 @@ test('waivers: glob on check, exact or absent subject, only warn/fail, only whil
 
 test('waivers: subjects match case-insensitively; the expired-waiver warning cannot itself be waived', () => {
   const now = new Date('2026-06-01T00:00:00Z');
-  const waivers = [{ check: '*', subject: 'hypervhostnode-', justification: 'renaming', expires: '2026-12-31' }, { check: 'config.*', justification: 'all of config', expires: '2026-12-31' }];
-  const out = applyWaivers([f('config.netbios.collision', 'fail', 'HYPERVHOSTNODE-'), f('config.waivers.expiry', 'warn', 'x')], waivers, now);
-  assert.deepEqual(out.map((x) => x.status), ['waived', 'warn']);
+  const waivers = [
+    { check: '*', subject: 'hypervhostnode-', justification: 'renaming', expires: '2026-12-31' },
+    { check: 'config.*', justification: 'all of config', expires: '2026-12-31' },
+  ];
+  const out = applyWaivers(
+    [f('config.netbios.collision', 'fail', 'HYPERVHOSTNODE-'), f('config.waivers.expiry', 'warn', 'x')],
+    waivers,
+    now,
+  );
+  assert.deepEqual(
+    out.map((x) => x.status),
+    ['waived', 'warn'],
+  );
 });
 
 test('internal errors name the culprit: the plugin of the probe that threw (also through a probe built on it), the plugin of a check asking for a fact nobody provides, else clusterprobe; a stack only with debug', async () => {
   const probes: Probe[] = [
-    { fact: 'site.broken', description: 'd', collect: () => { throw new Error('site probe bug'); } },
+    {
+      fact: 'site.broken',
+      description: 'd',
+      collect: () => {
+        throw new Error('site probe bug');
+      },
+    },
     { fact: 'core.on-site', description: 'd', collect: (ctx) => ctx.fact('site.broken') },
   ];
   const checks = [
-    check('t.direct', async (ctx) => { await ctx.fact('site.broken'); }),
-    check('t.through', async (ctx) => { await ctx.fact('core.on-site'); }),
-    check('t.missing', async (ctx) => { await ctx.fact('nobody.provides'); }),
-    check('t.builtin', () => { throw new Error('core bug'); }),
+    check('t.direct', async (ctx) => {
+      await ctx.fact('site.broken');
+    }),
+    check('t.through', async (ctx) => {
+      await ctx.fact('core.on-site');
+    }),
+    check('t.missing', async (ctx) => {
+      await ctx.fact('nobody.provides');
+    }),
+    check('t.builtin', () => {
+      throw new Error('core bug');
+    }),
   ];
   const plugins: Record<string, string> = { 'site.broken': './site.js', 't.missing': './checks.js' };
   for (const debug of [false, true]) {
     const { cleanups, facts } = harness(probes);
-    const bugs = { version: '1.2.3', debug, pluginOfCheck: (id: string) => plugins[id], pluginOfProbe: (fact: string) => plugins[fact] };
-    const findings = await runChecks({ checks, facts, cleanups, concurrency: 1, timeoutMs: 5000, signal: new AbortController().signal, now: new Date(), waivers: [], bugs });
-    assert.deepEqual(findings.map((f) => [f.checkId, f.messageId, f.data.culprit]), [
-      ['t.direct', 'engineThrew', 'plugin "./site.js"'],
-      ['t.through', 'engineThrew', 'plugin "./site.js"'],
-      ['t.missing', 'engineThrew', 'plugin "./checks.js"'],
-      ['t.builtin', 'engineThrew', 'clusterprobe'],
-    ]);
+    const bugs = {
+      version: '1.2.3',
+      debug,
+      pluginOfCheck: (id: string) => plugins[id],
+      pluginOfProbe: (fact: string) => plugins[fact],
+    };
+    const findings = await runChecks({
+      checks,
+      facts,
+      cleanups,
+      concurrency: 1,
+      timeoutMs: 5000,
+      signal: new AbortController().signal,
+      now: new Date(),
+      waivers: [],
+      bugs,
+    });
+    assert.deepEqual(
+      findings.map((f) => [f.checkId, f.messageId, f.data.culprit]),
+      [
+        ['t.direct', 'engineThrew', 'plugin "./site.js"'],
+        ['t.through', 'engineThrew', 'plugin "./site.js"'],
+        ['t.missing', 'engineThrew', 'plugin "./checks.js"'],
+        ['t.builtin', 'engineThrew', 'clusterprobe'],
+      ],
+    );
     assert.match(findings[0]!.remediation!.steps[1]!.text, /author of plugin "\.\/site\.js".*version \(1\.2\.3\)/);
-    assert.match(findings[3]!.remediation!.steps[1]!.text, /clusterprobe maintainers.*version \(1\.2\.3\), the command line/);
-    for (const f of findings) assert.equal(typeof f.evidence?.stack, debug ? 'string' : 'undefined', `${f.checkId} debug=${debug}`);
-    for (const f of findings) assert.equal(/again with --debug/.test(f.remediation!.steps[0]!.text), !debug, 'with --debug, the fix does not ask for --debug');
+    assert.match(
+      findings[3]!.remediation!.steps[1]!.text,
+      /clusterprobe maintainers.*version \(1\.2\.3\), the command line/,
+    );
+    for (const f of findings)
+      assert.equal(typeof f.evidence?.stack, debug ? 'string' : 'undefined', `${f.checkId} debug=${debug}`);
+    for (const f of findings)
+      assert.equal(
+        /again with --debug/.test(f.remediation!.steps[0]!.text),
+        !debug,
+        'with --debug, the fix does not ask for --debug',
+      );
   }
 });
 
-test('with an issue tracker in package.json (bugs.url) the finding says where to report a clusterprobe bug; a plugin\'s bug still goes to its author', () => {
-  const reporting = { version: '1.2.3', url: 'https://example.test/clusterprobe/issues', debug: false, pluginOfCheck: () => undefined, pluginOfProbe: () => undefined };
-  assert.match(bugRemediation(undefined, reporting).steps[1]!.text, /^Report it at https:\/\/example\.test\/clusterprobe\/issues with the clusterprobe version \(1\.2\.3\), the command line/);
-  assert.match(bugRemediation('./site.js', reporting).steps[1]!.text, /^Report it to the author of plugin "\.\/site\.js"/);
+test("with an issue tracker in package.json (bugs.url) the finding says where to report a clusterprobe bug; a plugin's bug still goes to its author", () => {
+  const reporting = {
+    version: '1.2.3',
+    url: 'https://example.test/clusterprobe/issues',
+    debug: false,
+    pluginOfCheck: () => undefined,
+    pluginOfProbe: () => undefined,
+  };
+  assert.match(
+    bugRemediation(undefined, reporting).steps[1]!.text,
+    /^Report it at https:\/\/example\.test\/clusterprobe\/issues with the clusterprobe version \(1\.2\.3\), the command line/,
+  );
+  assert.match(
+    bugRemediation('./site.js', reporting).steps[1]!.text,
+    /^Report it to the author of plugin "\.\/site\.js"/,
+  );
 });
 
 test('a check over its time limit names what it was waiting for: the probes still collecting, through the probes they wait on, with their last progress', async () => {
   const hang = new Promise<never>(() => {});
   const probes: Probe[] = [
-    { fact: 'outer', description: 'd', collect: async (ctx) => { ctx.progress('reading the inner fact'); return ctx.fact('inner'); } },
-    { fact: 'inner', description: 'd', collect: async (ctx) => { ctx.progress('ldaps://dc1.lab.example.test: connect and bind'); return hang; } },
+    {
+      fact: 'outer',
+      description: 'd',
+      collect: async (ctx) => {
+        ctx.progress('reading the inner fact');
+        return ctx.fact('inner');
+      },
+    },
+    {
+      fact: 'inner',
+      description: 'd',
+      collect: async (ctx) => {
+        ctx.progress('ldaps://dc1.lab.example.test: connect and bind');
+        return hang;
+      },
+    },
     { fact: 'quick', description: 'd', collect: async () => 1 },
   ];
-  const waits = check('t.waits', async (ctx) => { await ctx.fact('quick'); await ctx.fact('outer'); });
+  const waits = check('t.waits', async (ctx) => {
+    await ctx.fact('quick');
+    await ctx.fact('outer');
+  });
   const spins = check('t.spins', () => hang);
   const { cleanups, facts } = harness(probes);
-  const [waited, spun] = await runChecks({ checks: [waits, spins], facts, cleanups, concurrency: 2, timeoutMs: 100, signal: new AbortController().signal, now: new Date(), waivers: [] });
-  assert.deepEqual([waited!.status, waited!.messageId, waited!.data.waitingOn], ['error', 'engineTimeout', ['outer', 'inner']]);
-  assert.deepEqual(waited!.evidence?.waitingOn, [{ fact: 'outer', progress: 'reading the inner fact' }, { fact: 'inner', progress: 'ldaps://dc1.lab.example.test: connect and bind' }]);
-  assert.match(waited!.message, /waiting for outer: reading the inner fact; inner: ldaps:\/\/dc1\.lab\.example\.test: connect and bind/);
+  const [waited, spun] = await runChecks({
+    checks: [waits, spins],
+    facts,
+    cleanups,
+    concurrency: 2,
+    timeoutMs: 100,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
+  });
+  assert.deepEqual(
+    [waited!.status, waited!.messageId, waited!.data.waitingOn],
+    ['error', 'engineTimeout', ['outer', 'inner']],
+  );
+  assert.deepEqual(waited!.evidence?.waitingOn, [
+    { fact: 'outer', progress: 'reading the inner fact' },
+    { fact: 'inner', progress: 'ldaps://dc1.lab.example.test: connect and bind' },
+  ]);
+  assert.match(
+    waited!.message,
+    /waiting for outer: reading the inner fact; inner: ldaps:\/\/dc1\.lab\.example\.test: connect and bind/,
+  );
   assert.match(JSON.stringify(waited!.remediation), /--timeout 120/);
   assert.deepEqual([spun!.messageId, spun!.data.waitingOn], ['engineTimeout', []]);
   assert.match(spun!.message, /not waiting for a probe/);

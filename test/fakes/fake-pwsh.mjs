@@ -70,7 +70,9 @@ function answer(text) {
   /** @type {{ json?: string, stdout?: string, stderr?: string, delayMs?: number, exit?: number, when?: Record<string, unknown>, case?: string }[]} */
   const list = cases;
   // FAKE_PWSH_CASE names a case; else the first case whose `when` matches, else the first without one.
-  const c = wanted ? list.find((x) => x.case === wanted) : (list.find((x) => x.when !== undefined && matches(x.when, p)) ?? list.find((x) => x.when === undefined));
+  const c = wanted
+    ? list.find((x) => x.case === wanted)
+    : (list.find((x) => x.when !== undefined && matches(x.when, p)) ?? list.find((x) => x.when === undefined));
   if (!c) return { stderr: `fake-pwsh: no case of ${name} matches ${wanted ?? JSON.stringify(p)}\n` };
   return c;
 }

@@ -37,7 +37,9 @@ export async function validateAd(lab: SambaLab, lines: readonly string[], as: Bi
     ...(as.ou ? [`  ou: "${as.ou}"`] : []),
   ].join('\n');
   const dir = await tempFiles({ 'cluster.yaml': text });
-  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--only', 'ad.*', '--json'], { env: { CP_AD_PASSWORD: as.password } });
+  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--only', 'ad.*', '--json'], {
+    env: { CP_AD_PASSWORD: as.password },
+  });
   assert.ok(!r.stdout.includes(as.password) && !r.stderr.includes(as.password), 'the password is never printed');
   let report: Report;
   try {
@@ -51,8 +53,13 @@ export async function validateAd(lab: SambaLab, lines: readonly string[], as: Bi
     stderr: r.stderr,
     of: (id) => report.findings.filter((f) => f.checkId === id).map((f) => [f.status, f.messageId, f.subject]),
     find: (id, messageId, subject) => {
-      const f = report.findings.find((x) => x.checkId === id && x.messageId === messageId && (subject === undefined || x.subject === subject));
-      assert.ok(f, `${id} ${messageId} ${subject ?? ''} in ${JSON.stringify(report.findings.map((x) => [x.checkId, x.messageId, x.subject]))}`);
+      const f = report.findings.find(
+        (x) => x.checkId === id && x.messageId === messageId && (subject === undefined || x.subject === subject),
+      );
+      assert.ok(
+        f,
+        `${id} ${messageId} ${subject ?? ''} in ${JSON.stringify(report.findings.map((x) => [x.checkId, x.messageId, x.subject]))}`,
+      );
       return f;
     },
   };

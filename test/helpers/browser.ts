@@ -12,12 +12,23 @@ import { chromium, type Browser } from 'playwright-core';
 export const CHROMIUM = process.env.CLUSTERPROBE_CHROMIUM ?? '/usr/bin/chromium';
 
 /** A reason to skip browser tests, or false when Chromium is there. */
-export const NO_CHROMIUM: string | false = existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: run sh scripts/bootstrap.sh as root (Debian package chromium)`;
+export const NO_CHROMIUM: string | false = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} not found: run sh scripts/bootstrap.sh as root (Debian package chromium)`;
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-default-apps',
+    ],
     timeout: 60_000,
   });
 }

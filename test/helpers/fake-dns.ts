@@ -12,7 +12,9 @@ export interface FakeDnsRecords {
   /** Name (lower case) -> IPv4 addresses. */
   readonly a?: Readonly<Record<string, readonly string[]>>;
   /** Name (lower case) -> SRV targets. */
-  readonly srv?: Readonly<Record<string, readonly { target: string; port: number; priority?: number; weight?: number }[]>>;
+  readonly srv?: Readonly<
+    Record<string, readonly { target: string; port: number; priority?: number; weight?: number }[]>
+  >;
 }
 
 export interface FakeDns {
@@ -22,7 +24,13 @@ export interface FakeDns {
 }
 
 function name(text: string): Buffer {
-  return Buffer.concat([...text.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.of(l.length), Buffer.from(l, 'latin1')])), Buffer.of(0)]);
+  return Buffer.concat([
+    ...text
+      .split('.')
+      .filter(Boolean)
+      .map((l) => Buffer.concat([Buffer.of(l.length), Buffer.from(l, 'latin1')])),
+    Buffer.of(0),
+  ]);
 }
 
 function rr(owner: string, type: number, rdata: Buffer): Buffer {
@@ -40,7 +48,8 @@ function answer(query: Buffer, records: FakeDnsRecords): Buffer {
   const question = query.subarray(12, next + 4);
   const key = qname.toLowerCase();
   const answers: Buffer[] = [];
-  if (qtype === 1) for (const ip of records.a?.[key] ?? []) answers.push(rr(key, 1, Buffer.from(ip.split('.').map(Number))));
+  if (qtype === 1)
+    for (const ip of records.a?.[key] ?? []) answers.push(rr(key, 1, Buffer.from(ip.split('.').map(Number))));
   if (qtype === 33) {
     for (const s of records.srv?.[key] ?? []) {
       const head = Buffer.alloc(6);

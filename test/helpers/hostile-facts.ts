@@ -17,10 +17,28 @@ export const MARKER = 'cpwn';
 export const PAYLOAD = `'$(${MARKER})\u2018\u2019"\u201C\u201D\`;$${MARKER} x&|<>`;
 
 /** Paths whose `name`s are not names of things in the cluster (features, CPUs, adapters...). */
-const NOT_NAMES = /(^|\.)(features|processors|adapters|os|problems|attempts|discovery|rootDse|evidence|dns|waivers)(\.|$)/;
+const NOT_NAMES =
+  /(^|\.)(features|processors|adapters|os|problems|attempts|discovery|rootDse|evidence|dns|waivers)(\.|$)/;
 const LABEL = /^[A-Za-z][A-Za-z0-9_-]{1,62}$/;
 /** Parts of names too common to be a seed of their own: they would hit words everywhere. */
-const COMMON = new Set(['test', 'example', 'com', 'org', 'net', 'local', 'microsoft', 'iqn', 'tpg1', 'computers', 'users', 'builtin', 'administrator', 'admin', 'domain', 'dc']);
+const COMMON = new Set([
+  'test',
+  'example',
+  'com',
+  'org',
+  'net',
+  'local',
+  'microsoft',
+  'iqn',
+  'tpg1',
+  'computers',
+  'users',
+  'builtin',
+  'administrator',
+  'admin',
+  'domain',
+  'dc',
+]);
 
 function addSeed(seeds: Set<string>, value: string | undefined): void {
   if (value !== undefined && LABEL.test(value) && !COMMON.has(value.toLowerCase())) seeds.add(value);
@@ -82,7 +100,8 @@ export function seedsOf(facts: unknown): string[] {
         addSeed(seeds, v.split(':').pop()?.split('.')[0]);
         break;
     }
-    if (/^(iqn|eui|naa)\./.test(v) && (path.includes('targets') || key === 'targets')) addSeed(seeds, v.split(':').pop()?.split('.')[0]);
+    if (/^(iqn|eui|naa)\./.test(v) && (path.includes('targets') || key === 'targets'))
+      addSeed(seeds, v.split(':').pop()?.split('.')[0]);
   };
   walk(facts, '', '');
   return [...seeds].sort((a, b) => b.length - a.length);
@@ -91,7 +110,8 @@ export function seedsOf(facts: unknown): string[] {
 function mutate(v: unknown, re: RegExp): unknown {
   if (typeof v === 'string') return v.replace(re, (m) => m + PAYLOAD);
   if (Array.isArray(v)) return v.map((x) => mutate(x, re));
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(re, (m) => m + PAYLOAD), mutate(x, re)]));
+  if (v !== null && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(re, (m) => m + PAYLOAD), mutate(x, re)]));
   return v;
 }
 
@@ -111,7 +131,8 @@ export function hostileVariants(facts: Readonly<Record<string, unknown>>): Hosti
   if (seeds.length === 0) return [];
   const escaped = seeds.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   const re = new RegExp(`(?<![A-Za-z0-9])(?:${escaped.join('|')})(?![A-Za-z0-9])`, 'gi');
-  const only = (pick: (key: string) => boolean) => Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, pick(k) ? mutate(v, re) : v]));
+  const only = (pick: (key: string) => boolean) =>
+    Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, pick(k) ? mutate(v, re) : v]));
   return [
     { name: 'hostile spec names', facts: only((k) => k === 'spec') },
     { name: 'hostile directory and target names', facts: only((k) => k !== 'spec') },

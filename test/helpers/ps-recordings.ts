@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ENVELOPE_MARKER, parseEnvelope, PowerShellError, type PsScript } from '../../src/windows/powershell.ts';
-import { adDirectoryScript, adSecurityScript, failureOf, powerShellFacts, type PsRun } from '../../src/windows/ad-facts.ts';
+import {
+  adDirectoryScript,
+  adSecurityScript,
+  failureOf,
+  powerShellFacts,
+  type PsRun,
+} from '../../src/windows/ad-facts.ts';
 import { nodeNames, targetsOf, type AdFacts } from '../../src/ad/probe.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 
@@ -30,7 +36,8 @@ export function recording(script: string, name: string): Recording {
 /** The value the session returns for a recorded case; throws PowerShellError as the session would. */
 export function replay<T>(script: PsScript<T>, name: string): T {
   const r = recording(script.name, name);
-  return parseEnvelope(script, `${r.stdout ?? ''}${r.json !== undefined ? `${ENVELOPE_MARKER}${r.json}\n` : ''}`, '').value;
+  return parseEnvelope(script, `${r.stdout ?? ''}${r.json !== undefined ? `${ENVELOPE_MARKER}${r.json}\n` : ''}`, '')
+    .value;
 }
 
 /** A recorded case as the probe's run outcome (value, or classified failure). */
@@ -44,11 +51,19 @@ export function replayRun<T>(script: PsScript<T>, name: string): PsRun<T> {
 }
 
 /** ad.directory facts from a recorded case, as collectThroughPowerShell assembles them. */
-export function powerShellAdFacts(name: string, spec: ClusterSpec, io: Pick<AdFacts, 'discovery' | 'dns' | 'dnsServers'>, executable = 'powershell'): AdFacts {
+export function powerShellAdFacts(
+  name: string,
+  spec: ClusterSpec,
+  io: Pick<AdFacts, 'discovery' | 'dns' | 'dnsServers'>,
+  executable = 'powershell',
+): AdFacts {
   const ad = spec.activeDirectory!;
   const names = nodeNames(spec);
   const directory = replayRun(adDirectoryScript, name);
-  const target = directory.ok && directory.value.dc && !directory.value.readError ? targetsOf(ad, names, directory.value.computers) : undefined;
+  const target =
+    directory.ok && directory.value.dc && !directory.value.readError
+      ? targetsOf(ad, names, directory.value.computers)
+      : undefined;
   const security = target && (target.ouDn || target.cno) ? replayRun(adSecurityScript, name) : undefined;
   return {
     domain: ad.domain.toLowerCase(),

@@ -43,15 +43,30 @@ interface Run {
  * of all runs go to one shellcheck.
  */
 export async function commandProblems(runs: readonly Run[]): Promise<string[]> {
-  const commands = runs.flatMap((r) => r.findings.flatMap((f) => (f.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).map((c) => ({ run: r, checkId: f.checkId, shell: c.shell, command: c.command })))));
+  const commands = runs.flatMap((r) =>
+    r.findings.flatMap((f) =>
+      (f.remediation?.steps ?? []).flatMap((s) =>
+        (s.commands ?? []).map((c) => ({ run: r, checkId: f.checkId, shell: c.shell, command: c.command })),
+      ),
+    ),
+  );
   const key = (c: { shell: Shell; command: string }) => `${c.shell}\0${c.command}`;
   const fresh = [...new Map(commands.filter((c) => !verdicts.has(key(c))).map((c) => [key(c), c])).values()];
   for (const v of await checkCommands(fresh)) verdicts.set(key(v), v.problems);
   const out = new Set<string>();
   for (const c of commands) {
-    const problems = [...verdicts.get(key(c))!, ...(c.run.hostile ? await markerLeaks(c.shell, c.command, MARKER) : [])];
-    if (process.env.CLUSTERPROBE_COMMANDS_LOG) appendFileSync(process.env.CLUSTERPROBE_COMMANDS_LOG, JSON.stringify({ checkId: c.checkId, variant: c.run.variant, shell: c.shell, command: c.command, problems }) + '\n');
-    if (problems.length) out.add(`${c.checkId} (${c.run.variant}) ${c.shell}: ${c.command}\n    ${problems.join('\n    ')}`);
+    const problems = [
+      ...verdicts.get(key(c))!,
+      ...(c.run.hostile ? await markerLeaks(c.shell, c.command, MARKER) : []),
+    ];
+    if (process.env.CLUSTERPROBE_COMMANDS_LOG)
+      appendFileSync(
+        process.env.CLUSTERPROBE_COMMANDS_LOG,
+        JSON.stringify({ checkId: c.checkId, variant: c.run.variant, shell: c.shell, command: c.command, problems }) +
+          '\n',
+      );
+    if (problems.length)
+      out.add(`${c.checkId} (${c.run.variant}) ${c.shell}: ${c.command}\n    ${problems.join('\n    ')}`);
   }
   return [...out];
 }
@@ -59,7 +74,11 @@ export async function commandProblems(runs: readonly Run[]): Promise<string[]> {
 /** A fixed instant, so that checks reading `ctx.now` give the same findings on every run. */
 export const DEFAULT_NOW = new Date('2026-06-15T12:00:00Z');
 
-async function runOnce(check: Check, facts: Readonly<Record<string, unknown>>, options: RunCheckOptions): Promise<Finding[]> {
+async function runOnce(
+  check: Check,
+  facts: Readonly<Record<string, unknown>>,
+  options: RunCheckOptions,
+): Promise<Finding[]> {
   const controller = new AbortController();
   const cleanups = new Cleanups();
   const spec = (facts.spec ?? { nodes: [] }) as ClusterSpec;
@@ -92,18 +111,29 @@ async function runOnce(check: Check, facts: Readonly<Record<string, unknown>>, o
  * variants of the facts and checks theirs (see the module comment); returns the findings of the
  * facts as given.
  */
-export async function runCheck(check: Check, facts: Readonly<Record<string, unknown>>, options: RunCheckOptions = {}): Promise<Finding[]> {
+export async function runCheck(
+  check: Check,
+  facts: Readonly<Record<string, unknown>>,
+  options: RunCheckOptions = {},
+): Promise<Finding[]> {
   const findings = await runOnce(check, facts, options);
   const runs: Run[] = [{ variant: 'as given', hostile: false, findings }];
   // A fuzz test runs a check hundreds of times to the same findings: the hostile replay runs once
   // per distinct outcome (statuses, messages, subjects and commands) of each check.
-  const outcome = JSON.stringify([check.meta.id, findings.map((f) => [f.status, f.messageId, f.subject, commandsOf(f)])]);
+  const outcome = JSON.stringify([
+    check.meta.id,
+    findings.map((f) => [f.status, f.messageId, f.subject, commandsOf(f)]),
+  ]);
   if (!replayed.has(outcome)) {
     replayed.add(outcome);
-    for (const v of hostileVariants(facts)) runs.push({ variant: v.name, hostile: true, findings: await runOnce(check, v.facts, options) });
+    for (const v of hostileVariants(facts))
+      runs.push({ variant: v.name, hostile: true, findings: await runOnce(check, v.facts, options) });
   }
   const problems = await commandProblems(runs);
-  assert.ok(problems.length === 0, `remediation commands that their shell would reject or that run a value as code:\n${problems.join('\n')}`);
+  assert.ok(
+    problems.length === 0,
+    `remediation commands that their shell would reject or that run a value as code:\n${problems.join('\n')}`,
+  );
   return findings;
 }
 
@@ -139,5 +169,7 @@ export function assertFindings(actual: readonly Finding[], expected: readonly Ex
 
 /** Every remediation command of a finding, in order. */
 export function commandsOf(finding: Finding | undefined, shell?: Shell): string[] {
-  return (finding?.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).filter((c) => shell === undefined || c.shell === shell).map((c) => c.command));
+  return (finding?.remediation?.steps ?? []).flatMap((s) =>
+    (s.commands ?? []).filter((c) => shell === undefined || c.shell === shell).map((c) => c.command),
+  );
 }

@@ -36,7 +36,13 @@ export function aceBytes(a: AceSpec): number[] {
   if (a.body) body = a.body;
   else if (a.type >= 0x05 && a.type <= 0x08) {
     const objectFlags = (a.objectType ? 1 : 0) | (a.inheritedObjectType ? 2 : 0);
-    body = [...le32(a.mask!), ...le32(objectFlags), ...(a.objectType ? guidBytes(a.objectType) : []), ...(a.inheritedObjectType ? guidBytes(a.inheritedObjectType) : []), ...sidBytes(a.sid!)];
+    body = [
+      ...le32(a.mask!),
+      ...le32(objectFlags),
+      ...(a.objectType ? guidBytes(a.objectType) : []),
+      ...(a.inheritedObjectType ? guidBytes(a.inheritedObjectType) : []),
+      ...sidBytes(a.sid!),
+    ];
   } else body = [...le32(a.mask!), ...sidBytes(a.sid!)];
   return [a.type, a.flags ?? 0, ...le16(4 + body.length), ...body];
 }
@@ -71,8 +77,17 @@ export function sdBytes(s: SdSpec): Uint8Array {
     tail.push(...p);
     at += p.length;
   }
-  const control = s.control ?? (0x8000 | (s.dacl ? 0x0004 : 0) | (s.sacl ? 0x0010 : 0));
-  return Uint8Array.from([1, 0, ...le16(control), ...le32(offsets.owner), ...le32(offsets.group), ...le32(offsets.sacl), ...le32(offsets.dacl), ...tail]);
+  const control = s.control ?? 0x8000 | (s.dacl ? 0x0004 : 0) | (s.sacl ? 0x0010 : 0);
+  return Uint8Array.from([
+    1,
+    0,
+    ...le16(control),
+    ...le32(offsets.owner),
+    ...le32(offsets.group),
+    ...le32(offsets.sacl),
+    ...le32(offsets.dacl),
+    ...tail,
+  ]);
 }
 
 /** A descriptor as the AD probe keeps it in its facts (nTSecurityDescriptor, base64). */

@@ -153,31 +153,57 @@ export async function powershellProblems(command: string): Promise<string[]> {
       case 'command_name':
       case 'command_parameter': {
         const quote = [...text].find((c) => ALL_QUOTES.includes(c));
-        if (quote) problems.push(`a ${quote} inside the bare word ${text} (PowerShell opens a string there: quote the whole value) ${where(command, n.startIndex)}`);
-        if (/[<>]/.test(text)) problems.push(`a bare ${text} (PowerShell reserves < and redirects with >: quote the placeholder) ${where(command, n.startIndex)}`);
-        if (/\$[\w{(:?^$]/.test(text)) problems.push(`$ inside the bare word ${text} (PowerShell expands it: quote the value) ${where(command, n.startIndex)}`);
-        if (text.includes('`')) problems.push(`a backtick inside the bare word ${text} (PowerShell escapes with it: quote the value) ${where(command, n.startIndex)}`);
+        if (quote)
+          problems.push(
+            `a ${quote} inside the bare word ${text} (PowerShell opens a string there: quote the whole value) ${where(command, n.startIndex)}`,
+          );
+        if (/[<>]/.test(text))
+          problems.push(
+            `a bare ${text} (PowerShell reserves < and redirects with >: quote the placeholder) ${where(command, n.startIndex)}`,
+          );
+        if (/\$[\w{(:?^$]/.test(text))
+          problems.push(
+            `$ inside the bare word ${text} (PowerShell expands it: quote the value) ${where(command, n.startIndex)}`,
+          );
+        if (text.includes('`'))
+          problems.push(
+            `a backtick inside the bare word ${text} (PowerShell escapes with it: quote the value) ${where(command, n.startIndex)}`,
+          );
         break;
       }
       case 'file_redirection_operator':
-        if (text.startsWith('<')) problems.push(`< as a redirection (reserved in PowerShell) ${where(command, n.startIndex)}`);
+        if (text.startsWith('<'))
+          problems.push(`< as a redirection (reserved in PowerShell) ${where(command, n.startIndex)}`);
         break;
       case 'verbatim_string_characters': {
         const run = oddRun(text.slice(1, -1), SINGLE_QUOTES, false);
-        if (run) problems.push(`the quote ${run} ends the string ${text} early in PowerShell (double it) ${where(command, n.startIndex)}`);
+        if (run)
+          problems.push(
+            `the quote ${run} ends the string ${text} early in PowerShell (double it) ${where(command, n.startIndex)}`,
+          );
         break;
       }
       case 'expandable_string_literal': {
         let inner = text.slice(1, -1);
         for (const c of n.namedChildren) {
-          if (c && c.type === 'sub_expression') inner = inner.slice(0, c.startIndex - n.startIndex - 1) + ' '.repeat(c.endIndex - c.startIndex) + inner.slice(c.endIndex - n.startIndex - 1);
+          if (c && c.type === 'sub_expression')
+            inner =
+              inner.slice(0, c.startIndex - n.startIndex - 1) +
+              ' '.repeat(c.endIndex - c.startIndex) +
+              inner.slice(c.endIndex - n.startIndex - 1);
         }
         const run = oddRun(inner, DOUBLE_QUOTES, true);
-        if (run) problems.push(`the quote ${run} ends the string ${text} early in PowerShell ${where(command, n.startIndex)}`);
+        if (run)
+          problems.push(`the quote ${run} ends the string ${text} early in PowerShell ${where(command, n.startIndex)}`);
         break;
       }
       case 'try_statement':
-        if (!n.namedChildren.some((c) => c?.type === 'catch_clauses' || c?.type === 'catch_clause' || c?.type === 'finally_clause')) problems.push(`try without catch or finally ${where(command, n.startIndex)}`);
+        if (
+          !n.namedChildren.some(
+            (c) => c?.type === 'catch_clauses' || c?.type === 'catch_clause' || c?.type === 'finally_clause',
+          )
+        )
+          problems.push(`try without catch or finally ${where(command, n.startIndex)}`);
         break;
     }
     for (const c of n.children) if (c) visit(c);
@@ -252,7 +278,8 @@ export function cmdProblems(command: string): string[] {
     // & && | || as operators stand between spaces; inside a word they come from a value.
     let j = i;
     while (j < command.length && command[j] === c) j++;
-    if (!(/\s/.test(command[i - 1] ?? '') && /\s/.test(command[j] ?? ''))) problems.push(`a bare ${c} inside a word (cmd would run what follows: quote the value) ${where(command, i)}`);
+    if (!(/\s/.test(command[i - 1] ?? '') && /\s/.test(command[j] ?? '')))
+      problems.push(`a bare ${c} inside a word (cmd would run what follows: quote the value) ${where(command, i)}`);
     i = j - 1;
   }
   return problems;
@@ -294,7 +321,10 @@ function shellcheck(script: string): ShellcheckComment[] {
     const file = join(dir, 'commands.sh');
     writeFileSync(file, script);
     const r = spawnSync('shellcheck', ['-s', 'sh', '-f', 'json1', file], { encoding: 'utf8', timeout: 60_000 });
-    if (r.error) throw new Error(`shellcheck could not run (${r.error.message}): install the Debian package shellcheck (scripts/bootstrap.sh does)`);
+    if (r.error)
+      throw new Error(
+        `shellcheck could not run (${r.error.message}): install the Debian package shellcheck (scripts/bootstrap.sh does)`,
+      );
     return (JSON.parse(r.stdout || '{"comments":[]}') as { comments: ShellcheckComment[] }).comments;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -344,11 +374,18 @@ export function shProblems(commands: readonly string[]): Map<string, string[]> {
 }
 
 /** Checks commands of every shell; sh commands in one shellcheck run. */
-export async function checkCommands(commands: readonly { readonly shell: Shell; readonly command: string }[]): Promise<CommandVerdict[]> {
+export async function checkCommands(
+  commands: readonly { readonly shell: Shell; readonly command: string }[],
+): Promise<CommandVerdict[]> {
   const sh = shProblems(commands.filter((c) => c.shell === 'sh').map((c) => c.command));
   const out: CommandVerdict[] = [];
   for (const c of commands) {
-    const problems = c.shell === 'powershell' ? await powershellProblems(c.command) : c.shell === 'cmd' ? cmdProblems(c.command) : (sh.get(c.command) ?? []);
+    const problems =
+      c.shell === 'powershell'
+        ? await powershellProblems(c.command)
+        : c.shell === 'cmd'
+          ? cmdProblems(c.command)
+          : (sh.get(c.command) ?? []);
     out.push({ shell: c.shell, command: c.command, problems });
   }
   return out;
@@ -370,7 +407,12 @@ export async function markerLeaks(shell: Shell, command: string, marker: string)
     if (!tree) return ['the grammar returned no tree'];
     const safe: [number, number][] = [];
     const visit = (n: Node): void => {
-      if (n.type === 'verbatim_string_characters' || n.type === 'verbatim_here_string_characters' || n.type === 'comment') safe.push([n.startIndex, n.endIndex]);
+      if (
+        n.type === 'verbatim_string_characters' ||
+        n.type === 'verbatim_here_string_characters' ||
+        n.type === 'comment'
+      )
+        safe.push([n.startIndex, n.endIndex]);
       else for (const c of n.children) if (c) visit(c);
     };
     visit(tree.rootNode);
@@ -383,7 +425,9 @@ export async function markerLeaks(shell: Shell, command: string, marker: string)
     const { quoted } = cmdQuotedSpans(command);
     inside = (i) => quoted.some(([a, b]) => i > a && i + marker.length < b);
   }
-  return at.filter((i) => !inside(i)).map((i) => `the hostile value's ${marker} is outside a quoted string ${where(command, i)}`);
+  return at
+    .filter((i) => !inside(i))
+    .map((i) => `the hostile value's ${marker} is outside a quoted string ${where(command, i)}`);
 }
 
 /**
@@ -402,7 +446,16 @@ export async function markerLeaks(shell: Shell, command: string, marker: string)
  * Not seen on a tree, so not checked: member enumeration (`@($a).Name`, 3.0) and `.Count` on a
  * single object (3.0); the scripts use `@(...)` and `foreach` for those.
  */
-const PS3_TYPES = new Set(['pscustomobject', 'ordered', 'ciminstance', 'cimsession', 'cimclass', 'cimtype', 'cimconverter', 'microsoft.management.infrastructure.ciminstance']);
+const PS3_TYPES = new Set([
+  'pscustomobject',
+  'ordered',
+  'ciminstance',
+  'cimsession',
+  'cimclass',
+  'cimtype',
+  'cimconverter',
+  'microsoft.management.infrastructure.ciminstance',
+]);
 const PS3_OPERATORS = new Set(['-in', '-notin', '-cin', '-cnotin', '-iin', '-inotin', '-shl', '-shr']);
 const PS3_VARIABLES = new Set(['$psitem', '$psscriptroot', '$pscommandpath']);
 const PS3_CMDLETS = /^(convertto-json|convertfrom-json|invoke-restmethod|invoke-webrequest|[a-z]+-cim[a-z]*)$/i;
@@ -432,24 +485,39 @@ export async function powershell2Problems(script: string): Promise<string[]> {
         if (PS3_VARIABLES.has(lower) || lower.startsWith('$using:')) add(n, `${text} is PowerShell 3.0`);
         break;
       case 'member_name':
-        if ((lower === 'foreach' || lower === 'where') && n.parent?.type === 'invokation_expression') add(n, `.${text}() is PowerShell 4.0`);
-        if (lower === 'new' && n.parent?.type === 'invokation_expression' && script.slice(n.startIndex - 2, n.startIndex) === '::') add(n, '::new() is PowerShell 5.0');
+        if ((lower === 'foreach' || lower === 'where') && n.parent?.type === 'invokation_expression')
+          add(n, `.${text}() is PowerShell 4.0`);
+        if (
+          lower === 'new' &&
+          n.parent?.type === 'invokation_expression' &&
+          script.slice(n.startIndex - 2, n.startIndex) === '::'
+        )
+          add(n, '::new() is PowerShell 5.0');
         break;
       case 'command': {
         const name = n.childForFieldName('command_name');
         const cmd = name ? script.slice(name.startIndex, name.endIndex) : '';
         if (PS3_CMDLETS.test(cmd)) add(n, `${cmd} is PowerShell 3.0 (2.0 has WMI, and no JSON)`);
-        const elements = n.childForFieldName('command_elements')?.namedChildren.filter((c): c is Node => c !== null && c.type !== 'command_argument_sep') ?? [];
+        const elements =
+          n
+            .childForFieldName('command_elements')
+            ?.namedChildren.filter((c): c is Node => c !== null && c.type !== 'command_argument_sep') ?? [];
         if (FILTER_CMDLETS.has(cmd.toLowerCase()) && elements[0]) {
           const first = elements[0];
           const firstText = script.slice(first.startIndex, first.endIndex);
-          const scriptBlock = first.descendantsOfType('script_block_expression').length > 0 || first.type === 'script_block_expression';
-          if (!scriptBlock && !(first.type === 'command_parameter' && FILTER_SCRIPT_PARAMETERS.test(firstText))) add(n, `${cmd} without a script block is PowerShell 3.0`);
+          const scriptBlock =
+            first.descendantsOfType('script_block_expression').length > 0 || first.type === 'script_block_expression';
+          if (!scriptBlock && !(first.type === 'command_parameter' && FILTER_SCRIPT_PARAMETERS.test(firstText)))
+            add(n, `${cmd} without a script block is PowerShell 3.0`);
         }
         elements.forEach((e, i) => {
           const t = script.slice(e.startIndex, e.endIndex).toLowerCase();
           const next = elements[i + 1];
-          const value = /^-(erroraction|ea|warningaction|wa):/.test(t) ? t.split(':')[1] : /^-(erroraction|ea|warningaction|wa)$/.test(t) && next ? script.slice(next.startIndex, next.endIndex).toLowerCase().replace(/['"]/g, '') : undefined;
+          const value = /^-(erroraction|ea|warningaction|wa):/.test(t)
+            ? t.split(':')[1]
+            : /^-(erroraction|ea|warningaction|wa)$/.test(t) && next
+              ? script.slice(next.startIndex, next.endIndex).toLowerCase().replace(/['"]/g, '')
+              : undefined;
           if (value === 'ignore') add(e, '-ErrorAction Ignore is PowerShell 3.0');
         });
         break;

@@ -40,10 +40,15 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function tmux(socket: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('tmux', ['-S', socket, '-f', '/dev/null', ...args], { env, timeout: 10_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`tmux ${args.join(' ')}: ${err.message}${stderr ? `\n${stderr}` : ''}`));
-      else resolve(stdout);
-    });
+    execFile(
+      'tmux',
+      ['-S', socket, '-f', '/dev/null', ...args],
+      { env, timeout: 10_000, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`tmux ${args.join(' ')}: ${err.message}${stderr ? `\n${stderr}` : ''}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -53,7 +58,11 @@ export async function startCliTerminal(args: readonly string[], options: Termina
   const socket = join(dir, 'tmux.sock');
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) {
-    if (v === undefined || ['NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS', 'NODE_TEST_CONTEXT', 'TMUX', 'TMUX_PANE'].includes(k)) continue;
+    if (
+      v === undefined ||
+      ['NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS', 'NODE_TEST_CONTEXT', 'TMUX', 'TMUX_PANE'].includes(k)
+    )
+      continue;
     env[k] = v;
   }
   env.TERM = 'xterm-256color';
@@ -61,7 +70,29 @@ export async function startCliTerminal(args: readonly string[], options: Termina
   // Without a shell in between the exit code would be lost with the process: print it, then stay.
   const run = options.stdoutFile ? '"$@" >"$CP_TERMINAL_STDOUT"' : '"$@"';
   const wrapper = `${run}; echo "[exit $?]"; exec sleep 3600`;
-  await tmux(socket, ['new-session', '-d', '-s', 'cli', '-x', String(options.width ?? 200), '-y', String(options.height ?? 50), '-c', options.cwd ?? ROOT, 'sh', '-c', wrapper, 'sh', process.execPath, BIN, ...args], env);
+  await tmux(
+    socket,
+    [
+      'new-session',
+      '-d',
+      '-s',
+      'cli',
+      '-x',
+      String(options.width ?? 200),
+      '-y',
+      String(options.height ?? 50),
+      '-c',
+      options.cwd ?? ROOT,
+      'sh',
+      '-c',
+      wrapper,
+      'sh',
+      process.execPath,
+      BIN,
+      ...args,
+    ],
+    env,
+  );
   const target = 'cli:0.0';
   const screen = () => tmux(socket, ['capture-pane', '-p', '-J', '-t', target]);
   const term: Terminal = {
@@ -106,7 +137,10 @@ export class Answerer {
 
   /** Waits for the question to be the active one. */
   async question(message: string | RegExp, timeoutMs?: number): Promise<void> {
-    await this.term.waitFor(new RegExp(`^\\? ${typeof message === 'string' ? escape(message) : message.source}`, 'm'), timeoutMs);
+    await this.term.waitFor(
+      new RegExp(`^\\? ${typeof message === 'string' ? escape(message) : message.source}`, 'm'),
+      timeoutMs,
+    );
   }
 
   /** Waits until the question is no longer the active one (it was accepted). */

@@ -12,7 +12,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { startSamba, type SambaLab } from '../lab/samba.ts';
-import { runCliWithResolvConf, startBrokenResolvers, writeResolvConf, type BrokenResolvers, type ResolverKind } from '../lab/resolvers.ts';
+import {
+  runCliWithResolvConf,
+  startBrokenResolvers,
+  writeResolvConf,
+  type BrokenResolvers,
+  type ResolverKind,
+} from '../lab/resolvers.ts';
 import { tempFiles } from '../helpers/cli.ts';
 import type { Finding, Report } from '../../src/engine/report.ts';
 
@@ -68,7 +74,11 @@ for (const mode of ['servers', 'discovery'] as const) {
         const dir = await tempFiles({ 'c.yaml': spec(mode) });
         const html = join(dir, 'report.html');
         const before = resolvers.received.garbage + resolvers.received.silent;
-        const r = await runCliWithResolvConf(resolvConf, ['validate', '--config', join(dir, 'c.yaml'), '--json', '--html', html], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+        const r = await runCliWithResolvConf(
+          resolvConf,
+          ['validate', '--config', join(dir, 'c.yaml'), '--json', '--html', html],
+          { env: { CP_AD_PASSWORD: lab.adminPassword } },
+        );
         const out = `exit ${r.code} ${r.signal ?? ''}\n--- stdout\n${r.stdout.slice(0, 3000)}\n--- stderr\n${r.stderr.slice(0, 3000)}`;
         assert.notEqual(r.code, 97, 'the bind mount of resolv.conf failed');
         assert.equal(r.code, 3, out);
@@ -78,39 +88,86 @@ for (const mode of ['servers', 'discovery'] as const) {
         const page = await readFile(html, 'utf8');
         assert.match(page, /ad\.dns\.node-records/);
         assert.doesNotMatch(page, STACK);
-        assert.ok(!r.stdout.includes(lab.adminPassword) && !r.stderr.includes(lab.adminPassword) && !page.includes(lab.adminPassword));
-        assert.deepEqual(report.findings.filter((f) => f.status === 'error').map((f) => [f.checkId, f.message]), [], out);
-        if (kind === 'silent' || kind === 'garbage') assert.ok(resolvers.received.garbage + resolvers.received.silent > before, `the ${kind} resolver was asked`);
+        assert.ok(
+          !r.stdout.includes(lab.adminPassword) &&
+            !r.stderr.includes(lab.adminPassword) &&
+            !page.includes(lab.adminPassword),
+        );
+        assert.deepEqual(
+          report.findings.filter((f) => f.status === 'error').map((f) => [f.checkId, f.message]),
+          [],
+          out,
+        );
+        if (kind === 'silent' || kind === 'garbage')
+          assert.ok(resolvers.received.garbage + resolvers.received.silent > before, `the ${kind} resolver was asked`);
 
         // The findings that depend on the resolver name it, say what it did, and how to see it.
-        const expected = mode === 'servers' ? [['ad.connect', 'resolverFailed'], ['ad.dns.node-records', 'resolverFailed']] : [['ad.dc.discovery', 'resolverFailed'], ['ad.dns.node-records', 'resolverFailed']];
+        const expected =
+          mode === 'servers'
+            ? [
+                ['ad.connect', 'resolverFailed'],
+                ['ad.dns.node-records', 'resolverFailed'],
+              ]
+            : [
+                ['ad.dc.discovery', 'resolverFailed'],
+                ['ad.dns.node-records', 'resolverFailed'],
+              ];
         const named = report.findings.filter((f) => f.messageId === 'resolverFailed');
-        assert.deepEqual(named.map((f) => [f.checkId, f.messageId]), expected, out);
+        assert.deepEqual(
+          named.map((f) => [f.checkId, f.messageId]),
+          expected,
+          out,
+        );
         for (const f of named) {
           assert.equal(f.status, 'fail');
           assert.ok(f.message.includes(server), `${f.checkId} names ${server}: ${f.message}`);
           assert.match(f.message, SAYS[kind], `${f.checkId}: ${f.message}`);
           assert.match(f.message, /this machine's resolver/);
           const cmds = commands(f);
-          assert.ok(cmds.some((c) => c.startsWith(`Resolve-DnsName -Server '${server}' -Type `)), `${f.checkId}: ${cmds.join(' | ')}`);
-          assert.ok(cmds.some((c) => c.startsWith(`dig @'${server}' -t `)), `${f.checkId}: ${cmds.join(' | ')}`);
-          assert.ok(f.remediation!.steps.some((s) => s.text.includes('activeDirectory.dnsServers')), `${f.checkId} says to set activeDirectory.dnsServers`);
+          assert.ok(
+            cmds.some((c) => c.startsWith(`Resolve-DnsName -Server '${server}' -Type `)),
+            `${f.checkId}: ${cmds.join(' | ')}`,
+          );
+          assert.ok(
+            cmds.some((c) => c.startsWith(`dig @'${server}' -t `)),
+            `${f.checkId}: ${cmds.join(' | ')}`,
+          );
+          assert.ok(
+            f.remediation!.steps.some((s) => s.text.includes('activeDirectory.dnsServers')),
+            `${f.checkId} says to set activeDirectory.dnsServers`,
+          );
         }
-        if (mode === 'servers') assert.deepEqual(report.findings.filter((f) => f.checkId === 'ad.dc.discovery').map((f) => f.messageId), ['notNeeded']);
-        else assert.deepEqual(report.findings.filter((f) => f.checkId === 'ad.connect').map((f) => f.messageId), ['noServer']);
+        if (mode === 'servers')
+          assert.deepEqual(
+            report.findings.filter((f) => f.checkId === 'ad.dc.discovery').map((f) => f.messageId),
+            ['notNeeded'],
+          );
+        else
+          assert.deepEqual(
+            report.findings.filter((f) => f.checkId === 'ad.connect').map((f) => f.messageId),
+            ['noServer'],
+          );
       });
     }
   });
 }
 
-test('the fix the findings give works: with activeDirectory.dnsServers naming the domain\'s DNS, the broken system resolver no longer matters', async () => {
+test("the fix the findings give works: with activeDirectory.dnsServers naming the domain's DNS, the broken system resolver no longer matters", async () => {
   const resolvConf = await writeResolvConf([resolvers.servers.unreachable]);
   const dir = await tempFiles({ 'c.yaml': `${spec('discovery')}\n  dnsServers: [${lab.dnsServer}]` });
-  const r = await runCliWithResolvConf(resolvConf, ['validate', '--config', join(dir, 'c.yaml'), '--json'], { env: { CP_AD_PASSWORD: lab.adminPassword } });
+  const r = await runCliWithResolvConf(resolvConf, ['validate', '--config', join(dir, 'c.yaml'), '--json'], {
+    env: { CP_AD_PASSWORD: lab.adminPassword },
+  });
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as Report;
   const ad = report.findings.filter((f) => f.area === 'ad');
-  assert.deepEqual(ad.filter((f) => f.status !== 'pass' && f.status !== 'skipped').map((f) => [f.checkId, f.messageId]), [['ad.dc.discovery', 'singleDc']]);
-  assert.deepEqual(ad.filter((f) => f.checkId === 'ad.dns.node-records').map((f) => [f.status, f.messageId, f.data.addresses]), [['pass', 'resolves', ['127.0.0.61']]]);
+  assert.deepEqual(
+    ad.filter((f) => f.status !== 'pass' && f.status !== 'skipped').map((f) => [f.checkId, f.messageId]),
+    [['ad.dc.discovery', 'singleDc']],
+  );
+  assert.deepEqual(
+    ad.filter((f) => f.checkId === 'ad.dns.node-records').map((f) => [f.status, f.messageId, f.data.addresses]),
+    [['pass', 'resolves', ['127.0.0.61']]],
+  );
   assert.ok(ad.some((f) => f.checkId === 'ad.connect' && f.messageId === 'connected'));
 });

@@ -41,7 +41,12 @@ async function failure(promise: Promise<unknown>): Promise<AdError> {
 }
 
 test('LDAPS with the lab CA: rootDSE read first, then the bind; operations counted', async () => {
-  const s = await connectDirectory({ url: ldaps(), address: lab.host, tls: { ca }, bind: { user: lab.adminUpn, password } });
+  const s = await connectDirectory({
+    url: ldaps(),
+    address: lab.host,
+    tls: { ca },
+    bind: { user: lab.adminUpn, password },
+  });
   try {
     assert.equal(s.tlsMode, 'ldaps');
     assert.equal(s.boundAs, lab.adminUpn);
@@ -59,7 +64,12 @@ test('LDAPS with the lab CA: rootDSE read first, then the bind; operations count
 });
 
 test('StartTLS on ldap:// with the lab CA', async () => {
-  const s = await connectDirectory({ url: `ldap://${lab.certName}`, address: lab.host, tls: { ca, startTls: true }, bind: { user: lab.adminUpn, password } });
+  const s = await connectDirectory({
+    url: `ldap://${lab.certName}`,
+    address: lab.host,
+    tls: { ca, startTls: true },
+    bind: { user: lab.adminUpn, password },
+  });
   assert.equal(s.tlsMode, 'starttls');
   await s.close();
 });
@@ -70,23 +80,39 @@ test('a simple bind over plain LDAP: Samba resets it, which means strong authent
 });
 
 test('a wrong password is invalidCredentials with data code 52e; so is an unknown user on Samba', async () => {
-  const wrong = await failure(connectDirectory({ url: ldaps(), address: lab.host, tls: { ca }, bind: { user: lab.adminUpn, password: new Secret('Not-the-password-1') } }));
-  assert.deepEqual([wrong.code, wrong.step, wrong.resultCode, wrong.dataCode], ['invalidCredentials', 'bind', 49, '52e']);
-  const ghost = await failure(connectDirectory({ url: ldaps(), address: lab.host, tls: { ca }, bind: { user: `ghost@${lab.domain}`, password } }));
+  const wrong = await failure(
+    connectDirectory({
+      url: ldaps(),
+      address: lab.host,
+      tls: { ca },
+      bind: { user: lab.adminUpn, password: new Secret('Not-the-password-1') },
+    }),
+  );
+  assert.deepEqual(
+    [wrong.code, wrong.step, wrong.resultCode, wrong.dataCode],
+    ['invalidCredentials', 'bind', 49, '52e'],
+  );
+  const ghost = await failure(
+    connectDirectory({ url: ldaps(), address: lab.host, tls: { ca }, bind: { user: `ghost@${lab.domain}`, password } }),
+  );
   assert.equal(ghost.code, 'invalidCredentials');
   // Windows DCs answer 525 for an unknown user; Samba does not tell the two apart.
   assert.ok(['525', '52e'].includes(ghost.dataCode ?? ''), ghost.dataCode);
 });
 
 test('no CA given: untrustedCertificate at the TLS step, naming the certificate and its issuer', async () => {
-  const e = await failure(connectDirectory({ url: ldaps(), address: lab.host, bind: { user: lab.adminUpn, password } }));
+  const e = await failure(
+    connectDirectory({ url: ldaps(), address: lab.host, bind: { user: lab.adminUpn, password } }),
+  );
   assert.deepEqual([e.code, e.step], ['untrustedCertificate', 'tls']);
   assert.match(e.certificate?.subject ?? '', new RegExp(lab.certName, 'i'));
   assert.match(e.certificate?.issuer ?? '', /CA/);
 });
 
 test('a server name the certificate does not carry: nameMismatch with the names it does carry', async () => {
-  const e = await failure(connectDirectory({ url: ldaps(), address: lab.host, tls: { ca, serverName: 'dc9.wrong.example.test' } }));
+  const e = await failure(
+    connectDirectory({ url: ldaps(), address: lab.host, tls: { ca, serverName: 'dc9.wrong.example.test' } }),
+  );
   assert.equal(e.code, 'nameMismatch');
   assert.match(e.certificate?.altNames ?? '', new RegExp(`DNS:${lab.certName}`, 'i'));
 });
@@ -100,7 +126,13 @@ test('nothing listening: refused; a port that accepts and never answers: timeout
   try {
     const port = (silent.address() as { port: number }).port;
     const started = Date.now();
-    const t = await failure(connectDirectory({ url: `ldaps://127.0.0.1:${port}`, tls: { ca }, timeouts: { connectMs: 500, operationMs: 500 } }));
+    const t = await failure(
+      connectDirectory({
+        url: `ldaps://127.0.0.1:${port}`,
+        tls: { ca },
+        timeouts: { connectMs: 500, operationMs: 500 },
+      }),
+    );
     assert.equal(t.code, 'timeout');
     assert.ok(Date.now() - started < 5000);
   } finally {
@@ -111,7 +143,10 @@ test('nothing listening: refused; a port that accepts and never answers: timeout
 
 test('DC discovery through the domain DNS: SRV _ldap._tcp.dc._msdcs gives the DC and its address', async () => {
   const dcs = await discoverDcs({ domain: lab.domain, dnsServers: [lab.dnsServer] });
-  assert.deepEqual(dcs.map((d) => [d.host, d.port, d.addresses]), [[lab.dcHostName, 389, [lab.host]]]);
+  assert.deepEqual(
+    dcs.map((d) => [d.host, d.port, d.addresses]),
+    [[lab.dcHostName, 389, [lab.host]]],
+  );
   const none = await failure(discoverDcs({ domain: 'absent.example.test', dnsServers: [lab.dnsServer] }));
   assert.deepEqual([none.code, none.step], ['dnsFailed', 'discovery']);
   assert.match(none.message, /_ldap\._tcp\.dc\._msdcs\.absent\.example\.test/);
@@ -119,7 +154,12 @@ test('DC discovery through the domain DNS: SRV _ldap._tcp.dc._msdcs gives the DC
 
 test('the DC stopped mid-run: the next search fails as connectionLost or refused, without hanging', async () => {
   const own = await startSamba();
-  const s = await connectDirectory({ url: `ldaps://${own.certName}`, address: own.host, tls: { ca: readFileSync(own.caFile) }, bind: { user: own.adminUpn, password: new Secret(own.adminPassword) } });
+  const s = await connectDirectory({
+    url: `ldaps://${own.certName}`,
+    address: own.host,
+    tls: { ca: readFileSync(own.caFile) },
+    bind: { user: own.adminUpn, password: new Secret(own.adminPassword) },
+  });
   await own.kill();
   const started = Date.now();
   const e = await failure(s.search(own.baseDn, { scope: 'base', attributes: ['nTMixedDomain'] }));

@@ -34,14 +34,18 @@ interface As {
 }
 
 function validate(lines: readonly string[], as: As = {}): Promise<AdRun> {
-  return validateAd(lab, lines, { user: as.user ?? `clusteradm@${lab.domain}`, password: as.password ?? USER_PASSWORD, ...(as.ou ? { ou: as.ou } : {}) });
+  return validateAd(lab, lines, {
+    user: as.user ?? `clusteradm@${lab.domain}`,
+    password: as.password ?? USER_PASSWORD,
+    ...(as.ou ? { ou: as.ou } : {}),
+  });
 }
 
 function commands(f: Finding): string[] {
   return (f.remediation?.steps ?? []).flatMap((s) => (s.commands ?? []).map((c) => c.command));
 }
 
-test('the review\'s lab: mixed mode, 18-character names, CN=Computers, a disabled account, no DNS record, no create right', async () => {
+test("the review's lab: mixed mode, 18-character names, CN=Computers, a disabled account, no DNS record, no create right", async () => {
   const ou = 'OU=HyperV,OU=Servers';
   await lab.addComputer('HYPERVHOSTNODE-01A', { ou, enabled: true });
   await lab.addComputer('HYPERVHOSTNODE-01B', { ou, enabled: true });
@@ -53,9 +57,16 @@ test('the review\'s lab: mixed mode, 18-character names, CN=Computers, a disable
   await lab.addDnsA('hv03', '127.0.0.73');
   await lab.addDnsA('hv04', '127.0.0.74');
 
-  const r = await validate(['cluster: { name: HVCLUSTER01, windowsVersion: "2008R2" }', 'nodes:', ...['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B', 'hv03', 'hv04', 'hv05'].map((n) => `  - { name: ${n} }`)]);
+  const r = await validate([
+    'cluster: { name: HVCLUSTER01, windowsVersion: "2008R2" }',
+    'nodes:',
+    ...['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B', 'hv03', 'hv04', 'hv05'].map((n) => `  - { name: ${n} }`),
+  ]);
   assert.equal(r.code, 3, r.stderr);
-  assert.deepEqual(r.of('ad.connect').map(([s, m]) => [s, m]), [['pass', 'connected']]);
+  assert.deepEqual(
+    r.of('ad.connect').map(([s, m]) => [s, m]),
+    [['pass', 'connected']],
+  );
   assert.equal(r.find('ad.connect', 'connected').data.user, `clusteradm@${lab.domain}`);
 
   // Mixed mode, with the levels named and numbered, and the fixes on both platforms.
@@ -64,44 +75,86 @@ test('the review\'s lab: mixed mode, 18-character names, CN=Computers, a disable
   assert.equal(level.data.domainLevel, 2);
   assert.equal(level.data.forestLevel, 2);
   assert.equal(level.data.nTMixedDomain, 1);
-  assert.ok(commands(level).includes(`Set-ADDomainMode -Identity '${lab.domain}' -DomainMode Windows2003Domain -Server (Get-ADDomain -Identity '${lab.domain}').PDCEmulator`), commands(level).join('\n'));
+  assert.ok(
+    commands(level).includes(
+      `Set-ADDomainMode -Identity '${lab.domain}' -DomainMode Windows2003Domain -Server (Get-ADDomain -Identity '${lab.domain}').PDCEmulator`,
+    ),
+    commands(level).join('\n'),
+  );
   assert.ok(commands(level).some((c) => c.startsWith('samba-tool domain level raise --domain-level=2003')));
 
   // The 18-character names: accounts longer than NetBIOS allows, and the shared 15-character name.
-  assert.deepEqual(r.of('ad.netbios.name').filter(([, , s]) => s?.startsWith('HYPERV')), [
-    ['fail', 'longAccountName', 'HYPERVHOSTNODE-01A'],
-    ['fail', 'longAccountName', 'HYPERVHOSTNODE-01B'],
-  ]);
+  assert.deepEqual(
+    r.of('ad.netbios.name').filter(([, , s]) => s?.startsWith('HYPERV')),
+    [
+      ['fail', 'longAccountName', 'HYPERVHOSTNODE-01A'],
+      ['fail', 'longAccountName', 'HYPERVHOSTNODE-01B'],
+    ],
+  );
   const collision = r.find('ad.netbios.collision', 'namesCollide');
-  assert.deepEqual([collision.status, collision.subject, collision.data.hosts], ['fail', 'HYPERVHOSTNODE-', ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B']]);
-  assert.ok(commands(collision).some((c) => /^Rename-Computer -NewName '[^']{1,15}' /.test(c) || /^netdom renamecomputer /.test(c)), commands(collision).join('\n'));
+  assert.deepEqual(
+    [collision.status, collision.subject, collision.data.hosts],
+    ['fail', 'HYPERVHOSTNODE-', ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B']],
+  );
+  assert.ok(
+    commands(collision).some(
+      (c) => /^Rename-Computer -NewName '[^']{1,15}' /.test(c) || /^netdom renamecomputer /.test(c),
+    ),
+    commands(collision).join('\n'),
+  );
 
   // hv03 in the Computers container; the others in OU=HyperV.
   assert.deepEqual(r.of('ad.ou.placement'), [['fail', 'inContainer', 'hv03']]);
   const move = r.find('ad.ou.placement', 'inContainer');
-  assert.ok(commands(move).includes(`Move-ADObject -Identity 'CN=HV03,CN=Computers,${lab.baseDn}' -TargetPath '${lab.dn(ou)}'`), commands(move).join('\n'));
+  assert.ok(
+    commands(move).includes(`Move-ADObject -Identity 'CN=HV03,CN=Computers,${lab.baseDn}' -TargetPath '${lab.dn(ou)}'`),
+    commands(move).join('\n'),
+  );
 
   // hv04 disabled. The issue says Enable-ADComputer, which the ActiveDirectory module does not
   // have: Enable-ADAccount takes computer objects.
   const accounts = r.of('ad.computer.account');
-  assert.deepEqual(accounts.filter(([s]) => s !== 'pass'), [['fail', 'disabled', 'hv04']]);
-  assert.ok(commands(r.find('ad.computer.account', 'disabled')).includes(`Enable-ADAccount -Identity 'CN=HV04,${lab.dn(ou)}'`));
+  assert.deepEqual(
+    accounts.filter(([s]) => s !== 'pass'),
+    [['fail', 'disabled', 'hv04']],
+  );
+  assert.ok(
+    commands(r.find('ad.computer.account', 'disabled')).includes(`Enable-ADAccount -Identity 'CN=HV04,${lab.dn(ou)}'`),
+  );
 
   // hv05 without an A record; the others resolve to their own addresses.
-  assert.deepEqual(r.of('ad.dns.node-records').filter(([s]) => s !== 'pass'), [['fail', 'noRecord', 'hv05']]);
+  assert.deepEqual(
+    r.of('ad.dns.node-records').filter(([s]) => s !== 'pass'),
+    [['fail', 'noRecord', 'hv05']],
+  );
   const dns = r.find('ad.dns.node-records', 'noRecord');
-  assert.ok(commands(dns).some((c) => c.startsWith('Add-DnsServerResourceRecordA') && c.includes("-Name 'hv05'")), commands(dns).join('\n'));
-  assert.ok(commands(dns).some((c) => c.startsWith(`samba-tool dns add '${lab.dnsServer}' '${lab.domain}' 'hv05' A`)), commands(dns).join('\n'));
+  assert.ok(
+    commands(dns).some((c) => c.startsWith('Add-DnsServerResourceRecordA') && c.includes("-Name 'hv05'")),
+    commands(dns).join('\n'),
+  );
+  assert.ok(
+    commands(dns).some((c) => c.startsWith(`samba-tool dns add '${lab.dnsServer}' '${lab.domain}' 'hv05' A`)),
+    commands(dns).join('\n'),
+  );
 
   // clusteradm is a plain user: no Create Computer objects on the OU most nodes are in.
   const cno = r.find('ad.cno.readiness', 'cannotCreate');
   assert.equal(cno.status, 'fail');
   assert.equal(cno.data.ou, lab.dn(ou));
   assert.match(String(cno.data.missing), /Create Computer objects/);
-  assert.ok(commands(cno).includes(`dsacls "${lab.dn(ou)}" /G "clusteradm@${lab.domain}:CC;computer"`), commands(cno).join('\n'));
-  assert.ok(commands(cno).some((c) => c.startsWith('New-ADComputer')), 'prestaging is offered too');
+  assert.ok(
+    commands(cno).includes(`dsacls "${lab.dn(ou)}" /G "clusteradm@${lab.domain}:CC;computer"`),
+    commands(cno).join('\n'),
+  );
+  assert.ok(
+    commands(cno).some((c) => c.startsWith('New-ADComputer')),
+    'prestaging is offered too',
+  );
 
-  assert.deepEqual(r.of('ad.time.skew').map(([s, m]) => [s, m]), [['pass', 'inSync']]);
+  assert.deepEqual(
+    r.of('ad.time.skew').map(([s, m]) => [s, m]),
+    [['pass', 'inSync']],
+  );
   assert.deepEqual(r.of('ad.dc.discovery'), [['warn', 'singleDc', lab.domain]]);
 });
 
@@ -113,11 +166,23 @@ test('the remediation fixes it: after Enable, a DNS record, the move, a delegati
   await lab.addComputer('FIX03', { enabled: true });
   await lab.addDnsA('fix01', '127.0.0.81');
   await lab.addDnsA('fix02', '127.0.0.82');
-  const spec = ['cluster: { name: FIXCLUSTER, windowsVersion: "2008R2" }', 'nodes:', '  - { name: fix01 }', '  - { name: fix02 }', '  - { name: fix03 }'];
+  const spec = [
+    'cluster: { name: FIXCLUSTER, windowsVersion: "2008R2" }',
+    'nodes:',
+    '  - { name: fix01 }',
+    '  - { name: fix02 }',
+    '  - { name: fix03 }',
+  ];
   const before = await validate(spec);
-  assert.deepEqual(before.of('ad.computer.account').filter(([s]) => s !== 'pass'), [['fail', 'disabled', 'fix02']]);
+  assert.deepEqual(
+    before.of('ad.computer.account').filter(([s]) => s !== 'pass'),
+    [['fail', 'disabled', 'fix02']],
+  );
   assert.deepEqual(before.of('ad.ou.placement'), [['fail', 'inContainer', 'fix03']]);
-  assert.deepEqual(before.of('ad.dns.node-records').filter(([s]) => s !== 'pass'), [['fail', 'noRecord', 'fix03']]);
+  assert.deepEqual(
+    before.of('ad.dns.node-records').filter(([s]) => s !== 'pass'),
+    [['fail', 'noRecord', 'fix03']],
+  );
 
   await lab.setComputerEnabled('FIX02', true);
   await lab.addDnsA('fix03', '127.0.0.83');
@@ -127,7 +192,11 @@ test('the remediation fixes it: after Enable, a DNS record, the move, a delegati
   try {
     const after = await validate(spec);
     for (const id of ['ad.computer.account', 'ad.dns.node-records', 'ad.netbios.name', 'ad.netbios.collision']) {
-      assert.deepEqual(after.of(id).filter(([s]) => s !== 'pass'), [], id);
+      assert.deepEqual(
+        after.of(id).filter(([s]) => s !== 'pass'),
+        [],
+        id,
+      );
     }
     assert.deepEqual(after.of('ad.ou.placement'), [['pass', 'sameOu', ouDn]]);
     assert.deepEqual(after.of('ad.cno.readiness'), [['pass', 'canCreate', 'FIXCLUSTER']]);
@@ -152,17 +221,29 @@ test('prestaged cluster name objects: disabled with Full Control passes, without
 
   const ok = await validate([`cluster: { name: PRECLUSTER1 }`, ...nodes]);
   assert.deepEqual(ok.of('ad.cno.readiness'), [['pass', 'prestaged', 'PRECLUSTER1']]);
-  assert.deepEqual(ok.of('ad.netbios.collision').map(([s, m]) => [s, m]), [['pass', 'unique']]);
+  assert.deepEqual(
+    ok.of('ad.netbios.collision').map(([s, m]) => [s, m]),
+    [['pass', 'unique']],
+  );
   assert.equal(ok.find('ad.netbios.collision', 'unique').data.prestagedCno, granted);
 
   const noRight = await validate([`cluster: { name: PRECLUSTER2 }`, ...nodes]);
   assert.deepEqual(noRight.of('ad.cno.readiness'), [['fail', 'prestagedNoFullControl', 'PRECLUSTER2']]);
   const f = noRight.find('ad.cno.readiness', 'prestagedNoFullControl');
-  assert.ok(commands(f).some((c) => c.startsWith(`dsacls "CN=PRECLUSTER2,${ouDn}" /G "clusteradm@${lab.domain}:GA"`)), commands(f).join('\n'));
+  assert.ok(
+    commands(f).some((c) => c.startsWith(`dsacls "CN=PRECLUSTER2,${ouDn}" /G "clusteradm@${lab.domain}:GA"`)),
+    commands(f).join('\n'),
+  );
 
   const taken = await validate([`cluster: { name: PRECLUSTER3 }`, ...nodes]);
-  assert.deepEqual(taken.of('ad.cno.readiness').map(([s, m]) => [s, m]), [['fail', 'nameTaken']]);
-  assert.deepEqual(taken.of('ad.netbios.collision').map(([s, m]) => [s, m]), [['fail', 'clusterNameInUse']]);
+  assert.deepEqual(
+    taken.of('ad.cno.readiness').map(([s, m]) => [s, m]),
+    [['fail', 'nameTaken']],
+  );
+  assert.deepEqual(
+    taken.of('ad.netbios.collision').map(([s, m]) => [s, m]),
+    [['fail', 'clusterNameInUse']],
+  );
 });
 
 test('activeDirectory.ou: a node elsewhere fails notInConfiguredOu; an OU that does not exist fails configuredOuMissing and ouMissing', async () => {
@@ -173,11 +254,23 @@ test('activeDirectory.ou: a node elsewhere fails notInConfiguredOu; an OU that d
 
   const r = await validate(spec, { ou: lab.dn('OU=Cluster2,OU=Servers') });
   assert.deepEqual(r.of('ad.ou.placement'), [['fail', 'notInConfiguredOu', 'oun02']]);
-  assert.ok(commands(r.find('ad.ou.placement', 'notInConfiguredOu')).includes(`Move-ADObject -Identity 'CN=OUN02,${lab.dn('OU=HyperV,OU=Servers')}' -TargetPath '${lab.dn('OU=Cluster2,OU=Servers')}'`));
+  assert.ok(
+    commands(r.find('ad.ou.placement', 'notInConfiguredOu')).includes(
+      `Move-ADObject -Identity 'CN=OUN02,${lab.dn('OU=HyperV,OU=Servers')}' -TargetPath '${lab.dn('OU=Cluster2,OU=Servers')}'`,
+    ),
+  );
 
   const nowhere = lab.dn('OU=Nowhere,OU=Servers');
   const missing = await validate(spec, { ou: nowhere });
-  assert.deepEqual(missing.of('ad.ou.placement'), [['fail', 'configuredOuMissing', nowhere], ['fail', 'notInConfiguredOu', 'oun01'], ['fail', 'notInConfiguredOu', 'oun02']]);
-  assert.ok(commands(missing.find('ad.ou.placement', 'configuredOuMissing')).includes(`New-ADOrganizationalUnit -Name 'Nowhere' -Path '${lab.dn('OU=Servers')}'`));
+  assert.deepEqual(missing.of('ad.ou.placement'), [
+    ['fail', 'configuredOuMissing', nowhere],
+    ['fail', 'notInConfiguredOu', 'oun01'],
+    ['fail', 'notInConfiguredOu', 'oun02'],
+  ]);
+  assert.ok(
+    commands(missing.find('ad.ou.placement', 'configuredOuMissing')).includes(
+      `New-ADOrganizationalUnit -Name 'Nowhere' -Path '${lab.dn('OU=Servers')}'`,
+    ),
+  );
   assert.deepEqual(missing.of('ad.cno.readiness'), [['fail', 'ouMissing', nowhere]]);
 });

@@ -46,10 +46,16 @@ async function runWithEscapes(extra: readonly string[]): Promise<{ r: CliResult;
   const trigger = join(dir, 'trigger');
   let fired = false;
   const watch = async (child: ChildProcess) => {
-    const watcher = await IscsiSession.open({ portal: lab.portal, initiatorName: 'iqn.2026-11.test.watcher:w', targetName: T });
+    const watcher = await IscsiSession.open({
+      portal: lab.portal,
+      initiatorName: 'iqn.2026-11.test.watcher:w',
+      targetName: T,
+    });
     try {
       for (let round = 0; round < 20_000 && !fired && child.exitCode === null; round += 1) {
-        const keys = await new ScsiDevice(watcher, (round % LUNS) + 1).prReadKeys().catch(() => ({ keys: [] as bigint[] }));
+        const keys = await new ScsiDevice(watcher, (round % LUNS) + 1)
+          .prReadKeys()
+          .catch(() => ({ keys: [] as bigint[] }));
         if (keys.keys.some((k) => k >> 40n === 0x435052n)) {
           fired = true;
           await writeFile(trigger, 'now');
@@ -60,13 +66,16 @@ async function runWithEscapes(extra: readonly string[]): Promise<{ r: CliResult;
     }
   };
   let watching: Promise<void> | undefined;
-  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*,test.escape.*', '--timeout', '60', ...extra], {
-    env: { CP_TEST_TRIGGER: trigger, NO_COLOR: '1' },
-    timeoutMs: 120_000,
-    onSpawn: (child) => {
-      watching = watch(child);
+  const r = await runCli(
+    ['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.pr.*,test.escape.*', '--timeout', '60', ...extra],
+    {
+      env: { CP_TEST_TRIGGER: trigger, NO_COLOR: '1' },
+      timeoutMs: 120_000,
+      onSpawn: (child) => {
+        watching = watch(child);
+      },
     },
-  });
+  );
   await watching;
   await rm(dir, { recursive: true, force: true });
   return { r, fired };
@@ -97,9 +106,20 @@ test('plugin probes that throw from a timer and reject unhandled mid-PR-sequence
   // One line per escaped probe, naming it; no stack anywhere.
   const lines = r.stderr.split('\n').filter((l) => l.includes('an exception escaped'));
   assert.equal(lines.length, 2, r.stderr);
-  assert.ok(lines.some((l) => l.includes('probe "test.escape.timer"') && l.includes('uncaughtException') && l.includes(PLUGIN)), lines.join('\n'));
-  assert.ok(lines.some((l) => l.includes('probe "test.escape.rejection"') && l.includes('unhandledRejection')), lines.join('\n'));
-  for (const [where, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['junit', await readFile(junit, 'utf8')], ['html', await readFile(html, 'utf8')]] as const) {
+  assert.ok(
+    lines.some((l) => l.includes('probe "test.escape.timer"') && l.includes('uncaughtException') && l.includes(PLUGIN)),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((l) => l.includes('probe "test.escape.rejection"') && l.includes('unhandledRejection')),
+    lines.join('\n'),
+  );
+  for (const [where, text] of [
+    ['stdout', r.stdout],
+    ['stderr', r.stderr],
+    ['junit', await readFile(junit, 'utf8')],
+    ['html', await readFile(html, 'utf8')],
+  ] as const) {
     assert.doesNotMatch(text, STACK_FRAME, `a stack in ${where}`);
   }
   assert.match(await readFile(junit, 'utf8'), /test\.escape\.timer/);
@@ -113,15 +133,30 @@ test('the same run as --json --debug: engineProbeEscaped findings with the stack
   const report = JSON.parse(r.stdout) as Report;
   const storage = report.findings.filter((f) => f.checkId === 'storage.pr.support');
   assert.equal(storage.length, LUNS);
-  assert.ok(storage.every((f) => f.status === 'pass' && f.messageId === 'supported'), JSON.stringify(storage.map((f) => [f.subject, f.messageId])));
+  assert.ok(
+    storage.every((f) => f.status === 'pass' && f.messageId === 'supported'),
+    JSON.stringify(storage.map((f) => [f.subject, f.messageId])),
+  );
   const byId = new Map(report.findings.filter((f) => f.area === 'test').map((f) => [f.checkId, f]));
   assert.deepEqual([...byId.keys()].sort(), ['test.escape.rejection', 'test.escape.timer']);
   const timer = byId.get('test.escape.timer')!;
-  assert.deepEqual([timer.status, timer.messageId, timer.data.fact, timer.data.origin, timer.data.plugin], ['error', 'engineProbeEscaped', 'test.escape.timer', 'uncaughtException', PLUGIN]);
-  assert.match(String(timer.evidence?.stack), /TypeError: plugin probe threw from a timer\n\s+at .*escape-on-trigger\.js/);
+  assert.deepEqual(
+    [timer.status, timer.messageId, timer.data.fact, timer.data.origin, timer.data.plugin],
+    ['error', 'engineProbeEscaped', 'test.escape.timer', 'uncaughtException', PLUGIN],
+  );
+  assert.match(
+    String(timer.evidence?.stack),
+    /TypeError: plugin probe threw from a timer\n\s+at .*escape-on-trigger\.js/,
+  );
   const rejection = byId.get('test.escape.rejection')!;
-  assert.deepEqual([rejection.status, rejection.messageId, rejection.data.origin], ['error', 'engineProbeEscaped', 'unhandledRejection']);
-  assert.match(String(rejection.evidence?.stack), /RangeError: plugin probe rejected unhandled\n\s+at .*escape-on-trigger\.js/);
+  assert.deepEqual(
+    [rejection.status, rejection.messageId, rejection.data.origin],
+    ['error', 'engineProbeEscaped', 'unhandledRejection'],
+  );
+  assert.match(
+    String(rejection.evidence?.stack),
+    /RangeError: plugin probe rejected unhandled\n\s+at .*escape-on-trigger\.js/,
+  );
   assert.match(timer.remediation?.summary ?? '', /bug in plugin/);
   await assertNoKeyLeft();
 });

@@ -62,7 +62,10 @@ test('the wizard against the lab: DCs from SRV, the disk ticked among the LUNs, 
   const notPem = join(dir, 'notes.txt');
   await writeFile(notPem, 'not a certificate\n');
   const dead = `127.0.0.1:${await deadPort()}`;
-  const term = await terminal(['init', '--output', out, '--dns-server', samba.dnsServer, '--timeout', '5'], { CP_AD_PASSWORD: samba.adminPassword, CP_CHAP_SECRET: CHAP_SECRET });
+  const term = await terminal(['init', '--output', out, '--dns-server', samba.dnsServer, '--timeout', '5'], {
+    CP_AD_PASSWORD: samba.adminPassword,
+    CP_CHAP_SECRET: CHAP_SECRET,
+  });
   const a = new Answerer(term);
 
   await a.input('Cluster name', 'HVCLUSTER01');
@@ -78,7 +81,11 @@ test('the wizard against the lab: DCs from SRV, the disk ticked among the LUNs, 
 
   await a.confirm('Check Active Directory', true);
   await a.question('Domain');
-  assert.match(await term.screen(), /^\? Domain \(DNS name\): \(lab\.example\.test\)/m, 'the domain is offered from the FQDNs');
+  assert.match(
+    await term.screen(),
+    /^\? Domain \(DNS name\): \(lab\.example\.test\)/m,
+    'the domain is offered from the FQDNs',
+  );
   await a.input('Domain', '');
   await a.question('DNS server');
   assert.ok((await term.screen()).includes(samba.dnsServer), 'the --dns-server is the default answer');
@@ -117,7 +124,11 @@ test('the wizard against the lab: DCs from SRV, the disk ticked among the LUNs, 
   await a.select('What now?', 'Change the portal address or CHAP');
   await a.input('iSCSI portal', '');
   await a.question('Does the portal need CHAP?');
-  assert.match(await term.screen(), /^\? Does the portal need CHAP\? \(Y\/n\)/m, 'after an authentication failure CHAP is the default');
+  assert.match(
+    await term.screen(),
+    /^\? Does the portal need CHAP\? \(Y\/n\)/m,
+    'after an authentication failure CHAP is the default',
+  );
   await a.confirm('Does the portal need CHAP?', true);
   await a.input('CHAP user', CHAP_USER);
   await a.select(/Where does the CHAP secret/, 'An environment variable');
@@ -126,10 +137,20 @@ test('the wizard against the lab: DCs from SRV, the disk ticked among the LUNs, 
   await a.question('Tick the cluster disks', 30_000);
   const screen = await term.screen();
   assert.match(screen, new RegExp(`── ${TARGET}`));
-  const disk = /LUN 1 {2}direct access block device {2}64\.0 MiB {2}IET VIRTUAL-DISK {2}(naa\.[0-9a-f]{16,32})$/m.exec(screen);
+  const disk = /LUN 1 {2}direct access block device {2}64\.0 MiB {2}IET VIRTUAL-DISK {2}(naa\.[0-9a-f]{16,32})$/m.exec(
+    screen,
+  );
   assert.ok(disk, `size, vendor/product and the NAA identifier from VPD 0x83:\n${screen}`);
-  assert.match(screen, /^ - LUN 2 {2}CD\/DVD device .*\(not a disk: cannot be a cluster disk\)$/m, 'the CD LUN is shown, not selectable');
-  assert.match(screen, /^.- LUN 0 {2}storage array controller device .*\(not a disk: cannot be a cluster disk\)$/m, 'the controller LUN is shown, not selectable');
+  assert.match(
+    screen,
+    /^ - LUN 2 {2}CD\/DVD device .*\(not a disk: cannot be a cluster disk\)$/m,
+    'the CD LUN is shown, not selectable',
+  );
+  assert.match(
+    screen,
+    /^.- LUN 0 {2}storage array controller device .*\(not a disk: cannot be a cluster disk\)$/m,
+    'the controller LUN is shown, not selectable',
+  );
   const cd = /LUN 2 .*(naa\.[0-9a-f]+) \(not a disk/.exec(screen);
   assert.notEqual(cd?.[1], disk[1], 'each LUN its own identifier');
   await a.tick('Tick the cluster disks', ['LUN 1 ']);
@@ -143,7 +164,10 @@ test('the wizard against the lab: DCs from SRV, the disk ticked among the LUNs, 
   const text = await readFile(out, 'utf8');
   assert.ok(!text.includes(CHAP_SECRET) && !text.includes(samba.adminPassword), 'no secret in the file');
   assert.match(text, /password: env:CP_AD_PASSWORD +# env:NAME \| file:PATH \| prompt, never the password/);
-  assert.ok(text.includes(`# LUN 1  direct access block device  64.0 MiB  IET VIRTUAL-DISK  ${disk[1]}`), 'the ticked disk described in a comment');
+  assert.ok(
+    text.includes(`# LUN 1  direct access block device  64.0 MiB  IET VIRTUAL-DISK  ${disk[1]}`),
+    'the ticked disk described in a comment',
+  );
   const { spec } = await loadSpec(out);
   assert.deepEqual(spec.cluster, { name: 'HVCLUSTER01', windowsVersion: '2019' });
   assert.deepEqual(spec.nodes, [
@@ -159,7 +183,9 @@ test('the wizard against the lab: DCs from SRV, the disk ticked among the LUNs, 
     ou,
   });
   assert.deepEqual(spec.storage, {
-    iscsi: [{ portal: tgt.portal, targets: [TARGET], luns: [1], chap: { user: CHAP_USER, secret: 'env:CP_CHAP_SECRET' } }],
+    iscsi: [
+      { portal: tgt.portal, targets: [TARGET], luns: [1], chap: { user: CHAP_USER, secret: 'env:CP_CHAP_SECRET' } },
+    ],
     allowInUse: false,
   });
 
@@ -180,7 +206,10 @@ test('NetBIOS names as typed: the live hint, a kept long name, a collision and a
 
   const refused = await terminal(['init', '--output', out]);
   assert.equal(await refused.exitCode(), 2);
-  assert.match(await refused.screen(), /cluster\.yaml exists, and init does not overwrite a spec: give another --output FILE, or --force/);
+  assert.match(
+    await refused.screen(),
+    /cluster\.yaml exists, and init does not overwrite a spec: give another --output FILE, or --force/,
+  );
   assert.equal(await readFile(out, 'utf8'), 'old: content\n');
 
   const term = await terminal(['init', '--output', 'cluster.yaml', '--force'], {}, dir);
@@ -190,7 +219,9 @@ test('NetBIOS names as typed: the live hint, a kept long name, a collision and a
 
   await a.question('Node 1 host name');
   await term.type('HYPERVHOSTNODE-01A');
-  await term.waitFor(/^\? Node 1 host name: ⚠ 18 characters: a NetBIOS name has at most 15, so Windows truncates it to HYPERVHOSTNODE- \(suggested: HYPERVHOSTN-01A\)$/m);
+  await term.waitFor(
+    /^\? Node 1 host name: ⚠ 18 characters: a NetBIOS name has at most 15, so Windows truncates it to HYPERVHOSTNODE- \(suggested: HYPERVHOSTN-01A\)$/m,
+  );
   await term.keys('Enter');
   await a.select('Use the suggested name HYPERVHOSTN-01A?', 'Keep HYPERVHOSTNODE-01A');
   await a.input('HYPERVHOSTNODE-01A: fully qualified DNS name', '');
@@ -201,7 +232,10 @@ test('NetBIOS names as typed: the live hint, a kept long name, a collision and a
   await term.type('HYPERVHOSTNODE-01B');
   await term.keys('Enter');
   await a.question('Use the suggested name HYPERVHOSTN-01B?');
-  assert.match(await term.screen(), /HYPERVHOSTNODE-01B: its NetBIOS name HYPERVHOSTNODE- is the same as HYPERVHOSTNODE-01A's: the two collide/);
+  assert.match(
+    await term.screen(),
+    /HYPERVHOSTNODE-01B: its NetBIOS name HYPERVHOSTNODE- is the same as HYPERVHOSTNODE-01A's: the two collide/,
+  );
   await a.select('Use the suggested name HYPERVHOSTN-01B?', 'Use HYPERVHOSTN-01B');
   await a.input('HYPERVHOSTN-01B: fully qualified DNS name', '');
   await a.input('HYPERVHOSTN-01B: iSCSI initiator name', '');
@@ -212,12 +246,18 @@ test('NetBIOS names as typed: the live hint, a kept long name, a collision and a
   await term.waitFor(/^\? Node 3 host name: ⚠ \* cannot be part of a NetBIOS name \(suggested: hv03\)$/m);
   await term.keys('Enter');
   await a.question('Use the suggested name hv03?');
-  assert.match(await term.screen(), /Keep hv\*03 \(Windows cannot have this name/, 'a name Windows cannot have cannot be kept');
+  assert.match(
+    await term.screen(),
+    /Keep hv\*03 \(Windows cannot have this name/,
+    'a name Windows cannot have cannot be kept',
+  );
   await a.select('Use the suggested name hv03?', 'Use hv03');
   await a.question('hv03: fully qualified DNS name');
   await term.type('not a dns name');
   await term.keys('Enter');
-  await term.waitFor(/expected a DNS name \(letters, digits and hyphens, dot-separated, e\.g\. hv01\.lab\.example\.test, or the node's IP address\); got a space in "not a dns name"/);
+  await term.waitFor(
+    /expected a DNS name \(letters, digits and hyphens, dot-separated, e\.g\. hv01\.lab\.example\.test, or the node's IP address\); got a space in "not a dns name"/,
+  );
   await term.keys('C-u', 'Enter');
   await a.answered('hv03: fully qualified DNS name');
   await a.input('hv03: iSCSI initiator name', '');
@@ -231,9 +271,16 @@ test('NetBIOS names as typed: the live hint, a kept long name, a collision and a
   const text = await readFile(out, 'utf8');
   assert.ok(!text.includes('old: content'), 'replaced with --force');
   const { spec } = await loadSpec(out);
-  assert.deepEqual(spec.nodes.map((n) => n.name), ['HYPERVHOSTNODE-01A', 'HYPERVHOSTN-01B', 'hv03']);
+  assert.deepEqual(
+    spec.nodes.map((n) => n.name),
+    ['HYPERVHOSTNODE-01A', 'HYPERVHOSTN-01B', 'hv03'],
+  );
   assert.deepEqual(spec.cluster, { name: 'HVCLUSTER01', windowsVersion: '2008R2' });
   assert.equal(spec.activeDirectory, undefined);
   assert.equal(spec.storage, undefined);
-  assert.match(text, /- name: HYPERVHOSTNODE-01A +# 18 characters: a NetBIOS name has at most 15/, 'the kept name carries its problem as a comment');
+  assert.match(
+    text,
+    /- name: HYPERVHOSTNODE-01A +# 18 characters: a NetBIOS name has at most 15/,
+    'the kept name carries its problem as a comment',
+  );
 });

@@ -48,7 +48,9 @@ test('targets, LUN types and sizes equal what libiscsi reports; a refused target
   const { code, inventory } = await discover([]);
   assert.equal(code, 3, 'the CHAP target refused us');
   const names = inventory!.targets.map((t) => t.name).sort();
-  const listed = [...(await iscsiLs(lab.portal, { initiatorName: ME })).matchAll(/Target:(\S+)/g)].map((m) => m[1]!).sort();
+  const listed = [...(await iscsiLs(lab.portal, { initiatorName: ME })).matchAll(/Target:(\S+)/g)]
+    .map((m) => m[1]!)
+    .sort();
   assert.deepEqual(names, [...new Set(listed)].sort());
 
   assert.ok(!names.includes(T_ACL), 'tgt hides a target from initiators outside its ACL');
@@ -57,7 +59,10 @@ test('targets, LUN types and sizes equal what libiscsi reports; a refused target
 
   const disks = inventory!.targets.find((t) => t.name === T_DISKS)!;
   assert.equal(disks.error, undefined);
-  assert.deepEqual(disks.luns.map((l) => l.lun), [0, 1, 2, 3]);
+  assert.deepEqual(
+    disks.luns.map((l) => l.lun),
+    [0, 1, 2, 3],
+  );
   for (const lun of disks.luns) {
     const url = iscsiUrl(lab.portal, T_DISKS, lun.lun);
     const inq = await iscsiInq(url, { initiatorName: ME });
@@ -69,23 +74,44 @@ test('targets, LUN types and sizes equal what libiscsi reports; a refused target
       const total = Number(/Total size:(\d+)/.exec(await iscsiReadCapacity16(url, { initiatorName: ME }))![1]);
       assert.equal(lun.sizeBytes, total, `LUN ${lun.lun} size`);
       assert.equal(lun.blockSize, 512);
-      assert.ok(lun.designators.some((d) => d.type === 'NAA' && d.association === 'logical-unit'), 'an NAA identifier');
+      assert.ok(
+        lun.designators.some((d) => d.type === 'NAA' && d.association === 'logical-unit'),
+        'an NAA identifier',
+      );
     } else {
       assert.equal(lun.sizeBytes, null);
     }
   }
-  assert.deepEqual(disks.luns.filter((l) => l.deviceType === 0).map((l) => l.sizeBytes), [64 * 1024 * 1024, 16 * 1024 * 1024]);
+  assert.deepEqual(
+    disks.luns.filter((l) => l.deviceType === 0).map((l) => l.sizeBytes),
+    [64 * 1024 * 1024, 16 * 1024 * 1024],
+  );
 });
 
 test('--target limits to one; CHAP from env: logs in, and the secret appears nowhere in the output', async () => {
-  const { code, inventory, stdout, stderr } = await discover(['--target', T_CHAP, '--chap-user', 'csvuser', '--chap-secret', 'env:CP_CHAP'], { CP_CHAP: 'discover-secret-77' });
+  const { code, inventory, stdout, stderr } = await discover(
+    ['--target', T_CHAP, '--chap-user', 'csvuser', '--chap-secret', 'env:CP_CHAP'],
+    { CP_CHAP: 'discover-secret-77' },
+  );
   assert.equal(code, 0, stderr);
-  assert.deepEqual(inventory!.targets.map((t) => [t.name, t.luns.length]), [[T_CHAP, 2]]);
+  assert.deepEqual(
+    inventory!.targets.map((t) => [t.name, t.luns.length]),
+    [[T_CHAP, 2]],
+  );
   assert.ok(!(stdout + stderr).includes('discover-secret-77'));
 });
 
 test('a literal CHAP secret on the command line is refused without echoing it', async () => {
-  const r = await runCli(['iscsi', 'discover', '--portal', lab.portal, '--chap-user', 'csvuser', '--chap-secret', 'discover-secret-77']);
+  const r = await runCli([
+    'iscsi',
+    'discover',
+    '--portal',
+    lab.portal,
+    '--chap-user',
+    'csvuser',
+    '--chap-secret',
+    'discover-secret-77',
+  ]);
   assert.equal(r.code, 2);
   assert.ok(!(r.stdout + r.stderr).includes('discover-secret-77'));
 });
@@ -98,15 +124,30 @@ test('--target of a hidden target: the login answer says the initiator is probab
   assert.match(t.error!.message, /does not list/);
   assert.match(t.error!.message, /target not found/);
   assert.match(t.error!.message, new RegExp(`${ME.replace(/\./g, '\\.')} is not in its ACL`));
-  const allowed = await runCli(['iscsi', 'discover', '--portal', lab.portal, '--initiator', OTHER, '--target', T_ACL, '--json']);
+  const allowed = await runCli([
+    'iscsi',
+    'discover',
+    '--portal',
+    lab.portal,
+    '--initiator',
+    OTHER,
+    '--target',
+    T_ACL,
+    '--json',
+  ]);
   assert.equal(allowed.code, 0, 'the initiator in the ACL sees it');
 });
 
 test('the human table names every LUN', async () => {
-  const human = await runCli(['iscsi', 'discover', '--portal', lab.portal, '--initiator', ME, '--target', T_DISKS], { env: { NO_COLOR: '1' } });
+  const human = await runCli(['iscsi', 'discover', '--portal', lab.portal, '--initiator', ME, '--target', T_DISKS], {
+    env: { NO_COLOR: '1' },
+  });
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /^Target iqn\.2026-11\.test:disks/m);
-  assert.match(human.stdout, /^\s+1\s+direct access block device\s+IET\s+VIRTUAL-DISK\s+\S+\s+64\.0 MiB\s+naa\.[0-9a-f]+$/m);
+  assert.match(
+    human.stdout,
+    /^\s+1\s+direct access block device\s+IET\s+VIRTUAL-DISK\s+\S+\s+64\.0 MiB\s+naa\.[0-9a-f]+$/m,
+  );
 });
 
 test('an unreachable portal is a clear error, exit 3', async () => {

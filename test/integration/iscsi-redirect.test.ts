@@ -37,7 +37,9 @@ async function fakeRedirector(address: () => string): Promise<{ server: Server; 
       bhs.set(chunk.subarray(16, 20), 16); // ITT
       bhs[36] = 0x01; // status class: redirection
       bhs[37] = 0x01; // temporarily
-      socket.end(serializePdu({ bhs, ahs: new Uint8Array(0), data: encodeText([['TargetAddress', `${address()},1`]]) }));
+      socket.end(
+        serializePdu({ bhs, ahs: new Uint8Array(0), data: encodeText([['TargetAddress', `${address()},1`]]) }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -63,7 +65,11 @@ test('a redirect loop is an error naming the hops, not an endless reconnect', as
   const fake = await fakeRedirector(() => self);
   self = fake.portal;
   try {
-    await assert.rejects(IscsiSession.open({ portal: fake.portal, initiatorName: 'iqn.2026-11.test:r', targetName: TARGET }), (e: unknown) => e instanceof IscsiProtocolError && /redirect loop/.test(e.message) && e.message.includes(fake.portal));
+    await assert.rejects(
+      IscsiSession.open({ portal: fake.portal, initiatorName: 'iqn.2026-11.test:r', targetName: TARGET }),
+      (e: unknown) =>
+        e instanceof IscsiProtocolError && /redirect loop/.test(e.message) && e.message.includes(fake.portal),
+    );
   } finally {
     fake.server.close();
   }

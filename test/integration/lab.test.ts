@@ -66,14 +66,21 @@ test('iscsi-ls -s lists both targets with LUN types and sizes', async () => {
       assert.equal(m[2], `${lab.portal},1`);
     } else if (line.trim() && current) current.push(line.trim());
   }
-  assert.deepEqual([...blocks.keys()].sort(), [CHAP_IQN, DISK_IQN], `the ACL target is hidden from libiscsi's default initiator name:\n${out}`);
+  assert.deepEqual(
+    [...blocks.keys()].sort(),
+    [CHAP_IQN, DISK_IQN],
+    `the ACL target is hidden from libiscsi's default initiator name:\n${out}`,
+  );
   assert.deepEqual(blocks.get(DISK_IQN), [
     'Lun:0    Type:STORAGE_ARRAY_CONTROLLER',
     `Lun:1    Type:DIRECT_ACCESS (Size:${iscsiLsSize(64)})`,
     `Lun:2    Type:DIRECT_ACCESS (Size:${iscsiLsSize(20)})`,
     'Lun:3    Type:MMC',
   ]);
-  assert.deepEqual(blocks.get(CHAP_IQN), ['Lun:0    Type:STORAGE_ARRAY_CONTROLLER', `Lun:1    Type:DIRECT_ACCESS (Size:${iscsiLsSize(16)})`]);
+  assert.deepEqual(blocks.get(CHAP_IQN), [
+    'Lun:0    Type:STORAGE_ARRAY_CONTROLLER',
+    `Lun:1    Type:DIRECT_ACCESS (Size:${iscsiLsSize(16)})`,
+  ]);
 });
 
 test('iscsi-inq sees a disk and a removable CD', async () => {
@@ -88,12 +95,15 @@ test('iscsi-inq sees a disk and a removable CD', async () => {
 test('CHAP: the right secret logs in, a wrong one is an authentication failure', async () => {
   const ok = await iscsiInq(iscsiUrl(lab.portal, CHAP_IQN, 1, CHAP));
   assert.match(ok, /^Peripheral Device Type:DIRECT_ACCESS$/m);
-  await assert.rejects(iscsiInq(iscsiUrl(lab.portal, CHAP_IQN, 1, { user: CHAP.user, secret: 'wrong-secret-000' })), (e: unknown) => {
-    assert.ok(e instanceof LabCommandError);
-    assert.notEqual(e.exitCode, 0);
-    assert.match(e.stderr, /Authentication failure\(513\)/); // 0x0201
-    return true;
-  });
+  await assert.rejects(
+    iscsiInq(iscsiUrl(lab.portal, CHAP_IQN, 1, { user: CHAP.user, secret: 'wrong-secret-000' })),
+    (e: unknown) => {
+      assert.ok(e instanceof LabCommandError);
+      assert.notEqual(e.exitCode, 0);
+      assert.match(e.stderr, /Authentication failure\(513\)/); // 0x0201
+      return true;
+    },
+  );
   await assert.rejects(iscsiInq(iscsiUrl(lab.portal, CHAP_IQN, 1)), LabCommandError, 'no credentials at all');
 });
 

@@ -69,12 +69,15 @@ test('bench, 5 iterations: every command GOOD, and nothing left registered or re
 });
 
 test('a failure is a JSON error, not a hang: unknown target', async () => {
-  await assert.rejects(prKeys(iscsiUrl(lab.portal, 'iqn.2026-11.test.clusterprobe:no-such-target', 1)), (e: unknown) => {
-    assert.ok(e instanceof PrToolError, String(e));
-    assert.equal(e.exitCode, 1);
-    assert.match(e.message, /Target not found/);
-    return true;
-  });
+  await assert.rejects(
+    prKeys(iscsiUrl(lab.portal, 'iqn.2026-11.test.clusterprobe:no-such-target', 1)),
+    (e: unknown) => {
+      assert.ok(e instanceof PrToolError, String(e));
+      assert.equal(e.exitCode, 1);
+      assert.match(e.message, /Target not found/);
+      return true;
+    },
+  );
 });
 
 test('a LUN without PR (a CD) reports the sense data', async () => {
@@ -99,11 +102,14 @@ test('a portal that accepts TCP and never answers: prtool gives up after its --t
   assert.ok(address && typeof address === 'object');
   try {
     const started = Date.now();
-    await assert.rejects(prKeys(iscsiUrl(`127.0.0.1:${address.port}`, TARGET, 1), undefined, { commandTimeoutS: 1, timeoutMs: 20_000 }), (e: unknown) => {
-      assert.ok(e instanceof PrToolError, String(e));
-      assert.match(e.message, /timed out/);
-      return true;
-    });
+    await assert.rejects(
+      prKeys(iscsiUrl(`127.0.0.1:${address.port}`, TARGET, 1), undefined, { commandTimeoutS: 1, timeoutMs: 20_000 }),
+      (e: unknown) => {
+        assert.ok(e instanceof PrToolError, String(e));
+        assert.match(e.message, /timed out/);
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
   } finally {
     for (const s of sockets) s.destroy();

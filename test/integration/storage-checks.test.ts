@@ -63,7 +63,8 @@ async function validate(env: Record<string, string>): Promise<{ code: number | n
   return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
 }
 
-const pick = (report: Report, checkId: string) => report.findings.filter((f) => f.checkId === checkId).map((f) => [f.subject, f.status, f.messageId]);
+const pick = (report: Report, checkId: string) =>
+  report.findings.filter((f) => f.checkId === checkId).map((f) => [f.subject, f.status, f.messageId]);
 
 test('reachability, logins per node identity and the LUN inventory, as tgt really answers', async () => {
   const { code, report, stderr } = await validate({ CP_STORAGE_CHAP: 'storage-secret-42' });
@@ -109,18 +110,25 @@ test('reachability, logins per node identity and the LUN inventory, as tgt reall
 
 test('a wrong CHAP secret fails as chapFailed naming the user; an unset one as secretMissing; neither value is printed', async () => {
   const wrong = await validate({ CP_STORAGE_CHAP: 'not-the-secret-77' });
-  assert.deepEqual(pick(wrong.report, 'storage.target.login').filter(([s]) => String(s).startsWith(T_CHAP)), [
-    [`${T_CHAP} hv01`, 'fail', 'chapFailed'],
-    [`${T_CHAP} hv02`, 'fail', 'chapFailed'],
-  ]);
+  assert.deepEqual(
+    pick(wrong.report, 'storage.target.login').filter(([s]) => String(s).startsWith(T_CHAP)),
+    [
+      [`${T_CHAP} hv01`, 'fail', 'chapFailed'],
+      [`${T_CHAP} hv02`, 'fail', 'chapFailed'],
+    ],
+  );
   assert.ok(!JSON.stringify(wrong.report).includes('not-the-secret-77'));
   const unset = await validate({});
-  assert.ok(pick(unset.report, 'storage.target.login').some(([, status, id]) => status === 'fail' && id === 'secretMissing'));
+  assert.ok(
+    pick(unset.report, 'storage.target.login').some(([, status, id]) => status === 'fail' && id === 'secretMissing'),
+  );
 });
 
 test('without a terminal, progress names each target and identity, and each PR step per LUN, as plain lines', async () => {
   const dir = await tempFiles({ 'cluster.yaml': spec() });
-  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--only', 'storage.*'], { env: { CP_STORAGE_CHAP: 'storage-secret-42', NO_COLOR: '1' } });
+  const r = await runCli(['validate', '--config', join(dir, 'cluster.yaml'), '--only', 'storage.*'], {
+    env: { CP_STORAGE_CHAP: 'storage-secret-42', NO_COLOR: '1' },
+  });
   assert.match(r.stderr, new RegExp(`\\[OUTPUT\\] ${lab.portal.replace(/\./g, '\\.')}: ${T_ACL} as hv02`));
   assert.match(r.stderr, new RegExp(`\\[OUTPUT\\] ${T_OPEN} LUN 1: B PR OUT / PREEMPT`));
   assert.doesNotMatch(r.stderr, /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);

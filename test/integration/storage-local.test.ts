@@ -16,7 +16,13 @@ import { runCli, tempFiles } from '../helpers/cli.ts';
 import type { Report } from '../../src/engine/report.ts';
 
 const T = 'iqn.2026-11.test:local-devices';
-const DEV = { a: '/dev/sg-clusterprobe-a', b: '/dev/sg-clusterprobe-b', c: '/dev/sg-clusterprobe-c', d: '/dev/sg-clusterprobe-d', missing: '/dev/sg-clusterprobe-missing' };
+const DEV = {
+  a: '/dev/sg-clusterprobe-a',
+  b: '/dev/sg-clusterprobe-b',
+  c: '/dev/sg-clusterprobe-c',
+  d: '/dev/sg-clusterprobe-d',
+  missing: '/dev/sg-clusterprobe-missing',
+};
 let lab: TgtLab;
 let bridge: SgBridge;
 
@@ -45,10 +51,13 @@ after(async () => {
 test('local devices through sg3_utils: inventory, multipath identity, the two-path PR sequence, the one-path steps, and an unreadable node', async () => {
   const spec = `nodes:\n  - { name: hv01 }\nstorage:\n  devices: [${Object.values(DEV).join(', ')}]\n`;
   const dir = await tempFiles({ 'c.yaml': spec });
-  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], { env: bridge.env });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], {
+    env: bridge.env,
+  });
   assert.equal(r.code, 3, r.stderr);
   const report = JSON.parse(r.stdout) as Report;
-  const byCheck = (id: string) => report.findings.filter((f) => f.checkId === id).map((f) => [f.subject, f.status, f.messageId]);
+  const byCheck = (id: string) =>
+    report.findings.filter((f) => f.checkId === id).map((f) => [f.subject, f.status, f.messageId]);
   assert.deepEqual(byCheck('storage.lun.inventory'), [
     [DEV.a, 'pass', 'disk'],
     [DEV.b, 'pass', 'disk'],
@@ -66,22 +75,48 @@ test('local devices through sg3_utils: inventory, multipath identity, the two-pa
   ]);
   const twoPath = report.findings.find((f) => f.checkId === 'storage.pr.support' && f.messageId === 'supported')!;
   const steps = twoPath.evidence!.steps as { step: string; by: string; ok: boolean }[];
-  assert.ok(steps.every((s) => s.ok), JSON.stringify(steps));
+  assert.ok(
+    steps.every((s) => s.ok),
+    JSON.stringify(steps),
+  );
   assert.ok(steps.some((s) => s.step === 'preemptB' && s.by === 'B'));
   const onePath = report.findings.find((f) => f.messageId === 'singlePath')!;
-  assert.deepEqual((onePath.evidence!.steps as { step: string }[]).map((s) => s.step), ['readKeysBefore', 'reportCapabilities', 'registerA', 'readFullStatus', 'reserveA', 'readReservationA', 'releaseA', 'unregisterA', 'readKeysFinal']);
+  assert.deepEqual(
+    (onePath.evidence!.steps as { step: string }[]).map((s) => s.step),
+    [
+      'readKeysBefore',
+      'reportCapabilities',
+      'registerA',
+      'readFullStatus',
+      'reserveA',
+      'readReservationA',
+      'releaseA',
+      'unregisterA',
+      'readKeysFinal',
+    ],
+  );
   const missing = report.findings.find((f) => f.messageId === 'deviceUnreadable')!;
   assert.equal(missing.data.status, 'deviceFailed');
   assert.match(String(missing.data.error), /sg-clusterprobe-missing/);
-  for (const lun of [1, 2]) assert.deepEqual((await prKeys(iscsiUrl(lab.portal, T, lun), 'iqn.2026-11.test.independent:reader')).keys, [], `LUN ${lun}`);
+  for (const lun of [1, 2])
+    assert.deepEqual(
+      (await prKeys(iscsiUrl(lab.portal, T, lun), 'iqn.2026-11.test.independent:reader')).keys,
+      [],
+      `LUN ${lun}`,
+    );
 });
 
 test('without sg3_utils on PATH each device is deviceUnreadable naming the package, and nothing crashes', async () => {
   const dir = await tempFiles({ 'c.yaml': `nodes:\n  - { name: hv01 }\nstorage:\n  devices: [${DEV.a}]\n` });
-  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], { env: { ...bridge.env, PATH: '/nonexistent' } });
+  const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], {
+    env: { ...bridge.env, PATH: '/nonexistent' },
+  });
   assert.equal(r.code, 3, r.stderr);
   const report = JSON.parse(r.stdout) as Report;
   const f = report.findings.find((x) => x.checkId === 'storage.lun.inventory')!;
-  assert.deepEqual([f.subject, f.status, f.messageId, f.data.status], [DEV.a, 'fail', 'deviceUnreadable', 'toolMissing']);
+  assert.deepEqual(
+    [f.subject, f.status, f.messageId, f.data.status],
+    [DEV.a, 'fail', 'deviceUnreadable', 'toolMissing'],
+  );
   assert.match(JSON.stringify(f.remediation), /sg3-utils/);
 });

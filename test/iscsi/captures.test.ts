@@ -40,7 +40,11 @@ const index = JSON.parse(readFileSync(new URL('streams.json', DIR), 'utf8')) as 
 /** Is this PDU the last of the login phase in its direction (digests start after it)? */
 function endsLogin(pdu: Pdu): boolean {
   const op = opcodeOf(pdu.bhs);
-  return (op === OPCODE.LoginRequest || op === OPCODE.LoginResponse) && (pdu.bhs[1]! & 0x80) !== 0 && (pdu.bhs[1]! & 0x03) === 3;
+  return (
+    (op === OPCODE.LoginRequest || op === OPCODE.LoginResponse) &&
+    (pdu.bhs[1]! & 0x80) !== 0 &&
+    (pdu.bhs[1]! & 0x03) === 3
+  );
 }
 
 /** Frames `bytes` fed in the given pieces, switching digests on after the login as a session does. */
@@ -76,7 +80,13 @@ function lengths(pdus: Pdu[], digests: { header: boolean; data: boolean }): numb
   return pdus.map((p) => {
     const on = loginDone;
     if (endsLogin(p)) loginDone = true;
-    return BHS_LENGTH + p.ahs.length + (on && digests.header ? 4 : 0) + padded(p.data.length) + (on && digests.data && p.data.length > 0 ? 4 : 0);
+    return (
+      BHS_LENGTH +
+      p.ahs.length +
+      (on && digests.header ? 4 : 0) +
+      padded(p.data.length) +
+      (on && digests.data && p.data.length > 0 ? 4 : 0)
+    );
   });
 }
 
@@ -86,8 +96,14 @@ for (const stream of index.streams) {
       const bytes = new Uint8Array(readFileSync(new URL(stream.files[direction], DIR)));
       const expected = stream.pdus.filter((p) => p.direction === direction);
       const whole = frame(bytes, [], stream.digests);
-      assert.deepEqual(whole.map((p) => opcodeOf(p.bhs)), expected.map((p) => p.opcode));
-      assert.deepEqual(lengths(whole, stream.digests), expected.map((p) => p.length));
+      assert.deepEqual(
+        whole.map((p) => opcodeOf(p.bhs)),
+        expected.map((p) => p.opcode),
+      );
+      assert.deepEqual(
+        lengths(whole, stream.digests),
+        expected.map((p) => p.length),
+      );
       const step = bytes.length > 4096 ? 97 : 1; // the 64 KiB streams: every 97th offset
       for (let cut = 1; cut < bytes.length; cut += step) {
         const split = frame(bytes, [cut], stream.digests);
@@ -131,7 +147,9 @@ function decodeTargetPdu(pdu: Pdu): void {
 test('the large SendTargets answer lists every target with its portal', () => {
   const stream = index.streams.find((s) => s.name === 'stream-discovery-many')!;
   const pdus = frame(new Uint8Array(readFileSync(new URL(stream.files['target->initiator'], DIR))), [], stream.digests);
-  const text = pdus.filter((p) => opcodeOf(p.bhs) === OPCODE.TextResponse).flatMap((p) => parseText(decodeTextResponse(p).data));
+  const text = pdus
+    .filter((p) => opcodeOf(p.bhs) === OPCODE.TextResponse)
+    .flatMap((p) => parseText(decodeTextResponse(p).data));
   const targets = parseSendTargets(text);
   assert.ok(targets.length > 150, `${targets.length} targets`);
   assert.ok(targets.every((t) => t.addresses.length >= 1));

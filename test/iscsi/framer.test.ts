@@ -12,9 +12,27 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 /** Three PDUs back to back: no data, data needing padding, data already aligned. */
 function stream(): Uint8Array[] {
   return [
-    naivePdu(fields([[0, [0x20, 0x80]], [16, be32(0xffffffff)], [20, be32(9)]])),
-    naivePdu(fields([[0, [0x24, 0x80]], [16, be32(2)]]), ascii('TargetName=iqn.2026-11.test:disk1\0TargetAddress=127.0.0.1:3260,1\0')),
-    naivePdu(fields([[0, [0x25, 0x81]], [16, be32(3)]]), [1, 2, 3, 4, 5, 6, 7, 8]),
+    naivePdu(
+      fields([
+        [0, [0x20, 0x80]],
+        [16, be32(0xffffffff)],
+        [20, be32(9)],
+      ]),
+    ),
+    naivePdu(
+      fields([
+        [0, [0x24, 0x80]],
+        [16, be32(2)],
+      ]),
+      ascii('TargetName=iqn.2026-11.test:disk1\0TargetAddress=127.0.0.1:3260,1\0'),
+    ),
+    naivePdu(
+      fields([
+        [0, [0x25, 0x81]],
+        [16, be32(3)],
+      ]),
+      [1, 2, 3, 4, 5, 6, 7, 8],
+    ),
   ];
 }
 
@@ -26,7 +44,10 @@ test('reassembles PDUs split at every byte offset, in one or two pieces', () => 
     const got = [...framer.push(all.subarray(0, cut)), ...framer.push(all.subarray(cut))];
     assert.equal(got.length, 3, `cut at ${cut}`);
     assert.equal(framer.buffered, 0);
-    assert.equal(hex(got[1]!.data), hex(Uint8Array.from(ascii('TargetName=iqn.2026-11.test:disk1\0TargetAddress=127.0.0.1:3260,1\0'))));
+    assert.equal(
+      hex(got[1]!.data),
+      hex(Uint8Array.from(ascii('TargetName=iqn.2026-11.test:disk1\0TargetAddress=127.0.0.1:3260,1\0'))),
+    );
     assert.equal(hex(got[2]!.data), '0102030405060708');
   }
 });
@@ -65,8 +86,29 @@ test('a DataSegmentLength over the limit is refused before any allocation', () =
 
 test('digests: a good stream passes, one flipped bit in header or data is caught', () => {
   const digests = { headerDigest: true, dataDigest: true };
-  const cmd = buildScsiCommand({ final: true, read: true, write: false, lun: 1, initiatorTaskTag: 1, expectedDataTransferLength: 96, cmdSN: 1, expStatSN: 1, cdb: Uint8Array.of(0x12, 0, 0, 0, 96, 0) });
-  const text = buildTextRequest({ final: true, continue: false, initiatorTaskTag: 2, targetTransferTag: 0xffffffff, cmdSN: 1, expStatSN: 1, immediate: true }, Uint8Array.from(ascii('SendTargets=All\0')));
+  const cmd = buildScsiCommand({
+    final: true,
+    read: true,
+    write: false,
+    lun: 1,
+    initiatorTaskTag: 1,
+    expectedDataTransferLength: 96,
+    cmdSN: 1,
+    expStatSN: 1,
+    cdb: Uint8Array.of(0x12, 0, 0, 0, 96, 0),
+  });
+  const text = buildTextRequest(
+    {
+      final: true,
+      continue: false,
+      initiatorTaskTag: 2,
+      targetTransferTag: 0xffffffff,
+      cmdSN: 1,
+      expStatSN: 1,
+      immediate: true,
+    },
+    Uint8Array.from(ascii('SendTargets=All\0')),
+  );
   const bytes = Uint8Array.from([...serializePdu(cmd, digests), ...serializePdu(text, digests)]);
   const framer = new PduFramer();
   framer.setDigests(digests);

@@ -3,14 +3,25 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { encodeText, parseText } from '../../src/iscsi/text.ts';
-import { chapResponse, decodeBinary, encodeHex, newMutualChallenge, verifyTargetResponse } from '../../src/iscsi/chap.ts';
+import {
+  chapResponse,
+  decodeBinary,
+  encodeHex,
+  newMutualChallenge,
+  verifyTargetResponse,
+} from '../../src/iscsi/chap.ts';
 import { parseSendTargets } from '../../src/iscsi/discovery.ts';
 import { serialLe, serialLt, randomIsid } from '../../src/iscsi/session.ts';
 import { IscsiProtocolError, IscsiNegotiationError, loginStatusName } from '../../src/iscsi/errors.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 
 test('text pairs round-trip; repeated keys keep their order', () => {
-  const pairs: [string, string][] = [['TargetName', 'iqn.a'], ['TargetAddress', '10.0.0.1:3260,1'], ['TargetAddress', '[fe80::1]:3260,2'], ['TargetName', 'iqn.b']];
+  const pairs: [string, string][] = [
+    ['TargetName', 'iqn.a'],
+    ['TargetAddress', '10.0.0.1:3260,1'],
+    ['TargetAddress', '[fe80::1]:3260,2'],
+    ['TargetName', 'iqn.b'],
+  ];
   assert.deepEqual(parseText(encodeText(pairs)), pairs);
   assert.deepEqual(parseSendTargets(pairs), [
     { name: 'iqn.a', addresses: ['10.0.0.1:3260,1', '[fe80::1]:3260,2'] },
@@ -42,11 +53,16 @@ test('fuzz: parseText on arbitrary bytes returns pairs or throws IscsiProtocolEr
 test('CHAP response is MD5(id || secret || challenge), per RFC 1994', () => {
   const secret = Buffer.from('verysecretvalue');
   const challenge = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
-  const expected = createHash('md5').update(Buffer.concat([Buffer.of(0x2a), secret, Buffer.from(challenge)])).digest('hex');
+  const expected = createHash('md5')
+    .update(Buffer.concat([Buffer.of(0x2a), secret, Buffer.from(challenge)]))
+    .digest('hex');
   assert.equal(Buffer.from(chapResponse(0x2a, secret, challenge)).toString('hex'), expected);
   const mine = newMutualChallenge();
   assert.equal(verifyTargetResponse(mine, secret, chapResponse(mine.identifier, secret, mine.challenge)), true);
-  assert.equal(verifyTargetResponse(mine, Buffer.from('other'), chapResponse(mine.identifier, secret, mine.challenge)), false);
+  assert.equal(
+    verifyTargetResponse(mine, Buffer.from('other'), chapResponse(mine.identifier, secret, mine.challenge)),
+    false,
+  );
 });
 
 test('CHAP binary values: hex and base64 in, hex out; junk and oversize refused', () => {

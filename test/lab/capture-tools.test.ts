@@ -35,13 +35,47 @@ function pcapFile(segs: Seg[]): Uint8Array {
     const data = s.data ?? [];
     const tcp = [
       ...(s.from === 'c' ? [0xc0, 0x00, 0x0c, 0xbc] : [0x0c, 0xbc, 0xc0, 0x00]), // ports 49152 <-> 3260
-      (s.seq >>> 24) & 0xff, (s.seq >>> 16) & 0xff, (s.seq >>> 8) & 0xff, s.seq & 0xff,
-      0, 0, 0, 0,
-      0x50, s.flags, 0xff, 0xff, 0, 0, 0, 0,
+      (s.seq >>> 24) & 0xff,
+      (s.seq >>> 16) & 0xff,
+      (s.seq >>> 8) & 0xff,
+      s.seq & 0xff,
+      0,
+      0,
+      0,
+      0,
+      0x50,
+      s.flags,
+      0xff,
+      0xff,
+      0,
+      0,
+      0,
+      0,
       ...data,
     ];
     const ipLen = 20 + tcp.length;
-    const ip = [0x45, 0, ipLen >> 8, ipLen & 0xff, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, s.from === 'c' ? 1 : 2, 127, 0, 0, s.from === 'c' ? 2 : 1];
+    const ip = [
+      0x45,
+      0,
+      ipLen >> 8,
+      ipLen & 0xff,
+      0,
+      0,
+      0x40,
+      0,
+      64,
+      6,
+      0,
+      0,
+      127,
+      0,
+      0,
+      s.from === 'c' ? 1 : 2,
+      127,
+      0,
+      0,
+      s.from === 'c' ? 2 : 1,
+    ];
     const frame = [...Array(12).fill(0), 0x08, 0x00, ...ip, ...tcp];
     u32le(1_700_000_000 + i);
     u32le(0);
@@ -112,7 +146,9 @@ test('splitPdus: BHS + AHS + header digest + padded data + data digest', () => {
   const login = [...bhs(0x23, 0, 5), 1, 2, 3, 4, 5, 0, 0, 0];
   const cmd = [...bhs(0x21, 1, 2), 0xa, 0xa, 0xa, 0xa, 0xd, 0xd, 0xd, 0xd, 7, 7, 0, 0, 0xe, 0xe, 0xe, 0xe];
   const stream = Uint8Array.from([...login, ...cmd, 1, 2]);
-  const { pdus, rest } = splitPdus(stream, 'target->initiator', (op) => (op === 0x23 ? { header: false, data: false } : { header: true, data: true }));
+  const { pdus, rest } = splitPdus(stream, 'target->initiator', (op) =>
+    op === 0x23 ? { header: false, data: false } : { header: true, data: true },
+  );
   assert.equal(pdus.length, 2);
   assert.equal(rest, 2);
   assert.deepEqual([...pdus[0]!.data], [1, 2, 3, 4, 5]);
@@ -128,16 +164,23 @@ test('annotate: sense and CDB names', () => {
   fixed[2] = 0x05;
   fixed[12] = 0x20;
   assert.match(decodeSense(fixed)!.text, /^05\/20\/00 ILLEGAL REQUEST, invalid command operation code$/);
-  assert.equal(decodeSense(Uint8Array.from([0x72, 0x06, 0x2a, 0x04]))!.text, '06/2a/04 UNIT ATTENTION, reservations released');
-  assert.equal(describeCdb(Uint8Array.from([0x5e, 0x03, 0, 0, 0, 0, 0, 0x40, 0, 0])).text, 'PERSISTENT RESERVE IN READ FULL STATUS alloc=16384');
+  assert.equal(
+    decodeSense(Uint8Array.from([0x72, 0x06, 0x2a, 0x04]))!.text,
+    '06/2a/04 UNIT ATTENTION, reservations released',
+  );
+  assert.equal(
+    describeCdb(Uint8Array.from([0x5e, 0x03, 0, 0, 0, 0, 0, 0x40, 0, 0])).text,
+    'PERSISTENT RESERVE IN READ FULL STATUS alloc=16384',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
 // The captured fixtures.
 
 const dir = new URL('../fixtures/tgt/', import.meta.url);
-const noFixtures = !existsSync(new URL('streams.json', dir)) && 'no captures in test/fixtures/tgt (run test/lab/capture.ts)';
-const readJson = <T,>(name: string): T => JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as T;
+const noFixtures =
+  !existsSync(new URL('streams.json', dir)) && 'no captures in test/fixtures/tgt (run test/lab/capture.ts)';
+const readJson = <T>(name: string): T => JSON.parse(readFileSync(new URL(name, dir), 'utf8')) as T;
 
 interface StreamIndex {
   streams: {
@@ -190,7 +233,8 @@ test('fixtures: each pdus.json entry is one whole PDU', { skip: noFixtures }, ()
     assert.equal(b.length, expected, `${e.session}: ${e.name}`);
   }
   const opcodes = new Set(entries.map((e) => Buffer.from(e.hex, 'hex')[0]! & 0x3f));
-  for (const op of [0x00, 0x01, 0x03, 0x04, 0x05, 0x06, 0x20, 0x21, 0x23, 0x24, 0x25, 0x26, 0x31]) assert.ok(opcodes.has(op), `opcode 0x${op.toString(16)} captured`);
+  for (const op of [0x00, 0x01, 0x03, 0x04, 0x05, 0x06, 0x20, 0x21, 0x23, 0x24, 0x25, 0x26, 0x31])
+    assert.ok(opcodes.has(op), `opcode 0x${op.toString(16)} captured`);
 });
 
 test('fixtures: CHAP responses in the captured logins verify with the lab secrets', { skip: noFixtures }, () => {
@@ -202,27 +246,50 @@ test('fixtures: CHAP responses in the captured logins verify with the lab secret
         const b = Buffer.from(e.hex, 'hex');
         return new Map(textKeys(b.subarray(48, 48 + b.readUIntBE(5, 3))));
       });
-  const md5 = (id: string, secret: string, challenge: string) => createHash('md5').update(Buffer.concat([Buffer.from([Number(id)]), Buffer.from(secret), Buffer.from(challenge.slice(2), 'hex')])).digest('hex');
+  const md5 = (id: string, secret: string, challenge: string) =>
+    createHash('md5')
+      .update(Buffer.concat([Buffer.from([Number(id)]), Buffer.from(secret), Buffer.from(challenge.slice(2), 'hex')]))
+      .digest('hex');
   for (const session of ['chap', 'mutual-chap']) {
     const keys = keysOf(session);
     const challenge = keys.find((k) => k.has('CHAP_C') && k.has('CHAP_A'))!;
     const answer = keys.find((k) => k.get('CHAP_N') === 'labuser')!;
-    assert.equal(answer.get('CHAP_R')!.slice(2).toLowerCase(), md5(challenge.get('CHAP_I')!, 'lab-secret-0123', challenge.get('CHAP_C')!), session);
+    assert.equal(
+      answer.get('CHAP_R')!.slice(2).toLowerCase(),
+      md5(challenge.get('CHAP_I')!, 'lab-secret-0123', challenge.get('CHAP_C')!),
+      session,
+    );
   }
   const mutual = keysOf('mutual-chap');
   const asked = mutual.find((k) => k.get('CHAP_N') === 'labuser')!;
   const targetAnswer = mutual.find((k) => k.get('CHAP_N') === 'tgtuser')!;
-  assert.equal(targetAnswer.get('CHAP_R')!.slice(2).toLowerCase(), md5(asked.get('CHAP_I')!, 'tgt-secret-4567', asked.get('CHAP_C')!));
+  assert.equal(
+    targetAnswer.get('CHAP_R')!.slice(2).toLowerCase(),
+    md5(asked.get('CHAP_I')!, 'tgt-secret-4567', asked.get('CHAP_C')!),
+  );
 });
 
 test('fixtures: SCSI exchange files carry cdb, status and decodable sense', { skip: noFixtures }, () => {
-  for (const file of ['inquiry.json', 'vpd.json', 'report-luns.json', 'read-capacity.json', 'test-unit-ready.json', 'persistent-reserve-in.json', 'persistent-reserve-out.json', 'sense.json', 'other-commands.json']) {
-    const { entries } = readJson<{ entries: { name: string; cdb: string; statusCode: number; sense?: string; senseDecoded?: string }[] }>(file);
+  for (const file of [
+    'inquiry.json',
+    'vpd.json',
+    'report-luns.json',
+    'read-capacity.json',
+    'test-unit-ready.json',
+    'persistent-reserve-in.json',
+    'persistent-reserve-out.json',
+    'sense.json',
+    'other-commands.json',
+  ]) {
+    const { entries } = readJson<{
+      entries: { name: string; cdb: string; statusCode: number; sense?: string; senseDecoded?: string }[];
+    }>(file);
     assert.ok(entries.length > 0, file);
     for (const e of entries) {
       assert.match(e.cdb, /^([0-9a-f]{2}){6,16}$/, `${file}: ${e.name}`);
       assert.ok([0, 2, 0x18].includes(e.statusCode), `${file}: ${e.name} status ${e.statusCode}`);
-      if (e.statusCode === 2) assert.equal(decodeSense(Buffer.from(e.sense ?? '', 'hex'))?.text, e.senseDecoded, `${file}: ${e.name}`);
+      if (e.statusCode === 2)
+        assert.equal(decodeSense(Buffer.from(e.sense ?? '', 'hex'))?.text, e.senseDecoded, `${file}: ${e.name}`);
     }
   }
 });

@@ -60,7 +60,11 @@ export interface Digests {
  * Splits one direction of a connection into PDUs. Digests apply only after the login phase:
  * `digestsFor(pduIndex, opcode)` says whether this PDU carries them.
  */
-export function splitPdus(stream: Uint8Array, direction: Direction, digestsFor: (opcode: number) => Digests): { pdus: RawPdu[]; rest: number } {
+export function splitPdus(
+  stream: Uint8Array,
+  direction: Direction,
+  digestsFor: (opcode: number) => Digests,
+): { pdus: RawPdu[]; rest: number } {
   const pdus: RawPdu[] = [];
   let off = 0;
   while (stream.length - off >= 48) {
@@ -113,7 +117,24 @@ export const LOGIN_STATUS = LOGIN_STATUS_NAMES;
 
 export const SCSI_STATUS = SCSI_STATUS_NAMES;
 
-const SENSE_KEYS = ['NO SENSE', 'RECOVERED ERROR', 'NOT READY', 'MEDIUM ERROR', 'HARDWARE ERROR', 'ILLEGAL REQUEST', 'UNIT ATTENTION', 'DATA PROTECT', 'BLANK CHECK', 'VENDOR SPECIFIC', 'COPY ABORTED', 'ABORTED COMMAND', 'reserved', 'VOLUME OVERFLOW', 'MISCOMPARE', 'COMPLETED'];
+const SENSE_KEYS = [
+  'NO SENSE',
+  'RECOVERED ERROR',
+  'NOT READY',
+  'MEDIUM ERROR',
+  'HARDWARE ERROR',
+  'ILLEGAL REQUEST',
+  'UNIT ATTENTION',
+  'DATA PROTECT',
+  'BLANK CHECK',
+  'VENDOR SPECIFIC',
+  'COPY ABORTED',
+  'ABORTED COMMAND',
+  'reserved',
+  'VOLUME OVERFLOW',
+  'MISCOMPARE',
+  'COMPLETED',
+];
 
 const ASC_NAMES: Record<string, string> = {
   '0000': 'no additional sense information',
@@ -163,11 +184,26 @@ export function decodeSense(s: Uint8Array): Sense | undefined {
   }
   const h2 = (n: number) => n.toString(16).padStart(2, '0');
   const name = ASC_NAMES[h2(asc) + h2(ascq)] ?? 'unnamed';
-  return { responseCode: rc, senseKey: key, asc, ascq, text: `${h2(key)}/${h2(asc)}/${h2(ascq)} ${SENSE_KEYS[key]}, ${name}` };
+  return {
+    responseCode: rc,
+    senseKey: key,
+    asc,
+    ascq,
+    text: `${h2(key)}/${h2(asc)}/${h2(ascq)} ${SENSE_KEYS[key]}, ${name}`,
+  };
 }
 
 const PRIN_SA = ['READ KEYS', 'READ RESERVATION', 'REPORT CAPABILITIES', 'READ FULL STATUS'];
-const PROUT_SA = ['REGISTER', 'RESERVE', 'RELEASE', 'CLEAR', 'PREEMPT', 'PREEMPT AND ABORT', 'REGISTER AND IGNORE EXISTING KEY', 'REGISTER AND MOVE'];
+const PROUT_SA = [
+  'REGISTER',
+  'RESERVE',
+  'RELEASE',
+  'CLEAR',
+  'PREEMPT',
+  'PREEMPT AND ABORT',
+  'REGISTER AND IGNORE EXISTING KEY',
+  'REGISTER AND MOVE',
+];
 const PR_TYPES: Record<number, string> = { 1: 'WE', 3: 'EA', 5: 'WERO', 6: 'EARO', 7: 'WEAR', 8: 'EAAR' };
 
 export function cdbLength(opcode: number): number {
@@ -192,9 +228,15 @@ export function describeCdb(cdb: Uint8Array): { kind: string; text: string } {
         : { kind: 'INQUIRY', text: `INQUIRY EVPD=0 alloc=${alloc}` };
     }
     case 0x1a:
-      return { kind: 'MODE SENSE(6)', text: `MODE SENSE(6) page=${x(cdb[2]! & 0x3f)} subpage=${x(cdb[3]!)} alloc=${cdb[4]}` };
+      return {
+        kind: 'MODE SENSE(6)',
+        text: `MODE SENSE(6) page=${x(cdb[2]! & 0x3f)} subpage=${x(cdb[3]!)} alloc=${cdb[4]}`,
+      };
     case 0x5a:
-      return { kind: 'MODE SENSE(10)', text: `MODE SENSE(10) page=${x(cdb[2]! & 0x3f)} subpage=${x(cdb[3]!)} alloc=${u16(cdb, 7)}` };
+      return {
+        kind: 'MODE SENSE(10)',
+        text: `MODE SENSE(10) page=${x(cdb[2]! & 0x3f)} subpage=${x(cdb[3]!)} alloc=${u16(cdb, 7)}`,
+      };
     case 0x25:
       return { kind: 'READ CAPACITY(10)', text: 'READ CAPACITY(10)' };
     case 0x9e:
@@ -205,11 +247,17 @@ export function describeCdb(cdb: Uint8Array): { kind: string; text: string } {
       return { kind: 'REPORT LUNS', text: `REPORT LUNS select=${cdb[2]} alloc=${u32(cdb, 6)}` };
     case 0xa3:
       return (cdb[1]! & 0x1f) === 0x0c
-        ? { kind: 'REPORT SUPPORTED OPERATION CODES', text: `REPORT SUPPORTED OPERATION CODES options=${cdb[2]! & 7} alloc=${u32(cdb, 6)}` }
+        ? {
+            kind: 'REPORT SUPPORTED OPERATION CODES',
+            text: `REPORT SUPPORTED OPERATION CODES options=${cdb[2]! & 7} alloc=${u32(cdb, 6)}`,
+          }
         : { kind: `MAINTENANCE IN ${x(cdb[1]! & 0x1f)}`, text: `MAINTENANCE IN SA=${x(cdb[1]! & 0x1f)}` };
     case 0x5e: {
       const sa = cdb[1]! & 0x1f;
-      return { kind: `PERSISTENT RESERVE IN ${PRIN_SA[sa] ?? 'reserved service action'}`, text: `PERSISTENT RESERVE IN ${PRIN_SA[sa] ?? `SA=${x(sa)}`} alloc=${u16(cdb, 7)}` };
+      return {
+        kind: `PERSISTENT RESERVE IN ${PRIN_SA[sa] ?? 'reserved service action'}`,
+        text: `PERSISTENT RESERVE IN ${PRIN_SA[sa] ?? `SA=${x(sa)}`} alloc=${u16(cdb, 7)}`,
+      };
     }
     case 0x5f: {
       const sa = cdb[1]! & 0x1f;
@@ -266,7 +314,11 @@ export function describePdu(p: RawPdu, cdbOf: (pdu: RawPdu) => string | undefine
   const name = OPCODE_NAMES[p.opcode] ?? `opcode 0x${p.opcode.toString(16)}`;
   const b = p.header;
   const f = p.flags;
-  const bits = (pairs: [number, string][]) => pairs.filter(([m]) => f & m).map(([, s]) => s).join('') || '-';
+  const bits = (pairs: [number, string][]) =>
+    pairs
+      .filter(([m]) => f & m)
+      .map(([, s]) => s)
+      .join('') || '-';
   switch (p.opcode) {
     case 0x03:
     case 0x23: {
@@ -287,16 +339,29 @@ export function describePdu(p: RawPdu, cdbOf: (pdu: RawPdu) => string | undefine
     case 0x04:
     case 0x24: {
       const keys = textKeys(p.data);
-      const summary = keys.length <= 2 ? keys.map(([k, v]) => `${k}=${v}`).join(' ') : `${keys.length} keys (${[...new Set(keys.map(([k]) => k))].join(', ')})`;
+      const summary =
+        keys.length <= 2
+          ? keys.map(([k, v]) => `${k}=${v}`).join(' ')
+          : `${keys.length} keys (${[...new Set(keys.map(([k]) => k))].join(', ')})`;
       return `${name}, F=${f & 0x80 ? 1 : 0} C=${f & 0x40 ? 1 : 0}, TTT 0x${u32(b, 20).toString(16)}${summary ? `, ${summary}` : ', empty'}`;
     }
     case 0x01: {
       const lun = b[9]!;
       const cdb = b.subarray(32, 32 + cdbLength(b[32]!));
-      return `${name} ${describeCdb(cdb).text}, LUN ${lun}, flags ${bits([[0x80, 'F'], [0x40, 'R'], [0x20, 'W']])} attr ${f & 7}, EDTL ${u32(b, 20)}${p.dataSegmentLength ? `, ${p.dataSegmentLength} bytes immediate data` : ''}`;
+      return `${name} ${describeCdb(cdb).text}, LUN ${lun}, flags ${bits([
+        [0x80, 'F'],
+        [0x40, 'R'],
+        [0x20, 'W'],
+      ])} attr ${f & 7}, EDTL ${u32(b, 20)}${p.dataSegmentLength ? `, ${p.dataSegmentLength} bytes immediate data` : ''}`;
     }
     case 0x25:
-      return `${name} for ${cdbOf(p) ?? '?'}, flags ${bits([[0x80, 'F'], [0x40, 'A'], [0x04, 'O'], [0x02, 'U'], [0x01, 'S']])}${f & 1 ? ` status ${SCSI_STATUS[b[3]!] ?? b[3]}` : ''}, DataSN ${u32(b, 36)}, offset ${u32(b, 40)}, ${p.dataSegmentLength} bytes${f & 6 ? `, residual ${u32(b, 44)}` : ''}`;
+      return `${name} for ${cdbOf(p) ?? '?'}, flags ${bits([
+        [0x80, 'F'],
+        [0x40, 'A'],
+        [0x04, 'O'],
+        [0x02, 'U'],
+        [0x01, 'S'],
+      ])}${f & 1 ? ` status ${SCSI_STATUS[b[3]!] ?? b[3]}` : ''}, DataSN ${u32(b, 36)}, offset ${u32(b, 40)}, ${p.dataSegmentLength} bytes${f & 6 ? `, residual ${u32(b, 44)}` : ''}`;
     case 0x21: {
       let s = `${name} for ${cdbOf(p) ?? '?'}: ${SCSI_STATUS[b[3]!] ?? `status 0x${b[3]!.toString(16)}`}`;
       if (f & 6) s += `, ${f & 4 ? 'overflow' : 'underflow'} residual ${u32(b, 44)}`;

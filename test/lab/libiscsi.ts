@@ -83,7 +83,10 @@ async function build(): Promise<string> {
 
   const cc = findCompiler();
   if (!cc) {
-    throw new LabError('PRTOOL_NO_COMPILER', `no C compiler (cc, gcc or clang; or $CC) found to build ${PRTOOL_SOURCE}: install gcc and libc6-dev, then ${BOOTSTRAP}`);
+    throw new LabError(
+      'PRTOOL_NO_COMPILER',
+      `no C compiler (cc, gcc or clang; or $CC) found to build ${PRTOOL_SOURCE}: install gcc and libc6-dev, then ${BOOTSTRAP}`,
+    );
   }
   await mkdir(dir, { recursive: true });
   // Compile to a private name, then rename: two test processes may build at the same time.
@@ -95,13 +98,22 @@ async function build(): Promise<string> {
     if (e instanceof LabCommandError && !e.timedOut) {
       const out = `${e.stderr}\n${e.stdout}`;
       if (/iscsi\/(iscsi|scsi-lowlevel)\.h/.test(out) && /No such file|not found/i.test(out)) {
-        throw new LabError('PRTOOL_NO_LIBISCSI_DEV', `libiscsi's headers (iscsi/iscsi.h, Debian package libiscsi-dev) are missing, so ${PRTOOL_SOURCE} cannot be built: ${BOOTSTRAP}`);
+        throw new LabError(
+          'PRTOOL_NO_LIBISCSI_DEV',
+          `libiscsi's headers (iscsi/iscsi.h, Debian package libiscsi-dev) are missing, so ${PRTOOL_SOURCE} cannot be built: ${BOOTSTRAP}`,
+        );
       }
       if (/cannot find -liscsi|library not found for -liscsi/.test(out)) {
-        throw new LabError('PRTOOL_NO_LIBISCSI_DEV', `the linker cannot find libiscsi (-liscsi; Debian package libiscsi-dev): ${BOOTSTRAP}`);
+        throw new LabError(
+          'PRTOOL_NO_LIBISCSI_DEV',
+          `the linker cannot find libiscsi (-liscsi; Debian package libiscsi-dev): ${BOOTSTRAP}`,
+        );
       }
       if (/stdio\.h|stdint\.h/.test(out) && /No such file/.test(out)) {
-        throw new LabError('PRTOOL_NO_LIBC_DEV', `the C library headers are missing (Debian package libc6-dev), so ${PRTOOL_SOURCE} cannot be built: install gcc and libc6-dev, then ${BOOTSTRAP}`);
+        throw new LabError(
+          'PRTOOL_NO_LIBC_DEV',
+          `the C library headers are missing (Debian package libc6-dev), so ${PRTOOL_SOURCE} cannot be built: install gcc and libc6-dev, then ${BOOTSTRAP}`,
+        );
       }
       throw new LabError('PRTOOL_BUILD_FAILED', `building ${PRTOOL_SOURCE} failed:\n${e.message}`);
     }
@@ -120,9 +132,7 @@ export interface PrKeysResult {
   keys: string[];
 }
 
-export type PrReservationResult =
-  | { generation: number; key: string; type: number }
-  | { generation: number; key: null };
+export type PrReservationResult = { generation: number; key: string; type: number } | { generation: number; key: null };
 
 export interface PrBenchResult {
   tool: 'libiscsi';
@@ -162,12 +172,18 @@ async function runPrTool(args: string[], timeoutMs: number): Promise<Record<stri
     parsed = undefined;
   }
   const fields = { command: r.command, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-  const obj = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  const obj =
+    parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
   if (obj && typeof obj.error === 'string') {
     throw new PrToolError(`${r.command}: ${obj.error}`, fields);
   }
   if (r.exitCode !== 0 || !obj) {
-    throw new PrToolError(`${r.command} exited with ${r.exitCode} without a JSON result\nstdout: ${r.stdout.trim().slice(-2000)}\nstderr: ${r.stderr.trim().slice(-2000)}`, fields);
+    throw new PrToolError(
+      `${r.command} exited with ${r.exitCode} without a JSON result\nstdout: ${r.stdout.trim().slice(-2000)}\nstderr: ${r.stderr.trim().slice(-2000)}`,
+      fields,
+    );
   }
   return obj;
 }
@@ -185,12 +201,21 @@ export async function prKeys(url: string, initiator?: string, options: PrToolOpt
   const args = ['keys', url, ...(initiator ? ['--initiator', initiator] : []), ...commonArgs(options)];
   const obj = await runPrTool(args, options.timeoutMs ?? 60_000);
   const keys = obj.keys;
-  if (!isCount(obj.generation) || !Array.isArray(keys) || !keys.every((k): k is string => typeof k === 'string' && KEY.test(k))) malformed('keys', obj);
+  if (
+    !isCount(obj.generation) ||
+    !Array.isArray(keys) ||
+    !keys.every((k): k is string => typeof k === 'string' && KEY.test(k))
+  )
+    malformed('keys', obj);
   return { generation: obj.generation, keys };
 }
 
 /** PERSISTENT RESERVE IN / READ RESERVATION through libiscsi. */
-export async function prReservation(url: string, initiator?: string, options: PrToolOptions = {}): Promise<PrReservationResult> {
+export async function prReservation(
+  url: string,
+  initiator?: string,
+  options: PrToolOptions = {},
+): Promise<PrReservationResult> {
   const args = ['reservation', url, ...(initiator ? ['--initiator', initiator] : []), ...commonArgs(options)];
   const obj = await runPrTool(args, options.timeoutMs ?? 60_000);
   if (!isCount(obj.generation)) malformed('reservation', obj);
@@ -205,10 +230,32 @@ export async function prReservation(url: string, initiator?: string, options: Pr
  * unregister; READ KEYS (A). Every status must be GOOD (unit attentions are retried and counted).
  */
 export async function prBench(url: string, options: PrBenchOptions): Promise<PrBenchResult> {
-  if (!Number.isInteger(options.iterations) || options.iterations < 1) throw new RangeError(`iterations must be a positive integer, not ${options.iterations}`);
-  const args = ['bench', url, '--initiator-a', options.initiatorA, '--initiator-b', options.initiatorB, '--iterations', String(options.iterations), ...commonArgs(options)];
+  if (!Number.isInteger(options.iterations) || options.iterations < 1)
+    throw new RangeError(`iterations must be a positive integer, not ${options.iterations}`);
+  const args = [
+    'bench',
+    url,
+    '--initiator-a',
+    options.initiatorA,
+    '--initiator-b',
+    options.initiatorB,
+    '--iterations',
+    String(options.iterations),
+    ...commonArgs(options),
+  ];
   const obj = await runPrTool(args, options.timeoutMs ?? 60_000 + 50 * options.iterations);
-  const ok = obj.tool === 'libiscsi' && typeof obj.perSequenceMs === 'number' && typeof obj.loginMs === 'number' && obj.iterations === options.iterations && isCount(obj.unitAttentions);
+  const ok =
+    obj.tool === 'libiscsi' &&
+    typeof obj.perSequenceMs === 'number' &&
+    typeof obj.loginMs === 'number' &&
+    obj.iterations === options.iterations &&
+    isCount(obj.unitAttentions);
   if (!ok) malformed('bench', obj);
-  return { tool: 'libiscsi', perSequenceMs: obj.perSequenceMs as number, loginMs: obj.loginMs as number, iterations: options.iterations, unitAttentions: obj.unitAttentions as number };
+  return {
+    tool: 'libiscsi',
+    perSequenceMs: obj.perSequenceMs as number,
+    loginMs: obj.loginMs as number,
+    iterations: options.iterations,
+    unitAttentions: obj.unitAttentions as number,
+  };
 }

@@ -115,7 +115,7 @@ function decodeFrame(frame: Uint8Array, linkType: number, index: number): Packet
     case 101:
     case 228:
     case 229:
-      etherType = frame.length > 0 && (frame[0]! >> 4) === 6 ? 0x86dd : 0x0800;
+      etherType = frame.length > 0 && frame[0]! >> 4 === 6 ? 0x86dd : 0x0800;
       break;
     default:
       throw new PcapError(`unsupported link type ${linkType}`);
@@ -207,9 +207,13 @@ export function tcpConnections(packets: readonly Packet[]): TcpConnection[] {
   }
   const open = new Map<string, Builder>();
   const all: Builder[] = [];
-  const key = (a: string, ap: number, b: string, bp: number) => (a + ap < b + bp ? `${a}:${ap}|${b}:${bp}` : `${b}:${bp}|${a}:${ap}`);
+  const key = (a: string, ap: number, b: string, bp: number) =>
+    a + ap < b + bp ? `${a}:${ap}|${b}:${bp}` : `${b}:${bp}|${a}:${ap}`;
   for (const p of packets) {
-    if (p.truncatedBy > 0) throw new PcapError(`packet ${p.index} was truncated by the snaplen (${p.truncatedBy} bytes missing): capture with -s 0`);
+    if (p.truncatedBy > 0)
+      throw new PcapError(
+        `packet ${p.index} was truncated by the snaplen (${p.truncatedBy} bytes missing): capture with -s 0`,
+      );
     const k = key(p.src, p.srcPort, p.dst, p.dstPort);
     let b = open.get(k);
     const freshSyn = p.flags.syn && !p.flags.ack;

@@ -11,7 +11,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMPUTER_CLASS_GUID, guidToString, ldifValues, parseLdif, sidToString, startSamba, type BindAs, type SambaLab } from './samba.ts';
+import {
+  COMPUTER_CLASS_GUID,
+  guidToString,
+  ldifValues,
+  parseLdif,
+  sidToString,
+  startSamba,
+  type BindAs,
+  type SambaLab,
+} from './samba.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/samba/', import.meta.url));
 
@@ -46,13 +55,34 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function readOne(lab: SambaLab, base: string, attr: string, extra: string[], as?: BindAs): Promise<{ values: Buffer[]; command: string }> {
+async function readOne(
+  lab: SambaLab,
+  base: string,
+  attr: string,
+  extra: string[],
+  as?: BindAs,
+): Promise<{ values: Buffer[]; command: string }> {
   const args = ['-b', base, '-s', 'base', ...extra, '(objectClass=*)', attr];
   const entries = parseLdif(await lab.ldapsearch(args, as));
   const values = ldifValues(entries[0], attr);
   if (values.length === 0) throw new Error(`${attr} of ${base} came back empty`);
   const who = as ? as.bindDn : lab.adminUpn;
-  const command = ['ldapsearch', '-H', 'ldaps://<dc>', '-x', '-D', who, '-y', '<password file>', '-LLL', '-o', 'ldif-wrap=no', ...args].map((a) => (/[\s()*!=]/.test(a) ? `'${a}'` : a)).join(' ');
+  const command = [
+    'ldapsearch',
+    '-H',
+    'ldaps://<dc>',
+    '-x',
+    '-D',
+    who,
+    '-y',
+    '<password file>',
+    '-LLL',
+    '-o',
+    'ldif-wrap=no',
+    ...args,
+  ]
+    .map((a) => (/[\s()*!=]/.test(a) ? `'${a}'` : a))
+    .join(' ');
   return { values, command };
 }
 
@@ -77,33 +107,128 @@ export async function record(outDir: string): Promise<void> {
       await writeFile(join(outDir, file), bytes);
       index.push({ ...meta, file, bytes: bytes.length });
     };
-    const bind = (u: { sam: string; password: string }): BindAs => ({ bindDn: `${u.sam}@${lab.domain}`, password: u.password });
-    const sdControl = (f: (typeof SD_FLAGS)[keyof typeof SD_FLAGS]) => ['-E', `1.2.840.113556.1.4.801=::${f.ber.toString('base64')}`];
+    const bind = (u: { sam: string; password: string }): BindAs => ({
+      bindDn: `${u.sam}@${lab.domain}`,
+      password: u.password,
+    });
+    const sdControl = (f: (typeof SD_FLAGS)[keyof typeof SD_FLAGS]) => [
+      '-E',
+      `1.2.840.113556.1.4.801=::${f.ber.toString('base64')}`,
+    ];
 
-    const sds: { file: string; ou: string; flags: keyof typeof SD_FLAGS; as?: { sam: string; password: string }; description: string; facts: Record<string, unknown> }[] = [
-      { file: 'sd-ou-default-dacl.bin', ou: ouDefault, flags: 'dacl', description: 'a freshly created OU, DACL only (SD flags 4), read by the admin', facts: { grants: [] } },
-      { file: 'sd-ou-default-dacl-as-plain-user.bin', ou: ouDefault, flags: 'dacl', as: USERS.plain, description: 'the same OU, DACL only, read by a non-admin user', facts: { grants: [] } },
-      { file: 'sd-ou-default-owner-group-dacl.bin', ou: ouDefault, flags: 'ownerGroupDacl', description: 'the same OU with owner, group and DACL (SD flags 7)', facts: { grants: [] } },
+    const sds: {
+      file: string;
+      ou: string;
+      flags: keyof typeof SD_FLAGS;
+      as?: { sam: string; password: string };
+      description: string;
+      facts: Record<string, unknown>;
+    }[] = [
       {
-        file: 'sd-ou-granted-dacl.bin', ou: ouGranted, flags: 'dacl', description: 'an OU after "Create Computer objects" was delegated to fxgranted',
-        facts: { grants: [{ sddl: grantAce, aceType: 'ACCESS_ALLOWED_OBJECT_ACE', mask: 1, right: 'ADS_RIGHT_DS_CREATE_CHILD', objectType: COMPUTER_CLASS_GUID, trustee: sids[USERS.granted.sam], trusteeSam: USERS.granted.sam }] },
+        file: 'sd-ou-default-dacl.bin',
+        ou: ouDefault,
+        flags: 'dacl',
+        description: 'a freshly created OU, DACL only (SD flags 4), read by the admin',
+        facts: { grants: [] },
       },
       {
-        file: 'sd-ou-granted-owner-group-dacl.bin', ou: ouGranted, flags: 'ownerGroupDacl', description: 'the granted OU with owner, group and DACL',
-        facts: { grants: [{ sddl: grantAce, aceType: 'ACCESS_ALLOWED_OBJECT_ACE', mask: 1, objectType: COMPUTER_CLASS_GUID, trustee: sids[USERS.granted.sam] }] },
+        file: 'sd-ou-default-dacl-as-plain-user.bin',
+        ou: ouDefault,
+        flags: 'dacl',
+        as: USERS.plain,
+        description: 'the same OU, DACL only, read by a non-admin user',
+        facts: { grants: [] },
       },
       {
-        file: 'sd-ou-denied-dacl.bin', ou: ouDenied, flags: 'dacl', description: `an OU where group ${GROUP} may create computers but its member fxdenied is denied explicitly`,
+        file: 'sd-ou-default-owner-group-dacl.bin',
+        ou: ouDefault,
+        flags: 'ownerGroupDacl',
+        description: 'the same OU with owner, group and DACL (SD flags 7)',
+        facts: { grants: [] },
+      },
+      {
+        file: 'sd-ou-granted-dacl.bin',
+        ou: ouGranted,
+        flags: 'dacl',
+        description: 'an OU after "Create Computer objects" was delegated to fxgranted',
         facts: {
-          grants: [{ sddl: groupAce, aceType: 'ACCESS_ALLOWED_OBJECT_ACE', mask: 1, objectType: COMPUTER_CLASS_GUID, trustee: sids[GROUP], trusteeSam: GROUP }],
-          denies: [{ sddl: denyAce, aceType: 'ACCESS_DENIED_OBJECT_ACE', mask: 1, objectType: COMPUTER_CLASS_GUID, trustee: sids[USERS.denied.sam], trusteeSam: USERS.denied.sam }],
+          grants: [
+            {
+              sddl: grantAce,
+              aceType: 'ACCESS_ALLOWED_OBJECT_ACE',
+              mask: 1,
+              right: 'ADS_RIGHT_DS_CREATE_CHILD',
+              objectType: COMPUTER_CLASS_GUID,
+              trustee: sids[USERS.granted.sam],
+              trusteeSam: USERS.granted.sam,
+            },
+          ],
+        },
+      },
+      {
+        file: 'sd-ou-granted-owner-group-dacl.bin',
+        ou: ouGranted,
+        flags: 'ownerGroupDacl',
+        description: 'the granted OU with owner, group and DACL',
+        facts: {
+          grants: [
+            {
+              sddl: grantAce,
+              aceType: 'ACCESS_ALLOWED_OBJECT_ACE',
+              mask: 1,
+              objectType: COMPUTER_CLASS_GUID,
+              trustee: sids[USERS.granted.sam],
+            },
+          ],
+        },
+      },
+      {
+        file: 'sd-ou-denied-dacl.bin',
+        ou: ouDenied,
+        flags: 'dacl',
+        description: `an OU where group ${GROUP} may create computers but its member fxdenied is denied explicitly`,
+        facts: {
+          grants: [
+            {
+              sddl: groupAce,
+              aceType: 'ACCESS_ALLOWED_OBJECT_ACE',
+              mask: 1,
+              objectType: COMPUTER_CLASS_GUID,
+              trustee: sids[GROUP],
+              trusteeSam: GROUP,
+            },
+          ],
+          denies: [
+            {
+              sddl: denyAce,
+              aceType: 'ACCESS_DENIED_OBJECT_ACE',
+              mask: 1,
+              objectType: COMPUTER_CLASS_GUID,
+              trustee: sids[USERS.denied.sam],
+              trusteeSam: USERS.denied.sam,
+            },
+          ],
           note: 'explicit deny ACEs come before explicit allow ACEs in canonical order; fxdenied is a member of the group, fxgranted too (and may create here through the group)',
         },
       },
     ];
     for (const s of sds) {
-      const { values, command } = await readOne(lab, s.ou, 'nTSecurityDescriptor', sdControl(SD_FLAGS[s.flags]), s.as && bind(s.as));
-      await save(s.file, values[0] as Buffer, { kind: 'nTSecurityDescriptor', description: s.description, command, dn: s.ou, sdFlags: SD_FLAGS[s.flags].flags, sddlAfterward: await lab.sddl(s.ou), ...s.facts });
+      const { values, command } = await readOne(
+        lab,
+        s.ou,
+        'nTSecurityDescriptor',
+        sdControl(SD_FLAGS[s.flags]),
+        s.as && bind(s.as),
+      );
+      await save(s.file, values[0] as Buffer, {
+        kind: 'nTSecurityDescriptor',
+        description: s.description,
+        command,
+        dn: s.ou,
+        sdFlags: SD_FLAGS[s.flags].flags,
+        sddlAfterward: await lab.sddl(s.ou),
+        ...s.facts,
+      });
     }
 
     for (const [role, u] of Object.entries(USERS)) {
@@ -111,32 +236,59 @@ export async function record(outDir: string): Promise<void> {
       const { values, command } = await readOne(lab, dn, 'tokenGroups', [], bind(u));
       const all = Buffer.concat(values.map((v) => Buffer.concat([Buffer.from([v.length]), v])));
       await save(`tokengroups-${role}.bin`, all, {
-        kind: 'tokenGroups', description: `tokenGroups of ${u.sam} read by itself (base search on its own DN); the file is each SID prefixed with its length in one byte`,
-        command, dn, user: u.sam, userSid: sids[u.sam], sids: values.map(sidToString), containsGroup: role === 'plain' ? null : sids[GROUP],
+        kind: 'tokenGroups',
+        description: `tokenGroups of ${u.sam} read by itself (base search on its own DN); the file is each SID prefixed with its length in one byte`,
+        command,
+        dn,
+        user: u.sam,
+        userSid: sids[u.sam],
+        sids: values.map(sidToString),
+        containsGroup: role === 'plain' ? null : sids[GROUP],
       });
     }
 
     for (const sam of Object.keys(sids)) {
       const dn = await lab.dnOf(sam);
       const { values, command } = await readOne(lab, dn, 'objectSid', []);
-      await save(`objectsid-${sam.toLowerCase()}.bin`, values[0] as Buffer, { kind: 'objectSid', description: `objectSid of ${sam}`, command, dn, sam, sid: sids[sam] });
+      await save(`objectsid-${sam.toLowerCase()}.bin`, values[0] as Buffer, {
+        kind: 'objectSid',
+        description: `objectSid of ${sam}`,
+        command,
+        dn,
+        sam,
+        sid: sids[sam],
+      });
     }
 
     const schemaDn = `CN=Computer,CN=Schema,CN=Configuration,${lab.baseDn}`;
     const { values: guid, command: guidCommand } = await readOne(lab, schemaDn, 'schemaIDGUID', []);
     const guidText = guidToString(guid[0] as Buffer);
-    if (guidText !== COMPUTER_CLASS_GUID) throw new Error(`schemaIDGUID of the computer class is ${guidText}, expected ${COMPUTER_CLASS_GUID}`);
-    await save('schemaidguid-computer.bin', guid[0] as Buffer, { kind: 'schemaIDGUID', description: 'schemaIDGUID of the computer class (16 bytes, first three fields little-endian)', command: guidCommand, dn: schemaDn, guid: guidText });
+    if (guidText !== COMPUTER_CLASS_GUID)
+      throw new Error(`schemaIDGUID of the computer class is ${guidText}, expected ${COMPUTER_CLASS_GUID}`);
+    await save('schemaidguid-computer.bin', guid[0] as Buffer, {
+      kind: 'schemaIDGUID',
+      description: 'schemaIDGUID of the computer class (16 bytes, first three fields little-endian)',
+      command: guidCommand,
+      dn: schemaDn,
+      guid: guidText,
+    });
 
     const samba = execFileSync('samba', ['--version'], { encoding: 'utf8' }).trim();
     const ldapsearch = execFileSync('sh', ['-c', 'ldapsearch -VV 2>&1 | head -1'], { encoding: 'utf8' }).trim();
-    await writeFile(join(outDir, 'index.json'), `${JSON.stringify({
-      recordedWith: { samba, ldapsearch, functionLevel: lab.functionLevel, domain: lab.domain, baseDn: lab.baseDn },
-      domainSid: (sids[GROUP] ?? '').replace(/-\d+$/, ''),
-      principals: sids,
-      computerClassGuid: COMPUTER_CLASS_GUID,
-      files: index,
-    }, null, 2)}\n`);
+    await writeFile(
+      join(outDir, 'index.json'),
+      `${JSON.stringify(
+        {
+          recordedWith: { samba, ldapsearch, functionLevel: lab.functionLevel, domain: lab.domain, baseDn: lab.baseDn },
+          domainSid: (sids[GROUP] ?? '').replace(/-\d+$/, ''),
+          principals: sids,
+          computerClassGuid: COMPUTER_CLASS_GUID,
+          files: index,
+        },
+        null,
+        2,
+      )}\n`,
+    );
   } finally {
     await lab.stop();
   }

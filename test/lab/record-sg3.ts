@@ -14,7 +14,19 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildReadCapacity16Cdb, PR_TYPE, ScsiCheckCondition, ScsiDevice, ScsiStatusError, type PrReadKeys, type PrReadReservation, type PrReportCapabilities, type ReadCapacity, type ReportLuns, type StandardInquiry } from '../../src/scsi/index.ts';
+import {
+  buildReadCapacity16Cdb,
+  PR_TYPE,
+  ScsiCheckCondition,
+  ScsiDevice,
+  ScsiStatusError,
+  type PrReadKeys,
+  type PrReadReservation,
+  type PrReportCapabilities,
+  type ReadCapacity,
+  type ReportLuns,
+  type StandardInquiry,
+} from '../../src/scsi/index.ts';
 import { decodeReadCapacity16, type ReadCapacity16 } from '../../src/scsi/capacity.ts';
 import { execFileRunner, SgTransport, type SgRunner, type SgRunResult } from '../../src/scsi/sg-transport.ts';
 import type { DeviceIdentification, SupportedVpdPages, UnitSerialNumber } from '../../src/scsi/vpd.ts';
@@ -46,11 +58,22 @@ export interface Sg3Fixture {
 
 export function toInvocation(tool: string, args: readonly string[], r: SgRunResult): Sg3Invocation {
   const printable = /^[\t\n\r\x20-\x7e]*$/.test(r.stdout.toString('latin1'));
-  return { tool, args: [...args], code: r.code, ...(printable ? { stdout: r.stdout.toString('latin1') } : { stdoutBase64: r.stdout.toString('base64') }), stderr: r.stderr };
+  return {
+    tool,
+    args: [...args],
+    code: r.code,
+    ...(printable ? { stdout: r.stdout.toString('latin1') } : { stdoutBase64: r.stdout.toString('base64') }),
+    stderr: r.stderr,
+  };
 }
 
 export function fromInvocation(i: Sg3Invocation): SgRunResult {
-  return { code: i.code, stdout: i.stdoutBase64 !== undefined ? Buffer.from(i.stdoutBase64, 'base64') : Buffer.from(i.stdout ?? '', 'latin1'), stderr: i.stderr };
+  return {
+    code: i.code,
+    stdout:
+      i.stdoutBase64 !== undefined ? Buffer.from(i.stdoutBase64, 'base64') : Buffer.from(i.stdout ?? '', 'latin1'),
+    stderr: i.stderr,
+  };
 }
 
 /** Wraps a runner and appends every invocation to `log`. */
@@ -69,7 +92,10 @@ export function replayRunner(invocations: readonly Sg3Invocation[]): SgRunner & 
     const want = invocations[next];
     const got = JSON.stringify([file, ...args]);
     if (want === undefined) throw new Error(`replay: unexpected extra invocation ${got}`);
-    if (JSON.stringify([want.tool, ...want.args]) !== got) throw new Error(`replay: invocation ${next} is ${got}, the recording has ${JSON.stringify([want.tool, ...want.args])}`);
+    if (JSON.stringify([want.tool, ...want.args]) !== got)
+      throw new Error(
+        `replay: invocation ${next} is ${got}, the recording has ${JSON.stringify([want.tool, ...want.args])}`,
+      );
     next++;
     return fromInvocation(want);
   };
@@ -123,7 +149,10 @@ export interface PrSequenceResult {
  * reserves type 5, B reads the reservation, B's RESERVE conflicts, B preempts A (A meets UNIT
  * ATTENTION 2A/03 next), B releases, both unregister. `checkpoint` runs between the steps.
  */
-export async function prSequenceScenario(make: MakeDevice, checkpoint: (step: string) => Promise<void> = async () => {}): Promise<PrSequenceResult> {
+export async function prSequenceScenario(
+  make: MakeDevice,
+  checkpoint: (step: string) => Promise<void> = async () => {},
+): Promise<PrSequenceResult> {
   const a = make(SG3_DEVICE_A);
   const b = make(SG3_DEVICE_B);
   const type = PR_TYPE.WERO;
@@ -135,30 +164,62 @@ export async function prSequenceScenario(make: MakeDevice, checkpoint: (step: st
   const capabilities = await a.prReportCapabilities();
   await a.reserve({ key: KEY_A, type });
   const reservationSeenByB = await b.prReadReservation();
-  const conflict = await b.reserve({ key: KEY_B, type }).then(() => undefined, (e: unknown) => e);
+  const conflict = await b.reserve({ key: KEY_B, type }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   await b.preempt({ key: KEY_B, saKey: KEY_A, type });
   const keysAfterPreempt = await a.prReadKeys();
   await checkpoint('preempted');
   const reservationAfterPreempt = await a.prReadReservation();
-  const fullStatus = await a.prReadFullStatus().then((r) => r as unknown, (e: unknown) => e);
+  const fullStatus = await a.prReadFullStatus().then(
+    (r) => r as unknown,
+    (e: unknown) => e,
+  );
   await b.release({ key: KEY_B, type });
   await b.register({ key: KEY_B, saKey: 0n });
   // A was preempted, so it holds no registration: REGISTER AND IGNORE EXISTING KEY 0 is a no-op.
   await a.registerAndIgnore({ saKey: 0n });
   const keysAfter = await a.prReadKeys();
   await checkpoint('unregistered');
-  return { keysBefore, keysRegistered, capabilities, reservationSeenByB, conflict, keysAfterPreempt, unitAttentionsOfA: a.unitAttentions, reservationAfterPreempt, fullStatus, keysAfter };
+  return {
+    keysBefore,
+    keysRegistered,
+    capabilities,
+    reservationSeenByB,
+    conflict,
+    keysAfterPreempt,
+    unitAttentionsOfA: a.unitAttentions,
+    reservationAfterPreempt,
+    fullStatus,
+    keysAfter,
+  };
 }
 
 /** READ KEYS on a tgt CD-ROM LUN: PERSISTENT RESERVE IN is not implemented there. */
 export async function notImplementedScenario(make: MakeDevice): Promise<unknown> {
-  return make(SG3_DEVICE_CD).prReadKeys().then(() => undefined, (e: unknown) => e);
+  return make(SG3_DEVICE_CD)
+    .prReadKeys()
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 }
 
 /** A path that does not exist, and a character device that is not SCSI (/dev/null). */
 export async function noDeviceScenario(make: MakeDevice): Promise<{ missing: unknown; notScsi: unknown }> {
-  const missing = await make(SG3_DEVICE_MISSING).prReadKeys().then(() => undefined, (e: unknown) => e);
-  const notScsi = await make('/dev/null').prReadKeys().then(() => undefined, (e: unknown) => e);
+  const missing = await make(SG3_DEVICE_MISSING)
+    .prReadKeys()
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  const notScsi = await make('/dev/null')
+    .prReadKeys()
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   return { missing, notScsi };
 }
 
@@ -175,9 +236,17 @@ export function isCheck(e: unknown, senseKey: number, asc: number, ascq: number)
 
 function version(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0] ?? '';
+    return (
+      execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+        .trim()
+        .split('\n')[0] ?? ''
+    );
   } catch (e) {
-    return String((e as { stderr?: string }).stderr ?? '').trim().split('\n')[0] ?? 'unknown';
+    return (
+      String((e as { stderr?: string }).stderr ?? '')
+        .trim()
+        .split('\n')[0] ?? 'unknown'
+    );
   }
 }
 
@@ -210,37 +279,79 @@ async function main(): Promise<void> {
   await lab.bindAll(cdTid);
   const bridge = await startSgBridge({
     maps: [
-      { device: SG3_DEVICE_A, url: iscsiUrl(lab.portal, target, 1), initiator: 'iqn.2026-11.test.clusterprobe:sg3-node-a' },
-      { device: SG3_DEVICE_B, url: iscsiUrl(lab.portal, target, 1), initiator: 'iqn.2026-11.test.clusterprobe:sg3-node-b' },
-      { device: SG3_DEVICE_CD, url: iscsiUrl(lab.portal, `${target}-cd`, 1), initiator: 'iqn.2026-11.test.clusterprobe:sg3-node-a' },
+      {
+        device: SG3_DEVICE_A,
+        url: iscsiUrl(lab.portal, target, 1),
+        initiator: 'iqn.2026-11.test.clusterprobe:sg3-node-a',
+      },
+      {
+        device: SG3_DEVICE_B,
+        url: iscsiUrl(lab.portal, target, 1),
+        initiator: 'iqn.2026-11.test.clusterprobe:sg3-node-b',
+      },
+      {
+        device: SG3_DEVICE_CD,
+        url: iscsiUrl(lab.portal, `${target}-cd`, 1),
+        initiator: 'iqn.2026-11.test.clusterprobe:sg3-node-a',
+      },
     ],
   });
   const scratch = await mkdtemp(join(tmpdir(), 'clusterprobe-sg3-'));
   try {
     await mkdir(out, { recursive: true });
-    const record = async (scenario: string, description: string, body: (make: MakeDevice) => Promise<unknown>, inner: SgRunner = execFileRunner): Promise<void> => {
+    const record = async (
+      scenario: string,
+      description: string,
+      body: (make: MakeDevice) => Promise<unknown>,
+      inner: SgRunner = execFileRunner,
+    ): Promise<void> => {
       const invocations: Sg3Invocation[] = [];
       const run = recordingRunner(inner, invocations);
       await body((device) => new ScsiDevice(new SgTransport({ device, run, env: bridge.env }), 0));
       const fixture: Sg3Fixture = { scenario, description, recordedWith, invocations };
       await writeFile(join(out, `${scenario}.json`), `${JSON.stringify(fixture, null, 2)}\n`);
-      console.log(`${scenario}: ${invocations.length} invocation(s), exit statuses ${invocations.map((i) => i.code).join(' ')}`);
+      console.log(
+        `${scenario}: ${invocations.length} invocation(s), exit statuses ${invocations.map((i) => i.code).join(' ')}`,
+      );
     };
-    await record('identify', 'TEST UNIT READY, INQUIRY, VPD 0x00/0x80/0x83, READ CAPACITY(10)/(16) on a tgt disk LUN (REPORT LUNS runs nothing)', identifyScenario);
-    await record('pr-sequence', 'Two paths (initiators node-a, node-b) to one tgt disk LUN: register, reserve type 5, conflict, preempt (unit attention 2A/03 to A), READ FULL STATUS (tgt: 05/24/00), release, unregister', prSequenceScenario);
-    await record('pr-not-implemented', 'READ KEYS on a tgt CD-ROM LUN: CHECK CONDITION 05/20/00, sg_persist exit 9', notImplementedScenario);
-    await record('no-device', 'A device path that does not exist (exit 52 = 50 + ENOENT) and /dev/null, which refuses SG_IO (exit 75 = 50 + ENOTTY)', noDeviceScenario);
+    await record(
+      'identify',
+      'TEST UNIT READY, INQUIRY, VPD 0x00/0x80/0x83, READ CAPACITY(10)/(16) on a tgt disk LUN (REPORT LUNS runs nothing)',
+      identifyScenario,
+    );
+    await record(
+      'pr-sequence',
+      'Two paths (initiators node-a, node-b) to one tgt disk LUN: register, reserve type 5, conflict, preempt (unit attention 2A/03 to A), READ FULL STATUS (tgt: 05/24/00), release, unregister',
+      prSequenceScenario,
+    );
+    await record(
+      'pr-not-implemented',
+      'READ KEYS on a tgt CD-ROM LUN: CHECK CONDITION 05/20/00, sg_persist exit 9',
+      notImplementedScenario,
+    );
+    await record(
+      'no-device',
+      'A device path that does not exist (exit 52 = 50 + ENOENT) and /dev/null, which refuses SG_IO (exit 75 = 50 + ENOTTY)',
+      noDeviceScenario,
+    );
     // Permission denied: a root-only node opened by an unprivileged user. argv is recorded as the
     // transport built it; the tool itself ran under `setpriv --reuid=65534`.
     const secret = join(scratch, 'root-only-node');
     await writeFile(secret, '');
     await chmod(secret, 0o600);
     await chmod(scratch, 0o755);
-    const asNobody: SgRunner = (file, args, opts) => execFileRunner('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', file, ...args], opts);
+    const asNobody: SgRunner = (file, args, opts) =>
+      execFileRunner('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', file, ...args], opts);
     await record(
       'permission-denied',
       'A device node only root may open, opened by uid 65534: exit 63 = 50 + EACCES (the tool ran under setpriv --reuid=65534; argv is the one the transport built)',
-      async (make) => make(secret).prReadKeys().then(() => undefined, (e: unknown) => e),
+      async (make) =>
+        make(secret)
+          .prReadKeys()
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
       asNobody,
     );
   } finally {

@@ -33,26 +33,83 @@ export interface BrokenResolvers {
 }
 
 /** Loopback addresses outside the Samba lab's 127.0.0.N range. */
-const ADDRESSES = { unreachable: '192.0.2.53', refusing: '127.0.53.1', silent: '127.0.53.2', garbage: '127.0.53.3' } as const;
+const ADDRESSES = {
+  unreachable: '192.0.2.53',
+  refusing: '127.0.53.1',
+  silent: '127.0.53.2',
+  garbage: '127.0.53.3',
+} as const;
 
 /**
  * The garbage answers, each a function of the query (the id is the query's); `types`: only for
  * queries of these types (an SRV record in answer to an A query is merely no A record).
  */
-export const GARBAGE: readonly { readonly name: string; readonly types?: readonly number[]; readonly make: (query: Buffer) => Buffer }[] = [
+export const GARBAGE: readonly {
+  readonly name: string;
+  readonly types?: readonly number[];
+  readonly make: (query: Buffer) => Buffer;
+}[] = [
   // 65535 questions cannot fit in what follows: always malformed, whatever the random bytes.
-  { name: 'random bytes after a header claiming 65535 questions', make: (q) => Buffer.concat([header(q, { qd: 0xffff, an: 1 }), randomBytes(1 + (q[3]! % 200))]) },
+  {
+    name: 'random bytes after a header claiming 65535 questions',
+    make: (q) => Buffer.concat([header(q, { qd: 0xffff, an: 1 }), randomBytes(1 + (q[3]! % 200))]),
+  },
   { name: 'the id alone', make: (q) => Buffer.from(q.subarray(0, 2)) },
   { name: 'a header claiming 5 answers and nothing after it', make: (q) => header(q, { an: 5, qd: 0 }) },
   { name: 'a query, not a response', make: (q) => Buffer.from(q) },
-  { name: 'a pointer loop in the answer name', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0xc0, 12), rr(1, Buffer.of(127, 0, 0, 1))]) },
-  { name: 'a forward pointer', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0xc0, 40), rr(1, Buffer.of(127, 0, 0, 1)), Buffer.alloc(30)]) },
-  { name: 'a reserved label type', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0x80, 1, 0), rr(1, Buffer.of(127, 0, 0, 1))]) },
-  { name: 'RDATA longer than the message', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rrHead(33, 400), Buffer.of(0, 0, 0)]) },
-  { name: 'an SRV record of 3 bytes', types: [33], make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rr(33, Buffer.of(0, 0, 1))]) },
-  { name: 'an SRV target pointing at itself', types: [33], make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rr(33, Buffer.of(0, 0, 0, 100, 2, 0x7c, 0xc0, 12 + 1 + 10 + 6))]) },
-  { name: 'an A record of 3 bytes and an AAAA of 5', types: [1, 28], make: (q) => Buffer.concat([header(q, { an: 2, qd: 0 }), Buffer.of(0), rr(1, Buffer.of(1, 2, 3)), Buffer.of(0), rr(28, Buffer.of(1, 2, 3, 4, 5))]) },
-  { name: 'a label of 63 bytes running past the end', make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(63, 0x41, 0x41)]) },
+  {
+    name: 'a pointer loop in the answer name',
+    make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0xc0, 12), rr(1, Buffer.of(127, 0, 0, 1))]),
+  },
+  {
+    name: 'a forward pointer',
+    make: (q) =>
+      Buffer.concat([
+        header(q, { an: 1, qd: 0 }),
+        Buffer.of(0xc0, 40),
+        rr(1, Buffer.of(127, 0, 0, 1)),
+        Buffer.alloc(30),
+      ]),
+  },
+  {
+    name: 'a reserved label type',
+    make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0x80, 1, 0), rr(1, Buffer.of(127, 0, 0, 1))]),
+  },
+  {
+    name: 'RDATA longer than the message',
+    make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rrHead(33, 400), Buffer.of(0, 0, 0)]),
+  },
+  {
+    name: 'an SRV record of 3 bytes',
+    types: [33],
+    make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(0), rr(33, Buffer.of(0, 0, 1))]),
+  },
+  {
+    name: 'an SRV target pointing at itself',
+    types: [33],
+    make: (q) =>
+      Buffer.concat([
+        header(q, { an: 1, qd: 0 }),
+        Buffer.of(0),
+        rr(33, Buffer.of(0, 0, 0, 100, 2, 0x7c, 0xc0, 12 + 1 + 10 + 6)),
+      ]),
+  },
+  {
+    name: 'an A record of 3 bytes and an AAAA of 5',
+    types: [1, 28],
+    make: (q) =>
+      Buffer.concat([
+        header(q, { an: 2, qd: 0 }),
+        Buffer.of(0),
+        rr(1, Buffer.of(1, 2, 3)),
+        Buffer.of(0),
+        rr(28, Buffer.of(1, 2, 3, 4, 5)),
+      ]),
+  },
+  {
+    name: 'a label of 63 bytes running past the end',
+    make: (q) => Buffer.concat([header(q, { an: 1, qd: 0 }), Buffer.of(63, 0x41, 0x41)]),
+  },
 ];
 
 /** QTYPE of a query with one question (0 when it cannot be read). */
@@ -84,7 +141,10 @@ function rr(type: number, rdata: Buffer): Buffer {
   return Buffer.concat([rrHead(type, rdata.length), rdata]);
 }
 
-function bind(address: string, onMessage: (socket: Socket, msg: Buffer, from: { address: string; port: number }) => void): Promise<Socket> {
+function bind(
+  address: string,
+  onMessage: (socket: Socket, msg: Buffer, from: { address: string; port: number }) => void,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
     socket.once('error', reject);
@@ -116,7 +176,8 @@ export async function startBrokenResolvers(): Promise<BrokenResolvers> {
     const wrongId = Buffer.from(msg);
     if (wrongId.length >= 2) wrongId.writeUInt16BE(wrongId.readUInt16BE(0) ^ 0xffff, 0);
     // Noise first (a client must wait past it), then the malformed answer with the right id.
-    for (const datagram of [Buffer.alloc(0), Buffer.of(msg[0] ?? 0), wrongId, randomBytes(40), variant.make(msg)]) socket.send(datagram, from.port, from.address);
+    for (const datagram of [Buffer.alloc(0), Buffer.of(msg[0] ?? 0), wrongId, randomBytes(40), variant.make(msg)])
+      socket.send(datagram, from.port, from.address);
   });
   return {
     servers: { ...ADDRESSES },
@@ -139,7 +200,14 @@ export async function writeResolvConf(servers: readonly string[]): Promise<strin
  * private mount namespace, so the child (and only it) sees that resolver. Same result shape as
  * runCli.
  */
-export function runCliWithResolvConf(resolvConf: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+export function runCliWithResolvConf(
+  resolvConf: string,
+  args: readonly string[],
+  options: CliOptions = {},
+): Promise<CliResult> {
   const script = 'mount --bind "$0" /etc/resolv.conf || exit 97; exec "$@"';
-  return runWrapped(['unshare', '-m', 'sh', '-c', script, resolvConf, process.execPath, BIN, ...args], { timeoutMs: 90_000, ...options });
+  return runWrapped(['unshare', '-m', 'sh', '-c', script, resolvConf, process.execPath, BIN, ...args], {
+    timeoutMs: 90_000,
+    ...options,
+  });
 }

@@ -31,7 +31,10 @@ async function listeners(): Promise<{ address: string; port: number; inode: stri
       const f = line.trim().split(/\s+/);
       if (f.length < 10 || f[3] !== '0A') continue;
       const [hex = '', portHex = ''] = (f[1] ?? '').split(':');
-      const address = hex.length === 8 ? [3, 2, 1, 0].map((i) => Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.') : `[${hex}]`;
+      const address =
+        hex.length === 8
+          ? [3, 2, 1, 0].map((i) => Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join('.')
+          : `[${hex}]`;
       out.push({ address, port: Number.parseInt(portHex, 16), inode: f[9] ?? '' });
     }
   }
@@ -53,14 +56,34 @@ async function groupMembers(pgid: number): Promise<number[]> {
 }
 
 test('rootDSE over LDAPS shows the functional levels, currentTime and the DC name', async () => {
-  const [root] = parseLdif(await lab.ldapsearch(['-b', '', '-s', 'base', 'domainFunctionality', 'forestFunctionality', 'domainControllerFunctionality', 'currentTime', 'dnsHostName', 'defaultNamingContext']));
+  const [root] = parseLdif(
+    await lab.ldapsearch([
+      '-b',
+      '',
+      '-s',
+      'base',
+      'domainFunctionality',
+      'forestFunctionality',
+      'domainControllerFunctionality',
+      'currentTime',
+      'dnsHostName',
+      'defaultNamingContext',
+    ]),
+  );
   assert.equal(ldifText(root, 'domainFunctionality'), '4');
   assert.equal(ldifText(root, 'forestFunctionality'), '4');
   assert.equal(ldifText(root, 'defaultNamingContext'), lab.baseDn);
   assert.equal(ldifText(root, 'dnsHostName'), lab.dcHostName);
   const time = ldifText(root, 'currentTime') ?? '';
   assert.match(time, /^\d{14}\.0Z$/);
-  const dc = Date.UTC(+time.slice(0, 4), +time.slice(4, 6) - 1, +time.slice(6, 8), +time.slice(8, 10), +time.slice(10, 12), +time.slice(12, 14));
+  const dc = Date.UTC(
+    +time.slice(0, 4),
+    +time.slice(4, 6) - 1,
+    +time.slice(6, 8),
+    +time.slice(8, 10),
+    +time.slice(10, 12),
+    +time.slice(12, 14),
+  );
   assert.ok(Math.abs(dc - Date.now()) < 60_000, `DC time ${time} is within a minute of ours`);
   assert.equal(lab.domain, 'lab.example.test');
   assert.equal(lab.netbiosDomain, 'LAB');
@@ -105,7 +128,18 @@ test('an OU tree and an 18-character computer land where asked; enable and disab
   assert.equal(await lab.addOu('OU=Servers'), `OU=Servers,${lab.baseDn}`, 'adding an existing OU is fine');
   const dn = await lab.addComputer('HYPERVHOSTNODE-01A', { ou: 'OU=HyperV,OU=Servers', description: 'node A' });
   assert.equal(dn, `CN=HYPERVHOSTNODE-01A,${ou}`);
-  const read = async () => parseLdif(await lab.ldapsearch(['-b', ou, '(objectClass=computer)', 'sAMAccountName', 'dNSHostName', 'userAccountControl', 'description']));
+  const read = async () =>
+    parseLdif(
+      await lab.ldapsearch([
+        '-b',
+        ou,
+        '(objectClass=computer)',
+        'sAMAccountName',
+        'dNSHostName',
+        'userAccountControl',
+        'description',
+      ]),
+    );
   let [c] = await read();
   assert.equal(c?.dn, dn);
   assert.equal(ldifText(c, 'sAMAccountName'), 'HYPERVHOSTNODE-01A$');
@@ -129,7 +163,20 @@ test('bulk computers are valid computer objects', async () => {
   await lab.addOu('OU=Bulk');
   const names = Array.from({ length: 200 }, (_, i) => `BULKNODE${String(i).padStart(4, '0')}`);
   await lab.addComputersBulk(names, 'OU=Bulk');
-  const entries = parseLdif(await lab.ldapsearch(['-b', lab.dn('OU=Bulk'), '-E', 'pr=100/noprompt', '(objectClass=computer)', 'sAMAccountName', 'dNSHostName', 'objectSid', 'sAMAccountType', 'userAccountControl']));
+  const entries = parseLdif(
+    await lab.ldapsearch([
+      '-b',
+      lab.dn('OU=Bulk'),
+      '-E',
+      'pr=100/noprompt',
+      '(objectClass=computer)',
+      'sAMAccountName',
+      'dNSHostName',
+      'objectSid',
+      'sAMAccountType',
+      'userAccountControl',
+    ]),
+  );
   assert.equal(entries.length, 200);
   const e = entries.find((x) => ldifText(x, 'sAMAccountName') === 'BULKNODE0199$');
   assert.equal(ldifText(e, 'dNSHostName'), 'bulknode0199.lab.example.test');
@@ -139,7 +186,8 @@ test('bulk computers are valid computer objects', async () => {
 });
 
 test('mixed mode toggles nTMixedDomain on the domain head', async () => {
-  const read = async () => ldifText(parseLdif(await lab.ldapsearch(['-b', lab.baseDn, '-s', 'base', 'nTMixedDomain']))[0], 'nTMixedDomain');
+  const read = async () =>
+    ldifText(parseLdif(await lab.ldapsearch(['-b', lab.baseDn, '-s', 'base', 'nTMixedDomain']))[0], 'nTMixedDomain');
   assert.equal(await read(), '0');
   await lab.setMixedMode(true);
   assert.equal(await read(), '1');
@@ -166,16 +214,20 @@ test('the granted user can create a computer in the OU, a plain user cannot', as
   const sid = await lab.sidOf('cnoadmin');
   assert.equal(ace, `(OA;;CC;${COMPUTER_CLASS_GUID};;${sid})`);
   assert.ok((await lab.sddl(ou)).toLowerCase().includes(ace.toLowerCase()));
-  const entry = (name: string) => `dn: CN=${name},${ou}\nobjectClass: computer\nsAMAccountName: ${name}$\nuserAccountControl: 4096\n`;
+  const entry = (name: string) =>
+    `dn: CN=${name},${ou}\nobjectClass: computer\nsAMAccountName: ${name}$\nuserAccountControl: 4096\n`;
   await lab.add(entry('CLUSTER-CNO'), { bindDn: `cnoadmin@${lab.domain}`, password: 'Cno-pass-12345' });
   const [c] = parseLdif(await lab.ldapsearch(['-b', `CN=CLUSTER-CNO,${ou}`, '-s', 'base', 'sAMAccountName']));
   assert.equal(ldifText(c, 'sAMAccountName'), 'CLUSTER-CNO$');
-  await assert.rejects(lab.add(entry('CLUSTER-CN2'), { bindDn: `plainuser@${lab.domain}`, password: 'Plain-pass-12345' }), (e: unknown) => {
-    assert.ok(e instanceof LabCommandError);
-    assert.equal(e.exitCode, 50, e.message); // insufficientAccessRights
-    assert.ok(!e.message.includes('Plain-pass-12345'));
-    return true;
-  });
+  await assert.rejects(
+    lab.add(entry('CLUSTER-CN2'), { bindDn: `plainuser@${lab.domain}`, password: 'Plain-pass-12345' }),
+    (e: unknown) => {
+      assert.ok(e instanceof LabCommandError);
+      assert.equal(e.exitCode, 50, e.message); // insufficientAccessRights
+      assert.ok(!e.message.includes('Plain-pass-12345'));
+      return true;
+    },
+  );
 });
 
 test('two labs run side by side on their own addresses', async () => {
@@ -188,9 +240,14 @@ test('two labs run side by side on their own addresses', async () => {
     assert.equal(ldifText(a, 'domainFunctionality'), '4');
     assert.equal(ldifText(b, 'domainFunctionality'), '2');
     await other.addOu('OU=OnlyInOther');
-    await assert.rejects(lab.ldapsearch(['-b', lab.dn('OU=OnlyInOther'), '-s', 'base']), (e: unknown) => e instanceof LabCommandError && e.exitCode === 32);
+    await assert.rejects(
+      lab.ldapsearch(['-b', lab.dn('OU=OnlyInOther'), '-s', 'base']),
+      (e: unknown) => e instanceof LabCommandError && e.exitCode === 32,
+    );
     await other.raiseLevel({ domain: '2008', forest: '2008' });
-    const [c] = parseLdif(await other.ldapsearch(['-b', '', '-s', 'base', 'domainFunctionality', 'forestFunctionality']));
+    const [c] = parseLdif(
+      await other.ldapsearch(['-b', '', '-s', 'base', 'domainFunctionality', 'forestFunctionality']),
+    );
     assert.equal(ldifText(c, 'domainFunctionality'), '3');
     assert.equal(ldifText(c, 'forestFunctionality'), '3');
   } finally {

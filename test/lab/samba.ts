@@ -161,8 +161,18 @@ export interface SambaLab {
 /** schemaIDGUID of the computer class (MS-ADSC). */
 export const COMPUTER_CLASS_GUID = 'bf967a86-0de6-11d0-a285-00aa003049e2';
 
-const BOOTSTRAP_HINT = 'run `sh scripts/bootstrap.sh` as root, or apt-get install samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl';
-const SAMBA_TOOLS = ['samba', 'samba-tool', 'ldapsearch', 'ldapmodify', 'ldbsearch', 'ldbmodify', 'openssl', 'cp'] as const;
+const BOOTSTRAP_HINT =
+  'run `sh scripts/bootstrap.sh` as root, or apt-get install samba samba-ad-dc samba-ad-provision ldb-tools ldap-utils openssl';
+const SAMBA_TOOLS = [
+  'samba',
+  'samba-tool',
+  'ldapsearch',
+  'ldapmodify',
+  'ldbsearch',
+  'ldbmodify',
+  'openssl',
+  'cp',
+] as const;
 const SERVER_SERVICES = 'server services=-s3fs -nbt -wrepl -winbindd';
 const TEMPLATE_IP = '127.0.0.254';
 const HOST_FIRST = 10;
@@ -179,7 +189,10 @@ function requireTools(): void {
   try {
     readFileSync('/usr/share/samba/setup/provision.ldif');
   } catch {
-    throw new LabError('LAB_TOOL_MISSING', `/usr/share/samba/setup is missing (Debian package samba-ad-provision): ${BOOTSTRAP_HINT}`);
+    throw new LabError(
+      'LAB_TOOL_MISSING',
+      `/usr/share/samba/setup is missing (Debian package samba-ad-provision): ${BOOTSTRAP_HINT}`,
+    );
   }
 }
 
@@ -189,7 +202,16 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 function redact(e: unknown, secrets: readonly string[]): Error {
   const scrub = (s: string) => secrets.filter((x) => x.length > 0).reduce((acc, x) => acc.split(x).join('***'), s);
   if (e instanceof LabCommandError) {
-    return new LabCommandError({ code: e.code, message: scrub(e.message), command: scrub(e.command), exitCode: e.exitCode, signal: e.signal, stdout: scrub(e.stdout), stderr: scrub(e.stderr), timedOut: e.timedOut });
+    return new LabCommandError({
+      code: e.code,
+      message: scrub(e.message),
+      command: scrub(e.command),
+      exitCode: e.exitCode,
+      signal: e.signal,
+      stdout: scrub(e.stdout),
+      stderr: scrub(e.stderr),
+      timedOut: e.timedOut,
+    });
   }
   if (e instanceof Error) {
     const copy = new LabError(e instanceof LabError ? e.code : 'LAB_ERROR', scrub(e.message));
@@ -234,7 +256,8 @@ export function parseLdif(text: string): LdifEntry[] {
 /** The first value of an attribute (case-insensitive name) as text, or undefined. */
 export function ldifText(entry: LdifEntry | undefined, name: string): string | undefined {
   if (!entry) return undefined;
-  for (const [k, v] of Object.entries(entry.attributes)) if (k.toLowerCase() === name.toLowerCase()) return v[0]?.toString('utf8');
+  for (const [k, v] of Object.entries(entry.attributes))
+    if (k.toLowerCase() === name.toLowerCase()) return v[0]?.toString('utf8');
   return undefined;
 }
 
@@ -249,7 +272,8 @@ export function ldifValues(entry: LdifEntry | undefined, name: string): Buffer[]
 export function sidToString(b: Buffer): string {
   if (b.length < 8) throw new LabError('LAB_BAD_SID', `SID of ${b.length} bytes`);
   const count = b[1] ?? 0;
-  if (b.length < 8 + 4 * count) throw new LabError('LAB_BAD_SID', `SID says ${count} sub-authorities but has ${b.length} bytes`);
+  if (b.length < 8 + 4 * count)
+    throw new LabError('LAB_BAD_SID', `SID says ${count} sub-authorities but has ${b.length} bytes`);
   const authority = b.readUIntBE(2, 6);
   const subs: number[] = [];
   for (let i = 0; i < count; i++) subs.push(b.readUInt32LE(8 + 4 * i));
@@ -327,7 +351,10 @@ function allocateHost(): number {
       return n;
     }
   }
-  throw new LabError('LAB_NO_ADDRESS', `all of 127.0.0.${HOST_FIRST}-${HOST_LAST} are taken (lock files ${lockPath(HOST_FIRST)}...)`);
+  throw new LabError(
+    'LAB_NO_ADDRESS',
+    `all of 127.0.0.${HOST_FIRST}-${HOST_LAST} are taken (lock files ${lockPath(HOST_FIRST)}...)`,
+  );
 }
 
 function releaseHost(n: number): void {
@@ -379,17 +406,46 @@ function generatePassword(): string {
   return `Lab-${randomBytes(12).toString('base64url')}-9z`;
 }
 
-function provisionArgs(dir: string, ip: string, realm: string, domain: string, level: FunctionLevel, password: string): string[] {
+function provisionArgs(
+  dir: string,
+  ip: string,
+  realm: string,
+  domain: string,
+  level: FunctionLevel,
+  password: string,
+): string[] {
   return [
-    'domain', 'provision', `--realm=${realm}`, `--domain=${domain}`, '--server-role=dc', '--dns-backend=SAMBA_INTERNAL',
-    `--adminpass=${password}`, `--targetdir=${dir}`, `--host-ip=${ip}`, '--host-name=dc1', `--function-level=${level}`,
-    `--option=interfaces=${ip}/8`, '--option=bind interfaces only=yes', '--option=disable netbios=yes',
-    `--option=pid directory=${dir}/run`, `--option=ncalrpc dir=${dir}/run/ncalrpc`, `--option=winbindd socket directory=${dir}/run/winbindd`,
-    '--option=dns forwarder=', `--option=log file=${dir}/log.%m`,
+    'domain',
+    'provision',
+    `--realm=${realm}`,
+    `--domain=${domain}`,
+    '--server-role=dc',
+    '--dns-backend=SAMBA_INTERNAL',
+    `--adminpass=${password}`,
+    `--targetdir=${dir}`,
+    `--host-ip=${ip}`,
+    '--host-name=dc1',
+    `--function-level=${level}`,
+    `--option=interfaces=${ip}/8`,
+    '--option=bind interfaces only=yes',
+    '--option=disable netbios=yes',
+    `--option=pid directory=${dir}/run`,
+    `--option=ncalrpc dir=${dir}/run/ncalrpc`,
+    `--option=winbindd socket directory=${dir}/run/winbindd`,
+    '--option=dns forwarder=',
+    `--option=log file=${dir}/log.%m`,
   ];
 }
 
-async function provision(dir: string, ip: string, realm: string, domain: string, level: FunctionLevel, password: string, timeoutMs: number): Promise<number> {
+async function provision(
+  dir: string,
+  ip: string,
+  realm: string,
+  domain: string,
+  level: FunctionLevel,
+  password: string,
+  timeoutMs: number,
+): Promise<number> {
   const t0 = Date.now();
   try {
     await runTool('samba-tool', provisionArgs(dir, ip, realm, domain, level, password), { timeoutMs });
@@ -420,7 +476,11 @@ function getTemplate(realm: string, domain: string, level: FunctionLevel, timeou
 /** Rewrites the DC's own A records (provisioned for `fromIp`) to `toIp` in the stopped DC's sam.ldb. */
 async function moveDcRecords(dir: string, fromIp: string, toIp: string, timeoutMs: number): Promise<void> {
   const sam = join(dir, 'private', 'sam.ldb');
-  const r = await runTool('ldbsearch', ['-H', sam, '--cross-ncs', '(&(objectClass=dnsNode)(dnsRecord=*))', 'dnsRecord'], { timeoutMs });
+  const r = await runTool(
+    'ldbsearch',
+    ['-H', sam, '--cross-ncs', '(&(objectClass=dnsNode)(dnsRecord=*))', 'dnsRecord'],
+    { timeoutMs },
+  );
   const from = Buffer.from(fromIp.split('.').map(Number));
   const to = Buffer.from(toIp.split('.').map(Number));
   const changes: string[] = [];
@@ -436,9 +496,19 @@ async function moveDcRecords(dir: string, fromIp: string, toIp: string, timeoutM
       return v;
     });
     if (!changed) continue;
-    changes.push([`dn: ${entry.dn}`, 'changetype: modify', 'replace: dnsRecord', ...next.map((v) => ldifValue('dnsRecord', v)), '-', ''].join('\n'));
+    changes.push(
+      [
+        `dn: ${entry.dn}`,
+        'changetype: modify',
+        'replace: dnsRecord',
+        ...next.map((v) => ldifValue('dnsRecord', v)),
+        '-',
+        '',
+      ].join('\n'),
+    );
   }
-  if (changes.length === 0) throw new LabError('LAB_TEMPLATE', `no DNS A record of ${fromIp} found in the template's sam.ldb`);
+  if (changes.length === 0)
+    throw new LabError('LAB_TEMPLATE', `no DNS A record of ${fromIp} found in the template's sam.ldb`);
   const file = join(dir, 'dc-records.ldif');
   await writeFile(file, changes.join('\n'));
   await runTool('ldbmodify', ['-H', sam, file], { timeoutMs });
@@ -451,10 +521,71 @@ async function writeTls(dir: string, certName: string, ip: string, timeoutMs: nu
   await rm(tls, { recursive: true, force: true });
   await mkdir(tls, { recursive: true });
   const o = { timeoutMs, cwd: tls };
-  await runTool('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'cakey.pem', '-out', 'ca.pem', '-days', '30', '-subj', '/O=clusterprobe lab/CN=clusterprobe lab CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], o);
-  await runTool('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'req.csr', '-subj', `/O=clusterprobe lab/CN=${certName}`], o);
-  await writeFile(join(tls, 'ext.cnf'), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${certName},IP:${ip}\n`);
-  await runTool('openssl', ['x509', '-req', '-in', 'req.csr', '-CA', 'ca.pem', '-CAkey', 'cakey.pem', '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-out', 'cert.pem', '-days', '30', '-extfile', 'ext.cnf'], o);
+  await runTool(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'cakey.pem',
+      '-out',
+      'ca.pem',
+      '-days',
+      '30',
+      '-subj',
+      '/O=clusterprobe lab/CN=clusterprobe lab CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    o,
+  );
+  await runTool(
+    'openssl',
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'req.csr',
+      '-subj',
+      `/O=clusterprobe lab/CN=${certName}`,
+    ],
+    o,
+  );
+  await writeFile(
+    join(tls, 'ext.cnf'),
+    `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${certName},IP:${ip}\n`,
+  );
+  await runTool(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      'req.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'cakey.pem',
+      '-set_serial',
+      `0x${randomBytes(8).toString('hex')}`,
+      '-out',
+      'cert.pem',
+      '-days',
+      '30',
+      '-extfile',
+      'ext.cnf',
+    ],
+    o,
+  );
   for (const f of ['cakey.pem', 'req.csr', 'ext.cnf']) await rm(join(tls, f), { force: true });
   await chmod(join(tls, 'key.pem'), 0o600);
 }
@@ -503,7 +634,10 @@ export async function startSamba(options: StartSambaOptions = {}): Promise<Samba
   const netbiosDomain = (options.domain ?? 'LAB').toUpperCase();
   const level = options.functionLevel ?? '2008_R2';
   const toolTimeoutMs = options.toolTimeoutMs ?? 30_000;
-  const baseDn = domain.split('.').map((p) => `DC=${p}`).join(',');
+  const baseDn = domain
+    .split('.')
+    .map((p) => `DC=${p}`)
+    .join(',');
   const certName = `DC1.${domain}`;
 
   const n = allocateHost();
@@ -522,7 +656,11 @@ export async function startSamba(options: StartSambaOptions = {}): Promise<Samba
       await rm(dir, { recursive: true, force: true });
       await runTool('cp', ['-a', '--reflink=auto', template.dir, dir], { timeoutMs: toolTimeoutMs });
       const conf = join(dir, 'etc', 'smb.conf');
-      const text = (await readFile(conf, 'utf8')).split(template.dir).join(dir).split(`${TEMPLATE_IP}/8`).join(`${host}/8`);
+      const text = (await readFile(conf, 'utf8'))
+        .split(template.dir)
+        .join(dir)
+        .split(`${TEMPLATE_IP}/8`)
+        .join(`${host}/8`);
       await writeFile(conf, text);
       await moveDcRecords(dir, TEMPLATE_IP, host, toolTimeoutMs);
     }
@@ -530,7 +668,22 @@ export async function startSamba(options: StartSambaOptions = {}): Promise<Samba
     const passFile = join(dir, 'private', 'admin.pass');
     await writeFile(passFile, adminPassword, { mode: 0o600 });
     const provisionMs = Date.now() - t0;
-    return await launch({ n, host, dir, realm, domain, netbiosDomain, level, baseDn, certName, adminPassword, passFile, provisionMs, toolTimeoutMs, readyTimeoutMs: options.readyTimeoutMs ?? 60_000 });
+    return await launch({
+      n,
+      host,
+      dir,
+      realm,
+      domain,
+      netbiosDomain,
+      level,
+      baseDn,
+      certName,
+      adminPassword,
+      passFile,
+      provisionMs,
+      toolTimeoutMs,
+      readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
+    });
   } catch (e) {
     if (dir) await rm(dir, { recursive: true, force: true });
     releaseHost(n);
@@ -565,7 +718,15 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
   const secrets = [adminPassword];
   const t0 = Date.now();
 
-  const [cmd, args] = withPdeathsig(findTool('samba'), ['-i', '-M', 'single', '-s', conf, `--option=${SERVER_SERVICES}`, '--option=ldb:nosync=true']);
+  const [cmd, args] = withPdeathsig(findTool('samba'), [
+    '-i',
+    '-M',
+    'single',
+    '-s',
+    conf,
+    `--option=${SERVER_SERVICES}`,
+    '--option=ldb:nosync=true',
+  ]);
   const log = new RingLog();
   const child: ChildProcess = track(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, detached: true }));
   child.stdout?.setEncoding('utf8').on('data', (d: string) => log.append(d));
@@ -623,26 +784,43 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
       // The main process is gone, but children it forked (samba_spnupdate, samba_dnsupdate) may
       // still run in its group: kill the group before forgetting it.
       await killGroup(0);
-      throw new LabError('LAB_SAMBA_EXITED', `samba on ${host} exited (${JSON.stringify(exited)}) before LDAPS was ready.\n${log.toString().trim().slice(-3000)}`);
+      throw new LabError(
+        'LAB_SAMBA_EXITED',
+        `samba on ${host} exited (${JSON.stringify(exited)}) before LDAPS was ready.\n${log.toString().trim().slice(-3000)}`,
+      );
     }
     if (await tlsHandshake(host, ca, certName, 1000)) break;
     if (Date.now() > deadline) {
       await killGroup(0);
-      throw new LabError('LAB_SAMBA_NOT_READY', `samba on ${host}: no LDAPS handshake within ${f.readyTimeoutMs} ms.\n${log.toString().trim().slice(-3000)}`);
+      throw new LabError(
+        'LAB_SAMBA_NOT_READY',
+        `samba on ${host}: no LDAPS handshake within ${f.readyTimeoutMs} ms.\n${log.toString().trim().slice(-3000)}`,
+      );
     }
     await sleep(100);
   }
 
   const ldapEnv = { LDAPTLS_CACERT: caFile, LDAPTLS_REQCERT: 'demand', LDAPCONF: '/dev/null', LDAPRC: '/dev/null' };
   let tmpCounter = 0;
-  const withBind = async (as: BindAs | undefined): Promise<{ args: string[]; cleanup: () => Promise<void>; secret: string }> => {
+  const withBind = async (
+    as: BindAs | undefined,
+  ): Promise<{ args: string[]; cleanup: () => Promise<void>; secret: string }> => {
     if (!as) return { args: ['-D', adminUpn, '-y', passFile], cleanup: async () => {}, secret: adminPassword };
     const file = join(dir, 'private', `bind-${tmpCounter++}.pass`);
     await writeFile(file, as.password, { mode: 0o600 });
     return { args: ['-D', as.bindDn, '-y', file], cleanup: () => rm(file, { force: true }), secret: as.password };
   };
-  const ldapTool = async (tool: 'ldapsearch' | 'ldapmodify', args: readonly string[], as: BindAs | undefined, timeoutMs = toolTimeoutMs): Promise<RunResult> => {
-    if (exited) throw new LabError('LAB_SAMBA_GONE', `samba on ${host} is not running (${JSON.stringify(exited)}); cannot run ${tool}`);
+  const ldapTool = async (
+    tool: 'ldapsearch' | 'ldapmodify',
+    args: readonly string[],
+    as: BindAs | undefined,
+    timeoutMs = toolTimeoutMs,
+  ): Promise<RunResult> => {
+    if (exited)
+      throw new LabError(
+        'LAB_SAMBA_GONE',
+        `samba on ${host} is not running (${JSON.stringify(exited)}); cannot run ${tool}`,
+      );
     const bind = await withBind(as);
     try {
       return await runTool(tool, ['-H', ldapsUrl, '-x', ...bind.args, ...args], { timeoutMs, env: ldapEnv });
@@ -652,7 +830,8 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
       await bind.cleanup();
     }
   };
-  const ldapsearch = async (args: readonly string[], as?: BindAs): Promise<string> => (await ldapTool('ldapsearch', ['-LLL', '-o', 'ldif-wrap=no', ...args], as)).stdout;
+  const ldapsearch = async (args: readonly string[], as?: BindAs): Promise<string> =>
+    (await ldapTool('ldapsearch', ['-LLL', '-o', 'ldif-wrap=no', ...args], as)).stdout;
   const ldifFile = async (ldif: string): Promise<string> => {
     const file = join(dir, `change-${tmpCounter++}.ldif`);
     await writeFile(file, ldif);
@@ -667,16 +846,27 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
     }
   };
   const sambaTool = async (args: readonly string[], extraSecrets: readonly string[] = []): Promise<string> => {
-    if (exited) throw new LabError('LAB_SAMBA_GONE', `samba on ${host} is not running (${JSON.stringify(exited)}); cannot run samba-tool ${args.slice(0, 2).join(' ')}`);
+    if (exited)
+      throw new LabError(
+        'LAB_SAMBA_GONE',
+        `samba on ${host} is not running (${JSON.stringify(exited)}); cannot run samba-tool ${args.slice(0, 2).join(' ')}`,
+      );
     const needsUrl = !(args[0] === 'dns');
-    const full = [...args, ...(needsUrl ? ['-H', `ldap://${host}`] : []), '-s', conf, `-U${f.netbiosDomain}\\Administrator%${adminPassword}`];
+    const full = [
+      ...args,
+      ...(needsUrl ? ['-H', `ldap://${host}`] : []),
+      '-s',
+      conf,
+      `-U${f.netbiosDomain}\\Administrator%${adminPassword}`,
+    ];
     try {
       return (await runTool('samba-tool', full, { timeoutMs: toolTimeoutMs })).stdout;
     } catch (e) {
       throw redact(e, [...secrets, ...extraSecrets]);
     }
   };
-  const dnOf = (relative: string): string => (relative.toLowerCase().endsWith(baseDn.toLowerCase()) ? relative : `${relative},${baseDn}`);
+  const dnOf = (relative: string): string =>
+    relative.toLowerCase().endsWith(baseDn.toLowerCase()) ? relative : `${relative},${baseDn}`;
   const ouArg = (ou: string) => {
     const full = dnOf(ou);
     return full.slice(0, full.length - baseDn.length - 1);
@@ -685,7 +875,8 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
     const filter = `(|(sAMAccountName=${sam})(sAMAccountName=${sam}$))`;
     const entries = parseLdif(await ldapsearch(['-b', baseDn, filter, ...attrs]));
     const e = entries[0];
-    if (!e || entries.length > 1) throw new LabError('LAB_NOT_FOUND', `${entries.length} objects with sAMAccountName ${sam} under ${baseDn}`);
+    if (!e || entries.length > 1)
+      throw new LabError('LAB_NOT_FOUND', `${entries.length} objects with sAMAccountName ${sam} under ${baseDn}`);
     return e;
   };
   const sidOf = async (sam: string) => {
@@ -701,7 +892,8 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
   const addAce = async (dn: string, ace: string) => {
     await sambaTool(['dsacl', 'set', `--objectdn=${dnOf(dn)}`, `--sddl=${ace}`]);
     const now = (await sddl(dn)).toLowerCase();
-    if (!now.includes(ace.toLowerCase())) throw new LabError('LAB_ACL', `the ACE ${ace} is not in the DACL of ${dnOf(dn)} after dsacl set: ${now}`);
+    if (!now.includes(ace.toLowerCase()))
+      throw new LabError('LAB_ACL', `the ACE ${ace} is not in the DACL of ${dnOf(dn)} after dsacl set: ${now}`);
   };
   const setUac = async (dn: string, uac: number) => {
     await modify(`dn: ${dn}\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: ${uac}\n-\n`);
@@ -734,10 +926,12 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
       for (const rdn of rdns.reverse()) {
         const dn = `${rdn},${parent}`;
         const name = rdn.replace(/^\s*OU=/i, '');
-        const r = await modify(`dn: ${dn}\nobjectClass: organizationalUnit\nou: ${name}\n`, undefined, true).catch((e: unknown) => {
-          if (e instanceof LabCommandError && e.exitCode === 68) return null; // already exists
-          throw e;
-        });
+        const r = await modify(`dn: ${dn}\nobjectClass: organizationalUnit\nou: ${name}\n`, undefined, true).catch(
+          (e: unknown) => {
+            if (e instanceof LabCommandError && e.exitCode === 68) return null; // already exists
+            throw e;
+          },
+        );
         void r;
         parent = dn;
       }
@@ -760,7 +954,12 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
     },
     async addComputersBulk(names, ou) {
       const parent = ou ? dnOf(ou) : `CN=Computers,${baseDn}`;
-      const ldif = names.map((name) => `dn: CN=${name},${parent}\nobjectClass: computer\nsAMAccountName: ${name}$\ndNSHostName: ${name.toLowerCase()}.${domain}\nuserAccountControl: 4096\n`).join('\n');
+      const ldif = names
+        .map(
+          (name) =>
+            `dn: CN=${name},${parent}\nobjectClass: computer\nsAMAccountName: ${name}$\ndNSHostName: ${name.toLowerCase()}.${domain}\nuserAccountControl: 4096\n`,
+        )
+        .join('\n');
       const t = Date.now();
       await modify(ldif, undefined, true, Math.max(toolTimeoutMs, 60_000 + names.length * 50));
       return Date.now() - t;
@@ -824,7 +1023,8 @@ async function launch(f: LaunchFacts): Promise<SambaLab> {
 
   try {
     const root = await ldapsearch(['-b', '', '-s', 'base', 'defaultNamingContext']);
-    if (!root.includes(baseDn)) throw new LabError('LAB_SAMBA_NOT_READY', `rootDSE of ${host} does not name ${baseDn}:\n${root}`);
+    if (!root.includes(baseDn))
+      throw new LabError('LAB_SAMBA_NOT_READY', `rootDSE of ${host} does not name ${baseDn}:\n${root}`);
   } catch (e) {
     await killGroup(0);
     throw e;

@@ -13,7 +13,19 @@ import { SgTransport } from '../../src/scsi/sg-transport.ts';
 import { iscsiUrl, startTgt, type TgtLab } from './tgt.ts';
 import { prKeys } from './libiscsi.ts';
 import { startSgBridge, type SgBridge } from './sgshim.ts';
-import { identifyScenario, isCheck, isConflict, KEY_A, KEY_B, noDeviceScenario, notImplementedScenario, prSequenceScenario, SG3_DEVICE_A, SG3_DEVICE_B, SG3_DEVICE_CD } from './record-sg3.ts';
+import {
+  identifyScenario,
+  isCheck,
+  isConflict,
+  KEY_A,
+  KEY_B,
+  noDeviceScenario,
+  notImplementedScenario,
+  prSequenceScenario,
+  SG3_DEVICE_A,
+  SG3_DEVICE_B,
+  SG3_DEVICE_CD,
+} from './record-sg3.ts';
 
 const TARGET = 'iqn.2026-11.test.clusterprobe:sgshim';
 let lab: TgtLab;
@@ -36,7 +48,11 @@ before(async () => {
     maps: [
       { device: SG3_DEVICE_A, url, initiator: 'iqn.2026-11.test.clusterprobe:sgshim-node-a' },
       { device: SG3_DEVICE_B, url, initiator: 'iqn.2026-11.test.clusterprobe:sgshim-node-b' },
-      { device: SG3_DEVICE_CD, url: iscsiUrl(lab.portal, `${TARGET}-cd`, 1), initiator: 'iqn.2026-11.test.clusterprobe:sgshim-node-a' },
+      {
+        device: SG3_DEVICE_CD,
+        url: iscsiUrl(lab.portal, `${TARGET}-cd`, 1),
+        initiator: 'iqn.2026-11.test.clusterprobe:sgshim-node-a',
+      },
     ],
     trace: true,
   });
@@ -65,7 +81,10 @@ test('the PR sequence through sg_persist, cross-checked with prtool at each step
   assert.deepEqual(s.keysRegistered.keys, [KEY_A, KEY_B]);
   assert.equal(s.reservationSeenByB.reservationKey, KEY_A);
   assert.ok(isConflict(s.conflict), String(s.conflict));
-  assert.deepEqual(s.unitAttentionsOfA.map((u) => [u.asc, u.ascq]), [[0x2a, 0x03]]);
+  assert.deepEqual(
+    s.unitAttentionsOfA.map((u) => [u.asc, u.ascq]),
+    [[0x2a, 0x03]],
+  );
   assert.deepEqual(s.keysAfterPreempt.keys, [KEY_B]);
   assert.ok(isCheck(s.fullStatus, 5, 0x24, 0), String(s.fullStatus));
   assert.deepEqual(s.keysAfter.keys, []);

@@ -46,7 +46,11 @@ async function build(): Promise<SgShimBuild> {
   const out = { shim: join(dir, 'sgshim.so'), bridge: join(dir, 'sgbridge') };
   if (existsSync(out.shim) && existsSync(out.bridge)) return out;
   const cc = findCompiler();
-  if (!cc) throw new LabError('SGSHIM_NO_COMPILER', 'no C compiler (cc, gcc or clang) to build test/lab/libiscsi/sgshim.c: install gcc, libc6-dev and libiscsi-dev');
+  if (!cc)
+    throw new LabError(
+      'SGSHIM_NO_COMPILER',
+      'no C compiler (cc, gcc or clang) to build test/lab/libiscsi/sgshim.c: install gcc, libc6-dev and libiscsi-dev',
+    );
   await mkdir(dir, { recursive: true });
   const tag = `${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const steps: [string, string[]][] = [
@@ -59,7 +63,10 @@ async function build(): Promise<SgShimBuild> {
     } catch (e) {
       await rm(`${target}.${tag}`, { force: true });
       if (e instanceof LabCommandError && /iscsi\/iscsi\.h|-liscsi/.test(`${e.stderr}`)) {
-        throw new LabError('SGSHIM_NO_LIBISCSI_DEV', `libiscsi-dev is missing, so sgbridge cannot be built: run \`sh scripts/bootstrap.sh\` as root\n${e.message}`);
+        throw new LabError(
+          'SGSHIM_NO_LIBISCSI_DEV',
+          `libiscsi-dev is missing, so sgbridge cannot be built: run \`sh scripts/bootstrap.sh\` as root\n${e.message}`,
+        );
       }
       throw e;
     }
@@ -102,7 +109,12 @@ export async function startSgBridge(options: StartSgBridgeOptions): Promise<SgBr
   const socket = join(dir, 'bridge.sock');
   const args = ['--socket', socket, '--timeout', String(options.timeoutS ?? 10)];
   for (const m of options.maps) args.push('--map', m.device, m.url, m.initiator);
-  const child = track(spawn(bridge, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(options.trace ? { SGBRIDGE_TRACE: '1' } : {}) } }));
+  const child = track(
+    spawn(bridge, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...(options.trace ? { SGBRIDGE_TRACE: '1' } : {}) },
+    }),
+  );
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-256 * 1024)));
@@ -113,7 +125,10 @@ export async function startSgBridge(options: StartSgBridgeOptions): Promise<SgBr
     await rm(dir, { recursive: true, force: true });
   };
   const ready = await new Promise<string>((resolve) => {
-    const timer = setTimeout(() => resolve(`no READY within ${options.readyTimeoutMs ?? 45_000} ms`), options.readyTimeoutMs ?? 45_000);
+    const timer = setTimeout(
+      () => resolve(`no READY within ${options.readyTimeoutMs ?? 45_000} ms`),
+      options.readyTimeoutMs ?? 45_000,
+    );
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString();
       if (/^READY$/m.test(stdout)) {

@@ -101,7 +101,16 @@ export class LabCommandError extends LabError {
   readonly stdout: string;
   readonly stderr: string;
   readonly timedOut: boolean;
-  constructor(fields: { code: string; message: string; command: string; exitCode: number | null; signal: string | null; stdout: string; stderr: string; timedOut: boolean }) {
+  constructor(fields: {
+    code: string;
+    message: string;
+    command: string;
+    exitCode: number | null;
+    signal: string | null;
+    stdout: string;
+    stderr: string;
+    timedOut: boolean;
+  }) {
     super(fields.code, fields.message);
     this.name = 'LabCommandError';
     this.command = fields.command;
@@ -113,10 +122,17 @@ export class LabCommandError extends LabError {
   }
 }
 
-const BOOTSTRAP_HINT = 'run `sh scripts/bootstrap.sh` as root to install the lab packages (tgt, libiscsi-bin, sg3-utils)';
+const BOOTSTRAP_HINT =
+  'run `sh scripts/bootstrap.sh` as root to install the lab packages (tgt, libiscsi-bin, sg3-utils)';
 const PACKAGE_OF: Record<string, string> = {
-  tgtd: 'tgt', tgtadm: 'tgt', 'iscsi-ls': 'libiscsi-bin', 'iscsi-inq': 'libiscsi-bin',
-  'iscsi-test-cu': 'libiscsi-bin', 'iscsi-readcapacity16': 'libiscsi-bin', 'iscsi-perf': 'libiscsi-bin', tcpdump: 'tcpdump',
+  tgtd: 'tgt',
+  tgtadm: 'tgt',
+  'iscsi-ls': 'libiscsi-bin',
+  'iscsi-inq': 'libiscsi-bin',
+  'iscsi-test-cu': 'libiscsi-bin',
+  'iscsi-readcapacity16': 'libiscsi-bin',
+  'iscsi-perf': 'libiscsi-bin',
+  tcpdump: 'tcpdump',
 };
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
@@ -132,7 +148,10 @@ export function findTool(name: string): string {
     if (existsSync(p)) return p;
   }
   const pkg = PACKAGE_OF[name];
-  throw new LabError('LAB_TOOL_MISSING', `${name} not found on PATH or in ${SYSTEM_DIRS.join(', ')}${pkg ? ` (Debian package ${pkg})` : ''}: ${BOOTSTRAP_HINT}`);
+  throw new LabError(
+    'LAB_TOOL_MISSING',
+    `${name} not found on PATH or in ${SYSTEM_DIRS.join(', ')}${pkg ? ` (Debian package ${pkg})` : ''}: ${BOOTSTRAP_HINT}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,22 +230,51 @@ export function runTool(name: string, args: readonly string[], options: RunOptio
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
   return new Promise((resolve, reject) => {
-    const child = execFile(path, [...args], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024, env, cwd: options.cwd, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: string }) | null;
-      const timedOut = !!e && e.killed === true && e.signal === 'SIGKILL';
-      const result: RunResult = {
-        command,
-        exitCode: e ? (typeof e.code === 'number' ? e.code : null) : 0,
-        signal: e?.signal ?? null,
-        stdout,
-        stderr,
-        timedOut,
-      };
-      if (!e || (options.allowFailure && !timedOut && typeof e.code === 'number')) return resolve(result);
-      const why = timedOut ? `timed out after ${timeoutMs} ms` : typeof e.code === 'number' ? `exited with ${e.code}` : e.signal ? `died of ${e.signal}` : `failed: ${e.message}`;
-      const out = [stderr.trim() && `stderr: ${stderr.trim().slice(-2000)}`, stdout.trim() && `stdout: ${stdout.trim().slice(-2000)}`].filter(Boolean).join('\n');
-      reject(new LabCommandError({ code: timedOut ? 'LAB_COMMAND_TIMEOUT' : 'LAB_COMMAND_FAILED', message: `${command} ${why}${out ? `\n${out}` : ''}`, ...result }));
-    });
+    const child = execFile(
+      path,
+      [...args],
+      {
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 64 * 1024 * 1024,
+        env,
+        cwd: options.cwd,
+        encoding: 'utf8',
+      },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: string }) | null;
+        const timedOut = !!e && e.killed === true && e.signal === 'SIGKILL';
+        const result: RunResult = {
+          command,
+          exitCode: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+          signal: e?.signal ?? null,
+          stdout,
+          stderr,
+          timedOut,
+        };
+        if (!e || (options.allowFailure && !timedOut && typeof e.code === 'number')) return resolve(result);
+        const why = timedOut
+          ? `timed out after ${timeoutMs} ms`
+          : typeof e.code === 'number'
+            ? `exited with ${e.code}`
+            : e.signal
+              ? `died of ${e.signal}`
+              : `failed: ${e.message}`;
+        const out = [
+          stderr.trim() && `stderr: ${stderr.trim().slice(-2000)}`,
+          stdout.trim() && `stdout: ${stdout.trim().slice(-2000)}`,
+        ]
+          .filter(Boolean)
+          .join('\n');
+        reject(
+          new LabCommandError({
+            code: timedOut ? 'LAB_COMMAND_TIMEOUT' : 'LAB_COMMAND_FAILED',
+            message: `${command} ${why}${out ? `\n${out}` : ''}`,
+            ...result,
+          }),
+        );
+      },
+    );
     track(child);
   });
 }
@@ -333,15 +381,23 @@ class RingLog {
   }
 }
 
-type Attempt =
-  | { ok: true; lab: TgtLab }
-  | { ok: false; retry: boolean; error: LabError };
+type Attempt = { ok: true; lab: TgtLab } | { ok: false; retry: boolean; error: LabError };
 
-async function attemptStart(port: number, controlPort: number, dir: string, ownsDir: boolean, options: StartTgtOptions): Promise<Attempt> {
+async function attemptStart(
+  port: number,
+  controlPort: number,
+  dir: string,
+  ownsDir: boolean,
+  options: StartTgtOptions,
+): Promise<Attempt> {
   const tgtdPath = findTool('tgtd');
   const tgtadmPath = findTool('tgtadm');
   if (!(await portIsFree(port))) {
-    return { ok: false, retry: true, error: new LabError('LAB_PORT_BUSY', `TCP port 127.0.0.1:${port} is already in use`) };
+    return {
+      ok: false,
+      retry: true,
+      error: new LabError('LAB_PORT_BUSY', `TCP port 127.0.0.1:${port} is already in use`),
+    };
   }
   const [cmd, args] = withPdeathsig(tgtdPath, ['-f', '-C', String(controlPort), '--iscsi', `portal=127.0.0.1:${port}`]);
   const log = new RingLog();
@@ -359,7 +415,11 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
   const pid = child.pid;
   if (pid === undefined) {
     const err = await spawnError;
-    return { ok: false, retry: false, error: new LabError('LAB_TGTD_SPAWN', `could not start tgtd (${err.message}): ${BOOTSTRAP_HINT}`) };
+    return {
+      ok: false,
+      retry: false,
+      error: new LabError('LAB_TGTD_SPAWN', `could not start tgtd (${err.message}): ${BOOTSTRAP_HINT}`),
+    };
   }
 
   const killChild = async (graceMs: number): Promise<void> => {
@@ -373,7 +433,8 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
   };
   const removeControlFiles = async (): Promise<void> => {
     for (const base of ['/run/tgtd', '/var/run/tgtd']) {
-      for (const f of [`socket.${controlPort}`, `socket.${controlPort}.lock`]) await unlink(join(base, f)).catch(() => {});
+      for (const f of [`socket.${controlPort}`, `socket.${controlPort}.lock`])
+        await unlink(join(base, f)).catch(() => {});
     }
   };
 
@@ -387,7 +448,10 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
       return {
         ok: false,
         retry: busy,
-        error: new LabError(busy ? 'LAB_CONTROL_PORT_BUSY' : 'LAB_TGTD_EXITED', `tgtd -C ${controlPort} on 127.0.0.1:${port} exited (${JSON.stringify(exited)}) before its portal listened.\n${text.trim().slice(-2000)}`),
+        error: new LabError(
+          busy ? 'LAB_CONTROL_PORT_BUSY' : 'LAB_TGTD_EXITED',
+          `tgtd -C ${controlPort} on 127.0.0.1:${port} exited (${JSON.stringify(exited)}) before its portal listened.\n${text.trim().slice(-2000)}`,
+        ),
       };
     }
     const inodes = await listeningInodes(port);
@@ -398,20 +462,42 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
     }
     if (Date.now() > deadline) {
       await killChild(0);
-      const why = foreignListener ? `another process took 127.0.0.1:${port}` : `its portal did not listen within ${readyTimeoutMs} ms`;
-      return { ok: false, retry: foreignListener, error: new LabError(foreignListener ? 'LAB_PORT_BUSY' : 'LAB_TGTD_NOT_READY', `tgtd -C ${controlPort}: ${why}.\n${log.toString().trim().slice(-2000)}`) };
+      const why = foreignListener
+        ? `another process took 127.0.0.1:${port}`
+        : `its portal did not listen within ${readyTimeoutMs} ms`;
+      return {
+        ok: false,
+        retry: foreignListener,
+        error: new LabError(
+          foreignListener ? 'LAB_PORT_BUSY' : 'LAB_TGTD_NOT_READY',
+          `tgtd -C ${controlPort}: ${why}.\n${log.toString().trim().slice(-2000)}`,
+        ),
+      };
     }
     await sleep(foreignListener ? 50 : 20);
   }
   if (!(await tcpAccepts(port, Math.max(500, deadline - Date.now())))) {
     await killChild(0);
-    return { ok: false, retry: false, error: new LabError('LAB_TGTD_NOT_READY', `tgtd listens on 127.0.0.1:${port} but refuses TCP connections.\n${log.toString().trim().slice(-2000)}`) };
+    return {
+      ok: false,
+      retry: false,
+      error: new LabError(
+        'LAB_TGTD_NOT_READY',
+        `tgtd listens on 127.0.0.1:${port} but refuses TCP connections.\n${log.toString().trim().slice(-2000)}`,
+      ),
+    };
   }
 
   const tgtadmTimeoutMs = options.tgtadmTimeoutMs ?? 10_000;
   const tgtadm = async (a: readonly string[]): Promise<string> => {
-    if (exited) throw new LabError('LAB_TGTD_GONE', `tgtd -C ${controlPort} is not running (${JSON.stringify(exited)}); cannot run tgtadm ${a.join(' ')}`);
-    const r = await runTool(tgtadmPath, ['-C', String(controlPort), '--lld', 'iscsi', ...a], { timeoutMs: tgtadmTimeoutMs });
+    if (exited)
+      throw new LabError(
+        'LAB_TGTD_GONE',
+        `tgtd -C ${controlPort} is not running (${JSON.stringify(exited)}); cannot run tgtadm ${a.join(' ')}`,
+      );
+    const r = await runTool(tgtadmPath, ['-C', String(controlPort), '--lld', 'iscsi', ...a], {
+      timeoutMs: tgtadmTimeoutMs,
+    });
     return r.stdout;
   };
   // The control socket is normally up before the portal; make sure before handing the lab out.
@@ -422,7 +508,14 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
     } catch (e) {
       if (i >= 20 || Date.now() > deadline + 2000) {
         await killChild(0);
-        return { ok: false, retry: false, error: new LabError('LAB_TGTADM', `tgtd -C ${controlPort} runs but tgtadm cannot reach it: ${(e as Error).message}`) };
+        return {
+          ok: false,
+          retry: false,
+          error: new LabError(
+            'LAB_TGTADM',
+            `tgtd -C ${controlPort} runs but tgtadm cannot reach it: ${(e as Error).message}`,
+          ),
+        };
       }
       await sleep(50);
     }
@@ -435,7 +528,11 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
   const ensureAccount = async (user: string, secret: string): Promise<void> => {
     const known = accounts.get(user);
     if (known === secret) return;
-    if (known !== undefined) throw new LabError('LAB_ACCOUNT_CLASH', `tgt account ${user} already exists with another secret: accounts are global to the daemon, use another user name`);
+    if (known !== undefined)
+      throw new LabError(
+        'LAB_ACCOUNT_CLASH',
+        `tgt account ${user} already exists with another secret: accounts are global to the daemon, use another user name`,
+      );
     await tgtadm(['--op', 'new', '--mode', 'account', '--user', user, '--password', secret]);
     accounts.set(user, secret);
   };
@@ -454,12 +551,26 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
     },
     async addLun(tid, lun, lunOptions) {
       const file = lunOptions.file ?? join(dir, `t${tid}-lun${lun}.img`);
-      const exists = await access(file).then(() => true, () => false);
+      const exists = await access(file).then(
+        () => true,
+        () => false,
+      );
       if (!exists || lunOptions.file === undefined) {
         await writeFile(file, '');
         await truncate(file, Math.round(lunOptions.sizeMiB * 1024 * 1024));
       }
-      const a = ['--op', 'new', '--mode', 'logicalunit', '--tid', String(tid), '--lun', String(lun), '--backing-store', file];
+      const a = [
+        '--op',
+        'new',
+        '--mode',
+        'logicalunit',
+        '--tid',
+        String(tid),
+        '--lun',
+        String(lun),
+        '--backing-store',
+        file,
+      ];
       if (lunOptions.deviceType && lunOptions.deviceType !== 'disk') a.push('--device-type', lunOptions.deviceType);
       await tgtadm(a);
       return file;
@@ -479,7 +590,18 @@ async function attemptStart(port: number, controlPort: number, dir: string, owns
       await tgtadm(['--op', 'bind', '--mode', 'account', '--tid', String(tid), '--user', user, '--outgoing']);
     },
     async setParam(tid, name, value) {
-      await tgtadm(['--op', 'update', '--mode', 'target', '--tid', String(tid), '--name', name, '--value', String(value)]);
+      await tgtadm([
+        '--op',
+        'update',
+        '--mode',
+        'target',
+        '--tid',
+        String(tid),
+        '--name',
+        name,
+        '--value',
+        String(value),
+      ]);
     },
     async show(tid) {
       return tgtadm(['--op', 'show', '--mode', 'target', ...(tid === undefined ? [] : ['--tid', String(tid)])]);
@@ -513,7 +635,13 @@ export async function startTgt(options: StartTgtOptions = {}): Promise<TgtLab> {
   const errors: string[] = [];
   for (let attempt = 0; attempt < (explicit ? 1 : 8); attempt++) {
     const derived = derivePorts();
-    const r = await attemptStart(options.port ?? derived.port, options.controlPort ?? derived.controlPort, dir, ownsDir, options);
+    const r = await attemptStart(
+      options.port ?? derived.port,
+      options.controlPort ?? derived.controlPort,
+      dir,
+      ownsDir,
+      options,
+    );
     if (r.ok) return r.lab;
     errors.push(r.error.message);
     if (!r.retry || explicit) {
@@ -522,7 +650,10 @@ export async function startTgt(options: StartTgtOptions = {}): Promise<TgtLab> {
     }
   }
   if (ownsDir) await rm(dir, { recursive: true, force: true });
-  throw new LabError('LAB_NO_PORTS', `could not find a free control port and TCP port for tgtd after 8 attempts:\n${errors.join('\n')}`);
+  throw new LabError(
+    'LAB_NO_PORTS',
+    `could not find a free control port and TCP port for tgtd after 8 attempts:\n${errors.join('\n')}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,7 +681,12 @@ export interface IscsiInqOptions extends IscsiToolOptions {
 }
 
 /** `iscsi://[user%secret@]portal[/target/lun]` with the parts percent-free as libiscsi expects. */
-export function iscsiUrl(portal: string, target?: string, lun?: number, chap?: { user: string; secret: string }): string {
+export function iscsiUrl(
+  portal: string,
+  target?: string,
+  lun?: number,
+  chap?: { user: string; secret: string },
+): string {
   const auth = chap ? `${chap.user}%${chap.secret}@` : '';
   return `iscsi://${auth}${portal}${target === undefined ? '' : `/${target}/${lun ?? 0}`}`;
 }
@@ -579,7 +715,8 @@ export async function iscsiReadCapacity16(url: string, options: IscsiToolOptions
   const args: string[] = [];
   if (options.initiatorName) args.push('-i', options.initiatorName);
   args.push(url);
-  return (await runTool('iscsi-readcapacity16', args, { timeoutMs: options.timeoutMs ?? 15_000, env: options.env })).stdout;
+  return (await runTool('iscsi-readcapacity16', args, { timeoutMs: options.timeoutMs ?? 15_000, env: options.env }))
+    .stdout;
 }
 
 export interface IscsiTestCuOptions extends IscsiToolOptions {
@@ -598,5 +735,9 @@ export function iscsiTestCu(url: string, options: IscsiTestCuOptions): Promise<R
   if (options.initiatorName) args.push('-i', options.initiatorName);
   if (options.initiatorName2) args.push('-I', options.initiatorName2);
   args.push('-t', options.test, url);
-  return runTool('iscsi-test-cu', args, { timeoutMs: options.timeoutMs ?? 60_000, env: options.env, allowFailure: true });
+  return runTool('iscsi-test-cu', args, {
+    timeoutMs: options.timeoutMs ?? 60_000,
+    env: options.env,
+    allowFailure: true,
+  });
 }

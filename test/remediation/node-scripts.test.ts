@@ -12,7 +12,11 @@ import { adDirectoryScript, adSecurityScript } from '../../src/windows/ad-facts.
 const HOSTILE = "hv02'x$(Invoke-Pwn)`;‘’";
 const SCRIPTS: readonly [string, PsScript<unknown>, unknown][] = [
   ['node facts', nodeFactsScript as PsScript<unknown>, nodeFactsParams(['hv01.lab.example.test', HOSTILE], 60_000)],
-  ['AD directory', adDirectoryScript as PsScript<unknown>, { domain: 'lab.example.test', nodes: [HOSTILE], server: HOSTILE }],
+  [
+    'AD directory',
+    adDirectoryScript as PsScript<unknown>,
+    { domain: 'lab.example.test', nodes: [HOSTILE], server: HOSTILE },
+  ],
   ['AD security', adSecurityScript as PsScript<unknown>, { dns: [`OU=${HOSTILE},DC=lab`] }],
 ];
 

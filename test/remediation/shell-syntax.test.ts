@@ -10,7 +10,10 @@ const PS_BAD: readonly [string, string][] = [
   ['Stop-VM -Name <vm>', 'bare placeholder: < is reserved'],
   ['Test-WSMan -ComputerName <node>', 'bare placeholder'],
   ['Resolve-DnsName hv01.lab.example.test -Server <DNS server>', 'bare placeholder with a space'],
-  ['Connect-IscsiTarget -NodeAddress iqn.2026-11.test:csv1 -ChapSecret <secret> -IsPersistent $true', 'bare placeholder'],
+  [
+    'Connect-IscsiTarget -NodeAddress iqn.2026-11.test:csv1 -ChapSecret <secret> -IsPersistent $true',
+    'bare placeholder',
+  ],
   ['certutil -ca.cert ca.cer', 'PowerShell splits -ca.cert: a cmd line'],
   ["New-ADComputer -Name hv02'x", 'a lone quote in a bare word (the grammar accepts it)'],
   ["Resolve-DnsName hv02'x.lab.example.test", 'a lone quote in a bare word'],
@@ -25,7 +28,7 @@ const PS_BAD: readonly [string, string][] = [
   ['Get-Content < file.txt', '< as an input redirection is reserved'],
   ['try { Get-Item x }', 'try without catch or finally'],
   ['Get-Item (x', 'an unclosed parenthesis'],
-  ['Set-Item WSMan:\\localhost\\Client\\TrustedHosts -Value \'\'hv06\'\' -Concatenate', 'a quoted name quoted again'],
+  ["Set-Item WSMan:\\localhost\\Client\\TrustedHosts -Value ''hv06'' -Concatenate", 'a quoted name quoted again'],
 ];
 
 const PS_GOOD: readonly [string, string][] = [
@@ -34,14 +37,17 @@ const PS_GOOD: readonly [string, string][] = [
   ['Format-Table Name, Status', 'a bare-word comma list (the grammar rejects it)'],
   ['Import-Module ServerManager; Add-WindowsFeature Failover-Clustering, RSAT-Clustering', 'a bare-word comma list'],
   ['New-Cluster -Name c1 -Node hv01,hv02', 'a comma list without spaces'],
-  ["Add-DnsServerResourceRecordA -ZoneName 'lab' -Name 'hv01' -IPv4Address '10.0.0.21'", 'a parameter name with a digit (the grammar rejects it)'],
+  [
+    "Add-DnsServerResourceRecordA -ZoneName 'lab' -Name 'hv01' -IPv4Address '10.0.0.21'",
+    'a parameter name with a digit (the grammar rejects it)',
+  ],
   ["Get-ADComputer -Identity 'hv02''x'", "a doubled ' in a single-quoted string"],
   ["Get-ADComputer -Identity 'hv02\u2018\u2018x\u2019\u2019'", 'doubled typographic quotes (psQuote)'],
   ["Get-ADComputer -Identity 'hv02$(x)`;'", 'nothing expands in single quotes'],
   ['Write-Output "a `"b`" $($env:COMPUTERNAME)"', 'escaped quotes and a sub-expression in a double-quoted string'],
   ['try { Get-Item x } catch { $_ }', 'try with catch'],
   ['Get-ADComputer -Identity HV02$', 'a trailing $ is literal'],
-  ['Get-Item x # a <comment> with it\'s quote', 'a comment'],
+  ["Get-Item x # a <comment> with it's quote", 'a comment'],
   ['Get-Item x 2>&1 | Out-Null', 'a merging redirection'],
 ];
 
@@ -57,16 +63,37 @@ for (const [command, why] of PS_GOOD) {
 }
 
 test('sh: shellcheck rejects bare placeholders and broken quoting, accepts quoted ones, in one batch', () => {
-  const bad = ['tgtadm --lld iscsi --op new --mode logicalunit --tid <tid> --lun 1', "samba-tool computer add hv02'x", 'targetcli /backstores/<type>/<name> set attribute emulate_pr=1', 'echo $(id) "unterminated'];
-  const good = ["tgtadm --lld iscsi --op new --mode logicalunit --tid '<tid>' --lun 1", "samba-tool computer add 'hv02'\\''x$(id)'", 'host hv01.lab.example.test   # a comment with <tid>'];
+  const bad = [
+    'tgtadm --lld iscsi --op new --mode logicalunit --tid <tid> --lun 1',
+    "samba-tool computer add hv02'x",
+    'targetcli /backstores/<type>/<name> set attribute emulate_pr=1',
+    'echo $(id) "unterminated',
+  ];
+  const good = [
+    "tgtadm --lld iscsi --op new --mode logicalunit --tid '<tid>' --lun 1",
+    "samba-tool computer add 'hv02'\\''x$(id)'",
+    'host hv01.lab.example.test   # a comment with <tid>',
+  ];
   const verdicts = shProblems([...bad, ...good]);
   for (const c of bad) assert.notDeepEqual(verdicts.get(c), [], c);
   for (const c of good) assert.deepEqual(verdicts.get(c), [], c);
 });
 
 test('cmd: unbalanced quotes, bare placeholders and & | inside words are rejected', () => {
-  for (const c of ['net localgroup Administrators <DOMAIN>\\<user> /add', 'dsacls "OU=a,DC=b /G x', 'netdom renamecomputer hv|01 /newname:hv01', 'netdom renamecomputer hv&01 /newname:hv01']) assert.notDeepEqual(cmdProblems(c), [], c);
-  for (const c of ['net localgroup Administrators "<DOMAIN>\\<user>" /add', 'dsacls "OU=a&b|c<d>,DC=x" /G "<user>:GA"', 'ipconfig /flushdns && ipconfig /registerdns', 'echo a ^& b']) assert.deepEqual(cmdProblems(c), [], c);
+  for (const c of [
+    'net localgroup Administrators <DOMAIN>\\<user> /add',
+    'dsacls "OU=a,DC=b /G x',
+    'netdom renamecomputer hv|01 /newname:hv01',
+    'netdom renamecomputer hv&01 /newname:hv01',
+  ])
+    assert.notDeepEqual(cmdProblems(c), [], c);
+  for (const c of [
+    'net localgroup Administrators "<DOMAIN>\\<user>" /add',
+    'dsacls "OU=a&b|c<d>,DC=x" /G "<user>:GA"',
+    'ipconfig /flushdns && ipconfig /registerdns',
+    'echo a ^& b',
+  ])
+    assert.deepEqual(cmdProblems(c), [], c);
 });
 
 test('a hostile marker outside a literal string is found, inside one it is not', async () => {

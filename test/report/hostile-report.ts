@@ -20,23 +20,73 @@ const all = PAYLOADS.join(' ');
 
 export const HOSTILE_REPORT: Report = {
   ...FIXTURE_REPORT,
-  cluster: { name: `HV${PAYLOADS[0]}`, windowsVersion: PAYLOADS[1], nodes: [PAYLOADS[2], 'hv02'], domain: PAYLOADS[3], portals: [PAYLOADS[4]] },
+  cluster: {
+    name: `HV${PAYLOADS[0]}`,
+    windowsVersion: PAYLOADS[1],
+    nodes: [PAYLOADS[2], 'hv02'],
+    domain: PAYLOADS[3],
+    portals: [PAYLOADS[4]],
+  },
   findings: [
     ...FIXTURE_REPORT.findings,
     {
-      checkId: 'storage.pr.support', area: 'storage', status: 'fail', messageId: 'notImplemented', subject: `lun1 ${PAYLOADS[1]}`,
-      message: `PR is not implemented ${all}`, data: { vendor: PAYLOADS[0] },
+      checkId: 'storage.pr.support',
+      area: 'storage',
+      status: 'fail',
+      messageId: 'notImplemented',
+      subject: `lun1 ${PAYLOADS[1]}`,
+      message: `PR is not implemented ${all}`,
+      data: { vendor: PAYLOADS[0] },
       evidence: {
         steps: [
-          { step: 'reportCapabilities', by: 'A', command: 'PR IN / REPORT CAPABILITIES', ok: false, expected: 'GOOD', got: `CHECK CONDITION ${PAYLOADS[2]}`, sense: { senseKey: 5, asc: 0x20, ascq: 0, name: 'INVALID COMMAND OPERATION CODE' } },
-          { step: 'readKeys', by: 'A', command: `PR IN / READ KEYS ${PAYLOADS[3]}`, ok: true, expected: 'GOOD', got: 'GOOD' },
+          {
+            step: 'reportCapabilities',
+            by: 'A',
+            command: 'PR IN / REPORT CAPABILITIES',
+            ok: false,
+            expected: 'GOOD',
+            got: `CHECK CONDITION ${PAYLOADS[2]}`,
+            sense: { senseKey: 5, asc: 0x20, ascq: 0, name: 'INVALID COMMAND OPERATION CODE' },
+          },
+          {
+            step: 'readKeys',
+            by: 'A',
+            command: `PR IN / READ KEYS ${PAYLOADS[3]}`,
+            ok: true,
+            expected: 'GOOD',
+            got: 'GOOD',
+          },
         ],
         [PAYLOADS[5]]: { nested: [PAYLOADS[6], PAYLOADS[7]] },
         inquiry: { vendor: PAYLOADS[0], product: PAYLOADS[4] },
       },
-      remediation: { summary: `Fix ${PAYLOADS[0]}`, steps: [{ text: `Do ${PAYLOADS[6]}`, commands: [{ shell: 'sh', command: `tgtadm ${PAYLOADS[4]}`, runOn: PAYLOADS[7] }] }] },
+      remediation: {
+        summary: `Fix ${PAYLOADS[0]}`,
+        steps: [
+          {
+            text: `Do ${PAYLOADS[6]}`,
+            commands: [{ shell: 'sh', command: `tgtadm ${PAYLOADS[4]}`, runOn: PAYLOADS[7] }],
+          },
+        ],
+      },
       docs: 'https://docs.example.test/pr?a=1&b="2"',
     },
-    { checkId: 'ad.ou.placement', area: `ad${PAYLOADS[5]}`, status: 'waived', messageId: 'differentOu', subject: PAYLOADS[2], message: 'x', data: {}, docs: `javascript:alert(1)`, waiver: { check: 'ad.*', subject: PAYLOADS[1], justification: PAYLOADS[0], expires: '2026-12-31', originalStatus: 'fail' } },
+    {
+      checkId: 'ad.ou.placement',
+      area: `ad${PAYLOADS[5]}`,
+      status: 'waived',
+      messageId: 'differentOu',
+      subject: PAYLOADS[2],
+      message: 'x',
+      data: {},
+      docs: `javascript:alert(1)`,
+      waiver: {
+        check: 'ad.*',
+        subject: PAYLOADS[1],
+        justification: PAYLOADS[0],
+        expires: '2026-12-31',
+        originalStatus: 'fail',
+      },
+    },
   ],
 };

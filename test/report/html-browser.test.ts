@@ -42,7 +42,9 @@ async function open(html: string, options: BrowserContextOptions = {}): Promise<
   await context.addInitScript(() => {
     const w = window as unknown as { __violations: string[] };
     w.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   const page = await context.newPage();
   const requests: string[] = [];
@@ -54,39 +56,70 @@ async function open(html: string, options: BrowserContextOptions = {}): Promise<
     void d.dismiss();
   });
   await page.goto(`file://${file}`, { waitUntil: 'load' });
-  return { page, requests, console, violations: () => page.evaluate(() => (window as unknown as { __violations?: string[] }).__violations ?? []) };
+  return {
+    page,
+    requests,
+    console,
+    violations: () => page.evaluate(() => (window as unknown as { __violations?: string[] }).__violations ?? []),
+  };
 }
 
 const skip = { skip: NO_CHROMIUM };
 
-test('a hostile report: nothing from it runs, nothing is fetched, no CSP violation, and the payloads read as text', skip, async () => {
-  const o = await open(renderHtml(HOSTILE_REPORT));
-  assert.equal(await o.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
-  assert.deepEqual(o.requests.filter((u) => !u.startsWith('file://')), [], 'no request but the file itself');
-  assert.equal(o.requests.length, 1, o.requests.join('\n'));
-  assert.deepEqual(await o.violations(), [], 'no CSP violation: our own script and style are admitted by hash, and there is nothing else');
-  assert.deepEqual(o.console.filter((m) => !m.startsWith('debug')), []);
-  assert.equal(await o.page.locator('#controls').isVisible(), true, 'our script ran');
-  const text = await o.page.locator('body').innerText();
-  for (const p of PAYLOADS) assert.ok(text.includes(p), `shown as text: ${p}`);
-  assert.equal(await o.page.locator('svg, iframe, img, link[rel=stylesheet]').count(), 0);
-  assert.equal(await o.page.locator('body').isVisible(), true, 'an injected style did not hide the page');
-  await o.page.context().close();
-});
+test(
+  'a hostile report: nothing from it runs, nothing is fetched, no CSP violation, and the payloads read as text',
+  skip,
+  async () => {
+    const o = await open(renderHtml(HOSTILE_REPORT));
+    assert.equal(await o.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.deepEqual(
+      o.requests.filter((u) => !u.startsWith('file://')),
+      [],
+      'no request but the file itself',
+    );
+    assert.equal(o.requests.length, 1, o.requests.join('\n'));
+    assert.deepEqual(
+      await o.violations(),
+      [],
+      'no CSP violation: our own script and style are admitted by hash, and there is nothing else',
+    );
+    assert.deepEqual(
+      o.console.filter((m) => !m.startsWith('debug')),
+      [],
+    );
+    assert.equal(await o.page.locator('#controls').isVisible(), true, 'our script ran');
+    const text = await o.page.locator('body').innerText();
+    for (const p of PAYLOADS) assert.ok(text.includes(p), `shown as text: ${p}`);
+    assert.equal(await o.page.locator('svg, iframe, img, link[rel=stylesheet]').count(), 0);
+    assert.equal(await o.page.locator('body').isVisible(), true, 'an injected style did not hide the page');
+    await o.page.context().close();
+  },
+);
 
 test('without JavaScript: every finding is there, problems open, no controls, no dead copy buttons', skip, async () => {
   const o = await open(renderHtml(FIXTURE_REPORT), { javaScriptEnabled: false });
   assert.equal(await o.page.locator('details.finding').count(), FIXTURE_REPORT.findings.length);
   assert.equal(await o.page.locator('#controls').isVisible(), false);
-  assert.equal(await o.page.locator('button.copy:visible').count(), 0, 'copy buttons show only when the script can make them work');
+  assert.equal(
+    await o.page.locator('button.copy:visible').count(),
+    0,
+    'copy buttons show only when the script can make them work',
+  );
   assert.equal(await o.page.locator('details.finding.s-fail').getAttribute('open'), '');
-  assert.equal(await o.page.locator('details.finding.s-fail .fix code').first().isVisible(), true, 'the fix of a failure is readable at once');
+  assert.equal(
+    await o.page.locator('details.finding.s-fail .fix code').first().isVisible(),
+    true,
+    'the fix of a failure is readable at once',
+  );
   assert.equal(await o.page.locator('details.finding.s-pass').getAttribute('open'), null);
   await o.page.context().close();
 });
 
 test('filters by status and area, text search, expand all; the count follows', skip, async () => {
-  const many = { ...FIXTURE_REPORT, findings: Array.from({ length: 60 }, (_, i) => ({ ...FIXTURE_REPORT.findings[i % 6]!, subject: `node${i}` })) };
+  const many = {
+    ...FIXTURE_REPORT,
+    findings: Array.from({ length: 60 }, (_, i) => ({ ...FIXTURE_REPORT.findings[i % 6]!, subject: `node${i}` })),
+  };
   const { page } = await open(renderHtml(many));
   const visible = () => page.locator('details.finding:visible').count();
   assert.equal(await visible(), 60);
@@ -96,7 +129,11 @@ test('filters by status and area, text search, expand all; the count follows', s
   assert.equal(await page.locator('details.finding.s-pass:visible').count(), 0);
   await page.locator('#f-area').selectOption('storage');
   assert.equal(await visible(), 20);
-  assert.equal(await page.locator('section.area[data-area=config]').isVisible(), false, 'an area with nothing to show is hidden');
+  assert.equal(
+    await page.locator('section.area[data-area=config]').isVisible(),
+    false,
+    'an area with nothing to show is hidden',
+  );
   await page.locator('#f-area').selectOption('');
   await page.locator('#f-text').fill('node7');
   // Subjects run node0..node59, so "node7" matches one finding (a failure: 7 % 6 = 1).
@@ -128,7 +165,14 @@ test('printing: everything expanded, controls and buttons gone', skip, async () 
     const { page } = await open(renderHtml(FIXTURE_REPORT), { javaScriptEnabled });
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.locator('#controls').isVisible(), false);
-    assert.equal(await page.locator('button.copy').first().isVisible().catch(() => false), false);
+    assert.equal(
+      await page
+        .locator('button.copy')
+        .first()
+        .isVisible()
+        .catch(() => false),
+      false,
+    );
     // The evidence of a closed pass finding, inside two closed <details>, is laid out for print.
     const evidence = page.locator('details.finding.s-pass details.evidence pre').first();
     const box = await evidence.boundingBox();

@@ -19,7 +19,14 @@ async function golden(name: string, actual: string) {
   assert.equal(actual, await readFile(path, 'utf8'));
 }
 
-const withDiff: Report = { ...FIXTURE_REPORT, diff: diffReports(FIXTURE_REPORT, { ...FIXTURE_REPORT, startedAt: '2026-11-24T10:00:00.000Z', findings: FIXTURE_REPORT.findings.slice(0, 3).map((f) => ({ ...f, status: 'pass' as const })) }) };
+const withDiff: Report = {
+  ...FIXTURE_REPORT,
+  diff: diffReports(FIXTURE_REPORT, {
+    ...FIXTURE_REPORT,
+    startedAt: '2026-11-24T10:00:00.000Z',
+    findings: FIXTURE_REPORT.findings.slice(0, 3).map((f) => ({ ...f, status: 'pass' as const })),
+  }),
+};
 
 test('HTML report matches its golden file', async () => {
   await golden('report.html', renderHtml(withDiff));
@@ -35,15 +42,67 @@ test('every hostile string is shown as text: no element, attribute or URL comes 
   for (const p of PAYLOADS) assert.ok(!html.includes(p), `raw payload in the output: ${p}`);
   // The only tags are the renderer's own.
   const tags = new Set([...html.matchAll(/<([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => m[1]!.toLowerCase()));
-  assert.deepEqual([...tags].sort(), ['a', 'body', 'button', 'code', 'dd', 'details', 'div', 'dl', 'dt', 'h1', 'h2', 'h3', 'head', 'header', 'html', 'input', 'label', 'li', 'link', 'main', 'meta', 'nav', 'ol', 'option', 'p', 'pre', 'script', 'section', 'select', 'small', 'span', 'style', 'summary', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr', 'ul'].filter((t) => tags.has(t)));
+  assert.deepEqual(
+    [...tags].sort(),
+    [
+      'a',
+      'body',
+      'button',
+      'code',
+      'dd',
+      'details',
+      'div',
+      'dl',
+      'dt',
+      'h1',
+      'h2',
+      'h3',
+      'head',
+      'header',
+      'html',
+      'input',
+      'label',
+      'li',
+      'link',
+      'main',
+      'meta',
+      'nav',
+      'ol',
+      'option',
+      'p',
+      'pre',
+      'script',
+      'section',
+      'select',
+      'small',
+      'span',
+      'style',
+      'summary',
+      'table',
+      'tbody',
+      'td',
+      'th',
+      'thead',
+      'title',
+      'tr',
+      'ul',
+    ].filter((t) => tags.has(t)),
+  );
   assert.equal((html.match(/<script/g) ?? []).length, 1, 'one script: ours');
-  for (const tag of html.match(/<[a-zA-Z][^>]*>/g) ?? []) assert.ok(!/\son[a-z]+\s*=/i.test(tag), `an event-handler attribute: ${tag}`);
-  assert.match(html, /Docs: javascript:alert\(1\) \(in clusterprobe's documentation\)/, 'a docs value that is not an http(s) URL stays text');
+  for (const tag of html.match(/<[a-zA-Z][^>]*>/g) ?? [])
+    assert.ok(!/\son[a-z]+\s*=/i.test(tag), `an event-handler attribute: ${tag}`);
+  assert.match(
+    html,
+    /Docs: javascript:alert\(1\) \(in clusterprobe's documentation\)/,
+    'a docs value that is not an http(s) URL stays text',
+  );
 });
 
 test('nothing to fetch: every href is an anchor, the empty data: icon, or a documentation URL a finding gave', () => {
   const html = renderHtml(HOSTILE_REPORT);
-  const refs = [...html.matchAll(/\b(href|src|action|srcset|poster|data)\s*=\s*"([^"]*)"/g)].map((m) => `${m[1]}=${m[2]}`);
+  const refs = [...html.matchAll(/\b(href|src|action|srcset|poster|data)\s*=\s*"([^"]*)"/g)].map(
+    (m) => `${m[1]}=${m[2]}`,
+  );
   for (const r of refs) assert.match(r, /^href=(#f-\d+|data:,|https:\/\/docs\.example\.test\/[^"]*)$/, r);
   assert.ok(!/url\(/i.test(html), 'no CSS url()');
   assert.ok(!/@import/i.test(html));
@@ -60,7 +119,10 @@ test('the CSP allows exactly the inline style and script by their hashes, and no
   assert.ok(csp.includes(`style-src ${hash(style)};`), 'style hash');
   assert.ok(csp.includes(`script-src ${hash(script)};`), 'script hash');
   assert.ok(!/unsafe-inline|unsafe-eval|\*/.test(csp));
-  assert.ok(html.indexOf('Content-Security-Policy') < html.indexOf('<style>'), 'the policy comes before anything it governs');
+  assert.ok(
+    html.indexOf('Content-Security-Policy') < html.indexOf('<style>'),
+    'the policy comes before anything it governs',
+  );
 });
 
 test('content: verdict, counts, cluster, nodes, domain, portals, version; failures first; waivers; PR steps as a table; commands in blocks', () => {
@@ -68,16 +130,25 @@ test('content: verdict, counts, cluster, nodes, domain, portals, version; failur
   const plain = renderHtml(FIXTURE_REPORT);
   assert.match(plain, /<h1>FAIL · HVCLUSTER01<\/h1>/);
   for (const s of ['1 error', '1 fail', '1 warn', '1 waived', '1 skipped', '1 pass']) assert.ok(plain.includes(s), s);
-  for (const s of ['hv01, hv02', 'lab.example.test', '10.0.0.20:3260', 'clusterprobe 9.9.9', '2008R2', '1.2 s']) assert.ok(plain.includes(s), s);
-  const order = ['s-error', 's-fail', 's-warn', 's-waived', 's-skipped', 's-pass'].map((c) => plain.indexOf(`class="finding ${c}"`));
+  for (const s of ['hv01, hv02', 'lab.example.test', '10.0.0.20:3260', 'clusterprobe 9.9.9', '2008R2', '1.2 s'])
+    assert.ok(plain.includes(s), s);
+  const order = ['s-error', 's-fail', 's-warn', 's-waived', 's-skipped', 's-pass'].map((c) =>
+    plain.indexOf(`class="finding ${c}"`),
+  );
   assert.ok(order.every((i) => i > 0));
-  assert.ok(plain.indexOf('data-area="storage"') < plain.indexOf('data-area="config"'), 'the area with the error comes first');
+  assert.ok(
+    plain.indexOf('data-area="storage"') < plain.indexOf('data-area="config"'),
+    'the area with the error comes first',
+  );
   assert.ok(plain.indexOf('class="finding s-fail"') < plain.indexOf('class="finding s-pass"'));
   assert.match(plain, /Waived \(was fail\) until 2026-12-31: moving, ticket 4711/);
   assert.match(html, /<table class="steps">/);
   assert.equal((html.match(/<tr class="bad">/g) ?? []).length, 1, 'the failed step is marked');
   assert.ok(html.includes('05/20/00 INVALID COMMAND OPERATION CODE'));
-  assert.match(plain, /<div class="cmd" data-shell="powershell"><button type="button" class="copy">Copy<\/button><span class="where">PowerShell · on HYPERVHOSTNODE-01A<\/span><pre><code>Rename-Computer -NewName HYPERVHOSTN-01A -Restart<\/code><\/pre><\/div>/);
+  assert.match(
+    plain,
+    /<div class="cmd" data-shell="powershell"><button type="button" class="copy">Copy<\/button><span class="where">PowerShell · on HYPERVHOSTNODE-01A<\/span><pre><code>Rename-Computer -NewName HYPERVHOSTN-01A -Restart<\/code><\/pre><\/div>/,
+  );
   assert.match(plain, /<details class="finding s-fail"[^>]* open>/, 'failures are open without JavaScript');
   assert.match(plain, /<nav id="controls" hidden/, 'controls stay hidden without JavaScript');
 });
@@ -93,7 +164,13 @@ test('the diff panel: counts and links to the findings; each finding marked', ()
 });
 
 test('5,000 findings render to one file quickly enough to be a non-issue next to the browser', () => {
-  const many: Report = { ...FIXTURE_REPORT, findings: Array.from({ length: 5000 }, (_, i) => ({ ...FIXTURE_REPORT.findings[i % FIXTURE_REPORT.findings.length]!, subject: `node${i}` })) };
+  const many: Report = {
+    ...FIXTURE_REPORT,
+    findings: Array.from({ length: 5000 }, (_, i) => ({
+      ...FIXTURE_REPORT.findings[i % FIXTURE_REPORT.findings.length]!,
+      subject: `node${i}`,
+    })),
+  };
   const html = renderHtml(many);
   assert.equal((html.match(/<details class="finding /g) ?? []).length, 5000);
   assert.ok(new Set([...html.matchAll(/ id="f-(\d+)"/g)].map((m) => m[1])).size === 5000, 'unique anchors');

@@ -31,10 +31,16 @@ test('JUnit report matches its golden file', async () => {
 test('terminal: areas in order of appearance, problems first within an area, evidence only for problems', () => {
   const out = renderTerminal(FIXTURE_REPORT, plain);
   const areaOrder = ['CONFIG', 'STORAGE', 'AD'].map((a) => out.indexOf(`\n${a}\n`));
-  assert.deepEqual([...areaOrder].sort((a, b) => a - b), areaOrder);
+  assert.deepEqual(
+    [...areaOrder].sort((a, b) => a - b),
+    areaOrder,
+  );
   assert.ok(out.indexOf('FAIL   config.netbios.name') < out.indexOf('PASS   config.netbios.name'));
   assert.ok(!out.includes('length: 4'), 'no evidence for a pass');
-  assert.ok(renderTerminal(FIXTURE_REPORT, plain, { verbose: true }).includes('length: 4'), 'evidence for a pass with verbose');
+  assert.ok(
+    renderTerminal(FIXTURE_REPORT, plain, { verbose: true }).includes('length: 4'),
+    'evidence for a pass with verbose',
+  );
   assert.ok(!/\x1b\[/.test(out));
   assert.ok(/\x1b\[/.test(renderTerminal(FIXTURE_REPORT, new Chalk({ level: 1 }))));
 });
@@ -42,8 +48,13 @@ test('terminal: areas in order of appearance, problems first within an area, evi
 test('JUnit: valid XML even with markup and control characters in messages; counts per suite', () => {
   const xml = renderJunit(FIXTURE_REPORT);
   assert.equal(XMLValidator.validate(xml), true);
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as { testsuites: Record<string, string> };
-  assert.deepEqual([doc.testsuites.tests, doc.testsuites.failures, doc.testsuites.errors, doc.testsuites.skipped], ['6', '1', '1', '2']);
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml) as {
+    testsuites: Record<string, string>;
+  };
+  assert.deepEqual(
+    [doc.testsuites.tests, doc.testsuites.failures, doc.testsuites.errors, doc.testsuites.skipped],
+    ['6', '1', '1', '2'],
+  );
   assert.ok(xml.includes('&lt;boom&gt; &amp; &quot;quotes&quot;'));
 });
 
@@ -57,7 +68,17 @@ test('colour: NO_COLOR wins, FORCE_COLOR forces, no TTY means none', () => {
 });
 
 test('terminal: escape sequences and control characters from a server cannot reach the terminal raw', () => {
-  const hostile = { ...FIXTURE_REPORT, findings: [{ ...FIXTURE_REPORT.findings[1]!, subject: 'x\x1b[2Jy', message: 'a\x1b]0;title\x07b', evidence: { v: '\x1b[31mred' } }] };
+  const hostile = {
+    ...FIXTURE_REPORT,
+    findings: [
+      {
+        ...FIXTURE_REPORT.findings[1]!,
+        subject: 'x\x1b[2Jy',
+        message: 'a\x1b]0;title\x07b',
+        evidence: { v: '\x1b[31mred' },
+      },
+    ],
+  };
   const out = renderTerminal(hostile, plain);
   assert.ok(!out.includes('\x1b'), 'no raw ESC');
   assert.ok(out.includes('x\\x1b[2Jy'));

@@ -12,7 +12,17 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts', 'audit-checks.ts');
 
 function checkSource(id: string, docs: string, messages: Record<string, string>, reported: readonly string[]): string {
-  const meta = { id, title: 'A fake check', area: 'config', description: 'd', why: 'w', docs, severity: 'fail', facts: [], messages };
+  const meta = {
+    id,
+    title: 'A fake check',
+    area: 'config',
+    description: 'd',
+    why: 'w',
+    docs,
+    severity: 'fail',
+    facts: [],
+    messages,
+  };
   const reports = reported.map((m) => `    ctx.report({ status: 'fail', messageId: '${m}' });`).join('\n');
   return `const check = {\n  meta: ${JSON.stringify(meta)},\n  run(ctx) {\n${reports}\n  },\n};\n\nexport default check;\n`;
 }
@@ -20,8 +30,18 @@ function checkSource(id: string, docs: string, messages: Record<string, string>,
 /** A tree laid out like the repo: checks/, docs/checks/, test/checks/, with a broken check in every way. */
 const FILES: Record<string, string> = {
   'package.json': '{ "type": "module" }\n',
-  'checks/config/fake.ts': checkSource('config.fake', 'docs/checks/config.fake.md', { ok: 'fine', neverReported: 'unused' }, ['ok', 'undeclared']),
-  'checks/config/documented.ts': checkSource('config.documented', 'docs/config.documented.md', { ok: 'fine', other: 'other' }, ['ok', 'other']),
+  'checks/config/fake.ts': checkSource(
+    'config.fake',
+    'docs/checks/config.fake.md',
+    { ok: 'fine', neverReported: 'unused' },
+    ['ok', 'undeclared'],
+  ),
+  'checks/config/documented.ts': checkSource(
+    'config.documented',
+    'docs/config.documented.md',
+    { ok: 'fine', other: 'other' },
+    ['ok', 'other'],
+  ),
   'checks/config/orphan.ts': checkSource('config.orphan', 'docs/checks/config.orphan.md', { ok: 'fine' }, ['ok']),
   'checks/config/helper.ts': 'export const helper = 1;\n',
   'checks/index.ts':
@@ -55,23 +75,39 @@ describe('auditChecks', () => {
     );
   };
 
-  it('reports a messageId the check does not declare', () => problem(/^config\.fake \(checks\/config\/fake\.ts\):\d+: reports messageId "undeclared", which meta\.messages does not declare/));
+  it('reports a messageId the check does not declare', () =>
+    problem(
+      /^config\.fake \(checks\/config\/fake\.ts\):\d+: reports messageId "undeclared", which meta\.messages does not declare/,
+    ));
   it('reports a missing doc page', () => problem(/^config\.fake: no doc page at docs\/checks\/config\.fake\.md$/));
-  it('reports a missing test file at the mirrored path', () => problem(/^config\.fake \(checks\/config\/fake\.ts\): no test file at test\/checks\/config\/fake\.test\.ts$/));
-  it('reports a check file with a default export missing from the index', () => problem(/^checks\/config\/orphan\.ts: has a default export but is not listed in builtinChecks/));
-  it('reports meta.docs that is not docs/checks/<id>.md', () => problem(/^config\.documented: meta\.docs is "docs\/config\.documented\.md", expected "docs\/checks\/config\.documented\.md"$/));
-  it('reports a doc page that leaves out a messageId', () => problem(/^config\.documented: doc page docs\/config\.documented\.md does not mention messageId `other`/));
-  it('reports a listed object that breaks the check contract', () => problem(/^config\.broken: breaks the check contract: meta\.title/));
+  it('reports a missing test file at the mirrored path', () =>
+    problem(/^config\.fake \(checks\/config\/fake\.ts\): no test file at test\/checks\/config\/fake\.test\.ts$/));
+  it('reports a check file with a default export missing from the index', () =>
+    problem(/^checks\/config\/orphan\.ts: has a default export but is not listed in builtinChecks/));
+  it('reports meta.docs that is not docs/checks/<id>.md', () =>
+    problem(
+      /^config\.documented: meta\.docs is "docs\/config\.documented\.md", expected "docs\/checks\/config\.documented\.md"$/,
+    ));
+  it('reports a doc page that leaves out a messageId', () =>
+    problem(/^config\.documented: doc page docs\/config\.documented\.md does not mention messageId `other`/));
+  it('reports a listed object that breaks the check contract', () =>
+    problem(/^config\.broken: breaks the check contract: meta\.title/));
 
   it('warns, without failing, about a declared message never reported', () => {
-    assert.ok(result.warnings.some((w) => /^config\.fake .*"neverReported"/.test(w)), result.warnings.join('\n'));
+    assert.ok(
+      result.warnings.some((w) => /^config\.fake .*"neverReported"/.test(w)),
+      result.warnings.join('\n'),
+    );
     assert.ok(!result.problems.some((p) => p.includes('"neverReported"')), 'an unreported message is not a problem');
   });
 
   it('does not complain about what is right', () => {
     assert.ok(!result.problems.some((p) => p.includes('helper.ts')), 'a file without a default export is not a check');
     assert.ok(!result.problems.some((p) => p.includes('documented.test.ts')), 'the documented check has its test');
-    assert.ok(!result.problems.some((p) => /config\.documented: no doc page/.test(p)), 'its page exists where meta.docs says');
+    assert.ok(
+      !result.problems.some((p) => /config\.documented: no doc page/.test(p)),
+      'its page exists where meta.docs says',
+    );
     assert.ok(!result.problems.some((p) => p.includes('`ok`')), '`ok` is mentioned');
   });
 
@@ -105,7 +141,9 @@ describe('helpers', () => {
   });
 
   it('finds literal and computed message ids with their lines', () => {
-    const uses = messageIdUses("ctx.report({ status: 'pass', messageId: 'valid' });\nctx.report({ messageId: first.kind, status: 'fail' });\nreport({ messageId: \"dq\" })");
+    const uses = messageIdUses(
+      "ctx.report({ status: 'pass', messageId: 'valid' });\nctx.report({ messageId: first.kind, status: 'fail' });\nreport({ messageId: \"dq\" })",
+    );
     assert.deepEqual(uses, [
       { line: 1, id: 'valid', expression: "'valid'" },
       { line: 2, id: undefined, expression: 'first.kind' },

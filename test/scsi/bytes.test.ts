@@ -39,14 +39,20 @@ test('a read past the end throws ScsiDecodeError naming structure, field, offset
   assert.throws(() => r.u8(10, 'X'), ScsiDecodeError);
   assert.throws(() => r.u64(3, 'X'), ScsiDecodeError);
   assert.throws(() => r.slice(5, 6, 'X'), ScsiDecodeError);
-  assert.throws(() => new ByteReader(new Uint8Array(0), 'empty').u8(0, 'X'), (e: unknown) => e instanceof ScsiDecodeError && e.available === 0);
+  assert.throws(
+    () => new ByteReader(new Uint8Array(0), 'empty').u8(0, 'X'),
+    (e: unknown) => e instanceof ScsiDecodeError && e.available === 0,
+  );
 });
 
 test('sub-readers report offsets in the outer data; limit() narrows to a length', () => {
   const r = new ByteReader(data, 'outer');
   const sub = r.sub(4, 4, 'part', 'inner');
   assert.equal(sub.u8(0, 'X'), 5);
-  assert.throws(() => sub.u16(3, 'Y'), (e: unknown) => e instanceof ScsiDecodeError && e.offset === 7 && e.structure === 'inner');
+  assert.throws(
+    () => sub.u16(3, 'Y'),
+    (e: unknown) => e instanceof ScsiDecodeError && e.offset === 7 && e.structure === 'inner',
+  );
   assert.equal(r.limit(3).length, 3);
   assert.equal(r.limit(100), r);
   assert.throws(() => r.limit(3).u8(3, 'Z'), ScsiDecodeError);
@@ -56,7 +62,8 @@ test('capLength passes lengths within the cap and refuses the rest', () => {
   assert.equal(capLength(4096, 1 << 20, 'REPORT LUNS parameter data', 'LUN LIST LENGTH'), 4096);
   assert.throws(
     () => capLength(0xfffffff8, 1 << 20, 'REPORT LUNS parameter data', 'LUN LIST LENGTH', 0),
-    (e: unknown) => e instanceof ScsiDecodeError && e.reason === 'over-cap' && e.needed === 0xfffffff8 && e.available === 1 << 20,
+    (e: unknown) =>
+      e instanceof ScsiDecodeError && e.reason === 'over-cap' && e.needed === 0xfffffff8 && e.available === 1 << 20,
   );
   assert.throws(() => capLength(-1, 10, 's', 'f'), ScsiDecodeError);
   assert.throws(() => capLength(Number.NaN, 10, 's', 'f'), ScsiDecodeError);

@@ -8,7 +8,13 @@ import {
   ScsiDecodeError,
   type Designator,
 } from '../../src/scsi/index.ts';
-import { STANDARD_INQUIRY, VPD_DEVICE_ID_LIO, VPD_DEVICE_ID_TGT, VPD_SUPPORTED_PAGES, VPD_UNIT_SERIAL } from './support/fixtures.ts';
+import {
+  STANDARD_INQUIRY,
+  VPD_DEVICE_ID_LIO,
+  VPD_DEVICE_ID_TGT,
+  VPD_SUPPORTED_PAGES,
+  VPD_UNIT_SERIAL,
+} from './support/fixtures.ts';
 import { ascii, naiveDesignator, naiveVpdPage, padded, zeros } from './support/naive.ts';
 
 test('standard INQUIRY: every field of a 96-byte answer (SPC-4 6.6.2)', () => {
@@ -56,7 +62,21 @@ test('standard INQUIRY cut short by the allocation length: what is present, and 
 });
 
 test('standard INQUIRY: device types, qualifier, RMB; bytes beyond ADDITIONAL LENGTH ignored', () => {
-  const cd = Uint8Array.from([0x05, 0x80, 0x06, 0x02, 31, 0, 0, 0, ...padded('TGT', 8), ...padded('CD-ROM', 16), ...padded('1.0', 4), 0xff, 0xff]);
+  const cd = Uint8Array.from([
+    0x05,
+    0x80,
+    0x06,
+    0x02,
+    31,
+    0,
+    0,
+    0,
+    ...padded('TGT', 8),
+    ...padded('CD-ROM', 16),
+    ...padded('1.0', 4),
+    0xff,
+    0xff,
+  ]);
   const inq = decodeStandardInquiry(cd);
   assert.equal(inq.peripheralDeviceTypeName, 'CD/DVD device');
   assert.equal(inq.rmb, true);
@@ -67,25 +87,50 @@ test('standard INQUIRY: device types, qualifier, RMB; bytes beyond ADDITIONAL LE
   assert.equal(noLu.peripheralQualifier, 3);
   assert.equal(noLu.peripheralQualifierName, 'not supported');
   assert.equal(noLu.peripheralDeviceTypeName, 'unknown or no device type');
-  assert.equal(decodeStandardInquiry(Uint8Array.from([0x0c, 0, 5, 2, 3, 0, 0, 0])).peripheralDeviceTypeName, 'storage array controller device');
-  assert.equal(decodeStandardInquiry(Uint8Array.from([0x15, 0, 9, 2, 3, 0, 0, 0])).peripheralDeviceTypeName, 'reserved device type 0x15');
+  assert.equal(
+    decodeStandardInquiry(Uint8Array.from([0x0c, 0, 5, 2, 3, 0, 0, 0])).peripheralDeviceTypeName,
+    'storage array controller device',
+  );
+  assert.equal(
+    decodeStandardInquiry(Uint8Array.from([0x15, 0, 9, 2, 3, 0, 0, 0])).peripheralDeviceTypeName,
+    'reserved device type 0x15',
+  );
   assert.equal(decodeStandardInquiry(Uint8Array.from([0x15, 0, 9, 2, 3, 0, 0, 0])).versionName, 'version 0x09');
 });
 
 test('standard INQUIRY too short for its fixed bytes throws ScsiDecodeError with the facts', () => {
   assert.throws(
     () => decodeStandardInquiry(Uint8Array.of(0, 0, 5, 2)),
-    (e: unknown) => e instanceof ScsiDecodeError && e.code === 'ESCSIDECODE' && e.reason === 'truncated' && e.field === 'ADDITIONAL LENGTH' && e.offset === 4 && e.needed === 1 && e.available === 0,
+    (e: unknown) =>
+      e instanceof ScsiDecodeError &&
+      e.code === 'ESCSIDECODE' &&
+      e.reason === 'truncated' &&
+      e.field === 'ADDITIONAL LENGTH' &&
+      e.offset === 4 &&
+      e.needed === 1 &&
+      e.available === 0,
   );
-  assert.throws(() => decodeStandardInquiry(Uint8Array.of(0, 0, 5, 2, 31, 0)), (e: unknown) => e instanceof ScsiDecodeError && e.reason === 'truncated');
-  assert.throws(() => decodeStandardInquiry(Uint8Array.of(0, 0, 5, 2, 1, 0, 0, 0)), (e: unknown) => e instanceof ScsiDecodeError && e.reason === 'invalid');
+  assert.throws(
+    () => decodeStandardInquiry(Uint8Array.of(0, 0, 5, 2, 31, 0)),
+    (e: unknown) => e instanceof ScsiDecodeError && e.reason === 'truncated',
+  );
+  assert.throws(
+    () => decodeStandardInquiry(Uint8Array.of(0, 0, 5, 2, 1, 0, 0, 0)),
+    (e: unknown) => e instanceof ScsiDecodeError && e.reason === 'invalid',
+  );
   assert.throws(() => decodeStandardInquiry(new Uint8Array(0)), ScsiDecodeError);
 });
 
 test('VPD 0x00 Supported VPD Pages and 0x80 Unit Serial Number', () => {
   const pages = decodeSupportedVpdPages(VPD_SUPPORTED_PAGES);
   assert.deepEqual(pages.pages, [0x00, 0x80, 0x83, 0x86, 0xb0]);
-  assert.deepEqual(pages.pageNames, ['Supported VPD Pages', 'Unit Serial Number', 'Device Identification', 'Extended INQUIRY Data', 'Block Limits']);
+  assert.deepEqual(pages.pageNames, [
+    'Supported VPD Pages',
+    'Unit Serial Number',
+    'Device Identification',
+    'Extended INQUIRY Data',
+    'Block Limits',
+  ]);
   assert.equal(pages.complete, true);
   const cut = decodeSupportedVpdPages(VPD_SUPPORTED_PAGES.subarray(0, 6));
   assert.deepEqual(cut.pages, [0x00, 0x80]);
@@ -93,7 +138,10 @@ test('VPD 0x00 Supported VPD Pages and 0x80 Unit Serial Number', () => {
   assert.equal(cut.complete, false);
   const serial = decodeUnitSerialNumber(VPD_UNIT_SERIAL);
   assert.equal(serial.productSerialNumber, 'beaf11', 'right-aligned serial: leading spaces dropped');
-  assert.equal(decodeUnitSerialNumber(Uint8Array.from(naiveVpdPage(0x80, ascii('  abc\0\0')))).productSerialNumber, 'abc');
+  assert.equal(
+    decodeUnitSerialNumber(Uint8Array.from(naiveVpdPage(0x80, ascii('  abc\0\0')))).productSerialNumber,
+    'abc',
+  );
 });
 
 test('a VPD page with another PAGE CODE than asked for is refused', () => {
@@ -116,8 +164,14 @@ test('VPD 0x83 as tgt 1.0.85 answers: T10 vendor ID (ascii, NUL padded), NAA 3 a
   assert.equal(t10.value, 'IET     00010001', 'NUL padding is not part of the value');
   assert.equal(t10.t10VendorIdentification, 'IET');
   assert.equal(t10.vendorSpecificIdentifier, '00010001');
-  assert.deepEqual([naa3.designatorType, naa3.naa, naa3.naaName, naa3.value, naa3.codeSet, naa3.piv], [3, 3, 'Locally Assigned', '3000000100000001', 'binary', false]);
-  assert.deepEqual([naa6.naa, naa6.naaName, naa6.value], [6, 'IEEE Registered Extended', '60000000000000000e00000000010001']);
+  assert.deepEqual(
+    [naa3.designatorType, naa3.naa, naa3.naaName, naa3.value, naa3.codeSet, naa3.piv],
+    [3, 3, 'Locally Assigned', '3000000100000001', 'binary', false],
+  );
+  assert.deepEqual(
+    [naa6.naa, naa6.naaName, naa6.value],
+    [6, 'IEEE Registered Extended', '60000000000000000e00000000010001'],
+  );
 });
 
 test('VPD 0x83 as LIO shapes it: NAA 6, relative target port, target port group, LU group, SCSI name strings', () => {
@@ -142,7 +196,9 @@ test('VPD 0x83 as LIO shapes it: NAA 6, relative target port, target port group,
 
 test('VPD 0x83: every designator type 0-0xA, EUI-64 in its three lengths, NAA 2/3/5/6, UUID', () => {
   const eui8 = [0x00, 0x14, 0x05, 0xff, 0xfe, 0x12, 0x34, 0x56];
-  const uuid = [0x10, 0x00, 0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17, 0x40, 0x00];
+  const uuid = [
+    0x10, 0x00, 0x12, 0x3e, 0x45, 0x67, 0xe8, 0x9b, 0x12, 0xd3, 0xa4, 0x56, 0x42, 0x66, 0x14, 0x17, 0x40, 0x00,
+  ];
   const body = [
     ...naiveDesignator(0, 1, false, 0, 0x0, [0xde, 0xad]),
     ...naiveDesignator(0, 2, false, 0, 0x1, [...padded('LIO-ORG', 8), ...ascii('abc')]),
@@ -174,7 +230,10 @@ test('VPD 0x83: every designator type 0-0xA, EUI-64 in its three lengths, NAA 2/
   assert.equal(d[0]!.value, 'dead');
   assert.equal(d[1]!.t10VendorIdentification, 'LIO-ORG');
   assert.equal(d[1]!.vendorSpecificIdentifier, 'abc');
-  assert.deepEqual([d[2]!.euiForm, d[3]!.euiForm, d[4]!.euiForm], ['EUI-64', 'EUI-64 with directory ID', 'EUI-64 with identifier extension']);
+  assert.deepEqual(
+    [d[2]!.euiForm, d[3]!.euiForm, d[4]!.euiForm],
+    ['EUI-64', 'EUI-64 with directory ID', 'EUI-64 with identifier extension'],
+  );
   assert.equal(d[2]!.value, '001405fffe123456');
   assert.deepEqual([d[5]!.naa, d[6]!.naa, d[7]!.naa, d[8]!.naa], [2, 3, 5, 6]);
   assert.deepEqual([d[5]!.naaName, d[7]!.naaName], ['IEEE Extended', 'IEEE Registered']);
@@ -211,6 +270,7 @@ test('VPD 0x83 with a designator running past PAGE LENGTH is malformed', () => {
   bad[3] = 10; // PAGE LENGTH 10 while the designator needs 12
   assert.throws(
     () => decodeDeviceIdentification(bad),
-    (e: unknown) => e instanceof ScsiDecodeError && e.reason === 'invalid' && e.field === 'DESIGNATOR LENGTH' && e.offset === 7,
+    (e: unknown) =>
+      e instanceof ScsiDecodeError && e.reason === 'invalid' && e.field === 'DESIGNATOR LENGTH' && e.offset === 7,
   );
 });

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeLunEntry, decodeReadCapacity10, decodeReadCapacity16, decodeReportLuns, ScsiDecodeError } from '../../src/scsi/index.ts';
+import {
+  decodeLunEntry,
+  decodeReadCapacity10,
+  decodeReadCapacity16,
+  decodeReportLuns,
+  ScsiDecodeError,
+} from '../../src/scsi/index.ts';
 import { READ_CAPACITY_10, READ_CAPACITY_16, REPORT_LUNS } from './support/fixtures.ts';
 import { be32 } from './support/naive.ts';
 
@@ -32,11 +38,18 @@ test('REPORT LUNS longer than the allocation: the entries received, complete fal
   const huge = decodeReportLuns(Uint8Array.from([0xff, 0xff, 0xff, 0xf8, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0]));
   assert.equal(huge.luns.length, 1);
   assert.equal(huge.needed, 0xffffffff + 1);
-  assert.throws(() => decodeReportLuns(Uint8Array.of(0, 0, 0)), (e: unknown) => e instanceof ScsiDecodeError && e.field === 'LUN LIST LENGTH');
+  assert.throws(
+    () => decodeReportLuns(Uint8Array.of(0, 0, 0)),
+    (e: unknown) => e instanceof ScsiDecodeError && e.field === 'LUN LIST LENGTH',
+  );
 });
 
 test('LUN entries: bus identifier, multi-level, logical unit and extended addressing keep their bytes', () => {
-  assert.equal(decodeLunEntry(Uint8Array.of(0x01, 0x02, 0, 0, 0, 0, 0, 0)).lun, undefined, 'peripheral with bus 1 is not a plain LUN');
+  assert.equal(
+    decodeLunEntry(Uint8Array.of(0x01, 0x02, 0, 0, 0, 0, 0, 0)).lun,
+    undefined,
+    'peripheral with bus 1 is not a plain LUN',
+  );
   assert.equal(decodeLunEntry(Uint8Array.of(0x00, 0x02, 0x00, 0x01, 0, 0, 0, 0)).singleLevel, false);
   assert.equal(decodeLunEntry(Uint8Array.of(0x00, 0x02, 0x00, 0x01, 0, 0, 0, 0)).lun, undefined);
   assert.equal(decodeLunEntry(Uint8Array.of(0x7f, 0xff, 0, 0, 0, 0, 0, 0)).lun, 16383);
@@ -53,7 +66,15 @@ test('READ CAPACITY(10): last LBA and block length to size (SBC-3 5.15.2)', () =
   assert.equal(c.sizeBytesNumber, 2 * 1024 * 1024 * 1024);
   assert.equal(c.needsReadCapacity16, false);
   assert.equal(decodeReadCapacity10(Uint8Array.from([...be32(0xffffffff), ...be32(512)])).needsReadCapacity16, true);
-  assert.throws(() => decodeReadCapacity10(READ_CAPACITY_10.subarray(0, 7)), (e: unknown) => e instanceof ScsiDecodeError && e.field === 'LOGICAL BLOCK LENGTH IN BYTES' && e.offset === 4 && e.needed === 4 && e.available === 3);
+  assert.throws(
+    () => decodeReadCapacity10(READ_CAPACITY_10.subarray(0, 7)),
+    (e: unknown) =>
+      e instanceof ScsiDecodeError &&
+      e.field === 'LOGICAL BLOCK LENGTH IN BYTES' &&
+      e.offset === 4 &&
+      e.needed === 4 &&
+      e.available === 3,
+  );
 });
 
 test('READ CAPACITY(16): 64-bit LBA, protection and provisioning fields (SBC-3 5.16.2)', () => {
@@ -63,7 +84,16 @@ test('READ CAPACITY(16): 64-bit LBA, protection and provisioning fields (SBC-3 5
   assert.equal(c.sizeBytes, 16n * 1024n ** 4n);
   assert.equal(c.sizeBytesNumber, 16 * 1024 ** 4);
   assert.deepEqual(
-    [c.protEn, c.pType, c.pIExponent, c.logicalBlocksPerPhysicalBlockExponent, c.lbpme, c.lbprz, c.lowestAlignedLogicalBlockAddress, c.rcBasis],
+    [
+      c.protEn,
+      c.pType,
+      c.pIExponent,
+      c.logicalBlocksPerPhysicalBlockExponent,
+      c.lbpme,
+      c.lbprz,
+      c.lowestAlignedLogicalBlockAddress,
+      c.rcBasis,
+    ],
     [false, 0, 0, 3, true, true, 8, 0],
   );
   const partial = decodeReadCapacity16(READ_CAPACITY_16.subarray(0, 12));

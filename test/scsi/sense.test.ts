@@ -39,7 +39,10 @@ test('fixed format: VALID bit gives INFORMATION, 0x71 is deferred, 0xF0 is 0x70 
   assert.equal(s.responseCode, 0x71);
   assert.equal(s.information, 0x1234n);
   assert.equal(decodeSense(Uint8Array.from(naiveFixedSense(2, 4, 1, { information: 1 }))).responseCode, 0x70);
-  assert.equal(decodeSense(Uint8Array.from(naiveFixedSense(2, 4, 1, { sksv: [0x80, 0x40, 0x00] }))).senseKeySpecific?.kind, 'progress-indication');
+  assert.equal(
+    decodeSense(Uint8Array.from(naiveFixedSense(2, 4, 1, { sksv: [0x80, 0x40, 0x00] }))).senseKeySpecific?.kind,
+    'progress-indication',
+  );
 });
 
 test('descriptor format with an information descriptor (SPC-4 4.5.2)', () => {
@@ -52,8 +55,21 @@ test('descriptor format with an information descriptor (SPC-4 4.5.2)', () => {
   const deferred = decodeSense(Uint8Array.from(naiveDescriptorSense(5, 0x20, 0, [], true)));
   assert.equal(deferred.current, false);
   assert.equal(deferred.ascName, 'INVALID COMMAND OPERATION CODE');
-  const withSks = decodeSense(Uint8Array.from(naiveDescriptorSense(5, 0x24, 0, [[0x02, 0x06, 0, 0, 0xc0, 0x00, 0x02, 0], [0x7f, 0x01, 0xaa]])));
-  assert.deepEqual(withSks.senseKeySpecific, { kind: 'field-pointer', cd: true, bpv: false, bitPointer: 0, fieldPointer: 2 });
+  const withSks = decodeSense(
+    Uint8Array.from(
+      naiveDescriptorSense(5, 0x24, 0, [
+        [0x02, 0x06, 0, 0, 0xc0, 0x00, 0x02, 0],
+        [0x7f, 0x01, 0xaa],
+      ]),
+    ),
+  );
+  assert.deepEqual(withSks.senseKeySpecific, {
+    kind: 'field-pointer',
+    cd: true,
+    bpv: false,
+    bitPointer: 0,
+    fieldPointer: 2,
+  });
   assert.equal(withSks.descriptors![1]!.name, 'descriptor type 0x7f');
 });
 
@@ -95,14 +111,26 @@ test('unknown codes decode with a generic name and never throw', () => {
 
 test('short sense: the key when that is all there is; ASC/ASCQ undefined, never zero', () => {
   const keyOnly = decodeSense(Uint8Array.of(0x70, 0, 0x06));
-  assert.deepEqual([keyOnly.senseKey, keyOnly.asc, keyOnly.ascq, keyOnly.ascName, keyOnly.complete], [6, undefined, undefined, undefined, false]);
+  assert.deepEqual(
+    [keyOnly.senseKey, keyOnly.asc, keyOnly.ascq, keyOnly.ascName, keyOnly.complete],
+    [6, undefined, undefined, undefined, false],
+  );
   const lengthZero = decodeSense(Uint8Array.from([...naiveFixedSense(5, 0x24, 0)].map((b, i) => (i === 7 ? 0 : b))));
   assert.equal(lengthZero.asc, undefined, 'bytes past ADDITIONAL SENSE LENGTH are not sense data');
   const descriptorShort = decodeSense(Uint8Array.of(0x72, 0x05));
   assert.deepEqual([descriptorShort.senseKey, descriptorShort.asc], [5, undefined]);
-  assert.throws(() => decodeSense(new Uint8Array(0)), (e: unknown) => e instanceof ScsiDecodeError && e.field === 'RESPONSE CODE');
-  assert.throws(() => decodeSense(Uint8Array.of(0x70, 0)), (e: unknown) => e instanceof ScsiDecodeError && e.field === 'SENSE KEY');
-  assert.throws(() => decodeSense(Uint8Array.of(0x7f, 0, 0)), (e: unknown) => e instanceof ScsiDecodeError && e.reason === 'invalid');
+  assert.throws(
+    () => decodeSense(new Uint8Array(0)),
+    (e: unknown) => e instanceof ScsiDecodeError && e.field === 'RESPONSE CODE',
+  );
+  assert.throws(
+    () => decodeSense(Uint8Array.of(0x70, 0)),
+    (e: unknown) => e instanceof ScsiDecodeError && e.field === 'SENSE KEY',
+  );
+  assert.throws(
+    () => decodeSense(Uint8Array.of(0x7f, 0, 0)),
+    (e: unknown) => e instanceof ScsiDecodeError && e.reason === 'invalid',
+  );
 });
 
 test('typed errors carry code, command, status and sense facts', () => {
@@ -110,9 +138,15 @@ test('typed errors carry code, command, status and sense facts', () => {
   const cc = new ScsiCheckCondition('PERSISTENT RESERVE IN (READ FULL STATUS)', SENSE_INVALID_FIELD_IN_CDB, sense);
   assert.equal(cc.code, 'ESCSICHECK');
   assert.equal(cc.status, 2);
-  assert.deepEqual([cc.senseKey, cc.asc, cc.ascq, cc.senseKeyName, cc.ascName], [5, 0x24, 0, 'ILLEGAL REQUEST', 'INVALID FIELD IN CDB']);
+  assert.deepEqual(
+    [cc.senseKey, cc.asc, cc.ascq, cc.senseKeyName, cc.ascName],
+    [5, 0x24, 0, 'ILLEGAL REQUEST', 'INVALID FIELD IN CDB'],
+  );
   assert.equal(cc.senseHex, '700005000000000a00000000240000c00001');
-  assert.equal(cc.message, 'PERSISTENT RESERVE IN (READ FULL STATUS): CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (05/24/00)');
+  assert.equal(
+    cc.message,
+    'PERSISTENT RESERVE IN (READ FULL STATUS): CHECK CONDITION, ILLEGAL REQUEST, INVALID FIELD IN CDB (05/24/00)',
+  );
   const none = new ScsiCheckCondition('INQUIRY', undefined, undefined);
   assert.deepEqual([none.senseKey, none.senseHex], [undefined, '']);
   assert.match(none.message, /no usable sense data/u);
@@ -121,5 +155,13 @@ test('typed errors carry code, command, status and sense facts', () => {
   assert.ok(ua instanceof ScsiCheckCondition);
   assert.match(ua.message, /after 4 attempt/u);
   const rc = new ScsiStatusError('PERSISTENT RESERVE OUT (RESERVE)', 0x18);
-  assert.deepEqual([rc.code, rc.status, rc.statusName, rc.message], ['ESCSISTATUS', 0x18, 'RESERVATION CONFLICT', 'PERSISTENT RESERVE OUT (RESERVE): RESERVATION CONFLICT (status 0x18)']);
+  assert.deepEqual(
+    [rc.code, rc.status, rc.statusName, rc.message],
+    [
+      'ESCSISTATUS',
+      0x18,
+      'RESERVATION CONFLICT',
+      'PERSISTENT RESERVE OUT (RESERVE): RESERVATION CONFLICT (status 0x18)',
+    ],
+  );
 });

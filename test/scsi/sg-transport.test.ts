@@ -8,8 +8,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPersistentReserveInCdb, buildPersistentReserveOutCdb, PR_TYPE, ScsiCheckCondition, ScsiDevice, ScsiStatusError, ScsiUnitAttentionError } from '../../src/scsi/index.ts';
-import { execFileRunner, parseSgHexDump, parseSgRawSense, SgTransport, SgTransportError, type SgRunner, type SgRunResult } from '../../src/scsi/sg-transport.ts';
+import {
+  buildPersistentReserveInCdb,
+  buildPersistentReserveOutCdb,
+  PR_TYPE,
+  ScsiCheckCondition,
+  ScsiDevice,
+  ScsiStatusError,
+  ScsiUnitAttentionError,
+} from '../../src/scsi/index.ts';
+import {
+  execFileRunner,
+  parseSgHexDump,
+  parseSgRawSense,
+  SgTransport,
+  SgTransportError,
+  type SgRunner,
+  type SgRunResult,
+} from '../../src/scsi/sg-transport.ts';
 import {
   FIXTURE_DIR,
   fromInvocation,
@@ -52,7 +68,10 @@ test('replay identify: INQUIRY, VPD pages, READ CAPACITY decode from sg_inq/sg_r
   assert.ok(result.identification.designators.length > 0);
   assert.equal(result.capacity.sizeBytes, 16n * 1024n * 1024n);
   assert.equal(result.capacity16.sizeBytes, result.capacity.sizeBytes);
-  assert.deepEqual(result.luns.luns.map((l) => l.lun), [0]);
+  assert.deepEqual(
+    result.luns.luns.map((l) => l.lun),
+    [0],
+  );
 });
 
 test('replay pr-sequence: two paths, reservation, conflict, preempt with unit attention, cleanup', async () => {
@@ -62,10 +81,16 @@ test('replay pr-sequence: two paths, reservation, conflict, preempt with unit at
   assert.deepEqual(s.keysBefore.keys, []);
   assert.deepEqual(s.keysRegistered.keys, [KEY_A, KEY_B]);
   assert.equal(s.capabilities.length, 8);
-  assert.deepEqual([s.reservationSeenByB.present, s.reservationSeenByB.reservationKey, s.reservationSeenByB.type], [true, KEY_A, PR_TYPE.WERO]);
+  assert.deepEqual(
+    [s.reservationSeenByB.present, s.reservationSeenByB.reservationKey, s.reservationSeenByB.type],
+    [true, KEY_A, PR_TYPE.WERO],
+  );
   assert.ok(isConflict(s.conflict), String(s.conflict));
   // sg_persist exit 6, its -vv raw sense 70 00 06 ... 2a 03: retried by ScsiDevice.
-  assert.deepEqual(s.unitAttentionsOfA.map((u) => [u.asc, u.ascq]), [[0x2a, 0x03]]);
+  assert.deepEqual(
+    s.unitAttentionsOfA.map((u) => [u.asc, u.ascq]),
+    [[0x2a, 0x03]],
+  );
   assert.deepEqual(s.keysAfterPreempt.keys, [KEY_B]);
   assert.deepEqual([s.reservationAfterPreempt.reservationKey, s.reservationAfterPreempt.type], [KEY_B, PR_TYPE.WERO]);
   // tgt 1.0.85 does not implement READ FULL STATUS: ILLEGAL REQUEST, INVALID FIELD IN CDB (sg_persist exit 5).
@@ -96,7 +121,10 @@ test('replay no-device: a missing node (exit 52) and a node that refuses SG_IO (
 test('replay permission-denied: exit 63 (EACCES) names the device and the disk group', async () => {
   const f = fixture('permission-denied');
   const device = f.invocations[0]!.args.at(-1)!;
-  const e = await new ScsiDevice(new SgTransport({ device, run: replayRunner(f.invocations) }), 0).prReadKeys().then(() => undefined, (x: unknown) => x);
+  const e = await new ScsiDevice(new SgTransport({ device, run: replayRunner(f.invocations) }), 0).prReadKeys().then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   const err = sgError(e, 'ESGDEVICE');
   assert.equal(err.errno, 'EACCES');
   assert.match(err.remedy, /"disk"/);
@@ -105,7 +133,12 @@ test('replay permission-denied: exit 63 (EACCES) names the device and the disk g
 // ---------------------------------------------------------------------------------------------
 // Synthetic runner: statuses the lab cannot produce (no real output behind these).
 
-function fake(code: number | null, stdout = '', stderr = '', extra: Partial<SgRunResult> = {}): { run: SgRunner; calls: string[][] } {
+function fake(
+  code: number | null,
+  stdout = '',
+  stderr = '',
+  extra: Partial<SgRunResult> = {},
+): { run: SgRunner; calls: string[][] } {
   const calls: string[][] = [];
   return {
     calls,
@@ -151,20 +184,37 @@ for (const [code, want] of EXIT_CASES) {
 
 test('through ScsiDevice: exit 24 is ScsiStatusError, exit 2 is a NOT READY check condition, exit 6 repeated is ScsiUnitAttentionError', async () => {
   const dev = (code: number) => new ScsiDevice(new SgTransport({ device: '/dev/sdz', run: fake(code).run }), 0);
-  await assert.rejects(dev(24).register({ key: 0n, saKey: 1n }), (e: unknown) => e instanceof ScsiStatusError && e.status === 0x18);
+  await assert.rejects(
+    dev(24).register({ key: 0n, saKey: 1n }),
+    (e: unknown) => e instanceof ScsiStatusError && e.status === 0x18,
+  );
   await assert.rejects(dev(2).testUnitReady(), (e: unknown) => e instanceof ScsiCheckCondition && e.senseKey === 2);
   await assert.rejects(dev(6).prReadKeys(), (e: unknown) => e instanceof ScsiUnitAttentionError && e.attempts === 4);
 });
 
 test('the real raw sense on stderr is preferred to the exit status', async () => {
-  const stderr = 'Persistent reservation in:\n Raw sense data (in hex), sb_len=18, embedded_len=18\n        70 00 02 00 00 00 00 0a  00 00 00 00 04 0b 00 00\n        00 00\n';
-  const r = await new SgTransport({ device: '/dev/sdz', run: fake(2, '', stderr).run }).execute({ lun: 0, cdb: readKeysCdb, dataInLength: 1024 });
+  const stderr =
+    'Persistent reservation in:\n Raw sense data (in hex), sb_len=18, embedded_len=18\n        70 00 02 00 00 00 00 0a  00 00 00 00 04 0b 00 00\n        00 00\n';
+  const r = await new SgTransport({ device: '/dev/sdz', run: fake(2, '', stderr).run }).execute({
+    lun: 0,
+    cdb: readKeysCdb,
+    dataInLength: 1024,
+  });
   assert.deepEqual([r.sense![2], r.sense![12], r.sense![13]], [2, 0x04, 0x0b]);
-  assert.equal(parseSgRawSense('Raw sense data (in hex), sb_len=18, embedded_len=18\n        70 00\n'), undefined, 'cut short: not used');
+  assert.equal(
+    parseSgRawSense('Raw sense data (in hex), sb_len=18, embedded_len=18\n        70 00\n'),
+    undefined,
+    'cut short: not used',
+  );
 });
 
 test('timeouts, transport errors and syntax errors are typed errors', async () => {
-  const t = (code: number | null, extra: Partial<SgRunResult> = {}) => new SgTransport({ device: '/dev/sdz', run: fake(code, '', 'some error', extra).run }).execute({ lun: 0, cdb: readKeysCdb, dataInLength: 8 });
+  const t = (code: number | null, extra: Partial<SgRunResult> = {}) =>
+    new SgTransport({ device: '/dev/sdz', run: fake(code, '', 'some error', extra).run }).execute({
+      lun: 0,
+      cdb: readKeysCdb,
+      dataInLength: 8,
+    });
   sgError(await t(null, { timedOut: true }).catch((e: unknown) => e), 'ESGTIMEOUT');
   sgError(await t(33).catch((e: unknown) => e), 'ESGTIMEOUT');
   sgError(await t(99).catch((e: unknown) => e), 'ESGTOOL');
@@ -175,7 +225,10 @@ test('timeouts, transport errors and syntax errors are typed errors', async () =
 
 test('a missing sg_persist binary (spawn ENOENT, real) is ESGTOOLMISSING naming the device and sg3-utils', async () => {
   const t = new SgTransport({ device: '/dev/sdz', env: { PATH: '/nonexistent-clusterprobe' }, run: execFileRunner });
-  const e = sgError(await t.execute({ lun: 0, cdb: readKeysCdb, dataInLength: 8 }).catch((x: unknown) => x), 'ESGTOOLMISSING');
+  const e = sgError(
+    await t.execute({ lun: 0, cdb: readKeysCdb, dataInLength: 8 }).catch((x: unknown) => x),
+    'ESGTOOLMISSING',
+  );
   assert.match(e.message, /sg_persist cannot be run \(ENOENT\) for \/dev\/sdz/);
   assert.match(e.remedy, /sg3-utils/);
 });
@@ -184,7 +237,15 @@ test('an aborted signal rejects with its reason and runs nothing', async () => {
   const f = fake(0);
   const ac = new AbortController();
   ac.abort(new Error('stop'));
-  await assert.rejects(new SgTransport({ device: '/dev/sdz', run: f.run }).execute({ lun: 0, cdb: readKeysCdb, dataInLength: 8, signal: ac.signal }), /stop/);
+  await assert.rejects(
+    new SgTransport({ device: '/dev/sdz', run: f.run }).execute({
+      lun: 0,
+      cdb: readKeysCdb,
+      dataInLength: 8,
+      signal: ac.signal,
+    }),
+    /stop/,
+  );
   assert.equal(f.calls.length, 0);
 });
 
@@ -201,11 +262,19 @@ test('garbage on stdout is ESGOUTPUT, never a crash: random bytes, a truncated d
   ];
   for (const out of outputs) {
     const device = new ScsiDevice(new SgTransport({ device: '/dev/sdz', run: fake(0, out).run }), 0);
-    const e = await device.prReadKeys().then(() => undefined, (x: unknown) => x);
+    const e = await device.prReadKeys().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     sgError(e, 'ESGOUTPUT');
   }
   const shortCapacity = new SgTransport({ device: '/dev/sdz', run: fake(0, '\x00\x01\x02').run });
-  sgError(await shortCapacity.execute({ lun: 0, cdb: Uint8Array.of(0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0), dataInLength: 8 }).catch((x: unknown) => x), 'ESGOUTPUT');
+  sgError(
+    await shortCapacity
+      .execute({ lun: 0, cdb: Uint8Array.of(0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0), dataInLength: 8 })
+      .catch((x: unknown) => x),
+    'ESGOUTPUT',
+  );
 });
 
 test('argv: the device is one element, keys and flags come from the CDB and parameter list, the LUN is ignored', async () => {
@@ -214,17 +283,45 @@ test('argv: the device is one element, keys and flags come from the CDB and para
   await device.register({ key: 0n, saKey: 0x1234n, aptpl: true, allTgPt: true });
   await device.preemptAndAbort({ key: 1n, saKey: 2n, type: PR_TYPE.EA });
   assert.deepEqual(f.calls, [
-    ['sg_persist', '-n', '--out', '--register', '--param-rk=0x0000000000000000', '--param-sark=0x0000000000001234', '--prout-type=0', '--param-alltgpt', '--param-aptpl', '-vv', '/dev/disk/by-id/wwn-0x6000 x;$(rm -rf)'],
-    ['sg_persist', '-n', '--out', '--preempt-abort', '--param-rk=0x0000000000000001', '--param-sark=0x0000000000000002', '--prout-type=3', '-vv', '/dev/disk/by-id/wwn-0x6000 x;$(rm -rf)'],
+    [
+      'sg_persist',
+      '-n',
+      '--out',
+      '--register',
+      '--param-rk=0x0000000000000000',
+      '--param-sark=0x0000000000001234',
+      '--prout-type=0',
+      '--param-alltgpt',
+      '--param-aptpl',
+      '-vv',
+      '/dev/disk/by-id/wwn-0x6000 x;$(rm -rf)',
+    ],
+    [
+      'sg_persist',
+      '-n',
+      '--out',
+      '--preempt-abort',
+      '--param-rk=0x0000000000000001',
+      '--param-sark=0x0000000000000002',
+      '--prout-type=3',
+      '-vv',
+      '/dev/disk/by-id/wwn-0x6000 x;$(rm -rf)',
+    ],
   ]);
 });
 
-test('PRIN allocation lengths above sg_persist\'s 8192 are capped; the CDB sg_persist echoes for PROUT must be ours', async () => {
+test("PRIN allocation lengths above sg_persist's 8192 are capped; the CDB sg_persist echoes for PROUT must be ours", async () => {
   const f = fake(0, ' 00     00 00 00 00 00 00 00 00\n');
-  await new SgTransport({ device: '/dev/sdz', run: f.run }).execute({ lun: 0, cdb: buildPersistentReserveInCdb(0, 0xffff), dataInLength: 0xffff });
+  await new SgTransport({ device: '/dev/sdz', run: f.run }).execute({
+    lun: 0,
+    cdb: buildPersistentReserveInCdb(0, 0xffff),
+    dataInLength: 0xffff,
+  });
   assert.ok(f.calls[0]!.includes('--maxlen=8192'));
   const other = fake(0, '', '    Persistent reservation out cdb: [5f 01 03 00 00 00 00 00 18 00]\n');
-  const e = await new ScsiDevice(new SgTransport({ device: '/dev/sdz', run: other.run }), 0).reserve({ key: 1n, type: PR_TYPE.WERO }).catch((x: unknown) => x);
+  const e = await new ScsiDevice(new SgTransport({ device: '/dev/sdz', run: other.run }), 0)
+    .reserve({ key: 1n, type: PR_TYPE.WERO })
+    .catch((x: unknown) => x);
   sgError(e, 'ESGOUTPUT');
 });
 
@@ -233,10 +330,18 @@ test('refused without running anything: CLEAR, REGISTER AND MOVE, SPEC_I_PT, REA
   const t = new SgTransport({ device: '/dev/sdz', run: f.run });
   const device = new ScsiDevice(t, 0);
   sgError(await device.clear({ key: 1n }).catch((e: unknown) => e), 'ESGUNSUPPORTED');
-  sgError(await device.register({ saKey: 1n, specIPT: true, transportIds: [new Uint8Array(24)] }).catch((e: unknown) => e), 'ESGUNSUPPORTED');
+  sgError(
+    await device.register({ saKey: 1n, specIPT: true, transportIds: [new Uint8Array(24)] }).catch((e: unknown) => e),
+    'ESGUNSUPPORTED',
+  );
   const move = buildPersistentReserveOutCdb({ serviceAction: 7, type: 5, parameterListLength: 24 });
-  sgError(await t.execute({ lun: 0, cdb: move, dataInLength: 0, dataOut: new Uint8Array(24) }).catch((e: unknown) => e), 'ESGUNSUPPORTED');
-  const read10 = await t.execute({ lun: 0, cdb: Uint8Array.of(0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0), dataInLength: 512 }).catch((e: unknown) => e);
+  sgError(
+    await t.execute({ lun: 0, cdb: move, dataInLength: 0, dataOut: new Uint8Array(24) }).catch((e: unknown) => e),
+    'ESGUNSUPPORTED',
+  );
+  const read10 = await t
+    .execute({ lun: 0, cdb: Uint8Array.of(0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0), dataInLength: 512 })
+    .catch((e: unknown) => e);
   assert.match(sgError(read10, 'ESGUNSUPPORTED').message, /operation code 0x28/);
   assert.equal(f.calls.length, 0);
   assert.throws(() => new SgTransport({ device: 'sdb' }), RangeError);
@@ -246,12 +351,18 @@ test('refused without running anything: CLEAR, REGISTER AND MOVE, SPEC_I_PT, REA
 test('REPORT LUNS: one LUN 0, answered without running a tool', async () => {
   const f = fake(0);
   const luns = await new ScsiDevice(new SgTransport({ device: SG3_DEVICE_A, run: f.run }), 0).reportLuns();
-  assert.deepEqual(luns.luns.map((l) => l.lun), [0]);
+  assert.deepEqual(
+    luns.luns.map((l) => l.lun),
+    [0],
+  );
   assert.equal(f.calls.length, 0);
 });
 
 test('READ CAPACITY(10) that sg_readcap answered with (16) after an invalid opcode is reported as 05/20/00', async () => {
-  const stderr = '    read capacity(10) cdb: [25 00 00 00 00 00 00 00 00 00]\n    read capacity(16) cdb: [9e 10 00 00 00 00 00 00 00 00 00 00 00 20 00 00]\n';
+  const stderr =
+    '    read capacity(10) cdb: [25 00 00 00 00 00 00 00 00 00]\n    read capacity(16) cdb: [9e 10 00 00 00 00 00 00 00 00 00 00 00 20 00 00]\n';
   const run = fake(0, '\x00'.repeat(32), stderr).run;
-  await assert.rejects(new ScsiDevice(new SgTransport({ device: '/dev/sdz', run }), 0).readCapacity(), (e: unknown) => isCheck(e, 5, 0x20, 0));
+  await assert.rejects(new ScsiDevice(new SgTransport({ device: '/dev/sdz', run }), 0).readCapacity(), (e: unknown) =>
+    isCheck(e, 5, 0x20, 0),
+  );
 });

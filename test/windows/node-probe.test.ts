@@ -40,31 +40,43 @@ function context(spec: Partial<ClusterSpec>, signal: AbortSignal = new AbortCont
       if (!shared.has(key)) {
         const p = open();
         shared.set(key, p);
-        void p.then((r) => closers.push(() => close(r)), () => undefined);
+        void p.then(
+          (r) => closers.push(() => close(r)),
+          () => undefined,
+        );
       }
       return shared.get(key) as Promise<T>;
     },
   };
 }
 
-async function collect(spec: Partial<ClusterSpec>, options: { case?: string; log?: string; signal?: AbortSignal } = {}): Promise<NodesFact> {
+async function collect(
+  spec: Partial<ClusterSpec>,
+  options: { case?: string; log?: string; signal?: AbortSignal } = {},
+): Promise<NodesFact> {
   delete process.env.CLUSTERPROBE_POWERSHELL;
   process.env.FAKE_PWSH_RECORDINGS = RECORDINGS;
   if (options.case) process.env.FAKE_PWSH_CASE = options.case;
   if (options.log) process.env.FAKE_PWSH_LOG = options.log;
-  return (await nodesProbe.collect(context({ windows: { powershell: FAKE, timeoutSeconds: 30 }, ...spec }, options.signal))) as NodesFact;
+  return (await nodesProbe.collect(
+    context({ windows: { powershell: FAKE, timeoutSeconds: 30 }, ...spec }, options.signal),
+  )) as NodesFact;
 }
 
 const statuses = (f: NodesFact) => f.nodes.map((n) => [n.node, n.status]);
 
-test('without windows.powershell on Linux: skipped, notWindows, and no process is started', { skip: process.platform === 'win32' }, async () => {
-  delete process.env.CLUSTERPROBE_POWERSHELL;
-  const fact = (await nodesProbe.collect(context({ nodes: [fq('hv01')] }))) as NodesFact;
-  assert.equal(fact.status, 'skipped');
-  assert.equal(fact.skipped?.code, 'notWindows');
-  assert.match(fact.skipped!.reason, /not Windows/);
-  assert.deepEqual(fact.nodes, []);
-});
+test(
+  'without windows.powershell on Linux: skipped, notWindows, and no process is started',
+  { skip: process.platform === 'win32' },
+  async () => {
+    delete process.env.CLUSTERPROBE_POWERSHELL;
+    const fact = (await nodesProbe.collect(context({ nodes: [fq('hv01')] }))) as NodesFact;
+    assert.equal(fact.status, 'skipped');
+    assert.equal(fact.skipped?.code, 'notWindows');
+    assert.match(fact.skipped!.reason, /not Windows/);
+    assert.deepEqual(fact.nodes, []);
+  },
+);
 
 test('a PowerShell that is not there: skipped, noPowerShell, naming it', async () => {
   const fact = await collect({ nodes: [fq('hv01')], windows: { powershell: '/nonexistent/pwsh' } });
@@ -78,12 +90,20 @@ test('5.1, three nodes chosen by the decoded parameters: two read, one access de
   const log = join(dir, 'commands.log');
   const fact = await collect({ nodes: [fq('hv01'), fq('hv02'), fq('hv03')] }, { log });
   assert.equal(fact.status, 'ok');
-  assert.deepEqual(statuses(fact), [['hv01', 'ok'], ['hv02', 'ok'], ['hv03', 'accessDenied']]);
+  assert.deepEqual(statuses(fact), [
+    ['hv01', 'ok'],
+    ['hv02', 'ok'],
+    ['hv03', 'accessDenied'],
+  ]);
   assert.equal(fact.nodes[0]!.facts?.os?.release, '2019');
   assert.equal(fact.nodes[2]!.error?.fullyQualifiedErrorId, 'AccessDenied,PSSessionStateBroken');
   assert.equal(fact.nodes[2]!.computerName, 'hv03.lab.example.test');
   const sent = await readFile(log, 'utf8');
-  assert.equal(sent.split('\n----\n').filter((c) => c.includes('# CLUSTERPROBE-SCRIPT:nodes.facts')).length, 1, 'one command for all nodes');
+  assert.equal(
+    sent.split('\n----\n').filter((c) => c.includes('# CLUSTERPROBE-SCRIPT:nodes.facts')).length,
+    1,
+    'one command for all nodes',
+  );
   assert.ok(!sent.includes('hv01.lab.example.test'), 'the names travel in the base64 payload only');
 });
 
@@ -94,29 +114,50 @@ test('hostile node names never reach PowerShell as code', async () => {
   const fact = await collect({ nodes: names.map((name) => ({ name })) }, { case: 'ps51-none', log });
   const sent = await readFile(log, 'utf8');
   for (const n of names) assert.ok(!sent.includes(n), n);
-  assert.deepEqual(statuses(fact), names.map((n) => [n, 'badOutput']), 'no answer and no error for these names');
+  assert.deepEqual(
+    statuses(fact),
+    names.map((n) => [n, 'badOutput']),
+    'no answer and no error for these names',
+  );
 });
 
 test('pwsh 7, seven nodes: each failure by its cause, the node that hung as a time-out, the others read', async () => {
   const nodes = [...['n1', 'n2', 'n3', 'n4', 'n5', 'n6'].map(fq), { name: 'byip', fqdn: '10.0.0.31' }];
   const fact = await collect({ nodes }, { case: 'pwsh7-mixed' });
   assert.equal(fact.status, 'ok');
-  assert.deepEqual(statuses(fact), [['n1', 'ok'], ['n2', 'ok'], ['n3', 'ok'], ['n4', 'timeout'], ['n5', 'unreachable'], ['n6', 'dnsFailed'], ['byip', 'authFailed']]);
+  assert.deepEqual(statuses(fact), [
+    ['n1', 'ok'],
+    ['n2', 'ok'],
+    ['n3', 'ok'],
+    ['n4', 'timeout'],
+    ['n5', 'unreachable'],
+    ['n6', 'dnsFailed'],
+    ['byip', 'authFailed'],
+  ]);
   assert.equal(fact.nodes[1]!.facts?.iscsi?.source, 'MSiSCSIInitiator_MethodClass');
   assert.equal(typeof fact.ms, 'number');
 });
 
 test('PowerShell itself does not answer within windows.timeoutSeconds: the run failed, every node timed out', async () => {
   const started = performance.now();
-  const fact = await collect({ nodes: [fq('hv01'), fq('hv02')], windows: { powershell: FAKE, timeoutSeconds: 5 } }, { case: 'slow' });
+  const fact = await collect(
+    { nodes: [fq('hv01'), fq('hv02')], windows: { powershell: FAKE, timeoutSeconds: 5 } },
+    { case: 'slow' },
+  );
   const ms = performance.now() - started;
   assert.equal(fact.status, 'failed');
   assert.equal(fact.failure?.code, 'timeout');
-  assert.deepEqual(statuses(fact), [['hv01', 'timeout'], ['hv02', 'timeout']]);
-  assert.ok(ms >= 4500 && ms < 30_000, `stopped at the limit, not when the fake answered at 60 s (${Math.round(ms)} ms)`);
+  assert.deepEqual(statuses(fact), [
+    ['hv01', 'timeout'],
+    ['hv02', 'timeout'],
+  ]);
+  assert.ok(
+    ms >= 4500 && ms < 30_000,
+    `stopped at the limit, not when the fake answered at 60 s (${Math.round(ms)} ms)`,
+  );
 });
 
-test('Ctrl-C (the run\'s signal) stops the run at once', async () => {
+test("Ctrl-C (the run's signal) stops the run at once", async () => {
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 300);
   const started = performance.now();
@@ -127,7 +168,11 @@ test('Ctrl-C (the run\'s signal) stops the run at once', async () => {
 });
 
 test('a process that dies, a value that is not node objects, no envelope at all: the run failed, with the cause', async () => {
-  const cases: [string, string][] = [['dies', 'processExited'], ['garbage-value', 'badOutput'], ['not-json', 'badOutput']];
+  const cases: [string, string][] = [
+    ['dies', 'processExited'],
+    ['garbage-value', 'badOutput'],
+    ['not-json', 'badOutput'],
+  ];
   for (const [name, code] of cases) {
     const fact = await collect({ nodes: [fq('hv01')] }, { case: name });
     assert.equal(fact.status, 'failed', name);

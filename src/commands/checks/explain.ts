@@ -8,7 +8,9 @@ export default class ChecksExplain extends BaseCommand {
   static override summary = 'Explain a check: what it verifies, why it matters, what it needs, the fixes it can give.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> checks explain config.netbios.collision'];
-  static override args = { id: Args.string({ description: 'The check id (see "clusterprobe checks list").', required: true }) };
+  static override args = {
+    id: Args.string({ description: 'The check id (see "clusterprobe checks list").', required: true }),
+  };
   static override flags = { config: configFlag, plugin: pluginFlag };
 
   async run(): Promise<CheckMeta & { source: string }> {
@@ -17,8 +19,12 @@ export default class ChecksExplain extends BaseCommand {
     const registry = await registryFor(flags.config, flags.plugin);
     const found = registry.find(args.id);
     if (!found) {
-      const near = registry.checks.map((r) => r.check.meta.id).filter((id) => id.split('.')[0] === args.id.split('.')[0]);
-      throw new UsageError(`no check "${args.id}"${near.length ? `; checks in that area: ${near.join(', ')}` : ''}; run "clusterprobe checks list"`);
+      const near = registry.checks
+        .map((r) => r.check.meta.id)
+        .filter((id) => id.split('.')[0] === args.id.split('.')[0]);
+      throw new UsageError(
+        `no check "${args.id}"${near.length ? `; checks in that area: ${near.join(', ')}` : ''}; run "clusterprobe checks list"`,
+      );
     }
     const { meta } = found.check;
     if (!this.jsonEnabled()) {

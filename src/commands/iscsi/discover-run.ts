@@ -22,13 +22,18 @@ export async function runDiscover(flags: DiscoverFlags, ctx: DiscoverContext): P
   const secretRef = flags['chap-secret'];
   if (secretRef !== undefined && !SECRET_REF_PATTERN.test(secretRef)) {
     // Never echo it: it may be the secret itself, typed where a reference belongs.
-    throw new UsageError('--chap-secret takes a reference, not the secret: env:VAR, file:PATH or prompt (a secret in argv is visible to every user of this machine)');
+    throw new UsageError(
+      '--chap-secret takes a reference, not the secret: env:VAR, file:PATH or prompt (a secret in argv is visible to every user of this machine)',
+    );
   }
   const prompt = terminalPrompter();
   const secrets = new SecretStore({ baseDir: process.cwd(), ...(prompt ? { prompt } : {}) });
   ctx.setScrub((t) => secrets.scrub(t));
   const chapUser = flags['chap-user'];
-  const chap = chapUser !== undefined && secretRef !== undefined ? { user: chapUser, secret: Buffer.from((await secrets.resolve(secretRef, '--chap-secret')).reveal()) } : undefined;
+  const chap =
+    chapUser !== undefined && secretRef !== undefined
+      ? { user: chapUser, secret: Buffer.from((await secrets.resolve(secretRef, '--chap-secret')).reveal()) }
+      : undefined;
   const seconds = flags.timeout * 1000;
   const result = secrets.scrubDeep(
     await inventory({
@@ -40,10 +45,15 @@ export async function runDiscover(flags: DiscoverFlags, ctx: DiscoverContext): P
     }),
   );
   if (!ctx.json) {
-    const [{ chalkFor }, { renderInventory }] = await Promise.all([import('../../report/color.ts'), import('../../report/inventory.ts')]);
+    const [{ chalkFor }, { renderInventory }] = await Promise.all([
+      import('../../report/color.ts'),
+      import('../../report/inventory.ts'),
+    ]);
     process.stdout.write(secrets.scrub(renderInventory(result, chalkFor(process.stdout))));
   }
-  const failed = result.error !== undefined || result.targets.some((t) => t.error !== undefined || t.luns.some((l) => l.error !== undefined));
+  const failed =
+    result.error !== undefined ||
+    result.targets.some((t) => t.error !== undefined || t.luns.some((l) => l.error !== undefined));
   process.exitCode = failed ? EXIT.fail : EXIT.pass;
   return result;
 }

@@ -31,8 +31,12 @@ export interface CleanupResult {
   readonly luns: CleanupLun[];
 }
 
-export async function runCleanup(flags: CleanupFlags, ctx: { json: boolean; setScrub(s: (t: string) => string): void }): Promise<CleanupResult> {
-  if (!flags.config) throw new UsageError('storage cleanup needs --config cluster.yaml (its portals, targets and nodes)');
+export async function runCleanup(
+  flags: CleanupFlags,
+  ctx: { json: boolean; setScrub(s: (t: string) => string): void },
+): Promise<CleanupResult> {
+  if (!flags.config)
+    throw new UsageError('storage cleanup needs --config cluster.yaml (its portals, targets and nodes)');
   const file = resolve(flags.config);
   const { spec } = await loadSpec(file);
   const prompt = terminalPrompter();
@@ -43,20 +47,51 @@ export async function runCleanup(flags: CleanupFlags, ctx: { json: boolean; setS
   const luns: CleanupLun[] = [];
   const run = Date.now() & 0xffffffff;
   for (const [index, config] of (spec.storage?.iscsi ?? []).entries()) {
-    const chap = config.chap ? { user: config.chap.user, secret: Buffer.from((await secrets.resolve(config.chap.secret, `storage.iscsi[${index}].chap.secret`)).reveal()) } : undefined;
+    const chap = config.chap
+      ? {
+          user: config.chap.user,
+          secret: Buffer.from(
+            (await secrets.resolve(config.chap.secret, `storage.iscsi[${index}].chap.secret`)).reveal(),
+          ),
+        }
+      : undefined;
     let targets: string[];
     try {
-      targets = config.targets ?? (await sendTargets({ portal: config.portal, initiatorName, ...(chap ? { chap } : {}) })).map((t) => t.name);
+      targets =
+        config.targets ??
+        (await sendTargets({ portal: config.portal, initiatorName, ...(chap ? { chap } : {}) })).map((t) => t.name);
     } catch (err) {
-      luns.push({ portal: config.portal, target: '-', lun: -1, found: [], left: [], foreign: [], error: toInventoryError(err).message });
+      luns.push({
+        portal: config.portal,
+        target: '-',
+        lun: -1,
+        found: [],
+        left: [],
+        foreign: [],
+        error: toInventoryError(err).message,
+      });
       continue;
     }
     for (const target of targets) {
       let session: IscsiSession;
       try {
-        session = await IscsiSession.open({ portal: config.portal, initiatorName, targetName: target, isid: randomIsid(0xc1), ...(chap ? { chap } : {}) });
+        session = await IscsiSession.open({
+          portal: config.portal,
+          initiatorName,
+          targetName: target,
+          isid: randomIsid(0xc1),
+          ...(chap ? { chap } : {}),
+        });
       } catch (err) {
-        luns.push({ portal: config.portal, target, lun: -1, found: [], left: [], foreign: [], error: toInventoryError(err).message });
+        luns.push({
+          portal: config.portal,
+          target,
+          lun: -1,
+          found: [],
+          left: [],
+          foreign: [],
+          error: toInventoryError(err).message,
+        });
         continue;
       }
       try {
@@ -69,10 +104,26 @@ export async function runCleanup(flags: CleanupFlags, ctx: { json: boolean; setS
             const keys = (await device.prReadKeys()).keys;
             const ours = keys.filter(isClusterprobeKey);
             const foreign = keys.filter((k) => !isClusterprobeKey(k)).map(keyHex);
-            const left = ours.length === 0 || flags['dry-run'] ? ours : await removeOurKeys(device, ours, makeKey(run, 0xfd));
-            luns.push({ portal: config.portal, target, lun: entry.lun, found: ours.map(keyHex), left: left.map(keyHex), foreign });
+            const left =
+              ours.length === 0 || flags['dry-run'] ? ours : await removeOurKeys(device, ours, makeKey(run, 0xfd));
+            luns.push({
+              portal: config.portal,
+              target,
+              lun: entry.lun,
+              found: ours.map(keyHex),
+              left: left.map(keyHex),
+              foreign,
+            });
           } catch (err) {
-            luns.push({ portal: config.portal, target, lun: entry.lun, found: [], left: [], foreign: [], error: toInventoryError(err).message });
+            luns.push({
+              portal: config.portal,
+              target,
+              lun: entry.lun,
+              found: [],
+              left: [],
+              foreign: [],
+              error: toInventoryError(err).message,
+            });
           }
         }
       } finally {
@@ -85,10 +136,18 @@ export async function runCleanup(flags: CleanupFlags, ctx: { json: boolean; setS
     for (const l of luns) {
       const where = `${l.portal} ${l.target}${l.lun >= 0 ? ` LUN ${l.lun}` : ''}`;
       if (l.error) process.stdout.write(`${where}: ${secrets.scrub(l.error)}\n`);
-      else if (l.found.length === 0) process.stdout.write(`${where}: no key of clusterprobe's${l.foreign.length ? ` (${l.foreign.length} other key(s), untouched)` : ''}\n`);
-      else process.stdout.write(`${where}: ${flags['dry-run'] ? 'would remove' : 'found'} ${l.found.join(', ')}${flags['dry-run'] ? '' : l.left.length ? `; STILL THERE: ${l.left.join(', ')}` : '; removed'}\n`);
+      else if (l.found.length === 0)
+        process.stdout.write(
+          `${where}: no key of clusterprobe's${l.foreign.length ? ` (${l.foreign.length} other key(s), untouched)` : ''}\n`,
+        );
+      else
+        process.stdout.write(
+          `${where}: ${flags['dry-run'] ? 'would remove' : 'found'} ${l.found.join(', ')}${flags['dry-run'] ? '' : l.left.length ? `; STILL THERE: ${l.left.join(', ')}` : '; removed'}\n`,
+        );
     }
   }
-  process.exitCode = luns.some((l) => l.error !== undefined || (!flags['dry-run'] && l.left.length > 0)) ? EXIT.fail : EXIT.pass;
+  process.exitCode = luns.some((l) => l.error !== undefined || (!flags['dry-run'] && l.left.length > 0))
+    ? EXIT.fail
+    : EXIT.pass;
   return result;
 }

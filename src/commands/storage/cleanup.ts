@@ -6,7 +6,8 @@ import type { CleanupResult } from './cleanup-run.ts';
 export type CleanupFlags = Awaited<ReturnType<StorageCleanup['parseFlags']>>;
 
 export default class StorageCleanup extends BaseCommand {
-  static override summary = "Remove clusterprobe's own reservation keys (0x435052…) left on the spec's disks by an interrupted run.";
+  static override summary =
+    "Remove clusterprobe's own reservation keys (0x435052…) left on the spec's disks by an interrupted run.";
   static override description = `Reads the keys of every disk LUN of the spec's targets and removes only the keys whose top bytes are clusterprobe's ("CPR", 0x435052): it registers a temporary key of its own, PREEMPTs each leftover (taking over, then releasing, a reservation one of them holds), and unregisters; then it reads the keys again. Any other key is never touched, and CLEAR is never used.
 
 Exit codes: 0 nothing of ours left, 2 usage error, 3 some key of ours could not be removed or a disk could not be read.`;

@@ -27,15 +27,30 @@ function withDnsServers(dnsServers: string[], ...dns: Lookup[]) {
 }
 
 const V6 = 'fd00:0:0:0:0:0:0:21';
-const UNREACHABLE = { source: 'system' as const, servers: ['192.0.2.53'], code: 'ENETUNREACH' as const, failures: [{ server: '192.0.2.53', code: 'ENETUNREACH' as const, detail: 'no route to the DNS server' }] };
+const UNREACHABLE = {
+  source: 'system' as const,
+  servers: ['192.0.2.53'],
+  code: 'ENETUNREACH' as const,
+  failures: [{ server: '192.0.2.53', code: 'ENETUNREACH' as const, detail: 'no route to the DNS server' }],
+};
 
 const cases: readonly Case[] = [
   {
     name: 'every node resolves to its own address: one pass per node',
     facts: withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.22', 'fd00:0:0:0:0:0:0:22'])),
     expected: [
-      { status: 'pass', messageId: 'resolves', subject: 'hv01', data: { node: 'hv01', fqdn: 'hv01.lab.example.test', addresses: ['10.0.0.21'], dnsServers: '10.0.0.10' } },
-      { status: 'pass', messageId: 'resolves', subject: 'hv02', data: { fqdn: 'hv02.lab.example.test', addresses: ['10.0.0.22', 'fd00:0:0:0:0:0:0:22'] } },
+      {
+        status: 'pass',
+        messageId: 'resolves',
+        subject: 'hv01',
+        data: { node: 'hv01', fqdn: 'hv01.lab.example.test', addresses: ['10.0.0.21'], dnsServers: '10.0.0.10' },
+      },
+      {
+        status: 'pass',
+        messageId: 'resolves',
+        subject: 'hv02',
+        data: { fqdn: 'hv02.lab.example.test', addresses: ['10.0.0.22', 'fd00:0:0:0:0:0:0:22'] },
+      },
     ],
   },
   {
@@ -43,28 +58,63 @@ const cases: readonly Case[] = [
     facts: withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', [])),
     expected: [
       { status: 'pass', messageId: 'resolves', subject: 'hv01' },
-      { status: 'fail', messageId: 'noRecord', subject: 'hv02', data: { node: 'hv02', fqdn: 'hv02.lab.example.test', addresses: [], dnsServers: '10.0.0.10' } },
+      {
+        status: 'fail',
+        messageId: 'noRecord',
+        subject: 'hv02',
+        data: { node: 'hv02', fqdn: 'hv02.lab.example.test', addresses: [], dnsServers: '10.0.0.10' },
+      },
     ],
   },
   {
     name: 'a lookup that failed fails lookupFailed with the error',
     facts: withDns(lookup('hv01', [], 'A hv01.lab.example.test: SERVFAIL'), lookup('hv02', ['10.0.0.22'])),
     expected: [
-      { status: 'fail', messageId: 'lookupFailed', subject: 'hv01', data: { node: 'hv01', fqdn: 'hv01.lab.example.test', error: 'A hv01.lab.example.test: SERVFAIL' } },
+      {
+        status: 'fail',
+        messageId: 'lookupFailed',
+        subject: 'hv01',
+        data: { node: 'hv01', fqdn: 'hv01.lab.example.test', error: 'A hv01.lab.example.test: SERVFAIL' },
+      },
       { status: 'pass', messageId: 'resolves', subject: 'hv02' },
     ],
   },
   {
     name: 'the resolver could not be used (no route): resolverFailed naming the resolver and what it did',
-    facts: withDns({ ...lookup('hv01', [], 'A hv01.lab.example.test via 192.0.2.53: no route to the DNS server'), resolverFailure: UNREACHABLE }),
-    expected: [{ status: 'fail', messageId: 'resolverFailed', subject: 'hv01', data: { node: 'hv01', code: 'ENETUNREACH', resolver: "this machine's resolver (/etc/resolv.conf, or the network adapter's DNS servers on Windows): 192.0.2.53 cannot be reached: no route to it from this machine" } }],
+    facts: withDns({
+      ...lookup('hv01', [], 'A hv01.lab.example.test via 192.0.2.53: no route to the DNS server'),
+      resolverFailure: UNREACHABLE,
+    }),
+    expected: [
+      {
+        status: 'fail',
+        messageId: 'resolverFailed',
+        subject: 'hv01',
+        data: {
+          node: 'hv01',
+          code: 'ENETUNREACH',
+          resolver:
+            "this machine's resolver (/etc/resolv.conf, or the network adapter's DNS servers on Windows): 192.0.2.53 cannot be reached: no route to it from this machine",
+        },
+      },
+    ],
   },
   {
     name: 'two nodes on one address: one failure naming both, and neither passes',
     facts: withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.21']), lookup('hv03', ['10.0.0.23'])),
     expected: [
       { status: 'pass', messageId: 'resolves', subject: 'hv03' },
-      { status: 'fail', messageId: 'sharedAddress', subject: '10.0.0.21', data: { address: '10.0.0.21', nodes: ['hv01', 'hv02'], fqdns: ['hv01.lab.example.test', 'hv02.lab.example.test'], dnsServers: '10.0.0.10' } },
+      {
+        status: 'fail',
+        messageId: 'sharedAddress',
+        subject: '10.0.0.21',
+        data: {
+          address: '10.0.0.21',
+          nodes: ['hv01', 'hv02'],
+          fqdns: ['hv01.lab.example.test', 'hv02.lab.example.test'],
+          dnsServers: '10.0.0.10',
+        },
+      },
     ],
   },
   {
@@ -75,11 +125,18 @@ const cases: readonly Case[] = [
   {
     name: 'two nodes sharing an IPv6 (AAAA) address, whatever its case: one failure, no pass',
     facts: withDns(lookup('hv01', ['10.0.0.21', V6]), lookup('hv02', ['10.0.0.22', V6.toUpperCase()])),
-    expected: [{ status: 'fail', messageId: 'sharedAddress', subject: V6, data: { address: V6, nodes: ['hv01', 'hv02'] } }],
+    expected: [
+      { status: 'fail', messageId: 'sharedAddress', subject: V6, data: { address: V6, nodes: ['hv01', 'hv02'] } },
+    ],
   },
   {
     name: 'three nodes on one address and two on another: one failure per address',
-    facts: withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.21']), lookup('hv03', ['10.0.0.21', '10.0.0.23']), lookup('hv04', ['10.0.0.23'])),
+    facts: withDns(
+      lookup('hv01', ['10.0.0.21']),
+      lookup('hv02', ['10.0.0.21']),
+      lookup('hv03', ['10.0.0.21', '10.0.0.23']),
+      lookup('hv04', ['10.0.0.23']),
+    ),
     expected: [
       { status: 'fail', messageId: 'sharedAddress', subject: '10.0.0.21', data: { nodes: ['hv01', 'hv02', 'hv03'] } },
       { status: 'fail', messageId: 'sharedAddress', subject: '10.0.0.23', data: { nodes: ['hv03', 'hv04'] } },
@@ -93,7 +150,9 @@ const cases: readonly Case[] = [
   {
     name: 'several DNS servers: all are named',
     facts: withDnsServers(['10.0.0.10', '10.0.0.11'], lookup('hv01', ['10.0.0.21'])),
-    expected: [{ status: 'pass', messageId: 'resolves', subject: 'hv01', data: { dnsServers: '10.0.0.10, 10.0.0.11' } }],
+    expected: [
+      { status: 'pass', messageId: 'resolves', subject: 'hv01', data: { dnsServers: '10.0.0.10, 10.0.0.11' } },
+    ],
   },
   {
     name: 'no nodes: nothing to resolve',
@@ -123,8 +182,14 @@ test('noRecord: register from the node, or add the A record in the zone by hand 
   const add = commands.find((c) => c.startsWith('Add-DnsServerResourceRecordA '));
   assert.ok(add, JSON.stringify(commands));
   assert.match(add, /-ComputerName '10\.0\.0\.10' -ZoneName 'lab\.example\.test' -Name 'hv02' -IPv4Address /);
-  assert.ok(commandsOf(f, 'sh').some((c) => c.startsWith("samba-tool dns add '10.0.0.10' 'lab.example.test' 'hv02' A ")), JSON.stringify(commands));
-  const registerOn = f!.remediation!.steps.flatMap((s) => s.commands ?? []).filter((c) => c.command === 'ipconfig /registerdns').map((c) => c.runOn);
+  assert.ok(
+    commandsOf(f, 'sh').some((c) => c.startsWith("samba-tool dns add '10.0.0.10' 'lab.example.test' 'hv02' A ")),
+    JSON.stringify(commands),
+  );
+  const registerOn = f!
+    .remediation!.steps.flatMap((s) => s.commands ?? [])
+    .filter((c) => c.command === 'ipconfig /registerdns')
+    .map((c) => c.runOn);
   assert.deepEqual(registerOn, ['hv02']);
   assert.ok(commands.includes("Resolve-DnsName 'hv02.lab.example.test' -Server '10.0.0.10'"));
 });
@@ -133,16 +198,31 @@ test('lookupFailed: look at the DNS service on the server, then resolve again', 
   const [f] = await runCheck(check, withDns(lookup('hv01', [], 'A hv01.lab.example.test: timed out')));
   const commands = commandsOf(f);
   assert.ok(commands.includes('Get-Service DNS'), JSON.stringify(commands));
-  assert.equal(f!.remediation!.steps.flatMap((s) => s.commands ?? []).find((c) => c.command === 'Get-Service DNS')?.runOn, '10.0.0.10');
+  assert.equal(
+    f!.remediation!.steps.flatMap((s) => s.commands ?? []).find((c) => c.command === 'Get-Service DNS')?.runOn,
+    '10.0.0.10',
+  );
   assert.ok(commands.includes("Resolve-DnsName 'hv01.lab.example.test' -Server '10.0.0.10'"));
 });
 
 test('sharedAddress: remove the wrong A record of each node from the zone, then re-register', async () => {
-  const [, f] = await runCheck(check, withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.21']), lookup('hv03', ['10.0.0.23'])));
+  const [, f] = await runCheck(
+    check,
+    withDns(lookup('hv01', ['10.0.0.21']), lookup('hv02', ['10.0.0.21']), lookup('hv03', ['10.0.0.23'])),
+  );
   const commands = commandsOf(f);
   for (const name of ['hv01', 'hv02']) {
-    assert.ok(commands.includes(`Remove-DnsServerResourceRecord -ComputerName '10.0.0.10' -ZoneName 'lab.example.test' -RRType A -Name '${name}' -RecordData '10.0.0.21' -Force`), JSON.stringify(commands));
-    assert.ok(commands.includes(`samba-tool dns delete '10.0.0.10' 'lab.example.test' '${name}' A '10.0.0.21' -U Administrator`));
+    assert.ok(
+      commands.includes(
+        `Remove-DnsServerResourceRecord -ComputerName '10.0.0.10' -ZoneName 'lab.example.test' -RRType A -Name '${name}' -RecordData '10.0.0.21' -Force`,
+      ),
+      JSON.stringify(commands),
+    );
+    assert.ok(
+      commands.includes(
+        `samba-tool dns delete '10.0.0.10' 'lab.example.test' '${name}' A '10.0.0.21' -U Administrator`,
+      ),
+    );
     assert.ok(commands.includes(`Resolve-DnsName '${name}.lab.example.test' -Server '10.0.0.10'`));
   }
   assert.ok(!commands.some((c) => c.includes('hv03')), 'the node with its own address is left alone');
@@ -153,14 +233,24 @@ test('no DNS server known: still a finding per node, the commands name a placeho
   assert.equal(f!.messageId, 'noRecord');
   assert.equal(typeof f!.data.dnsServers, 'string');
   assert.notEqual(f!.data.dnsServers, '');
-  assert.ok(commandsOf(f).some((c) => c.startsWith("Add-DnsServerResourceRecordA -ComputerName '<DNS server>' ")), JSON.stringify(commandsOf(f)));
+  assert.ok(
+    commandsOf(f).some((c) => c.startsWith("Add-DnsServerResourceRecordA -ComputerName '<DNS server>' ")),
+    JSON.stringify(commandsOf(f)),
+  );
 });
 
 test('sharedAddress on IPv6: the records removed are AAAA', async () => {
   const [f] = await runCheck(check, withDns(lookup('hv01', ['10.0.0.21', V6]), lookup('hv02', ['10.0.0.22', V6])));
   const commands = commandsOf(f);
-  assert.ok(commands.includes(`Remove-DnsServerResourceRecord -ComputerName '10.0.0.10' -ZoneName 'lab.example.test' -RRType AAAA -Name 'hv01' -RecordData '${V6}' -Force`), JSON.stringify(commands));
-  assert.ok(commands.includes(`samba-tool dns delete '10.0.0.10' 'lab.example.test' 'hv02' AAAA '${V6}' -U Administrator`));
+  assert.ok(
+    commands.includes(
+      `Remove-DnsServerResourceRecord -ComputerName '10.0.0.10' -ZoneName 'lab.example.test' -RRType AAAA -Name 'hv01' -RecordData '${V6}' -Force`,
+    ),
+    JSON.stringify(commands),
+  );
+  assert.ok(
+    commands.includes(`samba-tool dns delete '10.0.0.10' 'lab.example.test' 'hv02' AAAA '${V6}' -U Administrator`),
+  );
   assert.ok(!commands.some((c) => c.includes('-RRType A ')));
 });
 
@@ -169,44 +259,100 @@ test('IPv6 addresses compare in one spelling: the long and the compressed form o
   assert.equal(canonicalAddress('FD00:0:0:0:0:0:0:21'), 'fd00::21');
   assert.equal(canonicalAddress('10.0.0.5'), '10.0.0.5');
   assert.equal(canonicalAddress('not:an:address::x'), 'not:an:address::x');
-  const findings = await runCheck(check, adFacts({ dns: [{ node: 'hv01', fqdn: 'hv01.lab.example.test', addresses: ['fd00::21'] }, { node: 'hv02', fqdn: 'hv02.lab.example.test', addresses: ['FD00:0:0:0:0:0:0:21'] }] }));
-  assert.deepEqual(findings.map((f) => [f.status, f.messageId, f.subject]), [['fail', 'sharedAddress', 'fd00::21']]);
+  const findings = await runCheck(
+    check,
+    adFacts({
+      dns: [
+        { node: 'hv01', fqdn: 'hv01.lab.example.test', addresses: ['fd00::21'] },
+        { node: 'hv02', fqdn: 'hv02.lab.example.test', addresses: ['FD00:0:0:0:0:0:0:21'] },
+      ],
+    }),
+  );
+  assert.deepEqual(
+    findings.map((f) => [f.status, f.messageId, f.subject]),
+    [['fail', 'sharedAddress', 'fd00::21']],
+  );
 });
 
 test('resolverFailed: each kind of resolver failure is said, with the commands to ask that server and the setting to change', async () => {
   const kinds = [
     ['ECONNREFUSED', /refused the query: nothing listens on UDP port 53/, 'Get-Service DNS'],
     ['ETIMEOUT', /gave no answer within the time limit/, 'Get-Service DNS'],
-    ['EBADRESP', /answered garbage, not a valid DNS answer \(malformed answer: bad compression pointer at 12\)/, undefined],
+    [
+      'EBADRESP',
+      /answered garbage, not a valid DNS answer \(malformed answer: bad compression pointer at 12\)/,
+      undefined,
+    ],
     ['EREFUSED', /refused to answer/, undefined],
     ['ENETUNREACH', /cannot be reached: no route/, "ip route get '192.0.2.53'"],
   ] as const;
   for (const [code, says, command] of kinds) {
-    const failure = { source: 'config' as const, servers: ['192.0.2.53'], code, failures: [{ server: '192.0.2.53', code, detail: code === 'EBADRESP' ? 'malformed answer: bad compression pointer at 12' : 'x' }] };
-    const [f] = await runCheck(check, withDnsServers(['192.0.2.53'], { ...lookup('hv01', [], 'x'), resolverFailure: failure }));
+    const failure = {
+      source: 'config' as const,
+      servers: ['192.0.2.53'],
+      code,
+      failures: [
+        {
+          server: '192.0.2.53',
+          code,
+          detail: code === 'EBADRESP' ? 'malformed answer: bad compression pointer at 12' : 'x',
+        },
+      ],
+    };
+    const [f] = await runCheck(
+      check,
+      withDnsServers(['192.0.2.53'], { ...lookup('hv01', [], 'x'), resolverFailure: failure }),
+    );
     assert.equal(f!.messageId, 'resolverFailed', code);
     assert.match(f!.message, says, code);
-    assert.match(f!.message, /^hv01\.lab\.example\.test \(hv01\) could not be looked up: activeDirectory\.dnsServers: 192\.0\.2\.53 /, code);
+    assert.match(
+      f!.message,
+      /^hv01\.lab\.example\.test \(hv01\) could not be looked up: activeDirectory\.dnsServers: 192\.0\.2\.53 /,
+      code,
+    );
     const commands = commandsOf(f);
-    assert.ok(commands.includes("Resolve-DnsName -Server '192.0.2.53' -Type A 'hv01.lab.example.test'"), JSON.stringify(commands));
+    assert.ok(
+      commands.includes("Resolve-DnsName -Server '192.0.2.53' -Type A 'hv01.lab.example.test'"),
+      JSON.stringify(commands),
+    );
     assert.ok(commands.includes("dig @'192.0.2.53' -t A 'hv01.lab.example.test' +time=2 +tries=1"));
     if (command) assert.ok(commands.includes(command), `${code}: ${JSON.stringify(commands)}`);
-    assert.ok(f!.remediation!.steps.some((s) => s.text.startsWith('activeDirectory.dnsServers names 192.0.2.53: correct it')), code);
+    assert.ok(
+      f!.remediation!.steps.some((s) => s.text.startsWith('activeDirectory.dnsServers names 192.0.2.53: correct it')),
+      code,
+    );
   }
 });
 
 test('resolverFailed with no DNS server at all (this machine has none): says so, and says to set activeDirectory.dnsServers', async () => {
   const failure = { source: 'system' as const, servers: [], code: 'EREFUSED' as const, failures: [] };
   const [f] = await runCheck(check, withDnsServers([], { ...lookup('hv01', [], 'x'), resolverFailure: failure }));
-  assert.equal(f!.message, "hv01.lab.example.test (hv01) could not be looked up: this machine's resolver (/etc/resolv.conf, or the network adapter's DNS servers on Windows): no DNS server to ask");
-  assert.equal(f!.remediation!.summary, 'Tell clusterprobe which DNS server to ask for hv01.lab.example.test: this machine has none configured');
+  assert.equal(
+    f!.message,
+    "hv01.lab.example.test (hv01) could not be looked up: this machine's resolver (/etc/resolv.conf, or the network adapter's DNS servers on Windows): no DNS server to ask",
+  );
+  assert.equal(
+    f!.remediation!.summary,
+    'Tell clusterprobe which DNS server to ask for hv01.lab.example.test: this machine has none configured',
+  );
   assert.match(f!.remediation!.steps[0]!.text, /set activeDirectory\.dnsServers .*none configured/);
 });
 
 test('resolverFailed: a server given with a port is asked with dig -p, and no Resolve-DnsName (it has no port option)', async () => {
-  const failure = { source: 'config' as const, servers: ['127.0.0.1:5353'], code: 'ETIMEOUT' as const, failures: [{ server: '127.0.0.1:5353', code: 'ETIMEOUT' as const, detail: 'x' }] };
-  const [f] = await runCheck(check, withDnsServers(['127.0.0.1:5353'], { ...lookup('hv01', [], 'x'), resolverFailure: failure }));
+  const failure = {
+    source: 'config' as const,
+    servers: ['127.0.0.1:5353'],
+    code: 'ETIMEOUT' as const,
+    failures: [{ server: '127.0.0.1:5353', code: 'ETIMEOUT' as const, detail: 'x' }],
+  };
+  const [f] = await runCheck(
+    check,
+    withDnsServers(['127.0.0.1:5353'], { ...lookup('hv01', [], 'x'), resolverFailure: failure }),
+  );
   const commands = commandsOf(f);
-  assert.ok(commands.includes("dig @'127.0.0.1' -p 5353 -t A 'hv01.lab.example.test' +time=2 +tries=1"), JSON.stringify(commands));
+  assert.ok(
+    commands.includes("dig @'127.0.0.1' -p 5353 -t A 'hv01.lab.example.test' +time=2 +tries=1"),
+    JSON.stringify(commands),
+  );
   assert.ok(!commands.some((c) => c.startsWith('Resolve-DnsName -Server')));
 });

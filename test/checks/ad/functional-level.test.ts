@@ -19,13 +19,22 @@ type Head = NonNullable<AdFacts['domainHead']>;
  */
 function facts(root: RootDse, head: Partial<Head> | null = {}, over: Partial<AdFacts> = {}) {
   const base = adFacts()['ad.directory'];
-  const rootDse = Object.fromEntries(Object.entries({ ...base.rootDse, rootDomainNamingContext: DOMAIN_DN, ...root }).filter(([, v]) => v !== undefined)) as AdFacts['rootDse'];
+  const rootDse = Object.fromEntries(
+    Object.entries({ ...base.rootDse, rootDomainNamingContext: DOMAIN_DN, ...root }).filter(([, v]) => v !== undefined),
+  ) as AdFacts['rootDse'];
   return adFacts({ rootDse, domainHead: head === null ? undefined : { ...base.domainHead!, ...head }, ...over });
 }
 
 /** A consistent directory: the same domain level in the rootDSE and on the head. */
 function at(domain: number, forest = domain, nTMixedDomain = 0) {
-  return facts({ domainFunctionality: String(domain), forestFunctionality: String(forest), domainControllerFunctionality: String(Math.max(domain, 4)) }, { msDSBehaviorVersion: domain, nTMixedDomain });
+  return facts(
+    {
+      domainFunctionality: String(domain),
+      forestFunctionality: String(forest),
+      domainControllerFunctionality: String(Math.max(domain, 4)),
+    },
+    { msDSBehaviorVersion: domain, nTMixedDomain },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -52,13 +61,28 @@ test('the level table is the one in MS-ADTS 6.1.4.3 / PROTOCOL-NOTES: 0..7 and 1
     10: 'Windows Server 2025',
   });
   // ADDomainMode / ADForestMode enum names, and samba-tool's --domain-level choices.
-  assert.deepEqual(Object.values(FUNCTIONAL_LEVELS).map((l) => [l.domainMode, l.forestMode]), [
-    ['Windows2000Domain', 'Windows2000Forest'], ['Windows2003InterimDomain', 'Windows2003InterimForest'], ['Windows2003Domain', 'Windows2003Forest'],
-    ['Windows2008Domain', 'Windows2008Forest'], ['Windows2008R2Domain', 'Windows2008R2Forest'], ['Windows2012Domain', 'Windows2012Forest'],
-    ['Windows2012R2Domain', 'Windows2012R2Forest'], ['Windows2016Domain', 'Windows2016Forest'], ['Windows2025Domain', 'Windows2025Forest'],
-  ]);
-  assert.deepEqual(Object.values(FUNCTIONAL_LEVELS).map((l) => l.samba ?? null), [null, null, '2003', '2008', '2008_R2', '2012', '2012_R2', '2016', null]);
-  assert.deepEqual([levelName(0, 1), levelName(0, 0), levelName(0), levelName(8), levelName(9)], ['Windows 2000 mixed', 'Windows 2000 native', 'Windows 2000', 'unknown level 8', 'unknown level 9']);
+  assert.deepEqual(
+    Object.values(FUNCTIONAL_LEVELS).map((l) => [l.domainMode, l.forestMode]),
+    [
+      ['Windows2000Domain', 'Windows2000Forest'],
+      ['Windows2003InterimDomain', 'Windows2003InterimForest'],
+      ['Windows2003Domain', 'Windows2003Forest'],
+      ['Windows2008Domain', 'Windows2008Forest'],
+      ['Windows2008R2Domain', 'Windows2008R2Forest'],
+      ['Windows2012Domain', 'Windows2012Forest'],
+      ['Windows2012R2Domain', 'Windows2012R2Forest'],
+      ['Windows2016Domain', 'Windows2016Forest'],
+      ['Windows2025Domain', 'Windows2025Forest'],
+    ],
+  );
+  assert.deepEqual(
+    Object.values(FUNCTIONAL_LEVELS).map((l) => l.samba ?? null),
+    [null, null, '2003', '2008', '2008_R2', '2012', '2012_R2', '2016', null],
+  );
+  assert.deepEqual(
+    [levelName(0, 1), levelName(0, 0), levelName(0), levelName(8), levelName(9)],
+    ['Windows 2000 mixed', 'Windows 2000 native', 'Windows 2000', 'unknown level 8', 'unknown level 9'],
+  );
 });
 
 interface Case {
@@ -78,89 +102,237 @@ const passing: [number, string][] = [
 ];
 
 const cases: readonly Case[] = [
-  ...passing.map(([level, name]): Case => ({
-    name: `level ${level} (${name}), native: levels, with names and numbers`,
-    facts: at(level),
-    expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domain: DOMAIN, domainLevel: level, domainLevelName: name, forestLevel: level, forestLevelName: name, nTMixedDomain: 0 } }],
-  })),
+  ...passing.map(
+    ([level, name]): Case => ({
+      name: `level ${level} (${name}), native: levels, with names and numbers`,
+      facts: at(level),
+      expected: [
+        {
+          status: 'pass',
+          messageId: 'levels',
+          subject: DOMAIN,
+          data: {
+            domain: DOMAIN,
+            domainLevel: level,
+            domainLevelName: name,
+            forestLevel: level,
+            forestLevelName: name,
+            nTMixedDomain: 0,
+          },
+        },
+      ],
+    }),
+  ),
   {
     name: 'a forest below the domain (2008 R2 domain, 2003 forest): levels, each named',
     facts: at(4, 2),
-    expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 4, domainLevelName: 'Windows Server 2008 R2', forestLevel: 2, forestLevelName: 'Windows Server 2003', dcLevel: 4, dcLevelName: 'Windows Server 2008 R2' } }],
+    expected: [
+      {
+        status: 'pass',
+        messageId: 'levels',
+        subject: DOMAIN,
+        data: {
+          domainLevel: 4,
+          domainLevelName: 'Windows Server 2008 R2',
+          forestLevel: 2,
+          forestLevelName: 'Windows Server 2003',
+          dcLevel: 4,
+          dcLevelName: 'Windows Server 2008 R2',
+        },
+      },
+    ],
   },
   {
     name: 'a level newer than this table (11): levels, named as unknown',
     facts: at(11),
-    expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 11, domainLevelName: 'unknown level 11' } }],
+    expected: [
+      {
+        status: 'pass',
+        messageId: 'levels',
+        subject: DOMAIN,
+        data: { domainLevel: 11, domainLevelName: 'unknown level 11' },
+      },
+    ],
   },
   {
     name: 'cluster.windowsVersion is carried into the data',
-    facts: { ...at(4), spec: { nodes: [], cluster: { name: 'HVCLUSTER01', windowsVersion: '2008R2' }, activeDirectory: { domain: DOMAIN } } },
-    expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { windowsVersion: '2008R2', nodesOs: 'Windows Server 2008 R2 nodes' } }],
+    facts: {
+      ...at(4),
+      spec: {
+        nodes: [],
+        cluster: { name: 'HVCLUSTER01', windowsVersion: '2008R2' },
+        activeDirectory: { domain: DOMAIN },
+      },
+    },
+    expected: [
+      {
+        status: 'pass',
+        messageId: 'levels',
+        subject: DOMAIN,
+        data: { windowsVersion: '2008R2', nodesOs: 'Windows Server 2008 R2 nodes' },
+      },
+    ],
   },
 
   // Mixed mode and legacy levels.
   {
     name: 'Windows 2000 mixed (level 0, nTMixedDomain=1): mixedMode',
     facts: at(0, 0, 1),
-    expected: [{ status: 'fail', messageId: 'mixedMode', subject: DOMAIN, data: { domain: DOMAIN, domainLevel: 0, domainLevelName: 'Windows 2000 mixed', forestLevel: 0, forestLevelName: 'Windows 2000', nTMixedDomain: 1 } }],
+    expected: [
+      {
+        status: 'fail',
+        messageId: 'mixedMode',
+        subject: DOMAIN,
+        data: {
+          domain: DOMAIN,
+          domainLevel: 0,
+          domainLevelName: 'Windows 2000 mixed',
+          forestLevel: 0,
+          forestLevelName: 'Windows 2000',
+          nTMixedDomain: 1,
+        },
+      },
+    ],
   },
   {
-    name: 'the review\'s lab: level 2 (Windows Server 2003) yet nTMixedDomain=1: mixedMode',
+    name: "the review's lab: level 2 (Windows Server 2003) yet nTMixedDomain=1: mixedMode",
     facts: at(2, 2, 1),
-    expected: [{ status: 'fail', messageId: 'mixedMode', subject: DOMAIN, data: { domainLevel: 2, domainLevelName: 'Windows Server 2003', nTMixedDomain: 1 } }],
+    expected: [
+      {
+        status: 'fail',
+        messageId: 'mixedMode',
+        subject: DOMAIN,
+        data: { domainLevel: 2, domainLevelName: 'Windows Server 2003', nTMixedDomain: 1 },
+      },
+    ],
   },
   {
     name: 'interim (level 1) in mixed mode: mixedMode',
     facts: at(1, 1, 1),
-    expected: [{ status: 'fail', messageId: 'mixedMode', subject: DOMAIN, data: { domainLevel: 1, domainLevelName: 'Windows Server 2003 interim', forestLevel: 1 } }],
+    expected: [
+      {
+        status: 'fail',
+        messageId: 'mixedMode',
+        subject: DOMAIN,
+        data: { domainLevel: 1, domainLevelName: 'Windows Server 2003 interim', forestLevel: 1 },
+      },
+    ],
   },
   {
     name: 'mixed mode with the level unreadable: still mixedMode (nTMixedDomain=1 is enough)',
-    facts: facts({ domainFunctionality: undefined, forestFunctionality: undefined }, { msDSBehaviorVersion: null, nTMixedDomain: 1 }),
-    expected: [{ status: 'fail', messageId: 'mixedMode', subject: DOMAIN, data: { domainLevel: 0, domainLevelName: 'Windows 2000 mixed', forestLevel: '?', nTMixedDomain: 1 } }],
+    facts: facts(
+      { domainFunctionality: undefined, forestFunctionality: undefined },
+      { msDSBehaviorVersion: null, nTMixedDomain: 1 },
+    ),
+    expected: [
+      {
+        status: 'fail',
+        messageId: 'mixedMode',
+        subject: DOMAIN,
+        data: { domainLevel: 0, domainLevelName: 'Windows 2000 mixed', forestLevel: '?', nTMixedDomain: 1 },
+      },
+    ],
   },
   {
     name: 'Windows 2000 native (level 0, nTMixedDomain=0): legacyLevel, admitting Windows 2000 DCs',
     facts: at(0, 0, 0),
-    expected: [{ status: 'warn', messageId: 'legacyLevel', subject: DOMAIN, data: { domainLevel: 0, domainLevelName: 'Windows 2000 native', forestLevel: 0, lowest: 'domain level Windows 2000 native', admits: 'Windows 2000 domain controllers' } }],
+    expected: [
+      {
+        status: 'warn',
+        messageId: 'legacyLevel',
+        subject: DOMAIN,
+        data: {
+          domainLevel: 0,
+          domainLevelName: 'Windows 2000 native',
+          forestLevel: 0,
+          lowest: 'domain level Windows 2000 native',
+          admits: 'Windows 2000 domain controllers',
+        },
+      },
+    ],
   },
   {
     name: 'interim (level 1), native: legacyLevel at the interim level',
     facts: at(1, 1, 0),
-    expected: [{ status: 'warn', messageId: 'legacyLevel', subject: DOMAIN, data: { domainLevel: 1, domainLevelName: 'Windows Server 2003 interim', lowest: 'domain level Windows Server 2003 interim' } }],
+    expected: [
+      {
+        status: 'warn',
+        messageId: 'legacyLevel',
+        subject: DOMAIN,
+        data: {
+          domainLevel: 1,
+          domainLevelName: 'Windows Server 2003 interim',
+          lowest: 'domain level Windows Server 2003 interim',
+        },
+      },
+    ],
   },
   {
     name: 'a 2003 domain in a Windows 2000 forest: legacyLevel naming the forest',
     facts: at(2, 0),
-    expected: [{ status: 'warn', messageId: 'legacyLevel', subject: DOMAIN, data: { domainLevel: 2, forestLevel: 0, forestLevelName: 'Windows 2000', lowest: 'forest level Windows 2000', admits: 'Windows 2000 domain controllers' } }],
+    expected: [
+      {
+        status: 'warn',
+        messageId: 'legacyLevel',
+        subject: DOMAIN,
+        data: {
+          domainLevel: 2,
+          forestLevel: 0,
+          forestLevelName: 'Windows 2000',
+          lowest: 'forest level Windows 2000',
+          admits: 'Windows 2000 domain controllers',
+        },
+      },
+    ],
   },
   {
     name: 'a 2008 R2 domain in an interim forest: legacyLevel naming the forest',
     facts: at(4, 1),
-    expected: [{ status: 'warn', messageId: 'legacyLevel', subject: DOMAIN, data: { domainLevel: 4, forestLevel: 1, lowest: 'forest level Windows Server 2003 interim' } }],
+    expected: [
+      {
+        status: 'warn',
+        messageId: 'legacyLevel',
+        subject: DOMAIN,
+        data: { domainLevel: 4, forestLevel: 1, lowest: 'forest level Windows Server 2003 interim' },
+      },
+    ],
   },
   {
     name: 'no msDS-Behavior-Version on a head that was read, no domainFunctionality: level 0 (absent means 0), native: legacyLevel',
-    facts: facts({ domainFunctionality: undefined, forestFunctionality: '0' }, { msDSBehaviorVersion: null, nTMixedDomain: 0 }),
-    expected: [{ status: 'warn', messageId: 'legacyLevel', subject: DOMAIN, data: { domainLevel: 0, domainLevelName: 'Windows 2000 native' } }],
+    facts: facts(
+      { domainFunctionality: undefined, forestFunctionality: '0' },
+      { msDSBehaviorVersion: null, nTMixedDomain: 0 },
+    ),
+    expected: [
+      {
+        status: 'warn',
+        messageId: 'legacyLevel',
+        subject: DOMAIN,
+        data: { domainLevel: 0, domainLevelName: 'Windows 2000 native' },
+      },
+    ],
   },
 
   // The rootDSE and the domain head disagree.
   {
-    name: 'rootDSE says 2008 R2, the head says 2008: the rootDSE level, the head\'s in the data',
+    name: "rootDSE says 2008 R2, the head says 2008: the rootDSE level, the head's in the data",
     facts: facts({ domainFunctionality: '4' }, { msDSBehaviorVersion: 3 }),
     expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 4, headLevel: 3 } }],
   },
   {
     name: 'rootDSE says 2003, the head has no msDS-Behavior-Version (0): the rootDSE level, headLevel 0',
-    facts: facts({ domainFunctionality: '2', forestFunctionality: '2' }, { msDSBehaviorVersion: null, nTMixedDomain: 0 }),
+    facts: facts(
+      { domainFunctionality: '2', forestFunctionality: '2' },
+      { msDSBehaviorVersion: null, nTMixedDomain: 0 },
+    ),
     expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 2, headLevel: 0 } }],
   },
   {
     name: 'they agree: no headLevel in the data',
     facts: at(4),
-    expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 4, headLevel: undefined } }],
+    expected: [
+      { status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 4, headLevel: undefined } },
+    ],
   },
   {
     name: 'rootDSE says 0 but the head says mixed mode: mixedMode',
@@ -181,7 +353,10 @@ const cases: readonly Case[] = [
   },
   {
     name: 'the head returned nothing (every field null), no rootDSE levels: unreadable',
-    facts: facts({ domainFunctionality: undefined, forestFunctionality: undefined }, { msDSBehaviorVersion: null, nTMixedDomain: null, machineAccountQuota: null }),
+    facts: facts(
+      { domainFunctionality: undefined, forestFunctionality: undefined },
+      { msDSBehaviorVersion: null, nTMixedDomain: null, machineAccountQuota: null },
+    ),
     expected: [{ status: 'warn', messageId: 'unreadable', subject: DOMAIN }],
   },
   {
@@ -193,17 +368,39 @@ const cases: readonly Case[] = [
   // Garbage: never a crash.
   {
     name: 'garbage rootDSE levels fall back to the head',
-    facts: facts({ domainFunctionality: 'garbage', forestFunctionality: '-1', domainControllerFunctionality: '' }, { msDSBehaviorVersion: 4, nTMixedDomain: 0 }),
-    expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 4, forestLevel: '?', forestLevelName: 'unknown', dcLevel: null, dcLevelName: null } }],
+    facts: facts(
+      { domainFunctionality: 'garbage', forestFunctionality: '-1', domainControllerFunctionality: '' },
+      { msDSBehaviorVersion: 4, nTMixedDomain: 0 },
+    ),
+    expected: [
+      {
+        status: 'pass',
+        messageId: 'levels',
+        subject: DOMAIN,
+        data: { domainLevel: 4, forestLevel: '?', forestLevelName: 'unknown', dcLevel: null, dcLevelName: null },
+      },
+    ],
   },
-  ...['4 ', ' 4', '+4', '0x4', '4.0', '', '4;3', '٤'].map((value): Case => ({
-    name: `domainFunctionality ${JSON.stringify(value)} is not a level: the head's is used`,
-    facts: facts({ domainFunctionality: value }, { msDSBehaviorVersion: 3 }),
-    expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 3, headLevel: undefined } }],
-  })),
+  ...['4 ', ' 4', '+4', '0x4', '4.0', '', '4;3', '٤'].map(
+    (value): Case => ({
+      name: `domainFunctionality ${JSON.stringify(value)} is not a level: the head's is used`,
+      facts: facts({ domainFunctionality: value }, { msDSBehaviorVersion: 3 }),
+      expected: [
+        { status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 3, headLevel: undefined } },
+      ],
+    }),
+  ),
   {
     name: 'garbage rootDSE levels and no head: unreadable',
-    facts: facts({ domainFunctionality: 'x', forestFunctionality: 'y', defaultNamingContext: [], rootDomainNamingContext: 'not a DN' }, null),
+    facts: facts(
+      {
+        domainFunctionality: 'x',
+        forestFunctionality: 'y',
+        defaultNamingContext: [],
+        rootDomainNamingContext: 'not a DN',
+      },
+      null,
+    ),
     expected: [{ status: 'warn', messageId: 'unreadable', subject: DOMAIN }],
   },
   {
@@ -213,12 +410,35 @@ const cases: readonly Case[] = [
   },
   {
     name: 'non-string values (facts edited by hand): numbers read, objects, null and empty arrays ignored',
-    facts: facts({ domainFunctionality: 7, forestFunctionality: { level: 7 }, domainControllerFunctionality: null, defaultNamingContext: 42 }, { msDSBehaviorVersion: 7 }),
-    expected: [{ status: 'pass', messageId: 'levels', subject: DOMAIN, data: { domainLevel: 7, forestLevel: '?', dcLevel: null } }],
+    facts: facts(
+      {
+        domainFunctionality: 7,
+        forestFunctionality: { level: 7 },
+        domainControllerFunctionality: null,
+        defaultNamingContext: 42,
+      },
+      { msDSBehaviorVersion: 7 },
+    ),
+    expected: [
+      {
+        status: 'pass',
+        messageId: 'levels',
+        subject: DOMAIN,
+        data: { domainLevel: 7, forestLevel: '?', dcLevel: null },
+      },
+    ],
   },
   {
     name: 'garbage rootDSE in mixed mode: mixedMode, the fix built without a forest root',
-    facts: facts({ domainFunctionality: 'x', forestFunctionality: [], defaultNamingContext: ['a', 'b'], rootDomainNamingContext: '' }, { msDSBehaviorVersion: 0, nTMixedDomain: 1 }),
+    facts: facts(
+      {
+        domainFunctionality: 'x',
+        forestFunctionality: [],
+        defaultNamingContext: ['a', 'b'],
+        rootDomainNamingContext: '',
+      },
+      { msDSBehaviorVersion: 0, nTMixedDomain: 1 },
+    ),
     expected: [{ status: 'fail', messageId: 'mixedMode', subject: DOMAIN, data: { domainLevel: 0 } }],
   },
 
@@ -228,7 +448,11 @@ const cases: readonly Case[] = [
     facts: adFacts({ connection: undefined, rootDse: undefined, domainHead: undefined, computers: undefined }),
     expected: [{ status: 'skipped', messageId: 'notRead', subject: DOMAIN }],
   },
-  { name: 'no activeDirectory section: notConfigured', facts: { 'ad.directory': null, spec: { nodes: [] } }, expected: [{ status: 'skipped', messageId: 'notConfigured' }] },
+  {
+    name: 'no activeDirectory section: notConfigured',
+    facts: { 'ad.directory': null, spec: { nodes: [] } },
+    expected: [{ status: 'skipped', messageId: 'notConfigured' }],
+  },
 ];
 
 describe('ad.domain.functional-level', () => {
@@ -241,10 +465,18 @@ describe('ad.domain.functional-level', () => {
 const SET_DOMAIN_2003 = `Set-ADDomainMode -Identity '${DOMAIN}' -DomainMode Windows2003Domain -Server ${PDC}`;
 
 test('mixed mode at level 0: Set-ADDomainMode and samba-tool raise to 2003, the forest raised too', async () => {
-  const [f] = await run(facts({ domainFunctionality: '0', forestFunctionality: '0', rootDomainNamingContext: 'DC=example,DC=test' }, { msDSBehaviorVersion: 0, nTMixedDomain: 1 }));
+  const [f] = await run(
+    facts(
+      { domainFunctionality: '0', forestFunctionality: '0', rootDomainNamingContext: 'DC=example,DC=test' },
+      { msDSBehaviorVersion: 0, nTMixedDomain: 1 },
+    ),
+  );
   const commands = commandsOf(f);
   assert.ok(commands.includes(SET_DOMAIN_2003), commands.join('\n'));
-  assert.ok(commands.includes("Set-ADForestMode -Identity 'example.test' -ForestMode Windows2003Forest"), 'the forest root from rootDomainNamingContext');
+  assert.ok(
+    commands.includes("Set-ADForestMode -Identity 'example.test' -ForestMode Windows2003Forest"),
+    'the forest root from rootDomainNamingContext',
+  );
   assert.ok(commands.includes('samba-tool domain level raise --domain-level=2003 --forest-level=2003'));
   assert.ok(commands.includes('samba-tool domain level show'));
   assert.ok(!commands.some((c) => c.startsWith('Set-ADObject')), 'level 0 has no inconsistency to patch');
@@ -269,22 +501,35 @@ test('Windows 2000 native: the same raise, to 2003, domain and forest', async ()
 test('only the forest is low: raise the forest alone (samba-tool refuses a domain level equal to the current one)', async () => {
   for (const domain of [2, 4]) {
     const commands = commandsOf((await run(at(domain, 0)))[0]);
-    assert.ok(commands.includes(`Set-ADForestMode -Identity '${DOMAIN}' -ForestMode Windows2003Forest`), commands.join('\n'));
+    assert.ok(
+      commands.includes(`Set-ADForestMode -Identity '${DOMAIN}' -ForestMode Windows2003Forest`),
+      commands.join('\n'),
+    );
     assert.ok(commands.includes('samba-tool domain level raise --forest-level=2003'), commands.join('\n'));
-    assert.ok(!commands.some((c) => c.startsWith('Set-ADDomainMode') || c.includes('--domain-level')), `domain level ${domain} is left alone: ${commands.join('\n')}`);
+    assert.ok(
+      !commands.some((c) => c.startsWith('Set-ADDomainMode') || c.includes('--domain-level')),
+      `domain level ${domain} is left alone: ${commands.join('\n')}`,
+    );
   }
 });
 
 test('the unreadable warning says how to read the levels by hand', async () => {
   const [f] = await run(facts({ domainFunctionality: undefined, forestFunctionality: undefined }, null));
-  assert.deepEqual(commandsOf(f), [`Get-ADDomain -Identity '${DOMAIN}' | Select-Object DomainMode; Get-ADForest | Select-Object ForestMode`, 'samba-tool domain level show']);
+  assert.deepEqual(commandsOf(f), [
+    `Get-ADDomain -Identity '${DOMAIN}' | Select-Object DomainMode; Get-ADForest | Select-Object ForestMode`,
+    'samba-tool domain level show',
+  ]);
   assert.match(String(f!.data.missing), /nTMixedDomain/);
 });
 
 test('a pass has no remediation; the evidence keeps the raw values', async () => {
   const [f] = await run(facts({ domainFunctionality: 'garbage' }, { msDSBehaviorVersion: 4 }));
   assert.equal(f!.remediation, undefined);
-  assert.deepEqual((f!.evidence as { rootDse: unknown }).rootDse, { domainFunctionality: 'garbage', forestFunctionality: '4', domainControllerFunctionality: '4' });
+  assert.deepEqual((f!.evidence as { rootDse: unknown }).rootDse, {
+    domainFunctionality: 'garbage',
+    forestFunctionality: '4',
+    domainControllerFunctionality: '4',
+  });
 });
 
 test('every messageId the check declares is reached by a test above', () => {

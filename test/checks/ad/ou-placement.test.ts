@@ -27,8 +27,18 @@ test('the review: nodes split between OU=HyperV and CN=Computers, each misplaced
   const nodes = [node('hv01'), node('hv02'), node('hv03')];
   const computers = [inOu('hv01', HYPERV), inOu('hv02', HYPERV), inOu('hv03', COMPUTERS)];
   const findings = await runCheck(check, adFacts({ nodes, computers }));
-  assertFindings(findings, [{ status: 'fail', messageId: 'inContainer', subject: 'hv03', data: { current: COMPUTERS, target: HYPERV, dn: `CN=hv03,${COMPUTERS}` } }]);
-  assert.deepEqual(commandsOf(findings[0], 'powershell')[0], `Move-ADObject -Identity 'CN=hv03,${COMPUTERS}' -TargetPath '${HYPERV}'`);
+  assertFindings(findings, [
+    {
+      status: 'fail',
+      messageId: 'inContainer',
+      subject: 'hv03',
+      data: { current: COMPUTERS, target: HYPERV, dn: `CN=hv03,${COMPUTERS}` },
+    },
+  ]);
+  assert.deepEqual(
+    commandsOf(findings[0], 'powershell')[0],
+    `Move-ADObject -Identity 'CN=hv03,${COMPUTERS}' -TargetPath '${HYPERV}'`,
+  );
   assert.deepEqual(commandsOf(findings[0], 'sh'), [`samba-tool computer move 'HV03' '${HYPERV}'`]);
 });
 
@@ -37,10 +47,17 @@ test('two OUs: the minority node fails, naming where it is and where the others 
   const nodes = [node('hv01'), node('hv02'), node('hv03')];
   const computers = [inOu('hv01', other), inOu('hv02', HYPERV), inOu('hv03', HYPERV)];
   const findings = await runCheck(check, adFacts({ nodes, computers }));
-  assertFindings(findings, [{ status: 'fail', messageId: 'differentOu', subject: 'hv01', data: { current: other, target: HYPERV, others: 'hv02, hv03 are' } }]);
+  assertFindings(findings, [
+    {
+      status: 'fail',
+      messageId: 'differentOu',
+      subject: 'hv01',
+      data: { current: other, target: HYPERV, others: 'hv02, hv03 are' },
+    },
+  ]);
 });
 
-test('an even split: the first node\'s OU is the target, and the step says so', async () => {
+test("an even split: the first node's OU is the target, and the step says so", async () => {
   const other = `OU=Servers,${BASE}`;
   const findings = await runCheck(check, adFacts({ computers: [inOu('hv01', other), inOu('hv02', HYPERV)] }));
   assertFindings(findings, [{ status: 'fail', messageId: 'differentOu', subject: 'hv02', data: { target: other } }]);
@@ -49,19 +66,41 @@ test('an even split: the first node\'s OU is the target, and the step says so', 
 
 test('a configured OU: every node outside it fails, even when they agree with each other', async () => {
   const configured = `OU=Cluster,OU=Servers,${BASE}`;
-  const findings = await runCheck(check, withOu({ ou: { dn: configured, source: 'config', exists: true, objectClass: ['top', 'organizationalUnit'] } }, configured));
+  const findings = await runCheck(
+    check,
+    withOu(
+      { ou: { dn: configured, source: 'config', exists: true, objectClass: ['top', 'organizationalUnit'] } },
+      configured,
+    ),
+  );
   assertFindings(findings, [
     { status: 'fail', messageId: 'notInConfiguredOu', subject: 'hv01', data: { current: HYPERV, target: configured } },
     { status: 'fail', messageId: 'notInConfiguredOu', subject: 'hv02', data: { current: HYPERV, target: configured } },
   ]);
-  const ok = await runCheck(check, withOu({ computers: [inOu('hv01', configured), inOu('hv02', configured)] }, 'ou=cluster, ou=Servers,dc=lab,dc=example,dc=test'));
+  const ok = await runCheck(
+    check,
+    withOu(
+      { computers: [inOu('hv01', configured), inOu('hv02', configured)] },
+      'ou=cluster, ou=Servers,dc=lab,dc=example,dc=test',
+    ),
+  );
   assertFindings(ok, [{ status: 'pass', messageId: 'sameOu', subject: configured, data: { ou: configured } }]);
 });
 
 test('a configured OU that does not exist fails first, with the command creating it', async () => {
   const configured = `OU=Cluster,${BASE}`;
-  const findings = await runCheck(check, withOu({ ou: { dn: configured, source: 'config', exists: false, objectClass: [] } }, configured));
-  assert.deepEqual(findings.map((f) => [f.status, f.messageId]), [['fail', 'configuredOuMissing'], ['fail', 'notInConfiguredOu'], ['fail', 'notInConfiguredOu']]);
+  const findings = await runCheck(
+    check,
+    withOu({ ou: { dn: configured, source: 'config', exists: false, objectClass: [] } }, configured),
+  );
+  assert.deepEqual(
+    findings.map((f) => [f.status, f.messageId]),
+    [
+      ['fail', 'configuredOuMissing'],
+      ['fail', 'notInConfiguredOu'],
+      ['fail', 'notInConfiguredOu'],
+    ],
+  );
   assert.deepEqual(commandsOf(findings[0], 'powershell'), [`New-ADOrganizationalUnit -Name 'Cluster' -Path '${BASE}'`]);
 });
 
@@ -83,14 +122,26 @@ test('nodes matched by dNSHostName; a node without a computer object is skipped 
     { status: 'pass', messageId: 'sameOu', subject: HYPERV, data: { count: 2 } },
   ]);
   const none = await runCheck(check, adFacts({ computers: [] }));
-  assert.deepEqual(none.map((f) => f.messageId), ['noComputerObject', 'noComputerObject', 'noNodeObjects']);
+  assert.deepEqual(
+    none.map((f) => f.messageId),
+    ['noComputerObject', 'noComputerObject', 'noNodeObjects'],
+  );
 });
 
 test('a DN with an escaped comma and a quote is kept whole and quoted for PowerShell', async () => {
   const odd = `OU=O'Brien\\, Labs,${BASE}`;
-  const findings = await runCheck(check, adFacts({ nodes: [node('hv01'), node('hv02'), node('hv03')], computers: [inOu('hv01', HYPERV), inOu('hv02', HYPERV), inOu('hv03', odd)] }));
+  const findings = await runCheck(
+    check,
+    adFacts({
+      nodes: [node('hv01'), node('hv02'), node('hv03')],
+      computers: [inOu('hv01', HYPERV), inOu('hv02', HYPERV), inOu('hv03', odd)],
+    }),
+  );
   assertFindings(findings, [{ status: 'fail', messageId: 'differentOu', subject: 'hv03', data: { current: odd } }]);
-  assert.equal(commandsOf(findings[0], 'powershell')[0], `Move-ADObject -Identity 'CN=hv03,OU=O''Brien\\, Labs,${BASE}' -TargetPath '${HYPERV}'`);
+  assert.equal(
+    commandsOf(findings[0], 'powershell')[0],
+    `Move-ADObject -Identity 'CN=hv03,OU=O''Brien\\, Labs,${BASE}' -TargetPath '${HYPERV}'`,
+  );
 });
 
 test('not connected, and no activeDirectory section: skipped', async () => {
@@ -100,10 +151,13 @@ test('not connected, and no activeDirectory section: skipped', async () => {
   assert.deepEqual([none[0]!.status, none[0]!.messageId], ['skipped', 'notConfigured']);
 });
 
-test('another host\'s object holding a node\'s account name places nothing: the node is unplaced, the majority stays right', async () => {
+test("another host's object holding a node's account name places nothing: the node is unplaced, the majority stays right", async () => {
   const old = `OU=Old,${BASE}`;
   const stale = computer('hv01', { dn: `CN=hv01,${old}`, dNSHostName: 'hv01.other.test' });
-  const findings = await runCheck(check, adFacts({ nodes: [node('hv01'), node('hv02')], computers: [stale, inOu('hv02', HYPERV)] }));
+  const findings = await runCheck(
+    check,
+    adFacts({ nodes: [node('hv01'), node('hv02')], computers: [stale, inOu('hv02', HYPERV)] }),
+  );
   assertFindings(findings, [
     { status: 'skipped', messageId: 'noComputerObject', subject: 'hv01' },
     { status: 'pass', messageId: 'sameOu', subject: HYPERV, data: { count: 1 } },
@@ -115,20 +169,56 @@ test('a tie between OUs names the first node listed that is in an OU, not one in
   const nodes = [node('hv01'), node('hv02'), node('hv03')];
   const computers = [inOu('hv01', COMPUTERS), inOu('hv02', a), inOu('hv03', HYPERV)];
   const findings = await runCheck(check, adFacts({ nodes, computers }));
-  const texts = findings.flatMap((f) => f.remediation?.steps.map((s) => s.text) ?? []).filter((t) => t.includes('split evenly'));
+  const texts = findings
+    .flatMap((f) => f.remediation?.steps.map((s) => s.text) ?? [])
+    .filter((t) => t.includes('split evenly'));
   assert.ok(texts.length > 0);
   for (const t of texts) assert.match(t, /because hv02, the first node listed that is in an OU/);
 });
 
 test('nodes prestaged under their whole names (found by name, not by account) are placed, not skipped, and say so', async () => {
   const nodes = [node('CONTOSO-HV-NODE-A1'), node('CONTOSO-HV-NODE-B2'), node('hv03')];
-  const computers = [prestaged('CONTOSO-HV-NODE-A1'), prestaged('CONTOSO-HV-NODE-B2', { dn: `CN=CONTOSO-HV-NODE-B2,${COMPUTERS}` }), inOu('hv03', HYPERV)];
+  const computers = [
+    prestaged('CONTOSO-HV-NODE-A1'),
+    prestaged('CONTOSO-HV-NODE-B2', { dn: `CN=CONTOSO-HV-NODE-B2,${COMPUTERS}` }),
+    inOu('hv03', HYPERV),
+  ];
   const findings = await runCheck(check, adFacts({ nodes, computers }));
-  assertFindings(findings, [{ status: 'fail', messageId: 'inContainer', subject: 'CONTOSO-HV-NODE-B2', data: { dn: `CN=CONTOSO-HV-NODE-B2,${COMPUTERS}`, matchedBy: 'name', target: HYPERV } }]);
-  assert.equal(commandsOf(findings[0], 'powershell')[0], `Move-ADObject -Identity 'CN=CONTOSO-HV-NODE-B2,${COMPUTERS}' -TargetPath '${HYPERV}'`);
+  assertFindings(findings, [
+    {
+      status: 'fail',
+      messageId: 'inContainer',
+      subject: 'CONTOSO-HV-NODE-B2',
+      data: { dn: `CN=CONTOSO-HV-NODE-B2,${COMPUTERS}`, matchedBy: 'name', target: HYPERV },
+    },
+  ]);
+  assert.equal(
+    commandsOf(findings[0], 'powershell')[0],
+    `Move-ADObject -Identity 'CN=CONTOSO-HV-NODE-B2,${COMPUTERS}' -TargetPath '${HYPERV}'`,
+  );
   const placement = findings[0]!.evidence?.placement as { node: string; matchedBy: string }[];
-  assert.deepEqual(placement.map((p) => [p.node, p.matchedBy]), [['CONTOSO-HV-NODE-A1', 'name'], ['CONTOSO-HV-NODE-B2', 'name'], ['hv03', 'account']]);
+  assert.deepEqual(
+    placement.map((p) => [p.node, p.matchedBy]),
+    [
+      ['CONTOSO-HV-NODE-A1', 'name'],
+      ['CONTOSO-HV-NODE-B2', 'name'],
+      ['hv03', 'account'],
+    ],
+  );
 
-  const same = await runCheck(check, adFacts({ nodes: nodes.slice(0, 2), computers: [prestaged('CONTOSO-HV-NODE-A1'), prestaged('CONTOSO-HV-NODE-B2')] }));
-  assertFindings(same, [{ status: 'pass', messageId: 'sameOu', subject: HYPERV, data: { count: 2, matchedByName: ['CONTOSO-HV-NODE-A1', 'CONTOSO-HV-NODE-B2'] } }]);
+  const same = await runCheck(
+    check,
+    adFacts({
+      nodes: nodes.slice(0, 2),
+      computers: [prestaged('CONTOSO-HV-NODE-A1'), prestaged('CONTOSO-HV-NODE-B2')],
+    }),
+  );
+  assertFindings(same, [
+    {
+      status: 'pass',
+      messageId: 'sameOu',
+      subject: HYPERV,
+      data: { count: 2, matchedByName: ['CONTOSO-HV-NODE-A1', 'CONTOSO-HV-NODE-B2'] },
+    },
+  ]);
 });

@@ -29,7 +29,11 @@ import type { ClusterSpec } from '../../../src/config/schema.ts';
 import type { Finding } from '../../../src/engine/report.ts';
 
 const SAMBA = new URL('../../fixtures/samba/', import.meta.url);
-const samba = JSON.parse(readFileSync(new URL('index.json', SAMBA), 'utf8')) as { domainSid: string; principals: Record<string, string>; files: { file: string; sids?: string[] }[] };
+const samba = JSON.parse(readFileSync(new URL('index.json', SAMBA), 'utf8')) as {
+  domainSid: string;
+  principals: Record<string, string>;
+  files: { file: string; sids?: string[] }[];
+};
 const sd = (file: string) => readFileSync(new URL(file, SAMBA)).toString('base64');
 const tokenGroups = (file: string) => samba.files.find((f) => f.file === file)!.sids!;
 
@@ -39,11 +43,32 @@ const OU_D = `OU=Default,OU=Fixtures,${BASE}`;
 const SID = samba.domainSid;
 
 /** Every ad.* check but ad.connect: these must not be able to tell the sources apart. */
-const SAME: readonly Check[] = [dcDiscovery, timeSkew, functionalLevel, computerAccount, netbiosName, netbiosCollision, ouPlacement, cnoReadiness, dnsNodeRecords];
+const SAME: readonly Check[] = [
+  dcDiscovery,
+  timeSkew,
+  functionalLevel,
+  computerAccount,
+  netbiosName,
+  netbiosCollision,
+  ouPlacement,
+  cnoReadiness,
+  dnsNodeRecords,
+];
 
 function computer(name: string, ou: string, rid: number, over: Partial<ComputerObject> = {}): ComputerObject {
   const uac = over.userAccountControl ?? 4096;
-  return { dn: `CN=${name},${ou}`, sAMAccountName: `${name.toUpperCase()}$`, dNSHostName: `${name.toLowerCase()}.lab.example.test`, cn: name, userAccountControl: uac, enabled: (uac & 2) === 0, objectSid: `${SID}-${rid}`, operatingSystem: 'Windows Server 2008 R2 Enterprise', whenCreated: '20261101093000.0Z', ...over };
+  return {
+    dn: `CN=${name},${ou}`,
+    sAMAccountName: `${name.toUpperCase()}$`,
+    dNSHostName: `${name.toLowerCase()}.lab.example.test`,
+    cn: name,
+    userAccountControl: uac,
+    enabled: (uac & 2) === 0,
+    objectSid: `${SID}-${rid}`,
+    operatingSystem: 'Windows Server 2008 R2 Enterprise',
+    whenCreated: '20261101093000.0Z',
+    ...over,
+  };
 }
 
 const rootDse = (currentTime: string, levels: [string, string, string]) => ({
@@ -59,7 +84,12 @@ const rootDse = (currentTime: string, levels: [string, string, string]) => ({
   domainControllerFunctionality: levels[2],
 });
 
-const records = (pairs: [string, string | null][]): AdFacts['dns'] => pairs.map(([node, address]) => ({ node, fqdn: `${node.toLowerCase()}.lab.example.test`, addresses: address ? [address] : [] }));
+const records = (pairs: [string, string | null][]): AdFacts['dns'] =>
+  pairs.map(([node, address]) => ({
+    node,
+    fqdn: `${node.toLowerCase()}.lab.example.test`,
+    addresses: address ? [address] : [],
+  }));
 
 interface Directory {
   readonly spec: ClusterSpec;
@@ -73,31 +103,94 @@ interface Directory {
   readonly io: Pick<AdFacts, 'discovery' | 'dns' | 'dnsServers'>;
 }
 
-function directory(spec: ClusterSpec, user: string, ldap: Omit<AdFacts, 'domain' | 'nodes' | 'cluster' | 'dns' | 'dnsServers'>, io: Directory['io'], cases: string[]): Directory {
+function directory(
+  spec: ClusterSpec,
+  user: string,
+  ldap: Omit<AdFacts, 'domain' | 'nodes' | 'cluster' | 'dns' | 'dnsServers'>,
+  io: Directory['io'],
+  cases: string[],
+): Directory {
   const names = nodeNames(spec);
-  const ldapSpec = { ...spec, activeDirectory: { ...spec.activeDirectory!, bind: { user, password: 'env:CP_AD_PASSWORD' } } };
-  return { spec, ldapSpec, cases, io, ldap: { domain: 'lab.example.test', nodes: names.nodes, ...(names.cluster ? { cluster: names.cluster } : {}), dns: io.dns, dnsServers: io.dnsServers, ...ldap } };
+  const ldapSpec = {
+    ...spec,
+    activeDirectory: { ...spec.activeDirectory!, bind: { user, password: 'env:CP_AD_PASSWORD' } },
+  };
+  return {
+    spec,
+    ldapSpec,
+    cases,
+    io,
+    ldap: {
+      domain: 'lab.example.test',
+      nodes: names.nodes,
+      ...(names.cluster ? { cluster: names.cluster } : {}),
+      dns: io.dns,
+      dnsServers: io.dnsServers,
+      ...ldap,
+    },
+  };
 }
 
-const srv = (port: number): AdFacts['discovery'] => ({ source: 'srv', status: 'ok', dcs: [{ host: 'dc1.lab.example.test', port: 389, priority: 0, weight: 100, addresses: ['10.0.0.10'], reachable: { status: 'ok', port, ms: 1 } }], dnsServers: ['10.0.0.10'] });
+const srv = (port: number): AdFacts['discovery'] => ({
+  source: 'srv',
+  status: 'ok',
+  dcs: [
+    {
+      host: 'dc1.lab.example.test',
+      port: 389,
+      priority: 0,
+      weight: 100,
+      addresses: ['10.0.0.10'],
+      reachable: { status: 'ok', port, ms: 1 },
+    },
+  ],
+  dnsServers: ['10.0.0.10'],
+});
 
 /** Two nodes in an OU delegated to fxgranted, a free cluster name, the DC found through SRV. */
 const HEALTHY = directory(
-  { cluster: { name: 'HVCLUSTER01', windowsVersion: '2008R2' }, nodes: [{ name: 'hv01' }, { name: 'hv02' }], activeDirectory: { domain: 'lab.example.test', dnsServers: ['10.0.0.10'] } },
+  {
+    cluster: { name: 'HVCLUSTER01', windowsVersion: '2008R2' },
+    nodes: [{ name: 'hv01' }, { name: 'hv02' }],
+    activeDirectory: { domain: 'lab.example.test', dnsServers: ['10.0.0.10'] },
+  },
   'fxgranted@lab.example.test',
   {
     discovery: srv(636),
     attempts: [{ server: 'ldaps://dc1.lab.example.test', status: 'ok', ms: 12 }],
-    connection: { server: 'ldaps://dc1.lab.example.test', tlsMode: 'ldaps', boundAs: 'fxgranted@lab.example.test', insecure: false, dnsHostName: 'dc1.lab.example.test' },
+    connection: {
+      server: 'ldaps://dc1.lab.example.test',
+      tlsMode: 'ldaps',
+      boundAs: 'fxgranted@lab.example.test',
+      insecure: false,
+      dnsHostName: 'dc1.lab.example.test',
+    },
     rootDse: rootDse('20261125120003.0Z', ['4', '4', '4']),
     localTime: '2026-11-25T12:00:00.482Z',
     domainHead: { dn: BASE, msDSBehaviorVersion: 4, nTMixedDomain: 0, machineAccountQuota: 10 },
     computers: [computer('HV01', OU_H, 1601), computer('HV02', OU_H, 1602)],
-    bindIdentity: { dn: `CN=fxgranted,OU=Fixtures,${BASE}`, sid: samba.principals.fxgranted!, tokenGroups: tokenGroups('tokengroups-granted.bin') },
-    ou: { dn: OU_H, source: 'nodes', exists: true, objectClass: ['top', 'organizationalUnit'], securityDescriptor: sd('sd-ou-granted-dacl.bin') },
+    bindIdentity: {
+      dn: `CN=fxgranted,OU=Fixtures,${BASE}`,
+      sid: samba.principals.fxgranted!,
+      tokenGroups: tokenGroups('tokengroups-granted.bin'),
+    },
+    ou: {
+      dn: OU_H,
+      source: 'nodes',
+      exists: true,
+      objectClass: ['top', 'organizationalUnit'],
+      securityDescriptor: sd('sd-ou-granted-dacl.bin'),
+    },
     operations: 7,
   },
-  { discovery: srv(9389), dns: records([['hv01', '10.0.0.61'], ['hv02', '10.0.0.62']]), dnsServers: ['10.0.0.10'] },
+  {
+    discovery: srv(9389),
+    dns: records([
+      ['hv01', '10.0.0.61'],
+      ['hv02', '10.0.0.62'],
+    ]),
+    dnsServers: ['10.0.0.10'],
+  },
   ['healthy-5.1', 'healthy-7', 'raw-5.1'],
 );
 
@@ -110,10 +203,27 @@ const PRESTAGED = directory(
   { ...HEALTHY.spec, nodes: [{ name: 'CONTOSO-HV-NODE-A1' }, { name: 'hv02' }] },
   'fxgranted@lab.example.test',
   {
-    ...(({ domain: _domain, nodes: _nodes, cluster: _cluster, dns: _dns, dnsServers: _dnsServers, ...read }) => read)(HEALTHY.ldap),
-    computers: [computer('CONTOSO-HV-NODE-A1', OU_H, 1801, { dNSHostName: null, userAccountControl: 4098, operatingSystem: null, whenCreated: '20261120080000.0Z' }), computer('HV02', OU_H, 1602)],
+    ...(({ domain: _domain, nodes: _nodes, cluster: _cluster, dns: _dns, dnsServers: _dnsServers, ...read }) => read)(
+      HEALTHY.ldap,
+    ),
+    computers: [
+      computer('CONTOSO-HV-NODE-A1', OU_H, 1801, {
+        dNSHostName: null,
+        userAccountControl: 4098,
+        operatingSystem: null,
+        whenCreated: '20261120080000.0Z',
+      }),
+      computer('HV02', OU_H, 1602),
+    ],
   },
-  { discovery: srv(9389), dns: records([['CONTOSO-HV-NODE-A1', '10.0.0.61'], ['hv02', '10.0.0.62']]), dnsServers: ['10.0.0.10'] },
+  {
+    discovery: srv(9389),
+    dns: records([
+      ['CONTOSO-HV-NODE-A1', '10.0.0.61'],
+      ['hv02', '10.0.0.62'],
+    ]),
+    dnsServers: ['10.0.0.10'],
+  },
   ['prestaged-5.1'],
 );
 
@@ -124,12 +234,35 @@ const PRESTAGED = directory(
  * and the first of two configured DCs down.
  */
 const REVIEW = directory(
-  { cluster: { name: 'HVCLUSTER01', windowsVersion: '2008R2' }, nodes: ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B', 'hv03', 'hv04', 'hv05'].map((name) => ({ name })), activeDirectory: { domain: 'lab.example.test', servers: ['ldaps://dc0.lab.example.test', 'ldaps://dc1.lab.example.test'], dnsServers: ['10.0.0.10'] } },
+  {
+    cluster: { name: 'HVCLUSTER01', windowsVersion: '2008R2' },
+    nodes: ['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B', 'hv03', 'hv04', 'hv05'].map((name) => ({ name })),
+    activeDirectory: {
+      domain: 'lab.example.test',
+      servers: ['ldaps://dc0.lab.example.test', 'ldaps://dc1.lab.example.test'],
+      dnsServers: ['10.0.0.10'],
+    },
+  },
   'fxplain@lab.example.test',
   {
     discovery: { source: 'config', status: 'ok', dcs: [] },
-    attempts: [{ server: 'ldaps://dc0.lab.example.test', status: 'refused', step: 'connect', message: 'connect ECONNREFUSED', ms: 2 }, { server: 'ldaps://dc1.lab.example.test', status: 'ok', ms: 12 }],
-    connection: { server: 'ldaps://dc1.lab.example.test', tlsMode: 'ldaps', boundAs: 'fxplain@lab.example.test', insecure: false, dnsHostName: 'dc1.lab.example.test' },
+    attempts: [
+      {
+        server: 'ldaps://dc0.lab.example.test',
+        status: 'refused',
+        step: 'connect',
+        message: 'connect ECONNREFUSED',
+        ms: 2,
+      },
+      { server: 'ldaps://dc1.lab.example.test', status: 'ok', ms: 12 },
+    ],
+    connection: {
+      server: 'ldaps://dc1.lab.example.test',
+      tlsMode: 'ldaps',
+      boundAs: 'fxplain@lab.example.test',
+      insecure: false,
+      dnsHostName: 'dc1.lab.example.test',
+    },
     rootDse: rootDse('20261125120130.0Z', ['2', '2', '4']),
     localTime: '2026-11-25T12:00:00.100Z',
     domainHead: { dn: BASE, msDSBehaviorVersion: 2, nTMixedDomain: 1, machineAccountQuota: 10 },
@@ -140,12 +273,32 @@ const REVIEW = directory(
       computer('HV04', OU_D, 1704, { userAccountControl: 4098 }),
       computer('HVCLUSTER01', OU_D, 1705, { userAccountControl: 4098, dNSHostName: null, operatingSystem: null }),
     ],
-    bindIdentity: { dn: `CN=fxplain,OU=Fixtures,${BASE}`, sid: samba.principals.fxplain!, tokenGroups: tokenGroups('tokengroups-plain.bin') },
-    ou: { dn: OU_D, source: 'nodes', exists: true, objectClass: ['top', 'organizationalUnit'], securityDescriptor: sd('sd-ou-default-dacl.bin') },
+    bindIdentity: {
+      dn: `CN=fxplain,OU=Fixtures,${BASE}`,
+      sid: samba.principals.fxplain!,
+      tokenGroups: tokenGroups('tokengroups-plain.bin'),
+    },
+    ou: {
+      dn: OU_D,
+      source: 'nodes',
+      exists: true,
+      objectClass: ['top', 'organizationalUnit'],
+      securityDescriptor: sd('sd-ou-default-dacl.bin'),
+    },
     cnoSecurityDescriptor: sd('sd-ou-default-dacl.bin'),
     operations: 8,
   },
-  { discovery: { source: 'config', status: 'ok', dcs: [] }, dns: records([['HYPERVHOSTNODE-01A', '10.0.0.71'], ['HYPERVHOSTNODE-01B', '10.0.0.72'], ['hv03', '10.0.0.73'], ['hv04', '10.0.0.74'], ['hv05', null]]), dnsServers: ['10.0.0.10'] },
+  {
+    discovery: { source: 'config', status: 'ok', dcs: [] },
+    dns: records([
+      ['HYPERVHOSTNODE-01A', '10.0.0.71'],
+      ['HYPERVHOSTNODE-01B', '10.0.0.72'],
+      ['hv03', '10.0.0.73'],
+      ['hv04', '10.0.0.74'],
+      ['hv05', null],
+    ]),
+    dnsServers: ['10.0.0.10'],
+  },
   ['review-5.1', 'review-7'],
 );
 
@@ -154,7 +307,17 @@ const REVIEW = directory(
  * remediation only: netdom's /userd names the spec's bind account on the LDAP path, and a
  * placeholder for the administrator without activeDirectory.bind (the checks read the spec).
  */
-const said = (f: Finding) => ({ checkId: f.checkId, status: f.status, messageId: f.messageId, subject: f.subject, data: f.data, message: f.message, remediation: f.remediation && JSON.parse(JSON.stringify(f.remediation).replace(/\/userd:(?:\\".*?\\"|[^ "\\]+)/g, '/userd:<account>')) });
+const said = (f: Finding) => ({
+  checkId: f.checkId,
+  status: f.status,
+  messageId: f.messageId,
+  subject: f.subject,
+  data: f.data,
+  message: f.message,
+  remediation:
+    f.remediation &&
+    JSON.parse(JSON.stringify(f.remediation).replace(/\/userd:(?:\\".*?\\"|[^ "\\]+)/g, '/userd:<account>')),
+});
 
 async function findings(checks: readonly Check[], facts: AdFacts, spec: ClusterSpec): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -162,7 +325,11 @@ async function findings(checks: readonly Check[], facts: AdFacts, spec: ClusterS
   return out;
 }
 
-for (const [label, dir] of [['a healthy directory', HEALTHY], ["the review's directory", REVIEW], ['a node prestaged under its whole name', PRESTAGED]] as const) {
+for (const [label, dir] of [
+  ['a healthy directory', HEALTHY],
+  ["the review's directory", REVIEW],
+  ['a node prestaged under its whole name', PRESTAGED],
+] as const) {
   describe(`${label}: the ad.* checks on the PowerShell facts give the LDAP facts' findings`, () => {
     for (const name of dir.cases) {
       test(name, async () => {
@@ -175,66 +342,158 @@ for (const [label, dir] of [['a healthy directory', HEALTHY], ["the review's dir
   });
 }
 
-test('the findings compared are the ones that matter: the review\'s walls are there, the healthy directory passes', async () => {
+test("the findings compared are the ones that matter: the review's walls are there, the healthy directory passes", async () => {
   const review = await findings(SAME, powerShellAdFacts('review-7', REVIEW.spec, REVIEW.io), REVIEW.spec);
   const of = (id: string) => review.filter((f) => f.checkId === id).map((f) => [f.status, f.messageId, f.subject]);
-  assert.deepEqual(of('ad.domain.functional-level').map(([s, m]) => [s, m]), [['fail', 'mixedMode']]);
+  assert.deepEqual(
+    of('ad.domain.functional-level').map(([s, m]) => [s, m]),
+    [['fail', 'mixedMode']],
+  );
   assert.deepEqual(of('ad.time.skew'), [['warn', 'skewed', 'dc1.lab.example.test']]);
-  assert.deepEqual(of('ad.ou.placement'), [['skipped', 'noComputerObject', 'hv05'], ['fail', 'inContainer', 'hv03']]);
-  assert.deepEqual(of('ad.computer.account').filter(([s]) => s !== 'pass'), [['fail', 'disabled', 'hv04'], ['fail', 'missing', 'hv05']]);
-  assert.ok(of('ad.netbios.collision').some(([s, m, subject]) => s === 'fail' && m === 'namesCollide' && subject === 'HYPERVHOSTNODE-'));
+  assert.deepEqual(of('ad.ou.placement'), [
+    ['skipped', 'noComputerObject', 'hv05'],
+    ['fail', 'inContainer', 'hv03'],
+  ]);
+  assert.deepEqual(
+    of('ad.computer.account').filter(([s]) => s !== 'pass'),
+    [
+      ['fail', 'disabled', 'hv04'],
+      ['fail', 'missing', 'hv05'],
+    ],
+  );
+  assert.ok(
+    of('ad.netbios.collision').some(
+      ([s, m, subject]) => s === 'fail' && m === 'namesCollide' && subject === 'HYPERVHOSTNODE-',
+    ),
+  );
   assert.deepEqual(of('ad.cno.readiness'), [['fail', 'prestagedNoFullControl', 'HVCLUSTER01']]);
-  assert.deepEqual(of('ad.dns.node-records').filter(([s]) => s !== 'pass'), [['fail', 'noRecord', 'hv05']]);
+  assert.deepEqual(
+    of('ad.dns.node-records').filter(([s]) => s !== 'pass'),
+    [['fail', 'noRecord', 'hv05']],
+  );
   const move = review.find((f) => f.messageId === 'inContainer')!;
-  assert.ok(commandsOf(move).includes(`Move-ADObject -Identity 'CN=HV03,CN=Computers,${BASE}' -TargetPath '${OU_D}'`), commandsOf(move).join('\n'));
+  assert.ok(
+    commandsOf(move).includes(`Move-ADObject -Identity 'CN=HV03,CN=Computers,${BASE}' -TargetPath '${OU_D}'`),
+    commandsOf(move).join('\n'),
+  );
 
-  const prestaged = await findings(SAME, powerShellAdFacts('prestaged-5.1', PRESTAGED.spec, PRESTAGED.io), PRESTAGED.spec);
-  const ofPrestaged = (id: string) => prestaged.filter((f) => f.checkId === id).map((f) => [f.status, f.messageId, f.subject]);
-  assert.deepEqual(ofPrestaged('ad.computer.account'), [['fail', 'prestagedByName', 'CONTOSO-HV-NODE-A1'], ['pass', 'present', 'hv02']]);
+  const prestaged = await findings(
+    SAME,
+    powerShellAdFacts('prestaged-5.1', PRESTAGED.spec, PRESTAGED.io),
+    PRESTAGED.spec,
+  );
+  const ofPrestaged = (id: string) =>
+    prestaged.filter((f) => f.checkId === id).map((f) => [f.status, f.messageId, f.subject]);
+  assert.deepEqual(ofPrestaged('ad.computer.account'), [
+    ['fail', 'prestagedByName', 'CONTOSO-HV-NODE-A1'],
+    ['pass', 'present', 'hv02'],
+  ]);
   assert.deepEqual(ofPrestaged('ad.ou.placement'), [['pass', 'sameOu', OU_H]]);
-  assert.deepEqual(prestaged.find((f) => f.checkId === 'ad.cno.readiness')?.data.nodesMatchedByName, ['CONTOSO-HV-NODE-A1']);
+  assert.deepEqual(prestaged.find((f) => f.checkId === 'ad.cno.readiness')?.data.nodesMatchedByName, [
+    'CONTOSO-HV-NODE-A1',
+  ]);
 
   const healthy = await findings(SAME, powerShellAdFacts('healthy-5.1', HEALTHY.spec, HEALTHY.io), HEALTHY.spec);
-  assert.deepEqual(healthy.filter((f) => f.status !== 'pass').map((f) => [f.checkId, f.status, f.messageId]), [['ad.dc.discovery', 'warn', 'singleDc']]);
+  assert.deepEqual(
+    healthy.filter((f) => f.status !== 'pass').map((f) => [f.checkId, f.status, f.messageId]),
+    [['ad.dc.discovery', 'warn', 'singleDc']],
+  );
   const cno = healthy.find((f) => f.checkId === 'ad.cno.readiness')!;
   assert.deepEqual([cno.messageId, cno.data.user, cno.data.ou], ['canCreate', 'fxgranted@lab.example.test', OU_H]);
 });
 
 test('ad.connect names the source: read as the user through the ActiveDirectory module (Kerberos) from the DC', async () => {
-  const [pass] = await runCheck(connect, { 'ad.directory': powerShellAdFacts('healthy-7', HEALTHY.spec, HEALTHY.io), spec: HEALTHY.spec });
-  assert.deepEqual([pass!.status, pass!.messageId, pass!.subject, pass!.data.user, pass!.data.server, pass!.data.tlsMode], ['pass', 'kerberos', 'dc1.lab.example.test', 'fxgranted@lab.example.test', 'dc1.lab.example.test', 'Kerberos']);
-  assert.equal(pass!.message, 'Read as fxgranted@lab.example.test through the ActiveDirectory module (Kerberos) from dc1.lab.example.test');
+  const [pass] = await runCheck(connect, {
+    'ad.directory': powerShellAdFacts('healthy-7', HEALTHY.spec, HEALTHY.io),
+    spec: HEALTHY.spec,
+  });
+  assert.deepEqual(
+    [pass!.status, pass!.messageId, pass!.subject, pass!.data.user, pass!.data.server, pass!.data.tlsMode],
+    ['pass', 'kerberos', 'dc1.lab.example.test', 'fxgranted@lab.example.test', 'dc1.lab.example.test', 'Kerberos'],
+  );
+  assert.equal(
+    pass!.message,
+    'Read as fxgranted@lab.example.test through the ActiveDirectory module (Kerberos) from dc1.lab.example.test',
+  );
 
-  const review = await runCheck(connect, { 'ad.directory': powerShellAdFacts('review-5.1', REVIEW.spec, REVIEW.io), spec: REVIEW.spec });
-  assert.deepEqual(review.map((f) => [f.status, f.messageId, f.subject]), [['warn', 'adwsUnreachable', 'dc0.lab.example.test'], ['pass', 'kerberos', 'dc1.lab.example.test']]);
-  assert.ok(commandsOf(review[0]!).includes("Test-NetConnection -ComputerName 'dc0.lab.example.test' -Port 9389"), commandsOf(review[0]!).join('\n'));
+  const review = await runCheck(connect, {
+    'ad.directory': powerShellAdFacts('review-5.1', REVIEW.spec, REVIEW.io),
+    spec: REVIEW.spec,
+  });
+  assert.deepEqual(
+    review.map((f) => [f.status, f.messageId, f.subject]),
+    [
+      ['warn', 'adwsUnreachable', 'dc0.lab.example.test'],
+      ['pass', 'kerberos', 'dc1.lab.example.test'],
+    ],
+  );
+  assert.ok(
+    commandsOf(review[0]!).includes("Test-NetConnection -ComputerName 'dc0.lab.example.test' -Port 9389"),
+    commandsOf(review[0]!).join('\n'),
+  );
   assert.ok(commandsOf(review[0]!).includes('Get-Service ADWS'));
 });
 
-test('ad.connect on the PowerShell path\'s failures: the module missing (RSAT), no DC found, ADWS down, credentials rejected, PowerShell itself', async () => {
+test("ad.connect on the PowerShell path's failures: the module missing (RSAT), no DC found, ADWS down, credentials rejected, PowerShell itself", async () => {
   const io = HEALTHY.io;
-  const run = async (name: string) => runCheck(connect, { 'ad.directory': powerShellAdFacts(name, HEALTHY.spec, io, 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe'), spec: HEALTHY.spec });
+  const run = async (name: string) =>
+    runCheck(connect, {
+      'ad.directory': powerShellAdFacts(
+        name,
+        HEALTHY.spec,
+        io,
+        'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+      ),
+      spec: HEALTHY.spec,
+    });
 
   for (const name of ['moduleMissing-5.1', 'moduleMissing-7']) {
     const found = await run(name);
-    assert.deepEqual(found.map((f) => [f.status, f.messageId, f.subject]), [['fail', 'moduleMissing', 'ActiveDirectory']], name);
+    assert.deepEqual(
+      found.map((f) => [f.status, f.messageId, f.subject]),
+      [['fail', 'moduleMissing', 'ActiveDirectory']],
+      name,
+    );
     const commands = commandsOf(found[0]!);
-    assert.ok(commands.includes('Install-WindowsFeature RSAT-AD-PowerShell') && commands.includes('Add-WindowsCapability -Online -Name Rsat.ActiveDirectory.DS-LDS.Tools~~~~0.0.1.0'), commands.join('\n'));
+    assert.ok(
+      commands.includes('Install-WindowsFeature RSAT-AD-PowerShell') &&
+        commands.includes('Add-WindowsCapability -Online -Name Rsat.ActiveDirectory.DS-LDS.Tools~~~~0.0.1.0'),
+      commands.join('\n'),
+    );
     assert.match(JSON.stringify(found[0]!.remediation), /activeDirectory\.bind/, 'and the LDAP way round it');
   }
   const noDc = await run('noDc');
-  assert.deepEqual(noDc.map((f) => [f.status, f.messageId, f.subject]), [['fail', 'moduleNoDc', 'lab.example.test']]);
+  assert.deepEqual(
+    noDc.map((f) => [f.status, f.messageId, f.subject]),
+    [['fail', 'moduleNoDc', 'lab.example.test']],
+  );
   assert.ok(commandsOf(noDc[0]!).includes('nltest /dsgetdc:"lab.example.test"'));
   const down = await run('adwsDown');
-  assert.deepEqual(down.map((f) => [f.status, f.messageId, f.subject, f.data.port]), [['fail', 'adwsUnreachable', 'dc1.lab.example.test', 9389]]);
+  assert.deepEqual(
+    down.map((f) => [f.status, f.messageId, f.subject, f.data.port]),
+    [['fail', 'adwsUnreachable', 'dc1.lab.example.test', 9389]],
+  );
   const rejected = await run('rejected');
-  assert.deepEqual(rejected.map((f) => [f.status, f.messageId]), [['fail', 'kerberosRejected']]);
+  assert.deepEqual(
+    rejected.map((f) => [f.status, f.messageId]),
+    [['fail', 'kerberosRejected']],
+  );
   assert.ok(commandsOf(rejected[0]!).includes('klist'));
   const garbage = await run('garbage');
-  assert.deepEqual(garbage.map((f) => [f.status, f.messageId, f.data.code]), [['fail', 'powershellFailed', 'badOutput']]);
+  assert.deepEqual(
+    garbage.map((f) => [f.status, f.messageId, f.data.code]),
+    [['fail', 'powershellFailed', 'badOutput']],
+  );
 
   // With nothing read, every other check stands aside, pointing at ad.connect, as on the LDAP path.
   const facts = powerShellAdFacts('moduleMissing-7', HEALTHY.spec, io);
-  const rest = await findings(SAME.filter((c) => c !== dcDiscovery && c !== dnsNodeRecords), facts, HEALTHY.spec);
-  assert.ok(rest.every((f) => f.status === 'skipped'), JSON.stringify(rest.map((f) => [f.checkId, f.status, f.messageId])));
+  const rest = await findings(
+    SAME.filter((c) => c !== dcDiscovery && c !== dnsNodeRecords),
+    facts,
+    HEALTHY.spec,
+  );
+  assert.ok(
+    rest.every((f) => f.status === 'skipped'),
+    JSON.stringify(rest.map((f) => [f.checkId, f.status, f.messageId])),
+  );
 });

@@ -7,7 +7,10 @@ import { adFacts, node } from './facts.ts';
 /** The facts with the DC's currentTime `seconds` away from the local 2026-11-25T12:00:00Z. */
 function skewed(seconds: number, over: Parameters<typeof adFacts>[0] = {}) {
   const dc = new Date(Date.parse('2026-11-25T12:00:00.000Z') + seconds * 1000);
-  const gt = dc.toISOString().replace(/[-:T]/g, '').replace(/\.(\d)\d*Z$/, '.$1Z');
+  const gt = dc
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.(\d)\d*Z$/, '.$1Z');
   const base = adFacts()['ad.directory'];
   return adFacts({ rootDse: { ...base.rootDse, currentTime: gt }, ...over });
 }
@@ -18,7 +21,20 @@ test('generalized time is parsed strictly', () => {
   assert.equal(parseGeneralizedTime('20261125113832.25Z'), Date.parse('2026-11-25T11:38:32.250Z'));
   assert.equal(parseGeneralizedTime('20261125133832.0+0200'), Date.parse('2026-11-25T11:38:32.000Z'));
   assert.equal(parseGeneralizedTime('20240229000000.0Z'), Date.parse('2024-02-29T00:00:00.000Z'));
-  for (const bad of ['', 'garbage', '2026-11-25T11:38:32Z', '20261125113832.0', '20261325113832.0Z', '20261131113832.0Z', '20250229000000.0Z', '20261125243832.0Z', '20261125116032.0Z', '20261125113832.0+2400', ' 20261125113832.0Z', '20261125113832.0Zjunk']) {
+  for (const bad of [
+    '',
+    'garbage',
+    '2026-11-25T11:38:32Z',
+    '20261125113832.0',
+    '20261325113832.0Z',
+    '20261131113832.0Z',
+    '20250229000000.0Z',
+    '20261125243832.0Z',
+    '20261125116032.0Z',
+    '20261125113832.0+2400',
+    ' 20261125113832.0Z',
+    '20261125113832.0Zjunk',
+  ]) {
     assert.equal(parseGeneralizedTime(bad), null, bad);
   }
 });
@@ -35,7 +51,14 @@ test('within 60 s passes, beyond warns, beyond 5 minutes fails', async () => {
   ];
   for (const [seconds, status, messageId] of table) {
     const findings = await runCheck(check, skewed(seconds));
-    assertFindings(findings, [{ status: status as 'pass', messageId, subject: 'dc1.lab.example.test', data: { skewSeconds: seconds, absSeconds: Math.abs(seconds) } }]);
+    assertFindings(findings, [
+      {
+        status: status as 'pass',
+        messageId,
+        subject: 'dc1.lab.example.test',
+        data: { skewSeconds: seconds, absSeconds: Math.abs(seconds) },
+      },
+    ]);
   }
   const [behind] = await runCheck(check, skewed(-400));
   assert.equal(behind!.data.direction, 'behind');
@@ -49,7 +72,13 @@ test('the fix names w32tm on the PDC emulator, chrony, and one command per node'
   assert.ok(cmds.includes('w32tm /query /status'));
   assert.ok(cmds.includes('w32tm /config /manualpeerlist:"pool.ntp.org" /syncfromflags:manual /reliable:yes /update'));
   assert.ok(cmds.some((c) => c.includes('chronyc tracking')));
-  const perNode = f!.remediation!.steps.flatMap((s) => s.commands ?? []).filter((c) => c.command === 'w32tm /stripchart /computer:"dc1.lab.example.test" /samples:3 /dataonly' && (c.runOn === 'hv01' || c.runOn === 'hv02'));
+  const perNode = f!
+    .remediation!.steps.flatMap((s) => s.commands ?? [])
+    .filter(
+      (c) =>
+        c.command === 'w32tm /stripchart /computer:"dc1.lab.example.test" /samples:3 /dataonly' &&
+        (c.runOn === 'hv01' || c.runOn === 'hv02'),
+    );
   assert.equal(perNode.length, 2);
 });
 
@@ -57,15 +86,30 @@ test("garbage in currentTime or localTime: the check says it can't tell, it does
   for (const currentTime of ['garbage', '20261325113832.0Z', '']) {
     const base = adFacts()['ad.directory'];
     const findings = await runCheck(check, adFacts({ rootDse: { ...base.rootDse, currentTime } }));
-    assertFindings(findings, [{ status: 'warn', messageId: 'unreadable', subject: 'dc1.lab.example.test', data: { value: currentTime === '' ? '' : currentTime } }]);
+    assertFindings(findings, [
+      {
+        status: 'warn',
+        messageId: 'unreadable',
+        subject: 'dc1.lab.example.test',
+        data: { value: currentTime === '' ? '' : currentTime },
+      },
+    ]);
   }
   const base = adFacts()['ad.directory'];
   const { currentTime: _omit, ...noTime } = base.rootDse!;
-  assertFindings(await runCheck(check, adFacts({ rootDse: noTime })), [{ status: 'warn', messageId: 'unreadable', subject: 'dc1.lab.example.test', data: { value: '(absent)' } }]);
-  assertFindings(await runCheck(check, adFacts({ localTime: 'yesterday' })), [{ status: 'warn', messageId: 'unreadable', subject: 'dc1.lab.example.test', data: { value: 'yesterday' } }]);
+  assertFindings(await runCheck(check, adFacts({ rootDse: noTime })), [
+    { status: 'warn', messageId: 'unreadable', subject: 'dc1.lab.example.test', data: { value: '(absent)' } },
+  ]);
+  assertFindings(await runCheck(check, adFacts({ localTime: 'yesterday' })), [
+    { status: 'warn', messageId: 'unreadable', subject: 'dc1.lab.example.test', data: { value: 'yesterday' } },
+  ]);
 });
 
 test('no rootDSE read, and no activeDirectory section', async () => {
-  assertFindings(await runCheck(check, adFacts({ rootDse: undefined, connection: undefined })), [{ status: 'skipped', messageId: 'notRead', subject: 'lab.example.test', data: { dc: 'lab.example.test' } }]);
-  assertFindings(await runCheck(check, { 'ad.directory': null, spec: { nodes: [] } }), [{ status: 'skipped', messageId: 'notConfigured' }]);
+  assertFindings(await runCheck(check, adFacts({ rootDse: undefined, connection: undefined })), [
+    { status: 'skipped', messageId: 'notRead', subject: 'lab.example.test', data: { dc: 'lab.example.test' } },
+  ]);
+  assertFindings(await runCheck(check, { 'ad.directory': null, spec: { nodes: [] } }), [
+    { status: 'skipped', messageId: 'notConfigured' },
+  ]);
 });

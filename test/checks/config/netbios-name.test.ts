@@ -31,14 +31,31 @@ const cases: readonly Case[] = [
   {
     name: '16 characters are too long',
     facts: { spec: specFact(['ABCDEFGHIJKLMNOP']) },
-    expected: [{ status: 'fail', messageId: 'tooLong', subject: 'ABCDEFGHIJKLMNOP', data: { kind: 'node', length: 16, max: 15, netbiosName: 'ABCDEFGHIJKLMNO' } }],
+    expected: [
+      {
+        status: 'fail',
+        messageId: 'tooLong',
+        subject: 'ABCDEFGHIJKLMNOP',
+        data: { kind: 'node', length: 16, max: 15, netbiosName: 'ABCDEFGHIJKLMNO' },
+      },
+    ],
   },
   {
     name: 'the review lab: two 18-character names fail, the others pass',
     facts: { spec: specFact(['HYPERVHOSTNODE-01A', 'HYPERVHOSTNODE-01B', 'hv03'], 'HVCLUSTER01') },
     expected: [
-      { status: 'fail', messageId: 'tooLong', subject: 'HYPERVHOSTNODE-01A', data: { kind: 'node', name: 'HYPERVHOSTNODE-01A', length: 18, netbiosName: 'HYPERVHOSTNODE-' } },
-      { status: 'fail', messageId: 'tooLong', subject: 'HYPERVHOSTNODE-01B', data: { kind: 'node', name: 'HYPERVHOSTNODE-01B', length: 18, netbiosName: 'HYPERVHOSTNODE-' } },
+      {
+        status: 'fail',
+        messageId: 'tooLong',
+        subject: 'HYPERVHOSTNODE-01A',
+        data: { kind: 'node', name: 'HYPERVHOSTNODE-01A', length: 18, netbiosName: 'HYPERVHOSTNODE-' },
+      },
+      {
+        status: 'fail',
+        messageId: 'tooLong',
+        subject: 'HYPERVHOSTNODE-01B',
+        data: { kind: 'node', name: 'HYPERVHOSTNODE-01B', length: 18, netbiosName: 'HYPERVHOSTNODE-' },
+      },
       valid('hv03'),
       valid('HVCLUSTER01', 'cluster'),
     ],
@@ -47,7 +64,14 @@ const cases: readonly Case[] = [
     (c): Case => ({
       name: `forbidden character ${c}`,
       facts: { spec: specFact([`hv${c}01`]) },
-      expected: [{ status: 'fail', messageId: 'forbiddenCharacters', subject: `hv${c}01`, data: { kind: 'node', characters: c } }],
+      expected: [
+        {
+          status: 'fail',
+          messageId: 'forbiddenCharacters',
+          subject: `hv${c}01`,
+          data: { kind: 'node', characters: c },
+        },
+      ],
     }),
   ),
   {
@@ -78,7 +102,9 @@ const cases: readonly Case[] = [
   {
     name: 'an underscore is valid NetBIOS but not DNS: a warning',
     facts: { spec: specFact(['hv_01']) },
-    expected: [{ status: 'warn', messageId: 'dnsIncompatible', subject: 'hv_01', data: { kind: 'node', characters: '"_"' } }],
+    expected: [
+      { status: 'warn', messageId: 'dnsIncompatible', subject: 'hv_01', data: { kind: 'node', characters: '"_"' } },
+    ],
   },
   {
     name: 'a space and an underscore are both named',
@@ -88,12 +114,28 @@ const cases: readonly Case[] = [
   {
     name: 'the cluster name follows the same rules',
     facts: { spec: specFact(['hv01'], 'HV:CLUSTER') },
-    expected: [valid('hv01'), { status: 'fail', messageId: 'forbiddenCharacters', subject: 'HV:CLUSTER', data: { kind: 'cluster', characters: ':' } }],
+    expected: [
+      valid('hv01'),
+      {
+        status: 'fail',
+        messageId: 'forbiddenCharacters',
+        subject: 'HV:CLUSTER',
+        data: { kind: 'cluster', characters: ':' },
+      },
+    ],
   },
   {
     name: 'a long cluster name',
     facts: { spec: specFact(['hv01'], 'HYPERV-CLUSTER-PROD') },
-    expected: [valid('hv01'), { status: 'fail', messageId: 'tooLong', subject: 'HYPERV-CLUSTER-PROD', data: { kind: 'cluster', length: 19, netbiosName: 'HYPERV-CLUSTER-' } }],
+    expected: [
+      valid('hv01'),
+      {
+        status: 'fail',
+        messageId: 'tooLong',
+        subject: 'HYPERV-CLUSTER-PROD',
+        data: { kind: 'cluster', length: 19, netbiosName: 'HYPERV-CLUSTER-' },
+      },
+    ],
   },
   {
     name: 'no nodes and no cluster name: skipped',
@@ -134,7 +176,10 @@ describe('config.netbios.name', () => {
       const name = String(s);
       assert.deepEqual(nameProblems(name), [], name);
       assert.deepEqual(dnsIncompatibleCharacters(name), [], name);
-      assert.ok(commandsOf(f).some((cmd) => cmd.startsWith(`Rename-Computer -NewName '${name}' `)), JSON.stringify(commandsOf(f)));
+      assert.ok(
+        commandsOf(f).some((cmd) => cmd.startsWith(`Rename-Computer -NewName '${name}' `)),
+        JSON.stringify(commandsOf(f)),
+      );
       assert.equal(f.remediation?.steps[0]?.commands?.[0]?.runOn, f.subject);
       suggested.push(name);
     }
@@ -157,19 +202,32 @@ describe('config.netbios.name', () => {
     const clusterSuggested = String(cluster?.data.suggested);
     assert.deepEqual(nameProblems(clusterSuggested), []);
     assert.notEqual(netbiosName(clusterSuggested), netbiosName(nodeSuggested));
-    assert.deepEqual(commandsOf(cluster).map((c) => c.replace('Import-Module FailoverClusters; ', '')), [`New-Cluster -Name '${clusterSuggested}' -Node '${nodeSuggested}','hv02'`]);
+    assert.deepEqual(
+      commandsOf(cluster).map((c) => c.replace('Import-Module FailoverClusters; ', '')),
+      [`New-Cluster -Name '${clusterSuggested}' -Node '${nodeSuggested}','hv02'`],
+    );
   });
 });
 
 describe('remediation by Windows version', () => {
   const withVersion = (windowsVersion?: '2008R2' | '2022') => ({
-    spec: { ...specFact(['HYPERVHOSTNODE-01A', 'hv02'], 'HVCLUSTER-2008R2X'), cluster: { name: 'HVCLUSTER-2008R2X', ...(windowsVersion ? { windowsVersion } : {}) }, activeDirectory: { domain: 'lab.example.test', bind: { user: 'admin@lab.example.test', password: 'env:X' } } },
+    spec: {
+      ...specFact(['HYPERVHOSTNODE-01A', 'hv02'], 'HVCLUSTER-2008R2X'),
+      cluster: { name: 'HVCLUSTER-2008R2X', ...(windowsVersion ? { windowsVersion } : {}) },
+      activeDirectory: { domain: 'lab.example.test', bind: { user: 'admin@lab.example.test', password: 'env:X' } },
+    },
   });
 
   it('Windows Server 2008 R2 (PowerShell 2.0) also gets netdom and the FailoverClusters import', async () => {
     const findings = await runCheck(check, withVersion('2008R2'));
     const node = findings.find((f) => f.subject === 'HYPERVHOSTNODE-01A');
-    assert.ok(commandsOf(node).some((c) => c.startsWith('netdom renamecomputer "HYPERVHOSTNODE-01A" /newname:"HYPERVHOSTN-01A" /userd:"admin@lab.example.test" /passwordd:*')));
+    assert.ok(
+      commandsOf(node).some((c) =>
+        c.startsWith(
+          'netdom renamecomputer "HYPERVHOSTNODE-01A" /newname:"HYPERVHOSTN-01A" /userd:"admin@lab.example.test" /passwordd:*',
+        ),
+      ),
+    );
     const cluster = findings.find((f) => f.subject === 'HVCLUSTER-2008R2X');
     assert.ok(commandsOf(cluster).some((c) => c.startsWith('Import-Module FailoverClusters; New-Cluster -Name ')));
   });

@@ -31,7 +31,14 @@ const cases: readonly Case[] = [
         status: 'pass',
         messageId: 'active',
         subject: 'storage.pr.preempt',
-        data: { check: 'storage.pr.preempt', subject: undefined, forSubject: '', expires: '2026-12-31', daysLeft: 200, justification: 'appliance firmware update scheduled, CHG-1234' },
+        data: {
+          check: 'storage.pr.preempt',
+          subject: undefined,
+          forSubject: '',
+          expires: '2026-12-31',
+          daysLeft: 200,
+          justification: 'appliance firmware update scheduled, CHG-1234',
+        },
       },
     ],
   },
@@ -39,7 +46,14 @@ const cases: readonly Case[] = [
     name: 'a waiver for a subject names it',
     now: NOW,
     waivers: [waiver('2026-06-20', { subject: 'LUN 3' })],
-    expected: [{ status: 'pass', messageId: 'active', subject: 'storage.pr.preempt LUN 3', data: { subject: 'LUN 3', forSubject: ' on LUN 3', daysLeft: 6 } }],
+    expected: [
+      {
+        status: 'pass',
+        messageId: 'active',
+        subject: 'storage.pr.preempt LUN 3',
+        data: { subject: 'LUN 3', forSubject: ' on LUN 3', daysLeft: 6 },
+      },
+    ],
   },
   {
     name: 'a waiver that expires today is still active',
@@ -51,7 +65,14 @@ const cases: readonly Case[] = [
     name: 'a waiver that expired yesterday warns',
     now: NOW,
     waivers: [waiver('2026-06-14')],
-    expected: [{ status: 'warn', messageId: 'expired', subject: 'storage.pr.preempt', data: { expires: '2026-06-14', daysAgo: 1 } }],
+    expected: [
+      {
+        status: 'warn',
+        messageId: 'expired',
+        subject: 'storage.pr.preempt',
+        data: { expires: '2026-06-14', daysAgo: 1 },
+      },
+    ],
   },
   {
     name: 'a waiver that expired long ago warns',
@@ -80,7 +101,11 @@ const cases: readonly Case[] = [
   {
     name: 'one finding per waiver, in order',
     now: NOW,
-    waivers: [waiver('2026-06-14'), waiver('2026-07-01', { check: 'ad.ou.same' }), waiver('2026-01-01', { check: 'config.*', subject: 'hv01' })],
+    waivers: [
+      waiver('2026-06-14'),
+      waiver('2026-07-01', { check: 'ad.ou.same' }),
+      waiver('2026-01-01', { check: 'config.*', subject: 'hv01' }),
+    ],
     expected: [
       { status: 'warn', messageId: 'expired', subject: 'storage.pr.preempt' },
       { status: 'pass', messageId: 'active', subject: 'ad.ou.same' },

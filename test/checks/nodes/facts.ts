@@ -53,9 +53,25 @@ export function facts(name: string, over: Partial<NodeFacts> = {}): NodeFacts {
       { name: 'Multipath-IO', installed: false, state: 'Available' },
     ],
     processors: [{ manufacturer: 'GenuineIntel', vendor: 'Intel', name: XEON_6230, cores: 20, logicalProcessors: 40 }],
-    iscsi: { iqn: `iqn.1991-05.com.microsoft:${name}.lab.example.test`, source: 'Get-InitiatorPort', service: 'Running' },
-    adapters: [{ name: 'Ethernet', description: 'Intel(R) Ethernet Controller X710', speedBps: 10_000_000_000, mac: '3C:FD:FE:A1:00:01' }],
-    pendingReboot: { indicators: [], fileRenameEntries: 0, activeComputerName: name.toUpperCase(), pendingComputerName: name.toUpperCase() },
+    iscsi: {
+      iqn: `iqn.1991-05.com.microsoft:${name}.lab.example.test`,
+      source: 'Get-InitiatorPort',
+      service: 'Running',
+    },
+    adapters: [
+      {
+        name: 'Ethernet',
+        description: 'Intel(R) Ethernet Controller X710',
+        speedBps: 10_000_000_000,
+        mac: '3C:FD:FE:A1:00:01',
+      },
+    ],
+    pendingReboot: {
+      indicators: [],
+      fileRenameEntries: 0,
+      activeComputerName: name.toUpperCase(),
+      pendingComputerName: name.toUpperCase(),
+    },
     domain: { partOfDomain: true, domain: 'lab.example.test', role: 3, roleName: 'Member Server', dnsHostName: name },
     problems: [],
     ...over,
@@ -70,10 +86,17 @@ export function failed(name: string, error: NodeError): NodeEntry {
   return { node: name, computerName: `${name}.lab.example.test`, status: error.code, error };
 }
 
-export const ACCESS_DENIED: NodeError = { code: 'accessDenied', cause: 'WinRM refused the connection: access is denied to this account', fullyQualifiedErrorId: 'AccessDenied,PSSessionStateBroken' };
+export const ACCESS_DENIED: NodeError = {
+  code: 'accessDenied',
+  cause: 'WinRM refused the connection: access is denied to this account',
+  fullyQualifiedErrorId: 'AccessDenied,PSSessionStateBroken',
+};
 
 /** The facts a check reads: nodes.facts with these nodes, and a spec naming them. */
-export function nodesFacts(nodes: NodeEntry[], spec: Record<string, unknown> = {}): { 'nodes.facts': NodesFact; spec: unknown } {
+export function nodesFacts(
+  nodes: NodeEntry[],
+  spec: Record<string, unknown> = {},
+): { 'nodes.facts': NodesFact; spec: unknown } {
   return {
     'nodes.facts': { status: 'ok', executable: '/usr/bin/pwsh', ms: 1200, nodes },
     spec: { nodes: nodes.map((n) => ({ name: n.node, fqdn: n.computerName })), ...spec },
@@ -81,14 +104,38 @@ export function nodesFacts(nodes: NodeEntry[], spec: Record<string, unknown> = {
 }
 
 export const SKIPPED: Record<string, { 'nodes.facts': NodesFact; spec: unknown }> = {
-  notWindows: { 'nodes.facts': { status: 'skipped', skipped: { code: 'notWindows', reason: 'this machine runs Linux, not Windows' }, nodes: [] }, spec: { nodes: [{ name: 'hv01' }] } },
-  noPowerShell: { 'nodes.facts': { status: 'skipped', skipped: { code: 'noPowerShell', reason: 'pwsh was not found on PATH' }, nodes: [] }, spec: { nodes: [{ name: 'hv01' }] } },
+  notWindows: {
+    'nodes.facts': {
+      status: 'skipped',
+      skipped: { code: 'notWindows', reason: 'this machine runs Linux, not Windows' },
+      nodes: [],
+    },
+    spec: { nodes: [{ name: 'hv01' }] },
+  },
+  noPowerShell: {
+    'nodes.facts': {
+      status: 'skipped',
+      skipped: { code: 'noPowerShell', reason: 'pwsh was not found on PATH' },
+      nodes: [],
+    },
+    spec: { nodes: [{ name: 'hv01' }] },
+  },
   noNodes: { 'nodes.facts': { status: 'ok', executable: '/usr/bin/pwsh', nodes: [] }, spec: { nodes: [] } },
 };
 
 /** The same three gate cases every nodes.* check reports the same way. */
 export const GATE_CASES = [
-  { facts: SKIPPED.notWindows!, expected: { status: 'skipped' as const, messageId: 'notWindows', data: { reason: 'this machine runs Linux, not Windows' } } },
-  { facts: SKIPPED.noPowerShell!, expected: { status: 'skipped' as const, messageId: 'noPowerShell', data: { reason: 'pwsh was not found on PATH' } } },
+  {
+    facts: SKIPPED.notWindows!,
+    expected: {
+      status: 'skipped' as const,
+      messageId: 'notWindows',
+      data: { reason: 'this machine runs Linux, not Windows' },
+    },
+  },
+  {
+    facts: SKIPPED.noPowerShell!,
+    expected: { status: 'skipped' as const, messageId: 'noPowerShell', data: { reason: 'pwsh was not found on PATH' } },
+  },
   { facts: SKIPPED.noNodes!, expected: { status: 'skipped' as const, messageId: 'noNodes' } },
 ];

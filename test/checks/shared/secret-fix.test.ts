@@ -5,7 +5,11 @@ import { SecretStore, SecretUnavailable, type SecretProblem } from '../../../src
 import { commandsOf } from '../../helpers/run-check.ts';
 
 /** The problem the real store reports for `ref`. */
-async function problemOf(ref: string, key: string, options: { env?: NodeJS.ProcessEnv; baseDir?: string } = {}): Promise<SecretProblem> {
+async function problemOf(
+  ref: string,
+  key: string,
+  options: { env?: NodeJS.ProcessEnv; baseDir?: string } = {},
+): Promise<SecretProblem> {
   const store = new SecretStore({ baseDir: options.baseDir ?? '/nonexistent-dir', env: options.env ?? {} });
   try {
     await store.resolve(ref, key);
@@ -16,7 +20,17 @@ async function problemOf(ref: string, key: string, options: { env?: NodeJS.Proce
   assert.fail(`${ref} resolved`);
 }
 
-const remediationOf = (problem: SecretProblem) => ({ finding: { checkId: 'x', area: 'x', status: 'fail' as const, messageId: 'x', message: 'x', data: {}, remediation: secretFix(problem) } });
+const remediationOf = (problem: SecretProblem) => ({
+  finding: {
+    checkId: 'x',
+    area: 'x',
+    status: 'fail' as const,
+    messageId: 'x',
+    message: 'x',
+    data: {},
+    remediation: secretFix(problem),
+  },
+});
 
 test('an unset env: reference: the commands set that variable, in PowerShell and sh, never another one', async () => {
   const problem = await problemOf('env:MY_VAR', 'activeDirectory.bind.password');
@@ -34,15 +48,39 @@ test('an unset env: reference: the commands set that variable, in PowerShell and
 
 test('a file: reference: the commands write that file (resolved against the spec directory), or fix its permissions', async () => {
   const missing = await problemOf('file:secrets/ad pw.txt', 'activeDirectory.bind.password', { baseDir: '/srv/lab' });
-  assert.deepEqual([missing.reason, missing.path, missing.errno], ['unreadable', '/srv/lab/secrets/ad pw.txt', 'ENOENT']);
+  assert.deepEqual(
+    [missing.reason, missing.path, missing.errno],
+    ['unreadable', '/srv/lab/secrets/ad pw.txt', 'ENOENT'],
+  );
   const cmds = commandsOf(remediationOf(missing).finding);
-  assert.ok(cmds.some((c) => c.startsWith("Set-Content -LiteralPath '/srv/lab/secrets/ad pw.txt' ")), cmds.join('\n'));
-  assert.ok(cmds.some((c) => c.includes("> '/srv/lab/secrets/ad pw.txt' )")), cmds.join('\n'));
-  const denied = secretFix({ key: 'storage.iscsi[0].chap.secret', ref: 'file:/etc/chap', reason: 'unreadable', path: '/etc/chap', errno: 'EACCES' });
+  assert.ok(
+    cmds.some((c) => c.startsWith("Set-Content -LiteralPath '/srv/lab/secrets/ad pw.txt' ")),
+    cmds.join('\n'),
+  );
+  assert.ok(
+    cmds.some((c) => c.includes("> '/srv/lab/secrets/ad pw.txt' )")),
+    cmds.join('\n'),
+  );
+  const denied = secretFix({
+    key: 'storage.iscsi[0].chap.secret',
+    ref: 'file:/etc/chap',
+    reason: 'unreadable',
+    path: '/etc/chap',
+    errno: 'EACCES',
+  });
   assert.match(denied.summary, /readable/);
-  assert.ok(commandsOf(remediationOf({ key: 'k', ref: 'file:/etc/chap', reason: 'unreadable', path: '/etc/chap', errno: 'EACCES' }).finding, 'sh').includes("ls -l '/etc/chap'; chmod 600 '/etc/chap'"));
+  assert.ok(
+    commandsOf(
+      remediationOf({ key: 'k', ref: 'file:/etc/chap', reason: 'unreadable', path: '/etc/chap', errno: 'EACCES' })
+        .finding,
+      'sh',
+    ).includes("ls -l '/etc/chap'; chmod 600 '/etc/chap'"),
+  );
   const empty = secretFix({ key: 'k', ref: 'file:/x', reason: 'empty', path: "/it's" });
-  assert.ok(empty.steps[0]!.commands!.some((c) => c.shell === 'sh' && c.command.includes("> '/it'\\''s' )")), 'a quote in the path stays inside the quoting');
+  assert.ok(
+    empty.steps[0]!.commands!.some((c) => c.shell === 'sh' && c.command.includes("> '/it'\\''s' )")),
+    'a quote in the path stays inside the quoting',
+  );
 });
 
 test('prompt without a terminal: switch to an environment variable named after the key', async () => {

@@ -23,7 +23,8 @@ export class FakeScsiTransport implements ScsiTransport {
   async execute(request: ScsiRequest): Promise<ScsiResponse> {
     this.requests.push(request);
     const next = this.#script.shift();
-    if (next === undefined) throw new Error(`FakeScsiTransport: no scripted answer for request ${this.requests.length}`);
+    if (next === undefined)
+      throw new Error(`FakeScsiTransport: no scripted answer for request ${this.requests.length}`);
     return typeof next === 'function' ? next(request) : next;
   }
 }
