@@ -295,11 +295,9 @@ export const ClusterSpecSchema = z
             .default([]),
           devices: z
             .array(
-              z
-                .string({ error: 'expected a device path such as /dev/sdb' })
-                .regex(/^\/dev\/\S+$/, {
-                  error: 'expected an absolute device path under /dev, such as /dev/sdb or /dev/disk/by-id/wwn-0x...',
-                }),
+              z.string({ error: 'expected a device path such as /dev/sdb' }).regex(/^\/dev\/\S+$/, {
+                error: 'expected an absolute device path under /dev, such as /dev/sdb or /dev/disk/by-id/wwn-0x...',
+              }),
             )
             .optional()
             .describe(

@@ -329,16 +329,14 @@ const integer = normalised(psInt, 'an integer');
 const sid = normalised(psSid, 'a SID');
 const list = <T extends z.ZodType>(item: T) => z.preprocess(psList, z.array(item));
 
-const record = z
-  .object({ message: text, fullyQualifiedErrorId: text, category: text, exceptionType: text })
-  .transform(
-    (r): PsErrorRecord => ({
-      message: r.message ?? '(no message)',
-      fullyQualifiedErrorId: r.fullyQualifiedErrorId ?? '',
-      category: r.category ?? '',
-      exceptionType: r.exceptionType ?? '',
-    }),
-  );
+const record = z.object({ message: text, fullyQualifiedErrorId: text, category: text, exceptionType: text }).transform(
+  (r): PsErrorRecord => ({
+    message: r.message ?? '(no message)',
+    fullyQualifiedErrorId: r.fullyQualifiedErrorId ?? '',
+    category: r.category ?? '',
+    exceptionType: r.exceptionType ?? '',
+  }),
+);
 const optionalRecord = z.union([record, z.null(), z.undefined()]).transform((v) => v ?? undefined);
 
 /** A time in the form `format` gives it; the text itself when it names no instant (the checks then say they cannot read it). */
