@@ -29,7 +29,6 @@
  * array wrapper. Anything else is a PsOutputError (badOutput), never a guess.
  */
 import { z } from 'zod';
-import { decodeSid, isSid, normalizeSid } from '../ad/sid.ts';
 import type { AdAttempt, AdFacts, ComputerObject, OuFact } from '../ad/probe.ts';
 import type { AdErrorCode } from '../ad/errors.ts';
 import {
@@ -40,6 +39,7 @@ import {
   type PsScript,
 } from './powershell.ts';
 import { classifyFailure, classifyRecord, type WindowsError, type WindowsErrorCode } from './errors.ts';
+import { isPsInvalid, psBytes, psInstant, psInt, psList, psSid, psUnwrap, type PsInvalid } from './ps-json.ts';
 
 /** Active Directory Web Services: what the ActiveDirectory module talks to on a DC (not LDAP). */
 export const ADWS_PORT = 9389;
@@ -189,70 +189,8 @@ const SECURITY_BODY = [
 ].join('\n');
 
 // ---------------------------------------------------------------------------------------------
-// Values in every shape ConvertTo-Json gives them.
-
-/** One object or an array of them, and 5.1's {value: [...], Count: n} wrapper, as an array. */
-export function psList(value: unknown): unknown[] {
-  if (value === null || value === undefined) return [];
-  if (Array.isArray(value)) return value;
-  if (typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (Array.isArray(o.value) && typeof o.Count === 'number' && keys.every((k) => k === 'value' || k === 'Count'))
-      return o.value;
-  }
-  return [value];
-}
-
-/** A 5.1 value with ETS properties ({value, DisplayHint, DateTime} for a DateTime): its value. */
-function unwrap(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'value' in value)
-    return (value as { value: unknown }).value;
-  return value;
-}
-
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?(Z|[+-]\d{2}:\d{2})?$/;
-const MS_DATE = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
-
-/**
- * An instant in ms since the epoch: an ISO 8601 string with Z or an offset (`.ToString('o')`, and
- * pwsh 7's ConvertTo-Json), "/Date(ms)/" (5.1's ConvertTo-Json; the ms are UTC, an offset after
- * them only says the zone), or either inside 5.1's {value, DisplayHint, DateTime}. null for no
- * value; undefined for a value that names no instant: garbage, or a time without a zone (a
- * DateTime of kind Unspecified), which would be a guess off by the zone's offset.
- */
-export function psInstant(value: unknown): number | null | undefined {
-  const v = unwrap(value);
-  if (v === null || v === undefined || v === '') return null;
-  if (typeof v !== 'string') return undefined;
-  const ms = MS_DATE.exec(v);
-  if (ms) return Number(ms[1]);
-  const m = ISO.exec(v);
-  if (!m || m[8] === undefined) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > new Date(Date.UTC(year, month, 0)).getUTCDate() ||
-    hour > 23 ||
-    minute > 59 ||
-    second > 59
-  )
-    return undefined;
-  const fraction = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  const zone = m[8];
-  const offset =
-    zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  return Date.UTC(year, month - 1, day, hour, minute, second) + fraction - offset * 60_000;
-}
+// Values in every shape ConvertTo-Json gives them: read by src/windows/ps-json.ts (its zone rule
+// for times), written here as the LDAP path writes them.
 
 /** As LDAP carries times (GeneralizedTime, RFC 4517 3.3.13): "20261125120000.0Z". */
 export function generalizedTime(ms: number): string {
@@ -261,61 +199,11 @@ export function generalizedTime(ms: number): string {
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}.${fraction}Z`;
 }
 
-/** The names the ActiveDirectory module's ADDomainMode, ADForestMode and ADDomainControllerMode enums give the levels. */
-const LEVEL_NAMES: Readonly<Record<string, number>> = {
-  '2000': 0,
-  '2003Interim': 1,
-  '2003': 2,
-  '2008': 3,
-  '2008R2': 4,
-  '2012': 5,
-  '2012R2': 6,
-  '2016': 7,
-  '2025': 10,
-};
-
-/** An integer: a number, a numeric string, a functional level's enum name; null for none; undefined for garbage. */
-export function psInt(value: unknown): number | null | undefined {
-  const v = unwrap(value);
-  if (v === null || v === undefined || v === '') return null;
-  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
-  if (typeof v !== 'string') return undefined;
-  if (/^-?\d{1,15}$/.test(v)) return Number(v);
-  const level = /^Windows(2000|2003Interim|2003|2008|2008R2|2012|2012R2|2016|2025)(?:Domain|Forest)?$/.exec(v)?.[1];
-  return level !== undefined ? LEVEL_NAMES[level] : undefined;
-}
-
-/** Bytes: base64, or an array of numbers 0-255 (5.1's ConvertTo-Json of a byte[]). */
-export function psBytes(value: unknown): Buffer | null | undefined {
-  const v = unwrap(value);
-  if (v === null || v === undefined || v === '') return null;
-  if (Array.isArray(v))
-    return v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? Buffer.from(v as number[]) : undefined;
-  if (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0) return Buffer.from(v, 'base64');
-  return undefined;
-}
-
-/** A SID as S-1-...: a string, a SecurityIdentifier's {BinaryLength, AccountDomainSid, Value}, or its bytes. */
-export function psSid(value: unknown): string | null | undefined {
-  if (value === null || value === undefined || value === '') return null;
-  if (typeof value === 'string' && isSid(value)) return normalizeSid(value);
-  if (typeof value === 'object' && !Array.isArray(value) && 'Value' in value)
-    return psSid((value as { Value: unknown }).Value) ?? undefined;
-  if (unwrap(value) !== value) return psSid(unwrap(value));
-  const bytes = psBytes(value);
-  if (!bytes) return undefined;
-  try {
-    return decodeSid(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-function normalised<T>(fn: (v: unknown) => T | undefined, what: string) {
+function normalised<T>(fn: (v: unknown) => T | PsInvalid) {
   return z.unknown().transform((v, ctx): T => {
     const out = fn(v);
-    if (out === undefined) {
-      ctx.issues.push({ code: 'custom', message: `not ${what}: ${JSON.stringify(v)?.slice(0, 80)}`, input: v });
+    if (isPsInvalid(out)) {
+      ctx.issues.push({ code: 'custom', message: out.message, input: v });
       return z.NEVER;
     }
     return out;
@@ -325,8 +213,8 @@ function normalised<T>(fn: (v: unknown) => T | undefined, what: string) {
 const text = z
   .union([z.string(), z.number(), z.null(), z.undefined()])
   .transform((v) => (v === null || v === undefined || v === '' ? null : String(v)));
-const integer = normalised(psInt, 'an integer');
-const sid = normalised(psSid, 'a SID');
+const integer = normalised(psInt);
+const sid = normalised(psSid);
 const list = <T extends z.ZodType>(item: T) => z.preprocess(psList, z.array(item));
 
 const record = z.object({ message: text, fullyQualifiedErrorId: text, category: text, exceptionType: text }).transform(
@@ -344,7 +232,7 @@ const instant = (format: (ms: number) => string) =>
   z.unknown().transform((v): string | null => {
     const ms = psInstant(v);
     if (ms === null) return null;
-    if (ms === undefined) return typeof unwrap(v) === 'string' ? (unwrap(v) as string) : JSON.stringify(v);
+    if (isPsInvalid(ms)) return typeof psUnwrap(v) === 'string' ? (psUnwrap(v) as string) : JSON.stringify(v);
     return format(ms);
   });
 /** As LDAP carries whenCreated and the rootDSE's currentTime. */
@@ -397,7 +285,7 @@ const rootDse = z.record(z.string(), z.unknown()).transform((r, ctx) => {
       if (t !== null) out[key] = t;
     } else if (ROOT_DSE_NUMBERS.has(key)) {
       const n = psInt(raw);
-      if (n === undefined)
+      if (isPsInvalid(n))
         ctx.issues.push({ code: 'custom', message: `${key} is not a level: ${JSON.stringify(raw)}`, input: raw });
       else if (n !== null) out[key] = String(n);
     } else {
@@ -420,7 +308,7 @@ const identity = z
   })
   .transform((i, ctx) => {
     const groups = (i.tokenGroups ?? []).map(psSid).filter((s) => s !== null);
-    if (groups.some((s) => s === undefined))
+    if (groups.some(isPsInvalid))
       ctx.issues.push({ code: 'custom', message: 'a tokenGroups value is not a SID', input: i.tokenGroups });
     return {
       name: i.name ?? null,
@@ -463,7 +351,7 @@ const descriptor = z
   })
   .transform((d, ctx) => {
     const bytes = psBytes(d.securityDescriptor);
-    if (bytes === undefined)
+    if (isPsInvalid(bytes))
       ctx.issues.push({
         code: 'custom',
         message: `the security descriptor of ${d.dn} is neither base64 nor bytes`,
@@ -472,7 +360,7 @@ const descriptor = z
     return {
       dn: d.dn,
       objectClass: d.objectClass,
-      securityDescriptor: bytes ? bytes.toString('base64') : null,
+      securityDescriptor: bytes && !isPsInvalid(bytes) ? bytes.toString('base64') : null,
       ...(d.error ? { error: d.error } : {}),
     };
   });

@@ -17,10 +17,12 @@
  * 5.1 (dates as "\/Date(ms)\/", or as {value, DisplayHint, DateTime} when the DateTime is wrapped
  * in a PSObject; an array wrapped in a PSObject as {value, Count}) and pwsh 7 (ISO 8601 dates).
  * Both write enums as numbers, a one-element pipeline output as the object itself, and the
- * properties remoting adds (PSComputerName, RunspaceId, PSShowComputerName).
+ * properties remoting adds (PSComputerName, RunspaceId, PSShowComputerName). Dates and lists are
+ * read by src/windows/ps-json.ts, under its zone rule: a boot time without a zone is no instant.
  */
 import { z } from 'zod';
-import { asArray, PsOutputError, type PsScript } from './powershell.ts';
+import { PsOutputError, type PsScript } from './powershell.ts';
+import { isPsInvalid, psInstant, psList, type PsInvalid } from './ps-json.ts';
 import type { WindowsVersion } from '../config/schema.ts';
 
 /** The features the node checks read: clustering itself, the Hyper-V role, and MPIO for iSCSI. */
@@ -145,6 +147,8 @@ if ($cpLate -eq 0) { Remove-Job -Job $cpJob -Force -ErrorAction SilentlyContinue
 
 /** The FullyQualifiedErrorId of the record the body writes for a node still running at the deadline. */
 export const NODE_TIMEOUT_ERROR_ID = 'CpNodeTimeout';
+/** The id of the problem recorded for a time that names no instant (see ps-json.ts's zone rule). */
+export const BAD_TIME_ID = 'CpTimeNotRead';
 
 export interface NodeFactsParams {
   /** What Invoke-Command connects to: each node's FQDN when the spec gives one, else its name. */
@@ -338,30 +342,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** A list as ConvertTo-Json may write it: an array, one object alone, null, or 5.1's {value, Count}. */
-function unwrapList(v: unknown): unknown[] {
-  if (isRecord(v) && Array.isArray(v.value) && 'Count' in v) return v.value;
-  return asArray(v);
-}
-
-const WCF_DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/;
-
-/**
- * A DateTime as ConvertTo-Json writes it, in ms since the epoch: 5.1's "\/Date(ms)\/" (the
- * number is UTC; an offset after it only says the local zone), 5.1's {value, DisplayHint,
- * DateTime} for a DateTime wrapped in a PSObject, pwsh 7's ISO 8601 (no zone: read as UTC).
- */
-export function parsePsDate(v: unknown): number | null {
-  if (isRecord(v) && 'value' in v) return parsePsDate(v.value);
-  if (typeof v !== 'string') return null;
-  const wcf = WCF_DATE.exec(v);
-  if (wcf) return Number(wcf[1]);
-  if (!ISO_DATE.test(v)) return null;
-  const ms = Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(v) ? v : `${v}Z`);
-  return Number.isNaN(ms) ? null : ms;
-}
-
 const text = z.preprocess((v) => (typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() : v), z.string());
 const optionalText = z.preprocess(
   (v) => (v === undefined || v === null ? null : typeof v === 'string' ? v.replace(/\s+/g, ' ').trim() || null : v),
@@ -369,15 +349,15 @@ const optionalText = z.preprocess(
 );
 const optionalNumber = z.preprocess((v) => (v === undefined ? null : v), z.number().nullable());
 const optionalBool = z.preprocess((v) => (v === undefined ? null : v), z.boolean().nullable());
-const list = <T extends z.ZodType>(item: T) => z.preprocess(unwrapList, z.array(item));
-const date = z.unknown().transform((v, ctx) => {
-  if (v === null || v === undefined) return null;
-  const ms = parsePsDate(v);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a date: ${JSON.stringify(v).slice(0, 60)}` });
-    return z.NEVER;
-  }
-  return new Date(ms).toISOString();
+const list = <T extends z.ZodType>(item: T) => z.preprocess(psList, z.array(item));
+/**
+ * A DateTime as ISO 8601 UTC, by ps-json.ts's zone rule. A value that names no instant (no zone,
+ * or garbage) is kept as the refusal: the node's time is then null and the refusal one of its
+ * problems (section os), the rest of its facts unaffected.
+ */
+const date = z.unknown().transform((v): string | null | PsInvalid => {
+  const ms = psInstant(v);
+  return ms === null || isPsInvalid(ms) ? ms : new Date(ms).toISOString();
 });
 /** An enum value: ConvertTo-Json writes the number; -EnumsAsStrings (pwsh 7) or [string] the name. */
 const enumValue = (names: Readonly<Record<number, string>>) =>
@@ -474,12 +454,14 @@ function normaliseOs(raw: z.output<typeof RawOs>): NodeOs {
     edition: raw.EditionID ?? skuName ?? raw.Caption,
     installationType: raw.InstallationType,
     servicePack: raw.ServicePackMajorVersion,
-    lastBootUpTime: raw.LastBootUpTime,
+    lastBootUpTime: isPsInvalid(raw.LastBootUpTime) ? null : raw.LastBootUpTime,
   };
 }
 
 function normalise(raw: z.output<typeof RawNode>): NodeFacts {
   const problems = raw.Problems.map((p) => ({ section: p.Section, message: p.Message, id: p.Id ?? '' }));
+  if (raw.OS && isPsInvalid(raw.OS.LastBootUpTime))
+    problems.push({ section: 'os', message: `LastBootUpTime: ${raw.OS.LastBootUpTime.message}`, id: BAD_TIME_ID });
   const featuresRead = raw.FeaturesRead ?? !problems.some((p) => p.section === 'features');
   const reboot = raw.PendingReboot;
   const indicators: PendingRebootIndicator[] = [];
@@ -565,7 +547,7 @@ function issueText(error: z.ZodError): string {
  * for its node alone.
  */
 export function parseNodeFacts(value: unknown): NodeOutput[] {
-  const items = unwrapList(value);
+  const items = psList(value);
   return items.map((item, i) => {
     if (!isRecord(item))
       throw new PsOutputError(

@@ -16,6 +16,7 @@
 import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { PowerShell } from 'node-powershell';
+import { psList } from './ps-json.ts';
 
 /** The line prefix of the envelope; anything else on stdout is noise. */
 export const ENVELOPE_MARKER = 'CLUSTERPROBE-JSON:';
@@ -145,12 +146,6 @@ function toRecord(value: unknown): PsErrorRecord | undefined {
   };
 }
 
-/** One object or an array of them (ConvertTo-Json unwraps a single element), as an array. */
-export function asArray(value: unknown): unknown[] {
-  if (value === null || value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
 /**
  * Reads the envelope out of what the command printed: the last line with the marker. Throws
  * PowerShellError badOutput when there is none or it is not the envelope; scriptFailed when the
@@ -183,7 +178,7 @@ export function parseEnvelope<T>(script: PsScript<T>, stdout: string, stderr: st
     throw new PowerShellError('badOutput', script.name, `${script.name}: the result is not clusterprobe's envelope`);
   }
   const e = envelope as { ok: boolean; value?: unknown; error?: unknown; errors?: unknown };
-  const errors = asArray(e.errors)
+  const errors = psList(e.errors)
     .map(toRecord)
     .filter((r): r is PsErrorRecord => r !== undefined);
   if (!e.ok) {

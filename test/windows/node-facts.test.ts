@@ -12,7 +12,6 @@ import {
   nodeFactsParams,
   nodeFactsScript,
   parseNodeFacts,
-  parsePsDate,
   REMOTE_BLOCK,
   windowsRelease,
   type NodeFacts,
@@ -291,21 +290,6 @@ test("garbage: a node object of the wrong shape is that node's problem; a value 
   assert.deepEqual(parseNodeFacts(null), []);
   const noName = parseNodeFacts([{ PSComputerName: 'x' }])[0]!;
   assert.ok('problem' in noName && noName.problem.includes('ComputerName'));
-});
-
-test('dates in every form ConvertTo-Json writes them, and nothing else', () => {
-  assert.equal(parsePsDate('/Date(1795842137487)/'), 1795842137487);
-  assert.equal(parsePsDate('/Date(1795842137487+0100)/'), 1795842137487, 'the offset only names the zone');
-  assert.equal(parsePsDate({ value: '/Date(0)/', DisplayHint: 2, DateTime: 'Thursday, January 1, 1970' }), 0);
-  assert.equal(parsePsDate('2026-11-28T06:02:17.4875+01:00'), Date.parse('2026-11-28T05:02:17.4875Z'));
-  assert.equal(parsePsDate('2026-11-28T05:02:17Z'), Date.parse('2026-11-28T05:02:17Z'));
-  assert.equal(
-    parsePsDate('2026-11-28T05:02:17'),
-    Date.parse('2026-11-28T05:02:17Z'),
-    'no zone (DateTimeKind.Unspecified): read as UTC',
-  );
-  for (const bad of ['Saturday, November 28, 2026', '20261128050217.000000+060', '/Date(abc)/', 42, null, {}])
-    assert.equal(parsePsDate(bad), null, String(bad));
 });
 
 test('Windows Server releases by version and build', () => {
