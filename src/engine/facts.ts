@@ -23,6 +23,21 @@ export class FactUnavailable extends Error {
   }
 }
 
+/**
+ * Thrown to a check that asks for a fact its `meta.facts` does not declare: the fact is not
+ * handed over, and the runner records an error naming the check and the fact.
+ */
+export class UndeclaredFact extends Error {
+  override name = 'UndeclaredFact';
+  readonly checkId: string;
+  readonly fact: string;
+  constructor(checkId: string, fact: string) {
+    super(`check ${checkId} read fact "${fact}" that it does not declare in meta.facts; add it to meta.facts`);
+    this.checkId = checkId;
+    this.fact = fact;
+  }
+}
+
 /** A probe that threw: the checks that needed its fact record an error naming the probe. */
 export class ProbeFailed extends Error {
   override name = 'ProbeFailed';
