@@ -6,7 +6,7 @@ import { bugRemediation } from '../../src/engine/bugs.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
 import { SecretStore } from '../../src/config/secrets.ts';
 import type { Check, Probe } from '../../src/engine/contract.ts';
-import type { Finding } from '../../src/engine/report.ts';
+import { isInternalError, type Finding } from '../../src/engine/report.ts';
 
 function check(id: string, run: Check['run'], extra: Partial<Check['meta']> = {}): Check {
   return {
@@ -543,4 +543,5 @@ test('a check that reads a fact it does not declare gets an error naming the che
   assert.deepEqual(seen, ['refused'], 'the undeclared fact was never handed over');
   assert.equal(collected, 0, 'and its probe never ran for it');
   assert.ok(findings[0]!.remediation, 'an internal error says how to report it');
+  assert.ok(isInternalError(findings[0]!), 'a bug: validate exits 1');
 });
