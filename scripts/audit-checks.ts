@@ -1,7 +1,8 @@
 /**
  * Refuses a built-in check that is not in the index, has no doc page or test, reports a
- * `messageId` it does not declare, breaks the check contract, or whose doc page leaves out one of
- * its messages. Run by `npm run checks:audit`:
+ * `messageId` it does not declare, breaks the check contract, whose doc page leaves out one of
+ * its messages, or whose `meta.facts` differs from the facts its source passes to `ctx.fact`
+ * (an undeclared read, or a declared fact never read). Run by `npm run checks:audit`:
  *
  *     sh scripts/with-node.sh node scripts/audit-checks.ts [--root DIR]
  *
@@ -12,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { contractProblems, type Check } from '../src/engine/contract.ts';
 
 export interface AuditInput {
@@ -39,6 +41,16 @@ interface MessageIdUse {
   readonly line: number;
   /** The literal id, or undefined when the id is computed (`messageId: first.kind`). */
   readonly id: string | undefined;
+  readonly expression: string;
+}
+
+/** A `<receiver>.fact(<name>)` call in a check's source. */
+export interface FactRead {
+  /** Repo-relative path of the file the call is in (the check's, or a module under checks/ it imports). */
+  readonly file: string;
+  readonly line: number;
+  /** The literal fact name, or undefined when the name is computed. */
+  readonly name: string | undefined;
   readonly expression: string;
 }
 
@@ -97,6 +109,8 @@ export async function auditChecks({ root, checks }: AuditInput): Promise<AuditRe
         );
       }
     }
+    problems.push(...(await auditFacts(root, file.path, meta.facts)).map((p) => `${where}${p}`));
+
     const unreported = declared.filter((m) => !literal.has(m));
     if (unreported.length > 0) {
       const computed = uses.filter((u) => u.id === undefined).map((u) => `line ${u.line}: ${u.expression}`);
@@ -127,6 +141,80 @@ export function messageIdUses(source: string): MessageIdUse[] {
     uses.push({ line, id: literal ? literal[literal.length - 1] : undefined, expression });
   }
   return uses;
+}
+
+/**
+ * The difference, both ways, between the facts a check declares and the facts its source reads:
+ * the names passed to `.fact(...)` in its file and in the modules under checks/ it imports (a
+ * helper the check calls reads on its behalf). A computed name cannot be checked, so it is a
+ * problem too.
+ */
+async function auditFacts(root: string, checkPath: string, declared: readonly string[]): Promise<string[]> {
+  const reads: FactRead[] = [];
+  for (const path of await checkModules(root, checkPath))
+    reads.push(...factReads(await readFile(join(root, path), 'utf8'), path));
+  const problems: string[] = [];
+  const where = (r: FactRead) => (r.file === checkPath ? `:${r.line}` : ` (through ${r.file}:${r.line})`);
+  for (const r of reads) {
+    if (r.name === undefined)
+      problems.push(
+        `${where(r)}: reads a fact by a computed name (${r.expression}), which this audit cannot check; pass the fact name as a string literal`,
+      );
+    else if (!declared.includes(r.name))
+      problems.push(
+        `${where(r)}: reads fact "${r.name}", which meta.facts does not declare (declared: ${declared.map((f) => `"${f}"`).join(', ') || 'none'}); add it to meta.facts`,
+      );
+  }
+  const read = new Set(reads.flatMap((r) => (r.name === undefined ? [] : [r.name])));
+  for (const fact of declared)
+    if (!read.has(fact))
+      problems.push(
+        `: declares fact "${fact}" in meta.facts, but its source never reads it (ctx.fact('${fact}')); remove it from meta.facts`,
+      );
+  return problems;
+}
+
+/** The check's file and every module under checks/ it imports, directly or not (relative imports only). */
+async function checkModules(root: string, checkPath: string): Promise<string[]> {
+  const seen = new Set<string>();
+  const queue = [checkPath];
+  while (queue.length > 0) {
+    const path = queue.pop()!;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const source = ts.createSourceFile(path, await readFile(join(root, path), 'utf8'), ts.ScriptTarget.Latest);
+    for (const statement of source.statements) {
+      if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
+      const spec = statement.moduleSpecifier;
+      if (!spec || !ts.isStringLiteral(spec) || !spec.text.startsWith('.')) continue;
+      const target = relative(root, resolve(root, dirname(path), spec.text))
+        .split(sep)
+        .join('/');
+      if (target.startsWith('checks/') && target !== INDEX && existsSync(join(root, target))) queue.push(target);
+    }
+  }
+  return [...seen].sort((a, b) => (a === checkPath ? -1 : b === checkPath ? 1 : a.localeCompare(b)));
+}
+
+/** Every `<x>.fact(<name>)` call in a source file (`ctx.fact<T>('storage.pr')`), parsed with TypeScript. */
+export function factReads(source: string, file = 'check.ts'): FactRead[] {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true);
+  const reads: FactRead[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      node.expression.name.text === 'fact'
+    ) {
+      const arg = node.arguments[0];
+      const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+      const name = arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) ? arg.text : undefined;
+      reads.push({ file, line, name, expression: node.getText(sf) });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return reads;
 }
 
 async function auditDocs(root: string, id: string, docs: string, messageIds: readonly string[]): Promise<string[]> {

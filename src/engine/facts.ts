@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Probe, ProbeContext } from './contract.ts';
+import { describeValue, type Probe, type ProbeContext } from './contract.ts';
 import { UsageError } from './errors.ts';
 import type { Cleanups } from './cleanup.ts';
 import { inScope, ProbeEscaped, type Escape } from './guard.ts';
@@ -19,6 +19,21 @@ export class FactUnavailable extends Error {
   readonly fact: string;
   constructor(fact: string, why: string) {
     super(why);
+    this.fact = fact;
+  }
+}
+
+/**
+ * Thrown to a check that asks for a fact its `meta.facts` does not declare: the fact is not
+ * handed over, and the runner records an error naming the check and the fact.
+ */
+export class UndeclaredFact extends Error {
+  override name = 'UndeclaredFact';
+  readonly checkId: string;
+  readonly fact: string;
+  constructor(checkId: string, fact: string) {
+    super(`check ${checkId} read fact "${fact}" that it does not declare in meta.facts; add it to meta.facts`);
+    this.checkId = checkId;
     this.fact = fact;
   }
 }
@@ -205,17 +220,23 @@ export class FactStore {
   }
 }
 
+/** The version of the facts file layout and of the fact shapes in it, bumped when either changes. */
+export const FACTS_SCHEMA_VERSION = 1;
+
 const FactsFileSchema = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(FACTS_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('clusterprobe'), version: z.string() }),
   savedAt: z.string(),
   facts: z.record(z.string(), z.unknown()),
 });
 export type FactsFile = z.infer<typeof FactsFileSchema>;
 
+/** Fact name -> the schema a saved value of it must satisfy (src/facts/schema); other facts pass as they are. */
+export type FactSchemas = Readonly<Record<string, z.ZodType>>;
+
 export async function saveFacts(file: string, facts: Record<string, unknown>, version: string): Promise<void> {
   const body: FactsFile = {
-    schemaVersion: 1,
+    schemaVersion: FACTS_SCHEMA_VERSION,
     tool: { name: 'clusterprobe', version },
     savedAt: new Date().toISOString(),
     facts,
@@ -223,7 +244,17 @@ export async function saveFacts(file: string, facts: Record<string, unknown>, ve
   await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
 }
 
-export async function loadFacts(file: string): Promise<FactsFile> {
+/** Problems shown per fact: the first few say enough to find the damage. */
+const MAX_PROBLEMS_PER_FACT = 3;
+
+/**
+ * Reads a facts file written by `--save-facts`. Each fact `schemas` knows is validated against
+ * its schema, so that a file edited by hand, cut short or written by another version is a usage
+ * error naming the file, the fact, the JSON path and what was expected, and never reaches a check
+ * to crash on; the checks get the validated values. A fact without a schema (a plugin's) passes
+ * as it is.
+ */
+export async function loadFacts(file: string, schemas: FactSchemas): Promise<FactsFile> {
   const text = await readCappedText(file, 'facts file', REPORT_MAX_BYTES);
   let raw: unknown;
   try {
@@ -233,6 +264,17 @@ export async function loadFacts(file: string): Promise<FactsFile> {
       `facts file ${file} is not JSON (${(err as Error).message}); it should be a file written by --save-facts`,
     );
   }
+  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version !== FACTS_SCHEMA_VERSION) {
+    const tool = (raw as { tool?: { version?: unknown } }).tool?.version;
+    const by = typeof tool === 'string' ? `clusterprobe ${tool}` : 'another clusterprobe';
+    throw new UsageError(
+      `facts file ${file} has schemaVersion ${version} (written by ${by}); this clusterprobe reads schemaVersion ${FACTS_SCHEMA_VERSION}. ` +
+        (version > FACTS_SCHEMA_VERSION
+          ? `Evaluate it with ${by} or later, or write it again with this version: clusterprobe validate --config cluster.yaml --save-facts FILE`
+          : `Write it again with this version: clusterprobe validate --config cluster.yaml --save-facts FILE`),
+    );
+  }
   const parsed = FactsFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -240,5 +282,122 @@ export async function loadFacts(file: string): Promise<FactsFile> {
       `facts file ${file} is not a clusterprobe facts file (${issue?.path.join('.') || 'root'}: ${issue?.message}); write one with --save-facts`,
     );
   }
-  return parsed.data;
+  const facts: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(parsed.data.facts)) {
+    const schema = Object.hasOwn(schemas, name) ? schemas[name] : undefined;
+    if (!schema) {
+      facts[name] = value;
+      continue;
+    }
+    const result = schema.safeParse(value, { reportInput: true });
+    if (result.success) {
+      facts[name] = result.data;
+      continue;
+    }
+    const lines = result.error.issues.slice(0, MAX_PROBLEMS_PER_FACT).map((issue) => {
+      const { path, message } = describeIssue(issue, value);
+      return `  ${jsonPath(['facts', name, ...path])}: ${message}`;
+    });
+    const more = result.error.issues.length - lines.length;
+    problems.push(
+      `fact "${name}" is not what this clusterprobe expects:\n${lines.join('\n')}${more > 0 ? `\n  (and ${more} more)` : ''}`,
+    );
+  }
+  if (problems.length > 0)
+    throw new UsageError(
+      `facts file ${file}: ${problems.join('\n')}\n` +
+        'The file was edited by hand, cut short, or written by another version of clusterprobe. Write it again with ' +
+        'clusterprobe validate --config cluster.yaml --save-facts FILE, or remove the fact from the file: the checks that need it are then skipped.',
+    );
+  return { ...parsed.data, facts };
+}
+
+/** `facts["storage.pr"].disks[0].steps[3].step`: the place of a value in the file, as JavaScript would write it. */
+export function jsonPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((key, i) => {
+      if (typeof key === 'number') return `[${key}]`;
+      const name = String(key);
+      if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) return i === 0 ? name : `.${name}`;
+      return `[${JSON.stringify(name)}]`;
+    })
+    .join('');
+}
+
+type Issue = z.core.$ZodIssue;
+
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping (key: value)',
+  record: 'a mapping (key: value)',
+  null: 'null',
+};
+
+/** The value at `path` in `root`, or undefined when the path does not lead anywhere. */
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+function got(value: unknown): string {
+  return value === undefined ? 'nothing (the key is missing)' : describeValue(value);
+}
+
+/** What one issue means, in words: what was expected there and what the file holds. */
+function describeIssue(issue: Issue, root: unknown): { path: PropertyKey[]; message: string } {
+  const path = [...issue.path];
+  const here = valueAt(root, path);
+  switch (issue.code) {
+    case 'invalid_type':
+      return { path, message: `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}, got ${got(here)}` };
+    case 'invalid_value':
+      return { path, message: `expected ${oneOf(issue.values)}, got ${got(here)}` };
+    case 'unrecognized_keys':
+      return {
+        path,
+        message: `unexpected key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`,
+      };
+    case 'invalid_union': {
+      const branches = issue.errors;
+      // Every branch failed on the value itself (an enum, a literal, a type): say what any would take.
+      if (branches.length > 0 && branches.every((b) => b.length === 1 && b[0]!.path.length === 0)) {
+        const all = branches.map((b) => b[0]!);
+        if (all.every((i) => i.code === 'invalid_value'))
+          return { path, message: `expected ${oneOf(all.flatMap((i) => i.values))}, got ${got(here)}` };
+        const wanted = branches.map((b) => {
+          const i = b[0]!;
+          if (i.code === 'invalid_value') return oneOf(i.values);
+          if (i.code === 'invalid_type') return TYPE_WORDS[i.expected] ?? i.expected;
+          return i.message;
+        });
+        return { path, message: `expected ${wanted.join(' or ')}, got ${got(here)}` };
+      }
+      // Else the branch that got furthest into the value is the one the file meant.
+      const best = [...branches].sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
+      const first = best?.[0];
+      if (!first) return { path, message: issue.message };
+      const inner = describeIssue(first, here);
+      return { path: [...path, ...inner.path], message: inner.message };
+    }
+    default:
+      return { path, message: issue.message };
+  }
+}
+
+function depth(issues: readonly Issue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length));
+}
+
+function oneOf(values: readonly unknown[]): string {
+  const shown = values.map((v) => JSON.stringify(v));
+  return shown.length === 1 ? shown[0]! : `one of ${shown.join(', ')}`;
 }

@@ -174,6 +174,7 @@ export const INTERNAL_ERROR_MESSAGES: ReadonlySet<string> = new Set([
   'engineThrew',
   'engineNoFindings',
   'engineUndeclaredMessage',
+  'engineUndeclaredFact',
   'engineBadFinding',
   'engineProbeEscaped',
   'engineEscapeUnattributed',

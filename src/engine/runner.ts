@@ -3,7 +3,7 @@
  * check that throws, times out or reports nothing records `error` while the run goes on.
  */
 import { formatMessage, type Check, type CheckContext, type FindingInput } from './contract.ts';
-import { FactUnavailable, ProbeFailed, type FactStore } from './facts.ts';
+import { FactUnavailable, ProbeFailed, UndeclaredFact, type FactStore } from './facts.ts';
 import type { Cleanups } from './cleanup.ts';
 import type { Finding, Remediation } from './report.ts';
 import type { Waiver } from '../config/schema.ts';
@@ -28,6 +28,8 @@ export const ENGINE_MESSAGES = {
     'The check reported message id "{messageId}", which its meta does not declare (a bug in {culprit})',
   engineBadFinding: 'The check reported a malformed finding: {problem} (a bug in {culprit})',
   engineCancelled: 'The run was interrupted before this check finished',
+  engineUndeclaredFact:
+    'check {checkId} read fact "{fact}" that it does not declare in meta.facts; add it to meta.facts (a bug in {culprit})',
   engineFactUnavailable: 'Not evaluated: {reason}',
   engineProbeEscaped:
     'An exception escaped probe "{fact}" ({origin}: {error}), so this check could not be evaluated on it. This is a bug in {culprit}, not a finding about the cluster',
@@ -118,9 +120,20 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
   options.signal.addEventListener('abort', onRunAbort, { once: true });
   let open = true;
 
+  // The contract: a check reads the facts its meta declares, and only those (`checks explain`, the
+  // progress view and the audit rely on the declaration). An undeclared fact is refused, not
+  // handed over, and the refusal is reported even if the check catches it.
+  const declared = new Set(meta.facts);
+  const undeclared = new Set<string>();
   const ctx: CheckContext = {
     checkId: meta.id,
-    fact: (name) => options.facts.get(name, `check:${meta.id}`) as never,
+    fact: (name) => {
+      if (!declared.has(name)) {
+        undeclared.add(name);
+        return Promise.reject(new UndeclaredFact(meta.id, name));
+      }
+      return options.facts.get(name, `check:${meta.id}`) as never;
+    },
     signal: controller.signal,
     onCleanup: (label, fn) => options.cleanups.add(`${meta.id}: ${label}`, fn),
     now: options.now,
@@ -161,34 +174,48 @@ async function runOne(check: Check, options: RunOptions): Promise<Finding[]> {
   clearTimeout(timer);
   options.signal.removeEventListener('abort', onRunAbort);
 
-  switch (outcome.kind) {
-    case 'done':
-      return findings.length > 0
-        ? findings
-        : [internalError(check, 'engineNoFindings', {}, bugs.pluginOfCheck(meta.id), bugs)];
-    case 'threw': {
-      const error = outcome.error;
-      if (error instanceof FactUnavailable)
+  const refused = [...undeclared].map((fact) =>
+    internalError(check, 'engineUndeclaredFact', { checkId: meta.id, fact }, bugs.pluginOfCheck(meta.id), bugs),
+  );
+  // A check that stopped at the refusal, or finished after catching it, gets the refusal alone:
+  // not also "internal error" or "reported nothing".
+  if (
+    refused.length > 0 &&
+    (outcome.kind === 'done' || (outcome.kind === 'threw' && outcome.error instanceof UndeclaredFact))
+  )
+    return [...findings, ...refused];
+  return [...ended(), ...refused];
+
+  function ended(): Finding[] {
+    switch (outcome.kind) {
+      case 'done':
+        return findings.length > 0
+          ? findings
+          : [internalError(check, 'engineNoFindings', {}, bugs.pluginOfCheck(meta.id), bugs)];
+      case 'threw': {
+        const error = outcome.error;
+        if (error instanceof FactUnavailable)
+          return [
+            ...findings,
+            engineFinding(check, 'skipped', 'engineFactUnavailable', { reason: error.message, fact: error.fact }),
+          ];
+        const escapedProbe = causeOfType(error, ProbeEscaped);
+        if (escapedProbe) return [...findings, probeEscapedFinding(check, escapedProbe, bugs)];
+        const message = error instanceof Error ? error.message : String(error);
         return [
           ...findings,
-          engineFinding(check, 'skipped', 'engineFactUnavailable', { reason: error.message, fact: error.fact }),
+          internalError(check, 'engineThrew', { error: message }, throwingPlugin(check, error, bugs), bugs, {
+            stack: stackOf(error),
+          }),
         ];
-      const escapedProbe = causeOfType(error, ProbeEscaped);
-      if (escapedProbe) return [...findings, probeEscapedFinding(check, escapedProbe, bugs)];
-      const message = error instanceof Error ? error.message : String(error);
-      return [
-        ...findings,
-        internalError(check, 'engineThrew', { error: message }, throwingPlugin(check, error, bugs), bugs, {
-          stack: stackOf(error),
-        }),
-      ];
+      }
+      case 'escaped':
+        return [...findings, checkEscapedFinding(check, outcome.escape, bugs)];
+      case 'timeout':
+        return [...findings, timeoutFinding(check, options)];
+      case 'cancelled':
+        return [...findings, engineFinding(check, 'skipped', 'engineCancelled', {})];
     }
-    case 'escaped':
-      return [...findings, checkEscapedFinding(check, outcome.escape, bugs)];
-    case 'timeout':
-      return [...findings, timeoutFinding(check, options)];
-    case 'cancelled':
-      return [...findings, engineFinding(check, 'skipped', 'engineCancelled', {})];
   }
 }
 

@@ -103,7 +103,7 @@ describe('a file in UTF-16 or UTF-32 is named as such, with the command to conve
       () => loadWaivers(path),
       () => loadReport(path),
       () => loadReport(path, 'baseline'),
-      () => loadFacts(path),
+      () => loadFacts(path, {}),
     ]) {
       const [line] = await linesOf(load);
       assert.match(line!, /is UTF-16 \(little-endian\); save it as UTF-8/);

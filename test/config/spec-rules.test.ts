@@ -166,7 +166,7 @@ describe('limits (observation 3: a 10 MB, 200,000-node spec was parsed)', () => 
   it('a facts file (--from-facts) has the report cap', async () => {
     const path = await file(Buffer.alloc(REPORT_MAX_BYTES + 1, ' '), 'json');
     await assert.rejects(
-      loadFacts(path),
+      loadFacts(path, {}),
       (err: unknown) =>
         err instanceof UsageError && /facts file may be at most 32 MiB/.test(err.message) && err.message.includes(path),
     );

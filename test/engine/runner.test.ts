@@ -6,7 +6,7 @@ import { bugRemediation } from '../../src/engine/bugs.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
 import { SecretStore } from '../../src/config/secrets.ts';
 import type { Check, Probe } from '../../src/engine/contract.ts';
-import type { Finding } from '../../src/engine/report.ts';
+import { isInternalError, type Finding } from '../../src/engine/report.ts';
 
 function check(id: string, run: Check['run'], extra: Partial<Check['meta']> = {}): Check {
   return {
@@ -72,8 +72,10 @@ test('a probe shared by several checks runs once', async () => {
   let runs = 0;
   const probe: Probe = { fact: 'shared', description: 'd', collect: async () => ({ n: ++runs }) };
   const checks = ['t.a', 't.b', 't.c'].map((id) =>
-    check(id, async (ctx) =>
-      ctx.report({ status: 'pass', messageId: 'ok', data: await ctx.fact<{ n: number }>('shared') }),
+    check(
+      id,
+      async (ctx) => ctx.report({ status: 'pass', messageId: 'ok', data: await ctx.fact<{ n: number }>('shared') }),
+      { facts: ['shared'] },
     ),
   );
   const { cleanups, facts } = harness([probe]);
@@ -125,12 +127,19 @@ test("a resource shared by two probes opens once and closes with the run's clean
     },
   ];
   const checks = [
-    check('t.a', async (ctx) =>
-      ctx.report({ status: 'pass', messageId: 'ok', data: { a: await ctx.fact('p1'), b: await ctx.fact('p2') } }),
+    check(
+      't.a',
+      async (ctx) =>
+        ctx.report({ status: 'pass', messageId: 'ok', data: { a: await ctx.fact('p1'), b: await ctx.fact('p2') } }),
+      { facts: ['p1', 'p2'] },
     ),
-    check('t.b', async (ctx) => {
-      await ctx.fact('p3');
-    }),
+    check(
+      't.b',
+      async (ctx) => {
+        await ctx.fact('p3');
+      },
+      { facts: ['p3'] },
+    ),
   ];
   const { cleanups, facts } = harness(probes);
   const findings = await runChecks({
@@ -162,9 +171,13 @@ test('a probe that throws makes the checks needing it record error naming the fa
   const { cleanups, facts } = harness([probe]);
   const [f] = await runChecks({
     checks: [
-      check('t.a', async (ctx) => {
-        await ctx.fact('broken');
-      }),
+      check(
+        't.a',
+        async (ctx) => {
+          await ctx.fact('broken');
+        },
+        { facts: ['broken'] },
+      ),
     ],
     facts,
     cleanups,
@@ -317,15 +330,27 @@ test('internal errors name the culprit: the plugin of the probe that threw (also
     { fact: 'core.on-site', description: 'd', collect: (ctx) => ctx.fact('site.broken') },
   ];
   const checks = [
-    check('t.direct', async (ctx) => {
-      await ctx.fact('site.broken');
-    }),
-    check('t.through', async (ctx) => {
-      await ctx.fact('core.on-site');
-    }),
-    check('t.missing', async (ctx) => {
-      await ctx.fact('nobody.provides');
-    }),
+    check(
+      't.direct',
+      async (ctx) => {
+        await ctx.fact('site.broken');
+      },
+      { facts: ['site.broken'] },
+    ),
+    check(
+      't.through',
+      async (ctx) => {
+        await ctx.fact('core.on-site');
+      },
+      { facts: ['core.on-site'] },
+    ),
+    check(
+      't.missing',
+      async (ctx) => {
+        await ctx.fact('nobody.provides');
+      },
+      { facts: ['nobody.provides'] },
+    ),
     check('t.builtin', () => {
       throw new Error('core bug');
     }),
@@ -414,10 +439,14 @@ test('a check over its time limit names what it was waiting for: the probes stil
     },
     { fact: 'quick', description: 'd', collect: async () => 1 },
   ];
-  const waits = check('t.waits', async (ctx) => {
-    await ctx.fact('quick');
-    await ctx.fact('outer');
-  });
+  const waits = check(
+    't.waits',
+    async (ctx) => {
+      await ctx.fact('quick');
+      await ctx.fact('outer');
+    },
+    { facts: ['quick', 'outer'] },
+  );
   const spins = check('t.spins', () => hang);
   const { cleanups, facts } = harness(probes);
   const [waited, spun] = await runChecks({
@@ -445,4 +474,74 @@ test('a check over its time limit names what it was waiting for: the probes stil
   assert.match(JSON.stringify(waited!.remediation), /--timeout 120/);
   assert.deepEqual([spun!.messageId, spun!.data.waitingOn], ['engineTimeout', []]);
   assert.match(spun!.message, /not waiting for a probe/);
+});
+
+test('a check that reads a fact it does not declare gets an error naming the check and the fact, and not the fact', async () => {
+  let collected = 0;
+  const probes: Probe[] = [
+    { fact: 'declared', description: 'd', collect: () => 1 },
+    {
+      fact: 'secret.other',
+      description: 'd',
+      collect: () => {
+        collected += 1;
+        return { value: 'not for this check' };
+      },
+    },
+  ];
+  const seen: unknown[] = [];
+  const checks = [
+    // Reads past its declaration and stops there.
+    check(
+      't.stops',
+      async (ctx) => {
+        await ctx.fact('declared');
+        seen.push(await ctx.fact('secret.other'));
+        ctx.report({ status: 'pass', messageId: 'ok' });
+      },
+      { facts: ['declared'] },
+    ),
+    // Catches the refusal and goes on: the refusal is reported all the same.
+    check(
+      't.catches',
+      async (ctx) => {
+        seen.push(await ctx.fact('secret.other').catch(() => 'refused'));
+        ctx.report({ status: 'pass', messageId: 'ok', data: { n: 1 } });
+      },
+      { facts: [] },
+    ),
+    // The spec is a fact like any other.
+    check('t.spec', async (ctx) => {
+      await ctx.fact('spec');
+      ctx.report({ status: 'pass', messageId: 'ok' });
+    }),
+  ];
+  const { cleanups, facts } = harness(probes);
+  const findings = await runChecks({
+    checks,
+    facts,
+    cleanups,
+    concurrency: 1,
+    timeoutMs: 5000,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
+  });
+  assert.deepEqual(
+    findings.map((f) => [f.checkId, f.status, f.messageId, f.data.fact]),
+    [
+      ['t.stops', 'error', 'engineUndeclaredFact', 'secret.other'],
+      ['t.catches', 'pass', 'ok', undefined],
+      ['t.catches', 'error', 'engineUndeclaredFact', 'secret.other'],
+      ['t.spec', 'error', 'engineUndeclaredFact', 'spec'],
+    ],
+  );
+  assert.equal(
+    findings[0]!.message,
+    'check t.stops read fact "secret.other" that it does not declare in meta.facts; add it to meta.facts (a bug in clusterprobe)',
+  );
+  assert.deepEqual(seen, ['refused'], 'the undeclared fact was never handed over');
+  assert.equal(collected, 0, 'and its probe never ran for it');
+  assert.ok(findings[0]!.remediation, 'an internal error says how to report it');
+  assert.ok(isInternalError(findings[0]!), 'a bug: validate exits 1');
 });

@@ -19,13 +19,47 @@ import { runChecks } from '../../src/engine/runner.ts';
 import { FactStore } from '../../src/engine/facts.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
 import { SecretStore } from '../../src/config/secrets.ts';
-import type { Check } from '../../src/engine/contract.ts';
+import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { Finding, Shell } from '../../src/engine/report.ts';
 import type { ClusterSpec, Waiver } from '../../src/config/schema.ts';
 
 export interface RunCheckOptions {
   readonly now?: Date;
   readonly waivers?: readonly Waiver[];
+}
+
+/** What one check asked for across every run of it through here: the facts it read, by name. */
+export interface FactReadRecord {
+  readonly declared: readonly string[];
+  readonly read: Set<string>;
+  runs: number;
+}
+
+/**
+ * Every check run through runCheck in this process, by id, with the fact names it asked ctx.fact
+ * for (declared or not: the record is taken before the runner refuses an undeclared one).
+ * test/facts/declared-facts.test.ts runs every check test and compares these with meta.facts.
+ */
+export const factReads = new Map<string, FactReadRecord>();
+
+/** The check, its context's fact() recording each name asked for before the runner sees it. */
+function recording(check: Check): Check {
+  let record = factReads.get(check.meta.id);
+  if (!record) factReads.set(check.meta.id, (record = { declared: [...check.meta.facts], read: new Set(), runs: 0 }));
+  const seen = record;
+  return {
+    meta: check.meta,
+    run: (ctx) => {
+      seen.runs += 1;
+      return check.run({
+        ...ctx,
+        fact: ((name: string) => {
+          seen.read.add(name);
+          return ctx.fact(name as never);
+        }) as CheckContext['fact'],
+      });
+    },
+  };
 }
 
 const verdicts = new Map<string, readonly string[]>();
@@ -92,7 +126,7 @@ async function runOnce(
   });
   try {
     return await runChecks({
-      checks: [check],
+      checks: [recording(check)],
       facts: store,
       cleanups,
       concurrency: 1,
