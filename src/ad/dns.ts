@@ -14,6 +14,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { ByteReader, ByteWriter, DecodeError } from '../codec/bytes.ts';
 
 export const DNS_TYPE = { A: 1, AAAA: 28, SRV: 33 } as const;
 type DnsType = (typeof DNS_TYPE)[keyof typeof DNS_TYPE];
@@ -93,51 +94,69 @@ export interface DnsOptions {
 
 export function encodeQuery(id: number, name: string, type: DnsType): Buffer {
   const labels = name.replace(/\.$/, '').split('.');
-  const parts: Buffer[] = [];
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(id, 0);
-  header.writeUInt16BE(0x0100, 2); // RD
-  header.writeUInt16BE(1, 4); // QDCOUNT
-  parts.push(header);
-  for (const label of labels) {
+  const encoded = labels.map((label) => {
     const bytes = Buffer.from(label, 'ascii');
     if (bytes.length === 0 || bytes.length > 63) throw new RangeError(`bad DNS label in ${name}`);
-    parts.push(Buffer.of(bytes.length), bytes);
+    return bytes;
+  });
+  const nameLength = encoded.reduce((n, l) => n + 1 + l.length, 1);
+  const w = new ByteWriter(Buffer.alloc(HEADER + nameLength + 4))
+    .u16(0, id)
+    .u16(2, 0x0100) // RD
+    .u16(4, 1); // QDCOUNT
+  let at = HEADER;
+  for (const label of encoded) {
+    w.u8(at, label.length).set(at + 1, label);
+    at += 1 + label.length;
   }
-  parts.push(Buffer.of(0), Buffer.of(type >> 8, type & 0xff, 0, 1)); // QTYPE, QCLASS IN
-  return Buffer.concat(parts);
+  w.u8(at, 0) // the root label
+    .u16(at + 1, type) // QTYPE
+    .u16(at + 3, 1); // QCLASS IN
+  return w.bytes as Buffer;
 }
 
+const HEADER = 12;
 const MAX_POINTER_HOPS = 32;
+const STRUCTURE = 'DNS message';
+
+/** Garbage in a message: a DecodeError (a RangeError) naming the field, the offset and what is wrong. */
+function invalid(field: string, offset: number, detail: string): DecodeError {
+  return new DecodeError('invalid', STRUCTURE, field, offset, 0, 0, detail);
+}
 
 /** Reads a (possibly compressed) name at `offset`; returns it and the offset after it in place. */
 export function readName(msg: Uint8Array, offset: number): { name: string; next: number } {
+  return readNameFrom(new ByteReader(msg, STRUCTURE), offset);
+}
+
+function readNameFrom(r: ByteReader, offset: number): { name: string; next: number } {
   const labels: string[] = [];
   let at = offset;
   let next = -1;
   let hops = 0;
   let length = 0;
   for (;;) {
-    if (at >= msg.length) throw new RangeError(`name runs past the end at ${at}`);
-    const len = msg[at]!;
+    if (!r.has(at, 1)) throw invalid('name', at, `name runs past the end at ${at}`);
+    const len = r.u8(at, 'label length');
     if (len === 0) {
       if (next < 0) next = at + 1;
       break;
     }
     if ((len & 0xc0) === 0xc0) {
-      if (at + 1 >= msg.length) throw new RangeError('truncated compression pointer');
-      const target = ((len & 0x3f) << 8) | msg[at + 1]!;
+      if (!r.has(at, 2)) throw invalid('compression pointer', at, 'truncated compression pointer');
+      const target = r.u16(at, 'compression pointer') & 0x3fff;
       if (next < 0) next = at + 2;
       // Only backwards, and a bounded number of times: no loops.
-      if (target >= at || ++hops > MAX_POINTER_HOPS) throw new RangeError(`bad compression pointer at ${at}`);
+      if (target >= at || ++hops > MAX_POINTER_HOPS)
+        throw invalid('compression pointer', at, `bad compression pointer at ${at}`);
       at = target;
       continue;
     }
-    if ((len & 0xc0) !== 0) throw new RangeError(`reserved label type at ${at}`);
-    if (at + 1 + len > msg.length) throw new RangeError(`label runs past the end at ${at}`);
+    if ((len & 0xc0) !== 0) throw invalid('label length', at, `reserved label type at ${at}`);
+    if (!r.has(at + 1, len)) throw invalid('label', at, `label runs past the end at ${at}`);
     length += len + 1;
-    if (length > 255) throw new RangeError('name longer than 255 bytes');
-    labels.push(Buffer.from(msg.subarray(at + 1, at + 1 + len)).toString('latin1'));
+    if (length > 255) throw invalid('name', offset, 'name longer than 255 bytes');
+    labels.push(Buffer.from(r.slice(at + 1, len, 'label')).toString('latin1'));
     at += 1 + len;
   }
   return { name: labels.join('.'), next };
@@ -156,36 +175,36 @@ export interface DnsAnswer {
 }
 
 export function decodeResponse(msg: Uint8Array): DnsAnswer {
-  if (msg.length < 12) throw new RangeError('shorter than a DNS header');
-  const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
-  const id = view.getUint16(0);
-  const flags = view.getUint16(2);
-  if ((flags & 0x8000) === 0) throw new RangeError('not a response');
-  const qd = view.getUint16(4);
-  const an = view.getUint16(6);
-  let at = 12;
-  for (let i = 0; i < qd; i += 1) at = readName(msg, at).next + 4;
+  const r = new ByteReader(msg, STRUCTURE);
+  r.need(0, HEADER, 'header (shorter than a DNS header)');
+  const id = r.u16(0, 'ID');
+  const flags = r.u16(2, 'flags');
+  if ((flags & 0x8000) === 0) throw invalid('QR', 2, 'not a response');
+  const qd = r.u16(4, 'QDCOUNT');
+  const an = r.u16(6, 'ANCOUNT');
+  let at = HEADER;
+  for (let i = 0; i < qd; i += 1) at = readNameFrom(r, at).next + 4;
   const records: DnsAnswer['records'][number][] = [];
   for (let i = 0; i < an; i += 1) {
-    const { name, next } = readName(msg, at);
-    if (next + 10 > msg.length) throw new RangeError('truncated resource record');
-    const type = view.getUint16(next);
-    const rdlength = view.getUint16(next + 8);
+    const { name, next } = readNameFrom(r, at);
+    r.need(next, 10, 'resource record (truncated resource record)');
+    const type = r.u16(next, 'TYPE');
+    const rdlength = r.u16(next + 8, 'RDLENGTH');
     const start = next + 10;
-    if (start + rdlength > msg.length) throw new RangeError('RDATA runs past the end');
-    records.push({ name: name.toLowerCase(), type, data: msg.subarray(start, start + rdlength), offset: start });
+    const data = r.slice(start, rdlength, 'RDATA (runs past the end)');
+    records.push({ name: name.toLowerCase(), type, data, offset: start });
     at = start + rdlength;
   }
   return { id, rcode: flags & 0x0f, truncated: (flags & 0x0200) !== 0, records };
 }
 
 function decodeSrv(msg: Uint8Array, record: DnsAnswer['records'][number]): SrvRecord {
-  if (record.data.length < 7) throw new RangeError('SRV RDATA too short');
-  const d = record.data;
+  const d = new ByteReader(record.data, 'SRV RDATA', record.offset);
+  d.need(0, 7, 'RDATA (SRV RDATA too short)');
   return {
-    priority: (d[0]! << 8) | d[1]!,
-    weight: (d[2]! << 8) | d[3]!,
-    port: (d[4]! << 8) | d[5]!,
+    priority: d.u16(0, 'Priority'),
+    weight: d.u16(2, 'Weight'),
+    port: d.u16(4, 'Port'),
     name: readName(msg, record.offset + 6).name.toLowerCase(),
   };
 }
@@ -194,11 +213,20 @@ function decodeAddress(record: DnsAnswer['records'][number]): string {
   const d = record.data;
   if (record.type === DNS_TYPE.A && d.length === 4) return Array.from(d).join('.');
   if (record.type === DNS_TYPE.AAAA && d.length === 16) {
+    const r = new ByteReader(d, 'AAAA RDATA', record.offset);
     const words: string[] = [];
-    for (let i = 0; i < 16; i += 2) words.push(((d[i]! << 8) | d[i + 1]!).toString(16));
+    for (let i = 0; i < 16; i += 2) words.push(r.u16(i, 'ADDRESS').toString(16));
     return words.join(':');
   }
-  throw new RangeError(`bad ${record.type === DNS_TYPE.A ? 'A' : 'AAAA'} RDATA length ${d.length}`);
+  throw new DecodeError(
+    'invalid',
+    STRUCTURE,
+    'RDLENGTH',
+    record.offset - 2,
+    0,
+    0,
+    `bad ${record.type === DNS_TYPE.A ? 'A' : 'AAAA'} RDATA length ${d.length}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

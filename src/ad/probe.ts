@@ -26,6 +26,7 @@ import { discoverDcs, dnsOptions, type DiscoveredDc } from './discovery.ts';
 import { lookupAddresses } from './dns.ts';
 import { resolverFailure, type ResolverFailure, type ResolverSource } from './resolver.ts';
 import { AdError, type AdErrorCode, type AdStep } from './errors.ts';
+import { decodeSid, SdDecodeError } from './sid.ts';
 import { sharedPowerShell } from '../windows/availability.ts';
 import {
   ADWS_PORT,
@@ -178,12 +179,14 @@ export const COMPUTER_ATTRIBUTES = [
 
 /** A binary SID (MS-DTYP 2.4.2.2) as S-1-...; null for anything malformed. */
 export function sidString(bytes: Buffer | undefined): string | null {
-  if (!bytes || bytes.length < 8) return null;
-  const count = bytes[1]!;
-  if (count > 15 || bytes.length !== 8 + 4 * count) return null;
-  const authority = bytes.readUIntBE(2, 6);
-  const subs = Array.from({ length: count }, (_, i) => bytes.readUInt32LE(8 + 4 * i));
-  return `S-${bytes[0]}-${authority}${subs.map((s) => `-${s}`).join('')}`;
+  if (!bytes) return null;
+  try {
+    // The one SID decoder, shared with the PowerShell path (psSid in src/windows/ad-facts.ts).
+    return decodeSid(bytes, 'objectSid');
+  } catch (err) {
+    if (err instanceof SdDecodeError) return null;
+    throw err;
+  }
 }
 
 function text(entry: Entry, name: string): string | null {

@@ -4,7 +4,8 @@
  * their ACEs ([MS-DTYP] 2.4.4). Every offset and size read from the data is checked; anything
  * malformed throws SdDecodeError. Callback and other rare ACE types are kept opaque.
  */
-import { LeReader, SdDecodeError, describeSid, readGuid, readSid, sddlSid } from './sid.ts';
+import type { ByteReader } from '../codec/bytes.ts';
+import { SdDecodeError, describeSid, readGuid, readSid, sddlSid, sdReader } from './sid.ts';
 
 export { SdDecodeError } from './sid.ts';
 export type { SdDecodeCode } from './sid.ts';
@@ -244,19 +245,19 @@ const OBJECT_TYPES: ReadonlySet<number> = new Set([
  * SdDecodeError, for anything malformed.
  */
 export function decodeSecurityDescriptor(bytes: Uint8Array): SecurityDescriptor {
-  const r = new LeReader(bytes, 'SECURITY_DESCRIPTOR');
+  const r = sdReader(bytes, 'SECURITY_DESCRIPTOR');
   if (bytes.length > MAX_SD_BYTES)
     throw new SdDecodeError('over-cap', r.structure, 'length', 0, `${bytes.length} bytes, at most ${MAX_SD_BYTES}`);
   const revision = r.u8(0, 'Revision');
   if (revision !== 1)
     throw new SdDecodeError('revision', r.structure, 'Revision', 0, `revision ${revision}, expected 1`);
   const sbz1 = r.u8(1, 'Sbz1');
-  const control = r.u16(2, 'Control');
+  const control = r.u16le(2, 'Control');
   const offsets = {
-    OffsetOwner: r.u32(4, 'OffsetOwner'),
-    OffsetGroup: r.u32(8, 'OffsetGroup'),
-    OffsetSacl: r.u32(12, 'OffsetSacl'),
-    OffsetDacl: r.u32(16, 'OffsetDacl'),
+    OffsetOwner: r.u32le(4, 'OffsetOwner'),
+    OffsetGroup: r.u32le(8, 'OffsetGroup'),
+    OffsetSacl: r.u32le(12, 'OffsetSacl'),
+    OffsetDacl: r.u32le(16, 'OffsetDacl'),
   };
   for (const [field, value] of Object.entries(offsets)) {
     if (value !== 0 && value < SD_HEADER)
@@ -292,13 +293,13 @@ export function decodeSecurityDescriptor(bytes: Uint8Array): SecurityDescriptor 
 }
 
 /** An ACL ([MS-DTYP] 2.4.5) at `offset` of the descriptor. */
-function decodeAcl(sd: LeReader, offset: number, name: 'SACL' | 'DACL'): Acl {
+function decodeAcl(sd: ByteReader, offset: number, name: 'SACL' | 'DACL'): Acl {
   const header = sd.rest(offset, `Offset${name === 'DACL' ? 'Dacl' : 'Sacl'}`, name);
   const revision = header.u8(0, 'AclRevision');
   if (!ACL_REVISIONS.includes(revision))
     throw new SdDecodeError('revision', name, 'AclRevision', offset, `revision ${revision}, expected 2 or 4`);
-  const size = header.u16(2, 'AclSize');
-  const aceCount = header.u16(4, 'AceCount');
+  const size = header.u16le(2, 'AclSize');
+  const aceCount = header.u16le(4, 'AceCount');
   header.need(6, 2, 'Sbz2');
   if (size < ACL_HEADER)
     throw new SdDecodeError(
@@ -329,7 +330,7 @@ function decodeAcl(sd: LeReader, offset: number, name: 'SACL' | 'DACL'): Acl {
         acl.base + at,
         `ACE ${index + 1} of ${aceCount} starts at ACL byte ${at}, past AclSize ${size}`,
       );
-    const aceSize = acl.u16(at + 2, 'AceSize');
+    const aceSize = acl.u16le(at + 2, 'AceSize');
     if (aceSize < ACE_HEADER)
       throw new SdDecodeError(
         'ace-size',
@@ -352,7 +353,7 @@ function decodeAcl(sd: LeReader, offset: number, name: 'SACL' | 'DACL'): Acl {
   return { revision, size, offset, aces };
 }
 
-function decodeAce(r: LeReader, index: number): Ace {
+function decodeAce(r: ByteReader, index: number): Ace {
   const type = r.u8(0, 'AceType');
   const common = {
     index,
@@ -363,11 +364,11 @@ function decodeAce(r: LeReader, index: number): Ace {
     size: r.length,
   };
   if (BASIC_TYPES.has(type)) {
-    return { kind: 'basic', ...common, mask: r.u32(4, 'Mask'), sid: readSid(r, 8, 'SID').sid };
+    return { kind: 'basic', ...common, mask: r.u32le(4, 'Mask'), sid: readSid(r, 8, 'SID').sid };
   }
   if (OBJECT_TYPES.has(type)) {
-    const mask = r.u32(4, 'Mask');
-    const objectFlags = r.u32(8, 'Flags');
+    const mask = r.u32le(4, 'Mask');
+    const objectFlags = r.u32le(8, 'Flags');
     let at = 12;
     let objectType: string | undefined;
     let inheritedObjectType: string | undefined;

@@ -1,8 +1,9 @@
 /**
  * Security identifiers ([MS-DTYP] 2.4.2) and GUIDs ([MS-DTYP] 2.3.4) as Active Directory stores
- * them (objectSid, tokenGroups, the objectType fields of object ACEs), the typed error every
- * security-data decoder here throws, and the bounds-checked little-endian reader they share.
+ * them (objectSid, tokenGroups, the objectType fields of object ACEs), and the typed error every
+ * security-data decoder here throws, over the codec's reader (src/codec/bytes.ts).
  */
+import { ByteReader, ByteWriter, DecodeError } from '../codec/bytes.ts';
 
 export type SdDecodeCode =
   /** A field lies past the end of the data (or of the ACE / ACL / SID holding it). */
@@ -29,94 +30,45 @@ export type SdDecodeCode =
 /**
  * Security data from the directory (a security descriptor, a SID, a GUID) that cannot be
  * decoded. Names the structure ('ACE #3', 'DACL', 'owner SID'), the field as [MS-DTYP] names it
- * and the byte offset from the start of the outermost data.
+ * and the byte offset from the start of the outermost data. The codec's DecodeError, with the
+ * [MS-DTYP]-specific code callers switch on.
  */
-export class SdDecodeError extends Error {
+export class SdDecodeError extends DecodeError {
   override name = 'SdDecodeError';
-  readonly code: SdDecodeCode;
-  readonly structure: string;
-  readonly field: string;
-  readonly offset: number;
-  constructor(code: SdDecodeCode, structure: string, field: string, offset: number, detail: string) {
-    super(`${structure}: ${field} at byte ${offset}: ${detail}`);
+  override readonly code: SdDecodeCode;
+  constructor(
+    code: SdDecodeCode,
+    structure: string,
+    field: string,
+    offset: number,
+    detail: string,
+    needed = 0,
+    available = 0,
+  ) {
+    super(code === 'truncated' || code === 'over-cap' ? code : 'invalid', structure, field, offset, needed, available);
     this.code = code;
-    this.structure = structure;
-    this.field = field;
-    this.offset = offset;
+    this.message = `${structure}: ${field} at byte ${offset}: ${detail}`;
   }
 }
 
+function sdTruncated(structure: string, field: string, offset: number, needed: number, available: number) {
+  return new SdDecodeError(
+    'truncated',
+    structure,
+    field,
+    offset,
+    `needs ${needed} byte(s), ${available} present`,
+    needed,
+    available,
+  );
+}
+
 /**
- * Bounds-checked little-endian reads over a view of security data. A read past the end of the
- * view throws SdDecodeError('truncated'); offsets in errors are relative to the outermost data.
+ * A codec reader over security data (little-endian fields: u16le, u32le) whose reads past the
+ * end throw SdDecodeError('truncated'); offsets in errors count from the outermost data.
  */
-export class LeReader {
-  readonly bytes: Uint8Array;
-  readonly structure: string;
-  readonly base: number;
-
-  constructor(bytes: Uint8Array, structure: string, base = 0) {
-    this.bytes = bytes;
-    this.structure = structure;
-    this.base = base;
-  }
-
-  get length(): number {
-    return this.bytes.length;
-  }
-
-  has(offset: number, length: number): boolean {
-    return Number.isInteger(offset) && offset >= 0 && length >= 0 && offset + length <= this.bytes.length;
-  }
-
-  need(offset: number, length: number, field: string): void {
-    if (!this.has(offset, length)) {
-      const available = Math.max(0, this.bytes.length - Math.max(0, offset));
-      throw new SdDecodeError(
-        'truncated',
-        this.structure,
-        field,
-        this.base + offset,
-        `needs ${length} byte(s), ${available} present`,
-      );
-    }
-  }
-
-  u8(offset: number, field: string): number {
-    this.need(offset, 1, field);
-    return this.bytes[offset]!;
-  }
-
-  u16(offset: number, field: string): number {
-    this.need(offset, 2, field);
-    return this.bytes[offset]! | (this.bytes[offset + 1]! << 8);
-  }
-
-  u32(offset: number, field: string): number {
-    this.need(offset, 4, field);
-    return (
-      (this.bytes[offset]! |
-        (this.bytes[offset + 1]! << 8) |
-        (this.bytes[offset + 2]! << 16) |
-        (this.bytes[offset + 3]! << 24)) >>>
-      0
-    );
-  }
-
-  slice(offset: number, length: number, field: string): Uint8Array {
-    this.need(offset, length, field);
-    return this.bytes.subarray(offset, offset + length);
-  }
-
-  sub(offset: number, length: number, field: string, structure = this.structure): LeReader {
-    return new LeReader(this.slice(offset, length, field), structure, this.base + offset);
-  }
-
-  /** The view from offset to its end (offset must be inside it). */
-  rest(offset: number, field: string, structure = this.structure): LeReader {
-    this.need(offset, 0, field);
-    return this.sub(offset, this.bytes.length - offset, field, structure);
-  }
+export function sdReader(bytes: Uint8Array, structure: string): ByteReader {
+  return new ByteReader(bytes, structure, 0, sdTruncated);
 }
 
 /** [MS-DTYP] 2.4.2.2: SubAuthorityCount is at most 15. */
@@ -129,7 +81,7 @@ const SID_HEADER = 8;
  * IdentifierAuthority, little-endian sub-authorities) at `offset`. Returns its string form and
  * how many bytes it took.
  */
-export function readSid(r: LeReader, offset: number, field = 'SID'): { sid: string; length: number } {
+export function readSid(r: ByteReader, offset: number, field = 'SID'): { sid: string; length: number } {
   const revision = r.u8(offset, `${field} Revision`);
   if (revision !== SID_REVISION)
     throw new SdDecodeError(
@@ -151,16 +103,16 @@ export function readSid(r: LeReader, offset: number, field = 'SID'): { sid: stri
   }
   const length = SID_HEADER + 4 * count;
   r.need(offset, length, `${field} SubAuthority`);
-  let authority = 0;
-  for (let i = 0; i < 6; i++) authority = authority * 256 + r.bytes[offset + 2 + i]!;
+  // IdentifierAuthority is the one big-endian field in a little-endian structure.
+  const authority = r.uintBE(offset + 2, 6, `${field} IdentifierAuthority`);
   const subs: number[] = [];
-  for (let i = 0; i < count; i++) subs.push(r.u32(offset + SID_HEADER + 4 * i, `${field} SubAuthority[${i}]`));
+  for (let i = 0; i < count; i++) subs.push(r.u32le(offset + SID_HEADER + 4 * i, `${field} SubAuthority[${i}]`));
   return { sid: formatSid(revision, authority, subs), length };
 }
 
 /** A SID value on its own (objectSid, one tokenGroups value): exactly one SID, nothing after it. */
 export function decodeSid(bytes: Uint8Array, structure = 'SID'): string {
-  const r = new LeReader(bytes, structure);
+  const r = sdReader(bytes, structure);
   const { sid, length } = readSid(r, 0);
   if (length !== bytes.length)
     throw new SdDecodeError(
@@ -200,14 +152,12 @@ function parseSid(text: string): { authority: number; subs: number[] } | undefin
 export function encodeSid(text: string): Uint8Array {
   const parsed = parseSid(text);
   if (!parsed) throw new RangeError(`not a SID: ${JSON.stringify(text)}`);
-  const out = new Uint8Array(SID_HEADER + 4 * parsed.subs.length);
-  const view = new DataView(out.buffer);
-  out[0] = SID_REVISION;
-  out[1] = parsed.subs.length;
-  view.setUint16(2, Math.floor(parsed.authority / 2 ** 32));
-  view.setUint32(4, parsed.authority % 2 ** 32);
-  parsed.subs.forEach((s, i) => view.setUint32(SID_HEADER + 4 * i, s, true));
-  return out;
+  const out = new ByteWriter(SID_HEADER + 4 * parsed.subs.length)
+    .u8(0, SID_REVISION)
+    .u8(1, parsed.subs.length)
+    .uintBE(2, 6, parsed.authority);
+  parsed.subs.forEach((s, i) => out.u32le(SID_HEADER + 4 * i, s));
+  return out.bytes;
 }
 
 /** The canonical string of a SID string (authority normalised, case of a hex authority). */
@@ -338,7 +288,7 @@ const GUID_BYTES = 16;
  * Reads a GUID in its wire form ([MS-DTYP] 2.3.4.2: Data1 u32, Data2 u16, Data3 u16 little-endian,
  * Data4 eight bytes in order) as the lower-case `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` string.
  */
-export function readGuid(r: LeReader, offset: number, field = 'GUID'): string {
+export function readGuid(r: ByteReader, offset: number, field = 'GUID'): string {
   const b = r.slice(offset, GUID_BYTES, field);
   const hex = (i: number) => b[i]!.toString(16).padStart(2, '0');
   const run = (indexes: number[]) => indexes.map(hex).join('');
@@ -347,7 +297,7 @@ export function readGuid(r: LeReader, offset: number, field = 'GUID'): string {
 
 /** A GUID value on its own (schemaIDGUID, objectGUID): exactly 16 bytes. */
 export function decodeGuid(bytes: Uint8Array, structure = 'GUID'): string {
-  const r = new LeReader(bytes, structure);
+  const r = sdReader(bytes, structure);
   const guid = readGuid(r, 0);
   if (bytes.length !== GUID_BYTES)
     throw new SdDecodeError(

@@ -1,90 +1,28 @@
 /**
- * Bounds-checked big-endian reads over data received from a target. A read past the end throws
- * ScsiDecodeError naming the structure, the field, the offset and the bytes needed versus present:
- * never a silent zero. Offsets are relative to the reader's own view.
+ * The SCSI area's side of the byte codec (src/codec/bytes.ts): ScsiDecodeError, the error every
+ * SCSI decoder throws, readers that throw it, and the small field helpers the decoders share.
  */
-import { ScsiDecodeError } from './errors.ts';
+import { ByteReader, DecodeError, type DecodeReason } from '../codec/bytes.ts';
 
-export class ByteReader {
-  readonly bytes: Uint8Array;
-  /** What is being decoded, for error messages: 'standard INQUIRY data', 'VPD page 0x83'... */
-  readonly structure: string;
-  /** Where this view starts inside the outermost data, so errors point at real offsets. */
-  readonly base: number;
+export type ScsiDecodeReason = DecodeReason;
 
-  constructor(bytes: Uint8Array, structure: string, base = 0) {
-    this.bytes = bytes;
-    this.structure = structure;
-    this.base = base;
-  }
+/**
+ * Data from the target that cannot be decoded: a field past the end of what was received, a
+ * value the spec does not allow where the layout depends on it, or a length over a cap. The
+ * codec's DecodeError under the name SCSI callers catch.
+ */
+export class ScsiDecodeError extends DecodeError {
+  override readonly code = 'ESCSIDECODE';
+  override name = 'ScsiDecodeError';
+}
 
-  get length(): number {
-    return this.bytes.length;
-  }
+function scsiTruncated(structure: string, field: string, offset: number, needed: number, available: number) {
+  return new ScsiDecodeError('truncated', structure, field, offset, needed, available);
+}
 
-  /** Whether bytes offset..offset+length-1 are all present. */
-  has(offset: number, length = 1): boolean {
-    return offset >= 0 && length >= 0 && offset + length <= this.bytes.length;
-  }
-
-  #need(offset: number, length: number, field: string): void {
-    if (!this.has(offset, length)) {
-      throw new ScsiDecodeError(
-        'truncated',
-        this.structure,
-        field,
-        this.base + offset,
-        length,
-        Math.max(0, this.bytes.length - offset),
-      );
-    }
-  }
-
-  u8(offset: number, field: string): number {
-    this.#need(offset, 1, field);
-    return this.bytes[offset]!;
-  }
-
-  u16(offset: number, field: string): number {
-    this.#need(offset, 2, field);
-    return (this.bytes[offset]! << 8) | this.bytes[offset + 1]!;
-  }
-
-  u24(offset: number, field: string): number {
-    this.#need(offset, 3, field);
-    return (this.bytes[offset]! << 16) | (this.bytes[offset + 1]! << 8) | this.bytes[offset + 2]!;
-  }
-
-  u32(offset: number, field: string): number {
-    this.#need(offset, 4, field);
-    return (
-      ((this.bytes[offset]! << 24) >>> 0) +
-      ((this.bytes[offset + 1]! << 16) | (this.bytes[offset + 2]! << 8) | this.bytes[offset + 3]!)
-    );
-  }
-
-  u64(offset: number, field: string): bigint {
-    this.#need(offset, 8, field);
-    return (BigInt(this.u32(offset, field)) << 32n) | BigInt(this.u32(offset + 4, field));
-  }
-
-  /** A view (no copy) of length bytes at offset. */
-  slice(offset: number, length: number, field: string): Uint8Array {
-    this.#need(offset, length, field);
-    return this.bytes.subarray(offset, offset + length);
-  }
-
-  /** A reader over a sub-range, reporting offsets relative to the outermost data. */
-  sub(offset: number, length: number, field: string, structure = this.structure): ByteReader {
-    return new ByteReader(this.slice(offset, length, field), structure, this.base + offset);
-  }
-
-  /** The first `length` bytes present (fewer when fewer were received). */
-  limit(length: number): ByteReader {
-    return length >= this.bytes.length
-      ? this
-      : new ByteReader(this.bytes.subarray(0, Math.max(0, length)), this.structure, this.base);
-  }
+/** A codec reader over target data whose reads past the end throw ScsiDecodeError. */
+export function scsiReader(bytes: Uint8Array, structure: string): ByteReader {
+  return new ByteReader(bytes, structure, 0, scsiTruncated);
 }
 
 /**
@@ -124,26 +62,6 @@ export function untilNul(bytes: Uint8Array): Uint8Array {
 /** bigint to number when it fits exactly, else undefined. */
 export function safeNumber(value: bigint): number | undefined {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
-}
-
-export function be16(value: number): [number, number] {
-  return [(value >>> 8) & 0xff, value & 0xff];
-}
-
-export function be32(value: number): [number, number, number, number] {
-  return [(value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
-}
-
-export function writeU64(out: Uint8Array, offset: number, value: bigint): void {
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setBigUint64(offset, value);
-}
-
-export function writeU32(out: Uint8Array, offset: number, value: number): void {
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(offset, value);
-}
-
-export function writeU16(out: Uint8Array, offset: number, value: number): void {
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint16(offset, value);
 }
 
 export function checkUint(value: number, max: number, what: string): void {

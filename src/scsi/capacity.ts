@@ -3,7 +3,7 @@
  * (SBC-3 5.16.2, 32 bytes). Sizes are bigint; `sizeBytesNumber` is the same when it fits in a
  * double exactly.
  */
-import { ByteReader, safeNumber } from './bytes.ts';
+import { scsiReader, safeNumber } from './bytes.ts';
 
 export interface ReadCapacity10 {
   readonly command: 'READ CAPACITY(10)';
@@ -43,7 +43,7 @@ function size(lastLba: bigint, blockLength: number): { sizeBytes: bigint; sizeBy
 }
 
 export function decodeReadCapacity10(bytes: Uint8Array): ReadCapacity10 {
-  const r = new ByteReader(bytes, 'READ CAPACITY(10) parameter data');
+  const r = scsiReader(bytes, 'READ CAPACITY(10) parameter data');
   const lba = r.u32(0, 'RETURNED LOGICAL BLOCK ADDRESS');
   const logicalBlockLength = r.u32(4, 'LOGICAL BLOCK LENGTH IN BYTES');
   return {
@@ -57,7 +57,7 @@ export function decodeReadCapacity10(bytes: Uint8Array): ReadCapacity10 {
 
 /** Needs bytes 0-11; bytes 12-15 are decoded when present. */
 export function decodeReadCapacity16(bytes: Uint8Array): ReadCapacity16 {
-  const r = new ByteReader(bytes, 'READ CAPACITY(16) parameter data');
+  const r = scsiReader(bytes, 'READ CAPACITY(16) parameter data');
   const lba = r.u64(0, 'RETURNED LOGICAL BLOCK ADDRESS');
   const logicalBlockLength = r.u32(8, 'LOGICAL BLOCK LENGTH IN BYTES');
   const tail = r.has(12, 4) ? r.slice(12, 4, 'bytes 12-15') : undefined;

@@ -4,7 +4,8 @@
  * IN 6.15, PERSISTENT RESERVE OUT 6.16) and SBC-3 (READ CAPACITY(10) 5.15, (16) 5.16). The
  * CONTROL byte is always 0 (no NACA, no linking). Arguments out of range throw RangeError.
  */
-import { be16, be32, checkUint } from './bytes.ts';
+import { ByteWriter } from '../codec/bytes.ts';
+import { checkUint } from './bytes.ts';
 
 export const OPCODE = {
   TEST_UNIT_READY: 0x00,
@@ -122,7 +123,11 @@ export function buildInquiryCdb(options: InquiryCdbOptions): Uint8Array {
   checkUint(options.allocationLength, 0xffff, 'INQUIRY allocation length');
   if (options.vpdPage !== undefined) checkUint(options.vpdPage, 0xff, 'VPD page code');
   const evpd = options.vpdPage !== undefined ? 0x01 : 0x00;
-  return Uint8Array.of(OPCODE.INQUIRY, evpd, options.vpdPage ?? 0, ...be16(options.allocationLength), 0);
+  return new ByteWriter(6)
+    .u8(0, OPCODE.INQUIRY)
+    .u8(1, evpd)
+    .u8(2, options.vpdPage ?? 0)
+    .u16(3, options.allocationLength).bytes;
 }
 
 export interface ReportLunsCdbOptions {
@@ -137,7 +142,7 @@ export function buildReportLunsCdb(options: ReportLunsCdbOptions): Uint8Array {
   checkUint(options.allocationLength, 0xffffffff, 'REPORT LUNS allocation length');
   const selectReport = options.selectReport ?? 0;
   checkUint(selectReport, 0xff, 'SELECT REPORT');
-  return Uint8Array.of(OPCODE.REPORT_LUNS, 0, selectReport, 0, 0, 0, ...be32(options.allocationLength), 0, 0);
+  return new ByteWriter(12).u8(0, OPCODE.REPORT_LUNS).u8(2, selectReport).u32(6, options.allocationLength).bytes;
 }
 
 /** READ CAPACITY(10) (SBC-3 5.15): LOGICAL BLOCK ADDRESS and PMI left zero (both obsolete in SBC-3). */
@@ -148,28 +153,15 @@ export function buildReadCapacity10Cdb(): Uint8Array {
 /** READ CAPACITY(16) (SBC-3 5.16): SERVICE ACTION IN(16) 0x9E, SA 0x10, bytes 10-13 ALLOCATION LENGTH. */
 export function buildReadCapacity16Cdb(allocationLength = 32): Uint8Array {
   checkUint(allocationLength, 0xffffffff, 'READ CAPACITY(16) allocation length');
-  return Uint8Array.of(
-    OPCODE.SERVICE_ACTION_IN_16,
-    SAI_READ_CAPACITY_16,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    ...be32(allocationLength),
-    0,
-    0,
-  );
+  return new ByteWriter(16).u8(0, OPCODE.SERVICE_ACTION_IN_16).u8(1, SAI_READ_CAPACITY_16).u32(10, allocationLength)
+    .bytes;
 }
 
 /** PERSISTENT RESERVE IN (SPC-4 6.15.1): byte 1 SERVICE ACTION, bytes 7-8 ALLOCATION LENGTH. */
 export function buildPersistentReserveInCdb(serviceAction: number, allocationLength: number): Uint8Array {
   checkUint(serviceAction, 0x1f, 'PERSISTENT RESERVE IN service action');
   checkUint(allocationLength, 0xffff, 'PERSISTENT RESERVE IN allocation length');
-  return Uint8Array.of(OPCODE.PERSISTENT_RESERVE_IN, serviceAction, 0, 0, 0, 0, 0, ...be16(allocationLength), 0);
+  return new ByteWriter(10).u8(0, OPCODE.PERSISTENT_RESERVE_IN).u8(1, serviceAction).u16(7, allocationLength).bytes;
 }
 
 export interface PersistentReserveOutCdbOptions {
@@ -190,15 +182,11 @@ export function buildPersistentReserveOutCdb(options: PersistentReserveOutCdbOpt
   checkUint(scope, 0x0f, 'SCOPE');
   checkUint(type, 0x0f, 'TYPE');
   checkUint(options.parameterListLength, 0xffffffff, 'PARAMETER LIST LENGTH');
-  return Uint8Array.of(
-    OPCODE.PERSISTENT_RESERVE_OUT,
-    options.serviceAction,
-    (scope << 4) | type,
-    0,
-    0,
-    ...be32(options.parameterListLength),
-    0,
-  );
+  return new ByteWriter(10)
+    .u8(0, OPCODE.PERSISTENT_RESERVE_OUT)
+    .u8(1, options.serviceAction)
+    .u8(2, (scope << 4) | type)
+    .u32(5, options.parameterListLength).bytes;
 }
 
 export interface ReportSupportedOperationCodesCdbOptions {
@@ -219,14 +207,11 @@ export function buildReportSupportedOperationCodesCdb(options: ReportSupportedOp
   checkUint(options.allocationLength, 0xffffffff, 'REPORT SUPPORTED OPERATION CODES allocation length');
   const sa = options.requestedServiceAction;
   if (sa !== undefined) checkUint(sa, 0xffff, 'REQUESTED SERVICE ACTION');
-  return Uint8Array.of(
-    OPCODE.MAINTENANCE_IN,
-    MI_REPORT_SUPPORTED_OPERATION_CODES,
-    sa === undefined ? 0x01 : 0x02,
-    options.requestedOperationCode,
-    ...be16(sa ?? 0),
-    ...be32(options.allocationLength),
-    0,
-    0,
-  );
+  return new ByteWriter(12)
+    .u8(0, OPCODE.MAINTENANCE_IN)
+    .u8(1, MI_REPORT_SUPPORTED_OPERATION_CODES)
+    .u8(2, sa === undefined ? 0x01 : 0x02)
+    .u8(3, options.requestedOperationCode)
+    .u16(4, sa ?? 0)
+    .u32(6, options.allocationLength).bytes;
 }

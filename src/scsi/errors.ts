@@ -5,49 +5,7 @@
 import { scsiStatusName } from './status.ts';
 import type { Sense } from './sense.ts';
 
-export type ScsiDecodeReason = 'truncated' | 'invalid' | 'over-cap';
-
-/**
- * Data from the target that cannot be decoded: a field past the end of what was received, a
- * value the spec does not allow where the layout depends on it, or a length over a cap.
- */
-export class ScsiDecodeError extends Error {
-  readonly code = 'ESCSIDECODE';
-  override name = 'ScsiDecodeError';
-  readonly reason: ScsiDecodeReason;
-  /** What was being decoded, e.g. 'standard INQUIRY data'. */
-  readonly structure: string;
-  /** The field as the spec names it, e.g. 'ADDITIONAL LENGTH'. */
-  readonly field: string;
-  readonly offset: number;
-  /** Bytes (or, for 'over-cap', the length value) the field needed. */
-  readonly needed: number;
-  /** Bytes available (or, for 'over-cap', the cap). */
-  readonly available: number;
-  constructor(
-    reason: ScsiDecodeReason,
-    structure: string,
-    field: string,
-    offset: number,
-    needed: number,
-    available: number,
-    detail = '',
-  ) {
-    const what =
-      reason === 'truncated'
-        ? `needs bytes ${offset}..${offset + needed - 1} but only ${available} byte(s) are present`
-        : reason === 'over-cap'
-          ? `length ${needed} exceeds the cap of ${available}`
-          : `invalid value at byte ${offset}`;
-    super(`${structure}: ${field} ${what}${detail ? ` (${detail})` : ''}`);
-    this.reason = reason;
-    this.structure = structure;
-    this.field = field;
-    this.offset = offset;
-    this.needed = needed;
-    this.available = available;
-  }
-}
+export { ScsiDecodeError, type ScsiDecodeReason } from './bytes.ts';
 
 function hex2(n: number): string {
   return n.toString(16).padStart(2, '0').toUpperCase();

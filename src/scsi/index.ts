@@ -1,6 +1,6 @@
 /** The transport-independent SCSI layer: CDB builders, data-in decoders, sense, typed errors, and ScsiDevice. */
 export type { ScsiRequest, ScsiResponse, ScsiTransport } from './transport.ts';
-export { ByteReader, capLength } from './bytes.ts';
+export { capLength, scsiReader } from './bytes.ts';
 export {
   ScsiDecodeError,
   ScsiCheckCondition,

@@ -3,7 +3,8 @@
  * past the end are undefined, and `needed` (5 + ADDITIONAL LENGTH) tells the caller what
  * allocation length would bring the whole of it.
  */
-import { ByteReader, trimmedAscii } from './bytes.ts';
+import type { ByteReader } from '../codec/bytes.ts';
+import { scsiReader, trimmedAscii } from './bytes.ts';
 import { ScsiDecodeError } from './errors.ts';
 
 /** PERIPHERAL DEVICE TYPE (SPC-4 6.6.2, table 144). */
@@ -114,7 +115,7 @@ function optionalAscii(r: ByteReader, offset: number, length: number, field: str
 
 /** Standard INQUIRY data: at least the first 8 bytes (the fixed flags) must be present. */
 export function decodeStandardInquiry(bytes: Uint8Array): StandardInquiry {
-  const all = new ByteReader(bytes, STRUCTURE);
+  const all = scsiReader(bytes, STRUCTURE);
   const byte0 = all.u8(0, 'PERIPHERAL DEVICE TYPE');
   const additionalLength = all.u8(4, 'ADDITIONAL LENGTH');
   const needed = 5 + additionalLength;

@@ -3,7 +3,7 @@
  * 8 bytes per logical unit number in SAM-5 format (4.7). Single level LUNs in peripheral device
  * (00b) and flat space (01b) addressing decode to a number; others keep their raw bytes.
  */
-import { ByteReader, toHex } from './bytes.ts';
+import { scsiReader, toHex } from './bytes.ts';
 
 /** ADDRESS METHOD, byte 0 bits 7-6 (SAM-5 4.7.3, table 8). */
 export const LUN_ADDRESS_METHOD_NAMES: Readonly<Record<number, 'peripheral' | 'flat' | 'logical-unit' | 'extended'>> = {
@@ -43,7 +43,7 @@ export function decodeLunEntry(b: Uint8Array): LunEntry {
 }
 
 export function decodeReportLuns(bytes: Uint8Array): ReportLuns {
-  const r = new ByteReader(bytes, 'REPORT LUNS parameter data');
+  const r = scsiReader(bytes, 'REPORT LUNS parameter data');
   const lunListLength = r.u32(0, 'LUN LIST LENGTH');
   const needed = 8 + lunListLength;
   const present = Math.max(0, Math.min(bytes.length, needed) - 8);

@@ -3,7 +3,7 @@
  * CTDP (bit 7) and SUPPORT (bits 2-0), bytes 2-3 CDB SIZE, then the CDB USAGE DATA (a mask of the
  * bits the device server looks at, byte 0 being the opcode itself).
  */
-import { ByteReader, toHex } from './bytes.ts';
+import { scsiReader, toHex } from './bytes.ts';
 
 /** SUPPORT field (table 301). */
 export const OPCODE_SUPPORT_NAMES: Readonly<Record<number, string>> = {
@@ -29,7 +29,7 @@ export interface OneCommandSupport {
 }
 
 export function decodeOneCommandSupport(bytes: Uint8Array): OneCommandSupport {
-  const r = new ByteReader(bytes, 'REPORT SUPPORTED OPERATION CODES one-command data');
+  const r = scsiReader(bytes, 'REPORT SUPPORTED OPERATION CODES one-command data');
   const flags = r.u8(1, 'SUPPORT');
   const support = flags & 0x07;
   const ctdp = (flags & 0x80) !== 0;

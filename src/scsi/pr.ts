@@ -3,7 +3,8 @@
  * READ RESERVATION 6.15.3, REPORT CAPABILITIES 6.15.4, READ FULL STATUS 6.15.5) and PERSISTENT
  * RESERVE OUT parameter lists (SPC-4 6.16.3 basic, 6.16.4 REGISTER AND MOVE). Keys are bigint.
  */
-import { ByteReader, checkKey, checkUint, writeU16, writeU32, writeU64 } from './bytes.ts';
+import { type ByteReader, ByteWriter } from '../codec/bytes.ts';
+import { checkKey, checkUint, scsiReader } from './bytes.ts';
 import { ScsiDecodeError } from './errors.ts';
 import { decodeTransportId, type TransportId } from './transport-id.ts';
 
@@ -57,7 +58,7 @@ interface PrinHeader {
 }
 
 function header(bytes: Uint8Array, structure: string): { h: PrinHeader; r: ByteReader } {
-  const all = new ByteReader(bytes, structure);
+  const all = scsiReader(bytes, structure);
   const prGeneration = all.u32(0, 'PRGENERATION');
   const additionalLength = all.u32(4, 'ADDITIONAL LENGTH');
   const needed = 8 + additionalLength;
@@ -129,7 +130,7 @@ export interface PrReportCapabilities {
 
 /** Needs bytes 0-5 (LENGTH, the capability bits and the type mask). */
 export function decodePrReportCapabilities(bytes: Uint8Array): PrReportCapabilities {
-  const r = new ByteReader(bytes, 'PERSISTENT RESERVE IN REPORT CAPABILITIES data');
+  const r = scsiReader(bytes, 'PERSISTENT RESERVE IN REPORT CAPABILITIES data');
   const length = r.u16(0, 'LENGTH');
   const byte2 = r.u8(2, 'CRH');
   const byte3 = r.u8(3, 'TMV');
@@ -257,19 +258,19 @@ export function buildProutParameterList(options: ProutParameterListOptions = {})
   const transportIds = options.transportIds ?? [];
   if (transportIds.length > 0 && !options.specIPT) throw new RangeError('TransportIDs are sent only with SPEC_I_PT');
   const transportIdLength = transportIds.reduce((n, t) => n + t.length, 0);
-  const out = new Uint8Array(transportIds.length > 0 ? 28 + transportIdLength : 24);
-  writeU64(out, 0, reservationKey);
-  writeU64(out, 8, serviceActionReservationKey);
-  out[20] = (options.specIPT ? 0x08 : 0) | (options.allTgPt ? 0x04 : 0) | (options.aptpl ? 0x01 : 0);
+  const out = new ByteWriter(transportIds.length > 0 ? 28 + transportIdLength : 24)
+    .u64(0, reservationKey)
+    .u64(8, serviceActionReservationKey)
+    .u8(20, (options.specIPT ? 0x08 : 0) | (options.allTgPt ? 0x04 : 0) | (options.aptpl ? 0x01 : 0));
   if (transportIds.length > 0) {
-    writeU32(out, 24, transportIdLength);
+    out.u32(24, transportIdLength);
     let offset = 28;
     for (const t of transportIds) {
-      out.set(t, offset);
+      out.set(offset, t);
       offset += t.length;
     }
   }
-  return out;
+  return out.bytes;
 }
 
 export interface RegisterAndMoveParameterListOptions {
@@ -291,12 +292,11 @@ export function buildRegisterAndMoveParameterList(options: RegisterAndMoveParame
   checkKey(options.reservationKey, 'RESERVATION KEY');
   checkKey(options.serviceActionReservationKey, 'SERVICE ACTION RESERVATION KEY');
   checkUint(options.relativeTargetPortIdentifier, 0xffff, 'RELATIVE TARGET PORT IDENTIFIER');
-  const out = new Uint8Array(24 + options.transportId.length);
-  writeU64(out, 0, options.reservationKey);
-  writeU64(out, 8, options.serviceActionReservationKey);
-  out[17] = (options.unreg ? 0x02 : 0) | (options.aptpl ? 0x01 : 0);
-  writeU16(out, 18, options.relativeTargetPortIdentifier);
-  writeU32(out, 20, options.transportId.length);
-  out.set(options.transportId, 24);
-  return out;
+  return new ByteWriter(24 + options.transportId.length)
+    .u64(0, options.reservationKey)
+    .u64(8, options.serviceActionReservationKey)
+    .u8(17, (options.unreg ? 0x02 : 0) | (options.aptpl ? 0x01 : 0))
+    .u16(18, options.relativeTargetPortIdentifier)
+    .u32(20, options.transportId.length)
+    .set(24, options.transportId).bytes;
 }

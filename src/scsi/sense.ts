@@ -3,8 +3,8 @@
  * (0x72/0x73, 4.5.2), with names for sense keys and the additional sense codes clusterprobe meets.
  * Unknown codes decode with a generic name; only data too short for the sense key throws.
  */
-import { ByteReader, toHex } from './bytes.ts';
-import { ScsiDecodeError } from './errors.ts';
+import type { ByteReader } from '../codec/bytes.ts';
+import { ScsiDecodeError, scsiReader, toHex } from './bytes.ts';
 
 /** Sense keys (SPC-4 4.5.6, table 27). */
 export const SENSE_KEY = {
@@ -218,7 +218,7 @@ function decodeSenseKeySpecific(bytes: Uint8Array, senseKey: number): SenseKeySp
  * code is not one of 0x70-0x73.
  */
 export function decodeSense(bytes: Uint8Array): Sense {
-  const r = new ByteReader(bytes, STRUCTURE);
+  const r = scsiReader(bytes, STRUCTURE);
   const responseCode = r.u8(0, 'RESPONSE CODE') & 0x7f;
   if (responseCode === 0x70 || responseCode === 0x71) return decodeFixed(r, responseCode);
   if (responseCode === 0x72 || responseCode === 0x73) return decodeDescriptorFormat(r, responseCode);
@@ -295,9 +295,9 @@ function decodeDescriptorFormat(r: ByteReader, responseCode: number): Sense {
       hex: toHex(body),
     });
     if (descriptorType === 0x00 && length >= 10 && (body[0]! & 0x80) !== 0)
-      information = new ByteReader(body, STRUCTURE).u64(2, 'INFORMATION');
+      information = scsiReader(body, STRUCTURE).u64(2, 'INFORMATION');
     else if (descriptorType === 0x01 && length >= 10)
-      commandSpecificInformation = new ByteReader(body, STRUCTURE).u64(2, 'COMMAND-SPECIFIC INFORMATION');
+      commandSpecificInformation = scsiReader(body, STRUCTURE).u64(2, 'COMMAND-SPECIFIC INFORMATION');
     else if (descriptorType === 0x02 && length >= 6)
       senseKeySpecific = decodeSenseKeySpecific(body.subarray(2, 5), senseKey);
     else if (descriptorType === 0x03 && length >= 2) fru = body[1];

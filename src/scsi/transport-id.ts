@@ -3,7 +3,8 @@
  * initiator port, and how PERSISTENT RESERVE OUT names one (SPEC_I_PT, REGISTER AND MOVE).
  * Byte 0: FORMAT CODE bits 7-6, PROTOCOL IDENTIFIER bits 3-0.
  */
-import { ByteReader, checkUint, toHex, untilNul, utf8, writeU16 } from './bytes.ts';
+import { ByteWriter } from '../codec/bytes.ts';
+import { checkUint, scsiReader, toHex, untilNul, utf8 } from './bytes.ts';
 import { protocolIdentifierName } from './vpd.ts';
 
 export const PROTOCOL_IDENTIFIER = {
@@ -38,7 +39,7 @@ const ISCSI_SEPARATOR = ',i,0x';
  * least 4 bytes; fields of a fixed-length TransportID that are not all present are left out.
  */
 export function decodeTransportId(bytes: Uint8Array): TransportId {
-  const r = new ByteReader(bytes, 'TransportID');
+  const r = scsiReader(bytes, 'TransportID');
   r.slice(0, 4, 'TransportID header');
   const byte0 = r.u8(0, 'PROTOCOL IDENTIFIER');
   const protocolIdentifier = byte0 & 0x0f;
@@ -104,9 +105,8 @@ export function buildIscsiTransportId(options: IscsiTransportIdOptions): Uint8Ar
   const encoded = new TextEncoder().encode(text);
   const additionalLength = Math.max(20, (encoded.length + 1 + 3) & ~3);
   checkUint(additionalLength, 0xffff, 'TransportID ADDITIONAL LENGTH');
-  const out = new Uint8Array(4 + additionalLength);
-  out[0] = (isid === undefined ? 0x00 : 0x40) | PROTOCOL_IDENTIFIER.ISCSI;
-  writeU16(out, 2, additionalLength);
-  out.set(encoded, 4);
-  return out;
+  return new ByteWriter(4 + additionalLength)
+    .u8(0, (isid === undefined ? 0x00 : 0x40) | PROTOCOL_IDENTIFIER.ISCSI)
+    .u16(2, additionalLength)
+    .set(4, encoded).bytes;
 }

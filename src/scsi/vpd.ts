@@ -3,7 +3,8 @@
  * (0x80, 7.8.18) and Device Identification (0x83, 7.8.6) with every designator type SPC-5
  * defines. Each decoder takes the bytes received; `needed` is 4 + PAGE LENGTH.
  */
-import { ByteReader, latin1, toHex, trimmedAscii, untilNul, utf8 } from './bytes.ts';
+import type { ByteReader } from '../codec/bytes.ts';
+import { scsiReader, latin1, toHex, trimmedAscii, untilNul, utf8 } from './bytes.ts';
 import { ScsiDecodeError } from './errors.ts';
 import { peripheralDeviceTypeName } from './inquiry.ts';
 
@@ -127,7 +128,7 @@ function decodeHeader(
   expectedPage: number,
   structure: string,
 ): { header: VpdPageHeader; body: ByteReader } {
-  const all = new ByteReader(bytes, structure);
+  const all = scsiReader(bytes, structure);
   const byte0 = all.u8(0, 'PERIPHERAL DEVICE TYPE');
   const pageCode = all.u8(1, 'PAGE CODE');
   if (pageCode !== expectedPage)

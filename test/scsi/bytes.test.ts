@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ByteReader, capLength, ScsiDecodeError } from '../../src/scsi/index.ts';
+import { capLength, scsiReader, ScsiDecodeError } from '../../src/scsi/index.ts';
 
 const data = Uint8Array.of(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xff, 0xfe);
 
-test('ByteReader reads big-endian u8/u16/u24/u32/u64 and slices without copying', () => {
-  const r = new ByteReader(data, 'test data');
+test('scsiReader reads big-endian u8/u16/u24/u32/u64 and slices without copying', () => {
+  const r = scsiReader(data, 'test data');
   assert.equal(r.u8(0, 'A'), 1);
   assert.equal(r.u16(0, 'A'), 0x0102);
   assert.equal(r.u24(1, 'A'), 0x020304);
@@ -22,7 +22,7 @@ test('ByteReader reads big-endian u8/u16/u24/u32/u64 and slices without copying'
 });
 
 test('a read past the end throws ScsiDecodeError naming structure, field, offset, needed and available', () => {
-  const r = new ByteReader(data, 'test data');
+  const r = scsiReader(data, 'test data');
   assert.throws(
     () => r.u32(8, 'SOME FIELD'),
     (e: unknown) =>
@@ -40,13 +40,13 @@ test('a read past the end throws ScsiDecodeError naming structure, field, offset
   assert.throws(() => r.u64(3, 'X'), ScsiDecodeError);
   assert.throws(() => r.slice(5, 6, 'X'), ScsiDecodeError);
   assert.throws(
-    () => new ByteReader(new Uint8Array(0), 'empty').u8(0, 'X'),
+    () => scsiReader(new Uint8Array(0), 'empty').u8(0, 'X'),
     (e: unknown) => e instanceof ScsiDecodeError && e.available === 0,
   );
 });
 
 test('sub-readers report offsets in the outer data; limit() narrows to a length', () => {
-  const r = new ByteReader(data, 'outer');
+  const r = scsiReader(data, 'outer');
   const sub = r.sub(4, 4, 'part', 'inner');
   assert.equal(sub.u8(0, 'X'), 5);
   assert.throws(
