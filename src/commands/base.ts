@@ -7,7 +7,7 @@
 import { Command } from '@oclif/core';
 import { UsageError } from '../engine/errors.ts';
 import { EXIT } from '../engine/exit.ts';
-import type { RunResult } from './run-types.ts';
+import type { Output, RunResult } from './run-types.ts';
 
 export abstract class BaseCommand extends Command {
   /** Set by commands that resolve secrets, so that error text can be scrubbed of them. */
@@ -36,7 +36,7 @@ export abstract class BaseCommand extends Command {
    * are in force from `arm` to `disarm` only: outside, a signal acts as Node's default.
    */
   protected stopSignals(): StopSignals {
-    return new StopSignals();
+    return new StopSignals(process.stderr);
   }
 
   protected override async catch(err: Error & { oclif?: { exit?: number }; exitCode?: number }): Promise<void> {
@@ -79,20 +79,26 @@ export class StopSignals {
   #pending: () => readonly string[] = () => [];
   #interrupts = 0;
   #armed = false;
+  readonly #stderr: Output;
+
+  /** @param stderr where the messages go (process.stderr). */
+  constructor(stderr: Output) {
+    this.#stderr = stderr;
+  }
 
   readonly #onSignal = (): void => {
     this.#interrupts += 1;
     if (this.#interrupts === 1) {
-      process.stderr.write(
+      this.#stderr.write(
         '\nInterrupted: stopping checks and running cleanup (Ctrl-C twice more to abandon cleanup).\n',
       );
       this.#controller.abort(new Error('interrupted'));
     } else if (this.#interrupts === 2) {
-      process.stderr.write(
+      this.#stderr.write(
         `Still cleaning up: ${this.#pending().join('; ') || 'finishing'}. Ctrl-C again abandons it.\n`,
       );
     } else {
-      process.stderr.write(
+      this.#stderr.write(
         'Cleanup abandoned: what it would have removed may still be there; run clusterprobe again to clean up.\n',
       );
       process.exit(EXIT.interrupted);
