@@ -33,7 +33,8 @@ export function startProgress(
   options: {
     tty: boolean;
     chalk: ChalkInstance;
-    /** Where it draws; process.stderr by default. */ stream?: NodeJS.WritableStream;
+    /** Where it draws; process.stderr by default. */
+    stream?: NodeJS.WritableStream;
   },
 ): Progress {
   const started = new Map(checks.map((c) => [c.meta.id, deferred<void>()]));
