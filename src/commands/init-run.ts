@@ -49,14 +49,34 @@ import { chalkFor } from '../report/color.ts';
 import { renderInventory } from '../report/inventory.ts';
 import { loginStatus } from '../storage/probe.ts';
 import { WINDOWS_IQN_PREFIX, windowsDefaultIqn } from '../config/node-identity.ts';
-import type { InitFlags } from './init.ts';
+import type { Output, RunResult } from './run-types.ts';
 
-export interface InitContext {
+/**
+ * What `init` runs with: its flags as plain values, where it writes, and how to run validate.
+ * The questions themselves are asked on process.stdin and process.stdout (@inquirer/prompts).
+ */
+export interface InitOptions {
+  /** Where to write the spec. */
+  readonly output: string;
+  /** Replace the file if it exists. */
+  readonly force: boolean;
+  /** The DNS server to find the DCs through; offered as the answer. */
+  readonly dnsServer?: string | undefined;
+  /** The initiator name to read the storage as; default: the first node's. */
+  readonly initiator?: string | undefined;
+  /** Time limit for each iSCSI step, in seconds. */
+  readonly timeoutSeconds: number;
   readonly version: string;
-  /** Hands the command a scrubber for error messages once secrets may have been resolved. */
-  setScrub(scrub: (text: string) => string): void;
-  /** Runs `clusterprobe validate` with these arguments in this process; it sets the exit code. */
-  runValidate(argv: string[]): Promise<unknown>;
+  /** Whether stdin and stdout are a terminal: the questions need one. */
+  readonly interactive: boolean;
+  /** What init says between the questions (the tables of targets and LUNs, warnings). */
+  readonly stdout: Output;
+  /** The line when it is stopped. */
+  readonly stderr: Output;
+  /** Hands the command a scrubber for its messages once secrets may have been resolved. */
+  onSecrets?(scrub: (text: string) => string): void;
+  /** Runs `clusterprobe validate` with these arguments, and hands back its exit code. */
+  runValidate(argv: string[]): Promise<number>;
 }
 
 export const NO_TTY_MESSAGE =
@@ -67,17 +87,20 @@ export const NO_TTY_MESSAGE =
 interface Session {
   readonly c: ChalkInstance;
   readonly file: string;
-  readonly flags: InitFlags;
+  readonly options: InitOptions;
+  /** = options.stdout. */
+  readonly out: Output;
   readonly timeouts: Timeouts;
   /** One store per storage login attempt (a retried prompt asks again); all scrub output. */
   readonly stores: SecretStore[];
 }
 
-export async function runInit(flags: InitFlags, ctx: InitContext): Promise<void> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError(NO_TTY_MESSAGE);
-  const file = resolve(flags.output);
+/** Runs `init`; the exit code is 0 when written, 130 when stopped, validate's when it ran. */
+export async function runInit(options: InitOptions): Promise<RunResult> {
+  if (!options.interactive) throw new UsageError(NO_TTY_MESSAGE);
+  const file = resolve(options.output);
   const shown = displayName(file);
-  if (!flags.force && existsSync(file))
+  if (!options.force && existsSync(file))
     throw new UsageError(
       `${shown} exists, and init does not overwrite a spec: give another --output FILE, or --force to replace it`,
     );
@@ -89,16 +112,17 @@ export async function runInit(flags: InitFlags, ctx: InitContext): Promise<void>
   )
     throw new UsageError(`cannot write ${shown}: ${dirname(file)} is not a directory`);
 
-  const seconds = flags.timeout * 1000;
+  const seconds = options.timeoutSeconds * 1000;
   const session: Session = {
-    c: chalkFor(process.stdout),
+    c: chalkFor(options.stdout),
     file,
-    flags,
+    options,
+    out: options.stdout,
     timeouts: { connectMs: seconds, loginMs: seconds, commandMs: seconds, logoutMs: seconds },
     stores: [],
   };
-  ctx.setScrub((t) => session.stores.reduce((acc, s) => s.scrub(acc), t));
-  const say = (text = '') => process.stdout.write(`${text}\n`);
+  options.onSecrets?.((t) => session.stores.reduce((acc, s) => s.scrub(acc), t));
+  const say = (text = '') => options.stdout.write(`${text}\n`);
   let written = false;
   try {
     say(
@@ -109,12 +133,12 @@ export async function runInit(flags: InitFlags, ctx: InitContext): Promise<void>
     const answers = await askEverything(session);
     const schemaPath = schemaPathFor(file);
     const text = renderSpecYaml(answers, {
-      tool: `clusterprobe ${ctx.version}`,
+      tool: `clusterprobe ${options.version}`,
       date: new Date().toISOString().slice(0, 10),
       file: shown,
       ...(schemaPath ? { schemaPath } : {}),
     });
-    await writeLoaded(file, text, flags.force);
+    await writeLoaded(file, text, options.force);
     written = true;
     const portals = answers.portals?.length ?? 0;
     say('');
@@ -124,18 +148,16 @@ export async function runInit(flags: InitFlags, ctx: InitContext): Promise<void>
       ),
     );
     if (await confirm({ message: `Run clusterprobe validate --config ${shown} now?`, default: true })) {
-      await ctx.runValidate(['--config', file]);
-    } else {
-      say(`Run it when ready: clusterprobe validate --config ${shown}`);
-      process.exitCode = EXIT.pass;
+      return { exitCode: await options.runValidate(['--config', file]) };
     }
+    say(`Run it when ready: clusterprobe validate --config ${shown}`);
+    return { exitCode: EXIT.pass };
   } catch (err) {
     if (err instanceof Error && err.name === 'ExitPromptError') {
-      process.stderr.write(
+      options.stderr.write(
         `\nclusterprobe init: stopped${written ? `; ${shown} was written` : '; nothing written'}.\n`,
       );
-      process.exitCode = EXIT.interrupted;
-      return;
+      return { exitCode: EXIT.interrupted };
     }
     throw err;
   }
@@ -187,7 +209,7 @@ async function writeLoaded(file: string, text: string, force: boolean): Promise<
 }
 
 async function askEverything(s: Session): Promise<WizardAnswers> {
-  const say = (text = '') => process.stdout.write(`${text}\n`);
+  const say = (text = '') => s.out.write(`${text}\n`);
   say('');
   say(s.c.bold('The cluster'));
   const name = await askName(s, 'Cluster name (the cluster name object New-Cluster will create):', [], 'cluster');
@@ -273,7 +295,7 @@ async function askName(
     ).trim();
     const review = reviewName(typed, others, what);
     if (review.reasons.length === 0) return typed;
-    for (const reason of review.reasons) process.stdout.write(s.c.yellow(`  ⚠ ${typed}: ${reason}\n`));
+    for (const reason of review.reasons) s.out.write(s.c.yellow(`  ⚠ ${typed}: ${reason}\n`));
     const choice = await select<'use' | 'keep' | 'retype'>({
       message: `Use the suggested name ${review.suggestion}?`,
       choices: [
@@ -345,12 +367,12 @@ async function askSecretRef(s: Session, what: string, defaultEnv: string): Promi
     })
   ).trim();
   if (!existsSync(resolve(typed)))
-    process.stdout.write(s.c.yellow(`  ${typed} does not exist yet: create it before running validate.\n`));
+    s.out.write(s.c.yellow(`  ${typed} does not exist yet: create it before running validate.\n`));
   return secretRef('file', specRelative(s, typed));
 }
 
 async function askDirectory(s: Session, nodes: readonly NodeAnswer[]): Promise<AdAnswer> {
-  const say = (text: string) => process.stdout.write(`${text}\n`);
+  const say = (text: string) => s.out.write(`${text}\n`);
   const fromFqdn = nodes.find((n) => n.fqdn?.includes('.'))?.fqdn?.replace(/^[^.]*\./, '');
   const domain = (
     await input({
@@ -364,7 +386,7 @@ async function askDirectory(s: Session, nodes: readonly NodeAnswer[]): Promise<A
   let dnsServer = (
     await input({
       message: "DNS server to find the DCs through (IP[:PORT]; empty: this machine's resolvers):",
-      ...(s.flags['dns-server'] ? { default: s.flags['dns-server'] } : {}),
+      ...(s.options.dnsServer ? { default: s.options.dnsServer } : {}),
       validate: (v) => checkDnsServer(v.trim()),
     })
   ).trim();
@@ -516,7 +538,7 @@ async function readPortal(
     }
   }
   const scrub = (t: string) => s.stores.reduce((acc, st) => st.scrub(acc), t);
-  process.stdout.write(
+  s.out.write(
     s.c.dim(
       `  SendTargets on ${portal} as ${initiatorName}${chap ? ` (CHAP user ${chap.user})` : ''}, then each target's LUNs...\n`,
     ),
@@ -544,7 +566,7 @@ async function readPortal(
     failed.push({ target: t.name, status: loginStatus(reading.failure).status });
     return { name: t.name, addresses: t.addresses, luns: [], error: toInventoryError(reading.failure) };
   });
-  process.stdout.write(scrub(renderInventory({ portal, initiator: initiatorName, targets }, s.c)));
+  s.out.write(scrub(renderInventory({ portal, initiator: initiatorName, targets }, s.c)));
   if (targets.length === 0)
     return {
       ok: false,
@@ -588,7 +610,7 @@ async function askPortal(
   index: number,
   domain: string | undefined,
 ): Promise<PortalAnswer | undefined> {
-  const initiatorName = s.flags.initiator ?? windowsDefaultIqn(nodes[0]!, domain);
+  const initiatorName = s.options.initiator ?? windowsDefaultIqn(nodes[0]!, domain);
   let portal = '';
   let chap: PortalAnswer['chap'];
   let likelyChap = false;
@@ -608,18 +630,18 @@ async function askPortal(
     const reading = await readPortal(s, portal, initiatorName, chap, index);
     let next: 'retry' | 'edit' | 'keep' | 'skip';
     if (!reading.ok) {
-      process.stdout.write(s.c.red(`  ${reading.message}\n`));
-      if (FAILURE_HINT[reading.status]) process.stdout.write(`  ${FAILURE_HINT[reading.status]}\n`);
+      s.out.write(s.c.red(`  ${reading.message}\n`));
+      if (FAILURE_HINT[reading.status]) s.out.write(`  ${FAILURE_HINT[reading.status]}\n`);
       likelyChap = reading.status === 'auth-failed';
       next = await failureMenu();
     } else {
       const choices = lunChoices(reading.targets);
       if (reading.failed.length > 0)
-        process.stdout.write(
+        s.out.write(
           s.c.yellow(`  ${reading.failed.length} target(s) refused the login (above): their disks cannot be ticked.\n`),
         );
       if (!choices.some((c) => !c.disabled)) {
-        process.stdout.write(
+        s.out.write(
           s.c.yellow(
             '  No disk LUN to tick here: only controller, CD or tape LUNs (or disks that could not be read).\n',
           ),

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from './base.ts';
-
-export type InitFlags = Awaited<ReturnType<Init['parseFlags']>>;
+import { EXIT } from '../engine/exit.ts';
 
 export default class Init extends BaseCommand {
   static override summary =
@@ -58,10 +57,24 @@ Exit codes: 0 written (and validate not run), 2 usage error (no terminal, the fi
   async run(): Promise<void> {
     const flags = await this.parseFlags();
     const { runInit } = await import('./init-run.ts');
-    await runInit(flags, {
-      version: this.config.version,
-      setScrub: (scrub) => (this.scrub = scrub),
-      runValidate: (argv) => this.config.runCommand('validate', argv),
-    });
+    this.exitWith(
+      await runInit({
+        output: flags.output,
+        force: flags.force,
+        dnsServer: flags['dns-server'],
+        initiator: flags.initiator,
+        timeoutSeconds: flags.timeout,
+        version: this.config.version,
+        interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+        stdout: process.stdout,
+        stderr: process.stderr,
+        onSecrets: (scrub) => (this.scrub = scrub),
+        // validate, as a command in this process, sets the exit code itself.
+        runValidate: async (argv) => {
+          await this.config.runCommand('validate', argv);
+          return Number(process.exitCode ?? EXIT.pass);
+        },
+      }),
+    );
   }
 }

@@ -2,8 +2,6 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from './base.ts';
 import type { Report } from '../engine/report.ts';
 
-export type ReportFlags = Awaited<ReturnType<ReportCommand['parseFlags']>>;
-
 export default class ReportCommand extends BaseCommand {
   static override summary =
     'Render a report saved with validate --json: terminal, HTML, JUnit, and the diff against an earlier one.';
@@ -49,6 +47,15 @@ Exit codes: 0 rendered, 2 usage error or a file that is not a clusterprobe repor
   async run(): Promise<Report> {
     const flags = await this.parseFlags();
     const { runReport } = await import('./report-run.ts');
-    return runReport(flags, { json: this.jsonEnabled() });
+    const result = await runReport({
+      from: flags.from,
+      html: flags.html,
+      junit: flags.junit,
+      baseline: flags.baseline,
+      verbose: flags.verbose,
+      json: this.jsonEnabled(),
+      stdout: process.stdout,
+    });
+    return this.exitWith(result).report;
   }
 }

@@ -1,16 +1,16 @@
 /**
- * The body of `clusterprobe validate`: spec, registry, secrets, Ctrl-C handling, the run, and
- * the outputs. Imported by the command only when it runs, so start-up stays light.
+ * The body of `clusterprobe validate`: spec, registry, secrets, the run, and the outputs. Imported
+ * by the command only when it runs, so start-up stays light. It takes plain options and returns a
+ * result: stop signals, the messages about them and the exit code belong to the command.
  */
 import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { buildRegistry, loadInputs } from './wiring.ts';
 import { loadReport, loadWaivers } from '../config/load.ts';
-import { SecretStore } from '../config/secrets.ts';
-import { terminalPrompter } from '../config/prompt.ts';
+import { SecretStore, type Prompter } from '../config/secrets.ts';
 import { secretReferences } from '../config/refs.ts';
-import { Cleanups } from '../engine/cleanup.ts';
-import { escapeLine, escapeSummary, runPreflight } from '../engine/engine.ts';
+import { Cleanups, type CleanupOutcome } from '../engine/cleanup.ts';
+import { escapeSummary, runPreflight, type EscapeSummary } from '../engine/engine.ts';
 import { installEscapeGuard, type Escape } from '../engine/guard.ts';
 import { saveFacts } from '../engine/facts.ts';
 import { UsageError } from '../engine/errors.ts';
@@ -21,42 +21,115 @@ import { chalkFor } from '../report/color.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderHtml } from '../report/html.ts';
 import { diffReports } from '../engine/diff.ts';
-import { clean, renderTerminal } from '../report/terminal.ts';
+import { renderTerminal } from '../report/terminal.ts';
 import { startProgress } from '../report/progress.ts';
-import type { ValidateFlags } from './validate.ts';
+import type { Output, RunResult } from './run-types.ts';
 
-export interface CommandContext {
+/** What `validate` runs with: its flags as plain values, where it writes, and how the command follows it. */
+export interface ValidateOptions {
+  /** The spec file (--config or the argument). */
+  readonly config?: string | undefined;
+  /** --from-facts: evaluate these saved facts instead of probing. */
+  readonly fromFacts?: string | undefined;
+  /** --save-facts: write the facts gathered here. */
+  readonly saveFacts?: string | undefined;
+  readonly junit?: string | undefined;
+  readonly html?: string | undefined;
+  /** A report saved earlier: the new one carries the diff against it. */
+  readonly baseline?: string | undefined;
+  /** A waivers file, added to the spec's waivers. */
+  readonly waivers?: string | undefined;
+  /** Check-id globs (--only, --skip); empty: all. */
+  readonly only: readonly string[];
+  readonly skip: readonly string[];
+  /** Plugin modules (--plugin), after the spec's own. */
+  readonly plugins: readonly string[];
+  readonly failOn: 'warn' | 'fail';
+  readonly concurrency: number;
+  /** Time limit for each check, in seconds. */
+  readonly timeoutSeconds: number;
+  readonly verbose: boolean;
+  /** --allow-in-use: the same as storage.allowInUse in the spec. */
+  readonly allowInUse: boolean;
+  /** Stack traces in the evidence of internal-error findings. */
+  readonly debug: boolean;
+  /** --json: no progress and no terminal report (the command prints the report as JSON). */
   readonly json: boolean;
   readonly version: string;
   /** The issue tracker from package.json (`bugs`), named in internal-error findings. */
-  readonly bugsUrl?: string;
-  /** Hands the command a scrubber for error messages once secrets may have been resolved. */
-  setScrub(scrub: (text: string) => string): void;
+  readonly bugsUrl?: string | undefined;
+  /** The terminal report. */
+  readonly stdout: Output;
+  /** Progress and the run's warnings. */
+  readonly stderr: Output;
+  /** Asks for `prompt` secrets; without it such a secret is an error. */
+  readonly prompt?: Prompter | undefined;
+  /** Stops the checks (they end as cancelled) and runs the cleanups: the command's Ctrl-C. */
+  readonly signal?: AbortSignal | undefined;
+  /** Hands the command a scrubber for its messages once secrets may have been resolved. */
+  onSecrets?(scrub: (text: string) => string): void;
+  /**
+   * The checks start now: from here until `checksDone`, a stop request through `signal` cancels
+   * them. `pending` names, at any moment, the cleanups still to run.
+   */
+  checksStarting?(pending: () => readonly string[]): void;
+  /** The checks and their cleanups are over (before any output is written, and also when the run failed). */
+  checksDone?(outcome: ChecksDone): void;
 }
 
-export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Promise<Report> {
-  if (flags['save-facts'] && flags['from-facts'])
+/** What the command is told when the checks are over, for its messages. */
+export interface ChecksDone {
+  /** Exceptions that escaped a probe or check during the run (each is an error finding as well). */
+  readonly escapes: readonly EscapeSummary[];
+  /** Every cleanup that ran, with its status. */
+  readonly cleanup: readonly CleanupOutcome[];
+}
+
+/** What `validate` ends with. */
+export interface ValidateResult extends RunResult {
+  readonly report: Report;
+  /**
+   * Exceptions that escaped after the run had finished (while the report was written): not in
+   * the report; the exit code is 1 for them unless the run was cancelled.
+   */
+  readonly afterRun: readonly EscapeSummary[];
+  /** Whether anything escaped at all: what it left running (a timer, a socket) may keep the process alive. */
+  readonly escaped: boolean;
+}
+
+/** Runs `validate`: the checks, the outputs, the terminal report; the exit code in the result. */
+export async function runValidate(options: ValidateOptions): Promise<ValidateResult> {
+  const { stdout, stderr } = options;
+  if (options.saveFacts && options.fromFacts)
     throw new UsageError('--save-facts and --from-facts exclude each other: an offline run gathers no new facts');
 
-  const loaded = await loadInputs(flags.config, flags['from-facts']);
-  const inputs = flags['allow-in-use']
+  const loaded = await loadInputs(options.config, options.fromFacts);
+  const inputs = options.allowInUse
     ? { ...loaded, spec: { ...loaded.spec, storage: { iscsi: [], ...loaded.spec.storage, allowInUse: true } } }
     : loaded;
-  const registry = await buildRegistry([...(inputs.spec.plugins ?? []), ...(flags.plugin ?? [])], inputs.baseDir);
-  const selected = registry.select(flags.only ?? [], flags.skip ?? []).map((r) => r.check);
-  const waivers = [...(inputs.spec.waivers ?? []), ...(flags.waivers ? await loadWaivers(resolve(flags.waivers)) : [])];
+  const registry = await buildRegistry([...(inputs.spec.plugins ?? []), ...options.plugins], inputs.baseDir);
+  const selected = registry.select(options.only, options.skip).map((r) => r.check);
+  const waivers = [
+    ...(inputs.spec.waivers ?? []),
+    ...(options.waivers ? await loadWaivers(resolve(options.waivers)) : []),
+  ];
   // Output files are checked before anything runs, too: a typo in a path is exit 2 now, not a
   // report lost after the run.
-  const outputs = (['junit', 'html', 'save-facts'] as const)
-    .filter((flag) => flags[flag] !== undefined)
-    .map((flag) => ({ flag, file: resolve(flags[flag]!) }));
+  const outputs = (
+    [
+      ['junit', options.junit],
+      ['html', options.html],
+      ['save-facts', options.saveFacts],
+    ] as const
+  )
+    .filter((output): output is readonly [OutputFlag, string] => output[1] !== undefined)
+    .map(([flag, file]) => ({ flag, file: resolve(file) }));
   for (const { flag, file } of outputs) await assertWritable(flag, file);
   // Read before anything runs, so that a bad baseline stops the run before it touches a server.
-  const baseline = flags.baseline ? await loadReport(resolve(flags.baseline), 'baseline report') : undefined;
+  const baseline = options.baseline ? await loadReport(resolve(options.baseline), 'baseline report') : undefined;
 
-  const prompt = terminalPrompter();
-  const secrets = new SecretStore({ baseDir: inputs.baseDir, ...(prompt ? { prompt } : {}) });
-  ctx.setScrub((t) => secrets.scrub(t));
+  const secrets = new SecretStore({ baseDir: inputs.baseDir, ...(options.prompt ? { prompt: options.prompt } : {}) });
+  options.onSecrets?.((t) => secrets.scrub(t));
   if (!inputs.facts) {
     // Prompts happen before progress starts drawing, for the areas that will run.
     const areas = new Set(selected.map((c) => c.meta.area));
@@ -70,40 +143,16 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
     inputs.spec.activeDirectory?.tls?.insecureSkipVerify &&
     selected.some((c) => c.meta.area === 'ad')
   ) {
-    process.stderr.write(
+    stderr.write(
       "clusterprobe: warning: activeDirectory.tls.insecureSkipVerify is set: the DC's certificate is not verified, so the bind password could go to an impostor. The report flags it (ad.connect insecure).\n",
     );
   }
 
-  const controller = new AbortController();
   const cleanups = new Cleanups();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts === 1) {
-      process.stderr.write(
-        '\nInterrupted: stopping checks and running cleanup (Ctrl-C twice more to abandon cleanup).\n',
-      );
-      controller.abort(new Error('interrupted'));
-    } else if (interrupts === 2) {
-      process.stderr.write(
-        `Still cleaning up: ${cleanups.pending.join('; ') || 'finishing'}. Ctrl-C again abandons it.\n`,
-      );
-    } else {
-      process.stderr.write(
-        'Cleanup abandoned: what it would have removed may still be there; run clusterprobe again to clean up.\n',
-      );
-      process.exit(130);
-    }
-  };
-  // SIGHUP too: an SSH session that drops mid-run must still remove the reservation keys.
-  const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const signal of STOP_SIGNALS) process.on(signal, onSigint);
-
   const bugs = registry.bugReporting({
-    version: ctx.version,
-    debug: flags.debug,
-    ...(ctx.bugsUrl ? { url: ctx.bugsUrl } : {}),
+    version: options.version,
+    debug: options.debug,
+    ...(options.bugsUrl ? { url: options.bugsUrl } : {}),
   });
   // The run installs its own guard; this outer one covers the rest of validate (progress, the
   // report's files and terminal view), where what an escaped probe left running may still throw.
@@ -111,13 +160,16 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
   const removeGuard = installEscapeGuard((escape) => afterRun.push(escape));
   try {
     // A pseudo-terminal that reports no width would make the spinner renderer wrap every character.
-    const progress = ctx.json
+    const progress = options.json
       ? undefined
       : startProgress(selected, {
-          tty: Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) >= 40,
-          chalk: chalkFor(process.stderr),
+          tty: Boolean(stderr.isTTY) && (stderr.columns ?? 0) >= 40,
+          chalk: chalkFor(stderr),
+          stream: stderr,
         });
+    options.checksStarting?.(() => cleanups.pending);
     let output;
+    let outcome: ChecksDone = { escapes: [], cleanup: [] };
     try {
       output = await runPreflight({
         spec: inputs.spec,
@@ -125,65 +177,58 @@ export async function runValidate(flags: ValidateFlags, ctx: CommandContext): Pr
         probes: registry.probes,
         secrets,
         waivers,
-        concurrency: flags.concurrency,
-        timeoutMs: flags.timeout * 1000,
-        signal: controller.signal,
-        toolVersion: ctx.version,
+        concurrency: options.concurrency,
+        timeoutMs: options.timeoutSeconds * 1000,
+        signal: options.signal ?? new AbortController().signal,
+        toolVersion: options.version,
         cleanups,
         bugs,
         // With --config as well, the spec fact is the current file: fix the names, re-evaluate offline.
         ...(inputs.facts
-          ? { offlineFacts: flags.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts }
+          ? { offlineFacts: options.config ? { ...inputs.facts.facts, spec: inputs.spec } : inputs.facts.facts }
           : {}),
         ...(progress ? { progress: progress.listener } : {}),
       });
+      outcome = { escapes: output.escapes, cleanup: output.cleanup };
     } finally {
       await progress?.close();
-      for (const signal of STOP_SIGNALS) process.off(signal, onSigint);
+      options.checksDone?.(outcome);
     }
 
     const report = baseline ? { ...output.report, diff: diffReports(output.report, baseline) } : output.report;
-    // One line per exception that escaped a probe or check; the details are in the report.
-    for (const escape of output.escapes)
-      process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escape)))}\n`);
-    for (const c of output.cleanup) {
-      if (c.status !== 'ok')
-        process.stderr.write(`clusterprobe: cleanup "${c.label}" ${c.status}: ${secrets.scrub(c.error ?? '')}\n`);
-    }
     // A file that cannot be written after all (a full disk) is the environment, not a bug: the
     // other outputs are still written, and the exit code is 2 (unless a bug or Ctrl-C says more).
     const unwritten: string[] = [];
     for (const { flag, file } of outputs) {
       try {
-        if (flag === 'save-facts') await saveFacts(file, output.facts, ctx.version);
+        if (flag === 'save-facts') await saveFacts(file, output.facts, options.version);
         else await writeFile(file, secrets.scrub(flag === 'junit' ? renderJunit(report) : renderHtml(report)));
       } catch (err) {
         unwritten.push(flag);
-        process.stderr.write(
+        stderr.write(
           `clusterprobe: --${flag} ${file}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the run finished with verdict ${report.verdict}\n`,
         );
       }
     }
-    if (!ctx.json)
-      process.stdout.write(secrets.scrub(renderTerminal(report, chalkFor(process.stdout), { verbose: flags.verbose })));
+    if (!options.json)
+      stdout.write(secrets.scrub(renderTerminal(report, chalkFor(stdout), { verbose: options.verbose })));
 
-    for (const escape of afterRun)
-      process.stderr.write(`clusterprobe: ${clean(secrets.scrub(escapeLine(escapeSummary(escape, bugs), true)))}\n`);
-
-    const code = afterRun.length > 0 && !report.cancelled ? EXIT.internal : exitCodeFor(report, flags['fail-on']);
-    process.exitCode = unwritten.length > 0 && code !== EXIT.internal && code !== EXIT.interrupted ? EXIT.usage : code;
-    // What an escaped probe left running (a timer, a socket) may keep the process alive: it is
-    // abandoned a second after the report is out. The timer is unref'd, so it fires only when
-    // something is still running then; the cleanups have run already.
-    if (output.escapes.length > 0 || afterRun.length > 0) setTimeout(() => process.exit(), 1000).unref();
-    return report;
+    const code = afterRun.length > 0 && !report.cancelled ? EXIT.internal : exitCodeFor(report, options.failOn);
+    return {
+      exitCode: unwritten.length > 0 && code !== EXIT.internal && code !== EXIT.interrupted ? EXIT.usage : code,
+      report,
+      afterRun: afterRun.map((escape) => escapeSummary(escape, bugs)),
+      escaped: output.escapes.length > 0 || afterRun.length > 0,
+    };
   } finally {
     removeGuard();
   }
 }
 
+type OutputFlag = 'junit' | 'html' | 'save-facts';
+
 /** Refuses, with exit 2, an output path that cannot be written: a directory, a missing or read-only directory. */
-async function assertWritable(flag: string, file: string): Promise<void> {
+async function assertWritable(flag: OutputFlag, file: string): Promise<void> {
   const info = await stat(file).catch(() => undefined);
   if (info?.isDirectory())
     throw new UsageError(

@@ -4,9 +4,6 @@ import { configFlag, globListFlag, pluginFlag } from './flags.ts';
 import { UsageError } from '../engine/errors.ts';
 import type { Report } from '../engine/report.ts';
 
-/** The flags as parsed; the run itself lives in ./validate-run.ts, loaded only when it runs. */
-export type ValidateFlags = Awaited<ReturnType<Validate['parseFlags']>>;
-
 export default class Validate extends BaseCommand {
   static override summary = 'Check that the environment is ready for a failover cluster, and say exactly what to fix.';
   static override description = `Runs the selected checks against the cluster spec and prints every finding: what was seen (evidence), why it matters, and the commands that fix it.
@@ -116,16 +113,59 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
   async run(): Promise<Report> {
     const flags = await this.parseFlags();
     // Loaded here, not at start-up: --help and other commands need none of it.
-    const { runValidate } = await import('./validate-run.ts');
+    const [{ runValidate }, { terminalPrompter }, { escapeLine }, { clean }] = await Promise.all([
+      import('./validate-run.ts'),
+      import('../config/prompt.ts'),
+      import('../engine/engine.ts'),
+      import('../report/terminal.ts'),
+    ]);
     const { bugs } = this.config.pjson as { bugs?: string | { url?: string } };
     const bugsUrl = typeof bugs === 'string' ? bugs : bugs?.url;
-    return runValidate(flags, {
-      json: this.jsonEnabled(),
-      version: this.config.version,
-      ...(bugsUrl ? { bugsUrl } : {}),
-      setScrub: (scrub) => {
-        this.scrub = scrub;
-      },
-    });
+    const stop = this.stopSignals();
+    const say = (line: string) => process.stderr.write(`clusterprobe: ${line}\n`);
+    try {
+      const result = await runValidate({
+        config: flags.config,
+        fromFacts: flags['from-facts'],
+        saveFacts: flags['save-facts'],
+        junit: flags.junit,
+        html: flags.html,
+        baseline: flags.baseline,
+        waivers: flags.waivers,
+        only: flags.only ?? [],
+        skip: flags.skip ?? [],
+        plugins: flags.plugin ?? [],
+        failOn: flags['fail-on'],
+        concurrency: flags.concurrency,
+        timeoutSeconds: flags.timeout,
+        verbose: flags.verbose,
+        allowInUse: flags['allow-in-use'],
+        debug: flags.debug,
+        json: this.jsonEnabled(),
+        version: this.config.version,
+        bugsUrl,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        prompt: terminalPrompter(),
+        signal: stop.signal,
+        onSecrets: (scrub) => {
+          this.scrub = scrub;
+        },
+        checksStarting: (pending) => stop.arm(pending),
+        checksDone: ({ escapes, cleanup }) => {
+          stop.disarm();
+          // One line per exception that escaped a probe or check; the details are in the report.
+          for (const escape of escapes) say(clean(this.scrub(escapeLine(escape))));
+          for (const c of cleanup)
+            if (c.status !== 'ok') say(`cleanup "${c.label}" ${c.status}: ${this.scrub(c.error ?? '')}`);
+        },
+      });
+      for (const escape of result.afterRun) say(clean(this.scrub(escapeLine(escape, true))));
+      this.exitWith(result);
+      if (result.escaped) this.exitSoon();
+      return result.report;
+    } finally {
+      stop.disarm();
+    }
   }
 }

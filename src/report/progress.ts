@@ -28,12 +28,22 @@ export interface Progress {
   close(): Promise<void>;
 }
 
-export function startProgress(checks: readonly Check[], options: { tty: boolean; chalk: ChalkInstance }): Progress {
+export function startProgress(
+  checks: readonly Check[],
+  options: {
+    tty: boolean;
+    chalk: ChalkInstance;
+    /** Where it draws; process.stderr by default. */
+    stream?: NodeJS.WritableStream;
+  },
+): Progress {
   const started = new Map(checks.map((c) => [c.meta.id, deferred<void>()]));
   const finished = new Map(checks.map((c) => [c.meta.id, deferred<readonly Finding[] | undefined>()]));
   const c = options.chalk;
   const running = new Map<string, { check: Check; task: { output: string | undefined } }>();
-  const processOutput = new ProcessOutput(process.stderr, process.stderr, { dump: [], leaveEmptyLine: false });
+  // listr2 types its output as a tty.WriteStream, and writes to it only (it reads columns when present).
+  const stream = (options.stream ?? process.stderr) as NodeJS.WriteStream;
+  const processOutput = new ProcessOutput(stream, stream, { dump: [], leaveEmptyLine: false });
   // listr2 colours its labels by itself and lets FORCE_COLOR win over NO_COLOR: follow our decision.
   const plain =
     c.level === 0

@@ -498,6 +498,41 @@ test('Ctrl-C cancels the run, awaits cleanup handlers, and exits 130', async () 
   assert.match(r.stdout, /INTERRUPTED/);
 });
 
+test('Ctrl-C three times: the second says the cleanup is still running, the third abandons the cleanup and exits 130 at once', async () => {
+  const dir = await tempDir();
+  const marker = join(dir, 'marker');
+  const started = Date.now();
+  let sent = 0;
+  let seen = '';
+  const r = await runCli(['validate', '--config', REVIEW_LAB, '--plugin', BEHAVIOURS, '--only', 'test.slow.cleanup'], {
+    // A cleanup that would take a minute: only the third Ctrl-C ends the run before then.
+    env: { CP_TEST_MARKER: marker, CP_TEST_CLEANUP_MS: '60000', NO_COLOR: '1' },
+    onSpawn: (child) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        // Each signal once the previous one has been answered.
+        const answered = [/test\.slow\.cleanup: running/, /Interrupted: /, /Still cleaning up: /][sent];
+        if (answered?.test(seen)) {
+          sent += 1;
+          child.kill('SIGINT');
+        }
+      });
+    },
+  });
+  assert.equal(r.code, 130, r.stderr);
+  assert.equal(sent, 3, r.stderr);
+  // The three answers, in order (progress lines come between them).
+  const lines = [
+    'Interrupted: stopping checks and running cleanup (Ctrl-C twice more to abandon cleanup).',
+    // The cleanup being run is no longer pending: with none left to start, it is "finishing".
+    'Still cleaning up: finishing. Ctrl-C again abandons it.',
+    'Cleanup abandoned: what it would have removed may still be there; run clusterprobe again to clean up.',
+  ].map((line) => r.stderr.split('\n').indexOf(line));
+  assert.ok(lines[0]! >= 0 && lines[0]! < lines[1]! && lines[1]! < lines[2]!, r.stderr);
+  assert.ok(Date.now() - started < 30_000, 'the cleanup was abandoned, not awaited');
+  await assert.rejects(readFile(marker, 'utf8'), { code: 'ENOENT' }, 'the abandoned cleanup never finished');
+});
+
 test('usage errors: no config, unknown flag, bad --fail-on value all exit 2', async () => {
   assert.equal((await runCli(['validate'])).code, 2);
   assert.equal((await runCli(['validate', '--config', REVIEW_LAB, '--no-such-flag'])).code, 2);

@@ -2,8 +2,6 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base.ts';
 import type { Inventory } from '../../iscsi/inventory.ts';
 
-export type DiscoverFlags = Awaited<ReturnType<IscsiDiscover['parseFlags']>>;
-
 export default class IscsiDiscover extends BaseCommand {
   static override summary =
     'List the targets and LUNs an iSCSI portal offers, with our own initiator (no root, nothing attached).';
@@ -58,7 +56,22 @@ Exit codes: 0 everything listed, 2 usage error, 3 the portal or a target or LUN 
 
   async run(): Promise<Inventory> {
     const flags = await this.parseFlags();
-    const { runDiscover } = await import('./discover-run.ts');
-    return runDiscover(flags, { json: this.jsonEnabled(), setScrub: (scrub) => (this.scrub = scrub) });
+    const [{ runDiscover }, { terminalPrompter }] = await Promise.all([
+      import('./discover-run.ts'),
+      import('../../config/prompt.ts'),
+    ]);
+    const result = await runDiscover({
+      portal: flags.portal,
+      initiator: flags.initiator,
+      target: flags.target,
+      chapUser: flags['chap-user'],
+      chapSecret: flags['chap-secret'],
+      timeoutSeconds: flags.timeout,
+      json: this.jsonEnabled(),
+      stdout: process.stdout,
+      prompt: terminalPrompter(),
+      onSecrets: (scrub) => (this.scrub = scrub),
+    });
+    return this.exitWith(result).inventory;
   }
 }

@@ -1,8 +1,7 @@
 /** The body of `clusterprobe storage cleanup`, loaded only when it runs. */
 import { dirname, resolve } from 'node:path';
 import { loadSpec } from '../../config/load.ts';
-import { SecretStore } from '../../config/secrets.ts';
-import { terminalPrompter } from '../../config/prompt.ts';
+import { SecretStore, type Prompter } from '../../config/secrets.ts';
 import { UsageError } from '../../engine/errors.ts';
 import { EXIT } from '../../engine/exit.ts';
 import { IscsiSession, randomIsid } from '../../iscsi/session.ts';
@@ -11,7 +10,22 @@ import { ScsiDevice } from '../../scsi/device.ts';
 import { nodeIdentities } from '../../storage/probe.ts';
 import { isClusterprobeKey, keyHex, makeKey, removeOurKeys } from '../../storage/keys.ts';
 import { toInventoryError } from '../../iscsi/inventory.ts';
-import type { CleanupFlags } from './cleanup.ts';
+import type { Output, RunResult } from '../run-types.ts';
+
+/** What `storage cleanup` runs with: its flags as plain values, and where the listing goes. */
+export interface CleanupOptions {
+  /** The spec: its portals, targets, LUNs and nodes. */
+  readonly config?: string | undefined;
+  /** Only list the keys of ours that would be removed. */
+  readonly dryRun: boolean;
+  /** --json: no listing (the command prints the result as JSON). */
+  readonly json: boolean;
+  readonly stdout: Output;
+  /** Asks for `prompt` secrets (CHAP); without it such a secret is an error. */
+  readonly prompt?: Prompter | undefined;
+  /** Hands the command a scrubber for its messages once secrets may have been resolved. */
+  onSecrets?(scrub: (text: string) => string): void;
+}
 
 export interface CleanupLun {
   readonly portal: string;
@@ -26,22 +40,24 @@ export interface CleanupLun {
   readonly error?: string;
 }
 
+/** What the command prints with --json. */
 export interface CleanupResult {
   readonly dryRun: boolean;
   readonly luns: CleanupLun[];
 }
 
-export async function runCleanup(
-  flags: CleanupFlags,
-  ctx: { json: boolean; setScrub(s: (t: string) => string): void },
-): Promise<CleanupResult> {
-  if (!flags.config)
+/** What `storage cleanup` ends with; exit 3 when a key of ours is left or a disk could not be read. */
+export interface CleanupRunResult extends RunResult {
+  readonly cleanup: CleanupResult;
+}
+
+export async function runCleanup(options: CleanupOptions): Promise<CleanupRunResult> {
+  if (!options.config)
     throw new UsageError('storage cleanup needs --config cluster.yaml (its portals, targets and nodes)');
-  const file = resolve(flags.config);
+  const file = resolve(options.config);
   const { spec } = await loadSpec(file);
-  const prompt = terminalPrompter();
-  const secrets = new SecretStore({ baseDir: dirname(file), ...(prompt ? { prompt } : {}) });
-  ctx.setScrub((t) => secrets.scrub(t));
+  const secrets = new SecretStore({ baseDir: dirname(file), ...(options.prompt ? { prompt: options.prompt } : {}) });
+  options.onSecrets?.((t) => secrets.scrub(t));
   const identity = nodeIdentities(spec)[0];
   const initiatorName = identity?.initiator ?? 'iqn.2026-11.invalid.clusterprobe:cleanup';
   const luns: CleanupLun[] = [];
@@ -105,7 +121,7 @@ export async function runCleanup(
             const ours = keys.filter(isClusterprobeKey);
             const foreign = keys.filter((k) => !isClusterprobeKey(k)).map(keyHex);
             const left =
-              ours.length === 0 || flags['dry-run'] ? ours : await removeOurKeys(device, ours, makeKey(run, 0xfd));
+              ours.length === 0 || options.dryRun ? ours : await removeOurKeys(device, ours, makeKey(run, 0xfd));
             luns.push({
               portal: config.portal,
               target,
@@ -131,23 +147,21 @@ export async function runCleanup(
       }
     }
   }
-  const result: CleanupResult = { dryRun: flags['dry-run'], luns };
-  if (!ctx.json) {
+  const result: CleanupResult = { dryRun: options.dryRun, luns };
+  if (!options.json) {
     for (const l of luns) {
       const where = `${l.portal} ${l.target}${l.lun >= 0 ? ` LUN ${l.lun}` : ''}`;
-      if (l.error) process.stdout.write(`${where}: ${secrets.scrub(l.error)}\n`);
+      if (l.error) options.stdout.write(`${where}: ${secrets.scrub(l.error)}\n`);
       else if (l.found.length === 0)
-        process.stdout.write(
+        options.stdout.write(
           `${where}: no key of clusterprobe's${l.foreign.length ? ` (${l.foreign.length} other key(s), untouched)` : ''}\n`,
         );
       else
-        process.stdout.write(
-          `${where}: ${flags['dry-run'] ? 'would remove' : 'found'} ${l.found.join(', ')}${flags['dry-run'] ? '' : l.left.length ? `; STILL THERE: ${l.left.join(', ')}` : '; removed'}\n`,
+        options.stdout.write(
+          `${where}: ${options.dryRun ? 'would remove' : 'found'} ${l.found.join(', ')}${options.dryRun ? '' : l.left.length ? `; STILL THERE: ${l.left.join(', ')}` : '; removed'}\n`,
         );
     }
   }
-  process.exitCode = luns.some((l) => l.error !== undefined || (!flags['dry-run'] && l.left.length > 0))
-    ? EXIT.fail
-    : EXIT.pass;
-  return result;
+  const failed = luns.some((l) => l.error !== undefined || (!options.dryRun && l.left.length > 0));
+  return { exitCode: failed ? EXIT.fail : EXIT.pass, cleanup: result };
 }

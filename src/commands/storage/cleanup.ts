@@ -3,8 +3,6 @@ import { BaseCommand } from '../base.ts';
 import { configFlag } from '../flags.ts';
 import type { CleanupResult } from './cleanup-run.ts';
 
-export type CleanupFlags = Awaited<ReturnType<StorageCleanup['parseFlags']>>;
-
 export default class StorageCleanup extends BaseCommand {
   static override summary =
     "Remove clusterprobe's own reservation keys (0x435052…) left on the spec's disks by an interrupted run.";
@@ -27,7 +25,18 @@ Exit codes: 0 nothing of ours left, 2 usage error, 3 some key of ours could not 
 
   async run(): Promise<CleanupResult> {
     const flags = await this.parseFlags();
-    const { runCleanup } = await import('./cleanup-run.ts');
-    return runCleanup(flags, { json: this.jsonEnabled(), setScrub: (scrub) => (this.scrub = scrub) });
+    const [{ runCleanup }, { terminalPrompter }] = await Promise.all([
+      import('./cleanup-run.ts'),
+      import('../../config/prompt.ts'),
+    ]);
+    const result = await runCleanup({
+      config: flags.config,
+      dryRun: flags['dry-run'],
+      json: this.jsonEnabled(),
+      stdout: process.stdout,
+      prompt: terminalPrompter(),
+      onSecrets: (scrub) => (this.scrub = scrub),
+    });
+    return this.exitWith(result).cleanup;
   }
 }
