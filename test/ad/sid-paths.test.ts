@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sidString } from '../../src/ad/probe.ts';
-import { psSid } from '../../src/windows/ad-facts.ts';
+import { psSid as psSidOrInvalid } from '../../src/windows/ps-json.ts';
+
+/** The PowerShell path's SID, or null where it refuses the value (a typed PsInvalid). */
+const psSid = (value: unknown): string | null => {
+  const sid = psSidOrInvalid(value);
+  return typeof sid === 'string' ? sid : null;
+};
 
 /** [MS-DTYP] 2.4.2.2 byte by byte: revision, count, 48-bit big-endian authority, LE sub-authorities. */
 function sidBytes(revision: number, authority: bigint, subs: readonly number[], count = subs.length): number[] {
@@ -58,8 +64,8 @@ const CASES: { name: string; bytes: readonly number[]; sid: string | null }[] = 
 for (const c of CASES) {
   test(`one SID decoder: ${c.name}`, () => {
     const ldap = sidString(Buffer.from(c.bytes));
-    const pwsh7 = psSid(Buffer.from(c.bytes).toString('base64')) ?? null;
-    const pwsh51 = psSid([...c.bytes]) ?? null;
+    const pwsh7 = psSid(Buffer.from(c.bytes).toString('base64'));
+    const pwsh51 = psSid([...c.bytes]);
     assert.equal(ldap, c.sid, 'LDAP path');
     assert.equal(pwsh7, ldap, 'PowerShell 7 (base64) path against the LDAP path');
     assert.equal(pwsh51, ldap, 'Windows PowerShell 5.1 (byte array) path against the LDAP path');

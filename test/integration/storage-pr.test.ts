@@ -207,13 +207,24 @@ test('a disk with a foreign registration is skipped as inUse and its keys stay b
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   test(`${signal} in the middle of the sequence: exit 130 and no key of ours left on any LUN`, async () => {
     const dir = await tempFiles({ 'c.yaml': spec(T_MANY) });
-    let watch: Awaited<ReturnType<typeof onRunKey>> | undefined;
-    const r = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], {
-      onSpawn: (child) =>
-        void onRunKey(lab.portal, T_MANY, 24, child, () => void child.kill(signal)).then((w) => (watch = w)),
-    });
-    watch?.close();
-    assert.ok(watch?.fired(), 'the signal went out while a key of the run was registered');
+    // The watcher polls one LUN at a time and a key lives for a few milliseconds: on a loaded
+    // machine it can miss every window, and the run then ends unsignalled, which proves nothing
+    // either way. Such an attempt is run again (it failed about 1 run in 8 under CI's load).
+    const attempt = async () => {
+      let watching: ReturnType<typeof onRunKey> | undefined;
+      const result = await runCli(['validate', '--config', join(dir, 'c.yaml'), '--only', 'storage.*', '--json'], {
+        onSpawn: (child) => void (watching = onRunKey(lab.portal, T_MANY, 24, child, () => void child.kill(signal))),
+      });
+      const watch = await watching!;
+      watch.close();
+      return { r: result, fired: watch.fired() };
+    };
+    let { r, fired } = await attempt();
+    for (let tries = 1; !fired && tries < 4; tries += 1) {
+      assert.equal(r.code, 0, `not signalled, so the run ends normally: ${r.stderr}`);
+      ({ r, fired } = await attempt());
+    }
+    assert.ok(fired, 'the signal went out while a key of the run was registered');
     assert.equal(r.code, 130, r.stderr);
     for (let lun = 1; lun <= 24; lun += 1) {
       const keys = await keysOf(T_MANY, lun);
