@@ -1,8 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import type { PrDiskFact, PrFacts } from '../../src/storage/pr-probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
+import type { PrDiskFact } from '../../src/facts/index.ts';
 
 const messages = {
   supported: '{disk} passes the failover-cluster persistent reservation sequence ({steps} steps, as {A} and {B})',
@@ -143,7 +143,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<PrFacts>('storage.pr');
+    const facts = await ctx.fact('storage.pr');
     if (facts.disks.length === 0) {
       ctx.report({ status: 'skipped', messageId: 'noDisks' });
       return;

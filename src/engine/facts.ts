@@ -99,7 +99,7 @@ export class FactStore {
     const abort = new AbortController();
     const ctx: ProbeContext = {
       spec: this.#options.spec,
-      fact: (other) => this.get(other, `probe:${name}`) as never,
+      fact: ((other: string) => this.get(other, `probe:${name}`)) as ProbeContext['fact'],
       secrets: this.#options.secrets,
       baseDir: this.#options.secrets.baseDir,
       signal: AbortSignal.any([this.#options.signal, abort.signal]),

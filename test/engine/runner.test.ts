@@ -73,7 +73,7 @@ test('a probe shared by several checks runs once', async () => {
   const probe: Probe = { fact: 'shared', description: 'd', collect: async () => ({ n: ++runs }) };
   const checks = ['t.a', 't.b', 't.c'].map((id) =>
     check(id, async (ctx) =>
-      ctx.report({ status: 'pass', messageId: 'ok', data: await ctx.fact<{ n: number }>('shared') }),
+      ctx.report({ status: 'pass', messageId: 'ok', data: (await ctx.fact('shared')) as { n: number } }),
     ),
   );
   const { cleanups, facts } = harness([probe]);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import check, { vendorRemediation } from '../../../checks/storage/pr-support.ts';
 import { runCheck } from '../../helpers/run-check.ts';
-import type { PrDiskFact, PrFacts } from '../../../src/storage/pr-probe.ts';
+import type { PrDiskFact, PrFacts, PrStepId } from '../../../src/facts/index.ts';
 
 function disk(over: Partial<PrDiskFact>): PrDiskFact {
   return {
@@ -21,7 +21,7 @@ function disk(over: Partial<PrDiskFact>): PrDiskFact {
 }
 
 const facts = (disks: PrDiskFact[]): { 'storage.pr': PrFacts } => ({ 'storage.pr': { run: '0badcafe', disks } });
-const failedStep = (step: string, got: string) => ({
+const failedStep = (step: PrStepId, got: string) => ({
   step,
   by: 'B' as const,
   command: 'PERSISTENT RESERVE OUT',
@@ -47,6 +47,7 @@ test('outcomes map to statuses and messageIds; the first failing step names the 
         lun: 5,
         outcome: 'stepFailed',
         failedStep: 'reserveA',
+        interrupted: true,
         steps: [failedStep('reserveA', 'not sent: the run was interrupted')],
       }),
       disk({ lun: 6, outcome: 'keysLeft', keysLeft: ['0x4350520badcafe01'] }),
