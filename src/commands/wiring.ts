@@ -9,6 +9,7 @@ import { Registry } from '../engine/registry.ts';
 import { UsageError } from '../engine/errors.ts';
 import { loadFacts, type FactsFile } from '../engine/facts.ts';
 import { loadSpec } from '../config/load.ts';
+import { upgradeSavedFacts } from '../facts/index.ts';
 import { ClusterSpecSchema, type ClusterSpec } from '../config/schema.ts';
 
 export async function buildRegistry(plugins: readonly string[], baseDir: string): Promise<Registry> {
@@ -28,7 +29,9 @@ export interface Inputs {
 
 /** The spec from --config, or, for an offline re-run without one, the spec saved in the facts file. */
 export async function loadInputs(configFile: string | undefined, factsFile: string | undefined): Promise<Inputs> {
-  const facts = factsFile ? await loadFacts(resolve(factsFile)) : undefined;
+  const loaded = factsFile ? await loadFacts(resolve(factsFile)) : undefined;
+  // Older files: fields added since are derived here, once, before any check reads them.
+  const facts = loaded ? { ...loaded, facts: upgradeSavedFacts(loaded.facts) } : undefined;
   if (configFile) {
     const file = resolve(configFile);
     const { spec } = await loadSpec(file);

@@ -55,8 +55,8 @@ export interface BuiltinFacts {}
 /** The name of a built-in fact (src/facts: `spec`, `storage.pr`, `ad.directory`...). */
 export type BuiltinFactName = keyof BuiltinFacts & string;
 
-/** The areas of the built-in fact names: `storage` of `storage.pr`... */
-type BuiltinFactArea = BuiltinFactName extends infer N ? (N extends `${infer Area}.${string}` ? Area : never) : never;
+/** The areas of the built-in fact names: `storage` of `storage.pr`, `spec` of `spec`. */
+type BuiltinFactArea = BuiltinFactName extends infer N ? (N extends `${infer Area}.${string}` ? Area : N) : never;
 
 /**
  * A name a plugin's fact may have: not a built-in fact's, and not in a built-in fact's area
