@@ -438,7 +438,7 @@ const check = {
     why: 'Every other ad.* check reads the directory through this connection. A refused bind hides behind vague messages elsewhere: a reset connection that really means "use TLS", error 49 whose data code says locked out or expired.',
     docs: 'docs/checks/ad.connect.md',
     severity: 'fail',
-    facts: ['ad.directory'],
+    facts: ['ad.directory', 'spec'],
     messages,
     remediations: [
       "Use ldaps:// or StartTLS; trust the DC's CA (tls.caFile); fix the bind account as its data code says.",
