@@ -202,7 +202,7 @@ function classify(portal: PortalFact, target: TargetFact, login: LoginFact) {
             },
           };
     case 'negotiation':
-      if (/mutual CHAP/.test(login.message ?? '')) {
+      if (login.negotiation === 'mutualChap') {
         return {
           status: 'fail' as const,
           messageId: 'mutualChapFailed' as const,

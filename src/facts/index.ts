@@ -14,6 +14,7 @@ import type { PrFacts } from './pr.ts';
 import type { ClusterSpec } from './spec.ts';
 import type { StorageFacts } from './storage.ts';
 import { upgradePrFacts } from './pr.ts';
+import { upgradeStorageFacts } from './storage.ts';
 import type { Probe } from '../engine/contract.ts';
 
 /** Each built-in fact's name and the type of its value (null: the spec does not configure the area). */
@@ -63,6 +64,7 @@ declare module '../engine/contract.ts' {
  */
 export function upgradeSavedFacts(facts: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...facts };
+  if (Object.hasOwn(out, 'storage.inventory')) out['storage.inventory'] = upgradeStorageFacts(out['storage.inventory']);
   if (Object.hasOwn(out, 'storage.pr')) out['storage.pr'] = upgradePrFacts(out['storage.pr']);
   return out;
 }
@@ -70,6 +72,7 @@ export function upgradeSavedFacts(facts: Readonly<Record<string, unknown>>): Rec
 export type * from './ad.ts';
 export type * from './nodes.ts';
 export type * from './storage.ts';
+export { upgradeStorageFacts } from './storage.ts';
 export type * from './windows.ts';
 export type * from './spec.ts';
 export {

@@ -25,6 +25,9 @@ export type LoginStatus =
   | 'negotiation'
   | 'error';
 
+/** What a login negotiation failed at: the target proving itself in mutual CHAP, or anything else. */
+export type NegotiationFailure = 'mutualChap' | 'other';
+
 export interface LoginFact {
   readonly node: string;
   readonly initiator: string;
@@ -35,6 +38,12 @@ export interface LoginFact {
   readonly statusClass?: number;
   readonly statusDetail?: number;
   readonly message?: string;
+  /**
+   * Written with status `negotiation`: what could not be agreed. `mutualChap`: the target's
+   * answer to our mutual CHAP challenge (none, another name, a wrong response). Absent in facts
+   * files written before it existed: `upgradeStorageFacts` derives it when such a file is loaded.
+   */
+  readonly negotiation?: NegotiationFailure;
   readonly chap: 'none' | 'chap' | 'mutual-chap';
   /** Present when the login worked and the LUNs were read. */
   readonly luns?: InventoryLun[];
@@ -119,4 +128,26 @@ export interface InventoryLun {
 export interface InventoryError {
   readonly code: string;
   readonly message: string;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A saved `storage.inventory` fact brought to the current shape, at the facts-file boundary.
+ * Facts files written before `LoginFact.negotiation` existed said that mutual CHAP failed only
+ * in the login's message (src/iscsi/login.ts wrote "...: mutual CHAP: ..."): for a login with
+ * status `negotiation` and no `negotiation`, and only for one, the field is derived once, here,
+ * from those words. Anything not shaped like the fact is returned unchanged.
+ */
+export function upgradeStorageFacts(value: unknown): unknown {
+  if (!isRecord(value) || !Array.isArray(value.portals)) return value;
+  const login = (l: unknown): unknown =>
+    isRecord(l) && l.status === 'negotiation' && !('negotiation' in l)
+      ? { ...l, negotiation: typeof l.message === 'string' && /mutual CHAP/.test(l.message) ? 'mutualChap' : 'other' }
+      : l;
+  const target = (t: unknown): unknown =>
+    isRecord(t) && Array.isArray(t.logins) ? { ...t, logins: t.logins.map(login) } : t;
+  const portal = (p: unknown): unknown =>
+    isRecord(p) && Array.isArray(p.targets) ? { ...p, targets: p.targets.map(target) } : p;
+  return { ...value, portals: value.portals.map(portal) };
 }

@@ -9,7 +9,13 @@ import { mapLimited } from '../limit.ts';
 import { IscsiConnection, parsePortal, formatPortal } from '../iscsi/connection.ts';
 import { sendTargets } from '../iscsi/discovery.ts';
 import { readTarget, toInventoryError } from '../iscsi/inventory.ts';
-import { IscsiConnectionError, IscsiLoginError, IscsiNegotiationError, IscsiTimeoutError } from '../iscsi/errors.ts';
+import {
+  IscsiConnectionError,
+  IscsiLoginError,
+  IscsiMutualChapError,
+  IscsiNegotiationError,
+  IscsiTimeoutError,
+} from '../iscsi/errors.ts';
 import type { ChapCredentials } from '../iscsi/login.ts';
 import type { ProbeContext } from '../engine/contract.ts';
 import type { FactProbe } from '../facts/index.ts';
@@ -74,7 +80,9 @@ function reachStatus(err: unknown): ReachStatus {
   return 'error';
 }
 
-export function loginStatus(err: unknown): Pick<LoginFact, 'status' | 'statusClass' | 'statusDetail' | 'message'> {
+export function loginStatus(
+  err: unknown,
+): Pick<LoginFact, 'status' | 'statusClass' | 'statusDetail' | 'message' | 'negotiation'> {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof IscsiLoginError) {
     const code = (err.statusClass << 8) | err.statusDetail;
@@ -88,7 +96,12 @@ export function loginStatus(err: unknown): Pick<LoginFact, 'status' | 'statusCla
             : 'error';
     return { status, statusClass: err.statusClass, statusDetail: err.statusDetail, message };
   }
-  if (err instanceof IscsiNegotiationError) return { status: 'negotiation', message };
+  if (err instanceof IscsiNegotiationError)
+    return {
+      status: 'negotiation',
+      negotiation: err instanceof IscsiMutualChapError ? 'mutualChap' : 'other',
+      message,
+    };
   if (err instanceof IscsiTimeoutError) return { status: 'timeout', message };
   if (err instanceof IscsiConnectionError)
     return { status: err.cause_code === 'ECONNREFUSED' ? 'refused' : 'error', message };

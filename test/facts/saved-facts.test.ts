@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.ts';
-import { upgradePrFacts, upgradeSavedFacts, type PrDiskFact } from '../../src/facts/index.ts';
+import {
+  upgradePrFacts,
+  upgradeSavedFacts,
+  upgradeStorageFacts,
+  type PrDiskFact,
+  type StorageFacts,
+} from '../../src/facts/index.ts';
+import { loginStatus } from '../../src/storage/probe.ts';
+import { IscsiMutualChapError, IscsiNegotiationError } from '../../src/iscsi/errors.ts';
 import type { Report } from '../../src/engine/report.ts';
 
 /** A storage.pr disk as the previous version wrote it: no `interrupted`, the step's words only. */
@@ -116,4 +124,47 @@ test('--from-facts with a facts file of the previous version: the interrupted se
   );
   // The report shows the step's words as before.
   assert.equal(report.findings[0]!.data?.got, 'not sent: the run was interrupted');
+});
+
+test('upgradeStorageFacts: an old negotiation failure names mutual CHAP only in words; a login with the field keeps it', () => {
+  const login = (over: Record<string, unknown>) => ({
+    node: 'hv01',
+    initiator: 'iqn.a',
+    derived: false,
+    chap: 'mutual-chap',
+    ...over,
+  });
+  const up = upgradeStorageFacts({
+    identities: [],
+    portals: [
+      {
+        portal: '10.0.0.20:3260',
+        targets: [
+          {
+            name: 'iqn.t',
+            logins: [
+              login({ status: 'negotiation', message: "x: mutual CHAP: the target's response is wrong" }),
+              login({ status: 'negotiation', message: 'x: the target sent no valid CHAP_I/CHAP_C' }),
+              login({ status: 'negotiation', negotiation: 'other', message: 'x: mutual CHAP: words' }),
+              login({ status: 'ok', luns: [] }),
+            ],
+          },
+        ],
+      },
+    ],
+  }) as StorageFacts;
+  assert.deepEqual(
+    up.portals[0]!.targets[0]!.logins.map((l) => l.negotiation),
+    ['mutualChap', 'other', 'other', undefined],
+  );
+  assert.equal(upgradeStorageFacts(null), null);
+});
+
+test('loginStatus: mutual CHAP is told by the error class the initiator throws, not by its message', () => {
+  assert.deepEqual(loginStatus(new IscsiMutualChapError('x: the target identified as "y"')), {
+    status: 'negotiation',
+    negotiation: 'mutualChap',
+    message: 'x: the target identified as "y"',
+  });
+  assert.equal(loginStatus(new IscsiNegotiationError('x: mutual CHAP: anything')).negotiation, 'other');
 });
