@@ -14,6 +14,8 @@ export type {
 } from './engine/contract.ts';
 export type { Finding, FindingStatus, Report, Remediation, RemediationStep, Command, Shell } from './engine/report.ts';
 export type { ClusterSpec, Waiver } from './config/schema.ts';
+// The built-in facts by name (this also types ctx.fact: src/facts fills the engine's BuiltinFacts).
+export type { FactMap, FactName, AdFacts, NodesFact, PrFacts, StorageFacts } from './facts/index.ts';
 export { runPreflight } from './engine/engine.ts';
 export { renderTerminal } from './report/terminal.ts';
 export { renderJunit } from './report/junit.ts';

@@ -4,22 +4,25 @@
  * a facts file. It holds secret references (env:NAME), never secret values.
  */
 import type { Probe } from './engine/contract.ts';
-import type { ClusterSpec } from './config/schema.ts';
+import type { FactName, FactProbe } from './facts/index.ts';
 import { storageProbe } from './storage/probe.ts';
 import { prProbe } from './storage/pr-probe.ts';
 import { adProbe } from './ad/probe.ts';
 import { nodesProbe } from './windows/node-probe.ts';
 
-export const specProbe: Probe<ClusterSpec> = {
+export const specProbe: FactProbe<'spec'> = {
   fact: 'spec',
   description: 'The cluster spec as loaded and validated (secret references only).',
   collect: (ctx) => ctx.spec,
 };
 
-export const builtinProbes: readonly Probe[] = [
-  specProbe,
-  storageProbe as Probe,
-  prProbe as Probe,
-  adProbe as Probe,
-  nodesProbe as Probe,
-];
+/** One probe per built-in fact, each typed by its entry of FactMap (a fact without a probe does not compile). */
+const BY_FACT: { readonly [K in FactName]: FactProbe<K> } = {
+  spec: specProbe,
+  'storage.inventory': storageProbe,
+  'storage.pr': prProbe,
+  'ad.directory': adProbe,
+  'nodes.facts': nodesProbe,
+};
+
+export const builtinProbes: readonly Probe[] = Object.values(BY_FACT) as Probe[];

@@ -1,15 +1,6 @@
 import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import type { ClusterSpec } from '../../src/config/schema.ts';
-import {
-  isContainer,
-  matchesByName,
-  nodeMatch,
-  parentDn,
-  type AdFacts,
-  type ComputerObject,
-  type NodeName,
-} from '../../src/ad/probe.ts';
+import { isContainer, matchesByName, nodeMatch, parentDn } from '../../src/ad/probe.ts';
 import { removeStaleSteps, setAccountNameCommands } from './computer-account.ts';
 import {
   ADS_RIGHTS,
@@ -28,6 +19,7 @@ import {
 } from '../../src/ad/access.ts';
 import { describeSid } from '../../src/ad/sid.ts';
 import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
+import type { AdFacts, ComputerObject, NodeName } from '../../src/facts/index.ts';
 
 const messages = {
   canCreate: 'The cluster name {cluster} is free, and {user} may create computer objects in {ou}',
@@ -523,7 +515,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
@@ -537,7 +529,7 @@ const check = {
       ctx.report({ status: 'skipped', messageId: 'noClusterName' });
       return;
     }
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const user = facts.connection.boundAs ?? spec.activeDirectory?.bind?.user;
     const identity = facts.bindIdentity;
     if (!user || !identity) {

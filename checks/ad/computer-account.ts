@@ -1,9 +1,10 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
-import { matchesByName, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { matchesByName } from '../../src/ad/probe.ts';
 import { netbiosName, suggestNames, NETBIOS_MAX } from '../../src/netbios.ts';
 import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
+import type { AdFacts, ComputerObject, NodeName } from '../../src/facts/index.ts';
 
 /** The host label of a node or cluster name (`hv01` of `hv01.lab.example.test`). */
 export function hostLabel(n: NodeName): string {
@@ -422,7 +423,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
@@ -435,7 +436,7 @@ const check = {
       ctx.report({ status: 'skipped', messageId: 'noNodes' });
       return;
     }
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const computers = facts.computers;
     const suggester = renameSuggester(
       [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])],

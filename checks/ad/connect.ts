@@ -1,6 +1,5 @@
 import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import type { AdAttempt, AdFacts } from '../../src/ad/probe.ts';
 import { BIND_DATA_CODES } from '../../src/ad/errors.ts';
 import { parseLdapUrl } from '../../src/ad/connection.ts';
 import { ADWS_PORT } from '../../src/windows/ad-facts.ts';
@@ -8,6 +7,7 @@ import { windowsFix } from '../../src/windows/errors.ts';
 import { secretFix } from '../shared/secret-fix.ts';
 import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
 import { cmdQuote, placeholder, psQuote, shQuote } from '../../src/quote.ts';
+import type { AdAttempt, AdFacts } from '../../src/facts/index.ts';
 
 const messages = {
   connected: 'Bound to {server} as {user} over {tlsMode} (DC {dc})',
@@ -446,7 +446,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
@@ -455,7 +455,7 @@ const check = {
       reportPowerShell(ctx, facts);
       return;
     }
-    const spec = await ctx.fact<{ activeDirectory?: { bind?: { user: string; password: string } } }>('spec');
+    const spec = await ctx.fact('spec');
     const user = spec.activeDirectory?.bind?.user;
     if (facts.setupError) {
       const { key, message } = facts.setupError;

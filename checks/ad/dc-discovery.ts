@@ -1,15 +1,9 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation } from '../../src/engine/report.ts';
-import type { AdFacts } from '../../src/ad/probe.ts';
-import type { DiscoveredDc } from '../../src/ad/discovery.ts';
 import { srvName } from '../../src/ad/discovery.ts';
-import {
-  describeResolverFailure,
-  resolverSteps,
-  resolverSummary,
-  type ResolverFailure,
-} from '../../src/ad/resolver.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
 import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
+import type { AdFacts, DiscoveredDc, ResolverFailure } from '../../src/facts/index.ts';
 
 const messages = {
   found: '{count} domain controllers registered for {domain} ({reachableCount} reachable from here): {dcList}',
@@ -239,12 +233,12 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
     }
-    const spec = await ctx.fact<{ activeDirectory?: { servers?: string[]; dnsServers?: string[] } }>('spec');
+    const spec = await ctx.fact('spec');
     const { domain, discovery } = facts;
     const record = srvName(domain);
     const dnsServers = dnsServersOf(facts, spec);

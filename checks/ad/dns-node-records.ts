@@ -1,8 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import type { AdFacts } from '../../src/ad/probe.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
+import type { AdFacts } from '../../src/facts/index.ts';
 
 const messages = {
   resolves: '{fqdn} resolves to {addresses} through {dnsServers}',
@@ -91,7 +91,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;

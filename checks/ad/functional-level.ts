@@ -1,6 +1,5 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
-import type { AdFacts } from '../../src/ad/probe.ts';
 import { psQuote } from '../../src/quote.ts';
 
 const messages = {
@@ -184,7 +183,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
@@ -194,7 +193,7 @@ const check = {
       ctx.report({ status: 'skipped', messageId: 'notRead', subject: domain, evidence: { attempts: facts.attempts } });
       return;
     }
-    const spec = await ctx.fact<{ cluster?: { windowsVersion?: string } }>('spec');
+    const spec = await ctx.fact('spec');
     const windowsVersion = spec.cluster?.windowsVersion;
     const root = facts.rootDse ?? {};
     const head = facts.domainHead;

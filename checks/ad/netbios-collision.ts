@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
-import { escapeFilterValue, type AdFacts, type ComputerObject, type NodeName } from '../../src/ad/probe.ts';
+import { escapeFilterValue } from '../../src/ad/probe.ts';
 import { netbiosName, NETBIOS_MAX } from '../../src/netbios.ts';
 import { renameRemediation, type DeclaredName } from '../config/names.ts';
 import {
@@ -15,6 +15,7 @@ import {
   setAccountNameCommands,
 } from './computer-account.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
+import type { ComputerObject, NodeName } from '../../src/facts/index.ts';
 
 const messages = {
   unique: 'No name of the cluster collides with another name or with another computer object in {domain}',
@@ -102,7 +103,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
@@ -111,7 +112,7 @@ const check = {
       ctx.report({ status: 'skipped', messageId: 'noDirectory', data: { reason: facts.readError ?? 'not connected' } });
       return;
     }
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const computers = facts.computers;
     const nodes: Named[] = facts.nodes.map((n, i) => ({
       name: n,

@@ -1,7 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation } from '../../src/engine/report.ts';
-import type { AdFacts, ComputerObject, NodeName } from '../../src/ad/probe.ts';
 import { nameProblems, NETBIOS_MAX } from '../../src/netbios.ts';
 import { renameRemediation, type DeclaredName } from '../config/names.ts';
 import {
@@ -15,6 +14,7 @@ import {
   removeStaleSteps,
   renameSuggester,
 } from './computer-account.ts';
+import type { ComputerObject, NodeName } from '../../src/facts/index.ts';
 
 const messages = {
   matches: "{node}'s computer account {account}$ matches its host name",
@@ -90,7 +90,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
@@ -99,7 +99,7 @@ const check = {
       ctx.report({ status: 'skipped', messageId: 'noDirectory', data: { reason: facts.readError ?? 'not connected' } });
       return;
     }
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const computers = facts.computers;
     const declared = [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])];
     const suggester = renameSuggester(declared, computers);

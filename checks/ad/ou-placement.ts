@@ -1,17 +1,9 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import type { ClusterSpec } from '../../src/config/schema.ts';
-import {
-  isContainer,
-  nodeMatch,
-  parentDn,
-  type AdFacts,
-  type ComputerObject,
-  type MatchedBy,
-  type NodeName,
-} from '../../src/ad/probe.ts';
+import { isContainer, nodeMatch, parentDn } from '../../src/ad/probe.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 import { splitRdns } from '../../src/dn.ts';
+import type { ComputerObject, MatchedBy, NodeName } from '../../src/facts/index.ts';
 
 const messages = {
   sameOu: 'All {count} nodes are in {ou}',
@@ -99,7 +91,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;
@@ -108,7 +100,7 @@ const check = {
       ctx.report({ status: 'skipped', messageId: 'notConnected', data: { error: facts.readError ?? 'not connected' } });
       return;
     }
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const configured = spec.activeDirectory?.ou;
     const computers = facts.computers;
 

@@ -1,8 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
-import type { AdFacts } from '../../src/ad/probe.ts';
 import { parseLdapUrl } from '../../src/ad/connection.ts';
 import { cmdQuote, psQuote } from '../../src/quote.ts';
+import type { AdFacts } from '../../src/facts/index.ts';
 
 /** Beyond this a warning: clocks in a domain normally agree within a second or two. */
 export const WARN_SKEW_MS = 60_000;
@@ -154,7 +154,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
+    const facts = await ctx.fact('ad.directory');
     if (!facts) {
       ctx.report({ status: 'skipped', messageId: 'notConfigured' });
       return;

@@ -1,5 +1,4 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { ClusterSpec } from '../../src/config/schema.ts';
 import { netbiosName, suggestNames } from '../../src/netbios.ts';
 import { declaredNames, renameRemediation } from './names.ts';
 
@@ -25,7 +24,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const names = declaredNames(spec);
     if (names.length === 0) {
       ctx.report({ status: 'skipped', messageId: 'noNames' });

@@ -1,5 +1,4 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { ClusterSpec } from '../../src/config/schema.ts';
 import {
   dnsIncompatibleCharacters,
   nameProblems,
@@ -41,7 +40,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const names = declaredNames(spec);
     if (names.length === 0) {
       ctx.report({ status: 'skipped', messageId: 'noNames' });

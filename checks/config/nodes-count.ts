@@ -1,5 +1,4 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { ClusterSpec } from '../../src/config/schema.ts';
 import { MAX_NODES } from '../../src/config/validators.ts';
 
 /** Windows Server 2008 R2 failover clusters have at most 16 nodes; 2012 raised it to 64. */
@@ -28,7 +27,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const version = spec.cluster?.windowsVersion;
     const count = spec.nodes.length;
     const max = version === '2008R2' ? MAX_NODES_2008R2 : MAX_NODES;

@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation } from '../../src/engine/report.ts';
 import { placeholder } from '../../src/quote.ts';
-import { NODES_GATE_MESSAGES, notReadData, viewNodes, type NodesFact } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, notReadData, viewNodes } from '../../src/windows/node-probe.ts';
 
 const messages = {
   sameVendor: 'Every node has {vendor} processors',
@@ -94,13 +94,13 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
+    const view = viewNodes(await ctx.fact('nodes.facts'));
     if (view.kind === 'notWindows')
       return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
     if (view.kind === 'noPowerShell')
       return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
-    const spec = await ctx.fact<{ cluster?: { role?: string } }>('spec');
+    const spec = await ctx.fact('spec');
     if ((spec.cluster?.role ?? 'hyperv') === 'general')
       return ctx.report({ status: 'skipped', messageId: 'notHyperV', data: { role: 'general' } });
     for (const n of view.unread)

@@ -1,7 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import { NODES_GATE_MESSAGES, notReadData, viewNodes, type NodesFact } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, notReadData, viewNodes } from '../../src/windows/node-probe.ts';
 import { cmdQuote, placeholder, psQuote } from '../../src/quote.ts';
 
 const messages = {
@@ -60,13 +59,13 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
+    const view = viewNodes(await ctx.fact('nodes.facts'));
     if (view.kind === 'notWindows')
       return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
     if (view.kind === 'noPowerShell')
       return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
-    const spec = await ctx.fact<ClusterSpec>('spec');
+    const spec = await ctx.fact('spec');
     const expected = spec.activeDirectory?.domain.toLowerCase();
     const legacy = (spec.cluster?.windowsVersion ?? '2008R2') === '2008R2';
     const members: { node: string; domain: string }[] = [];

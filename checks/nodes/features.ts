@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Command, Remediation } from '../../src/engine/report.ts';
-import type { NodeFacts } from '../../src/windows/node-facts.ts';
-import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes, type NodesFact } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes } from '../../src/windows/node-probe.ts';
+import type { NodeFacts } from '../../src/facts/index.ts';
 
 const messages = {
   installed: '{node}: {feature} is installed',
@@ -102,13 +102,13 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
+    const view = viewNodes(await ctx.fact('nodes.facts'));
     if (view.kind === 'notWindows')
       return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
     if (view.kind === 'noPowerShell')
       return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
-    const spec = await ctx.fact<{ cluster?: { role?: string } }>('spec');
+    const spec = await ctx.fact('spec');
     const role = spec.cluster?.role ?? 'hyperv';
     const required = role === 'hyperv' ? ['Failover-Clustering', 'Hyper-V'] : ['Failover-Clustering'];
     for (const n of view.all) {

@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Command } from '../../src/engine/report.ts';
 import { cmdQuote, psQuote } from '../../src/quote.ts';
-import { NODES_GATE_MESSAGES, notReadData, viewNodes, type NodesFact } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, notReadData, viewNodes } from '../../src/windows/node-probe.ts';
 
 const messages = {
   found: '{node}: its iSCSI initiator name is {iqn} ({source}); the storage checks log in as it',
@@ -11,11 +11,6 @@ const messages = {
   unreadable: '{node}: the iSCSI initiator could not be read: {error}',
   ...NODES_GATE_MESSAGES,
 } as const;
-
-interface SpecNode {
-  readonly name: string;
-  readonly iqn?: string;
-}
 
 function renameCommands(found: string, wanted: string, node: string): Command[] {
   return [
@@ -46,13 +41,13 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
+    const view = viewNodes(await ctx.fact('nodes.facts'));
     if (view.kind === 'notWindows')
       return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
     if (view.kind === 'noPowerShell')
       return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
-    const spec = await ctx.fact<{ nodes?: readonly SpecNode[] }>('spec');
+    const spec = await ctx.fact('spec');
     for (const n of view.all) {
       if (!(n.status === 'ok' && n.facts)) {
         ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });

@@ -1,14 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Command, Remediation } from '../../src/engine/report.ts';
-import type { NodeOs } from '../../src/windows/node-facts.ts';
-import {
-  NODES_GATE_MESSAGES,
-  notReadData,
-  psName,
-  viewNodes,
-  type NodeEntry,
-  type NodesFact,
-} from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes } from '../../src/windows/node-probe.ts';
+import type { NodeEntry, NodeOs } from '../../src/facts/index.ts';
 
 const messages = {
   sameVersion: 'All {count} nodes that answered run {version}',
@@ -139,7 +132,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
+    const view = viewNodes(await ctx.fact('nodes.facts'));
     if (view.kind === 'notWindows')
       return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
     if (view.kind === 'noPowerShell')
@@ -225,7 +218,7 @@ const check = {
         evidence,
       });
 
-    const spec = await ctx.fact<{ cluster?: { windowsVersion?: string } }>('spec');
+    const spec = await ctx.fact('spec');
     const expected = spec.cluster?.windowsVersion;
     if (expected === undefined) return;
     const off = nodes.filter((n) => releaseOf(n) !== expected);

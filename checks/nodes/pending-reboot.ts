@@ -1,6 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { NodePendingReboot, PendingRebootIndicator } from '../../src/windows/node-facts.ts';
-import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes, type NodesFact } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes } from '../../src/windows/node-probe.ts';
+import type { NodePendingReboot, PendingRebootIndicator } from '../../src/facts/index.ts';
 
 const messages = {
   noRebootPending: '{node}: no restart is pending',
@@ -38,7 +38,7 @@ const check = {
     remediations: ['Restart the node (Restart-Computer), then run clusterprobe again.'],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
+    const view = viewNodes(await ctx.fact('nodes.facts'));
     if (view.kind === 'notWindows')
       return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
     if (view.kind === 'noPowerShell')

@@ -1,12 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import { windowsFix } from '../../src/windows/errors.ts';
-import {
-  NODES_GATE_MESSAGES,
-  viewNodes,
-  type NodeEntry,
-  type NodeError,
-  type NodesFact,
-} from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, viewNodes } from '../../src/windows/node-probe.ts';
+import type { NodeEntry, NodeError } from '../../src/facts/index.ts';
 
 const messages = {
   reachable: '{node}: WinRM answered as {computerName} (PowerShell {psVersion}, {caption})',
@@ -63,7 +58,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
+    const view = viewNodes(await ctx.fact('nodes.facts'));
     if (view.kind === 'notWindows')
       return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
     if (view.kind === 'noPowerShell')
@@ -71,7 +66,7 @@ const check = {
     if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
     if (view.failure) {
       const f = view.failure;
-      const spec = await ctx.fact<{ windows?: { timeoutSeconds?: number } }>('spec');
+      const spec = await ctx.fact('spec');
       const limit = spec.windows?.timeoutSeconds ?? 120;
       const first =
         f.code === 'timeout'

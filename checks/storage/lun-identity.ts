@@ -1,10 +1,9 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { StorageFacts } from '../../src/storage/probe.ts';
-import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 import { strongestIdentifier } from '../../src/storage/identity.ts';
 import { localDisks } from '../../src/storage/local.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
+import type { InventoryLun } from '../../src/facts/index.ts';
 
 const messages = {
   unique: '{disk} has the identifier {identifier} ({kind}), unique among the disks seen',
@@ -58,7 +57,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<StorageFacts>('storage.inventory');
+    const facts = await ctx.fact('storage.inventory');
     const disks: Disk[] = [];
     for (const portal of facts.portals) {
       for (const target of portal.targets) {

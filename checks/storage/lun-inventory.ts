@@ -1,8 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { StorageFacts } from '../../src/storage/probe.ts';
-import type { InventoryLun } from '../../src/iscsi/inventory.ts';
 import { formatBytes, primaryIdentifier } from '../../src/report/inventory.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
+import type { InventoryLun } from '../../src/facts/index.ts';
 
 /** INQUIRY VERSION 5 is SPC-3, the first with the persistent reservations Windows needs. */
 const SPC3 = 5;
@@ -38,7 +37,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<StorageFacts>('storage.inventory');
+    const facts = await ctx.fact('storage.inventory');
     let reported = 0;
     const report = (
       disk: string,

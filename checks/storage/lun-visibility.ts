@@ -1,5 +1,4 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { StorageFacts } from '../../src/storage/probe.ts';
 import { strongestIdentifier } from '../../src/storage/identity.ts';
 
 const messages = {
@@ -26,7 +25,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<StorageFacts>('storage.inventory');
+    const facts = await ctx.fact('storage.inventory');
     let reported = 0;
     for (const portal of facts.portals) {
       for (const target of portal.targets) {

@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { StorageFacts, ReachStatus } from '../../src/storage/probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 import { psQuote } from '../../src/quote.ts';
+import type { ReachStatus } from '../../src/facts/index.ts';
 
 const messages = {
   reachable: 'Portal {portal} accepts connections ({ms} ms)',
@@ -32,7 +32,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<StorageFacts>('storage.inventory');
+    const facts = await ctx.fact('storage.inventory');
     if (facts.portals.length === 0) {
       ctx.report({ status: 'skipped', messageId: 'noPortals' });
       return;

@@ -1,8 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import type { PrDiskFact, PrFacts } from '../../src/storage/pr-probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
+import { PR_SEQUENCE_STEP_IDS, type PrDiskFact, type PrSequenceStepId } from '../../src/facts/index.ts';
 
 const messages = {
   supported: '{disk} passes the failover-cluster persistent reservation sequence ({steps} steps, as {A} and {B})',
@@ -27,21 +27,50 @@ const messages = {
   noDisks: 'No candidate disk to test',
 } as const;
 
-const STEP_MESSAGE: Record<string, keyof typeof messages> = {
-  readKeysBefore: 'readKeysFailed',
-  registerA: 'registerFailed',
-  registerB: 'registerFailed',
-  reserveA: 'reserveFailed',
-  readReservationB: 'reservationWrong',
-  readReservationA: 'reservationWrong',
-  releaseA: 'releaseFailed',
-  preemptB: 'preemptFailed',
-  readKeysAfterPreempt: 'reservationWrong',
-  readReservationAfterPreempt: 'reservationWrong',
-  releaseB: 'releaseFailed',
-  unregisterB: 'unregisterFailed',
-  unregisterA: 'unregisterFailed',
-};
+/**
+ * The message of the sequence step a disk failed at. A switch over every step id, checked by the
+ * compiler: a step added to PR_SEQUENCE_STEP_IDS without a message here does not compile.
+ */
+export function stepMessage(step: PrSequenceStepId): keyof typeof messages {
+  switch (step) {
+    case 'readKeysBefore':
+      return 'readKeysFailed';
+    case 'registerA':
+    case 'registerB':
+      return 'registerFailed';
+    case 'reserveA':
+      return 'reserveFailed';
+    case 'readReservationB':
+    case 'readReservationA':
+    case 'readKeysAfterPreempt':
+    case 'readReservationAfterPreempt':
+      return 'reservationWrong';
+    case 'preemptB':
+      return 'preemptFailed';
+    case 'releaseA':
+    case 'releaseB':
+      return 'releaseFailed';
+    case 'unregisterA':
+    case 'unregisterB':
+      return 'unregisterFailed';
+    default:
+      return unknownStep(step);
+  }
+}
+
+/** A step id outside the union: only from a facts file this version did not write. */
+function unknownStep(step: never): never {
+  throw new Error(
+    `storage.pr names a step this version does not know: ${JSON.stringify(step)} (expected one of ${PR_SEQUENCE_STEP_IDS.join(', ')})`,
+  );
+}
+
+/** The step a stepFailed disk failed at: the probe always names it. */
+function failedStepOf(d: PrDiskFact): PrSequenceStepId {
+  if (d.failedStep === undefined)
+    throw new Error(`storage.pr: disk ${d.target} LUN ${d.lun} failed (stepFailed) but names no failedStep`);
+  return d.failedStep;
+}
 
 /** What to do when a LUN has no SCSI-3 PR, by the target software its INQUIRY names. */
 export function vendorRemediation(
@@ -143,7 +172,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<PrFacts>('storage.pr');
+    const facts = await ctx.fact('storage.pr');
     if (facts.disks.length === 0) {
       ctx.report({ status: 'skipped', messageId: 'noDisks' });
       return;
@@ -257,13 +286,9 @@ const check = {
           break;
         default: {
           if (d.outcome === 'stepFailed' || d.outcome === 'keysLeft') {
-            const interrupted = failed?.got === 'not sent: the run was interrupted';
+            const interrupted = d.interrupted === true;
             const messageId =
-              d.outcome === 'keysLeft'
-                ? 'keysLeft'
-                : interrupted
-                  ? 'interrupted'
-                  : (STEP_MESSAGE[d.failedStep ?? ''] ?? 'registerFailed');
+              d.outcome === 'keysLeft' ? 'keysLeft' : interrupted ? 'interrupted' : stepMessage(failedStepOf(d));
             if (messageId !== 'keysLeft') {
               ctx.report({
                 status: interrupted ? 'skipped' : 'fail',

@@ -1,9 +1,9 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import type { LoginFact, PortalFact, StorageFacts, TargetFact } from '../../src/storage/probe.ts';
 import { parsePortal } from '../../src/iscsi/connection.ts';
 import { secretFix } from '../shared/secret-fix.ts';
 import { placeholder, psQuote, shQuote } from '../../src/quote.ts';
+import type { LoginFact, PortalFact, TargetFact } from '../../src/facts/index.ts';
 
 const messages = {
   loggedIn: '{node} logs in to {target} as {initiator}{identityNote}',
@@ -202,7 +202,7 @@ function classify(portal: PortalFact, target: TargetFact, login: LoginFact) {
             },
           };
     case 'negotiation':
-      if (/mutual CHAP/.test(login.message ?? '')) {
+      if (login.negotiation === 'mutualChap') {
         return {
           status: 'fail' as const,
           messageId: 'mutualChapFailed' as const,
@@ -283,7 +283,7 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<StorageFacts>('storage.inventory');
+    const facts = await ctx.fact('storage.inventory');
     let reported = 0;
     for (const portal of facts.portals) {
       if (portal.reach.status !== 'ok') continue;

@@ -8,24 +8,7 @@ import { getServers } from 'node:dns';
 import { connect } from 'node:net';
 import { AdError } from './errors.ts';
 import { DnsError, lookupAddresses, lookupSrv, type DnsOptions } from './dns.ts';
-
-export interface DiscoveredDc {
-  /** The SRV target, e.g. dc1.lab.example.test. */
-  readonly host: string;
-  /** The SRV port (389: LDAP). */
-  readonly port: number;
-  readonly priority: number;
-  readonly weight: number;
-  /** IPv4/IPv6 addresses the resolver gave for host (empty when it gave none). */
-  readonly addresses: string[];
-  /** TCP to the first address on the LDAPS (636) or LDAP (389) port, when tested. */
-  readonly reachable?: {
-    readonly port: number;
-    readonly status: 'ok' | 'refused' | 'timeout' | 'unreachable' | 'noAddress' | 'error';
-    readonly ms?: number;
-    readonly message?: string;
-  };
-}
+import type { DiscoveredDc } from '../facts/ad.ts';
 
 /** A TCP connection to `address:port`, closed at once: nothing is sent. */
 export function tcpReach(

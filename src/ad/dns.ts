@@ -15,6 +15,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { ByteReader, ByteWriter, DecodeError } from '../codec/bytes.ts';
+import type { DnsErrorCode, DnsServerFailure } from '../facts/ad.ts';
+
+// The codes and per-server failures are part of the ad.directory fact (src/facts/ad.ts).
+export type { DnsErrorCode, DnsServerFailure };
 
 export const DNS_TYPE = { A: 1, AAAA: 28, SRV: 33 } as const;
 type DnsType = (typeof DNS_TYPE)[keyof typeof DNS_TYPE];
@@ -27,26 +31,6 @@ const RCODE_NAMES: Readonly<Record<number, string>> = {
   4: 'not implemented',
   5: 'refused',
 };
-
-/**
- * ENOTFOUND: no such name. ENODATA: the name has no record of the type. ETIMEOUT: no answer in
- * time. ESERVFAIL / EREFUSED: the server answered with that RCODE (EREFUSED also: no server to
- * ask). EBADRESP: a malformed answer. ETRUNCATED: an empty truncated answer. ECONNREFUSED: ICMP
- * port unreachable (nothing on port 53). ENETUNREACH / EHOSTUNREACH: no route to the server.
- * ESOCKET: any other socket error (the query could not be sent).
- */
-export type DnsErrorCode =
-  | 'ENOTFOUND'
-  | 'ENODATA'
-  | 'ETIMEOUT'
-  | 'ESERVFAIL'
-  | 'EREFUSED'
-  | 'EBADRESP'
-  | 'ETRUNCATED'
-  | 'ECONNREFUSED'
-  | 'ENETUNREACH'
-  | 'EHOSTUNREACH'
-  | 'ESOCKET';
 
 export class DnsError extends Error {
   override name = 'DnsError';
@@ -308,13 +292,6 @@ export function queryOnce(server: string, packet: Buffer, id: number, timeoutMs:
       finish(err);
     }
   });
-}
-
-/** What one server did with the query, when it gave no usable answer. */
-export interface DnsServerFailure {
-  readonly server: string;
-  readonly code: DnsErrorCode;
-  readonly detail: string;
 }
 
 /** The label of a query: `SRV _ldap._tcp...`. */

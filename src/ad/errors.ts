@@ -4,28 +4,9 @@
  * on a certificate that did not match); messages never contain a password.
  */
 
-export type AdStep = 'discovery' | 'connect' | 'tls' | 'starttls' | 'bind' | 'search';
+import type { AdErrorCode, AdStep, CertificateNames } from '../facts/ad.ts';
 
-export type AdErrorCode =
-  /** No SRV records, or the DNS server did not answer. */
-  | 'dnsFailed'
-  | 'refused'
-  | 'timeout'
-  | 'unreachable'
-  /** The certificate chain is not trusted (no or wrong tls.caFile). */
-  | 'untrustedCertificate'
-  /** The certificate does not name the server (tls.serverName or the URL's host). */
-  | 'nameMismatch'
-  /** Any other TLS failure (protocol, handshake). */
-  | 'tlsFailed'
-  /** A simple bind on plain LDAP was refused or the connection reset: the DC wants TLS or signing. */
-  | 'strongAuthRequired'
-  /** Result 49; the data code says why. */
-  | 'invalidCredentials'
-  /** The connection dropped after it was set up. */
-  | 'connectionLost'
-  | 'protocol'
-  | 'error';
+export type { AdErrorCode, AdStep };
 
 export class AdError extends Error {
   override name = 'AdError';
@@ -40,7 +21,7 @@ export class AdError extends Error {
   /** The Node error code (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID...). */
   readonly causeCode?: string;
   /** Subject and alternative names of the certificate the server showed. */
-  readonly certificate?: { readonly subject?: string; readonly altNames?: string; readonly issuer?: string };
+  readonly certificate?: CertificateNames;
   constructor(
     code: AdErrorCode,
     server: string,

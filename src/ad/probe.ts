@@ -16,16 +16,27 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import { BerWriter, Control, type Entry } from 'ldapts';
-import type { Probe, ProbeContext } from '../engine/contract.ts';
+import type { ProbeContext } from '../engine/contract.ts';
+import type { FactProbe } from '../facts/index.ts';
 import type { ClusterSpec } from '../config/schema.ts';
-import { SecretUnavailable, type Secret, type SecretProblem } from '../config/secrets.ts';
+import type {
+  AdAttempt,
+  AdFacts,
+  ComputerObject,
+  NodeMatch,
+  NodeName,
+  OuFact,
+  ResolverFailure,
+  ResolverSource,
+} from '../facts/ad.ts';
+import { SecretUnavailable, type Secret } from '../config/secrets.ts';
 import { nodeFqdn } from '../config/node-identity.ts';
 import { netbiosName } from '../netbios.ts';
 import { connectDirectory, parseLdapUrl, DEFAULT_AD_TIMEOUTS, type DirectorySession } from './connection.ts';
-import { discoverDcs, dnsOptions, type DiscoveredDc } from './discovery.ts';
+import { discoverDcs, dnsOptions } from './discovery.ts';
 import { lookupAddresses } from './dns.ts';
-import { resolverFailure, type ResolverFailure, type ResolverSource } from './resolver.ts';
-import { AdError, type AdErrorCode, type AdStep } from './errors.ts';
+import { resolverFailure } from './resolver.ts';
+import { AdError } from './errors.ts';
 import { decodeSid, SdDecodeError } from './sid.ts';
 import { sharedPowerShell } from '../windows/availability.ts';
 import {
@@ -34,11 +45,9 @@ import {
   readDirectory,
   readSecurity,
   type DirectoryParams,
-  type PowerShellSource,
   type PsRun,
   type PsSecurity,
 } from '../windows/ad-facts.ts';
-import type { WindowsErrorCode } from '../windows/errors.ts';
 import type { PowerShellSession } from '../windows/powershell.ts';
 
 /** LDAP_SERVER_SD_FLAGS_OID: which parts of nTSecurityDescriptor to return (4 = DACL only). */
@@ -55,116 +64,6 @@ export class SdFlagsControl extends Control {
     value.endSequence();
     writer.writeBuffer(value.buffer, 0x04);
   }
-}
-
-export interface AdAttempt {
-  readonly server: string;
-  readonly status: 'ok' | AdErrorCode;
-  readonly step?: AdStep;
-  readonly message?: string;
-  readonly resultCode?: number;
-  readonly dataCode?: string;
-  readonly certificate?: AdError['certificate'];
-  readonly ms: number;
-  /** The PowerShell path: the ActiveDirectory module's error, classified (src/windows/ad-facts.ts). */
-  readonly windows?: {
-    readonly code: WindowsErrorCode;
-    readonly cause: string;
-    readonly fullyQualifiedErrorId: string;
-    readonly exceptionType: string;
-  };
-  /** A host name that did not resolve: which resolver failed and how, when it was the resolver. */
-  readonly resolver?: ResolverFailure;
-}
-
-export interface ComputerObject {
-  readonly dn: string;
-  readonly sAMAccountName: string;
-  readonly dNSHostName: string | null;
-  readonly cn: string;
-  readonly userAccountControl: number;
-  /** ACCOUNTDISABLE (0x2) clear. */
-  readonly enabled: boolean;
-  readonly objectSid: string | null;
-  readonly operatingSystem: string | null;
-  readonly whenCreated: string | null;
-}
-
-export interface NodeName {
-  readonly name: string;
-  readonly fqdn: string;
-  /** The NetBIOS name Windows derives: the first 15 characters, upper case. */
-  readonly netbios: string;
-}
-
-export interface OuFact {
-  readonly dn: string;
-  /** Where the DN came from: the spec's activeDirectory.ou, or the OU most nodes are in. */
-  readonly source: 'config' | 'nodes';
-  readonly exists: boolean;
-  readonly objectClass: string[];
-  /** nTSecurityDescriptor, DACL only (SD flags 4), base64. */
-  readonly securityDescriptor?: string;
-  readonly error?: string;
-}
-
-export interface AdFacts {
-  readonly domain: string;
-  /** Absent: read over LDAP (ldapts). 'powershell': through the ActiveDirectory module as the logged-in user. */
-  readonly source?: 'powershell';
-  /** The PowerShell path: which PowerShell, and a failure of the read as a whole (module missing...). */
-  readonly powershell?: PowerShellSource;
-  readonly discovery: {
-    readonly source: 'config' | 'srv';
-    readonly status: 'ok' | 'failed';
-    readonly message?: string;
-    readonly dcs: DiscoveredDc[];
-    /** The resolvers SRV discovery asked. */ readonly dnsServers?: string[];
-    /** A failed lookup the resolver caused (no route, refused, silent, garbage). */ readonly resolverFailure?: ResolverFailure;
-  };
-  readonly attempts: AdAttempt[];
-  readonly connection?: {
-    readonly server: string;
-    readonly tlsMode: string;
-    readonly boundAs: string | null;
-    readonly insecure: boolean;
-    readonly dnsHostName: string | null;
-  };
-  readonly rootDse?: Readonly<Record<string, string | string[]>>;
-  /** Local clock at the rootDSE read (ISO), to compare with currentTime. */
-  readonly localTime?: string;
-  readonly domainHead?: {
-    readonly dn: string;
-    readonly msDSBehaviorVersion: number | null;
-    readonly nTMixedDomain: number | null;
-    readonly machineAccountQuota: number | null;
-  };
-  readonly nodes: NodeName[];
-  readonly cluster?: NodeName;
-  /** Every computer object whose sAMAccountName, dNSHostName or cn names a node or the cluster (computerFilter). */
-  readonly computers?: ComputerObject[];
-  readonly bindIdentity?:
-    | { readonly dn: string; readonly sid: string | null; readonly tokenGroups: string[] }
-    | { readonly error: string };
-  readonly ou?: OuFact;
-  /** The cluster name object's DACL (base64) when it exists (prestaged). */
-  readonly cnoSecurityDescriptor?: string;
-  readonly dns: {
-    readonly node: string;
-    readonly fqdn: string;
-    readonly addresses: string[];
-    readonly error?: string;
-    /** The lookup failed because of the resolver, not the name. */ readonly resolverFailure?: ResolverFailure;
-  }[];
-  readonly dnsServers: string[];
-  /** Where dnsServers came from: activeDirectory.dnsServers, the DC connected to, this machine's resolver. */
-  readonly dnsSource?: ResolverSource;
-  /** LDAP operations sent (StartTLS, rootDSE, bind, each search page); on the PowerShell path, ActiveDirectory cmdlet calls. */
-  readonly operations: number;
-  readonly readError?: string;
-  /** The CA file or the bind password could not be had: nothing was sent to a DC. */
-  /** A file or secret the connection needs could not be read; `secret` says which reference and why (never a value). */
-  readonly setupError?: { readonly key: string; readonly message: string; readonly secret?: SecretProblem };
 }
 
 export const COMPUTER_ATTRIBUTES = [
@@ -287,19 +186,6 @@ function attempt(server: string, err: unknown, ms: number): AdAttempt {
     ...(e.dataCode !== undefined ? { dataCode: e.dataCode } : {}),
     ...(e.certificate ? { certificate: e.certificate } : {}),
   };
-}
-
-/**
- * How a node's object was found: by the account Windows joins with (`account`: the NetBIOS name
- * and `$`), by its `dnsHostName` (written by the computer once joined), or only by its `name`: a
- * prestaged object without dNSHostName whose cn is the host name, or whose account name is the
- * whole host name and `$`, but whose account name is not the one Windows will look for.
- */
-export type MatchedBy = 'account' | 'dnsHostName' | 'name';
-
-export interface NodeMatch {
-  readonly object: ComputerObject;
-  readonly by: MatchedBy;
 }
 
 /**
@@ -711,7 +597,7 @@ async function collectThroughPowerShell(
   };
 }
 
-export const adProbe: Probe<AdFacts | null> = {
+export const adProbe: FactProbe<'ad.directory'> = {
   fact: 'ad.directory',
   description:
     "Active Directory over LDAPS/StartTLS: DC discovery, connect and bind, rootDSE, domain head, the computer objects naming the nodes and the cluster, the bind account's groups, the security descriptors of the target OU and of a prestaged cluster name, and the nodes' DNS records. Without activeDirectory.bind, on Windows: the same through the ActiveDirectory PowerShell module as the logged-in user (Kerberos). Read-only.",

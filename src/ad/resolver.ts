@@ -5,21 +5,8 @@
  */
 import type { RemediationStep } from '../engine/report.ts';
 import { psQuote, shQuote } from '../quote.ts';
-import { DnsError, type DnsErrorCode, type DnsServerFailure } from './dns.ts';
-
-/** Where the DNS servers asked came from. */
-export type ResolverSource = 'config' | 'system' | 'dc';
-
-/** A query that no DNS server asked could answer, for reasons of the servers (not of the name). */
-export interface ResolverFailure {
-  readonly source: ResolverSource;
-  /** The servers asked, in order. */
-  readonly servers: string[];
-  /** The code of the last failure (DnsErrorCode). */
-  readonly code: DnsErrorCode;
-  /** Each server's outcome. */
-  readonly failures: DnsServerFailure[];
-}
+import { DnsError } from './dns.ts';
+import type { DnsErrorCode, DnsServerFailure, ResolverFailure, ResolverSource } from '../facts/ad.ts';
 
 /** Codes that say something about the name (it does not exist, has no such record), not about the resolver. */
 const NAME_CODES: ReadonlySet<DnsErrorCode> = new Set(['ENOTFOUND', 'ENODATA']);

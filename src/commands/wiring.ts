@@ -10,6 +10,7 @@ import { UsageError } from '../engine/errors.ts';
 import { loadFacts, type FactsFile } from '../engine/facts.ts';
 import { loadSpec } from '../config/load.ts';
 import { FACT_SCHEMAS } from '../facts/schema/index.ts';
+import { upgradeSavedFacts } from '../facts/index.ts';
 import { ClusterSpecSchema, type ClusterSpec } from '../config/schema.ts';
 
 export async function buildRegistry(plugins: readonly string[], baseDir: string): Promise<Registry> {
@@ -29,7 +30,8 @@ export interface Inputs {
 
 /** The spec from --config, or, for an offline re-run without one, the spec saved in the facts file. */
 export async function loadInputs(configFile: string | undefined, factsFile: string | undefined): Promise<Inputs> {
-  const facts = factsFile ? await loadFacts(resolve(factsFile), FACT_SCHEMAS) : undefined;
+  // Older files: fields added since are derived once, before validation and before any check reads them.
+  const facts = factsFile ? await loadFacts(resolve(factsFile), FACT_SCHEMAS, upgradeSavedFacts) : undefined;
   if (configFile) {
     const file = resolve(configFile);
     const { spec } = await loadSpec(file);

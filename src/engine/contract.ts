@@ -45,10 +45,39 @@ export interface FindingInput {
   readonly remediation?: Remediation;
 }
 
-export interface CheckContext {
+/**
+ * The type of each built-in fact, by name. Empty here: src/facts/index.ts fills it in
+ * (declaration merging) with its `FactMap`, so that the engine stays below the facts layer.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by src/facts (declaration merging)
+export interface BuiltinFacts {}
+
+/** The name of a built-in fact (src/facts: `spec`, `storage.pr`, `ad.directory`...). */
+export type BuiltinFactName = keyof BuiltinFacts & string;
+
+/** The areas of the built-in fact names: `storage` of `storage.pr`, `spec` of `spec`. */
+type BuiltinFactArea = BuiltinFactName extends infer N ? (N extends `${infer Area}.${string}` ? Area : N) : never;
+
+/**
+ * A name a plugin's fact may have: not a built-in fact's, and not in a built-in fact's area
+ * (`storage.prr` is a typo, not a plugin's fact), so that a misspelt built-in name fails to
+ * compile instead of reading `unknown`.
+ */
+export type PluginFactName<N extends string> = N extends BuiltinFactName | `${BuiltinFactArea}.${string}` ? never : N;
+
+/**
+ * Reading facts. A built-in fact's name gives its type (`FactMap` in src/facts); any other name
+ * (a fact a plugin's probe provides) gives `unknown`, to be narrowed by the reader.
+ */
+export interface FactReader {
+  /** The fact named, gathered once per run and shared by every reader that asks for it. */
+  fact<K extends BuiltinFactName>(name: K): Promise<BuiltinFacts[K]>;
+  /** A plugin's fact: its shape is the plugin's to check. */
+  fact<N extends string>(name: PluginFactName<N>): Promise<unknown>;
+}
+
+export interface CheckContext extends FactReader {
   readonly checkId: string;
-  /** The fact named, gathered once per run and shared by every check that asks for it. */
-  fact<T = unknown>(name: string): Promise<T>;
   report(finding: FindingInput): void;
   /** Aborted on timeout or Ctrl-C. */
   readonly signal: AbortSignal;
@@ -65,10 +94,9 @@ export interface Check {
   run(ctx: CheckContext): Promise<void> | void;
 }
 
-export interface ProbeContext {
+/** `fact(name)` gives another fact, for probes that build on one another. */
+export interface ProbeContext extends FactReader {
   readonly spec: ClusterSpec;
-  /** Another fact, for probes that build on one another. */
-  fact<T = unknown>(name: string): Promise<T>;
   readonly secrets: SecretResolver;
   /** The spec file's directory: relative paths in the spec (tls.caFile...) are relative to it. */
   readonly baseDir: string;

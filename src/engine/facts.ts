@@ -114,7 +114,7 @@ export class FactStore {
     const abort = new AbortController();
     const ctx: ProbeContext = {
       spec: this.#options.spec,
-      fact: (other) => this.get(other, `probe:${name}`) as never,
+      fact: ((other: string) => this.get(other, `probe:${name}`)) as ProbeContext['fact'],
       secrets: this.#options.secrets,
       baseDir: this.#options.secrets.baseDir,
       signal: AbortSignal.any([this.#options.signal, abort.signal]),
@@ -252,9 +252,13 @@ const MAX_PROBLEMS_PER_FACT = 3;
  * its schema, so that a file edited by hand, cut short or written by another version is a usage
  * error naming the file, the fact, the JSON path and what was expected, and never reaches a check
  * to crash on; the checks get the validated values. A fact without a schema (a plugin's) passes
- * as it is.
+ * as it is. `upgrade` first fills in, from what older versions wrote, fields added since.
  */
-export async function loadFacts(file: string, schemas: FactSchemas): Promise<FactsFile> {
+export async function loadFacts(
+  file: string,
+  schemas: FactSchemas,
+  upgrade: (facts: Readonly<Record<string, unknown>>) => Record<string, unknown> = (f) => ({ ...f }),
+): Promise<FactsFile> {
   const text = await readCappedText(file, 'facts file', REPORT_MAX_BYTES);
   let raw: unknown;
   try {
@@ -284,7 +288,7 @@ export async function loadFacts(file: string, schemas: FactSchemas): Promise<Fac
   }
   const facts: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [name, value] of Object.entries(parsed.data.facts)) {
+  for (const [name, value] of Object.entries(upgrade(parsed.data.facts))) {
     const schema = Object.hasOwn(schemas, name) ? schemas[name] : undefined;
     if (!schema) {
       facts[name] = value;

@@ -107,6 +107,11 @@ export class IscsiNegotiationError extends IscsiProtocolError {
   override name = 'IscsiNegotiationError';
 }
 
+/** Mutual CHAP: the target did not prove itself (no answer to our challenge, another name, a wrong response). */
+export class IscsiMutualChapError extends IscsiNegotiationError {
+  override name = 'IscsiMutualChapError';
+}
+
 /** The target rejected a PDU (Reject PDU, RFC 7143 11.17). */
 export class IscsiRejectError extends IscsiProtocolError {
   override readonly code = 'EISCSIREJECT';

@@ -11,6 +11,10 @@ import type { Designator } from '../scsi/vpd.ts';
 import { sendTargets, type DiscoveredTarget } from './discovery.ts';
 import { IscsiSession, type Timeouts } from './session.ts';
 import type { ChapCredentials } from './login.ts';
+import type { InventoryDesignator, InventoryError, InventoryLun } from '../facts/storage.ts';
+
+// A LUN's reading is part of the storage.inventory fact (src/facts/storage.ts).
+export type { InventoryDesignator, InventoryError, InventoryLun };
 
 /** Our default initiator name: `.invalid` (RFC 2606) because no naming authority backs it. */
 export function defaultInitiatorName(): string {
@@ -19,34 +23,6 @@ export function defaultInitiatorName(): string {
       .toLowerCase()
       .replace(/[^a-z0-9.-]/g, '-') || 'host';
   return `iqn.2026-11.invalid.clusterprobe:${host}`;
-}
-
-export interface InventoryDesignator {
-  readonly type: string;
-  readonly naa?: number;
-  readonly value: string;
-  readonly association: string;
-  readonly codeSet: string;
-}
-
-export interface InventoryLun {
-  readonly lun: number;
-  readonly deviceType: number;
-  readonly deviceTypeName: string;
-  readonly vendor: string | null;
-  readonly product: string | null;
-  readonly revision: string | null;
-  /** SPC version the LUN claims (INQUIRY byte 2): 5 SPC-3, 6 SPC-4. */
-  readonly version: number;
-  readonly sizeBytes: number | null;
-  readonly blockSize: number | null;
-  readonly designators: InventoryDesignator[];
-  readonly error?: InventoryError;
-}
-
-export interface InventoryError {
-  readonly code: string;
-  readonly message: string;
 }
 
 export interface InventoryTarget {

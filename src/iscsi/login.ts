@@ -7,7 +7,7 @@
 import { buildLoginRequest, decodeLoginResponse, STAGE, type Stage, type SequenceFields } from './pdu.ts';
 import { encodeText, parseText, type TextPairs } from './text.ts';
 import { chapResponse, CHAP_MD5, decodeBinary, encodeHex, newMutualChallenge, verifyTargetResponse } from './chap.ts';
-import { IscsiLoginError, IscsiNegotiationError } from './errors.ts';
+import { IscsiLoginError, IscsiMutualChapError, IscsiNegotiationError } from './errors.ts';
 import type { IscsiConnection } from './connection.ts';
 
 export interface ChapCredentials {
@@ -312,15 +312,15 @@ export async function login(conn: IscsiConnection, options: LoginOptions): Promi
         const name = t.get('CHAP_N');
         const response = t.get('CHAP_R');
         if (name === undefined || response === undefined)
-          throw new IscsiNegotiationError(
+          throw new IscsiMutualChapError(
             `${conn.label}: mutual CHAP: the target did not answer our challenge (is its outgoing account configured?)`,
           );
         if (name !== options.chap.mutual.user)
-          throw new IscsiNegotiationError(
+          throw new IscsiMutualChapError(
             `${conn.label}: mutual CHAP: the target identified as "${name}", expected "${options.chap.mutual.user}"`,
           );
         if (!verifyTargetResponse(mutual, options.chap.mutual.secret, decodeBinary(response, 'CHAP_R'))) {
-          throw new IscsiNegotiationError(
+          throw new IscsiMutualChapError(
             `${conn.label}: mutual CHAP: the target's response is wrong: it does not know the mutual secret configured here (or it is not the target you meant)`,
           );
         }

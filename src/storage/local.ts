@@ -6,22 +6,11 @@
  * nexuses, which is what the two-node sequence needs. Needs sg3-utils and read/write access to
  * the node (root or the disk group), unlike the iSCSI path.
  */
-import { describeLun, toInventoryError, type InventoryLun } from '../iscsi/inventory.ts';
+import { describeLun, toInventoryError } from '../iscsi/inventory.ts';
+import type { InventoryLun, LocalDeviceFact, LocalDeviceStatus } from '../facts/storage.ts';
 import { ScsiDevice } from '../scsi/device.ts';
 import { SgTransport, SgTransportError } from '../scsi/sg-transport.ts';
 import { strongestIdentifier } from './identity.ts';
-
-export type LocalDeviceStatus = 'ok' | 'toolMissing' | 'deviceFailed' | 'error';
-
-export interface LocalDeviceFact {
-  readonly path: string;
-  readonly status: LocalDeviceStatus;
-  readonly message?: string;
-  /** What to do about a failure (install sg3-utils, run as root...). */
-  readonly remedy?: string;
-  /** Present when INQUIRY worked. */
-  readonly lun?: InventoryLun;
-}
 
 /** Per tool invocation; sg3_utils' own SCSI command timeout is 60 s. */
 const TOOL_TIMEOUT_MS = 30_000;

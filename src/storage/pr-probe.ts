@@ -19,71 +19,22 @@ import { ScsiCheckCondition, ScsiStatusError } from '../scsi/errors.ts';
 import { OPCODE } from '../scsi/cdb.ts';
 import { PR_TYPE, type PrReadReservation } from '../scsi/pr.ts';
 import type { ChapCredentials } from '../iscsi/login.ts';
-import type { Probe, ProbeContext } from '../engine/contract.ts';
-import { isPrCandidate, type LoginFact, type NodeIdentity, type StorageFacts, type TargetFact } from './probe.ts';
+import type { ProbeContext } from '../engine/contract.ts';
+import type { FactProbe } from '../facts/index.ts';
+import { isPrCandidate } from './probe.ts';
+import type { LoginFact, NodeIdentity, TargetFact } from '../facts/storage.ts';
+import {
+  PR_NOT_SENT_INTERRUPTED,
+  type PrDiskFact,
+  type PrOutcome,
+  type PrSequenceStepId,
+  type PrStep,
+  type PrStepId,
+  type Scsi2Support,
+} from '../facts/pr.ts';
 import { mapLimited } from '../limit.ts';
 import { isClusterprobeKey, keyHex, makeKey, removeOurKeys } from './keys.ts';
 import { localDevice, localDisks, type LocalDisk } from './local.ts';
-
-export interface PrStep {
-  readonly step: string;
-  /** The identity that sent it: A or B. */
-  readonly by: 'A' | 'B';
-  readonly command: string;
-  readonly ok: boolean;
-  readonly expected: string;
-  readonly got: string;
-  readonly sense?: {
-    readonly senseKey?: number;
-    readonly asc?: number;
-    readonly ascq?: number;
-    readonly name?: string;
-  };
-}
-
-export type PrOutcome =
-  | 'supported'
-  | 'singlePath'
-  | 'inUse'
-  | 'notImplemented'
-  | 'stepFailed'
-  | 'keysLeft'
-  | 'noSecondNode'
-  | 'sessionFailed';
-
-/** Whether SCSI-2 RESERVE(6) is supported, by REPORT SUPPORTED OPERATION CODES. */
-export type Scsi2Support = 'supported' | 'notSupported' | 'unknown';
-
-export interface PrDiskFact {
-  /** 'local' for storage.devices. */
-  readonly portal: string;
-  readonly target: string;
-  readonly lun: number;
-  /** The device nodes of a local disk (storage.devices): A's, then B's if there is a second path. */
-  readonly devices?: string[];
-  readonly vendor: string | null;
-  readonly product: string | null;
-  readonly outcome: PrOutcome;
-  /** The step that failed first, for stepFailed. */
-  readonly failedStep?: string;
-  readonly steps: PrStep[];
-  /** Keys found before the sequence (hex), and whether each is ours. */
-  readonly keysBefore: { readonly key: string; readonly ours: boolean }[];
-  /** Our keys still registered after cleanup (hex): must be empty. */
-  readonly keysLeft: string[];
-  readonly capabilities?: Record<string, unknown>;
-  /** READ FULL STATUS (optional in SPC-3): informational. */
-  readonly readFullStatus?: 'supported' | 'notSupported';
-  /** Asked when PR is not implemented. */
-  readonly scsi2?: Scsi2Support;
-  readonly identities: { readonly A: string; readonly B?: string };
-  readonly message?: string;
-}
-
-export interface PrFacts {
-  readonly run: string;
-  readonly disks: PrDiskFact[];
-}
 
 const TYPE = PR_TYPE.WERO;
 const TIMEOUTS = { connectMs: 5000, loginMs: 10_000, commandMs: 10_000, logoutMs: 3000 };
@@ -200,12 +151,15 @@ class NoPath extends Error {
 }
 
 class StepFailed extends Error {
-  readonly step: string;
+  readonly step: PrSequenceStepId;
   override readonly cause: unknown;
-  constructor(step: string, message: string, cause?: unknown) {
+  /** The step was not sent: the run was cancelled. */
+  readonly interrupted: boolean;
+  constructor(step: PrSequenceStepId, message: string, cause?: unknown, interrupted = false) {
     super(message);
     this.step = step;
     this.cause = cause;
+    this.interrupted = interrupted;
   }
 }
 
@@ -240,7 +194,7 @@ async function probeDisk(
   };
 
   const step = async <T>(
-    name: string,
+    name: PrSequenceStepId,
     side: Side,
     command: string,
     expected: string,
@@ -254,9 +208,9 @@ async function probeDisk(
         command,
         ok: false,
         expected,
-        got: 'not sent: the run was interrupted',
+        got: PR_NOT_SENT_INTERRUPTED,
       });
-      throw new StepFailed(name, 'the run was interrupted');
+      throw new StepFailed(name, 'the run was interrupted', undefined, true);
     }
     ctx.progress(`${label}: ${side.label} ${command.replace('PERSISTENT RESERVE ', 'PR ')}`);
     try {
@@ -290,7 +244,7 @@ async function probeDisk(
 
   /** An optional command: recorded as evidence, never a failure. */
   const optional = async <T>(
-    name: string,
+    name: PrStepId,
     command: string,
     expected: string,
     fn: (d: ScsiDevice) => Promise<T>,
@@ -321,11 +275,13 @@ async function probeDisk(
     keysBefore = keys.keys.map((k) => ({ key: keyHex(k), ours: isClusterprobeKey(k) }));
   } catch (err) {
     const cause = err instanceof StepFailed ? err.cause : err;
+    const interrupted = err instanceof StepFailed && err.interrupted;
     if (notImplemented(cause))
       return {
         ...base,
         outcome: 'notImplemented',
         failedStep: 'readKeysBefore',
+        interrupted,
         steps,
         keysBefore: [],
         keysLeft: [],
@@ -335,6 +291,7 @@ async function probeDisk(
       ...base,
       outcome: cause instanceof NoPath ? 'sessionFailed' : 'stepFailed',
       failedStep: 'readKeysBefore',
+      interrupted,
       steps,
       keysBefore: [],
       keysLeft: [],
@@ -357,7 +314,8 @@ async function probeDisk(
       >)
     : undefined;
 
-  let failedStep: string | undefined;
+  let failedStep: PrSequenceStepId | undefined;
+  let interrupted = false;
   let message: string | undefined;
   let outcome: PrOutcome = b ? 'supported' : 'singlePath';
   let readFullStatus: PrDiskFact['readFullStatus'];
@@ -446,6 +404,7 @@ async function probeDisk(
   } catch (err) {
     const failed = err as StepFailed;
     failedStep = failed.step;
+    interrupted = failed.interrupted;
     message = failed.message;
     outcome = notImplemented(failed.cause) ? 'notImplemented' : 'stepFailed';
   }
@@ -464,7 +423,7 @@ async function probeDisk(
   return {
     ...base,
     outcome,
-    ...(failedStep ? { failedStep } : {}),
+    ...(failedStep ? { failedStep, interrupted } : {}),
     ...(message ? { message } : {}),
     steps,
     keysBefore,
@@ -642,12 +601,12 @@ function probeLocalDisk(ctx: ProbeContext, disk: LocalDisk, run: number, allowIn
   return probeDisks(ctx, paths.join(' + '), [where], a, b, run, allowInUse);
 }
 
-export const prProbe: Probe<PrFacts> = {
+export const prProbe: FactProbe<'storage.pr'> = {
   fact: 'storage.pr',
   description:
     'Runs the failover-cluster persistent reservation sequence on every candidate disk as two node identities (local devices: two paths, through sg3_utils), then removes its keys and verifies they are gone. Changes PR state only with its own keys; never touches disks that hold other registrations; never reads or writes data.',
   async collect(ctx) {
-    const inventory = await ctx.fact<StorageFacts>('storage.inventory');
+    const inventory = await ctx.fact('storage.inventory');
     const run = randomBytes(4).readUInt32BE(0);
     const allowInUse = ctx.spec.storage?.allowInUse ?? false;
     const jobs: { portal: string; target: TargetFact; chap: ChapCredentials | undefined }[] = [];

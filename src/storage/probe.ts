@@ -8,92 +8,33 @@
 import { mapLimited } from '../limit.ts';
 import { IscsiConnection, parsePortal, formatPortal } from '../iscsi/connection.ts';
 import { sendTargets } from '../iscsi/discovery.ts';
-import { readTarget, toInventoryError, type InventoryLun } from '../iscsi/inventory.ts';
-import { IscsiConnectionError, IscsiLoginError, IscsiNegotiationError, IscsiTimeoutError } from '../iscsi/errors.ts';
+import { readTarget, toInventoryError } from '../iscsi/inventory.ts';
+import {
+  IscsiConnectionError,
+  IscsiLoginError,
+  IscsiMutualChapError,
+  IscsiNegotiationError,
+  IscsiTimeoutError,
+} from '../iscsi/errors.ts';
 import type { ChapCredentials } from '../iscsi/login.ts';
-import type { Probe, ProbeContext } from '../engine/contract.ts';
+import type { ProbeContext } from '../engine/contract.ts';
+import type { FactProbe } from '../facts/index.ts';
 import type { ClusterSpec } from '../config/schema.ts';
-import { SecretUnavailable, type SecretProblem } from '../config/secrets.ts';
+import { SecretUnavailable } from '../config/secrets.ts';
 import { windowsDefaultIqn } from '../config/node-identity.ts';
-import { readLocalDevice, type LocalDeviceFact } from './local.ts';
+import { readLocalDevice } from './local.ts';
 import { choosePowerShell } from '../windows/availability.ts';
-import { reportedInitiators, type NodesFact } from '../windows/node-probe.ts';
-
-export interface NodeIdentity {
-  readonly node: string;
-  readonly initiator: string;
-  /** True when the spec gave no iqn and we derived Windows' default from the host name. */
-  readonly derived: boolean;
-  /** Set when the spec gave no iqn and the node itself reported it (nodes.facts, over PowerShell). */
-  readonly source?: 'windows';
-}
-
-export type ReachStatus = 'ok' | 'refused' | 'timeout' | 'dns' | 'unreachable' | 'error';
-export type LoginStatus =
-  | 'ok'
-  | 'auth-failed'
-  | 'not-authorized'
-  | 'not-found'
-  | 'timeout'
-  | 'refused'
-  | 'negotiation'
-  | 'error';
-
-export interface LoginFact {
-  readonly node: string;
-  readonly initiator: string;
-  readonly derived: boolean;
-  /** As NodeIdentity.source: the initiator name is the one the node reported. */
-  readonly source?: 'windows';
-  readonly status: LoginStatus;
-  readonly statusClass?: number;
-  readonly statusDetail?: number;
-  readonly message?: string;
-  readonly chap: 'none' | 'chap' | 'mutual-chap';
-  /** Present when the login worked and the LUNs were read. */
-  readonly luns?: InventoryLun[];
-}
-
-export interface TargetFact {
-  readonly name: string;
-  /** Named in the spec's `targets:` (else found by SendTargets). */
-  readonly configured: boolean;
-  /** Identities whose SendTargets listed it. */
-  readonly listedFor: string[];
-  /** The spec's `luns:` for this target's portal entry, when it names them. */
-  readonly listedLuns?: number[];
-  readonly logins: LoginFact[];
-}
-
-export interface PortalFact {
-  readonly portal: string;
-  readonly reach: {
-    readonly status: ReachStatus;
-    readonly code?: string;
-    readonly message?: string;
-    readonly ms?: number;
-  };
-  readonly discovery: {
-    readonly initiator: string;
-    readonly status: LoginStatus;
-    readonly message?: string;
-    readonly targets: string[];
-  }[];
-  readonly targets: TargetFact[];
-  readonly chap: 'none' | 'chap' | 'mutual-chap';
-  readonly chapUser?: string;
-  /** The CHAP secret reference could not be resolved (message names the key, never a value). */
-  readonly secretError?: string;
-  /** Which reference gave no value and why (a name or a path, never a value), for the fix. */
-  readonly secretProblem?: SecretProblem;
-}
-
-export interface StorageFacts {
-  readonly identities: NodeIdentity[];
-  readonly portals: PortalFact[];
-  /** `storage.devices` read through sg3_utils (absent in facts saved before they existed). */
-  readonly devices?: LocalDeviceFact[];
-}
+import { reportedInitiators } from '../windows/node-probe.ts';
+import type { NodesFact } from '../facts/nodes.ts';
+import type {
+  InventoryLun,
+  LoginFact,
+  LoginStatus,
+  NodeIdentity,
+  PortalFact,
+  ReachStatus,
+  TargetFact,
+} from '../facts/storage.ts';
 
 /**
  * Each node's initiator name: nodes[].iqn; else the one the node reported (`reported`, by node
@@ -122,7 +63,7 @@ export async function runIdentities(ctx: ProbeContext): Promise<NodeIdentity[]> 
   if (!ctx.spec.nodes.some((n) => !n.iqn) || 'skipped' in choosePowerShell(ctx.spec)) return nodeIdentities(ctx.spec);
   let fact: NodesFact | undefined;
   try {
-    fact = await ctx.fact<NodesFact>('nodes.facts');
+    fact = await ctx.fact('nodes.facts');
   } catch {
     fact = undefined;
   }
@@ -139,7 +80,9 @@ function reachStatus(err: unknown): ReachStatus {
   return 'error';
 }
 
-export function loginStatus(err: unknown): Pick<LoginFact, 'status' | 'statusClass' | 'statusDetail' | 'message'> {
+export function loginStatus(
+  err: unknown,
+): Pick<LoginFact, 'status' | 'statusClass' | 'statusDetail' | 'message' | 'negotiation'> {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof IscsiLoginError) {
     const code = (err.statusClass << 8) | err.statusDetail;
@@ -153,7 +96,12 @@ export function loginStatus(err: unknown): Pick<LoginFact, 'status' | 'statusCla
             : 'error';
     return { status, statusClass: err.statusClass, statusDetail: err.statusDetail, message };
   }
-  if (err instanceof IscsiNegotiationError) return { status: 'negotiation', message };
+  if (err instanceof IscsiNegotiationError)
+    return {
+      status: 'negotiation',
+      negotiation: err instanceof IscsiMutualChapError ? 'mutualChap' : 'other',
+      message,
+    };
   if (err instanceof IscsiTimeoutError) return { status: 'timeout', message };
   if (err instanceof IscsiConnectionError)
     return { status: err.cause_code === 'ECONNREFUSED' ? 'refused' : 'error', message };
@@ -297,7 +245,7 @@ export function isPrCandidate(
   return lun.deviceType === 0 || (lun.deviceType >= 0 && (target.listedLuns?.includes(lun.lun) ?? false));
 }
 
-export const storageProbe: Probe<StorageFacts> = {
+export const storageProbe: FactProbe<'storage.inventory'> = {
   fact: 'storage.inventory',
   description:
     'Per portal: TCP reachability, SendTargets and, per target and node identity, login and the LUNs (INQUIRY, VPD 0x83, READ CAPACITY); the same readings of local devices (storage.devices) through sg3_utils. Read-only.',

@@ -29,8 +29,15 @@
  * array wrapper. Anything else is a PsOutputError (badOutput), never a guess.
  */
 import { z } from 'zod';
-import type { AdAttempt, AdFacts, ComputerObject, OuFact } from '../ad/probe.ts';
-import type { AdErrorCode } from '../ad/errors.ts';
+import type {
+  AdAttempt,
+  AdErrorCode,
+  AdFacts,
+  ComputerObject,
+  OuFact,
+  PowerShellSource,
+  PsAdFailure,
+} from '../facts/ad.ts';
 import {
   PowerShellError,
   PsOutputError,
@@ -407,15 +414,6 @@ export const adSecurityScript: PsScript<PsSecurity> = {
 // ---------------------------------------------------------------------------------------------
 // Running them, and what their failures mean.
 
-/** A run that gave no value, classified (moduleMissing, timeout...) with the cause for ad.connect. */
-export interface PsAdFailure {
-  readonly script: string;
-  readonly code: WindowsErrorCode;
-  readonly cause: string;
-  readonly module?: string;
-  readonly record?: PsErrorRecord;
-}
-
 export type PsRun<T> =
   | { readonly ok: true; readonly value: T; readonly ms: number }
   | { readonly ok: false; readonly failure: PsAdFailure };
@@ -497,13 +495,6 @@ export function readSecurity(
 
 // ---------------------------------------------------------------------------------------------
 // Into AdFacts.
-
-/** What the PowerShell path adds to AdFacts beyond the LDAP path's fields. */
-export interface PowerShellSource {
-  readonly executable: string;
-  /** The directory read failed as a whole (module missing, PowerShell died, no answer...). */
-  readonly failure?: PsAdFailure;
-}
 
 export type PowerShellFacts = Pick<
   AdFacts,

@@ -6,20 +6,10 @@
  */
 import type { RemediationStep } from '../engine/report.ts';
 import { psQuote } from '../quote.ts';
-import type { PsErrorRecord, PowerShellError } from './powershell.ts';
+import type { PowerShellError } from './powershell.ts';
+import type { PsErrorRecord, WindowsErrorCode } from '../facts/windows.ts';
 
-export type WindowsErrorCode =
-  | 'accessDenied'
-  | 'unreachable'
-  | 'dnsFailed'
-  | 'authFailed'
-  | 'moduleMissing'
-  | 'commandMissing'
-  | 'timeout'
-  | 'noPowerShell'
-  | 'badOutput'
-  | 'processExited'
-  | 'other';
+export type { WindowsErrorCode };
 
 export interface WindowsError {
   readonly code: WindowsErrorCode;

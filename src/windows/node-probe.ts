@@ -4,57 +4,14 @@
  * its node, each failure classified (src/windows/errors.ts). On Linux and macOS, or without
  * PowerShell, the fact says so and why; the nodes.* checks then skip.
  */
-import type { Probe } from '../engine/contract.ts';
+import type { FactProbe } from '../facts/index.ts';
 import type { ClusterSpec } from '../config/schema.ts';
 import { psQuote } from '../quote.ts';
 import { sharedPowerShell, WINDOWS_DEFAULT_TIMEOUT_S } from './availability.ts';
-import { classifyFailure, classifyRecord, type WindowsError, type WindowsErrorCode } from './errors.ts';
+import { classifyFailure, classifyRecord, type WindowsError } from './errors.ts';
+import type { NodeEntry, NodeError, NodeFacts, NodesFact, NodeStatus } from '../facts/nodes.ts';
 import { PowerShellError, type PsErrorRecord } from './powershell.ts';
-import {
-  NODE_TIMEOUT_ERROR_ID,
-  nodeFactsParams,
-  nodeFactsScript,
-  type NodeFacts,
-  type NodeOutput,
-} from './node-facts.ts';
-
-export type NodeStatus = 'ok' | WindowsErrorCode;
-
-/** Why a node has no facts: the classified cause, and the record it came from. */
-export interface NodeError {
-  readonly code: WindowsErrorCode;
-  readonly cause: string;
-  readonly message?: string;
-  readonly fullyQualifiedErrorId?: string;
-  readonly exceptionType?: string;
-}
-
-export interface NodeEntry {
-  /** The node's name in the spec. */
-  readonly node: string;
-  /** What Invoke-Command connected to: nodes[].fqdn, else the name. */
-  readonly computerName: string;
-  readonly status: NodeStatus;
-  readonly facts?: NodeFacts;
-  readonly error?: NodeError;
-  /** Error records about this node that came with its facts (it answered nonetheless). */
-  readonly remoteErrors?: NodeError[];
-}
-
-export interface NodesFact {
-  /** ok: PowerShell ran (each node has its own status); skipped: no Windows path here; failed: the run gave no result. */
-  readonly status: 'ok' | 'skipped' | 'failed';
-  readonly skipped?: { readonly code: 'notWindows' | 'noPowerShell'; readonly reason: string };
-  /** Why the run as a whole gave nothing (PowerShell timed out, died or printed something else). */
-  readonly failure?: NodeError;
-  readonly executable?: string;
-  readonly ms?: number;
-  /** What PowerShell printed besides the result (a profile, a module), as evidence. */
-  readonly noise?: string;
-  readonly nodes: NodeEntry[];
-  /** Error records that name no node of the spec. */
-  readonly unmatched?: NodeError[];
-}
+import { NODE_TIMEOUT_ERROR_ID, nodeFactsParams, nodeFactsScript, type NodeOutput } from './node-facts.ts';
 
 function toNodeError(e: WindowsError): NodeError {
   const r = e.record;
@@ -155,7 +112,7 @@ export function nodeTargets(spec: Pick<ClusterSpec, 'nodes'>): { node: string; c
   return spec.nodes.map((n) => ({ node: n.name, computerName: n.fqdn ?? n.name }));
 }
 
-export const nodesProbe: Probe<NodesFact> = {
+export const nodesProbe: FactProbe<'nodes.facts'> = {
   fact: 'nodes.facts',
   description:
     'Every node at once over PowerShell remoting (Invoke-Command, WinRM, as the logged-in user): OS caption, edition, version and build; Failover-Clustering, Hyper-V and Multipath-IO; processors; the iSCSI initiator name; network adapters that are up; pending reboot; domain membership. Read-only. Skipped where there is no Windows PowerShell path.',

@@ -17,6 +17,7 @@ import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { PowerShell } from 'node-powershell';
 import { psList } from './ps-json.ts';
+import type { PsErrorRecord } from '../facts/windows.ts';
 
 /** The line prefix of the envelope; anything else on stdout is noise. */
 export const ENVELOPE_MARKER = 'CLUSTERPROBE-JSON:';
@@ -37,16 +38,8 @@ export interface PsScript<T> {
   parse(value: unknown): T;
 }
 
-/** An ErrorRecord as the envelope carries it (enough to tell cause and fix). */
-export interface PsErrorRecord {
-  readonly message: string;
-  readonly fullyQualifiedErrorId: string;
-  readonly category: string;
-  readonly exceptionType: string;
-  /** The node it concerns: OriginInfo.PSComputerName of a remote error, else CategoryInfo.TargetName. */
-  readonly computerName?: string;
-  readonly targetObject?: string;
-}
+// An ErrorRecord is part of the facts (nodes.facts, ad.directory): src/facts/windows.ts.
+export type { PsErrorRecord };
 
 export interface PsResult<T> {
   readonly value: T;

@@ -74,7 +74,7 @@ test('a probe shared by several checks runs once', async () => {
   const checks = ['t.a', 't.b', 't.c'].map((id) =>
     check(
       id,
-      async (ctx) => ctx.report({ status: 'pass', messageId: 'ok', data: await ctx.fact<{ n: number }>('shared') }),
+      async (ctx) => ctx.report({ status: 'pass', messageId: 'ok', data: (await ctx.fact('shared')) as { n: number } }),
       { facts: ['shared'] },
     ),
   );

@@ -14,8 +14,9 @@ import {
   powerShellFacts,
   type PsRun,
 } from '../../src/windows/ad-facts.ts';
-import { nodeNames, targetsOf, type AdFacts } from '../../src/ad/probe.ts';
+import { nodeNames, targetsOf } from '../../src/ad/probe.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
+import type { AdFacts } from '../../src/facts/index.ts';
 
 export const AD_RECORDINGS = fileURLToPath(new URL('../fixtures/powershell/ad/', import.meta.url));
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { startSamba, type SambaLab } from '../lab/samba.ts';
 import { runCli, tempFiles } from '../helpers/cli.ts';
 import type { Report } from '../../src/engine/report.ts';
-import type { AdFacts } from '../../src/ad/probe.ts';
+import type { AdFacts } from '../../src/facts/index.ts';
 
 let lab: SambaLab;
 

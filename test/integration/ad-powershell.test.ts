@@ -22,7 +22,7 @@ import { runCli, tempFiles } from '../helpers/cli.ts';
 import { startFakeDns, type FakeDns } from '../helpers/fake-dns.ts';
 import { startSamba, type SambaLab } from '../lab/samba.ts';
 import type { Finding, Report } from '../../src/engine/report.ts';
-import type { AdFacts } from '../../src/ad/probe.ts';
+import type { AdFacts } from '../../src/facts/index.ts';
 
 const FAKE = fileURLToPath(new URL('../fakes/fake-pwsh', import.meta.url));
 const RECORDINGS = fileURLToPath(new URL('../fixtures/powershell/ad/', import.meta.url));

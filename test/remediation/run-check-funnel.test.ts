@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Check } from '../../src/engine/contract.ts';
 import type { Shell } from '../../src/engine/report.ts';
-import type { ClusterSpec } from '../../src/config/schema.ts';
 import { psQuote, shQuote, cmdQuote, placeholder } from '../../src/quote.ts';
 import { runCheck, specFact } from '../helpers/run-check.ts';
 
@@ -25,7 +24,7 @@ function printing(id: string, commands: (name: string) => { shell: Shell; comman
       messages: { fix: 'fix {node}' },
     },
     async run(ctx) {
-      const spec = await ctx.fact<ClusterSpec>('spec');
+      const spec = await ctx.fact('spec');
       for (const n of spec.nodes)
         ctx.report({
           status: 'fail',

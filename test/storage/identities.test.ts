@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { nodeIdentities, runIdentities } from '../../src/storage/probe.ts';
 import type { ProbeContext } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import type { NodesFact } from '../../src/windows/node-probe.ts';
 import { nodesFacts, ok, failed, ACCESS_DENIED } from '../checks/nodes/facts.ts';
+import type { NodesFact } from '../../src/facts/index.ts';
 
 const spec = (over: Partial<ClusterSpec> = {}): ClusterSpec => ({
   nodes: [

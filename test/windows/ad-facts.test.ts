@@ -32,16 +32,10 @@ import {
   type PsRun,
   type PsSecurity,
 } from '../../src/windows/ad-facts.ts';
-import {
-  computerFilter,
-  nodeMatch,
-  nodeNames,
-  powerShellParams,
-  targetsOf,
-  type ComputerObject,
-} from '../../src/ad/probe.ts';
+import { computerFilter, nodeMatch, nodeNames, powerShellParams, targetsOf } from '../../src/ad/probe.ts';
 import { decodeSecurityDescriptor } from '../../src/ad/sd.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
+import type { ComputerObject } from '../../src/facts/index.ts';
 
 const RECORDINGS = fileURLToPath(new URL('../fixtures/powershell/ad/', import.meta.url));
 const SAMBA = new URL('../fixtures/samba/', import.meta.url);

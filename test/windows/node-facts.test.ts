@@ -14,12 +14,12 @@ import {
   parseNodeFacts,
   REMOTE_BLOCK,
   windowsRelease,
-  type NodeFacts,
   type NodeOutput,
 } from '../../src/windows/node-facts.ts';
 import { assembleNodes, matchTarget } from '../../src/windows/node-probe.ts';
 import { RECORDINGS_FILE, render } from '../fixtures/powershell/nodes/compose.ts';
 import { os2019 } from '../checks/nodes/facts.ts';
+import type { NodeFacts } from '../../src/facts/index.ts';
 
 interface Recording {
   readonly case: string;

@@ -11,9 +11,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodesProbe, type NodesFact } from '../../src/windows/node-probe.ts';
+import { nodesProbe } from '../../src/windows/node-probe.ts';
 import type { ProbeContext } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
+import type { NodesFact } from '../../src/facts/index.ts';
 
 const FAKE = fileURLToPath(new URL('../fakes/fake-pwsh', import.meta.url));
 const RECORDINGS = fileURLToPath(new URL('../fixtures/powershell/nodes', import.meta.url));

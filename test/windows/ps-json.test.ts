@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { BAD_TIME_ID, parseNodeFacts, type NodeFacts } from '../../src/windows/node-facts.ts';
+import { BAD_TIME_ID, parseNodeFacts } from '../../src/windows/node-facts.ts';
+import type { NodeFacts } from '../../src/facts/nodes.ts';
 import { adDirectoryScript } from '../../src/windows/ad-facts.ts';
 import {
   isPsInvalid,

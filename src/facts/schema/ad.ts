@@ -1,6 +1,6 @@
 /** The schema of the `ad.directory` fact (AdFacts). */
 import { z } from 'zod';
-import type { AdFacts } from '../../ad/probe.ts';
+import type { AdFacts } from '../ad.ts';
 import type { Agrees } from './agree.ts';
 import {
   PsErrorRecordSchema,

@@ -1,7 +1,7 @@
 /** The schema of the `nodes.facts` fact (NodesFact): what each node said over PowerShell. */
 import { z } from 'zod';
 import { WINDOWS_VERSIONS } from '../../config/schema.ts';
-import type { NodesFact } from '../../windows/node-probe.ts';
+import type { NodesFact } from '../nodes.ts';
 import type { Agrees } from './agree.ts';
 import { WindowsErrorCodeSchema } from './common.ts';
 

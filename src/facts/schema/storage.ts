@@ -1,7 +1,7 @@
 /** The schemas of the `storage.inventory` (StorageFacts) and `storage.pr` (PrFacts) facts. */
 import { z } from 'zod';
-import type { StorageFacts } from '../../storage/probe.ts';
-import type { PrFacts } from '../../storage/pr-probe.ts';
+import type { StorageFacts } from '../storage.ts';
+import { PR_SEQUENCE_STEP_IDS, PR_STEP_IDS, type PrFacts } from '../pr.ts';
 import type { Agrees } from './agree.ts';
 import { SecretProblemSchema } from './common.ts';
 
@@ -49,6 +49,7 @@ const LoginFactSchema = z.object({
   statusClass: z.number().optional(),
   statusDetail: z.number().optional(),
   message: z.string().optional(),
+  negotiation: z.enum(['mutualChap', 'other']).optional(),
   chap: ChapModeSchema,
   luns: z.array(InventoryLunSchema).optional(),
 });
@@ -109,7 +110,7 @@ export const StorageFactsSchema = z.object({
 });
 
 const PrStepSchema = z.object({
-  step: z.string(),
+  step: z.enum(PR_STEP_IDS),
   by: z.enum(['A', 'B']),
   command: z.string(),
   ok: z.boolean(),
@@ -146,7 +147,8 @@ export const PrFactsSchema = z.object({
         'noSecondNode',
         'sessionFailed',
       ]),
-      failedStep: z.string().optional(),
+      failedStep: z.enum(PR_SEQUENCE_STEP_IDS).optional(),
+      interrupted: z.boolean().optional(),
       steps: z.array(PrStepSchema),
       keysBefore: z.array(z.object({ key: z.string(), ours: z.boolean() })),
       keysLeft: z.array(z.string()),
@@ -159,7 +161,7 @@ export const PrFactsSchema = z.object({
   ),
 });
 
-// Drift between these schemas and StorageFacts (src/storage/probe.ts) or PrFacts
-// (src/storage/pr-probe.ts) is a type error here.
+// Drift between these schemas and StorageFacts (src/facts/storage.ts) or PrFacts
+// (src/facts/pr.ts) is a type error here.
 const _storageAgrees: Agrees<z.output<typeof StorageFactsSchema>, StorageFacts> = true;
 const _prAgrees: Agrees<z.output<typeof PrFactsSchema>, PrFacts> = true;

@@ -5,10 +5,11 @@ import check from '../../../checks/ad/cno-readiness.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
 import { le32, sdBase64, sidBytes, type AceSpec } from '../../helpers/sd-builder.ts';
 import { ACE_FLAGS, ACE_TYPE, ADS_RIGHTS, DS_FULL_CONTROL, SCHEMA_GUIDS } from '../../../src/ad/sd.ts';
-import { sidString, type AdFacts, type OuFact } from '../../../src/ad/probe.ts';
+import { sidString } from '../../../src/ad/probe.ts';
 import type { Finding } from '../../../src/engine/report.ts';
 import { adFacts, computer, DOMAIN_SID } from './facts.ts';
 import { mulberry32 } from '../../helpers/prng.ts';
+import type { AdFacts, OuFact } from '../../../src/facts/index.ts';
 
 const BASE = 'DC=lab,DC=example,DC=test';
 const OU = `OU=HyperV,${BASE}`;

@@ -1,11 +1,10 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import check from '../../../checks/ad/dc-discovery.ts';
-import type { AdFacts } from '../../../src/ad/probe.ts';
-import type { DiscoveredDc } from '../../../src/ad/discovery.ts';
 import type { Finding } from '../../../src/engine/report.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
 import { adFacts } from './facts.ts';
+import type { AdFacts, DiscoveredDc } from '../../../src/facts/index.ts';
 
 interface Case {
   readonly name: string;

@@ -1,9 +1,9 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import check from '../../../checks/ad/dns-node-records.ts';
-import type { AdFacts } from '../../../src/ad/probe.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
 import { adFacts, node } from './facts.ts';
+import type { AdFacts } from '../../../src/facts/index.ts';
 
 interface Case {
   readonly name: string;

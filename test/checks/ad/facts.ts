@@ -1,5 +1,5 @@
 /** ad.directory facts for the AD checks' table tests, shaped as src/ad/probe.ts records them. */
-import type { AdFacts, ComputerObject, NodeName } from '../../../src/ad/probe.ts';
+import type { AdFacts, ComputerObject, NodeName } from '../../../src/facts/index.ts';
 
 export const DOMAIN_SID = 'S-1-5-21-1000-2000-3000';
 

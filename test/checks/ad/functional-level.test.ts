@@ -2,9 +2,9 @@ import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import check, { FUNCTIONAL_LEVELS, levelName } from '../../../checks/ad/functional-level.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
-import type { AdFacts } from '../../../src/ad/probe.ts';
 import type { Finding } from '../../../src/engine/report.ts';
 import { adFacts } from './facts.ts';
+import type { AdFacts } from '../../../src/facts/index.ts';
 
 const DOMAIN = 'lab.example.test';
 const DOMAIN_DN = 'DC=lab,DC=example,DC=test';

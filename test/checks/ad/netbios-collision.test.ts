@@ -1,11 +1,11 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import check from '../../../checks/ad/netbios-collision.ts';
-import type { AdFacts } from '../../../src/ad/probe.ts';
 import type { Finding } from '../../../src/engine/report.ts';
 import { dnsIncompatibleCharacters, nameProblems, netbiosName } from '../../../src/netbios.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
 import { adFacts, computer, node, prestaged } from './facts.ts';
+import type { AdFacts } from '../../../src/facts/index.ts';
 
 interface Case {
   readonly name: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import check from '../../../checks/ad/ou-placement.ts';
 import { assertFindings, commandsOf, runCheck } from '../../helpers/run-check.ts';
 import { adFacts, computer, node, prestaged } from './facts.ts';
-import type { AdFacts } from '../../../src/ad/probe.ts';
+import type { AdFacts } from '../../../src/facts/index.ts';
 
 const BASE = 'DC=lab,DC=example,DC=test';
 const HYPERV = `OU=HyperV,${BASE}`;

@@ -23,10 +23,11 @@ import cnoReadiness from '../../../checks/ad/cno-readiness.ts';
 import dnsNodeRecords from '../../../checks/ad/dns-node-records.ts';
 import { commandsOf, runCheck } from '../../helpers/run-check.ts';
 import { powerShellAdFacts } from '../../helpers/ps-recordings.ts';
-import { nodeNames, type AdFacts, type ComputerObject } from '../../../src/ad/probe.ts';
+import { nodeNames } from '../../../src/ad/probe.ts';
 import type { Check } from '../../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../../src/config/schema.ts';
 import type { Finding } from '../../../src/engine/report.ts';
+import type { AdFacts, ComputerObject } from '../../../src/facts/index.ts';
 
 const SAMBA = new URL('../../fixtures/samba/', import.meta.url);
 const samba = JSON.parse(readFileSync(new URL('index.json', SAMBA), 'utf8')) as {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import check from '../../../checks/nodes/cpu-vendor.ts';
 import { runCheck, assertFindings, commandsOf } from '../../helpers/run-check.ts';
 import { ACCESS_DENIED, GATE_CASES, XEON_6230, failed, nodesFacts, ok } from './facts.ts';
-import type { NodeProcessor } from '../../../src/windows/node-facts.ts';
+import type { NodeProcessor } from '../../../src/facts/index.ts';
 
 const intel = (name = XEON_6230): NodeProcessor => ({
   manufacturer: 'GenuineIntel',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import check from '../../../checks/nodes/domain-membership.ts';
 import { runCheck, assertFindings, commandsOf } from '../../helpers/run-check.ts';
 import { ACCESS_DENIED, GATE_CASES, failed, nodesFacts, ok } from './facts.ts';
-import type { NodeDomain } from '../../../src/windows/node-facts.ts';
+import type { NodeDomain } from '../../../src/facts/index.ts';
 
 const member = (domain: string, role = 3): NodeDomain => ({
   partOfDomain: true,

@@ -1,6 +1,5 @@
 /** nodes.facts facts for the nodes checks' table tests, shaped as src/windows/node-probe.ts records them. */
-import type { NodeFacts, NodeOs } from '../../../src/windows/node-facts.ts';
-import type { NodeEntry, NodeError, NodesFact } from '../../../src/windows/node-probe.ts';
+import type { NodeEntry, NodeError, NodeFacts, NodeOs, NodesFact } from '../../../src/facts/index.ts';
 
 export function os2019(over: Partial<NodeOs> = {}): NodeOs {
   return {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import check from '../../../checks/nodes/features.ts';
 import { runCheck, assertFindings, commandsOf } from '../../helpers/run-check.ts';
 import { ACCESS_DENIED, GATE_CASES, failed, nodesFacts, ok, os2008r2 } from './facts.ts';
-import type { NodeFeature } from '../../../src/windows/node-facts.ts';
+import type { NodeFeature } from '../../../src/facts/index.ts';
 
 const f = (name: string, state: string): NodeFeature => ({ name, installed: state === 'Installed', state });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import check from '../../../checks/nodes/pending-reboot.ts';
 import { runCheck, assertFindings, commandsOf } from '../../helpers/run-check.ts';
 import { ACCESS_DENIED, GATE_CASES, failed, nodesFacts, ok } from './facts.ts';
-import type { NodePendingReboot } from '../../../src/windows/node-facts.ts';
+import type { NodePendingReboot } from '../../../src/facts/index.ts';
 
 const pending = (
   indicators: NodePendingReboot['indicators'],

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import check from '../../../checks/nodes/reachable.ts';
 import { runCheck, assertFindings, commandsOf } from '../../helpers/run-check.ts';
 import { ACCESS_DENIED, GATE_CASES, failed, nodesFacts, ok } from './facts.ts';
-import type { NodeError } from '../../../src/windows/node-probe.ts';
+import type { NodeError } from '../../../src/facts/index.ts';
 
 test('skipped on Linux/macOS, without PowerShell, and without nodes: never an error', async () => {
   for (const c of GATE_CASES) assertFindings(await runCheck(check, c.facts), [c.expected]);

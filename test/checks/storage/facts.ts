@@ -1,7 +1,12 @@
 /** Storage facts for the storage checks' table tests, shaped as src/storage/probe.ts records them. */
-import type { LocalDeviceFact } from '../../../src/storage/local.ts';
-import type { LoginFact, PortalFact, StorageFacts, TargetFact } from '../../../src/storage/probe.ts';
-import type { InventoryLun } from '../../../src/iscsi/inventory.ts';
+import type {
+  InventoryLun,
+  LocalDeviceFact,
+  LoginFact,
+  PortalFact,
+  StorageFacts,
+  TargetFact,
+} from '../../../src/facts/index.ts';
 
 export const A = { node: 'hv01', initiator: 'iqn.1991-05.com.microsoft:hv01.lab.example.test', derived: false };
 export const B = { node: 'hv02', initiator: 'iqn.1991-05.com.microsoft:hv02.lab.example.test', derived: true };

@@ -1,8 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import check, { vendorRemediation } from '../../../checks/storage/pr-support.ts';
+import check, { stepMessage, vendorRemediation } from '../../../checks/storage/pr-support.ts';
 import { runCheck } from '../../helpers/run-check.ts';
-import type { PrDiskFact, PrFacts } from '../../../src/storage/pr-probe.ts';
+import {
+  PR_NOT_SENT_INTERRUPTED,
+  PR_SEQUENCE_STEP_IDS,
+  type PrDiskFact,
+  type PrFacts,
+  type PrSequenceStepId,
+  type PrStepId,
+} from '../../../src/facts/index.ts';
 
 function disk(over: Partial<PrDiskFact>): PrDiskFact {
   return {
@@ -21,7 +28,7 @@ function disk(over: Partial<PrDiskFact>): PrDiskFact {
 }
 
 const facts = (disks: PrDiskFact[]): { 'storage.pr': PrFacts } => ({ 'storage.pr': { run: '0badcafe', disks } });
-const failedStep = (step: string, got: string) => ({
+const failedStep = (step: PrStepId, got: string) => ({
   step,
   by: 'B' as const,
   command: 'PERSISTENT RESERVE OUT',
@@ -47,6 +54,7 @@ test('outcomes map to statuses and messageIds; the first failing step names the 
         lun: 5,
         outcome: 'stepFailed',
         failedStep: 'reserveA',
+        interrupted: true,
         steps: [failedStep('reserveA', 'not sent: the run was interrupted')],
       }),
       disk({ lun: 6, outcome: 'keysLeft', keysLeft: ['0x4350520badcafe01'] }),
@@ -185,4 +193,95 @@ test('isPrCandidate: every disk, and a LUN of any readable type that luns: names
     false,
     'an unreadable LUN is not probed',
   );
+});
+
+test('interrupted is the typed field, never the words of the step: the same got, not interrupted, is the step failing', async () => {
+  // A target can answer with any text; only PrDiskFact.interrupted says the step was not sent.
+  const words = PR_NOT_SENT_INTERRUPTED;
+  const found = await runCheck(
+    check,
+    facts([
+      disk({ lun: 1, outcome: 'stepFailed', failedStep: 'reserveA', steps: [failedStep('reserveA', words)] }),
+      disk({
+        lun: 2,
+        outcome: 'stepFailed',
+        failedStep: 'reserveA',
+        interrupted: false,
+        steps: [failedStep('reserveA', words)],
+      }),
+      disk({
+        lun: 3,
+        outcome: 'stepFailed',
+        failedStep: 'preemptB',
+        interrupted: true,
+        steps: [failedStep('preemptB', 'the words do not matter')],
+      }),
+    ]),
+  );
+  assert.deepEqual(
+    found.map((f) => [f.data.lun, f.status, f.messageId]),
+    [
+      [1, 'fail', 'reserveFailed'],
+      [2, 'fail', 'reserveFailed'],
+      [3, 'skipped', 'interrupted'],
+    ],
+  );
+});
+
+test('every sequence step id has its own message; evidence-only steps are never a failedStep', async () => {
+  const expected: Record<PrSequenceStepId, string> = {
+    readKeysBefore: 'readKeysFailed',
+    registerA: 'registerFailed',
+    registerB: 'registerFailed',
+    reserveA: 'reserveFailed',
+    readReservationB: 'reservationWrong',
+    preemptB: 'preemptFailed',
+    readKeysAfterPreempt: 'reservationWrong',
+    readReservationAfterPreempt: 'reservationWrong',
+    releaseB: 'releaseFailed',
+    unregisterB: 'unregisterFailed',
+    readReservationA: 'reservationWrong',
+    releaseA: 'releaseFailed',
+    unregisterA: 'unregisterFailed',
+  };
+  assert.deepEqual(Object.keys(expected).sort(), [...PR_SEQUENCE_STEP_IDS].sort());
+  for (const step of PR_SEQUENCE_STEP_IDS) {
+    assert.equal(stepMessage(step), expected[step], step);
+    assert.ok(Object.hasOwn(check.meta.messages, stepMessage(step)), `${step}: ${stepMessage(step)} is a message`);
+  }
+  const found = await runCheck(
+    check,
+    facts(
+      PR_SEQUENCE_STEP_IDS.map((step, i) =>
+        disk({ lun: i, outcome: 'stepFailed', failedStep: step, steps: [failedStep(step, 'CHECK CONDITION')] }),
+      ),
+    ),
+  );
+  assert.deepEqual(
+    found.map((f) => [f.status, f.messageId]),
+    PR_SEQUENCE_STEP_IDS.map((s) => ['fail', expected[s]]),
+  );
+  // Compile-time only (typecheck runs this file): never called.
+  const doesNotCompile = () => {
+    // @ts-expect-error -- an evidence-only step is not a step the sequence can fail at
+    stepMessage('readKeysFinal');
+    // @ts-expect-error -- an unknown step id does not compile
+    disk({ outcome: 'stepFailed', failedStep: 'registerC' });
+  };
+  void doesNotCompile;
+});
+
+test('a step id this version does not know (a hand-edited facts file) is an error naming it, not registerFailed', async () => {
+  const found = await runCheck(
+    check,
+    facts([
+      disk({
+        outcome: 'stepFailed',
+        failedStep: 'registerC' as PrSequenceStepId,
+        steps: [failedStep('registerC' as PrSequenceStepId, 'GOOD')],
+      }),
+    ]),
+  );
+  assert.equal(found[0]!.status, 'error');
+  assert.match(found[0]!.message, /registerC/);
 });

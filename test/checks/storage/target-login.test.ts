@@ -100,6 +100,7 @@ test('other statuses, an unresolvable secret, and an unreachable portal', async 
           target(T, [
             login(A, {
               status: 'negotiation',
+              negotiation: 'mutualChap',
               message: "x: mutual CHAP: the target's response is wrong",
               luns: undefined,
             }),
@@ -109,6 +110,26 @@ test('other statuses, an unresolvable secret, and an unreachable portal', async 
     ]),
   );
   assert.equal(mutual[0]!.messageId, 'mutualChapFailed');
+  // What failed is the typed field, not the words: a target's text naming mutual CHAP is not it.
+  const words = await runCheck(
+    check,
+    facts([
+      portal({
+        chap: 'mutual-chap',
+        targets: [
+          target(T, [
+            login(A, {
+              status: 'negotiation',
+              negotiation: 'other',
+              message: 'x: the target answered MaxRecvDataSegmentLength=0 (mutual CHAP configured)',
+              luns: undefined,
+            }),
+          ]),
+        ],
+      }),
+    ]),
+  );
+  assert.equal(words[0]!.messageId, 'loginError');
   const timeout = await runCheck(
     check,
     facts([
