@@ -1,16 +1,9 @@
 import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import {
-  isContainer,
-  matchesByName,
-  nodeMatch,
-  parentDn,
-  type AdFacts,
-  type ComputerObject,
-  type NodeName,
-} from '../../src/ad/probe.ts';
-import { removeStaleSteps, setAccountNameCommands } from './computer-account.ts';
+import type { AdFacts, ComputerObject, NodeName } from '../../src/ad/probe.ts';
+import { isContainer, matchesByName, nodeMatch, parentDn } from '../../src/facts/ad-names.ts';
+import { removeStaleSteps, setAccountNameCommands } from './lib/computer-account.ts';
 import {
   ADS_RIGHTS,
   DS_FULL_CONTROL,
@@ -28,6 +21,7 @@ import {
 } from '../../src/ad/access.ts';
 import { describeSid } from '../../src/ad/sid.ts';
 import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
+import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 const messages = {
   canCreate: 'The cluster name {cluster} is free, and {user} may create computer objects in {ou}',
@@ -50,7 +44,7 @@ const messages = {
   noTargetOu: 'No OU to create the cluster name in: no node has a computer object and activeDirectory.ou is not set',
   noClusterName: 'The spec has no cluster.name: nothing to check',
   notConnected: 'The directory could not be read: the cluster name not checked (see ad.connect)',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 type Ctx = CheckContext;
@@ -523,11 +517,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
+    const facts = await adFactsOrSkip(ctx);
+    if (!facts) return;
     if (!facts.connection || facts.readError !== undefined || !facts.computers) {
       ctx.report({ status: 'skipped', messageId: 'notConnected', data: { error: facts.readError ?? 'not connected' } });
       return;

@@ -2,14 +2,11 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/ad/probe.ts';
 import type { DiscoveredDc } from '../../src/ad/discovery.ts';
-import { srvName } from '../../src/ad/discovery.ts';
-import {
-  describeResolverFailure,
-  resolverSteps,
-  resolverSummary,
-  type ResolverFailure,
-} from '../../src/ad/resolver.ts';
+import { srvName } from '../../src/facts/ad-names.ts';
+import type { ResolverFailure } from '../../src/ad/resolver.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from './lib/resolver-fix.ts';
 import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
+import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 const messages = {
   found: '{count} domain controllers registered for {domain} ({reachableCount} reachable from here): {dcList}',
@@ -21,7 +18,7 @@ const messages = {
   unreachable: 'DC {host} ({address}) is not reachable on TCP {port}: {reason}',
   notNeeded:
     'activeDirectory.servers names the DCs ({servers}): SRV discovery was not used, so the number of DCs was not checked',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 const REACH_REASONS: Readonly<Record<string, string>> = {
@@ -239,11 +236,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
+    const facts = await adFactsOrSkip(ctx);
+    if (!facts) return;
     const spec = await ctx.fact<{ activeDirectory?: { servers?: string[]; dnsServers?: string[] } }>('spec');
     const { domain, discovery } = facts;
     const record = srvName(domain);

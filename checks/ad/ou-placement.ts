@@ -1,17 +1,11 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
-import {
-  isContainer,
-  nodeMatch,
-  parentDn,
-  type AdFacts,
-  type ComputerObject,
-  type MatchedBy,
-  type NodeName,
-} from '../../src/ad/probe.ts';
+import type { ComputerObject, NodeName } from '../../src/ad/probe.ts';
+import { isContainer, nodeMatch, parentDn, type MatchedBy } from '../../src/facts/ad-names.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 import { splitRdns } from '../../src/dn.ts';
+import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 const messages = {
   sameOu: 'All {count} nodes are in {ou}',
@@ -23,7 +17,7 @@ const messages = {
   noComputerObject: '{node} has no computer object: its placement is not checked here (see ad.computer.account)',
   noNodeObjects: 'None of the {count} nodes has a computer object: nothing to place (see ad.computer.account)',
   notConnected: 'The directory could not be read: placement not checked (see ad.connect)',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 interface Placed {
@@ -99,11 +93,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact<AdFacts | null>('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
+    const facts = await adFactsOrSkip(ctx);
+    if (!facts) return;
     if (!facts.connection || facts.readError !== undefined || !facts.computers) {
       ctx.report({ status: 'skipped', messageId: 'notConnected', data: { error: facts.readError ?? 'not connected' } });
       return;

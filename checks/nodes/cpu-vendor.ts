@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation } from '../../src/engine/report.ts';
 import { placeholder } from '../../src/quote.ts';
-import { NODES_GATE_MESSAGES, notReadData, viewNodes, type NodesFact } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip, reportNotRead, reportUnreadable } from './lib/gate.ts';
 
 const messages = {
   sameVendor: 'Every node has {vendor} processors',
@@ -94,31 +94,17 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
     const spec = await ctx.fact<{ cluster?: { role?: string } }>('spec');
     if ((spec.cluster?.role ?? 'hyperv') === 'general')
       return ctx.report({ status: 'skipped', messageId: 'notHyperV', data: { role: 'general' } });
-    for (const n of view.unread)
-      ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
+    for (const n of view.unread) reportNotRead(ctx, n);
     const nodes: CpuNode[] = [];
     for (const n of view.read) {
       const cpus = n.facts.processors.filter((c) => c.manufacturer !== '' || c.name !== '');
       if (cpus.length === 0) {
-        ctx.report({
-          status: 'warn',
-          messageId: 'unreadable',
-          subject: n.node,
-          data: {
-            node: n.node,
-            error: n.facts.problems.find((p) => p.section === 'cpu')?.message ?? 'Win32_Processor listed no processor',
-          },
-          evidence: { problems: n.facts.problems },
-        });
+        reportUnreadable(ctx, n, 'cpu', 'Win32_Processor listed no processor');
         continue;
       }
       nodes.push({

@@ -1,14 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Command, Remediation } from '../../src/engine/report.ts';
 import type { NodeOs } from '../../src/windows/node-facts.ts';
-import {
-  NODES_GATE_MESSAGES,
-  notReadData,
-  psName,
-  viewNodes,
-  type NodeEntry,
-  type NodesFact,
-} from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip, reportNotRead, reportUnreadable } from './lib/gate.ts';
+import { psName } from './lib/ps-name.ts';
 
 const messages = {
   sameVersion: 'All {count} nodes that answered run {version}',
@@ -139,29 +133,14 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact<NodesFact>('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
-    for (const n of view.unread)
-      ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
+    for (const n of view.unread) reportNotRead(ctx, n);
     const nodes: OsNode[] = [];
-    for (const n of view.read as readonly NodeEntry[]) {
-      const os = n.facts?.os;
+    for (const n of view.read) {
+      const os = n.facts.os;
       if (os && os.version !== '') nodes.push({ node: n.node, computerName: n.computerName, os });
-      else
-        ctx.report({
-          status: 'warn',
-          messageId: 'unreadable',
-          subject: n.node,
-          data: {
-            node: n.node,
-            error: n.facts?.problems.find((p) => p.section === 'os')?.message ?? 'no operating system data',
-          },
-          evidence: { problems: n.facts?.problems ?? [] },
-        });
+      else reportUnreadable(ctx, n, 'os', 'no operating system data');
     }
     if (nodes.length === 0) return;
     const evidence = { nodes: Object.fromEntries(nodes.map((n) => [n.node, n.os])) };

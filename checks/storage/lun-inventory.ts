@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { StorageFacts } from '../../src/storage/probe.ts';
 import type { InventoryLun } from '../../src/iscsi/inventory.ts';
-import { formatBytes, primaryIdentifier } from '../../src/report/inventory.ts';
+import { formatBytes, primaryIdentifier } from '../../src/facts/lun-identity.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
 
 /** INQUIRY VERSION 5 is SPC-3, the first with the persistent reservations Windows needs. */

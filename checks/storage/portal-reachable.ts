@@ -1,6 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { StorageFacts, ReachStatus } from '../../src/storage/probe.ts';
-import { parsePortal } from '../../src/iscsi/connection.ts';
+import { parsePortal } from '../../src/facts/portal.ts';
 import { psQuote } from '../../src/quote.ts';
 
 const messages = {

@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { PrDiskFact, PrFacts } from '../../src/storage/pr-probe.ts';
-import { parsePortal } from '../../src/iscsi/connection.ts';
+import { parsePortal } from '../../src/facts/portal.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
 
 const messages = {

@@ -1,8 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import type { LoginFact, PortalFact, StorageFacts, TargetFact } from '../../src/storage/probe.ts';
-import { parsePortal } from '../../src/iscsi/connection.ts';
-import { secretFix } from '../shared/secret-fix.ts';
+import { parsePortal } from '../../src/facts/portal.ts';
+import { secretFix } from '../shared/lib/secret-fix.ts';
 import { placeholder, psQuote, shQuote } from '../../src/quote.ts';
 
 const messages = {

@@ -8,6 +8,7 @@ import { getServers } from 'node:dns';
 import { connect } from 'node:net';
 import { AdError } from './errors.ts';
 import { DnsError, lookupAddresses, lookupSrv, type DnsOptions } from './dns.ts';
+import { srvName } from '../facts/ad-names.ts';
 
 export interface DiscoveredDc {
   /** The SRV target, e.g. dc1.lab.example.test. */
@@ -70,9 +71,7 @@ export interface DiscoveryOptions {
   readonly timeoutMs?: number;
 }
 
-export function srvName(domain: string): string {
-  return `_ldap._tcp.dc._msdcs.${domain.toLowerCase().replace(/\.$/, '')}`;
-}
+export { srvName } from '../facts/ad-names.ts';
 
 export function dnsOptions(options: Pick<DiscoveryOptions, 'dnsServers' | 'timeoutMs'>): DnsOptions {
   return {

@@ -41,8 +41,9 @@ import {
 } from './powershell.ts';
 import { classifyFailure, classifyRecord, type WindowsError, type WindowsErrorCode } from './errors.ts';
 
-/** Active Directory Web Services: what the ActiveDirectory module talks to on a DC (not LDAP). */
-export const ADWS_PORT = 9389;
+import { ADWS_PORT } from '../facts/ad-endpoints.ts';
+
+export { ADWS_PORT } from '../facts/ad-endpoints.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The scripts. Constant text: every input is read from $p (see src/windows/powershell.ts).

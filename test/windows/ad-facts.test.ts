@@ -18,7 +18,8 @@ import {
   PsOutputError,
   type PsScript,
 } from '../../src/windows/powershell.ts';
-import { classifyFailure, windowsFix } from '../../src/windows/errors.ts';
+import { classifyFailure } from '../../src/windows/errors.ts';
+import { windowsFix } from '../../checks/shared/lib/windows-fix.ts';
 import {
   adDirectoryScript,
   adSecurityScript,

@@ -16,11 +16,10 @@ import {
   suggestNames,
   type NameProblem,
 } from '../../netbios.ts';
-import { parsePortal } from '../../iscsi/connection.ts';
+import { parsePortal } from '../../facts/portal.ts';
 import { PERIPHERAL_DEVICE_TYPE } from '../../scsi/inquiry.ts';
 import type { InventoryLun, InventoryTarget } from '../../iscsi/inventory.ts';
-import { strongestIdentifier } from '../../storage/identity.ts';
-import { formatBytes } from '../../report/inventory.ts';
+import { formatBytes, strongestIdentifier } from '../../facts/lun-identity.ts';
 import { ClusterSpecSchema, SECRET_REF_PATTERN, type WindowsVersion } from '../../config/schema.ts';
 import { windowsDefaultIqn } from '../../config/node-identity.ts';
 import { dnProblem, dnsNameProblem, dnsServerProblem, hostNameProblem, iqnProblem } from '../../config/validators.ts';
