@@ -21,7 +21,7 @@ import {
 } from '../../src/ad/access.ts';
 import { describeSid } from '../../src/ad/sid.ts';
 import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
-import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
+import { AD_GATE_MESSAGES, adConnectedOrSkip } from './lib/gate.ts';
 
 const messages = {
   canCreate: 'The cluster name {cluster} is free, and {user} may create computer objects in {ou}',
@@ -517,12 +517,9 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await adFactsOrSkip(ctx);
-    if (!facts) return;
-    if (!facts.connection || facts.readError !== undefined || !facts.computers) {
-      ctx.report({ status: 'skipped', messageId: 'notConnected', data: { error: facts.readError ?? 'not connected' } });
-      return;
-    }
+    const read = await adConnectedOrSkip(ctx);
+    if (!read) return;
+    const { facts } = read;
     const cluster = facts.cluster;
     if (!cluster) {
       ctx.report({ status: 'skipped', messageId: 'noClusterName' });

@@ -17,7 +17,7 @@ import {
   removeStaleSteps,
   renameSuggester,
 } from './lib/computer-account.ts';
-import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip, adFactsOrSkip } from './lib/gate.ts';
+import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip } from './lib/gate.ts';
 
 const messages = {
   present: '{node} has one computer object, {dn}, enabled ({operatingSystem})',
@@ -167,10 +167,9 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await adFactsOrSkip(ctx);
-    if (!facts) return;
-    const computers = adComputersOrSkip(ctx, facts);
-    if (!computers) return;
+    const read = await adComputersOrSkip(ctx);
+    if (!read) return;
+    const { facts, computers } = read;
     if (facts.nodes.length === 0) {
       ctx.report({ status: 'skipped', messageId: 'noNodes' });
       return;

@@ -16,7 +16,7 @@ import {
   setAccountNameCommands,
 } from './lib/computer-account.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
-import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip, adFactsOrSkip } from './lib/gate.ts';
+import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip } from './lib/gate.ts';
 
 const messages = {
   unique: 'No name of the cluster collides with another name or with another computer object in {domain}',
@@ -104,10 +104,9 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await adFactsOrSkip(ctx);
-    if (!facts) return;
-    const computers = adComputersOrSkip(ctx, facts);
-    if (!computers) return;
+    const read = await adComputersOrSkip(ctx);
+    if (!read) return;
+    const { facts, computers } = read;
     const spec = await ctx.fact<ClusterSpec>('spec');
     const nodes: Named[] = facts.nodes.map((n, i) => ({
       name: n,

@@ -15,7 +15,7 @@ import {
   removeStaleSteps,
   renameSuggester,
 } from './lib/computer-account.ts';
-import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip, adFactsOrSkip } from './lib/gate.ts';
+import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip } from './lib/gate.ts';
 
 const messages = {
   matches: "{node}'s computer account {account}$ matches its host name",
@@ -91,10 +91,9 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await adFactsOrSkip(ctx);
-    if (!facts) return;
-    const computers = adComputersOrSkip(ctx, facts);
-    if (!computers) return;
+    const read = await adComputersOrSkip(ctx);
+    if (!read) return;
+    const { facts, computers } = read;
     const spec = await ctx.fact<ClusterSpec>('spec');
     const declared = [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])];
     const suggester = renameSuggester(declared, computers);

@@ -5,7 +5,7 @@ import type { ComputerObject, NodeName } from '../../src/ad/probe.ts';
 import { isContainer, nodeMatch, parentDn, type MatchedBy } from '../../src/facts/ad-names.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 import { splitRdns } from '../../src/dn.ts';
-import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
+import { AD_GATE_MESSAGES, adConnectedOrSkip } from './lib/gate.ts';
 
 const messages = {
   sameOu: 'All {count} nodes are in {ou}',
@@ -93,15 +93,11 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await adFactsOrSkip(ctx);
-    if (!facts) return;
-    if (!facts.connection || facts.readError !== undefined || !facts.computers) {
-      ctx.report({ status: 'skipped', messageId: 'notConnected', data: { error: facts.readError ?? 'not connected' } });
-      return;
-    }
+    const read = await adConnectedOrSkip(ctx);
+    if (!read) return;
+    const { facts, computers } = read;
     const spec = await ctx.fact<ClusterSpec>('spec');
     const configured = spec.activeDirectory?.ou;
-    const computers = facts.computers;
 
     const placed: Placed[] = [];
     for (const node of facts.nodes) {

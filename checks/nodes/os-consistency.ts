@@ -3,6 +3,7 @@ import type { Command, Remediation } from '../../src/engine/report.ts';
 import type { NodeOs } from '../../src/windows/node-facts.ts';
 import { NODES_GATE_MESSAGES, nodesViewOrSkip, reportNotRead, reportUnreadable } from './lib/gate.ts';
 import { psName } from './lib/ps-name.ts';
+import { groupBy, inWords } from './lib/groups.ts';
 
 const messages = {
   sameVersion: 'All {count} nodes that answered run {version}',
@@ -30,18 +31,6 @@ export function versionLabel(os: NodeOs): string {
 }
 
 /** The nodes grouped by a value, biggest group first, and in words: "A on hv01, hv02; B on hv03". */
-export function groupBy(nodes: readonly OsNode[], key: (n: OsNode) => string): { value: string; nodes: string[] }[] {
-  const groups = new Map<string, string[]>();
-  for (const n of nodes) groups.set(key(n), [...(groups.get(key(n)) ?? []), n.node]);
-  return [...groups.entries()]
-    .map(([value, names]) => ({ value, nodes: names }))
-    .sort((a, b) => b.nodes.length - a.nodes.length);
-}
-
-function inWords(groups: readonly { value: string; nodes: string[] }[]): string {
-  return groups.map((g) => `${g.value} on ${g.nodes.join(', ')}`).join('; ');
-}
-
 function perNode(nodes: readonly OsNode[], command: (target: string) => string): Command[] {
   return nodes.map((n) => ({ shell: 'powershell', command: command(psName(n.computerName)), runOn: 'this machine' }));
 }
