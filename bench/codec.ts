@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { decodeSecurityDescriptor } from '../src/ad/sd.ts';
-import { decodeSid, encodeSid } from '../src/ad/sid.ts';
+import { decodeSecurityDescriptor } from '../src/facts/ad-security/sd.ts';
+import { decodeSid, encodeSid } from '../src/facts/ad-security/sid.ts';
 import {
   buildScsiCommand,
   decodeDataIn,

@@ -3,7 +3,9 @@
  * an account name), and an administrator pastes the command into a shell: quote them so that
  * they stay one argument and run nothing, whatever they contain.
  */
-import type { Shell } from './engine/report.ts';
+/** Where a remediation command runs; `sh` covers appliance CLIs such as tgtadm and samba-tool. */
+export const SHELLS = ['powershell', 'cmd', 'sh'] as const;
+export type Shell = (typeof SHELLS)[number];
 
 /** A PowerShell single-quoted string: nothing inside is expanded; ' is written twice. */
 export function psQuote(s: string): string {

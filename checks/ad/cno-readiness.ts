@@ -1,7 +1,7 @@
 import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import { isContainer, matchesByName, nodeMatch, parentDn } from '../../src/ad/probe.ts';
-import { removeStaleSteps, setAccountNameCommands } from './computer-account.ts';
+import { isContainer, matchesByName, nodeMatch, parentDn } from '../../src/facts/ad-names.ts';
+import { removeStaleSteps, setAccountNameCommands } from './lib/computer-account.ts';
 import {
   ADS_RIGHTS,
   DS_FULL_CONTROL,
@@ -9,17 +9,18 @@ import {
   SdDecodeError,
   decodeSecurityDescriptor,
   type SecurityDescriptor,
-} from '../../src/ad/sd.ts';
+} from '../../src/facts/ad-security/sd.ts';
 import {
   describeDecision,
   evaluateAccess,
   networkLogonToken,
   type AccessResult,
   type BitDecision,
-} from '../../src/ad/access.ts';
-import { describeSid } from '../../src/ad/sid.ts';
+} from '../../src/facts/ad-security/access.ts';
+import { describeSid } from '../../src/facts/ad-security/sid.ts';
 import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
 import type { AdFacts, ComputerObject, NodeName } from '../../src/facts/index.ts';
+import { AD_GATE_MESSAGES, adConnectedOrSkip } from './lib/gate.ts';
 
 const messages = {
   canCreate: 'The cluster name {cluster} is free, and {user} may create computer objects in {ou}',
@@ -42,7 +43,7 @@ const messages = {
   noTargetOu: 'No OU to create the cluster name in: no node has a computer object and activeDirectory.ou is not set',
   noClusterName: 'The spec has no cluster.name: nothing to check',
   notConnected: 'The directory could not be read: the cluster name not checked (see ad.connect)',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 type Ctx = CheckContext;
@@ -515,15 +516,9 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
-    if (!facts.connection || facts.readError !== undefined || !facts.computers) {
-      ctx.report({ status: 'skipped', messageId: 'notConnected', data: { error: facts.readError ?? 'not connected' } });
-      return;
-    }
+    const read = await adConnectedOrSkip(ctx);
+    if (!read) return;
+    const { facts } = read;
     const cluster = facts.cluster;
     if (!cluster) {
       ctx.report({ status: 'skipped', messageId: 'noClusterName' });

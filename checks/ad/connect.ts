@@ -1,13 +1,13 @@
 import type { Check, CheckContext } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import { BIND_DATA_CODES } from '../../src/ad/errors.ts';
-import { parseLdapUrl } from '../../src/ad/connection.ts';
-import { ADWS_PORT } from '../../src/windows/ad-facts.ts';
-import { windowsFix } from '../../src/windows/errors.ts';
-import { secretFix } from '../shared/secret-fix.ts';
-import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
-import { cmdQuote, placeholder, psQuote, shQuote } from '../../src/quote.ts';
 import type { AdAttempt, AdFacts } from '../../src/facts/index.ts';
+import { BIND_DATA_CODES } from './lib/bind-codes.ts';
+import { ADWS_PORT, parseLdapUrl } from '../../src/facts/ad-endpoints.ts';
+import { windowsFix } from '../shared/lib/windows-fix.ts';
+import { secretFix } from '../shared/lib/secret-fix.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from './lib/resolver-fix.ts';
+import { cmdQuote, placeholder, psQuote, shQuote } from '../../src/quote.ts';
+import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 const messages = {
   connected: 'Bound to {server} as {user} over {tlsMode} (DC {dc})',
@@ -29,7 +29,7 @@ const messages = {
   error: '{server}: {step} failed: {error}',
   noServer: 'No domain controller to connect to: discovery found none (see ad.dc.discovery)',
   setupFailed: '{error}: nothing was sent to a domain controller',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
   kerberos: 'Read as {user} through the ActiveDirectory module (Kerberos) from {server}',
   moduleMissing:
     'The ActiveDirectory PowerShell module is not installed on this machine: without activeDirectory.bind, clusterprobe reads the directory through it as the logged-in user',
@@ -446,11 +446,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
+    const facts = await adFactsOrSkip(ctx);
+    if (!facts) return;
     if (facts.source === 'powershell') {
       reportPowerShell(ctx, facts);
       return;

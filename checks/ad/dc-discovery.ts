@@ -1,9 +1,10 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation } from '../../src/engine/report.ts';
-import { srvName } from '../../src/ad/discovery.ts';
-import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
-import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
 import type { AdFacts, DiscoveredDc, ResolverFailure } from '../../src/facts/index.ts';
+import { srvName } from '../../src/facts/ad-names.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from './lib/resolver-fix.ts';
+import { cmdQuote, psQuote, shQuote } from '../../src/quote.ts';
+import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 const messages = {
   found: '{count} domain controllers registered for {domain} ({reachableCount} reachable from here): {dcList}',
@@ -15,7 +16,7 @@ const messages = {
   unreachable: 'DC {host} ({address}) is not reachable on TCP {port}: {reason}',
   notNeeded:
     'activeDirectory.servers names the DCs ({servers}): SRV discovery was not used, so the number of DCs was not checked',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 const REACH_REASONS: Readonly<Record<string, string>> = {
@@ -233,11 +234,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
+    const facts = await adFactsOrSkip(ctx);
+    if (!facts) return;
     const spec = await ctx.fact('spec');
     const { domain, discovery } = facts;
     const record = srvName(domain);

@@ -1,8 +1,9 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
-import { describeResolverFailure, resolverSteps, resolverSummary } from '../../src/ad/resolver.ts';
 import type { AdFacts } from '../../src/facts/index.ts';
+import { describeResolverFailure, resolverSteps, resolverSummary } from './lib/resolver-fix.ts';
+import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 const messages = {
   resolves: '{fqdn} resolves to {addresses} through {dnsServers}',
@@ -11,7 +12,7 @@ const messages = {
   resolverFailed: '{fqdn} ({node}) could not be looked up: {resolver}',
   sharedAddress: '{nodes} all resolve to {address}: each node needs its own address',
   noNodes: 'The spec lists no nodes: nothing to resolve',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 type DnsFact = AdFacts['dns'][number];
@@ -91,11 +92,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
+    const facts = await adFactsOrSkip(ctx);
+    if (!facts) return;
     if (facts.dns.length === 0) {
       ctx.report({ status: 'skipped', messageId: 'noNodes' });
       return;

@@ -1,6 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
 import { psQuote } from '../../src/quote.ts';
+import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 const messages = {
   levels:
@@ -11,7 +12,7 @@ const messages = {
     'Domain {domain} runs at {lowest}, which still admits {admits} (domain {domainLevelName} ({domainLevel}), forest {forestLevelName} ({forestLevel}))',
   unreadable: 'The functional levels of {domain} could not be read: {missing}',
   notRead: 'The directory was not read (see ad.connect): the functional levels are unknown',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 interface Level {
@@ -183,11 +184,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
+    const facts = await adFactsOrSkip(ctx);
+    if (!facts) return;
     const { domain } = facts;
     if (!facts.rootDse && !facts.domainHead) {
       ctx.report({ status: 'skipped', messageId: 'notRead', subject: domain, evidence: { attempts: facts.attempts } });

@@ -1,9 +1,9 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
-import { escapeFilterValue } from '../../src/ad/probe.ts';
+import { escapeFilterValue } from '../../src/facts/ad-names.ts';
 import { netbiosName, NETBIOS_MAX } from '../../src/netbios.ts';
-import { renameRemediation, type DeclaredName } from '../config/names.ts';
+import { renameRemediation, type DeclaredName } from '../config/lib/names.ts';
 import {
   byNameObjects,
   describeObject,
@@ -13,9 +13,10 @@ import {
   removeStaleSteps,
   renameSuggester,
   setAccountNameCommands,
-} from './computer-account.ts';
+} from './lib/computer-account.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 import type { ComputerObject, NodeName } from '../../src/facts/index.ts';
+import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip } from './lib/gate.ts';
 
 const messages = {
   unique: 'No name of the cluster collides with another name or with another computer object in {domain}',
@@ -24,8 +25,8 @@ const messages = {
     "{node}'s NetBIOS name {netbiosName} is the account name of another computer object, {dn} (dNSHostName {dnsHostName}, created {whenCreated})",
   clusterNameInUse:
     'The cluster name {name} is taken by {dn} (enabled: {enabled}, dNSHostName {dnsHostName}, created {whenCreated}): New-Cluster would fail with "the name is in use"',
-  noDirectory: 'The directory could not be read ({reason}): see ad.connect',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_DIRECTORY_MESSAGES,
+  ...AD_GATE_MESSAGES,
 } as const;
 
 interface Named {
@@ -103,17 +104,10 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
-    if (!facts.computers) {
-      ctx.report({ status: 'skipped', messageId: 'noDirectory', data: { reason: facts.readError ?? 'not connected' } });
-      return;
-    }
+    const read = await adComputersOrSkip(ctx);
+    if (!read) return;
+    const { facts, computers } = read;
     const spec = await ctx.fact('spec');
-    const computers = facts.computers;
     const nodes: Named[] = facts.nodes.map((n, i) => ({
       name: n,
       declared: { name: hostLabel(n), kind: 'node', path: `nodes[${i}].name` },

@@ -2,7 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { Remediation } from '../../src/engine/report.ts';
 import { nameProblems, NETBIOS_MAX } from '../../src/netbios.ts';
-import { renameRemediation, type DeclaredName } from '../config/names.ts';
+import { renameRemediation, type DeclaredName } from '../config/lib/names.ts';
 import {
   accountName,
   byNameObjects,
@@ -13,8 +13,9 @@ import {
   prestagedSteps,
   removeStaleSteps,
   renameSuggester,
-} from './computer-account.ts';
+} from './lib/computer-account.ts';
 import type { ComputerObject, NodeName } from '../../src/facts/index.ts';
+import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip } from './lib/gate.ts';
 
 const messages = {
   matches: "{node}'s computer account {account}$ matches its host name",
@@ -32,8 +33,8 @@ const messages = {
   clusterNameValid: 'The cluster name {name} is a valid NetBIOS name for its cluster name object',
   clusterNameInvalid:
     'The cluster name {name} is not a valid NetBIOS name ({problem}): New-Cluster creates the cluster name object {netbiosName}$ from it',
-  noDirectory: 'The directory could not be read ({reason}): see ad.connect',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_DIRECTORY_MESSAGES,
+  ...AD_GATE_MESSAGES,
 } as const;
 
 /** The object a node logs on with when it has several: the one that bears its NetBIOS name. */
@@ -90,17 +91,10 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
-    if (!facts.computers) {
-      ctx.report({ status: 'skipped', messageId: 'noDirectory', data: { reason: facts.readError ?? 'not connected' } });
-      return;
-    }
+    const read = await adComputersOrSkip(ctx);
+    if (!read) return;
+    const { facts, computers } = read;
     const spec = await ctx.fact('spec');
-    const computers = facts.computers;
     const declared = [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])];
     const suggester = renameSuggester(declared, computers);
     const suggestions = suggester.suggestions;

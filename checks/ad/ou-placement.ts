@@ -1,9 +1,10 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import { isContainer, nodeMatch, parentDn } from '../../src/ad/probe.ts';
+import type { ComputerObject, MatchedBy, NodeName } from '../../src/facts/index.ts';
+import { isContainer, nodeMatch, parentDn } from '../../src/facts/ad-names.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 import { splitRdns } from '../../src/dn.ts';
-import type { ComputerObject, MatchedBy, NodeName } from '../../src/facts/index.ts';
+import { AD_GATE_MESSAGES, adConnectedOrSkip } from './lib/gate.ts';
 
 const messages = {
   sameOu: 'All {count} nodes are in {ou}',
@@ -15,7 +16,7 @@ const messages = {
   noComputerObject: '{node} has no computer object: its placement is not checked here (see ad.computer.account)',
   noNodeObjects: 'None of the {count} nodes has a computer object: nothing to place (see ad.computer.account)',
   notConnected: 'The directory could not be read: placement not checked (see ad.connect)',
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 interface Placed {
@@ -91,18 +92,11 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
-    if (!facts.connection || facts.readError !== undefined || !facts.computers) {
-      ctx.report({ status: 'skipped', messageId: 'notConnected', data: { error: facts.readError ?? 'not connected' } });
-      return;
-    }
+    const read = await adConnectedOrSkip(ctx);
+    if (!read) return;
+    const { facts, computers } = read;
     const spec = await ctx.fact('spec');
     const configured = spec.activeDirectory?.ou;
-    const computers = facts.computers;
 
     const placed: Placed[] = [];
     for (const node of facts.nodes) {

@@ -1,8 +1,9 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
-import { parseLdapUrl } from '../../src/ad/connection.ts';
-import { cmdQuote, psQuote } from '../../src/quote.ts';
 import type { AdFacts } from '../../src/facts/index.ts';
+import { parseLdapUrl } from '../../src/facts/ad-endpoints.ts';
+import { cmdQuote, psQuote } from '../../src/quote.ts';
+import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 /** Beyond this a warning: clocks in a domain normally agree within a second or two. */
 export const WARN_SKEW_MS = 60_000;
@@ -17,7 +18,7 @@ const messages = {
     "The clock of {dc} is {absSeconds} s {direction} this machine's: beyond the 300 s Kerberos tolerates, so Kerberos logons between them fail",
   unreadable: 'Cannot tell the clock skew: {which} is "{value}", not a time that can be read',
   notRead: "No rootDSE was read (see ad.connect): the DC's time is unknown",
-  notConfigured: 'The spec has no activeDirectory section: nothing to check',
+  ...AD_GATE_MESSAGES,
 } as const;
 
 const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{4})$/;
@@ -154,11 +155,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const facts = await ctx.fact('ad.directory');
-    if (!facts) {
-      ctx.report({ status: 'skipped', messageId: 'notConfigured' });
-      return;
-    }
+    const facts = await adFactsOrSkip(ctx);
+    if (!facts) return;
     const dc = dcName(facts);
     if (!facts.rootDse) {
       ctx.report({

@@ -1,6 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
 import { netbiosName, suggestNames } from '../../src/netbios.ts';
-import { declaredNames, renameRemediation } from './names.ts';
+import { NAMES_GATE_MESSAGES, declaredNamesOrSkip, renameRemediation } from './lib/names.ts';
 
 const check = {
   meta: {
@@ -17,19 +17,16 @@ const check = {
       unique: 'All {count} names have distinct NetBIOS names',
       collision: '{count} names share the NetBIOS name "{netbiosName}": {hosts}',
       duplicate: 'The name "{name}" is declared {count} times ({paths})',
-      noNames: 'The spec declares no nodes and no cluster name: nothing to check',
+      ...NAMES_GATE_MESSAGES,
     },
     remediations: [
       'Rename every colliding host but one (or all) to the suggested names, which are valid and unique, then update the spec.',
     ],
   },
   async run(ctx) {
-    const spec = await ctx.fact('spec');
-    const names = declaredNames(spec);
-    if (names.length === 0) {
-      ctx.report({ status: 'skipped', messageId: 'noNames' });
-      return;
-    }
+    const gate = await declaredNamesOrSkip(ctx);
+    if (!gate) return;
+    const { spec, names } = gate;
     let problems = 0;
     const byName = Map.groupBy(names, (n) => n.name.toLowerCase());
     for (const group of byName.values()) {

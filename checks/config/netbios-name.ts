@@ -7,7 +7,7 @@ import {
   NETBIOS_MAX,
   type NameProblem,
 } from '../../src/netbios.ts';
-import { declaredNames, renameRemediation } from './names.ts';
+import { NAMES_GATE_MESSAGES, declaredNamesOrSkip, renameRemediation } from './lib/names.ts';
 
 /** Every NameProblem kind has a message of the same id: a new kind without one fails to compile. */
 const messages = {
@@ -18,7 +18,7 @@ const messages = {
   allDigits: '{kind} name "{name}" is only digits, which NetBIOS does not allow',
   leadingPeriod: '{kind} name "{name}" starts with a period, which NetBIOS does not allow',
   empty: '{kind} name is empty',
-  noNames: 'The spec declares no nodes and no cluster name: nothing to check',
+  ...NAMES_GATE_MESSAGES,
   dnsIncompatible: '{kind} name "{name}" contains {characters}: allowed in NetBIOS names but not in DNS host names',
 } as const satisfies Record<NameProblem['kind'] | 'valid' | 'noNames' | 'dnsIncompatible', string>;
 
@@ -40,12 +40,9 @@ const check = {
     ],
   },
   async run(ctx) {
-    const spec = await ctx.fact('spec');
-    const names = declaredNames(spec);
-    if (names.length === 0) {
-      ctx.report({ status: 'skipped', messageId: 'noNames' });
-      return;
-    }
+    const gate = await declaredNamesOrSkip(ctx);
+    if (!gate) return;
+    const { spec, names } = gate;
     const suggestions = suggestNames(names.map((n) => n.name));
     const nodeNames = names.filter((n) => n.kind === 'node').map((n) => suggestions.get(n.name) ?? n.name);
     for (const declared of names) {

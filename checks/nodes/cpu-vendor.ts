@@ -1,7 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation } from '../../src/engine/report.ts';
 import { placeholder } from '../../src/quote.ts';
-import { NODES_GATE_MESSAGES, notReadData, viewNodes } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip, reportNotRead, reportUnreadable } from './lib/gate.ts';
+import { groupBy, inWords } from './lib/groups.ts';
 
 const messages = {
   sameVendor: 'Every node has {vendor} processors',
@@ -14,17 +15,6 @@ const messages = {
 } as const;
 
 type CpuNode = { readonly node: string; readonly manufacturer: string; readonly models: string };
-
-function groups(nodes: readonly CpuNode[], key: (n: CpuNode) => string): { value: string; nodes: string[] }[] {
-  const map = new Map<string, string[]>();
-  for (const n of nodes) map.set(key(n), [...(map.get(key(n)) ?? []), n.node]);
-  return [...map.entries()]
-    .map(([value, names]) => ({ value, nodes: names }))
-    .sort((a, b) => b.nodes.length - a.nodes.length);
-}
-
-const inWords = (g: readonly { value: string; nodes: string[] }[]) =>
-  g.map((x) => `${x.value} on ${x.nodes.join(', ')}`).join('; ');
 
 function vendorFix(): Remediation {
   return {
@@ -94,31 +84,17 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
     const spec = await ctx.fact('spec');
     if ((spec.cluster?.role ?? 'hyperv') === 'general')
       return ctx.report({ status: 'skipped', messageId: 'notHyperV', data: { role: 'general' } });
-    for (const n of view.unread)
-      ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
+    for (const n of view.unread) reportNotRead(ctx, n);
     const nodes: CpuNode[] = [];
     for (const n of view.read) {
       const cpus = n.facts.processors.filter((c) => c.manufacturer !== '' || c.name !== '');
       if (cpus.length === 0) {
-        ctx.report({
-          status: 'warn',
-          messageId: 'unreadable',
-          subject: n.node,
-          data: {
-            node: n.node,
-            error: n.facts.problems.find((p) => p.section === 'cpu')?.message ?? 'Win32_Processor listed no processor',
-          },
-          evidence: { problems: n.facts.problems },
-        });
+        reportUnreadable(ctx, n, 'cpu', 'Win32_Processor listed no processor');
         continue;
       }
       nodes.push({
@@ -129,7 +105,7 @@ const check = {
     }
     if (nodes.length === 0) return;
     const evidence = { processors: Object.fromEntries(view.read.map((n) => [n.node, n.facts.processors])) };
-    const vendors = groups(nodes, (n) => n.manufacturer);
+    const vendors = groupBy(nodes, (n) => n.manufacturer);
     if (vendors.length > 1) {
       ctx.report({
         status: 'fail',
@@ -143,7 +119,7 @@ const check = {
     }
     const vendor = vendors[0]!.value;
     ctx.report({ status: 'pass', messageId: 'sameVendor', subject: 'vendor', data: { vendor }, evidence });
-    const models = groups(nodes, (n) => n.models);
+    const models = groupBy(nodes, (n) => n.models);
     if (models.length > 1)
       ctx.report({
         status: 'warn',

@@ -1,6 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import { NODES_GATE_MESSAGES, notReadData, viewNodes } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip, readOrReportNotRead, reportUnreadable } from './lib/gate.ts';
 import { cmdQuote, placeholder, psQuote } from '../../src/quote.ts';
 
 const messages = {
@@ -59,33 +59,17 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
     const spec = await ctx.fact('spec');
     const expected = spec.activeDirectory?.domain.toLowerCase();
     const legacy = (spec.cluster?.windowsVersion ?? '2008R2') === '2008R2';
     const members: { node: string; domain: string }[] = [];
     for (const n of view.all) {
-      if (!(n.status === 'ok' && n.facts)) {
-        ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
-        continue;
-      }
+      if (!readOrReportNotRead(ctx, n)) continue;
       const d = n.facts.domain;
       if (!d || d.partOfDomain === null || d.domain === null) {
-        ctx.report({
-          status: 'warn',
-          messageId: 'unreadable',
-          subject: n.node,
-          data: {
-            node: n.node,
-            error: n.facts.problems.find((p) => p.section === 'domain')?.message ?? 'no answer for this reading',
-          },
-          evidence: { domain: d, problems: n.facts.problems },
-        });
+        reportUnreadable(ctx, n, 'domain', 'no answer for this reading', { domain: d });
         continue;
       }
       const domain = d.domain.toLowerCase();

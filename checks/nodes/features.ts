@@ -1,7 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Command, Remediation } from '../../src/engine/report.ts';
-import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes } from '../../src/windows/node-probe.ts';
 import type { NodeFacts } from '../../src/facts/index.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip, readOrReportNotRead } from './lib/gate.ts';
+import { psName } from './lib/ps-name.ts';
 
 const messages = {
   installed: '{node}: {feature} is installed',
@@ -102,20 +103,13 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
     const spec = await ctx.fact('spec');
     const role = spec.cluster?.role ?? 'hyperv';
     const required = role === 'hyperv' ? ['Failover-Clustering', 'Hyper-V'] : ['Failover-Clustering'];
     for (const n of view.all) {
-      if (!(n.status === 'ok' && n.facts)) {
-        ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
-        continue;
-      }
+      if (!readOrReportNotRead(ctx, n)) continue;
       const facts = n.facts;
       if (facts.features === null) {
         const error =

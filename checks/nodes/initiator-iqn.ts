@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Command } from '../../src/engine/report.ts';
 import { cmdQuote, psQuote } from '../../src/quote.ts';
-import { NODES_GATE_MESSAGES, notReadData, viewNodes } from '../../src/windows/node-probe.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip, readOrReportNotRead } from './lib/gate.ts';
 
 const messages = {
   found: '{node}: its iSCSI initiator name is {iqn} ({source}); the storage checks log in as it',
@@ -41,18 +41,11 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
     const spec = await ctx.fact('spec');
     for (const n of view.all) {
-      if (!(n.status === 'ok' && n.facts)) {
-        ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
-        continue;
-      }
+      if (!readOrReportNotRead(ctx, n)) continue;
       const configured = spec.nodes?.find((s) => s.name === n.node)?.iqn ?? null;
       const iscsi = n.facts.iscsi;
       if (!iscsi) {

@@ -1,7 +1,9 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { Command, Remediation } from '../../src/engine/report.ts';
-import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes } from '../../src/windows/node-probe.ts';
-import type { NodeEntry, NodeOs } from '../../src/facts/index.ts';
+import type { NodeOs } from '../../src/facts/index.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip, reportNotRead, reportUnreadable } from './lib/gate.ts';
+import { psName } from './lib/ps-name.ts';
+import { groupBy, inWords } from './lib/groups.ts';
 
 const messages = {
   sameVersion: 'All {count} nodes that answered run {version}',
@@ -29,18 +31,6 @@ export function versionLabel(os: NodeOs): string {
 }
 
 /** The nodes grouped by a value, biggest group first, and in words: "A on hv01, hv02; B on hv03". */
-export function groupBy(nodes: readonly OsNode[], key: (n: OsNode) => string): { value: string; nodes: string[] }[] {
-  const groups = new Map<string, string[]>();
-  for (const n of nodes) groups.set(key(n), [...(groups.get(key(n)) ?? []), n.node]);
-  return [...groups.entries()]
-    .map(([value, names]) => ({ value, nodes: names }))
-    .sort((a, b) => b.nodes.length - a.nodes.length);
-}
-
-function inWords(groups: readonly { value: string; nodes: string[] }[]): string {
-  return groups.map((g) => `${g.value} on ${g.nodes.join(', ')}`).join('; ');
-}
-
 function perNode(nodes: readonly OsNode[], command: (target: string) => string): Command[] {
   return nodes.map((n) => ({ shell: 'powershell', command: command(psName(n.computerName)), runOn: 'this machine' }));
 }
@@ -132,29 +122,14 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
-    for (const n of view.unread)
-      ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
+    for (const n of view.unread) reportNotRead(ctx, n);
     const nodes: OsNode[] = [];
-    for (const n of view.read as readonly NodeEntry[]) {
-      const os = n.facts?.os;
+    for (const n of view.read) {
+      const os = n.facts.os;
       if (os && os.version !== '') nodes.push({ node: n.node, computerName: n.computerName, os });
-      else
-        ctx.report({
-          status: 'warn',
-          messageId: 'unreadable',
-          subject: n.node,
-          data: {
-            node: n.node,
-            error: n.facts?.problems.find((p) => p.section === 'os')?.message ?? 'no operating system data',
-          },
-          evidence: { problems: n.facts?.problems ?? [] },
-        });
+      else reportUnreadable(ctx, n, 'os', 'no operating system data');
     }
     if (nodes.length === 0) return;
     const evidence = { nodes: Object.fromEntries(nodes.map((n) => [n.node, n.os])) };

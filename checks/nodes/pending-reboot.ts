@@ -1,6 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
-import { NODES_GATE_MESSAGES, notReadData, psName, viewNodes } from '../../src/windows/node-probe.ts';
 import type { NodePendingReboot, PendingRebootIndicator } from '../../src/facts/index.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip, readOrReportNotRead, reportUnreadable } from './lib/gate.ts';
+import { psName } from './lib/ps-name.ts';
 
 const messages = {
   noRebootPending: '{node}: no restart is pending',
@@ -38,29 +39,13 @@ const check = {
     remediations: ['Restart the node (Restart-Computer), then run clusterprobe again.'],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
     for (const n of view.all) {
-      if (!(n.status === 'ok' && n.facts)) {
-        ctx.report({ status: 'skipped', messageId: 'notRead', subject: n.node, data: notReadData(n) });
-        continue;
-      }
+      if (!readOrReportNotRead(ctx, n)) continue;
       const r = n.facts.pendingReboot;
       if (!r) {
-        ctx.report({
-          status: 'warn',
-          messageId: 'unreadable',
-          subject: n.node,
-          data: {
-            node: n.node,
-            error: n.facts.problems.find((p) => p.section === 'reboot')?.message ?? 'no answer for this reading',
-          },
-          evidence: { problems: n.facts.problems },
-        });
+        reportUnreadable(ctx, n, 'reboot');
         continue;
       }
       const evidence = { pendingReboot: r, lastBootUpTime: n.facts.os?.lastBootUpTime ?? null };

@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
-import { windowsFix } from '../../src/windows/errors.ts';
-import { NODES_GATE_MESSAGES, viewNodes } from '../../src/windows/node-probe.ts';
 import type { NodeEntry, NodeError } from '../../src/facts/index.ts';
+import { windowsFix } from '../shared/lib/windows-fix.ts';
+import { NODES_GATE_MESSAGES, nodesViewOrSkip } from './lib/gate.ts';
 
 const messages = {
   reachable: '{node}: WinRM answered as {computerName} (PowerShell {psVersion}, {caption})',
@@ -58,12 +58,8 @@ const check = {
     ],
   },
   async run(ctx) {
-    const view = viewNodes(await ctx.fact('nodes.facts'));
-    if (view.kind === 'notWindows')
-      return ctx.report({ status: 'skipped', messageId: 'notWindows', data: { reason: view.reason } });
-    if (view.kind === 'noPowerShell')
-      return ctx.report({ status: 'skipped', messageId: 'noPowerShell', data: { reason: view.reason } });
-    if (view.kind === 'noNodes') return ctx.report({ status: 'skipped', messageId: 'noNodes' });
+    const view = await nodesViewOrSkip(ctx);
+    if (!view) return;
     if (view.failure) {
       const f = view.failure;
       const spec = await ctx.fact('spec');

@@ -1,7 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
-import { parsePortal } from '../../src/iscsi/connection.ts';
-import { strongestIdentifier } from '../../src/storage/identity.ts';
-import { localDisks } from '../../src/storage/local.ts';
+import { parsePortal } from '../../src/facts/portal.ts';
+import { localDisks, strongestIdentifier } from '../../src/facts/lun-identity.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
 import type { InventoryLun } from '../../src/facts/index.ts';
 

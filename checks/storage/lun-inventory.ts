@@ -1,5 +1,5 @@
 import type { Check } from '../../src/engine/contract.ts';
-import { formatBytes, primaryIdentifier } from '../../src/report/inventory.ts';
+import { formatBytes, primaryIdentifier } from '../../src/facts/lun-identity.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
 import type { InventoryLun } from '../../src/facts/index.ts';
 

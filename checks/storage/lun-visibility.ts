@@ -1,5 +1,5 @@
 import type { Check } from '../../src/engine/contract.ts';
-import { strongestIdentifier } from '../../src/storage/identity.ts';
+import { strongestIdentifier } from '../../src/facts/lun-identity.ts';
 
 const messages = {
   sameDisks: 'All {count} node identities see the same {disks} candidate disk(s) on {target}',

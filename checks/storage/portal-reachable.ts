@@ -1,5 +1,5 @@
 import type { Check } from '../../src/engine/contract.ts';
-import { parsePortal } from '../../src/iscsi/connection.ts';
+import { parsePortal } from '../../src/facts/portal.ts';
 import { psQuote } from '../../src/quote.ts';
 import type { ReachStatus } from '../../src/facts/index.ts';
 

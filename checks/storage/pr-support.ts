@@ -1,6 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import { parsePortal } from '../../src/iscsi/connection.ts';
+import { parsePortal } from '../../src/facts/portal.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
 import { PR_SEQUENCE_STEP_IDS, type PrDiskFact, type PrSequenceStepId } from '../../src/facts/index.ts';
 

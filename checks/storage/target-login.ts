@@ -1,7 +1,7 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
-import { parsePortal } from '../../src/iscsi/connection.ts';
-import { secretFix } from '../shared/secret-fix.ts';
+import { parsePortal } from '../../src/facts/portal.ts';
+import { secretFix } from '../shared/lib/secret-fix.ts';
 import { placeholder, psQuote, shQuote } from '../../src/quote.ts';
 import type { LoginFact, PortalFact, TargetFact } from '../../src/facts/index.ts';
 

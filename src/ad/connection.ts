@@ -21,6 +21,7 @@ import {
 } from 'ldapts';
 import type { Secret } from '../config/secrets.ts';
 import { AdError, bindDataCode, type AdErrorCode, type AdStep } from './errors.ts';
+import { parseLdapUrl } from '../facts/ad-endpoints.ts';
 
 export interface DirectoryTls {
   /** PEM CA certificate(s) that sign the DC's certificate. */
@@ -65,20 +66,7 @@ export interface DirectorySearch {
   readonly controls?: readonly Control[];
 }
 
-export interface ParsedLdapUrl {
-  readonly secure: boolean;
-  readonly host: string;
-  readonly port: number;
-}
-
-export function parseLdapUrl(url: string): ParsedLdapUrl {
-  const m = /^(ldaps?):\/\/(\[[^\]]+\]|[^:/\s]+)(?::(\d{1,5}))?\/?$/i.exec(url.trim());
-  if (!m) throw new RangeError(`not an LDAP URL: ${url} (expected ldaps://host[:port] or ldap://host[:port])`);
-  const secure = m[1]!.toLowerCase() === 'ldaps';
-  const port = m[3] ? Number(m[3]) : secure ? 636 : 389;
-  if (port < 1 || port > 65535) throw new RangeError(`port out of range in ${url}`);
-  return { secure, host: m[2]!.replace(/^\[|\]$/g, ''), port };
-}
+export { parseLdapUrl, type ParsedLdapUrl } from '../facts/ad-endpoints.ts';
 
 /** What the checks need from the rootDSE; read before the bind. */
 export const ROOT_DSE_ATTRIBUTES = [

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { AdError } from './errors.ts';
 import { DnsError, lookupAddresses, lookupSrv, type DnsOptions } from './dns.ts';
 import type { DiscoveredDc } from '../facts/ad.ts';
+import { srvName } from '../facts/ad-names.ts';
 
 /** A TCP connection to `address:port`, closed at once: nothing is sent. */
 export function tcpReach(
@@ -53,9 +54,7 @@ export interface DiscoveryOptions {
   readonly timeoutMs?: number;
 }
 
-export function srvName(domain: string): string {
-  return `_ldap._tcp.dc._msdcs.${domain.toLowerCase().replace(/\.$/, '')}`;
-}
+export { srvName } from '../facts/ad-names.ts';
 
 export function dnsOptions(options: Pick<DiscoveryOptions, 'dnsServers' | 'timeoutMs'>): DnsOptions {
   return {

@@ -23,7 +23,6 @@ import type {
   AdAttempt,
   AdFacts,
   ComputerObject,
-  NodeMatch,
   NodeName,
   OuFact,
   ResolverFailure,
@@ -37,7 +36,8 @@ import { discoverDcs, dnsOptions } from './discovery.ts';
 import { lookupAddresses } from './dns.ts';
 import { resolverFailure } from './resolver.ts';
 import { AdError } from './errors.ts';
-import { decodeSid, SdDecodeError } from './sid.ts';
+import { decodeSid, SdDecodeError } from '../facts/ad-security/sid.ts';
+import { escapeFilterValue, nodeMatch, parentDn } from '../facts/ad-names.ts';
 import { sharedPowerShell } from '../windows/availability.ts';
 import {
   ADWS_PORT,
@@ -49,6 +49,9 @@ import {
   type PsSecurity,
 } from '../windows/ad-facts.ts';
 import type { PowerShellSession } from '../windows/powershell.ts';
+
+// Pure name functions shared with the ad.* checks live in the facts layer.
+export { escapeFilterValue, isContainer, matchesByName, nodeMatch, parentDn } from '../facts/ad-names.ts';
 
 /** LDAP_SERVER_SD_FLAGS_OID: which parts of nTSecurityDescriptor to return (4 = DACL only). */
 export class SdFlagsControl extends Control {
@@ -119,11 +122,6 @@ export function nodeNames(spec: ClusterSpec): { nodes: NodeName[]; cluster?: Nod
   };
 }
 
-/** An LDAP filter assertion value (RFC 4515 3): \\ * ( ) and NUL as \\XX. */
-export function escapeFilterValue(value: string): string {
-  return value.replace(/[\\*()\0]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 /**
  * One filter for every object that could be a node, the cluster, or collide with either: the
  * account Windows joins with (the NetBIOS name and `$`), the dNSHostName, and the name itself as
@@ -157,20 +155,6 @@ function toComputer(e: Entry): ComputerObject {
   };
 }
 
-/** A container (CN=Computers...) rather than an organizational unit: no Group Policy links to it. */
-export function isContainer(dn: string): boolean {
-  return /^\s*cn\s*=/i.test(dn);
-}
-
-/** The parent of a DN (everything after the first unescaped comma). */
-export function parentDn(dn: string): string {
-  for (let i = 0; i < dn.length; i += 1) {
-    if (dn[i] === '\\') i += 1;
-    else if (dn[i] === ',') return dn.slice(i + 1);
-  }
-  return '';
-}
-
 function attempt(server: string, err: unknown, ms: number): AdAttempt {
   const e =
     err instanceof AdError
@@ -186,38 +170,6 @@ function attempt(server: string, err: unknown, ms: number): AdAttempt {
     ...(e.dataCode !== undefined ? { dataCode: e.dataCode } : {}),
     ...(e.certificate ? { certificate: e.certificate } : {}),
   };
-}
-
-/**
- * Whether `c` is found for the node only by its name: no dNSHostName, an account name other than
- * the NetBIOS name and `$`, and the host name as cn or (a name over 15 characters) as the account
- * name. New-ADComputer -Name, ADUC and samba-tool computer add prestage such objects; Windows
- * joins as the NetBIOS name and will not use them.
- */
-export function matchesByName(c: ComputerObject, node: NodeName): boolean {
-  if (c.dNSHostName !== null) return false;
-  const sam = c.sAMAccountName.toUpperCase();
-  if (sam === `${node.netbios}$`) return false;
-  const host = node.name.split('.')[0]!.toUpperCase();
-  return c.cn.toUpperCase() === host || sam === `${host}$`;
-}
-
-/**
- * A node's own computer object and how it was found: its account name with no other host's
- * dNSHostName, else its dNSHostName, else (a prestaged object) its name (matchesByName). An
- * object holding the account name for another host is not the node's (the ad.* checks report it
- * as a collision) and places nothing.
- */
-export function nodeMatch(node: NodeName, computers: readonly ComputerObject[]): NodeMatch | undefined {
-  const sam = `${node.netbios}$`;
-  const byAccount = computers.find(
-    (c) => c.sAMAccountName.toUpperCase() === sam && (c.dNSHostName === null || c.dNSHostName === node.fqdn),
-  );
-  if (byAccount) return { object: byAccount, by: 'account' };
-  const byDns = computers.find((c) => c.dNSHostName === node.fqdn);
-  if (byDns) return { object: byDns, by: 'dnsHostName' };
-  const byName = computers.find((c) => matchesByName(c, node));
-  return byName ? { object: byName, by: 'name' } : undefined;
 }
 
 /** nodeMatch's object. */

@@ -1,7 +1,7 @@
 /**
  * The body of `clusterprobe init`, loaded only when it runs: the questions, DC discovery through
  * DNS SRV, the storage inventory with our own initiator, and writing the spec once it loads.
- * What the answers become (and every check of an answer) is in ../config/wizard.ts.
+ * What the answers become (and every check of an answer) is in ./init/wizard.ts.
  */
 import { existsSync } from 'node:fs';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
@@ -37,7 +37,7 @@ import {
   type PortalAnswer,
   type SecretSource,
   type WizardAnswers,
-} from '../config/wizard.ts';
+} from './init/wizard.ts';
 import { UsageError } from '../engine/errors.ts';
 import { EXIT } from '../engine/exit.ts';
 import { sendTargets, type DiscoveredTarget } from '../iscsi/discovery.ts';

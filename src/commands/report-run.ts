@@ -1,7 +1,7 @@
 /** The body of `clusterprobe report`: load, diff, render. Loaded only when the command runs. */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { loadReport } from '../config/load.ts';
+import { loadReport } from '../engine/report-file.ts';
 import { diffReports } from '../engine/diff.ts';
 import { EXIT } from '../engine/exit.ts';
 import type { Report } from '../engine/report.ts';

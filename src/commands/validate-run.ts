@@ -6,7 +6,8 @@
 import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { buildRegistry, loadInputs } from './wiring.ts';
-import { loadReport, loadWaivers } from '../config/load.ts';
+import { loadWaivers } from '../config/load.ts';
+import { loadReport } from '../engine/report-file.ts';
 import { SecretStore, type Prompter } from '../config/secrets.ts';
 import { secretReferences } from '../config/refs.ts';
 import { Cleanups, type CleanupOutcome } from '../engine/cleanup.ts';

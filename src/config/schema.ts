@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { SECRET_REF_PATTERN } from './secret-ref.ts';
-import { describeValue } from '../engine/contract.ts';
+import { describeValue } from '../errors.ts';
 import {
   MAX_NODES,
   dnProblem,

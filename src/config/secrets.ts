@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { inspect } from 'node:util';
 import { SECRET_REF_PATTERN } from './secret-ref.ts';
-import { UsageError } from '../engine/errors.ts';
+import { UsageError } from '../errors.ts';
 
 const REDACTED = '[secret]';
 

@@ -7,6 +7,9 @@ import { z } from 'zod';
 import type { FindingStatus, Remediation } from './report.ts';
 import type { ClusterSpec, Waiver } from '../config/schema.ts';
 import type { Secret } from '../config/secrets.ts';
+import { describeValue } from '../errors.ts';
+
+export { describeValue } from '../errors.ts';
 
 export const CHECK_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/;
 const MESSAGE_ID_PATTERN = /^[A-Za-z][A-Za-z0-9]*$/;
@@ -183,16 +186,6 @@ export function probeProblems(value: unknown): string[] {
   if (typeof p.description !== 'string') problems.push('"description" must be a string');
   if (typeof p.collect !== 'function') problems.push(`"collect" must be a function, got ${describeValue(p.collect)}`);
   return problems;
-}
-
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'object') return 'a mapping (key: value)';
-  return `a ${typeof value}`;
 }
 
 /** Fills `{name}` placeholders from data; an unknown placeholder stays visible as written. */

@@ -1,37 +1,11 @@
 /**
- * Errors that end a run before checks start. Each carries the exit code DESIGN.md assigns and a
- * message written for the user: what is wrong, where, and what to do. The command layer prints
- * the message alone (no stack trace) and exits with the code.
+ * The engine's errors. UsageError, ConfigError and the problem format live in src/errors.ts (the
+ * util layer) so that src/config can throw them without importing the engine; they are re-exported
+ * here for the engine's callers.
  */
-export class UsageError extends Error {
-  readonly code: string = 'EUSAGE';
-  readonly exitCode = 2;
-  override name = 'UsageError';
-}
+import { UsageError } from '../errors.ts';
 
-/** A config problem at a known place in a file: `cluster.yaml:7:5 nodes[1].name: ...`. */
-export interface ConfigProblem {
-  readonly file: string;
-  readonly line: number;
-  readonly column: number;
-  /** `nodes[1].name`; empty for the document itself. */
-  readonly path: string;
-  readonly message: string;
-}
-
-export class ConfigError extends UsageError {
-  override readonly code: string = 'ECONFIG';
-  override name = 'ConfigError';
-  readonly problems: readonly ConfigProblem[];
-  constructor(problems: readonly ConfigProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
-    this.problems = problems;
-  }
-}
-
-export function formatProblem(p: ConfigProblem): string {
-  return `${p.file}:${p.line}:${p.column} ${p.path ? `${p.path}: ` : ''}${p.message}`;
-}
+export { ConfigError, UsageError, formatProblem, type ConfigProblem } from '../errors.ts';
 
 /** A plugin that cannot be loaded or does not satisfy the check contract. */
 export class PluginError extends UsageError {

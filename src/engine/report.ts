@@ -5,13 +5,13 @@
  */
 import { z } from 'zod';
 import { EXIT } from './exit.ts';
+import { SHELLS } from '../quote.ts';
 
 export const FINDING_STATUSES = ['pass', 'warn', 'fail', 'skipped', 'error', 'waived'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
-/** Where a remediation command runs; `sh` covers appliance CLIs such as tgtadm and samba-tool. */
-export const SHELLS = ['powershell', 'cmd', 'sh'] as const;
-export type Shell = (typeof SHELLS)[number];
+// SHELLS lives with the quoting (src/quote.ts, util layer), which cannot import the engine.
+export { SHELLS, type Shell } from '../quote.ts';
 
 export const CommandSchema = z
   .object({

@@ -27,3 +27,13 @@ export interface PsErrorRecord {
   readonly computerName?: string;
   readonly targetObject?: string;
 }
+
+/** A PowerShell or WinRM failure as src/windows/errors.ts classifies it: what checks build a fix from. */
+export interface WindowsError {
+  readonly code: WindowsErrorCode;
+  /** The cause, one sentence, for a finding's message. */
+  readonly cause: string;
+  /** The module a moduleMissing error names (ActiveDirectory, FailoverClusters...). */
+  readonly module?: string;
+  readonly record?: PsErrorRecord;
+}

@@ -7,31 +7,10 @@ import { Socket } from 'node:net';
 import { PduFramer } from './framer.ts';
 import { serializePdu, type DigestOptions, type Pdu, NO_DIGESTS } from './pdu.ts';
 import { IscsiConnectionError, IscsiTimeoutError, type IscsiStep } from './errors.ts';
+import { formatPortal, type Portal } from '../facts/portal.ts';
 
-export interface Portal {
-  readonly host: string;
-  readonly port: number;
-}
-
-export const DEFAULT_ISCSI_PORT = 3260;
-
-/** `host`, `host:port`, `[v6]`, `[v6]:port`. */
-export function parsePortal(text: string): Portal {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : DEFAULT_ISCSI_PORT };
-  const colon = text.lastIndexOf(':');
-  if (colon > 0 && text.indexOf(':') === colon) {
-    const port = Number(text.slice(colon + 1));
-    if (!Number.isInteger(port) || port < 1 || port > 65535)
-      throw new RangeError(`portal "${text}": port must be 1..65535`);
-    return { host: text.slice(0, colon), port };
-  }
-  return { host: text, port: DEFAULT_ISCSI_PORT };
-}
-
-export function formatPortal(p: Portal): string {
-  return p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`;
-}
+// Pure portal parsing lives in the facts layer, shared with the storage checks.
+export { DEFAULT_ISCSI_PORT, formatPortal, parsePortal, type Portal } from '../facts/portal.ts';
 
 export interface ConnectOptions {
   readonly timeoutMs: number;

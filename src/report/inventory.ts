@@ -1,25 +1,10 @@
 /** The terminal view of `iscsi discover`: a table per target. Pure: `(inventory, chalk) => string`. */
 import type { ChalkInstance } from 'chalk';
-import type { Inventory, InventoryLun } from '../iscsi/inventory.ts';
-import { strongestIdentifier } from '../storage/identity.ts';
+import type { Inventory } from '../iscsi/inventory.ts';
+import { formatBytes, primaryIdentifier } from '../facts/lun-identity.ts';
 import { clean } from './terminal.ts';
 
-export function formatBytes(n: number | null): string {
-  if (n === null) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u += 1;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
-/** The disk's identifier for display: the one the storage checks key disks on, or '-'. */
-export function primaryIdentifier(l: InventoryLun): string {
-  return strongestIdentifier(l)?.identifier ?? '-';
-}
+export { formatBytes, primaryIdentifier } from '../facts/lun-identity.ts';
 
 export function renderInventory(inv: Inventory, c: ChalkInstance): string {
   const lines = [c.bold(`Portal ${inv.portal} (as ${clean(inv.initiator)})`)];

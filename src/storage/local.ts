@@ -10,7 +10,7 @@ import { describeLun, toInventoryError } from '../iscsi/inventory.ts';
 import type { InventoryLun, LocalDeviceFact, LocalDeviceStatus } from '../facts/storage.ts';
 import { ScsiDevice } from '../scsi/device.ts';
 import { SgTransport, SgTransportError } from '../scsi/sg-transport.ts';
-import { strongestIdentifier } from './identity.ts';
+import type { LocalDisk as FactsLocalDisk } from '../facts/lun-identity.ts';
 
 /** Per tool invocation; sg3_utils' own SCSI command timeout is 60 s. */
 const TOOL_TIMEOUT_MS = 30_000;
@@ -36,26 +36,7 @@ export async function readLocalDevice(path: string, signal?: AbortSignal): Promi
   }
 }
 
-export interface LocalDisk {
-  /** The device nodes that reach this disk, in the order the spec lists them. */
-  readonly paths: string[];
-  readonly lun: InventoryLun;
-  readonly identifier: string | undefined;
-}
+/** A candidate disk among the local devices read (see localDisks). */
+export type LocalDisk = FactsLocalDisk<InventoryLun>;
 
-/**
- * Candidate disks among the devices read: nodes with the same VPD 0x83 identifier are paths to
- * one disk (multipath); a node without an identifier is a disk of its own.
- */
-export function localDisks(devices: readonly LocalDeviceFact[]): LocalDisk[] {
-  const disks = new Map<string, LocalDisk>();
-  for (const d of devices) {
-    if (d.status !== 'ok' || !d.lun || d.lun.deviceType !== 0) continue;
-    const identifier = strongestIdentifier(d.lun)?.identifier;
-    const key = identifier ?? `path:${d.path}`;
-    const known = disks.get(key);
-    if (known) known.paths.push(d.path);
-    else disks.set(key, { paths: [d.path], lun: d.lun, identifier });
-  }
-  return [...disks.values()];
-}
+export { localDisks } from '../facts/lun-identity.ts';

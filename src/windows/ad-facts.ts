@@ -17,7 +17,7 @@
  *   name object's, with `Get-ADObject -Properties nTSecurityDescriptor` (the ActiveDirectorySecurity
  *   that Get-Acl on the AD: drive gives too, but read from the same DC, without the AD: drive).
  *   The descriptor is kept whole (`GetSecurityDescriptorBinaryForm()`: owner, group, DACL): the
- *   checks' parser (src/ad/sd.ts) decodes that form as it decodes the DACL-only one LDAP reads.
+ *   checks' parser (src/facts/ad-security/sd.ts) decodes that form as it decodes the DACL-only one LDAP reads.
  *
  * The scripts convert what ConvertTo-Json would print differently in Windows PowerShell 5.1 and
  * pwsh 7 into plain values themselves: SIDs as S-1-... strings, binary values as base64, times as
@@ -48,8 +48,9 @@ import {
 import { classifyFailure, classifyRecord, type WindowsError, type WindowsErrorCode } from './errors.ts';
 import { isPsInvalid, psBytes, psInstant, psInt, psList, psSid, psUnwrap, type PsInvalid } from './ps-json.ts';
 
-/** Active Directory Web Services: what the ActiveDirectory module talks to on a DC (not LDAP). */
-export const ADWS_PORT = 9389;
+import { ADWS_PORT } from '../facts/ad-endpoints.ts';
+
+export { ADWS_PORT } from '../facts/ad-endpoints.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The scripts. Constant text: every input is read from $p (see src/windows/powershell.ts).

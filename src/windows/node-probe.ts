@@ -6,10 +6,9 @@
  */
 import type { FactProbe } from '../facts/index.ts';
 import type { ClusterSpec } from '../config/schema.ts';
-import { psQuote } from '../quote.ts';
 import { sharedPowerShell, WINDOWS_DEFAULT_TIMEOUT_S } from './availability.ts';
 import { classifyFailure, classifyRecord, type WindowsError } from './errors.ts';
-import type { NodeEntry, NodeError, NodeFacts, NodesFact, NodeStatus } from '../facts/nodes.ts';
+import type { NodeEntry, NodeError, NodeFacts, NodesFact } from '../facts/nodes.ts';
 import { PowerShellError, type PsErrorRecord } from './powershell.ts';
 import { NODE_TIMEOUT_ERROR_ID, nodeFactsParams, nodeFactsScript, type NodeOutput } from './node-facts.ts';
 
@@ -155,53 +154,6 @@ export const nodesProbe: FactProbe<'nodes.facts'> = {
     }
   },
 };
-
-/** What the nodes.* checks see of the fact, case by case. */
-export type NodesView =
-  | { readonly kind: 'notWindows'; readonly reason: string }
-  | { readonly kind: 'noPowerShell'; readonly reason: string }
-  | { readonly kind: 'noNodes' }
-  | {
-      readonly kind: 'nodes';
-      /** Every node, in the spec's order. */
-      readonly all: readonly NodeEntry[];
-      /** The nodes that answered with facts. */
-      readonly read: readonly (NodeEntry & { readonly facts: NodeFacts })[];
-      readonly unread: readonly NodeEntry[];
-      /** Set when the run as a whole failed (every node is then unread). */
-      readonly failure?: NodeError;
-    };
-
-export function viewNodes(fact: NodesFact): NodesView {
-  if (fact.status === 'skipped') {
-    const reason = fact.skipped?.reason ?? 'the Windows path is not available here';
-    return fact.skipped?.code === 'noPowerShell' ? { kind: 'noPowerShell', reason } : { kind: 'notWindows', reason };
-  }
-  if (fact.nodes.length === 0) return { kind: 'noNodes' };
-  const read = fact.nodes.filter(
-    (n): n is NodeEntry & { facts: NodeFacts } => n.status === 'ok' && n.facts !== undefined,
-  );
-  const unread = fact.nodes.filter((n) => !(n.status === 'ok' && n.facts !== undefined));
-  return { kind: 'nodes', all: fact.nodes, read, unread, ...(fact.failure ? { failure: fact.failure } : {}) };
-}
-
-/** The messages every nodes.* check shares (the cases of viewNodes). */
-export const NODES_GATE_MESSAGES = {
-  notWindows: 'Not evaluated on this machine: {reason}',
-  noPowerShell: 'Not evaluated: no PowerShell here: {reason}',
-  noNodes: 'The spec lists no nodes: nothing to check',
-  notRead: '{node} was not read ({cause}): see nodes.reachable',
-} as const;
-
-/** The data of a notRead finding. */
-export function notReadData(n: NodeEntry): { node: string; computerName: string; status: NodeStatus; cause: string } {
-  return { node: n.node, computerName: n.computerName, status: n.status, cause: n.error?.cause ?? n.status };
-}
-
-/** A name as it can stand in a printed PowerShell command: as is when it is a plain host name, else quoted. */
-export function psName(name: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) ? name : psQuote(name);
-}
 
 /** The initiator names the nodes reported, by node name (for the storage probe's identities). */
 export function reportedInitiators(fact: NodesFact | undefined): Record<string, string> {

@@ -38,7 +38,7 @@
  * so beats misplacing it. (5.1 itself cannot be caught at this: JavaScriptSerializer reads an
  * Unspecified DateTime as local before converting it, so it arrives as `\/Date(ms)\/`.)
  */
-import { decodeSid, isSid, normalizeSid } from '../ad/sid.ts';
+import { decodeSid, isSid, normalizeSid } from '../facts/ad-security/sid.ts';
 
 /** Why a value was not read. */
 export type PsInvalidReason = 'noZone' | 'notAnInstant' | 'notAnInteger' | 'notBytes' | 'notASid';
@@ -188,7 +188,7 @@ export function psBytes(value: unknown): Buffer | null | PsInvalid {
 
 /**
  * A SID as `S-1-...` (normalised): the string, a SecurityIdentifier's `{BinaryLength,
- * AccountDomainSid, Value}`, or its binary form (bytes or base64, decoded by src/ad/sid.ts).
+ * AccountDomainSid, Value}`, or its binary form (bytes or base64, decoded by src/facts/ad-security/sid.ts).
  */
 export function psSid(value: unknown): string | null | PsInvalid {
   if (value === null || value === undefined || value === '') return null;

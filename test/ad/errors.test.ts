@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BIND_DATA_CODES, bindDataCode } from '../../src/ad/errors.ts';
+import { bindDataCode } from '../../src/ad/errors.ts';
+import { BIND_DATA_CODES } from '../../checks/ad/lib/bind-codes.ts';
 
 test('the data code of a failed bind, from Windows and Samba diagnostic messages', () => {
   assert.equal(

@@ -16,8 +16,13 @@ import {
   SdDecodeError,
   toSddl,
   type SecurityDescriptor,
-} from '../../src/ad/sd.ts';
-import { describeDecision, evaluateAccess, networkLogonToken, type AccessRequest } from '../../src/ad/access.ts';
+} from '../../src/facts/ad-security/sd.ts';
+import {
+  describeDecision,
+  evaluateAccess,
+  networkLogonToken,
+  type AccessRequest,
+} from '../../src/facts/ad-security/access.ts';
 // Descriptors come from the naive builder in test/helpers/sd-builder.ts, which shares no code with the decoder.
 import { le16, le32, sdBytes, sidBytes, type SdSpec } from '../helpers/sd-builder.ts';
 import { mulberry32 } from '../helpers/prng.ts';

@@ -17,7 +17,7 @@ import {
   sddlSid,
   wellKnownSidName,
   WELL_KNOWN_SIDS,
-} from '../../src/ad/sid.ts';
+} from '../../src/facts/ad-security/sid.ts';
 
 /** A deliberately naive SID builder: [MS-DTYP] 2.4.2.2 written out byte by byte. */
 function naiveSid(text: string): number[] {

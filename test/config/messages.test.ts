@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadReport, loadSpec, loadWaivers } from '../../src/config/load.ts';
+import { loadSpec, loadWaivers } from '../../src/config/load.ts';
+import { loadReport } from '../../src/engine/report-file.ts';
 import { loadFacts } from '../../src/engine/facts.ts';
 import { UsageError, ConfigError } from '../../src/engine/errors.ts';
 

@@ -10,14 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  REPORT_MAX_BYTES,
-  SPEC_MAX_BYTES,
-  WAIVERS_MAX_BYTES,
-  loadReport,
-  loadSpec,
-  loadWaivers,
-} from '../../src/config/load.ts';
+import { REPORT_MAX_BYTES, SPEC_MAX_BYTES, WAIVERS_MAX_BYTES, loadSpec, loadWaivers } from '../../src/config/load.ts';
+import { loadReport } from '../../src/engine/report-file.ts';
 import { ConfigError, UsageError } from '../../src/engine/errors.ts';
 import { loadFacts } from '../../src/engine/facts.ts';
 import {

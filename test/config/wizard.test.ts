@@ -1,5 +1,5 @@
 /**
- * The pure half of `clusterprobe init` (src/config/wizard.ts): each answer's check, the NetBIOS
+ * The pure half of `clusterprobe init` (src/commands/init/wizard.ts): each answer's check, the NetBIOS
  * review as a name is typed, the LUN choices, and the spec and its commented YAML, which must
  * load through the project's own loader to exactly the spec the answers describe.
  */
@@ -31,7 +31,7 @@ import {
   secretRef,
   yamlString,
   type WizardAnswers,
-} from '../../src/config/wizard.ts';
+} from '../../src/commands/init/wizard.ts';
 import { loadSpec, parseAndValidate } from '../../src/config/load.ts';
 import { ClusterSpecSchema } from '../../src/config/schema.ts';
 import {

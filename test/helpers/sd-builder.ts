@@ -1,6 +1,6 @@
 /**
  * Security descriptors as bytes, for tests: a deliberately naive builder written from [MS-DTYP]
- * 2.4.2.2, 2.4.4, 2.4.5 and 2.4.6 that shares no code with src/ad/sd.ts, so the decoder and the
+ * 2.4.2.2, 2.4.4, 2.4.5 and 2.4.6 that shares no code with src/facts/ad-security/sd.ts, so the decoder and the
  * checks are tested against an independent encoding. Everything is little-endian except the SID
  * authority.
  */

@@ -18,7 +18,8 @@ import {
   PsOutputError,
   type PsScript,
 } from '../../src/windows/powershell.ts';
-import { classifyFailure, windowsFix } from '../../src/windows/errors.ts';
+import { classifyFailure } from '../../src/windows/errors.ts';
+import { windowsFix } from '../../checks/shared/lib/windows-fix.ts';
 import {
   adDirectoryScript,
   adSecurityScript,
@@ -33,7 +34,7 @@ import {
   type PsSecurity,
 } from '../../src/windows/ad-facts.ts';
 import { computerFilter, nodeMatch, nodeNames, powerShellParams, targetsOf } from '../../src/ad/probe.ts';
-import { decodeSecurityDescriptor } from '../../src/ad/sd.ts';
+import { decodeSecurityDescriptor } from '../../src/facts/ad-security/sd.ts';
 import type { ClusterSpec } from '../../src/config/schema.ts';
 import type { ComputerObject } from '../../src/facts/index.ts';
 

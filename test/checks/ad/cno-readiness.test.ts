@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import check from '../../../checks/ad/cno-readiness.ts';
 import { assertFindings, commandsOf, runCheck, type ExpectedFinding } from '../../helpers/run-check.ts';
 import { le32, sdBase64, sidBytes, type AceSpec } from '../../helpers/sd-builder.ts';
-import { ACE_FLAGS, ACE_TYPE, ADS_RIGHTS, DS_FULL_CONTROL, SCHEMA_GUIDS } from '../../../src/ad/sd.ts';
+import { ACE_FLAGS, ACE_TYPE, ADS_RIGHTS, DS_FULL_CONTROL, SCHEMA_GUIDS } from '../../../src/facts/ad-security/sd.ts';
 import { sidString } from '../../../src/ad/probe.ts';
 import type { Finding } from '../../../src/engine/report.ts';
 import { adFacts, computer, DOMAIN_SID } from './facts.ts';

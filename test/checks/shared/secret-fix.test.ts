@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { secretFix, suggestedVariable } from '../../../checks/shared/secret-fix.ts';
+import { secretFix, suggestedVariable } from '../../../checks/shared/lib/secret-fix.ts';
 import { SecretStore, SecretUnavailable, type SecretProblem } from '../../../src/config/secrets.ts';
 import { commandsOf } from '../../helpers/run-check.ts';
 

@@ -1,7 +1,8 @@
 /**
  * The pure half of `clusterprobe init`: the checks each answer gets while it is typed, and what
  * the answers become: a cluster spec in DESIGN.md's shape and its commented YAML text. No I/O
- * here; the prompts, DNS and iSCSI live in src/commands/init-run.ts.
+ * here; the prompts, DNS and iSCSI live in src/commands/init-run.ts. It sits in the commands layer
+ * because it lists LUNs and labels them from the storage probe's inventory.
  */
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -14,15 +15,14 @@ import {
   netbiosName,
   suggestNames,
   type NameProblem,
-} from '../netbios.ts';
-import { parsePortal } from '../iscsi/connection.ts';
-import { PERIPHERAL_DEVICE_TYPE } from '../scsi/inquiry.ts';
-import type { InventoryLun, InventoryTarget } from '../iscsi/inventory.ts';
-import { strongestIdentifier } from '../storage/identity.ts';
-import { formatBytes } from '../report/inventory.ts';
-import { ClusterSpecSchema, SECRET_REF_PATTERN, type WindowsVersion } from './schema.ts';
-import { windowsDefaultIqn } from './node-identity.ts';
-import { dnProblem, dnsNameProblem, dnsServerProblem, hostNameProblem, iqnProblem } from './validators.ts';
+} from '../../netbios.ts';
+import { parsePortal } from '../../facts/portal.ts';
+import { PERIPHERAL_DEVICE_TYPE } from '../../scsi/inquiry.ts';
+import type { InventoryLun, InventoryTarget } from '../../iscsi/inventory.ts';
+import { formatBytes, strongestIdentifier } from '../../facts/lun-identity.ts';
+import { ClusterSpecSchema, SECRET_REF_PATTERN, type WindowsVersion } from '../../config/schema.ts';
+import { windowsDefaultIqn } from '../../config/node-identity.ts';
+import { dnProblem, dnsNameProblem, dnsServerProblem, hostNameProblem, iqnProblem } from '../../config/validators.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Answers

@@ -3,7 +3,7 @@
  * them (objectSid, tokenGroups, the objectType fields of object ACEs), and the typed error every
  * security-data decoder here throws, over the codec's reader (src/codec/bytes.ts).
  */
-import { ByteReader, ByteWriter, DecodeError } from '../codec/bytes.ts';
+import { ByteReader, ByteWriter, DecodeError } from '../../codec/bytes.ts';
 
 export type SdDecodeCode =
   /** A field lies past the end of the data (or of the ACE / ACL / SID holding it). */

@@ -4,9 +4,9 @@
  * actually references, for PowerShell and for sh, and read the value without echoing it, so it
  * never lands in a history file or on a command line.
  */
-import type { SecretProblem } from '../../src/config/secrets.ts';
-import type { Command, Remediation, RemediationStep } from '../../src/engine/report.ts';
-import { psQuote, shQuote } from '../../src/quote.ts';
+import type { SecretProblem } from '../../../src/config/secrets.ts';
+import type { Command, Remediation, RemediationStep } from '../../../src/engine/report.ts';
+import { psQuote, shQuote } from '../../../src/quote.ts';
 
 const HERE = 'this machine (the shell that runs clusterprobe)';
 

@@ -4,7 +4,7 @@
  * their ACEs ([MS-DTYP] 2.4.4). Every offset and size read from the data is checked; anything
  * malformed throws SdDecodeError. Callback and other rare ACE types are kept opaque.
  */
-import type { ByteReader } from '../codec/bytes.ts';
+import type { ByteReader } from '../../codec/bytes.ts';
 import { SdDecodeError, describeSid, readGuid, readSid, sddlSid, sdReader } from './sid.ts';
 
 export { SdDecodeError } from './sid.ts';

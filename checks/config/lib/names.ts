@@ -1,9 +1,10 @@
 /**
  * Shared by the config.netbios.* checks: the names a spec declares, with what each one is.
  */
-import type { ClusterSpec } from '../../src/config/schema.ts';
-import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
-import { cmdQuote, placeholder, psQuote } from '../../src/quote.ts';
+import type { ClusterSpec } from '../../../src/config/schema.ts';
+import type { CheckContext } from '../../../src/engine/contract.ts';
+import type { Remediation, RemediationStep } from '../../../src/engine/report.ts';
+import { cmdQuote, placeholder, psQuote } from '../../../src/quote.ts';
 
 export interface DeclaredName {
   readonly name: string;
@@ -76,4 +77,23 @@ export function renameRemediation(
     summary: declared.kind === 'node' ? `Rename ${declared.name} to ${suggested}` : `Name the cluster ${suggested}`,
     steps,
   };
+}
+
+/** The message of the names gate (declaredNamesOrSkip); a check spreads it into its meta.messages. */
+export const NAMES_GATE_MESSAGES = {
+  noNames: 'The spec declares no nodes and no cluster name: nothing to check',
+} as const;
+
+/**
+ * The spec and the names it declares, or undefined after reporting `noNames` (skipped) when it
+ * declares none.
+ */
+export async function declaredNamesOrSkip(
+  ctx: CheckContext,
+): Promise<{ spec: ClusterSpec; names: DeclaredName[] } | undefined> {
+  const spec = await ctx.fact('spec');
+  const names = declaredNames(spec);
+  if (names.length > 0) return { spec, names };
+  ctx.report({ status: 'skipped', messageId: 'noNames' });
+  return undefined;
 }
