@@ -19,10 +19,10 @@ function disk(): Record<string, unknown> {
     vendor: 'LIO-ORG',
     product: 'csv1',
     outcome: 'stepFailed',
-    failedStep: 'register',
+    failedStep: 'registerA',
     steps: [
       {
-        step: 'register',
+        step: 'registerA',
         by: 'A',
         command: 'PERSISTENT RESERVE OUT REGISTER',
         ok: false,
@@ -88,7 +88,7 @@ const BAD: readonly {
     },
     fact: 'storage.pr',
     path: 'facts["storage.pr"].disks[0].steps[0].step',
-    expected: /expected a string, got 3/,
+    expected: /steps\[0\]\.step: expected one of "readKeysBefore", "registerA".*, got 3\n/,
   },
   {
     name: 'a missing list',
