@@ -15,7 +15,7 @@ import {
   prestagedPlan,
   prestagedSteps,
   removeStaleSteps,
-  renameSuggester,
+  clusterRenameSuggester,
 } from './lib/computer-account.ts';
 import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip } from './lib/gate.ts';
 
@@ -175,10 +175,7 @@ const check = {
       return;
     }
     const spec = await ctx.fact('spec');
-    const suggester = renameSuggester(
-      [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])],
-      computers,
-    );
+    const suggester = clusterRenameSuggester(facts, computers);
     for (const [index, n] of facts.nodes.entries()) {
       const own = computers.filter((c) => isOwnObject(c, n));
       const base = { node: n.name, host: hostLabel(n), fqdn: n.fqdn, account: `${n.netbios}$`, domain: facts.domain };

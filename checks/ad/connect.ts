@@ -343,6 +343,25 @@ function moduleAttempt(
   }
 }
 
+/** No DC to try: none configured and none discovered. `extra` joins the discovery in the evidence. */
+function reportNoServer(ctx: CheckContext, facts: AdFacts, extra: Record<string, unknown> = {}): void {
+  ctx.report({
+    status: 'fail',
+    messageId: 'noServer',
+    subject: facts.domain,
+    data: { domain: facts.domain },
+    evidence: { discovery: facts.discovery, ...extra },
+    remediation: {
+      summary: 'Name a DC or fix discovery',
+      steps: [
+        {
+          text: 'List the DCs in activeDirectory.servers (ldaps://dc1.example.com), or fix the SRV records (see ad.dc.discovery).',
+        },
+      ],
+    },
+  });
+}
+
 /** ad.connect for facts read through the ActiveDirectory module as the logged-in user. */
 function reportPowerShell(ctx: CheckContext, facts: AdFacts): void {
   const ps = facts.powershell;
@@ -401,22 +420,7 @@ function reportPowerShell(ctx: CheckContext, facts: AdFacts): void {
     });
   }
   if (!c) {
-    if (facts.attempts.length === 0)
-      ctx.report({
-        status: 'fail',
-        messageId: 'noServer',
-        subject: facts.domain,
-        data: { domain: facts.domain },
-        evidence: { discovery: facts.discovery, executable },
-        remediation: {
-          summary: 'Name a DC or fix discovery',
-          steps: [
-            {
-              text: 'List the DCs in activeDirectory.servers (ldaps://dc1.example.com), or fix the SRV records (see ad.dc.discovery).',
-            },
-          ],
-        },
-      });
+    if (facts.attempts.length === 0) reportNoServer(ctx, facts, { executable });
     return;
   }
   ctx.report({
@@ -518,22 +522,7 @@ const check = {
       });
     }
     if (!worked) {
-      if (facts.attempts.length === 0)
-        ctx.report({
-          status: 'fail',
-          messageId: 'noServer',
-          subject: facts.domain,
-          data: { domain: facts.domain },
-          evidence: { discovery: facts.discovery },
-          remediation: {
-            summary: 'Name a DC or fix discovery',
-            steps: [
-              {
-                text: 'List the DCs in activeDirectory.servers (ldaps://dc1.example.com), or fix the SRV records (see ad.dc.discovery).',
-              },
-            ],
-          },
-        });
+      if (facts.attempts.length === 0) reportNoServer(ctx, facts);
       return;
     }
     const c = facts.connection!;

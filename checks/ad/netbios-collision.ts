@@ -11,7 +11,7 @@ import {
   holdersOf,
   isOwnObject,
   removeStaleSteps,
-  renameSuggester,
+  clusterRenameSuggester,
   setAccountNameCommands,
 } from './lib/computer-account.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
@@ -118,10 +118,7 @@ const check = {
     const named = [...nodes, ...(cluster ? [cluster] : [])];
 
     // Names the directory already holds count as taken, so that no suggestion collides with them.
-    const suggester = renameSuggester(
-      named.map((n) => n.declared.name),
-      computers,
-    );
+    const suggester = clusterRenameSuggester(facts, computers);
     const suggestions = suggester.suggestions;
     const suggest = (n: Named): string => suggester.suggest(n.declared.name);
     const nodeNames = () => nodes.map((n) => suggestions.get(n.declared.name) ?? n.declared.name);

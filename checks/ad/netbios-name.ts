@@ -12,7 +12,7 @@ import {
   prestagedPlan,
   prestagedSteps,
   removeStaleSteps,
-  renameSuggester,
+  clusterRenameSuggester,
 } from './lib/computer-account.ts';
 import type { ComputerObject, NodeName } from '../../src/facts/index.ts';
 import { AD_DIRECTORY_MESSAGES, AD_GATE_MESSAGES, adComputersOrSkip } from './lib/gate.ts';
@@ -95,8 +95,7 @@ const check = {
     if (!read) return;
     const { facts, computers } = read;
     const spec = await ctx.fact('spec');
-    const declared = [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])];
-    const suggester = renameSuggester(declared, computers);
+    const suggester = clusterRenameSuggester(facts, computers);
     const suggestions = suggester.suggestions;
     const nodeNames = facts.nodes.map((n) => suggestions.get(hostLabel(n)) ?? hostLabel(n));
 

@@ -2,6 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
 import type { AdFacts } from '../../src/facts/index.ts';
 import { parseLdapUrl } from '../../src/facts/ad-endpoints.ts';
+import { instantOf, isCalendarTime } from '../../src/facts/calendar.ts';
 import { cmdQuote, psQuote } from '../../src/quote.ts';
 import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
@@ -38,11 +39,10 @@ export function parseGeneralizedTime(value: string): number | null {
     number,
     number,
   ];
-  const fraction = m[7] ? Number(`0.${m[7]}`) : 0;
+  // Any number of fraction digits, rounded to ms.
+  const time = { year, month, day, hour, minute, second, ms: m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0 };
+  if (!isCalendarTime(time, { leapSecond: true })) return null;
   const zone = m[8]!;
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return null;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (day > daysInMonth) return null;
   let offsetMinutes = 0;
   if (zone !== 'Z') {
     const hh = Number(zone.slice(1, 3));
@@ -51,7 +51,7 @@ export function parseGeneralizedTime(value: string): number | null {
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (hh * 60 + mm);
   }
   // A leap second (60) counts as the next second: good enough for a skew in seconds.
-  return Date.UTC(year, month - 1, day, hour, minute, second) + Math.round(fraction * 1000) - offsetMinutes * 60_000;
+  return instantOf(time, offsetMinutes);
 }
 
 /** An ISO 8601 instant with a zone, as the probe writes localTime; null for anything else. */

@@ -2,7 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { Remediation } from '../../src/engine/report.ts';
 import { placeholder } from '../../src/quote.ts';
 import { NODES_GATE_MESSAGES, nodesViewOrSkip, reportNotRead, reportUnreadable } from './lib/gate.ts';
-import { groupBy, inWords } from './lib/groups.ts';
+import { reportAgreement } from './lib/groups.ts';
 
 const messages = {
   sameVendor: 'Every node has {vendor} processors',
@@ -105,38 +105,25 @@ const check = {
     }
     if (nodes.length === 0) return;
     const evidence = { processors: Object.fromEntries(view.read.map((n) => [n.node, n.facts.processors])) };
-    const vendors = groupBy(nodes, (n) => n.manufacturer);
-    if (vendors.length > 1) {
-      ctx.report({
-        status: 'fail',
-        messageId: 'mixedVendors',
-        subject: 'vendor',
-        data: { groups: inWords(vendors), vendors: vendors.map((g) => g.value) },
-        evidence,
-        remediation: vendorFix(),
-      });
-      return;
-    }
-    const vendor = vendors[0]!.value;
-    ctx.report({ status: 'pass', messageId: 'sameVendor', subject: 'vendor', data: { vendor }, evidence });
-    const models = groupBy(nodes, (n) => n.models);
-    if (models.length > 1)
-      ctx.report({
+    const vendors = reportAgreement(ctx, nodes, (n) => n.manufacturer, {
+      subject: 'vendor',
+      evidence,
+      same: { messageId: 'sameVendor', data: (vendor) => ({ vendor }) },
+      differ: { status: 'fail', messageId: 'mixedVendors', values: 'vendors', remediation: vendorFix() },
+    });
+    if (vendors.length > 1) return;
+    reportAgreement(ctx, nodes, (n) => n.models, {
+      subject: 'model',
+      evidence,
+      same: { messageId: 'sameModel', data: (model) => ({ model }) },
+      differ: {
         status: 'warn',
         messageId: 'modelsDiffer',
-        subject: 'model',
-        data: { vendor, groups: inWords(models), models: models.map((g) => g.value) },
-        evidence,
+        values: 'models',
+        data: { vendor: vendors[0]!.value },
         remediation: modelFix(),
-      });
-    else
-      ctx.report({
-        status: 'pass',
-        messageId: 'sameModel',
-        subject: 'model',
-        data: { model: models[0]!.value },
-        evidence,
-      });
+      },
+    });
   },
 } satisfies Check;
 

@@ -3,7 +3,7 @@ import type { Command, Remediation } from '../../src/engine/report.ts';
 import type { NodeOs } from '../../src/facts/index.ts';
 import { NODES_GATE_MESSAGES, nodesViewOrSkip, reportNotRead, reportUnreadable } from './lib/gate.ts';
 import { psName } from './lib/ps-name.ts';
-import { groupBy, inWords } from './lib/groups.ts';
+import { groupBy, reportAgreement } from './lib/groups.ts';
 
 const messages = {
   sameVersion: 'All {count} nodes that answered run {version}',
@@ -134,64 +134,34 @@ const check = {
     if (nodes.length === 0) return;
     const evidence = { nodes: Object.fromEntries(nodes.map((n) => [n.node, n.os])) };
 
-    const versions = groupBy(nodes, (n) => versionLabel(n.os));
     const releaseOf = (n: OsNode) => n.os.release ?? n.os.version;
-    if (versions.length > 1) {
-      ctx.report({
-        status: 'fail',
-        messageId: 'versionsDiffer',
-        subject: 'version',
-        data: { groups: inWords(versions), versions: versions.map((g) => g.value) },
-        evidence,
-        remediation: versionFix(nodes),
-      });
-    } else {
+    const versions = reportAgreement(ctx, nodes, (n) => versionLabel(n.os), {
+      subject: 'version',
+      evidence,
+      same: { messageId: 'sameVersion', data: (version) => ({ count: nodes.length, version }) },
+      differ: { status: 'fail', messageId: 'versionsDiffer', values: 'versions', remediation: versionFix(nodes) },
+    });
+    if (versions.length === 1) {
       const version = versions[0]!.value;
-      ctx.report({
-        status: 'pass',
-        messageId: 'sameVersion',
-        subject: 'version',
-        data: { count: nodes.length, version },
+      reportAgreement(ctx, nodes, (n) => n.os.build, {
+        subject: 'build',
         evidence,
-      });
-      const builds = groupBy(nodes, (n) => n.os.build);
-      if (builds.length > 1)
-        ctx.report({
+        same: { messageId: 'sameBuild', data: (build) => ({ build }) },
+        differ: {
           status: 'warn',
           messageId: 'buildsDiffer',
-          subject: 'build',
-          data: { version, groups: inWords(builds), builds: builds.map((g) => g.value) },
-          evidence,
+          values: 'builds',
+          data: { version },
           remediation: buildFix(nodes, version),
-        });
-      else
-        ctx.report({
-          status: 'pass',
-          messageId: 'sameBuild',
-          subject: 'build',
-          data: { build: builds[0]!.value },
-          evidence,
-        });
+        },
+      });
     }
-
-    const editions = groupBy(nodes, (n) => n.os.edition);
-    if (editions.length > 1)
-      ctx.report({
-        status: 'warn',
-        messageId: 'editionsDiffer',
-        subject: 'edition',
-        data: { groups: inWords(editions), editions: editions.map((g) => g.value) },
-        evidence,
-        remediation: editionFix(),
-      });
-    else
-      ctx.report({
-        status: 'pass',
-        messageId: 'sameEdition',
-        subject: 'edition',
-        data: { edition: editions[0]!.value },
-        evidence,
-      });
+    reportAgreement(ctx, nodes, (n) => n.os.edition, {
+      subject: 'edition',
+      evidence,
+      same: { messageId: 'sameEdition', data: (edition) => ({ edition }) },
+      differ: { status: 'warn', messageId: 'editionsDiffer', values: 'editions', remediation: editionFix() },
+    });
 
     const spec = await ctx.fact('spec');
     const expected = spec.cluster?.windowsVersion;

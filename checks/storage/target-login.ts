@@ -129,138 +129,108 @@ function classify(portal: PortalFact, target: TargetFact, login: LoginFact) {
     listedBySendTargetsFor: target.listedFor,
   };
   const allowed = target.logins.filter((l) => l.status === 'ok').map((l) => l.node);
+  /** A failed login: its message, the fix, and the base data (or `data`, for more). */
+  const fail = (f: {
+    messageId: keyof typeof messages;
+    summary: string;
+    steps: RemediationStep[];
+    data?: typeof base & Record<string, unknown>;
+  }) => ({
+    status: 'fail' as const,
+    messageId: f.messageId,
+    data: f.data ?? base,
+    evidence,
+    remediation: { summary: f.summary, steps: f.steps },
+  });
   switch (login.status) {
     case 'ok':
-      return { status: 'pass' as const, messageId: 'loggedIn' as const, data: base };
+      return { status: 'pass' as const, messageId: 'loggedIn', data: base };
     case 'not-found':
-      if (allowed.length > 0) {
-        return {
-          status: 'fail' as const,
-          messageId: 'aclMissing' as const,
-          data: { ...base, allowed: allowed.join(', ') },
-          evidence,
-          remediation: {
-            summary: `Allow ${login.initiator} on ${target.name}`,
-            steps: aclSteps(target.name, login.initiator, portal.portal, login.derived),
-          },
-        };
-      }
-      return {
-        status: 'fail' as const,
-        messageId: 'targetNotFound' as const,
-        data: base,
-        evidence,
-        remediation: {
-          summary: `Check the name of ${target.name} and its access list`,
-          steps: [
-            {
-              text: `List the targets the portal offers and compare with the spec's storage.iscsi[].targets.`,
-              commands: [
-                { shell: 'sh' as const, command: `clusterprobe iscsi discover --portal ${shQuote(portal.portal)}` },
-              ],
-            },
-            ...aclSteps(target.name, login.initiator, portal.portal, login.derived),
-          ],
-        },
-      };
-    case 'not-authorized':
-      return {
-        status: 'fail' as const,
-        messageId: 'notAuthorized' as const,
-        data: base,
-        evidence,
-        remediation: {
+      if (allowed.length > 0)
+        return fail({
+          messageId: 'aclMissing',
           summary: `Allow ${login.initiator} on ${target.name}`,
           steps: aclSteps(target.name, login.initiator, portal.portal, login.derived),
-        },
-      };
+          data: { ...base, allowed: allowed.join(', ') },
+        });
+      return fail({
+        messageId: 'targetNotFound',
+        summary: `Check the name of ${target.name} and its access list`,
+        steps: [
+          {
+            text: `List the targets the portal offers and compare with the spec's storage.iscsi[].targets.`,
+            commands: [{ shell: 'sh', command: `clusterprobe iscsi discover --portal ${shQuote(portal.portal)}` }],
+          },
+          ...aclSteps(target.name, login.initiator, portal.portal, login.derived),
+        ],
+      });
+    case 'not-authorized':
+      return fail({
+        messageId: 'notAuthorized',
+        summary: `Allow ${login.initiator} on ${target.name}`,
+        steps: aclSteps(target.name, login.initiator, portal.portal, login.derived),
+      });
     case 'auth-failed':
       return portal.chap === 'none'
-        ? {
-            status: 'fail' as const,
-            messageId: 'chapRequired' as const,
-            data: base,
-            evidence,
-            remediation: {
-              summary: `Configure CHAP for ${portal.portal}`,
-              steps: [
-                {
-                  text: 'Add the CHAP user and a secret reference to the portal in the spec: chap: { user: <user>, secret: env:CHAP_SECRET }.',
-                },
-                ...chapSteps(target.name, portal.portal, undefined),
-              ],
-            },
-          }
-        : {
-            status: 'fail' as const,
-            messageId: 'chapFailed' as const,
-            data: base,
-            evidence,
-            remediation: {
-              summary: `Fix CHAP for user ${portal.chapUser ?? ''} on ${target.name}`,
-              steps: chapSteps(target.name, portal.portal, portal.chapUser),
-            },
-          };
-    case 'negotiation':
-      if (login.negotiation === 'mutualChap') {
-        return {
-          status: 'fail' as const,
-          messageId: 'mutualChapFailed' as const,
-          data: base,
-          evidence,
-          remediation: {
-            summary: 'Make the mutual CHAP secrets agree',
+        ? fail({
+            messageId: 'chapRequired',
+            summary: `Configure CHAP for ${portal.portal}`,
             steps: [
               {
-                text: `Set the target's outgoing (mutual) CHAP account to the user and secret of the spec's chap.mutualUser / chap.mutualSecret.`,
-                commands: [
-                  {
-                    shell: 'sh' as const,
-                    command: `tgtadm --lld iscsi --op bind --mode account --tid ${placeholder('tid', 'sh')} --user ${placeholder('mutual user', 'sh')} --outgoing   # tgt`,
-                    runOn: parsePortal(portal.portal).host,
-                  },
-                ],
+                text: 'Add the CHAP user and a secret reference to the portal in the spec: chap: { user: <user>, secret: env:CHAP_SECRET }.',
+              },
+              ...chapSteps(target.name, portal.portal, undefined),
+            ],
+          })
+        : fail({
+            messageId: 'chapFailed',
+            summary: `Fix CHAP for user ${portal.chapUser ?? ''} on ${target.name}`,
+            steps: chapSteps(target.name, portal.portal, portal.chapUser),
+          });
+    case 'negotiation':
+      if (login.negotiation === 'mutualChap')
+        return fail({
+          messageId: 'mutualChapFailed',
+          summary: 'Make the mutual CHAP secrets agree',
+          steps: [
+            {
+              text: `Set the target's outgoing (mutual) CHAP account to the user and secret of the spec's chap.mutualUser / chap.mutualSecret.`,
+              commands: [
+                {
+                  shell: 'sh',
+                  command: `tgtadm --lld iscsi --op bind --mode account --tid ${placeholder('tid', 'sh')} --user ${placeholder('mutual user', 'sh')} --outgoing   # tgt`,
+                  runOn: parsePortal(portal.portal).host,
+                },
+              ],
+            },
+          ],
+        });
+      return fail({
+        messageId: 'loginError',
+        summary: 'Fix the login negotiation',
+        steps: [
+          {
+            text: "The target and clusterprobe could not agree on the login parameters; the evidence has the target's words.",
+          },
+        ],
+      });
+    default:
+      return fail({
+        messageId: 'loginError',
+        summary: `Make ${target.name} answer logins`,
+        steps: [
+          {
+            text: 'Check that the portal is reachable (storage.portal.reachable) and the target service healthy, then retry.',
+            commands: [
+              {
+                shell: 'powershell',
+                command: `Test-NetConnection -ComputerName ${psQuote(parsePortal(portal.portal).host)} -Port ${parsePortal(portal.portal).port}`,
+                runOn: 'each node',
               },
             ],
           },
-        };
-      }
-      return {
-        status: 'fail' as const,
-        messageId: 'loginError' as const,
-        data: base,
-        evidence,
-        remediation: {
-          summary: 'Fix the login negotiation',
-          steps: [
-            {
-              text: "The target and clusterprobe could not agree on the login parameters; the evidence has the target's words.",
-            },
-          ],
-        },
-      };
-    default:
-      return {
-        status: 'fail' as const,
-        messageId: 'loginError' as const,
-        data: base,
-        evidence,
-        remediation: {
-          summary: `Make ${target.name} answer logins`,
-          steps: [
-            {
-              text: 'Check that the portal is reachable (storage.portal.reachable) and the target service healthy, then retry.',
-              commands: [
-                {
-                  shell: 'powershell' as const,
-                  command: `Test-NetConnection -ComputerName ${psQuote(parsePortal(portal.portal).host)} -Port ${parsePortal(portal.portal).port}`,
-                  runOn: 'each node',
-                },
-              ],
-            },
-          ],
-        },
-      };
+        ],
+      });
   }
 }
 

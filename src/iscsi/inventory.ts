@@ -106,6 +106,17 @@ export type TargetReading =
   | { readonly luns: InventoryLun[] }
   | { readonly failure: unknown; readonly stage: 'login' | 'report-luns' };
 
+/** The portal, identity, CHAP, timeouts and signal of `options`, as a login or SendTargets takes them. */
+function connectionOf(options: InventoryOptions) {
+  return {
+    portal: options.portal,
+    initiatorName: options.initiatorName,
+    ...(options.chap ? { chap: options.chap } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
 /**
  * Logs in to one target, lists and describes its LUNs (only `options.luns` when given), logs
  * out. Login and REPORT LUNS failures come back as the raw error, for callers that classify it.
@@ -113,14 +124,7 @@ export type TargetReading =
 export async function readTarget(target: DiscoveredTarget, options: InventoryOptions): Promise<TargetReading> {
   let session: IscsiSession;
   try {
-    session = await IscsiSession.open({
-      portal: options.portal,
-      initiatorName: options.initiatorName,
-      targetName: target.name,
-      ...(options.chap ? { chap: options.chap } : {}),
-      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    session = await IscsiSession.open({ ...connectionOf(options), targetName: target.name });
   } catch (err) {
     return { failure: err, stage: 'login' };
   }
@@ -168,13 +172,7 @@ export async function inventory(options: InventoryOptions): Promise<Inventory> {
   const base = { portal: options.portal, initiator: options.initiatorName };
   let targets: DiscoveredTarget[];
   try {
-    targets = await sendTargets({
-      portal: options.portal,
-      initiatorName: options.initiatorName,
-      ...(options.chap ? { chap: options.chap } : {}),
-      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    targets = await sendTargets(connectionOf(options));
   } catch (err) {
     return { ...base, targets: [], error: toInventoryError(err) };
   }

@@ -17,8 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Change, DiffEntry, Finding, FindingStatus, Report, Shell } from '../engine/report.ts';
+import { STATUS_ORDER, compareStatus } from './status.ts';
 
-const ORDER: readonly FindingStatus[] = ['error', 'fail', 'warn', 'waived', 'skipped', 'pass'];
 const LABEL: Record<FindingStatus, string> = {
   error: 'ERROR',
   fail: 'FAIL',
@@ -142,12 +142,8 @@ function sha256(text: string): string {
 /** The CSP: nothing but this file's own style and script (by hash), and data: for the empty icon. */
 export const HTML_CSP = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; img-src data:; base-uri 'none'; form-action 'none'`;
 
-function statusOrder(a: FindingStatus, b: FindingStatus): number {
-  return ORDER.indexOf(a) - ORDER.indexOf(b);
-}
-
 function worst(findings: readonly Finding[]): FindingStatus {
-  return findings.map((f) => f.status).sort(statusOrder)[0] ?? 'pass';
+  return findings.map((f) => f.status).sort(compareStatus)[0] ?? 'pass';
 }
 
 function isPrSteps(value: unknown): value is Record<string, unknown>[] {
@@ -238,7 +234,7 @@ function findingHtml(f: Finding, index: number, change: DiffEntry | undefined): 
 
 function countsHtml(report: Report): string {
   const s = report.summary;
-  return `<ul class="counts">${ORDER.map((st) => `<li class="${s[st] > 0 ? `c-${st}` : ''}">${s[st]} ${st}</li>`).join('')}</ul>`;
+  return `<ul class="counts">${STATUS_ORDER.map((st) => `<li class="${s[st] > 0 ? `c-${st}` : ''}">${s[st]} ${st}</li>`).join('')}</ul>`;
 }
 
 function metaHtml(report: Report): string {
@@ -281,7 +277,7 @@ function diffHtml(report: Report): string {
 }
 
 function controlsHtml(report: Report, areas: readonly string[]): string {
-  const boxes = ORDER.map(
+  const boxes = STATUS_ORDER.map(
     (st) => `<label><input type="checkbox" name="status" value="${st}" checked> ${st} (${report.summary[st]})</label>`,
   ).join('');
   const options = areas.map((a) => `<option value="${h(a)}">${h(a)}</option>`).join('');
@@ -296,10 +292,10 @@ export function renderHtml(report: Report): string {
   const byArea = Map.groupBy(indexed, (x) => x.f.area);
   // Failures first: areas by their worst finding, findings by status, then as reported.
   const areas = [...byArea.keys()].sort((a, b) =>
-    statusOrder(worst(byArea.get(a)!.map((x) => x.f)), worst(byArea.get(b)!.map((x) => x.f))),
+    compareStatus(worst(byArea.get(a)!.map((x) => x.f)), worst(byArea.get(b)!.map((x) => x.f))),
   );
   const sections = areas.map((area) => {
-    const items = byArea.get(area)!.sort((a, b) => statusOrder(a.f.status, b.f.status) || a.i - b.i);
+    const items = byArea.get(area)!.sort((a, b) => compareStatus(a.f.status, b.f.status) || a.i - b.i);
     const problems = items.filter(
       (x) => x.f.status === 'fail' || x.f.status === 'error' || x.f.status === 'warn',
     ).length;

@@ -5,8 +5,8 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { Finding, FindingStatus, Report, Shell } from '../engine/report.ts';
+import { compareStatus } from './status.ts';
 
-const ORDER: readonly FindingStatus[] = ['error', 'fail', 'warn', 'waived', 'skipped', 'pass'];
 const LABEL: Record<FindingStatus, string> = {
   error: 'ERROR',
   fail: 'FAIL',
@@ -40,7 +40,7 @@ export function renderTerminal(report: Report, c: ChalkInstance, options: Termin
     const findings = report.findings
       .filter((f) => f.area === area)
       .map((f, i) => ({ f, i }))
-      .sort((a, b) => ORDER.indexOf(a.f.status) - ORDER.indexOf(b.f.status) || a.i - b.i)
+      .sort((a, b) => compareStatus(a.f.status, b.f.status) || a.i - b.i)
       .map(({ f }) => f);
     for (const f of findings) {
       const label = paint[f.status](LABEL[f.status].padEnd(6));

@@ -18,6 +18,7 @@ import {
   PRIN_SERVICE_ACTION,
   PROUT_SERVICE_ACTION,
   type ProutServiceAction,
+  type PrinServiceAction,
 } from './cdb.ts';
 import { decodeReadCapacity10, decodeReadCapacity16, type ReadCapacity } from './capacity.ts';
 import { ScsiCheckCondition, ScsiDecodeError, ScsiStatusError, ScsiUnitAttentionError } from './errors.ts';
@@ -280,42 +281,43 @@ export class ScsiDevice {
     return this.#dataIn(build, decodeOneCommandSupport, 64, MAX_16, options);
   }
 
+  /** PERSISTENT RESERVE IN with one service action: its 16-bit ALLOCATION LENGTH grows as the data needs. */
+  #prIn<T extends { readonly needed: number; readonly complete: boolean }>(
+    serviceAction: PrinServiceAction,
+    decode: (data: Uint8Array) => T,
+    initial: number,
+    options: CommandOptions,
+  ): Promise<T> {
+    return this.#dataIn((n) => buildPersistentReserveInCdb(serviceAction, n), decode, initial, MAX_16, options);
+  }
+
   prReadKeys(options: CommandOptions = {}): Promise<PrReadKeys> {
-    return this.#dataIn(
-      (n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_KEYS, n),
-      decodePrReadKeys,
-      INITIAL_ALLOCATION.readKeys,
-      MAX_16,
-      options,
-    );
+    return this.#prIn(PRIN_SERVICE_ACTION.READ_KEYS, decodePrReadKeys, INITIAL_ALLOCATION.readKeys, options);
   }
 
   prReadReservation(options: CommandOptions = {}): Promise<PrReadReservation> {
-    return this.#dataIn(
-      (n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_RESERVATION, n),
+    return this.#prIn(
+      PRIN_SERVICE_ACTION.READ_RESERVATION,
       decodePrReadReservation,
       INITIAL_ALLOCATION.readReservation,
-      MAX_16,
       options,
     );
   }
 
   prReportCapabilities(options: CommandOptions = {}): Promise<PrReportCapabilities> {
-    return this.#dataIn(
-      (n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.REPORT_CAPABILITIES, n),
+    return this.#prIn(
+      PRIN_SERVICE_ACTION.REPORT_CAPABILITIES,
       decodePrReportCapabilities,
       INITIAL_ALLOCATION.reportCapabilities,
-      MAX_16,
       options,
     );
   }
 
   prReadFullStatus(options: CommandOptions = {}): Promise<PrReadFullStatus> {
-    return this.#dataIn(
-      (n) => buildPersistentReserveInCdb(PRIN_SERVICE_ACTION.READ_FULL_STATUS, n),
+    return this.#prIn(
+      PRIN_SERVICE_ACTION.READ_FULL_STATUS,
       decodePrReadFullStatus,
       INITIAL_ALLOCATION.readFullStatus,
-      MAX_16,
       options,
     );
   }

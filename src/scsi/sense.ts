@@ -233,6 +233,48 @@ export function decodeSense(bytes: Uint8Array): Sense {
   );
 }
 
+/** What both formats decode, each from its own place; `undefined` where the data does not carry it. */
+interface SenseFields {
+  readonly format: Sense['format'];
+  readonly responseCode: number;
+  readonly senseKey: number;
+  readonly asc: number | undefined;
+  readonly ascq: number | undefined;
+  readonly information: bigint | undefined;
+  readonly commandSpecificInformation: bigint | undefined;
+  readonly senseKeySpecific: SenseKeySpecific | undefined;
+  readonly fieldReplaceableUnitCode: number | undefined;
+  readonly additionalSenseLength: number;
+  /** Bytes received. */
+  readonly received: number;
+}
+
+/** One Sense from either format: the shared fields, then the format's own (`formatOnly`), then the lengths. */
+function assembleSense(
+  f: SenseFields,
+  formatOnly: Pick<Sense, 'filemark' | 'eom' | 'ili'> | Pick<Sense, 'descriptors'>,
+): Sense {
+  const needed = 8 + f.additionalSenseLength;
+  return {
+    format: f.format,
+    responseCode: f.responseCode,
+    current: f.responseCode === (f.format === 'fixed' ? 0x70 : 0x72),
+    senseKey: f.senseKey,
+    senseKeyName: senseKeyName(f.senseKey),
+    asc: f.asc,
+    ascq: f.ascq,
+    ascName: f.asc !== undefined && f.ascq !== undefined ? ascName(f.asc, f.ascq) : undefined,
+    ...(f.information !== undefined ? { information: f.information } : {}),
+    ...(f.commandSpecificInformation !== undefined ? { commandSpecificInformation: f.commandSpecificInformation } : {}),
+    ...(f.senseKeySpecific !== undefined ? { senseKeySpecific: f.senseKeySpecific } : {}),
+    ...(f.fieldReplaceableUnitCode !== undefined ? { fieldReplaceableUnitCode: f.fieldReplaceableUnitCode } : {}),
+    ...formatOnly,
+    additionalSenseLength: f.additionalSenseLength,
+    needed,
+    complete: f.received >= needed,
+  };
+}
+
 function decodeFixed(r: ByteReader, responseCode: number): Sense {
   const valid = (r.u8(0, 'VALID') & 0x80) !== 0;
   const byte2 = r.u8(2, 'SENSE KEY');
@@ -246,26 +288,23 @@ function decodeFixed(r: ByteReader, responseCode: number): Sense {
   const csi = d.has(8, 4) ? d.u32(8, 'COMMAND-SPECIFIC INFORMATION') : undefined;
   const fru = d.has(14) ? d.u8(14, 'FIELD REPLACEABLE UNIT CODE') : undefined;
   const sks = d.has(15, 3) ? decodeSenseKeySpecific(d.slice(15, 3, 'SENSE KEY SPECIFIC'), senseKey) : undefined;
-  return {
-    format: 'fixed',
-    responseCode,
-    current: responseCode === 0x70,
-    senseKey,
-    senseKeyName: senseKeyName(senseKey),
-    asc,
-    ascq,
-    ascName: asc !== undefined && ascq !== undefined ? ascName(asc, ascq) : undefined,
-    ...(information !== undefined ? { information } : {}),
-    ...(csi !== undefined && csi !== 0 ? { commandSpecificInformation: BigInt(csi) } : {}),
-    ...(sks !== undefined ? { senseKeySpecific: sks } : {}),
-    ...(fru !== undefined && fru !== 0 ? { fieldReplaceableUnitCode: fru } : {}),
-    filemark: (byte2 & 0x80) !== 0,
-    eom: (byte2 & 0x40) !== 0,
-    ili: (byte2 & 0x20) !== 0,
-    additionalSenseLength,
-    needed,
-    complete: r.length >= needed,
-  };
+  return assembleSense(
+    {
+      format: 'fixed',
+      responseCode,
+      senseKey,
+      asc,
+      ascq,
+      information,
+      // Fixed format has no "absent": a zero CSI or FRU code means none.
+      commandSpecificInformation: csi !== undefined && csi !== 0 ? BigInt(csi) : undefined,
+      senseKeySpecific: sks,
+      fieldReplaceableUnitCode: fru !== undefined && fru !== 0 ? fru : undefined,
+      additionalSenseLength,
+      received: r.length,
+    },
+    { filemark: (byte2 & 0x80) !== 0, eom: (byte2 & 0x40) !== 0, ili: (byte2 & 0x20) !== 0 },
+  );
 }
 
 function decodeDescriptorFormat(r: ByteReader, responseCode: number): Sense {
@@ -303,22 +342,20 @@ function decodeDescriptorFormat(r: ByteReader, responseCode: number): Sense {
     else if (descriptorType === 0x03 && length >= 2) fru = body[1];
     offset += 2 + length;
   }
-  return {
-    format: 'descriptor',
-    responseCode,
-    current: responseCode === 0x72,
-    senseKey,
-    senseKeyName: senseKeyName(senseKey),
-    asc,
-    ascq,
-    ascName: asc !== undefined && ascq !== undefined ? ascName(asc, ascq) : undefined,
-    ...(information !== undefined ? { information } : {}),
-    ...(commandSpecificInformation !== undefined ? { commandSpecificInformation } : {}),
-    ...(senseKeySpecific !== undefined ? { senseKeySpecific } : {}),
-    ...(fru !== undefined ? { fieldReplaceableUnitCode: fru } : {}),
-    descriptors,
-    additionalSenseLength,
-    needed,
-    complete: r.length >= needed,
-  };
+  return assembleSense(
+    {
+      format: 'descriptor',
+      responseCode,
+      senseKey,
+      asc,
+      ascq,
+      information,
+      commandSpecificInformation,
+      senseKeySpecific,
+      fieldReplaceableUnitCode: fru,
+      additionalSenseLength,
+      received: r.length,
+    },
+    { descriptors },
+  );
 }

@@ -42,10 +42,13 @@ const TIMEOUTS = { connectMs: 5000, loginMs: 10_000, commandMs: 10_000, logoutMs
 const TARGET_CONCURRENCY = 4;
 const LUN_CONCURRENCY = 4;
 
-function senseOf(err: unknown): PrStep['sense'] | undefined {
-  if (err instanceof ScsiCheckCondition)
-    return { senseKey: err.senseKey, asc: err.asc, ascq: err.ascq, name: err.ascName ?? err.senseKeyName };
-  return undefined;
+/** The evidence of a step whose command threw: with the sense data, when the target sent some. */
+function withSense(step: PrStep, err: unknown): PrStep {
+  if (!(err instanceof ScsiCheckCondition)) return step;
+  return {
+    ...step,
+    sense: { senseKey: err.senseKey, asc: err.asc, ascq: err.ascq, name: err.ascName ?? err.senseKeyName },
+  };
 }
 
 function describeError(err: unknown): string {
@@ -228,16 +231,7 @@ async function probeDisk(
       return value;
     } catch (err) {
       if (err instanceof StepFailed) throw err;
-      const sense = senseOf(err);
-      steps.push({
-        step: name,
-        by: side.label,
-        command,
-        ok: false,
-        expected,
-        got: describeError(err),
-        ...(sense ? { sense } : {}),
-      });
+      steps.push(withSense({ step: name, by: side.label, command, ok: false, expected, got: describeError(err) }, err));
       throw new StepFailed(name, describeError(err), err);
     }
   };
@@ -254,16 +248,12 @@ async function probeDisk(
       steps.push({ step: name, by: 'A', command, ok: true, expected, got: 'supported: recorded' });
       return value;
     } catch (err) {
-      const sense = senseOf(err);
-      steps.push({
-        step: name,
-        by: 'A',
-        command,
-        ok: true,
-        expected,
-        got: `not supported: ${describeError(err)}`,
-        ...(sense ? { sense } : {}),
-      });
+      steps.push(
+        withSense(
+          { step: name, by: 'A', command, ok: true, expected, got: `not supported: ${describeError(err)}` },
+          err,
+        ),
+      );
       return undefined;
     }
   };
@@ -319,6 +309,27 @@ async function probeDisk(
   let message: string | undefined;
   let outcome: PrOutcome = b ? 'supported' : 'singlePath';
   let readFullStatus: PrDiskFact['readFullStatus'];
+
+  /** READ RESERVATION after A's RESERVE, by either side: A holds it, type 5. */
+  const readReservationHeldByA = (name: 'readReservationA' | 'readReservationB', side: Side) =>
+    step(
+      name,
+      side,
+      `${PRIN} / READ RESERVATION`,
+      `holder ${keyHex(KA)}, type 5`,
+      (d) => d.prReadReservation(),
+      (r: PrReadReservation) =>
+        r.present && r.reservationKey === KA && r.type === TYPE
+          ? undefined
+          : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}, type ${r.type ?? '-'}`,
+    );
+  const release = (name: 'releaseA' | 'releaseB', side: Side, key: bigint) =>
+    step(name, side, `${PROUT} / RELEASE type 5`, 'GOOD', (d) => d.release({ key, type: TYPE }));
+  const unregister = (name: 'unregisterA' | 'unregisterB', side: Side) =>
+    step(name, side, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) =>
+      d.registerAndIgnore({ saKey: 0n }),
+    );
+
   try {
     await step('registerA', a, `${PROUT} / REGISTER AND IGNORE EXISTING KEY`, `GOOD, A registers ${keyHex(KA)}`, (d) =>
       d.registerAndIgnore({ saKey: KA }),
@@ -347,19 +358,8 @@ async function probeDisk(
       'GOOD, A holds the reservation',
       (d) => d.reserve({ key: KA, type: TYPE }),
     );
-    const holderIsA = (r: PrReadReservation) =>
-      r.present && r.reservationKey === KA && r.type === TYPE
-        ? undefined
-        : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}, type ${r.type ?? '-'}`;
     if (b) {
-      await step(
-        'readReservationB',
-        b,
-        `${PRIN} / READ RESERVATION`,
-        `holder ${keyHex(KA)}, type 5`,
-        (d) => d.prReadReservation(),
-        holderIsA,
-      );
+      await readReservationHeldByA('readReservationB', b);
       await step('preemptB', b, `${PROUT} / PREEMPT type 5 (B takes over from A)`, 'GOOD', (d) =>
         d.preempt({ key: KB, saKey: KA, type: TYPE }),
       );
@@ -383,24 +383,13 @@ async function probeDisk(
             ? undefined
             : `holder ${r.present ? keyHex(r.reservationKey ?? 0n) : 'none'}`,
       );
-      await step('releaseB', b, `${PROUT} / RELEASE type 5`, 'GOOD', (d) => d.release({ key: KB, type: TYPE }));
-      await step('unregisterB', b, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) =>
-        d.registerAndIgnore({ saKey: 0n }),
-      );
+      await release('releaseB', b, KB);
+      await unregister('unregisterB', b);
     } else {
-      await step(
-        'readReservationA',
-        a,
-        `${PRIN} / READ RESERVATION`,
-        `holder ${keyHex(KA)}, type 5`,
-        (d) => d.prReadReservation(),
-        holderIsA,
-      );
-      await step('releaseA', a, `${PROUT} / RELEASE type 5`, 'GOOD', (d) => d.release({ key: KA, type: TYPE }));
+      await readReservationHeldByA('readReservationA', a);
+      await release('releaseA', a, KA);
     }
-    await step('unregisterA', a, `${PROUT} / REGISTER AND IGNORE EXISTING KEY, key 0 (unregister)`, 'GOOD', (d) =>
-      d.registerAndIgnore({ saKey: 0n }),
-    );
+    await unregister('unregisterA', a);
   } catch (err) {
     const failed = err as StepFailed;
     failedStep = failed.step;
@@ -456,16 +445,12 @@ async function scsi2Support(a: Side, lun: number, steps: PrStep[]): Promise<Scsi
     });
     return support.supported ? 'supported' : support.support === 0b001 ? 'notSupported' : 'unknown';
   } catch (err) {
-    const sense = senseOf(err);
-    steps.push({
-      step: 'scsi2Reserve',
-      by: 'A',
-      command,
-      ok: true,
-      expected,
-      got: `cannot tell: ${describeError(err)}`,
-      ...(sense ? { sense } : {}),
-    });
+    steps.push(
+      withSense(
+        { step: 'scsi2Reserve', by: 'A', command, ok: true, expected, got: `cannot tell: ${describeError(err)}` },
+        err,
+      ),
+    );
     return 'unknown';
   }
 }

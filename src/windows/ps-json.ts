@@ -39,6 +39,7 @@
  * Unspecified DateTime as local before converting it, so it arrives as `\/Date(ms)\/`.)
  */
 import { decodeSid, isSid, normalizeSid } from '../facts/ad-security/sid.ts';
+import { instantOf, isCalendarTime } from '../facts/calendar.ts';
 
 /** Why a value was not read. */
 export type PsInvalidReason = 'noZone' | 'notAnInstant' | 'notAnInteger' | 'notBytes' | 'notASid';
@@ -103,11 +104,6 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?(Z|
 /** ECMAScript's time range: ±10^8 days around the epoch. */
 const MAX_MS = 8.64e15;
 
-function daysIn(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
 /**
  * An instant in ms since the epoch, by the zone rule above: `"\/Date(ms)\/"` (with or without an
  * offset suffix), ISO 8601 with `Z` or an offset (1 to 7 fraction digits, truncated to ms),
@@ -130,8 +126,9 @@ export function psInstant(value: unknown): number | null | PsInvalid {
     number,
     number,
   ];
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59)
-    return invalid('notAnInstant', 'not a time', value);
+  // 1 to 7 fraction digits (.NET ticks), truncated to ms.
+  const time = { year, month, day, hour, minute, second, ms: m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0 };
+  if (!isCalendarTime(time)) return invalid('notAnInstant', 'not a time', value);
   const zone = m[8];
   if (zone === undefined)
     return invalid(
@@ -143,11 +140,7 @@ export function psInstant(value: unknown): number | null | PsInvalid {
     return invalid('notAnInstant', 'not a time (no such offset)', value);
   const offset =
     zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  const d = new Date(0);
-  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0 to 99 as 1900 to 1999.
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(hour, minute, second, m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0);
-  const out = d.getTime() - offset * 60_000;
+  const out = instantOf(time, offset);
   return Math.abs(out) <= MAX_MS ? out : invalid('notAnInstant', 'not a time (out of range)', value);
 }
 

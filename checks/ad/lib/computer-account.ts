@@ -93,6 +93,17 @@ export function renameSuggester(declared: readonly string[], computers: readonly
   };
 }
 
+/**
+ * The renameSuggester of the spec's names: every node's host label, then the cluster's. Each ad.*
+ * check takes it from here, so that the same host gets the same suggestion in every finding.
+ */
+export function clusterRenameSuggester(facts: AdFacts, computers: readonly ComputerObject[]): RenameSuggester {
+  return renameSuggester(
+    [...facts.nodes.map(hostLabel), ...(facts.cluster ? [hostLabel(facts.cluster)] : [])],
+    computers,
+  );
+}
+
 /** An RDN value (RFC 4514 2.4): , + " \\ < > ; = escaped, and a leading # or space, a trailing space. */
 function rdnValue(value: string): string {
   return value

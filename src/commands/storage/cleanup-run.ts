@@ -51,6 +51,11 @@ export interface CleanupRunResult extends RunResult {
   readonly cleanup: CleanupResult;
 }
 
+/** A LUN (or a whole portal or target, `lun` -1) that could not be read: nothing found, nothing removed. */
+function unreadLun(portal: string, target: string, lun: number, err: unknown): CleanupLun {
+  return { portal, target, lun, found: [], left: [], foreign: [], error: toInventoryError(err).message };
+}
+
 export async function runCleanup(options: CleanupOptions): Promise<CleanupRunResult> {
   if (!options.config)
     throw new UsageError('storage cleanup needs --config cluster.yaml (its portals, targets and nodes)');
@@ -77,15 +82,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupRunRes
         config.targets ??
         (await sendTargets({ portal: config.portal, initiatorName, ...(chap ? { chap } : {}) })).map((t) => t.name);
     } catch (err) {
-      luns.push({
-        portal: config.portal,
-        target: '-',
-        lun: -1,
-        found: [],
-        left: [],
-        foreign: [],
-        error: toInventoryError(err).message,
-      });
+      luns.push(unreadLun(config.portal, '-', -1, err));
       continue;
     }
     for (const target of targets) {
@@ -99,15 +96,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupRunRes
           ...(chap ? { chap } : {}),
         });
       } catch (err) {
-        luns.push({
-          portal: config.portal,
-          target,
-          lun: -1,
-          found: [],
-          left: [],
-          foreign: [],
-          error: toInventoryError(err).message,
-        });
+        luns.push(unreadLun(config.portal, target, -1, err));
         continue;
       }
       try {
@@ -131,15 +120,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupRunRes
               foreign,
             });
           } catch (err) {
-            luns.push({
-              portal: config.portal,
-              target,
-              lun: entry.lun,
-              found: [],
-              left: [],
-              foreign: [],
-              error: toInventoryError(err).message,
-            });
+            luns.push(unreadLun(config.portal, target, entry.lun, err));
           }
         }
       } finally {

@@ -112,17 +112,32 @@ export function readSid(r: ByteReader, offset: number, field = 'SID'): { sid: st
 
 /** A SID value on its own (objectSid, one tokenGroups value): exactly one SID, nothing after it. */
 export function decodeSid(bytes: Uint8Array, structure = 'SID'): string {
-  const r = sdReader(bytes, structure);
-  const { sid, length } = readSid(r, 0);
+  return whole(bytes, structure, 'SID', (r) => {
+    const { sid, length } = readSid(r, 0);
+    return { value: sid, length };
+  });
+}
+
+/**
+ * A value that is one structure and nothing more: `read` decodes it from offset 0 and says how
+ * long it was; bytes after it are `trailing-bytes`.
+ */
+function whole<T>(
+  bytes: Uint8Array,
+  structure: string,
+  what: string,
+  read: (r: ByteReader) => { readonly value: T; readonly length: number },
+): T {
+  const { value, length } = read(sdReader(bytes, structure));
   if (length !== bytes.length)
     throw new SdDecodeError(
       'trailing-bytes',
       structure,
-      'SID',
+      what,
       length,
-      `${bytes.length - length} byte(s) after the SID`,
+      `${bytes.length - length} byte(s) after the ${what}`,
     );
-  return sid;
+  return value;
 }
 
 /** [MS-DTYP] 2.4.2.1: the authority in decimal below 2^32, else as 0x and 12 hex digits. */
@@ -297,17 +312,7 @@ export function readGuid(r: ByteReader, offset: number, field = 'GUID'): string 
 
 /** A GUID value on its own (schemaIDGUID, objectGUID): exactly 16 bytes. */
 export function decodeGuid(bytes: Uint8Array, structure = 'GUID'): string {
-  const r = sdReader(bytes, structure);
-  const guid = readGuid(r, 0);
-  if (bytes.length !== GUID_BYTES)
-    throw new SdDecodeError(
-      'trailing-bytes',
-      structure,
-      'GUID',
-      GUID_BYTES,
-      `${bytes.length - GUID_BYTES} byte(s) after the GUID`,
-    );
-  return guid;
+  return whole(bytes, structure, 'GUID', (r) => ({ value: readGuid(r, 0), length: GUID_BYTES }));
 }
 
 const GUID_PATTERN = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})$/i;

@@ -39,6 +39,18 @@ test('generalized time is parsed strictly', () => {
   }
 });
 
+test('generalized time: the years 0 to 99 are those years, not 19xx (the calendar psInstant uses too)', () => {
+  const at = (year: number, month: number, day: number) => {
+    const d = new Date(0);
+    d.setUTCFullYear(year, month - 1, day);
+    return d.getTime();
+  };
+  assert.equal(parseGeneralizedTime('00500101000000Z'), at(50, 1, 1));
+  // Year 0 is a leap year (divisible by 400); 1900 is not.
+  assert.equal(parseGeneralizedTime('00000229000000Z'), at(0, 2, 29));
+  assert.equal(parseGeneralizedTime('00990229000000Z'), null);
+});
+
 test('within 60 s passes, beyond warns, beyond 5 minutes fails', async () => {
   const table: [number, string, string][] = [
     [0, 'pass', 'inSync'],
