@@ -7,7 +7,9 @@
  *   - too strict: parameter names with digits (`-IPv4Address`) and bare-word comma lists
  *     (`Format-Table Name, Status`, `-Node a,b`). Before parsing, and only outside strings, the
  *     digits of a parameter name become `x` and each bare word of a comma list becomes a variable
- *     (`$xxxx`) of the same length, so positions still match the command. Nothing else is forgiven.
+ *     (`$xxxx`) of the same length, so positions still match the command. Nothing else is forgiven:
+ *     the grammar also refuses numeric multiplier suffixes (`1GB`, `512MB`), so a command states
+ *     the number itself (`1073741824`).
  *   - too tolerant: a quote character (' " and the typographic ‘ ’ ‚ ‛ “ ” „, all quote characters
  *     to PowerShell) or `<` `>` inside a bare word, `$name`, `$(` or a backtick inside a bare word
  *     (PowerShell expands or escapes there), a quote run of odd length inside a string (PowerShell

@@ -160,5 +160,5 @@ export const AdFactsSchema = z.object({
     .optional(),
 });
 
-// Drift between AdFactsSchema and AdFacts (src/ad/probe.ts) is a type error here.
+// Drift between AdFactsSchema and AdFacts (src/facts/ad.ts) is a type error here.
 const _agrees: Agrees<z.output<typeof AdFactsSchema>, AdFacts> = true;

@@ -101,5 +101,5 @@ export const NodesFactSchema = z.object({
   unmatched: z.array(NodeErrorSchema).optional(),
 });
 
-// Drift between NodesFactSchema and NodesFact (src/windows/node-probe.ts) is a type error here.
+// Drift between NodesFactSchema and NodesFact (src/facts/nodes.ts) is a type error here.
 const _agrees: Agrees<z.output<typeof NodesFactSchema>, NodesFact> = true;
