@@ -42,6 +42,14 @@ export const LAYERS: Layer[] = [
 /** Imports forbidden whatever the ranks say: [from prefix, to prefix, why]. */
 export const FORBIDDEN: [string, string, string][] = [
   ['src/scsi/', 'src/iscsi/', 'SCSI is transport-independent: src/scsi never imports src/iscsi'],
+  // Probes and facts describe what was seen; findings and remediation are the checks' business.
+  ...['src/facts/', 'src/scsi/', 'src/iscsi/', 'src/storage/', 'src/ad/', 'src/windows/', 'src/probes.ts'].map(
+    (from): [string, string, string] => [
+      from,
+      'src/engine/report.ts',
+      'probes and facts do not build findings or remediation (the report types are for checks and renderers)',
+    ],
+  ),
   // A check imports the helpers of checks/<area>/lib/, never another check.
   ['checks/', 'checks/', 'a check imports checks/<area>/lib/ only'],
 ];
@@ -309,6 +317,7 @@ test('the rules catch what they are for: a cycle (type-only too), a wrong-way im
     ],
     ['checks/ad/c.ts', new Map([['src/ad/probe.ts', type]])],
     ['src/windows/errors.ts', new Map([['checks/shared/lib/fix.ts', value]])],
+    ['src/ad/resolver.ts', new Map([['src/engine/report.ts', type]])],
   ]);
   assert.deepEqual(
     cycles(fake).map((c) => c.join(' -> ')),
@@ -326,4 +335,5 @@ test('the rules catch what they are for: a cycle (type-only too), a wrong-way im
     violations,
     /src\/windows\/errors\.ts -> checks\/shared\/lib\/fix\.ts: probes \(4\) may not import checks \(5\)/,
   );
+  assert.match(violations, /src\/ad\/resolver\.ts -> src\/engine\/report\.ts: probes and facts do not build findings/);
 });
