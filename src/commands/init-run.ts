@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkbox, confirm, input, password, select, Separator } from '@inquirer/prompts';
 import type { ChalkInstance } from 'chalk';
 import { discoverDcs, srvName } from '../ad/discovery.ts';
 import { displayName, loadSpec } from '../config/load.ts';
 import { SecretStore } from '../config/secrets.ts';
+import { assetFile } from './assets.ts';
 import { WINDOWS_VERSIONS, type WindowsVersion } from '../config/schema.ts';
 import {
   checkDcHost,
@@ -163,16 +163,16 @@ export async function runInit(options: InitOptions): Promise<RunResult> {
   }
 }
 
-/** `schema/cluster-spec.schema.json` of this installation, relative to the spec, for editors. */
+/**
+ * `schema/cluster-spec.schema.json` of this installation, relative to the spec, for editors;
+ * none from a single executable (the schema is inside it, not on disk).
+ */
 function schemaPathFor(file: string): string | undefined {
-  for (const up of ['../../schema/', '../../../schema/']) {
-    const schema = fileURLToPath(new URL(`${up}cluster-spec.schema.json`, import.meta.url));
-    if (!existsSync(schema)) continue;
-    // Relative while the two are near each other (a spec in the repository), else absolute.
-    const rel = relative(dirname(file), schema);
-    return rel.split(sep).filter((part) => part === '..').length <= 2 ? rel : schema;
-  }
-  return undefined;
+  const schema = assetFile('schema/cluster-spec.schema.json');
+  if (schema === undefined) return undefined;
+  // Relative while the two are near each other (a spec in the repository), else absolute.
+  const rel = relative(dirname(file), schema);
+  return rel.split(sep).filter((part) => part === '..').length <= 2 ? rel : schema;
 }
 
 /**

@@ -1,19 +1,32 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base.ts';
 import { configFlag, pluginFlag } from '../flags.ts';
 import { UsageError } from '../../engine/errors.ts';
 import type { CheckMeta } from '../../engine/contract.ts';
+import { inExecutable, readAsset, type AssetName } from '../assets.ts';
 
 export default class ChecksExplain extends BaseCommand {
   static override summary = 'Explain a check: what it verifies, why it matters, what it needs, the fixes it can give.';
   static override enableJsonFlag = true;
-  static override examples = ['<%= config.bin %> checks explain config.netbios.collision'];
+  static override examples = [
+    '<%= config.bin %> checks explain config.netbios.collision',
+    {
+      description: "Also print the check's documentation page (it is inside the executable too)",
+      command: '<%= config.bin %> checks explain storage.pr.support --docs',
+    },
+  ];
   static override args = {
     id: Args.string({ description: 'The check id (see "clusterprobe checks list").', required: true }),
   };
-  static override flags = { config: configFlag, plugin: pluginFlag };
+  static override flags = {
+    config: configFlag,
+    plugin: pluginFlag,
+    docs: Flags.boolean({
+      summary: "Also print the check's documentation page (Markdown); with --json, as the field docsText.",
+    }),
+  };
 
-  async run(): Promise<CheckMeta & { source: string }> {
+  async run(): Promise<CheckMeta & { source: string; docsText?: string }> {
     const { args, flags } = await this.parse(ChecksExplain);
     const { registryFor } = await import('../wiring.ts');
     const registry = await registryFor(flags.config, flags.plugin);
@@ -27,6 +40,7 @@ export default class ChecksExplain extends BaseCommand {
       );
     }
     const { meta } = found.check;
+    const docsText = flags.docs ? builtinDocs(meta, found.source) : undefined;
     if (!this.jsonEnabled()) {
       const lines = [
         `${meta.id}: ${meta.title}`,
@@ -45,8 +59,22 @@ export default class ChecksExplain extends BaseCommand {
       ];
       if (meta.remediations?.length) lines.push('', 'Fixes it can give:', ...meta.remediations.map((r) => `  - ${r}`));
       lines.push('', `Docs: ${meta.docs}`);
+      if (docsText !== undefined) lines.push('', docsText.trimEnd());
+      else if (found.source === 'built-in')
+        lines.push(
+          `  ${inExecutable() ? '(inside this executable) ' : ''}print it with: clusterprobe checks explain ${meta.id} --docs`,
+        );
       this.log(lines.join('\n'));
     }
-    return { ...meta, source: found.source };
+    return { ...meta, source: found.source, ...(docsText !== undefined ? { docsText } : {}) };
   }
+}
+
+/** The documentation page of a built-in check; a plugin's docs are its own (a URL or a path of its). */
+function builtinDocs(meta: CheckMeta, source: string): string {
+  const page = `docs/checks/${meta.id}.md` as const satisfies AssetName;
+  if (source !== 'built-in' || meta.docs !== page)
+    throw new UsageError(`--docs prints the pages of built-in checks; the docs of ${meta.id} are at ${meta.docs}`);
+  // A page missing from this installation is a packaging bug (exit 1), not a usage error.
+  return readAsset(page);
 }
