@@ -12,7 +12,7 @@ import type { ChalkInstance } from 'chalk';
 import { discoverDcs, srvName } from '../ad/discovery.ts';
 import { displayName, loadSpec } from '../config/load.ts';
 import { SecretStore } from '../config/secrets.ts';
-import { assetFile } from './assets.ts';
+import { assetFile, readAsset } from './assets.ts';
 import { WINDOWS_VERSIONS, type WindowsVersion } from '../config/schema.ts';
 import {
   checkDcHost,
@@ -82,7 +82,7 @@ export interface InitOptions {
 export const NO_TTY_MESSAGE =
   'init is interactive: it needs a terminal on stdin and stdout, and this is not one. ' +
   "Without a terminal, write the spec as a file instead: copy examples/review-lab.yaml (in clusterprobe's repository; every key is commented), " +
-  'edit it, and run clusterprobe validate --config cluster.yaml. Or run clusterprobe init in a terminal.';
+  'or write it here with clusterprobe init --example, edit it, and run clusterprobe validate --config cluster.yaml. Or run clusterprobe init in a terminal.';
 
 interface Session {
   readonly c: ChalkInstance;
@@ -161,6 +161,34 @@ export async function runInit(options: InitOptions): Promise<RunResult> {
     }
     throw err;
   }
+}
+
+/**
+ * `init --example`: the shipped example spec (the review's lab, broken on purpose, every key
+ * commented) written to `output` to edit, without a terminal; from the single executable too.
+ * Its schema reference points at this installation's schema (none from an executable).
+ */
+export async function writeExample(options: {
+  readonly output: string;
+  readonly force: boolean;
+  readonly stdout: Output;
+}): Promise<RunResult> {
+  const file = resolve(options.output);
+  const shown = displayName(file);
+  if (!options.force && existsSync(file))
+    throw new UsageError(`${shown} exists, and init does not overwrite a spec: give another --output FILE, or --force`);
+  if (!existsSync(dirname(file))) throw new UsageError(`cannot write ${shown}: ${dirname(file)} does not exist`);
+  const schema = schemaPathFor(file);
+  const text = readAsset('examples/review-lab.yaml').replace(
+    /^# yaml-language-server: .*\n/,
+    schema ? `# yaml-language-server: $schema=${schema}\n` : '',
+  );
+  await writeLoaded(file, text, options.force);
+  options.stdout.write(
+    `Wrote ${shown}: the example spec (the lab of the Windows Server 2008 R2 review, broken on purpose; every key is commented).\n` +
+      `Put your cluster in it, then run: clusterprobe validate --config ${shown}\n`,
+  );
+  return { exitCode: EXIT.pass };
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ROOT, runCli, tempDir } from '../helpers/cli.ts';
 import { startCliTerminal } from '../helpers/terminal.ts';
 
 test('without a TTY init refuses with exit 2, names the alternatives and writes nothing', async () => {
@@ -67,4 +67,30 @@ test('init --help: what it asks, its flags and examples', async () => {
     'never asked for nor written',
   ])
     assert.ok(r.stdout.includes(text), text);
+});
+
+test('init --example writes the commented example spec without a terminal: it loads, refers to the schema, is not overwritten without --force', async () => {
+  const dir = await tempDir();
+  const r = await runCli(['init', '--example', '--output', 'spec.yaml'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Wrote spec\.yaml: the example spec/);
+  assert.match(r.stdout, /clusterprobe validate --config spec\.yaml/);
+  const text = await readFile(join(dir, 'spec.yaml'), 'utf8');
+  const example = await readFile(join(ROOT, 'examples/review-lab.yaml'), 'utf8');
+  // The schema reference points at this installation's schema, from where the spec now is.
+  const ref = /^# yaml-language-server: \$schema=(.+)\n/.exec(text)?.[1];
+  assert.equal(resolve(dir, ref ?? ''), join(ROOT, 'schema/cluster-spec.schema.json'), text.slice(0, 200));
+  assert.equal(text.replace(/^.*\n/, ''), example.replace(/^.*\n/, ''), 'the rest is the example as shipped');
+  const v = await runCli(['validate', '--config', 'spec.yaml', '--only', 'config.*', '--json'], { cwd: dir });
+  assert.equal(v.code, 3, v.stderr);
+  const findings = (JSON.parse(v.stdout) as { findings: { checkId: string; messageId: string }[] }).findings;
+  assert.ok(findings.some((f) => f.checkId === 'config.netbios.collision' && f.messageId === 'collision'));
+
+  const again = await runCli(['init', '--example', '--output', 'spec.yaml'], { cwd: dir });
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /spec\.yaml exists, and init does not overwrite a spec/);
+  await writeFile(join(dir, 'spec.yaml'), 'edited');
+  const forced = await runCli(['init', '--example', '--output', 'spec.yaml', '--force'], { cwd: dir });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal(await readFile(join(dir, 'spec.yaml'), 'utf8'), text);
 });

@@ -116,6 +116,27 @@ test(
   },
 );
 
+test('a plugin (a plain ES module beside the spec) loads into the executable', { skip }, async () => {
+  await copyFile(join(ROOT, 'examples/plugins/fqdn-in-domain.js'), join(dir, 'fqdn-in-domain.js'));
+  const r = await run(['checks', 'list', '--json', '--plugin', './fqdn-in-domain.js']);
+  assert.equal(r.code, 0, r.stderr);
+  const site = (JSON.parse(r.stdout) as { id: string; source: string }[]).find((c) => c.id === 'site.fqdn.domain');
+  assert.deepEqual(site, { ...site, source: './fqdn-in-domain.js' });
+});
+
+test('init --example writes the embedded example spec, which validate then reads', { skip }, async () => {
+  const r = await run(['init', '--example', '--output', 'example.yaml']);
+  assert.equal(r.code, 0, r.stderr);
+  const text = await readFile(join(dir, 'example.yaml'), 'utf8');
+  const example = await readFile(join(ROOT, 'examples/review-lab.yaml'), 'utf8');
+  // No schema reference: the schema is inside the executable, not on disk.
+  assert.equal(text, example.replace(/^# yaml-language-server: .*\n/, ''));
+  const v = await run(['validate', '--config', 'example.yaml', '--only', 'config.*', '--json']);
+  assert.equal(v.code, 3, v.stderr);
+  const findings = (JSON.parse(v.stdout) as Report).findings;
+  assert.ok(findings.some((f) => f.checkId === 'config.netbios.collision' && f.messageId === 'collision'));
+});
+
 test('checks explain --docs prints the documentation page embedded in the executable', { skip }, async () => {
   const page = await readFile(join(ROOT, 'docs/checks/storage.pr.support.md'), 'utf8');
   const r = await run(['checks', 'explain', 'storage.pr.support', '--docs']);
