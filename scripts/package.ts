@@ -105,7 +105,15 @@ export async function bundle(outfile = BUNDLE): Promise<void> {
   const pjson = await runtimePjson();
   const result = await esbuild.build({
     stdin: {
-      contents: `require('./src/commands/bundle-main.ts').main(${JSON.stringify(pjson)}, __filename);\n`,
+      // @oclif/core checks the Node version against its own package.json when it loads (15 ms of
+      // semver): meaningless in an executable, whose Node is fixed, and bin/run.js's job otherwise.
+      contents: [
+        "process.env.OCLIF_DISABLE_ENGINE_WARNING = '1';",
+        "const { main } = require('./src/commands/bundle-main.ts');",
+        'delete process.env.OCLIF_DISABLE_ENGINE_WARNING;',
+        `main(${JSON.stringify(pjson)}, __filename);`,
+        '',
+      ].join('\n'),
       resolveDir: ROOT,
       sourcefile: 'clusterprobe-entry.cjs',
       loader: 'js',
