@@ -137,7 +137,7 @@ export async function bundle(outfile = BUNDLE): Promise<void> {
 }
 
 /** The SEA assets: every file of ASSET_DIRS and ASSET_FILES, keyed by its path in the package. */
-async function assets(): Promise<Record<string, string>> {
+export async function assets(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const dir of ASSET_DIRS)
     for (const name of (await readdir(join(ROOT, dir))).sort()) out[`${dir}/${name}`] = join(ROOT, dir, name);

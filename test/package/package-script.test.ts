@@ -1,10 +1,14 @@
 /**
- * Pure parts of scripts/package.ts: the Authenticode signature cut from node.exe before the SEA
- * blob goes in (a signature left in place would show as invalid on Windows).
+ * Parts of scripts/package.ts that need no build: the Authenticode signature cut from node.exe
+ * before the SEA blob goes in (a signature left in place would show as invalid on Windows), and
+ * the list of SEA assets against what the code reads at run time.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { removePeSignature } from '../../scripts/package.ts';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assets, removePeSignature, ROOT } from '../../scripts/package.ts';
+import { builtinChecks } from '../../checks/index.ts';
 
 /** A PE32+ header (e_lfanew 0x40) whose certificate table (directory 4) is `cert` (offset, size). */
 function image(length: number, cert: [number, number], magic = 0x20b): Buffer {
@@ -43,4 +47,17 @@ test('an unsigned image is returned as is; a table not at the end and a non-PE f
   const elf = Buffer.alloc(512);
   elf.write('\x7fELF', 0, 'latin1');
   assert.throws(() => removePeSignature(elf), /not a PE image/);
+});
+
+test('the executables embed every file the code reads at run time: each check page, each literal asset name', async () => {
+  const embedded = Object.keys(await assets());
+  const wanted = builtinChecks.map((c) => c.meta.docs);
+  // Every readAsset('...') / assetFile('...') in the sources.
+  for (const file of await readdir(join(ROOT, 'src'), { recursive: true })) {
+    if (!file.endsWith('.ts')) continue;
+    const text = await readFile(join(ROOT, 'src', file), 'utf8');
+    for (const m of text.matchAll(/(?:readAsset|assetFile)\('([^']+)'\)/g)) wanted.push(m[1]!);
+  }
+  assert.ok(wanted.includes('schema/cluster-spec.schema.json') && wanted.includes('examples/review-lab.yaml'));
+  for (const name of wanted) assert.ok(embedded.includes(name), `${name} is not embedded`);
 });
