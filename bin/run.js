@@ -3,7 +3,7 @@
 // Node is older than 22 it can hand over to the Node 24 that scripts/bootstrap.sh installed.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { constants, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -60,6 +60,29 @@ function inForegroundGroup() {
   }
 }
 
+/**
+ * What `clusterprobe --version` prints, without loading oclif (which alone takes longer than the
+ * rest of Node's start-up): oclif's own line, `<name>/<version> <platform>-<arch> node-<node version>`
+ * (Config's userAgent in @oclif/core), for `--version` as the first argument, as oclif reads it.
+ * Undefined where oclif's answer could differ: under WSL it says `wsl` for the platform, after
+ * a check for Docker, so it answers there itself.
+ */
+function versionLine(args) {
+  if (args[0] !== '--version') return undefined;
+  if (process.platform === 'linux') {
+    let kernel = release();
+    try {
+      kernel += readFileSync('/proc/version', 'utf8');
+    } catch {
+      // no /proc: is-wsl then says "not WSL" too
+    }
+    if (kernel.toLowerCase().includes('microsoft')) return undefined;
+  }
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const arch = process.arch === 'ia32' ? 'x86' : process.arch;
+  return `${pkg.name}/${pkg.version} ${process.platform}-${arch} node-${process.version}`;
+}
+
 async function main() {
   // A reader that closes the pipe early (`clusterprobe validate 2>&1 | head -1`) makes writes fail
   // with EPIPE. That is the reader's choice, not a fault: the run goes on, cleans up, writes its
@@ -69,6 +92,12 @@ async function main() {
       if (err && (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED')) return;
       throw err;
     });
+  }
+
+  const version = versionLine(process.argv.slice(2));
+  if (version !== undefined) {
+    process.stdout.write(`${version}\n`);
+    return;
   }
 
   const { execute } = await import('@oclif/core');

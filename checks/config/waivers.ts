@@ -1,5 +1,5 @@
 import type { Check } from '../../src/engine/contract.ts';
-import { waiverActive } from '../../src/engine/runner.ts';
+import { waiverActive } from '../../src/engine/waivers.ts';
 
 const check = {
   meta: {

@@ -549,10 +549,11 @@ async function collectThroughPowerShell(
   };
 }
 
-export const adProbe: FactProbe<'ad.directory'> = {
-  fact: 'ad.directory',
-  description:
-    "Active Directory over LDAPS/StartTLS: DC discovery, connect and bind, rootDSE, domain head, the computer objects naming the nodes and the cluster, the bind account's groups, the security descriptors of the target OU and of a prestaged cluster name, and the nodes' DNS records. Without activeDirectory.bind, on Windows: the same through the ActiveDirectory PowerShell module as the logged-in user (Kerberos). Read-only.",
+/**
+ * The code of the `ad.directory` probe. src/probes.ts declares the probe (fact, description) and
+ * imports this module when the probe first collects.
+ */
+export const adProbe: Pick<FactProbe<'ad.directory'>, 'collect'> = {
   async collect(ctx) {
     const ad = ctx.spec.activeDirectory;
     if (!ad) return null;

@@ -3,7 +3,6 @@
  * `{ meta, run }`; built-in checks and plugin checks are validated against the same schema
  * before anything runs, so a broken plugin is named and explained instead of failing mid-run.
  */
-import { z } from 'zod';
 import type { FindingStatus, Remediation } from './report.ts';
 import type { ClusterSpec, Waiver } from '../config/schema.ts';
 import type { Secret } from '../config/secrets.ts';
@@ -134,22 +133,60 @@ export interface PluginExports {
   readonly probes?: readonly Probe[];
 }
 
-const MetaSchema = z
-  .object({
-    id: z.string().regex(CHECK_ID_PATTERN, 'expected a dotted lower-case id such as "area.topic.detail"'),
-    title: z.string().min(1, 'expected a non-empty title'),
-    area: z.string().regex(/^[a-z][a-z0-9-]*$/, 'expected a lower-case area name'),
-    description: z.string().min(1, 'expected a description'),
-    why: z.string().min(1, 'expected a "why" explaining why it matters'),
-    docs: z.string().min(1, 'expected docs (a markdown path or URL)'),
-    severity: z.enum(['fail', 'warn']),
-    facts: z.array(z.string()),
-    messages: z
-      .record(z.string().regex(MESSAGE_ID_PATTERN, 'expected camelCase message ids'), z.string().min(1))
-      .refine((m) => Object.keys(m).length > 0, 'expected at least one message'),
-    remediations: z.array(z.string()).optional(),
-  })
-  .loose();
+/** A problem with one field of `meta`, or undefined: `what` is what was expected. */
+function textProblem(value: unknown, what: string, pattern?: RegExp): string | undefined {
+  if (typeof value === 'string' && value.length > 0 && (!pattern || pattern.test(value))) return undefined;
+  return `${what}; got ${describeValue(value)}`;
+}
+
+function listProblems(value: unknown, path: string, what: string): string[] {
+  if (!Array.isArray(value)) return [`${path}: ${what}; got ${describeValue(value)}`];
+  return value.flatMap((item: unknown, i) =>
+    typeof item === 'string' ? [] : [`${path}.${i}: expected a string; got ${describeValue(item)}`],
+  );
+}
+
+function messagesProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [`meta.messages: expected a mapping of message id to text; got ${describeValue(value)}`];
+  const entries = Object.entries(value);
+  if (entries.length === 0) return ['meta.messages: expected at least one message'];
+  return entries.flatMap(([id, text]) => [
+    ...(MESSAGE_ID_PATTERN.test(id) ? [] : [`meta.messages.${id}: expected camelCase message ids`]),
+    ...(typeof text === 'string' && text.length > 0
+      ? []
+      : [`meta.messages.${id}: expected a non-empty string; got ${describeValue(text)}`]),
+  ]);
+}
+
+/**
+ * The problems of a check's `meta`, each as `meta.<path>: <what was expected>`. Hand-written
+ * rather than a zod schema: `checks list` validates every check and loads no schema library.
+ */
+function metaProblems(meta: unknown): string[] {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+    return [`meta: expected a mapping (id, title, area, description, why, docs, ...); got ${describeValue(meta)}`];
+  const m = meta as Record<string, unknown>;
+  const texts: [key: string, what: string, pattern?: RegExp][] = [
+    ['id', 'expected a dotted lower-case id such as "area.topic.detail"', CHECK_ID_PATTERN],
+    ['title', 'expected a non-empty title'],
+    ['area', 'expected a lower-case area name', /^[a-z][a-z0-9-]*$/],
+    ['description', 'expected a description'],
+    ['why', 'expected a "why" explaining why it matters'],
+    ['docs', 'expected docs (a markdown path or URL)'],
+  ];
+  const problems = texts.flatMap(([key, what, pattern]) => {
+    const problem = textProblem(m[key], what, pattern);
+    return problem ? [`meta.${key}: ${problem}`] : [];
+  });
+  if (m.severity !== 'fail' && m.severity !== 'warn')
+    problems.push(`meta.severity: expected "fail" or "warn"; got ${describeValue(m.severity)}`);
+  problems.push(...listProblems(m.facts, 'meta.facts', 'expected a list of fact names'));
+  problems.push(...messagesProblems(m.messages));
+  if (m.remediations !== undefined)
+    problems.push(...listProblems(m.remediations, 'meta.remediations', 'expected a list of sentences'));
+  return problems;
+}
 
 /**
  * Validates an unknown value against the check contract. Returns the problems in words, empty
@@ -162,12 +199,10 @@ export function contractProblems(value: unknown): string[] {
   const problems: string[] = [];
   if (candidate.meta === undefined) problems.push('missing "meta"');
   else {
-    const parsed = MetaSchema.safeParse(candidate.meta);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        problems.push(`meta.${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    } else {
-      const meta = parsed.data;
+    const metaIssues = metaProblems(candidate.meta);
+    if (metaIssues.length > 0) problems.push(...metaIssues);
+    else {
+      const meta = candidate.meta as CheckMeta;
       if (!meta.id.startsWith(`${meta.area}.`))
         problems.push(`meta.id "${meta.id}" must start with its area "${meta.area}."`);
     }

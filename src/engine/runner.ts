@@ -7,7 +7,6 @@ import { FactUnavailable, ProbeFailed, UndeclaredFact, type FactStore } from './
 import type { Cleanups } from './cleanup.ts';
 import type { Finding, Remediation } from './report.ts';
 import type { Waiver } from '../config/schema.ts';
-import { globMatch } from './registry.ts';
 import {
   bugRemediation,
   culpritName,
@@ -17,6 +16,8 @@ import {
   type Culprit,
 } from './bugs.ts';
 import { errorLine, inScope, ProbeEscaped, stackOf, type Escape } from './guard.ts';
+// In their own module, which the config.waivers.expiry check imports without the runner.
+export { applyWaivers, waiverActive } from './waivers.ts';
 
 /** Messages the engine itself reports on a check's behalf. */
 export const ENGINE_MESSAGES = {
@@ -415,42 +416,4 @@ function throwingPlugin(check: Check, error: unknown, bugs: BugReporting): strin
   // A fact no probe provides is the fault of whoever asked for it: the probe above, or the check.
   const culprit = chain.at(-1)?.missing ? chain.at(-2) : chain.at(-1);
   return culprit ? bugs.pluginOfProbe(culprit.fact) : bugs.pluginOfCheck(check.meta.id);
-}
-
-/** Expiry is inclusive: a waiver that `expires: 2026-12-31` applies through that UTC day. */
-export function waiverActive(waiver: Waiver, now: Date): boolean {
-  return now.getTime() < Date.parse(`${waiver.expires}T00:00:00Z`) + 24 * 3600 * 1000;
-}
-
-/** Findings no waiver may hide: the warning that a waiver expired. */
-const UNWAIVABLE = new Set(['config.waivers.expiry']);
-
-/**
- * Turns matching warn/fail findings into `waived` while the waiver is in force. The check is a
- * glob over ids; the subject, when given, a case-insensitive glob (NetBIOS and host names ignore
- * case).
- */
-export function applyWaivers(findings: readonly Finding[], waivers: readonly Waiver[], now: Date): Finding[] {
-  return findings.map((f) => {
-    if ((f.status !== 'fail' && f.status !== 'warn') || UNWAIVABLE.has(f.checkId)) return f;
-    const waiver = waivers.find(
-      (w) =>
-        waiverActive(w, now) &&
-        globMatch(w.check, f.checkId) &&
-        (w.subject === undefined ||
-          (f.subject !== undefined && globMatch(w.subject.toLowerCase(), f.subject.toLowerCase()))),
-    );
-    if (!waiver) return f;
-    return {
-      ...f,
-      status: 'waived',
-      waiver: {
-        check: waiver.check,
-        ...(waiver.subject !== undefined ? { subject: waiver.subject } : {}),
-        justification: waiver.justification,
-        expires: waiver.expires,
-        originalStatus: f.status,
-      },
-    };
-  });
 }

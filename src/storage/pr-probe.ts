@@ -586,10 +586,11 @@ function probeLocalDisk(ctx: ProbeContext, disk: LocalDisk, run: number, allowIn
   return probeDisks(ctx, paths.join(' + '), [where], a, b, run, allowInUse);
 }
 
-export const prProbe: FactProbe<'storage.pr'> = {
-  fact: 'storage.pr',
-  description:
-    'Runs the failover-cluster persistent reservation sequence on every candidate disk as two node identities (local devices: two paths, through sg3_utils), then removes its keys and verifies they are gone. Changes PR state only with its own keys; never touches disks that hold other registrations; never reads or writes data.',
+/**
+ * The code of the `storage.pr` probe. src/probes.ts declares the probe (fact, description) and
+ * imports this module when the probe first collects.
+ */
+export const prProbe: Pick<FactProbe<'storage.pr'>, 'collect'> = {
   async collect(ctx) {
     const inventory = await ctx.fact('storage.inventory');
     const run = randomBytes(4).readUInt32BE(0);

@@ -245,10 +245,11 @@ export function isPrCandidate(
   return lun.deviceType === 0 || (lun.deviceType >= 0 && (target.listedLuns?.includes(lun.lun) ?? false));
 }
 
-export const storageProbe: FactProbe<'storage.inventory'> = {
-  fact: 'storage.inventory',
-  description:
-    'Per portal: TCP reachability, SendTargets and, per target and node identity, login and the LUNs (INQUIRY, VPD 0x83, READ CAPACITY); the same readings of local devices (storage.devices) through sg3_utils. Read-only.',
+/**
+ * The code of the `storage.inventory` probe. src/probes.ts declares the probe (fact, description) and
+ * imports this module when the probe first collects.
+ */
+export const storageProbe: Pick<FactProbe<'storage.inventory'>, 'collect'> = {
   async collect(ctx) {
     const identities = await runIdentities(ctx);
     const portals = ctx.spec.storage?.iscsi ?? [];

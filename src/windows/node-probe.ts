@@ -111,10 +111,11 @@ export function nodeTargets(spec: Pick<ClusterSpec, 'nodes'>): { node: string; c
   return spec.nodes.map((n) => ({ node: n.name, computerName: n.fqdn ?? n.name }));
 }
 
-export const nodesProbe: FactProbe<'nodes.facts'> = {
-  fact: 'nodes.facts',
-  description:
-    'Every node at once over PowerShell remoting (Invoke-Command, WinRM, as the logged-in user): OS caption, edition, version and build; Failover-Clustering, Hyper-V and Multipath-IO; processors; the iSCSI initiator name; network adapters that are up; pending reboot; domain membership. Read-only. Skipped where there is no Windows PowerShell path.',
+/**
+ * The code of the `nodes.facts` probe. src/probes.ts declares the probe (fact, description) and
+ * imports this module when the probe first collects.
+ */
+export const nodesProbe: Pick<FactProbe<'nodes.facts'>, 'collect'> = {
   async collect(ctx) {
     const ps = await sharedPowerShell(ctx);
     if ('skipped' in ps) return { status: 'skipped', skipped: { code: ps.code, reason: ps.skipped }, nodes: [] };
