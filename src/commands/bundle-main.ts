@@ -5,9 +5,9 @@
  * scans no directory and imports no file (a single executable can load only built-in modules).
  */
 import { dirname, resolve } from 'node:path';
-import { execute, Plugin, type Interfaces } from '@oclif/core';
-import { COMMANDS } from './index.ts';
+import type { Interfaces } from '@oclif/core';
 import { inExecutable, setPackageRoot } from './assets.ts';
+import { versionLine } from './version-line.ts';
 
 /**
  * Runs the CLI. `pjson` is package.json as the bundle embeds it; `entryFile` the bundle's own
@@ -21,6 +21,13 @@ export async function main(pjson: Interfaces.PJSON, entryFile: string): Promise<
       throw err;
     });
   }
+  const version = versionLine(pjson, process.argv.slice(2));
+  if (version !== undefined) {
+    process.stdout.write(`${version}\n`);
+    return;
+  }
+  // Loaded only now, so that --version does without them (esbuild keeps a dynamic import lazy).
+  const [{ execute, Plugin }, { COMMANDS }] = await Promise.all([import('@oclif/core'), import('./index.ts')]);
   const root = dirname(entryFile);
   // The bundle is dist-bin/clusterprobe.cjs: the docs and schemas are in the package above it.
   if (!inExecutable()) setPackageRoot(resolve(root, '..'));
