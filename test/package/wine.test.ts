@@ -262,6 +262,26 @@ test(
   },
 );
 
+test(
+  'storage.devices (Linux device nodes) on Windows: skipped, saying where they can be read',
+  { skip: SKIP },
+  async (t) => {
+    const devices = join(work, 'devices.yaml');
+    await writeFile(
+      devices,
+      'nodes:\n  - { name: hv01 }\n  - { name: hv02 }\nstorage:\n  iscsi: []\n  devices: [/dev/sdb]\n',
+    );
+    const r = await win(t, ['validate', '--config', winePath(devices), '--only', 'storage.lun.inventory', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const findings = parse<Report>(r, 'validate storage.devices').findings;
+    assert.deepEqual(
+      findings.map((f) => [f.subject, f.status, f.messageId]),
+      [['/dev/sdb', 'skipped', 'deviceNotLinux']],
+    );
+    assert.match(findings[0]!.message, /this machine runs Windows/);
+  },
+);
+
 // What Wine cannot run: the Windows side that is not verified here (README: "Not verified on real Windows").
 const NOT_UNDER_WINE: readonly [string, string][] = [
   [
