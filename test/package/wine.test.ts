@@ -298,6 +298,21 @@ test(
   },
 );
 
+test('a plugin check given as a Windows path loads (a file URL made from Z:\\...)', { skip: SKIP }, async (t) => {
+  const plugin = winePath(join(ROOT, 'examples', 'plugins', 'fqdn-in-domain.js'));
+  const spec = winePath(join(ROOT, 'examples', 'review-lab.yaml'));
+  const r = await win(t, ['validate', '--config', spec, '--plugin', plugin, '--only', 'site.*', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    parse<Report>(r, 'validate --plugin').findings.map((f) => [f.checkId, f.status]),
+    [
+      ['site.fqdn.domain', 'pass'],
+      ['site.fqdn.domain', 'pass'],
+      ['site.fqdn.domain', 'pass'],
+    ],
+  );
+});
+
 // What Wine cannot run: the Windows side that is not verified here (README: "Not verified on real Windows").
 const NOT_UNDER_WINE: readonly [string, string][] = [
   [
