@@ -19,6 +19,9 @@ import { join } from 'node:path';
 import { startWine, wineUnavailable, winePath, type WineLab, type WineResult } from '../lab/wine.ts';
 import { findTool, iscsiUrl, startTgt, type TgtLab } from '../lab/tgt.ts';
 import { prKeys } from '../lab/libiscsi.ts';
+import { IscsiSession } from '../../src/iscsi/index.ts';
+import { ScsiDevice } from '../../src/scsi/device.ts';
+import { makeKey } from '../../src/storage/keys.ts';
 import { BIN, ROOT, runCli, type CliResult } from '../helpers/cli.ts';
 import type { Report } from '../../src/engine/report.ts';
 
@@ -262,6 +265,32 @@ test(
         [],
       );
     assert.ok((await readFile(html, 'utf8')).includes('storage.pr.support'));
+  },
+);
+
+test(
+  "storage cleanup against tgt: a killed run's key is listed by --dry-run, then removed (read with libiscsi)",
+  { skip: TGT_SKIP, timeout: 120_000 },
+  async (t) => {
+    // A killed run's key: registered, then the session ends (tgt keeps the registration).
+    const key = makeKey(0xdeadbeef, 1);
+    const s = await IscsiSession.open({
+      portal: tgt!.portal,
+      initiatorName: 'iqn.2026-11.test.killed:wine',
+      targetName: T_DISKS,
+    });
+    await new ScsiDevice(s, 2).registerAndIgnore({ saKey: key });
+    await s.logout();
+    const url = iscsiUrl(tgt!.portal, T_DISKS, 2);
+    const reader = 'iqn.2026-11.test.independent:wine';
+    assert.deepEqual((await prKeys(url, reader)).keys, ['0x435052deadbeef01']);
+    const dry = await win(t, ['storage', 'cleanup', '--config', winePath(specPath), '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /0x435052deadbeef01/);
+    assert.deepEqual((await prKeys(url, reader)).keys, ['0x435052deadbeef01'], 'a dry run changes nothing');
+    const r = await win(t, ['storage', 'cleanup', '--config', winePath(specPath), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((await prKeys(url, reader)).keys, []);
   },
 );
 
