@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -141,7 +141,9 @@ export async function startWine(options: StartWineOptions = {}): Promise<WineLab
   await mkdir(outDir);
 
   const started = performance.now();
-  if (!existsSync(join(prefix, 'system.reg'))) {
+  // A marker, not system.reg: Wine writes the registry files only when its wineserver exits.
+  const ready = join(prefix, '.clusterprobe-ready');
+  if (!existsSync(ready)) {
     const boot = await runIn(prefix, outDir, WINE64, ['wineboot', '--init'], {
       env: { WINEDLLOVERRIDES: 'mscoree,mshtml=' },
       timeoutMs: 180_000,
@@ -151,6 +153,7 @@ export async function startWine(options: StartWineOptions = {}): Promise<WineLab
   // Also on a kept prefix: it may have been made by hand, as Windows 7.
   const win10 = await runIn(prefix, outDir, WINE64, ['winecfg', '/v', 'win10'], { timeoutMs: 60_000 });
   if (win10.code !== 0) throw new Error(`winecfg /v win10 failed (exit ${win10.code}): ${win10.stderr.slice(-2000)}`);
+  await writeFile(ready, '');
   const setupMs = Math.round(performance.now() - started);
 
   return {
