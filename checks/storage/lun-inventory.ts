@@ -15,6 +15,8 @@ const messages = {
     '{disk} is named in luns: as a cluster disk, but it is a {deviceTypeName}: a failover cluster uses only disks (and storage.pr.support says what it lacks)',
   unreadable: '{disk} could not be read: {error}',
   deviceUnreadable: 'The local device {disk} could not be read through sg3_utils: {error}',
+  deviceNotLinux:
+    "The local device {disk} was not read: {error}. Run clusterprobe on the Linux host that has it, or name the disk's iSCSI portal under storage.iscsi",
   noLogin: 'No node identity could log in to {target}: its LUNs could not be listed (see storage.target.login)',
 } as const;
 
@@ -164,6 +166,20 @@ const check = {
         continue;
       }
       reported += 1;
+      if (device.status === 'notLinux') {
+        ctx.report({
+          status: 'skipped',
+          messageId: 'deviceNotLinux',
+          subject: device.path,
+          data: {
+            disk: device.path,
+            device: device.path,
+            status: device.status,
+            error: device.message ?? device.status,
+          },
+        });
+        continue;
+      }
       ctx.report({
         status: 'fail',
         messageId: 'deviceUnreadable',

@@ -29,8 +29,9 @@ export abstract class BaseCommand extends Command {
   }
 
   /**
-   * The stop signals for a run that has cleanups (validate): SIGINT, SIGTERM and SIGHUP (an SSH
-   * session that drops mid-run must still remove the reservation keys) all count as Ctrl-C.
+   * The stop signals for a run that has cleanups (validate): SIGINT, SIGTERM, SIGHUP (an SSH
+   * session that drops mid-run, or on Windows a console window closed, must still remove the
+   * reservation keys) and SIGBREAK (Ctrl-Break in a Windows console) all count as Ctrl-C.
    * The first stops the checks through `signal`, the run's cleanups still run; the second says
    * what is still being cleaned up; the third abandons the cleanup and exits 130. The handlers
    * are in force from `arm` to `disarm` only: outside, a signal acts as Node's default.
@@ -72,7 +73,8 @@ export abstract class BaseCommand extends Command {
 
 /** See {@link BaseCommand.stopSignals}. */
 export class StopSignals {
-  static readonly SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  // SIGBREAK exists on Windows only; elsewhere Node lets it be listened to and never sends it.
+  static readonly SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
   readonly #controller = new AbortController();
   /** Aborted at the first stop signal. */
   readonly signal: AbortSignal = this.#controller.signal;

@@ -118,7 +118,7 @@ export class SecretStore {
     } else if (ref.startsWith('file:')) {
       const path = resolvePath(this.#options.baseDir, ref.slice(5));
       try {
-        value = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+        value = secretFileText(await readFile(path));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
         throw fail('unreadable', `cannot read secret file ${path} (${code}); check the path and its permissions`, {
@@ -165,4 +165,29 @@ function escapeXmlText(s: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;');
+}
+
+/**
+ * The text of a `file:` secret, as Windows writes such files too: a UTF-8 byte order mark
+ * (PowerShell 5.1's `Set-Content -Encoding utf8`) is dropped, UTF-16 (its `>` and `Out-File`) is
+ * decoded, by its byte order mark or, without one, by the NUL in the first character (a secret
+ * holds no NUL); then one line end, LF or CRLF, is taken off the end.
+ */
+export function secretFileText(bytes: Buffer): string {
+  const [a, b] = [bytes[0], bytes[1]];
+  const utf16be = (be: Buffer) =>
+    Buffer.from(be.subarray(0, be.length - (be.length % 2)))
+      .swap16()
+      .toString('utf16le');
+  const text =
+    a === 0xff && b === 0xfe
+      ? bytes.subarray(2).toString('utf16le')
+      : a === 0xfe && b === 0xff
+        ? utf16be(bytes.subarray(2))
+        : bytes.length >= 2 && a !== 0 && b === 0
+          ? bytes.toString('utf16le')
+          : bytes.length >= 2 && a === 0 && b !== 0
+            ? utf16be(bytes)
+            : bytes.toString('utf8').replace(/^\uFEFF/, '');
+  return text.replace(/\r?\n$/, '');
 }

@@ -90,7 +90,8 @@ export interface StorageFacts {
   readonly devices?: LocalDeviceFact[];
 }
 
-export type LocalDeviceStatus = 'ok' | 'toolMissing' | 'deviceFailed' | 'error';
+/** notLinux: not read, this machine is not Linux (device nodes and sg3_utils are Linux's). */
+export type LocalDeviceStatus = 'ok' | 'toolMissing' | 'deviceFailed' | 'notLinux' | 'error';
 
 export interface LocalDeviceFact {
   readonly path: string;

@@ -28,7 +28,18 @@ function failure(path: string, err: unknown): LocalDeviceFact {
   return { path, status: 'error', message: toInventoryError(err).message };
 }
 
-export async function readLocalDevice(path: string, signal?: AbortSignal): Promise<LocalDeviceFact> {
+/** Reads one device node; on a platform other than Linux (the Windows executable) says so and runs nothing. */
+export async function readLocalDevice(
+  path: string,
+  signal?: AbortSignal,
+  platform: NodeJS.Platform = process.platform,
+): Promise<LocalDeviceFact> {
+  if (platform !== 'linux')
+    return {
+      path,
+      status: 'notLinux',
+      message: `storage.devices names Linux device nodes, read through sg3_utils; this machine runs ${platform === 'win32' ? 'Windows' : platform === 'darwin' ? 'macOS' : platform}`,
+    };
   try {
     return { path, status: 'ok', lun: await describeLun(localDevice(path), 0, signal) };
   } catch (err) {

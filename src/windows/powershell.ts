@@ -14,7 +14,7 @@
  *   would otherwise answer the next one); the next run starts a new process.
  */
 import { access, constants } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { isAbsolute, posix, win32 } from 'node:path';
 import { PowerShell } from 'node-powershell';
 import { psList } from './ps-json.ts';
 import type { PsErrorRecord } from '../facts/windows.ts';
@@ -202,16 +202,30 @@ export interface PowerShellOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * Where `name` may be, in order. On Windows as libuv spawns (node-powershell starts PowerShell
+ * without a shell): only `.com` and `.exe` (Node refuses to spawn a `.bat` or `.cmd` without a
+ * shell, such as the pwsh.cmd that `npm i -g pwsh` puts on PATH, and an extensionless file there
+ * is a sh script), and PATH entries may be in double quotes. The current directory is not searched.
+ */
+export function executableCandidates(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string[] {
+  const windows = platform === 'win32';
+  const path = windows ? win32 : posix;
+  const exts = !windows ? [''] : /\.(com|exe)$/i.test(name) ? [''] : ['.com', '.exe'];
+  if (path.isAbsolute(name) || name.includes('/') || (windows && name.includes('\\'))) return exts.map((e) => name + e);
+  return (env.PATH ?? '')
+    .split(windows ? ';' : ':')
+    .map((dir) => (windows ? dir.replace(/^"(.*)"$/, '$1') : dir))
+    .filter(Boolean)
+    .flatMap((dir) => exts.map((e) => path.join(dir, name + e)));
+}
+
 async function findExecutable(name: string): Promise<string | undefined> {
-  const exts = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').concat('') : [''];
-  const candidates =
-    isAbsolute(name) || name.includes('/') || name.includes('\\')
-      ? exts.map((e) => name + e)
-      : (process.env.PATH ?? '')
-          .split(delimiter)
-          .filter(Boolean)
-          .flatMap((dir) => exts.map((e) => join(dir, name + e)));
-  for (const c of candidates) {
+  for (const c of executableCandidates(name)) {
     try {
       await access(c, constants.X_OK);
       return c;
@@ -223,6 +237,16 @@ async function findExecutable(name: string): Promise<string | undefined> {
 }
 
 type Shell = PowerShell;
+
+/**
+ * node-powershell, except that its NODE_POWERSHELL environment variable, which it prefers to the
+ * executable it is given, cannot swap the PowerShell this run chose and found for another.
+ */
+class ChosenPowerShell extends PowerShell {
+  protected override setExecutable({ executable }: { executable?: string }): string {
+    return executable ?? super.setExecutable({});
+  }
+}
 
 /** node-powershell's private exit promise: the one piece of its state we must reach. */
 function exitOf(shell: Shell): Promise<void> | undefined {
@@ -251,7 +275,7 @@ export class PowerShellSession {
   }
 
   #start(): Shell {
-    const shell = new PowerShell({
+    const shell = new ChosenPowerShell({
       executable: this.executable,
       executableOptions: { '-NoProfile': true, '-NonInteractive': true },
       throwOnInvocationError: false,

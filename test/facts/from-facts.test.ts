@@ -142,6 +142,24 @@ test("a fact no built-in probe provides (a plugin's) passes as it is", async () 
   assert.equal(r.code, 3, r.stderr);
 });
 
+test('a spec without activeDirectory: the file --save-facts writes (ad.directory null) evaluates again', async () => {
+  const dir = await tempDir();
+  const spec = join(dir, 'cluster.yaml');
+  const facts = join(dir, 'facts.json');
+  await writeFile(spec, 'nodes:\n  - { name: hv01 }\n  - { name: hv02 }\n');
+  const live = await runCli(['validate', '--config', spec, '--only', 'config.*,ad.*', '--save-facts', facts, '--json']);
+  assert.equal(live.code, 0, live.stderr);
+  const r = await runCli(['validate', '--from-facts', facts, '--only', 'config.*,ad.*', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const strip = (out: string) =>
+    (JSON.parse(out) as { findings: { checkId: string; status: string; messageId: string }[] }).findings.map((f) => [
+      f.checkId,
+      f.status,
+      f.messageId,
+    ]);
+  assert.deepEqual(strip(r.stdout), strip(live.stdout));
+});
+
 test('a facts file of another schemaVersion says which version this clusterprobe reads and what to do', async () => {
   const r = await offline(
     await factsFile({ spec: SPEC }, { schemaVersion: 2, tool: { name: 'clusterprobe', version: '9.0.0' } }),

@@ -162,3 +162,9 @@ export const AdFactsSchema = z.object({
 
 // Drift between AdFactsSchema and AdFacts (src/facts/ad.ts) is a type error here.
 const _agrees: Agrees<z.output<typeof AdFactsSchema>, AdFacts> = true;
+
+/** The `ad.directory` fact as --save-facts writes it: null when the spec has no activeDirectory. */
+export const AdDirectoryFactSchema = AdFactsSchema.nullable();
+
+// The fact's type in FactMap (src/facts/index.ts) is AdFacts | null: the null must load too.
+const _factAgrees: Agrees<z.output<typeof AdDirectoryFactSchema>, AdFacts | null> = true;

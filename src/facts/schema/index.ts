@@ -3,18 +3,18 @@
  * before any check reads it. A fact not listed here (a plugin's) is passed on as it is.
  */
 import type { z } from 'zod';
-import { AdFactsSchema } from './ad.ts';
+import { AdDirectoryFactSchema, AdFactsSchema } from './ad.ts';
 import { NodesFactSchema } from './nodes.ts';
 import { SpecFactSchema } from './spec.ts';
 import { PrFactsSchema, StorageFactsSchema } from './storage.ts';
 
-export { AdFactsSchema, NodesFactSchema, PrFactsSchema, SpecFactSchema, StorageFactsSchema };
+export { AdDirectoryFactSchema, AdFactsSchema, NodesFactSchema, PrFactsSchema, SpecFactSchema, StorageFactsSchema };
 
 /** Fact name -> the schema a saved value of it must satisfy. */
 export const FACT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   spec: SpecFactSchema,
   'storage.inventory': StorageFactsSchema,
   'storage.pr': PrFactsSchema,
-  'ad.directory': AdFactsSchema,
+  'ad.directory': AdDirectoryFactSchema,
   'nodes.facts': NodesFactSchema,
 };

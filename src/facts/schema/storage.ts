@@ -100,7 +100,7 @@ export const StorageFactsSchema = z.object({
     .array(
       z.object({
         path: z.string(),
-        status: z.enum(['ok', 'toolMissing', 'deviceFailed', 'error']),
+        status: z.enum(['ok', 'toolMissing', 'deviceFailed', 'notLinux', 'error']),
         message: z.string().optional(),
         remedy: z.string().optional(),
         lun: InventoryLunSchema.optional(),

@@ -78,6 +78,19 @@ test("local devices are listed by path; one that sg3_utils cannot read fails wit
   assert.equal(found[2]!.data.status, 'deviceFailed');
 });
 
+test('local devices on a machine that is not Linux (the Windows executable) are skipped, saying where they can be read', async () => {
+  const found = await runCheck(
+    check,
+    facts([], [{ path: '/dev/sdb', status: 'notLinux', message: 'this machine runs Windows' }]),
+  );
+  assert.deepEqual(
+    found.map((f) => [f.subject, f.status, f.messageId]),
+    [['/dev/sdb', 'skipped', 'deviceNotLinux']],
+  );
+  assert.match(found[0]!.message, /Linux/);
+  assert.doesNotMatch(JSON.stringify(found[0]), /apt-get|lsblk/);
+});
+
 test('a LUN named in luns: that is not a disk fails with how to present it as one; an unnamed one is only set aside', async () => {
   const luns = [
     lun(1),
