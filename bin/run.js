@@ -25,7 +25,8 @@ if (major < 22) {
  */
 function tooOld() {
   const head = `clusterprobe needs Node.js 22 or later; this is ${process.version}`;
-  if (isClone()) {
+  // bootstrap.sh and .tools/ are for Linux; a clone on Windows needs a Node of its own.
+  if (isClone() && process.platform !== 'win32') {
     return `${head}. In this clone, run sh scripts/bootstrap.sh: it installs Node 24 into .tools/, and bin/run.js then uses it.`;
   }
   const exe = process.platform === 'win32' ? 'clusterprobe-win-x64.exe' : 'clusterprobe-linux-x64';
