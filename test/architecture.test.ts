@@ -134,7 +134,10 @@ export function importGraph(): Graph {
     const values = valueSpecifiers(file, text);
     const edges = new Map<string, Edge>();
     for (const imported of ts.preProcessFile(text, true, true).importedFiles) {
-      const resolved = ts.resolveModuleName(imported.fileName, file, options, ts.sys).resolvedModule;
+      // bin/run.js imports the build (dist/ is tsc's output of src/ and checks/): an import of the
+      // file it was built from, whether or not dist/ exists yet.
+      const specifier = imported.fileName.replace(/^((?:\.\.\/)+)dist\/(.*)\.js$/, '$1$2.ts');
+      const resolved = ts.resolveModuleName(specifier, file, options, ts.sys).resolvedModule;
       if (!resolved || resolved.isExternalLibraryImport) continue;
       const target = rel(resolved.resolvedFileName);
       if (target.startsWith('..') || target.startsWith('node_modules/')) continue;

@@ -17,7 +17,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { cp, lstat, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { ROOT, tempDir } from '../helpers/cli.ts';
@@ -88,7 +88,9 @@ before(
   async () => {
     work = await tempDir();
     // A fresh clone of the working tree: the files git has or would add, without dist/ (ignored);
-    // node_modules as `npm ci` would leave it (the repository's, linked: the tests run offline).
+    // node_modules as `npm ci` would leave it (the repository's, copied as hard links: the tests
+    // run offline). Not a symbolic link: npm pack then bundles the dependencies under paths that
+    // climb out of the package (package/../../<repo>/node_modules/...), which the install drops.
     const source = join(work, 'clone');
     const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
       cwd: ROOT,
@@ -101,7 +103,14 @@ before(
       await cp(join(ROOT, file), join(source, file), { verbatimSymlinks: true });
     }
     assert.ok(!existsSync(join(source, 'dist')), 'the copy has no dist/, as a clone');
-    await symlink(realpathSync(join(ROOT, 'node_modules')), join(source, 'node_modules'));
+    const modules = realpathSync(join(ROOT, 'node_modules'));
+    try {
+      execFileSync('cp', ['-al', modules, join(source, 'node_modules')], { stdio: 'pipe' });
+    } catch {
+      // another file system than the repository's: a real copy (about 130 MB)
+      await rm(join(source, 'node_modules'), { recursive: true, force: true });
+      execFileSync('cp', ['-a', modules, join(source, 'node_modules')], { stdio: 'pipe' });
+    }
 
     const out = join(work, 'out');
     await mkdir(out);
@@ -118,6 +127,8 @@ before(
       files: { path: string }[];
       bundled: string[];
     }[];
+    const outside = info!.files.map((f) => f.path).filter((f) => f.split('/').includes('..'));
+    assert.deepEqual(outside.slice(0, 3), [], 'every file of the tarball is inside the package');
     packed = {
       filename: info!.filename,
       size: info!.size,
