@@ -5,7 +5,7 @@ export const configFlag = Flags.file({
   char: 'c',
   summary: 'Cluster spec (YAML or JSON).',
   description:
-    'The cluster spec: nodes, domain, storage portals, target Windows version. See examples/review-lab.yaml.',
+    'The cluster spec: nodes, domain, storage portals, target Windows version. "clusterprobe init" writes one by asking; "clusterprobe init --example" writes the commented example (examples/review-lab.yaml).',
   helpValue: 'cluster.yaml',
   exists: false,
 });

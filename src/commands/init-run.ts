@@ -81,8 +81,8 @@ export interface InitOptions {
 
 export const NO_TTY_MESSAGE =
   'init is interactive: it needs a terminal on stdin and stdout, and this is not one. ' +
-  "Without a terminal, write the spec as a file instead: copy examples/review-lab.yaml (in clusterprobe's repository; every key is commented), " +
-  'or write it here with clusterprobe init --example, edit it, and run clusterprobe validate --config cluster.yaml. Or run clusterprobe init in a terminal.';
+  'Without a terminal, write the commented example spec (examples/review-lab.yaml) with clusterprobe init --example --output cluster.yaml, ' +
+  'edit it, and run clusterprobe validate --config cluster.yaml. Or run clusterprobe init in a terminal.';
 
 interface Session {
   readonly c: ChalkInstance;
@@ -179,10 +179,13 @@ export async function writeExample(options: {
     throw new UsageError(`${shown} exists, and init does not overwrite a spec: give another --output FILE, or --force`);
   if (!existsSync(dirname(file))) throw new UsageError(`cannot write ${shown}: ${dirname(file)} does not exist`);
   const schema = schemaPathFor(file);
-  const text = readAsset('examples/review-lab.yaml').replace(
-    /^# yaml-language-server: .*\n/,
-    schema ? `# yaml-language-server: $schema=${schema}\n` : '',
-  );
+  const text = readAsset('examples/review-lab.yaml')
+    // The schema line and the empty comment line after it, or neither (an executable has no schema file).
+    .replace(/^# yaml-language-server: .*\n(#\n)?/, (_, blank = '') =>
+      schema ? `# yaml-language-server: $schema=${schema}\n${blank}` : '',
+    )
+    // The example's own usage line names the file it now is.
+    .replace(/^(#\s+clusterprobe validate --config )examples\/review-lab\.yaml$/m, (_, head: string) => head + shown);
   await writeLoaded(file, text, options.force);
   options.stdout.write(
     `Wrote ${shown}: the example spec (the lab of the Windows Server 2008 R2 review, broken on purpose; every key is commented).\n` +

@@ -14,12 +14,12 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
 
   static override examples = [
     {
-      description: 'Check the review lab example',
-      command: '<%= config.bin %> <%= command.id %> --config examples/review-lab.yaml',
+      description: 'Check a cluster spec (write one with "init", or the commented example with "init --example")',
+      command: '<%= config.bin %> <%= command.id %> --config cluster.yaml',
     },
     {
       description: 'The same: the spec as an argument',
-      command: '<%= config.bin %> <%= command.id %> examples/review-lab.yaml',
+      command: '<%= config.bin %> <%= command.id %> cluster.yaml',
     },
     {
       description: 'Only the storage checks, as JUnit for CI',
@@ -35,9 +35,12 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
         '<%= config.bin %> <%= command.id %> -c cluster.yaml --baseline last-run.json --html preflight.html --json > this-run.json',
     },
     {
-      description: 'Save facts now, re-evaluate later without network',
-      command:
-        '<%= config.bin %> <%= command.id %> -c cluster.yaml --save-facts facts.json\n<%= config.bin %> <%= command.id %> --from-facts facts.json',
+      description: 'Save the facts now...',
+      command: '<%= config.bin %> <%= command.id %> -c cluster.yaml --save-facts facts.json',
+    },
+    {
+      description: '...and evaluate them again later, without the network',
+      command: '<%= config.bin %> <%= command.id %> --from-facts facts.json',
     },
   ];
 

@@ -44,7 +44,7 @@ export async function loadInputs(configFile: string | undefined, factsFile: stri
     return { spec: parsed.data, baseDir: process.cwd(), facts };
   }
   throw new UsageError(
-    'no cluster spec: pass --config cluster.yaml (see examples/review-lab.yaml), or --from-facts FILE to re-evaluate a saved run',
+    'no cluster spec: pass --config cluster.yaml (write one with clusterprobe init, or the commented example with clusterprobe init --example), or --from-facts FILE to re-evaluate a saved run',
   );
 }
 

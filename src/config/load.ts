@@ -64,7 +64,13 @@ function readError(err: unknown, what: string, file: string): UsageError {
         : code === 'EACCES'
           ? 'permission denied'
           : String(code);
-  return new UsageError(`cannot read ${what} ${file}: ${why}`);
+  // A spec that is not there yet: say how to get one (help and docs name examples/review-lab.yaml,
+  // which is in the package's directory, not in the one the user runs from).
+  const hint =
+    code === 'ENOENT' && what === 'config file'
+      ? '; clusterprobe init writes a spec by asking, clusterprobe init --example --output FILE the commented example'
+      : '';
+  return new UsageError(`cannot read ${what} ${file}: ${why}${hint}`);
 }
 
 /**

@@ -335,7 +335,11 @@ export const ClusterSpecSchema = z
         .describe('Plugin check modules: a path (relative to this file) or an installed npm package name.'),
       waivers: waiverList().optional(),
     },
-    { error: mappingError('expected the cluster spec, a mapping with nodes: (see examples/review-lab.yaml)') },
+    {
+      error: mappingError(
+        'expected the cluster spec, a mapping with nodes: (clusterprobe init --example writes a commented one)',
+      ),
+    },
   )
   .describe('clusterprobe cluster spec');
 

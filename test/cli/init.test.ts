@@ -15,7 +15,7 @@ test('without a TTY init refuses with exit 2, names the alternatives and writes 
   const r = await runCli(['init'], { cwd: dir });
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /^clusterprobe: init is interactive: it needs a terminal on stdin and stdout/);
-  assert.match(r.stderr, /copy examples\/review-lab\.yaml/);
+  assert.match(r.stderr, /clusterprobe init --example --output cluster\.yaml/);
   assert.match(r.stderr, /clusterprobe validate --config cluster\.yaml/);
   assert.match(r.stderr, /run clusterprobe init in a terminal/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
@@ -80,7 +80,12 @@ test('init --example writes the commented example spec without a terminal: it lo
   // The schema reference points at this installation's schema, from where the spec now is.
   const ref = /^# yaml-language-server: \$schema=(.+)\n/.exec(text)?.[1];
   assert.equal(resolve(dir, ref ?? ''), join(ROOT, 'schema/cluster-spec.schema.json'), text.slice(0, 200));
-  assert.equal(text.replace(/^.*\n/, ''), example.replace(/^.*\n/, ''), 'the rest is the example as shipped');
+  // The rest is the example as shipped, its usage line naming the file it now is.
+  assert.match(text, /^#\s+clusterprobe validate --config spec\.yaml$/m);
+  assert.equal(
+    text.replace(/^.*\n/, ''),
+    example.replace(/^.*\n/, '').replace('--config examples/review-lab.yaml', '--config spec.yaml'),
+  );
   const v = await runCli(['validate', '--config', 'spec.yaml', '--only', 'config.*', '--json'], { cwd: dir });
   assert.equal(v.code, 3, v.stderr);
   const findings = (JSON.parse(v.stdout) as { findings: { checkId: string; messageId: string }[] }).findings;

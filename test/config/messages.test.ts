@@ -122,12 +122,16 @@ describe("what was expected, not zod's Invalid input", () => {
     {
       name: 'a top level that is a list',
       text: '- a\n- b\n',
-      lines: ['1:1 expected the cluster spec, a mapping with nodes: (see examples/review-lab.yaml); got a list'],
+      lines: [
+        '1:1 expected the cluster spec, a mapping with nodes: (clusterprobe init --example writes a commented one); got a list',
+      ],
     },
     {
       name: 'a top level that is a string',
       text: 'hello\n',
-      lines: ['1:1 expected the cluster spec, a mapping with nodes: (see examples/review-lab.yaml); got "hello"'],
+      lines: [
+        '1:1 expected the cluster spec, a mapping with nodes: (clusterprobe init --example writes a commented one); got "hello"',
+      ],
     },
     {
       name: 'nodes given as names',

@@ -129,8 +129,14 @@ test('init --example writes the embedded example spec, which validate then reads
   assert.equal(r.code, 0, r.stderr);
   const text = await readFile(join(dir, 'example.yaml'), 'utf8');
   const example = await readFile(join(ROOT, 'examples/review-lab.yaml'), 'utf8');
-  // No schema reference: the schema is inside the executable, not on disk.
-  assert.equal(text, example.replace(/^# yaml-language-server: .*\n/, ''));
+  // No schema reference (the schema is inside the executable, not on disk), nor the empty comment
+  // line after it; the usage line names the file written.
+  assert.equal(
+    text,
+    example
+      .replace(/^# yaml-language-server: .*\n#\n/, '')
+      .replace('--config examples/review-lab.yaml', '--config example.yaml'),
+  );
   const v = await run(['validate', '--config', 'example.yaml', '--only', 'config.*', '--json']);
   assert.equal(v.code, 3, v.stderr);
   const findings = (JSON.parse(v.stdout) as Report).findings;
