@@ -28,14 +28,14 @@ Exit codes: 0 rendered, 2 usage error or a file that is not a clusterprobe repor
       summary: 'The report to render (saved with validate --json).',
       helpValue: 'run.json',
       required: true,
-      exists: true,
+      exists: false,
     }),
     html: Flags.file({ summary: 'Write it as one self-contained HTML file.', helpValue: 'FILE' }),
     junit: Flags.file({ summary: 'Write it as JUnit XML.', helpValue: 'FILE' }),
     baseline: Flags.file({
       summary: 'An earlier report: mark each finding new, fixed, regressed or unchanged since then.',
       helpValue: 'previous.json',
-      exists: true,
+      exists: false,
     }),
     verbose: Flags.boolean({ char: 'v', summary: 'Show evidence for passing findings too.' }),
   };

@@ -63,7 +63,7 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
     baseline: Flags.file({
       summary: 'A report saved earlier with --json: mark each finding new, fixed, regressed or unchanged since then.',
       helpValue: 'previous.json',
-      exists: true,
+      exists: false,
     }),
     'fail-on': Flags.option({
       options: ['warn', 'fail'] as const,
@@ -81,7 +81,7 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
     waivers: Flags.file({
       summary: "YAML/JSON file of waivers, added to the spec's waivers:.",
       helpValue: 'FILE',
-      exists: true,
+      exists: false,
     }),
     'save-facts': Flags.file({
       summary: 'Write the facts gathered (no secrets) to this file, for --from-facts.',
@@ -90,7 +90,7 @@ Exit codes: 0 all passed (warnings allowed unless --fail-on warn), 1 a bug in cl
     'from-facts': Flags.file({
       summary: 'Evaluate facts saved by --save-facts instead of probing: no network.',
       helpValue: 'FILE',
-      exists: true,
+      exists: false,
     }),
     plugin: pluginFlag,
     verbose: Flags.boolean({ char: 'v', summary: 'Show evidence for passing findings too.' }),

@@ -211,3 +211,32 @@ test('report --from a spec, a facts file or a waivers file: one line saying what
     /^clusterprobe: cluster\.yaml is a cluster spec, not a report: .*--baseline takes a report saved earlier with: clusterprobe validate --config cluster\.yaml --json > previous\.json$/,
   );
 });
+
+test('a file a flag names that is not there: one line naming it, exit 2 (not the parser\'s "Parsing --from / No file found")', async () => {
+  const dir = await tempDir();
+  const spec = join(dir, 'cluster.yaml');
+  await writeFile(spec, BROKEN);
+  const missing = join(dir, 'nope.json');
+  const cases: [string[], RegExp][] = [
+    [['report', '--from', missing], /^clusterprobe: cannot read report .*nope\.json: no such file\n$/],
+    [['validate', '--from-facts', missing], /^clusterprobe: cannot read facts file .*nope\.json: no such file\n$/],
+    [
+      ['validate', '-c', spec, ...ONLY, '--waivers', missing],
+      /^clusterprobe: cannot read waivers file .*nope\.json: no such file\n$/,
+    ],
+    [
+      ['validate', '-c', spec, ...ONLY, '--baseline', missing],
+      /^clusterprobe: cannot read baseline report .*nope\.json: no such file\n$/,
+    ],
+    [
+      ['validate', '-c', join(dir, 'cluster-typo.yaml')],
+      /^clusterprobe: cannot read config file .*cluster-typo\.yaml: no such file; clusterprobe init writes a spec by asking, clusterprobe init --example --output FILE the commented example\n$/,
+    ],
+  ];
+  for (const [args, expected] of cases) {
+    const r = await runCli(args, { cwd: dir });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, expected, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
+});
