@@ -14,6 +14,7 @@ import ts from 'typescript';
 import { ROOT, tempDir } from '../helpers/cli.ts';
 import { runValidate, type ValidateOptions } from '../../src/commands/validate-run.ts';
 import { runReport } from '../../src/commands/report-run.ts';
+import { runCleanup } from '../../src/commands/storage/cleanup-run.ts';
 import { EXIT } from '../../src/engine/exit.ts';
 import { ReportSchema } from '../../src/engine/report.ts';
 
@@ -199,4 +200,22 @@ test('no module imports a command module but the command index (type-only import
     }
   }
   assert.deepEqual(offenders, []);
+});
+
+test('runCleanup: a portal nobody listens on is one line naming it once (not "PORTAL -: PORTAL: ..."), exit 3; the JSON keeps target "-"', async () => {
+  const dir = await tempDir();
+  const spec = join(dir, 'cluster.yaml');
+  // Port 1 on loopback: refused at once, in the test namespace as anywhere.
+  await writeFile(
+    spec,
+    ['nodes:', '  - { name: hv01 }', 'storage:', '  iscsi:', '    - portal: 127.0.0.1:1'].join('\n'),
+  );
+  const stdout = new Memory();
+  const r = await runCleanup({ config: spec, dryRun: true, json: false, stdout });
+  assert.equal(r.exitCode, EXIT.fail);
+  assert.match(stdout.text, /^127\.0\.0\.1:1: connect failed: connection refused[^\n]*\n$/);
+  assert.deepEqual(
+    r.cleanup.luns.map((l) => [l.portal, l.target, l.lun]),
+    [['127.0.0.1:1', '-', -1]],
+  );
 });

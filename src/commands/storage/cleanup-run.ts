@@ -131,8 +131,11 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupRunRes
   const result: CleanupResult = { dryRun: options.dryRun, luns };
   if (!options.json) {
     for (const l of luns) {
-      const where = `${l.portal} ${l.target}${l.lun >= 0 ? ` LUN ${l.lun}` : ''}`;
-      if (l.error) options.stdout.write(`${where}: ${secrets.scrub(l.error)}\n`);
+      // target '-': the portal itself failed (no target read yet), and its error names the portal.
+      const where = l.target === '-' ? l.portal : `${l.portal} ${l.target}${l.lun >= 0 ? ` LUN ${l.lun}` : ''}`;
+      const error = l.error === undefined ? undefined : secrets.scrub(l.error);
+      if (error !== undefined)
+        options.stdout.write(`${l.target === '-' && error.startsWith(`${where}: `) ? error : `${where}: ${error}`}\n`);
       else if (l.found.length === 0)
         options.stdout.write(
           `${where}: no key of clusterprobe's${l.foreign.length ? ` (${l.foreign.length} other key(s), untouched)` : ''}\n`,
