@@ -27,5 +27,5 @@ export const globListFlag = (summary: string) =>
     multiple: true,
     multipleNonGreedy: true,
     delimiter: ',',
-    helpValue: 'GLOB,...',
+    helpValue: 'GLOB,GLOB', // oclif adds '...' to a repeatable flag
   });
