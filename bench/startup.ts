@@ -11,7 +11,7 @@
  *   sh scripts/with-node.sh node bench/startup.ts [RUNS] [--bundle FILE] [--exe FILE]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -133,6 +133,7 @@ const rows = cases.map((c, j) => {
     target: c.target === undefined ? '' : `<= ${c.target} ms: ${ms <= c.target ? 'pass' : 'FAIL'}`,
   };
 });
+rmSync(logDir, { recursive: true, force: true });
 const header = {
   form: 'form',
   command: 'command',
