@@ -1,5 +1,5 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { Remediation, RemediationStep } from '../../src/engine/report.ts';
+import type { Action, Remediation, RemediationStep } from '../../src/engine/report.ts';
 import { psQuote } from '../../src/quote.ts';
 import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
@@ -164,7 +164,16 @@ function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
     : raiseDomain
       ? `Raise ${l.domain} to ${domainTarget.name} once no Windows 2000 DC is left (irreversible)`
       : `Raise the forest ${l.forestRoot} to ${FUNCTIONAL_LEVELS[WIN2003]!.name} once no Windows 2000 DC is left (irreversible)`;
-  return { summary, steps };
+  const action: Action = {
+    key: raiseDomain ? 'raise-domain-mode' : 'raise-forest-mode',
+    title: summary,
+    runsOn: 'dc',
+    steps,
+    restart: false,
+    reversible: false,
+    disruption: 'none',
+  };
+  return { summary, steps, actions: [action] };
 }
 
 const check = {

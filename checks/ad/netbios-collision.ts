@@ -200,6 +200,11 @@ const check = {
               ];
             }),
           ],
+          actions: renames
+            .filter((g) => g.declared.kind === 'node' && !prestaged.some((p) => p.g === g))
+            .flatMap(
+              (g) => renameRemediation(g.declared, chosen.get(g.declared.name)!, nodeNames(), spec).actions ?? [],
+            ),
         },
       });
     }

@@ -158,6 +158,7 @@ const check = {
       };
       if (account.length > NETBIOS_MAX) {
         const target = suggestions.get(host) ?? n.netbios;
+        const rename = host.length > NETBIOS_MAX ? renameNode(n, index, target, nodeNames, spec) : undefined;
         ctx.report({
           status: 'fail',
           messageId: 'longAccountName',
@@ -170,9 +171,10 @@ const check = {
               {
                 text: `Windows derives the account name from the first ${NETBIOS_MAX} characters of the host name, so ${c.dn} (created by a tool that allows longer names, such as samba-tool) is not the account ${n.name} logs on with.`,
               },
-              ...(host.length > NETBIOS_MAX ? renameNode(n, index, target, nodeNames, spec).steps : []),
+              ...(rename?.steps ?? []),
               ...removeStaleSteps(c),
             ],
+            ...(rename?.actions ? { actions: rename.actions } : {}),
           },
         });
       } else if (account.toUpperCase() === host.toUpperCase()) {

@@ -1,5 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
+import { actionKey } from '../../src/engine/action.ts';
 import type { ComputerObject, MatchedBy, NodeName } from '../../src/facts/index.ts';
 import { isContainer, nodeMatch, parentDn } from '../../src/facts/ad-names.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
@@ -215,7 +216,21 @@ const check = {
           where,
         },
         evidence,
-        remediation: { summary: `Move ${p.node.name} to ${destination}`, steps },
+        remediation: {
+          summary: `Move ${p.node.name} to ${destination}`,
+          steps,
+          actions: [
+            {
+              key: actionKey('move-ou', p.node.name.split('.')[0]!),
+              title: `Move ${p.node.name} to ${destination}`,
+              runsOn: 'dc',
+              steps,
+              restart: false,
+              reversible: true,
+              disruption: 'none',
+            },
+          ],
+        },
       });
     }
     if (problems === 0) {

@@ -60,6 +60,7 @@ const check = {
       problems += 1;
       const hosts = group.map((g) => g.name);
       const renames = group.filter((g) => suggestions.has(g.name));
+      const fixes = renames.map((g) => renameRemediation(g, suggestions.get(g.name)!, nodeNames, spec));
       ctx.report({
         status: 'fail',
         messageId: 'collision',
@@ -76,7 +77,8 @@ const check = {
         },
         remediation: {
           summary: `Give ${hosts.join(', ')} names that differ within their first 15 characters`,
-          steps: renames.flatMap((g) => renameRemediation(g, suggestions.get(g.name)!, nodeNames, spec).steps),
+          steps: fixes.flatMap((r) => r.steps),
+          actions: fixes.flatMap((r) => r.actions ?? []),
         },
       });
     }

@@ -17,6 +17,7 @@ import {
   type ProgressListener,
 } from './runner.ts';
 import { summarise, verdictOf, type Finding, type Report } from './report.ts';
+import { planOf } from './plan.ts';
 import { culpritName, defaultBugReporting, UNKNOWN_CULPRIT, type BugReporting } from './bugs.ts';
 import { errorLine, installEscapeGuard, ProbeEscaped, type Escape, type EscapeOrigin, type Scope } from './guard.ts';
 
@@ -155,6 +156,7 @@ export async function runPreflight(input: RunInput): Promise<RunOutput> {
     },
     summary,
     findings: waived,
+    plan: planOf(waived),
   };
   return {
     report: input.secrets.scrubDeep(report),

@@ -6,12 +6,14 @@
 import { z } from 'zod';
 import { EXIT } from './exit.ts';
 import { SHELLS } from '../quote.ts';
+import { ACTION_KEY_PATTERN, DISRUPTIONS, RUNS_ON_PATTERN } from './action.ts';
 
 export const FINDING_STATUSES = ['pass', 'warn', 'fail', 'skipped', 'error', 'waived'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 // SHELLS lives with the quoting (src/quote.ts, util layer), which cannot import the engine.
 export { SHELLS, type Shell } from '../quote.ts';
+export { ACTION_KEY_PATTERN, DISRUPTIONS, RUNS_ON_PATTERN, actionKey, type Disruption } from './action.ts';
 
 export const CommandSchema = z
   .object({
@@ -31,10 +33,63 @@ export const RemediationStepSchema = z
   })
   .strict();
 
+export const ActionDependencySchema = z
+  .object({
+    key: z.string().regex(ACTION_KEY_PATTERN),
+    why: z.string().min(1).describe('One line of rationale for the order'),
+  })
+  .strict();
+
+export const ActionSchema = z
+  .object({
+    key: z
+      .string()
+      .regex(ACTION_KEY_PATTERN)
+      .describe('Stable key: the same action found by several checks has one key (rename-node:hv01)'),
+    title: z.string().min(1),
+    runsOn: z.string().regex(RUNS_ON_PATTERN).describe('dc, node:<name>, storage or this-machine'),
+    steps: z.array(RemediationStepSchema).min(1).describe('What to do, with the commands per shell'),
+    restart: z.boolean().describe('True when the machine it runs on must restart'),
+    reversible: z.boolean().describe('False when it cannot be undone (a functional level)'),
+    disruption: z.enum(DISRUPTIONS),
+    dependsOn: z.array(ActionDependencySchema).optional().describe('Actions to do first, each with why'),
+  })
+  .strict();
+
 export const RemediationSchema = z
   .object({
     summary: z.string().min(1),
     steps: z.array(RemediationStepSchema),
+    actions: z
+      .array(ActionSchema)
+      .optional()
+      .describe("The actions that resolve the finding, gathered into the report's plan"),
+  })
+  .strict();
+
+export const PlannedActionSchema = ActionSchema.extend({
+  dependsOn: z.array(ActionDependencySchema).describe('Only actions of this plan, all of them earlier in it'),
+  resolves: z
+    .array(
+      z
+        .object({
+          finding: z.number().int().nonnegative().describe("Index of the finding in this report's findings"),
+          checkId: z.string(),
+          subject: z.string().optional(),
+        })
+        .strict(),
+    )
+    .min(1)
+    .describe('The findings this action resolves'),
+}).strict();
+
+export const PlanSchema = z
+  .object({
+    actions: z.array(PlannedActionSchema).describe('Distinct actions in the order to apply them'),
+    error: z
+      .string()
+      .optional()
+      .describe('Why no order could be given (a dependency cycle among the actions checks contributed)'),
   })
   .strict();
 
@@ -135,6 +190,9 @@ export const ReportSchema = z
       .strict(),
     summary: SummarySchema,
     findings: z.array(FindingSchema),
+    plan: PlanSchema.optional().describe(
+      'The distinct actions that resolve the findings, in order (absent in reports made before it existed)',
+    ),
     diff: DiffSchema.optional().describe(
       'Present with --baseline: each finding against the baseline run, keyed by check id and subject',
     ),
@@ -144,6 +202,10 @@ export const ReportSchema = z
 export type Command = z.infer<typeof CommandSchema>;
 export type RemediationStep = z.infer<typeof RemediationStepSchema>;
 export type Remediation = z.infer<typeof RemediationSchema>;
+export type Action = z.infer<typeof ActionSchema>;
+export type ActionDependency = z.infer<typeof ActionDependencySchema>;
+export type PlannedAction = z.infer<typeof PlannedActionSchema>;
+export type Plan = z.infer<typeof PlanSchema>;
 export type Finding = z.infer<typeof FindingSchema>;
 export type Summary = z.infer<typeof SummarySchema>;
 export type Report = z.infer<typeof ReportSchema>;

@@ -2,7 +2,13 @@
  * Runs checks: bounded concurrency, a time limit per check, cancellation, and the rule that a
  * check that throws, times out or reports nothing records `error` while the run goes on.
  */
-import { formatMessage, type Check, type CheckContext, type FindingInput } from './contract.ts';
+import {
+  formatMessage,
+  remediationActionProblems,
+  type Check,
+  type CheckContext,
+  type FindingInput,
+} from './contract.ts';
 import { FactUnavailable, ProbeFailed, UndeclaredFact, type FactStore } from './facts.ts';
 import type { Cleanups } from './cleanup.ts';
 import type { Finding, Remediation } from './report.ts';
@@ -277,6 +283,9 @@ function toFinding(check: Check, input: FindingInput, bugs: BugReporting): Findi
       plugin,
       bugs,
     );
+  const actionIssues = remediationActionProblems(input.remediation);
+  if (actionIssues.length > 0)
+    return internalError(check, 'engineBadFinding', { problem: actionIssues.join('; ') }, plugin, bugs);
   const status = input.status === 'fail' && meta.severity === 'warn' ? 'warn' : input.status;
   const data = { ...(input.data ?? {}) };
   return {

@@ -266,6 +266,48 @@ test('a reported status outside the contract is an error, not a pass', async () 
   assert.equal(findings[0]!.messageId, 'engineBadFinding');
 });
 
+test('a malformed plan action in a remediation is an error naming the field, a well-formed one is kept', async () => {
+  const { cleanups, facts } = harness();
+  const step = { text: 'rename it' };
+  const good = {
+    key: 'rename-node:hv01',
+    title: 't',
+    runsOn: 'node:hv01',
+    steps: [step],
+    restart: true,
+    reversible: true,
+    disruption: 'node-restart' as const,
+  };
+  const findings = await runChecks({
+    checks: [
+      check('t.bad', (ctx) =>
+        ctx.report({
+          status: 'fail',
+          messageId: 'ok',
+          remediation: { summary: 's', steps: [step], actions: [{ ...good, runsOn: 'somewhere' }] },
+        }),
+      ),
+      check('t.good', (ctx) =>
+        ctx.report({ status: 'fail', messageId: 'ok', remediation: { summary: 's', steps: [step], actions: [good] } }),
+      ),
+    ],
+    facts,
+    cleanups,
+    concurrency: 1,
+    timeoutMs: 5000,
+    signal: new AbortController().signal,
+    now: new Date(),
+    waivers: [],
+  });
+  const bad = findings.find((x) => x.checkId === 't.bad')!;
+  assert.equal(bad.status, 'error');
+  assert.equal(bad.messageId, 'engineBadFinding');
+  assert.match(bad.message, /remediation\.actions\.0\.runsOn: expected dc, node:<name>, storage or this-machine/);
+  const kept = findings.find((x) => x.checkId === 't.good')!;
+  assert.equal(kept.status, 'fail');
+  assert.deepEqual(kept.remediation?.actions, [good]);
+});
+
 const f = (checkId: string, status: Finding['status'], subject?: string): Finding => ({
   checkId,
   area: 'a',

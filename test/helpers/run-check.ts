@@ -3,7 +3,7 @@
  * facts, the way `validate --from-facts` does, and returns what it reported.
  *
  * Every check test goes through here, so every remediation command of every finding is checked
- * here too (test/helpers/shell-syntax.ts): it must parse in its shell. The check then runs again
+ * here too (test/helpers/shell-syntax.ts), the plan actions' steps included: it must parse in its shell. The check then runs again
  * on hostile variants of the same facts (test/helpers/hostile-facts.ts: names from the spec, the
  * directory and the targets carrying quotes, `$(...)`, backticks, `;`, spaces): every command must
  * still parse and the payload must stay inside a quoted string. A broken command fails the test
@@ -79,7 +79,7 @@ interface Run {
 export async function commandProblems(runs: readonly Run[]): Promise<string[]> {
   const commands = runs.flatMap((r) =>
     r.findings.flatMap((f) =>
-      (f.remediation?.steps ?? []).flatMap((s) =>
+      [...(f.remediation?.steps ?? []), ...(f.remediation?.actions ?? []).flatMap((a) => a.steps)].flatMap((s) =>
         (s.commands ?? []).map((c) => ({ run: r, checkId: f.checkId, shell: c.shell, command: c.command })),
       ),
     ),

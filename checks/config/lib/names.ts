@@ -3,7 +3,8 @@
  */
 import type { ClusterSpec } from '../../../src/config/schema.ts';
 import type { CheckContext } from '../../../src/engine/contract.ts';
-import type { Remediation, RemediationStep } from '../../../src/engine/report.ts';
+import type { Action, Remediation, RemediationStep } from '../../../src/engine/report.ts';
+import { actionKey } from '../../../src/engine/action.ts';
 import { cmdQuote, placeholder, psQuote } from '../../../src/quote.ts';
 
 export interface DeclaredName {
@@ -73,9 +74,26 @@ export function renameRemediation(
           },
           { text: `Update the spec: ${declared.path}: ${suggested}.` },
         ];
+  if (declared.kind === 'cluster') return { summary: `Name the cluster ${suggested}`, steps };
+  const summary = `Rename ${declared.name} to ${suggested}`;
+  // An empty name names no node to act on: the finding stands without a plan action.
+  if (declared.name.trim() === '') return { summary, steps };
+  return { summary, steps, actions: [renameNodeAction(declared.name, summary, steps)] };
+}
+
+/**
+ * The plan's action for renaming a node (key `rename-node:<name>`): every check that finds the
+ * node's name at fault contributes this one key, so that the plan renames it once.
+ */
+export function renameNodeAction(node: string, title: string, steps: readonly RemediationStep[]): Action {
   return {
-    summary: declared.kind === 'node' ? `Rename ${declared.name} to ${suggested}` : `Name the cluster ${suggested}`,
-    steps,
+    key: actionKey('rename-node', node),
+    title,
+    runsOn: `node:${node}`,
+    steps: [...steps],
+    restart: true,
+    reversible: true,
+    disruption: 'node-restart',
   };
 }
 
