@@ -208,6 +208,17 @@ test("the review's lab: validate exits 3 with every wall in the JSON report, the
   }
   assert.equal(report.summary.error, 0);
 
+  // The plan: one rename per node (four findings each), the irreversible raise before them, the move.
+  assert.deepEqual(
+    report.plan?.actions.map((a) => [a.key, a.resolves.length, a.dependsOn.map((d) => d.key)]),
+    [
+      ['raise-domain-mode', 1, []],
+      ['rename-node:hypervhostnode-01a', 4, ['raise-domain-mode']],
+      ['rename-node:hypervhostnode-01b', 4, ['raise-domain-mode']],
+      ['move-ou:hv03', 1, []],
+    ],
+  );
+
   // The summary names each wall with its check ids.
   for (const line of [
     /✔ SCSI-3 persistent reservations/,
@@ -237,6 +248,7 @@ test('--fixed: the same lab with the fixes applied, validate exits 0 with no fai
   assert.deepEqual(report.findings.filter((f) => f.status === 'warn').map(key), [
     ['ad.dc.discovery', 'singleDc', DOMAIN, 'warn'],
   ]);
+  assert.deepEqual(report.plan?.actions, []);
   const pass = (checkId: string, messageId: string, subject: string) =>
     assert.ok(
       report.findings.some(
