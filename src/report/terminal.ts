@@ -60,17 +60,18 @@ export function renderTerminal(report: Report, c: ChalkInstance, options: Termin
       const label = `${I1}${paint[f.status](LABEL[f.status].padEnd(6))} `;
       const names = group.map((g) => `${g.checkId}${g.subject !== undefined ? ` · ${clean(g.subject)}` : ''}`);
       // Bold the check ids, dim the separators: after wrapping, so that no colour code is split.
+      // A check id starts the list or follows a comma (a line may end with the comma); a subject
+      // follows a " · ".
+      const ids = new Set(group.map((g) => g.checkId));
       const title = (line: string) =>
         line
-          .split(/( · |, )/)
-          .map((part) =>
+          .split(/( · |,(?: |$))/)
+          .map((part, i, parts) =>
             part === ' · '
               ? dim(part)
-              : part === ', '
-                ? part
-                : /^[\w.*-]+$/.test(part) && group.some((g) => g.checkId === part)
-                  ? c.bold(part)
-                  : part,
+              : (i === 0 || parts[i - 1]!.startsWith(',')) && ids.has(part)
+                ? c.bold(part)
+                : part,
           )
           .join('');
       lines.push(...wrapHanging(label, I2, names.join(', '), width, title));

@@ -123,6 +123,8 @@ test('terminal: a pipe gets 100 columns, a terminal its own width; colour codes 
   assert.equal(terminalWidth({ isTTY: true, columns: 132 }), 132);
   const coloured = renderTerminal(DEMO, new Chalk({ level: 3 }), { width: 80 });
   assert.ok(/\x1b\[/.test(coloured));
+  for (const f of DEMO.findings.filter((x) => x.area === 'nodes' && x.status === 'skipped'))
+    assert.ok(coloured.includes(`\x1b[1m${f.checkId}\x1b[22m`), `${f.checkId} is bold in the folded line`);
   overWidth(coloured.replace(/\x1b\[[0-9;]*m/g, ''), 80, DEMO);
   assert.equal(
     coloured.replace(/\x1b\[[0-9;]*m/g, ''),
