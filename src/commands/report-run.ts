@@ -9,6 +9,7 @@ import { chalkFor } from '../report/color.ts';
 import { renderHtml } from '../report/html.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderTerminal } from '../report/terminal.ts';
+import { terminalWidth } from '../report/wrap.ts';
 import type { Output, RunResult } from './run-types.ts';
 
 /** What `report` runs with: its flags as plain values, and where the terminal view goes. */
@@ -37,6 +38,11 @@ export async function runReport(options: ReportOptions): Promise<ReportResult> {
   if (options.html) await writeFile(resolve(options.html), renderHtml(report));
   if (options.junit) await writeFile(resolve(options.junit), renderJunit(report));
   if (!options.json)
-    options.stdout.write(renderTerminal(report, chalkFor(options.stdout), { verbose: options.verbose }));
+    options.stdout.write(
+      renderTerminal(report, chalkFor(options.stdout), {
+        verbose: options.verbose,
+        width: terminalWidth(options.stdout),
+      }),
+    );
   return { exitCode: EXIT.pass, report };
 }

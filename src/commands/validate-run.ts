@@ -23,6 +23,7 @@ import { renderJunit } from '../report/junit.ts';
 import { renderHtml } from '../report/html.ts';
 import { diffReports } from '../engine/diff.ts';
 import { renderTerminal } from '../report/terminal.ts';
+import { terminalWidth } from '../report/wrap.ts';
 import { startProgress } from '../report/progress.ts';
 import type { Output, RunResult } from './run-types.ts';
 
@@ -212,7 +213,11 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
       }
     }
     if (!options.json)
-      stdout.write(secrets.scrub(renderTerminal(report, chalkFor(stdout), { verbose: options.verbose })));
+      stdout.write(
+        secrets.scrub(
+          renderTerminal(report, chalkFor(stdout), { verbose: options.verbose, width: terminalWidth(stdout) }),
+        ),
+      );
 
     const code = afterRun.length > 0 && !report.cancelled ? EXIT.internal : exitCodeFor(report, options.failOn);
     return {
