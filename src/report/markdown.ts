@@ -9,14 +9,13 @@ import { escapeHtml as h } from './escape.ts';
 
 /** Inline `code` and **bold** over escaped text (the delimiters survive escaping unchanged). */
 function inline(text: string): string {
+  // Code spans first, held as \u0000<n>\u0000 (escaping turned every control character of the
+  // source into \xNN, so none is left), so that bold may span them but not reach into them.
+  const spans: string[] = [];
   return h(text)
-    .split(/(`[^`]+`)/)
-    .map((part) =>
-      part.length > 2 && part.startsWith('`') && part.endsWith('`')
-        ? `<code>${part.slice(1, -1)}</code>`
-        : part.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>'),
-    )
-    .join('');
+    .replace(/`([^`]+)`/g, (_, code: string) => `\u0000${spans.push(`<code>${code}</code>`) - 1}\u0000`)
+    .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
+    .replace(/\u0000(\d+)\u0000/g, (_, n: string) => spans[Number(n)]!);
 }
 
 function cells(row: string): string[] {

@@ -110,7 +110,7 @@ Each node's \`name\` up to its first dot, in this order:
 2. anything else: \`valid\` (pass).
 
 - a bullet
-- another
+- **the account \`<CLUSTER>$\` exists**, bold across code
 
 \`\`\`powershell
 Rename-Computer -NewName 'HV01' -Restart
@@ -137,7 +137,7 @@ test('a check documentation page is embedded: the finding links to it, the Markd
     '<p><strong>Node names are valid NetBIOS names.</strong></p>',
     '<h4>What it checks</h4>',
     '<ol><li>longer than 15 characters: <code>tooLong</code> (fail). Windows truncates it;</li><li>anything else: <code>valid</code> (pass).</li></ol>',
-    '<ul><li>a bullet</li><li>another</li></ul>',
+    '<ul><li>a bullet</li><li><strong>the account <code>&#60;CLUSTER&#62;$</code> exists</strong>, bold across code</li></ul>',
     '<pre><code>Rename-Computer -NewName &#39;HV01&#39; -Restart</code></pre>',
     '<thead><tr><th>messageId</th><th>status</th><th>meaning</th></tr></thead>',
     '<tr><td><code>tooLong</code></td><td>fail</td><td>over 15 characters, e.g. <code>a|b</code></td></tr>',
