@@ -7,6 +7,7 @@ import { EXIT } from '../engine/exit.ts';
 import type { Report } from '../engine/report.ts';
 import { chalkFor } from '../report/color.ts';
 import { renderHtml } from '../report/html.ts';
+import { checkDocs } from './check-docs.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderTerminal } from '../report/terminal.ts';
 import { terminalWidth } from '../report/wrap.ts';
@@ -35,7 +36,7 @@ export async function runReport(options: ReportOptions): Promise<ReportResult> {
   const saved = await loadReport(resolve(options.from));
   const baseline = options.baseline ? await loadReport(resolve(options.baseline), 'baseline report') : undefined;
   const report = baseline ? { ...saved, diff: diffReports(saved, baseline) } : saved;
-  if (options.html) await writeFile(resolve(options.html), renderHtml(report));
+  if (options.html) await writeFile(resolve(options.html), renderHtml(report, { docs: checkDocs(report) }));
   if (options.junit) await writeFile(resolve(options.junit), renderJunit(report));
   if (!options.json)
     options.stdout.write(

@@ -21,6 +21,7 @@ import { psQuote, shQuote } from '../quote.ts';
 import { chalkFor } from '../report/color.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderHtml } from '../report/html.ts';
+import { checkDocs } from './check-docs.ts';
 import { diffReports } from '../engine/diff.ts';
 import { renderTerminal } from '../report/terminal.ts';
 import { terminalWidth } from '../report/wrap.ts';
@@ -204,7 +205,11 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
     for (const { flag, file } of outputs) {
       try {
         if (flag === 'save-facts') await saveFacts(file, output.facts, options.version);
-        else await writeFile(file, secrets.scrub(flag === 'junit' ? renderJunit(report) : renderHtml(report)));
+        else
+          await writeFile(
+            file,
+            secrets.scrub(flag === 'junit' ? renderJunit(report) : renderHtml(report, { docs: checkDocs(report) })),
+          );
       } catch (err) {
         unwritten.push(flag);
         stderr.write(

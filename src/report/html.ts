@@ -1,9 +1,13 @@
 /**
  * The single-file HTML view of a Report, for handing to a colleague, a change board or a storage
- * vendor. Pure: `(report) => string`.
+ * vendor. Pure: `(report, options) => string` (the command passes in the documentation pages).
  *
  * - Self-contained: inline CSS and JS, no URL the browser would fetch (no fonts, images or
- *   favicon: labs are air-gapped). Links to documentation are plain links.
+ *   favicon: labs are air-gapped). A built-in check's documentation page is embedded (a safe
+ *   Markdown subset, ./markdown.ts); http(s) documentation addresses are plain links.
+ * - For people: an overview picture (inline SVG, ./overview.ts), the start time in UTC and in the
+ *   local time where the report was written (./time.ts; the script adds the reader's), and per
+ *   area what to act on (error, fail, warn) apart from what was not evaluated (skipped).
  * - A Content-Security-Policy meta tag allows only this file's own style and script, by hash:
  *   even a string that escaped escaping could not run.
  * - Every string from a server, a config or a user is escaped; control characters are shown as
@@ -16,8 +20,12 @@
  * - Light and dark (prefers-color-scheme).
  */
 import { createHash } from 'node:crypto';
-import type { Change, DiffEntry, Finding, FindingStatus, Report, Shell } from '../engine/report.ts';
+import type { Change, DiffEntry, Finding, FindingStatus, Report, Shell, Summary } from '../engine/report.ts';
 import { STATUS_ORDER, compareStatus } from './status.ts';
+import { escapeHtml } from './escape.ts';
+import { renderMarkdown } from './markdown.ts';
+import { overviewSvg } from './overview.ts';
+import { startedLine } from './time.ts';
 
 const LABEL: Record<FindingStatus, string> = {
   error: 'ERROR',
@@ -37,15 +45,7 @@ const CHANGE_LABEL: Record<Change, string> = {
   gone: 'gone',
 };
 
-/** Text for HTML: & < > " ' escaped, and control characters (but tab and newline) as \xNN. */
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(
-      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g,
-      (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
-    )
-    .replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
+export { escapeHtml };
 
 const h = escapeHtml;
 
@@ -92,15 +92,25 @@ th{background:var(--card)}tr.bad td{color:var(--fail)}
 #controls label{white-space:nowrap}#controls input[type=search]{min-width:16rem;padding:.2rem .4rem}
 .diff ul{margin:.2rem 0;padding-left:1.3rem}.diff summary{cursor:pointer}.diff summary h3{display:inline}
 .docs{font-size:.85rem;color:var(--muted)}
+.overview{max-width:100%;height:auto;margin:.6rem 0 0;font-size:13px}.overview text{fill:var(--fg)}.overview text.n{fill:var(--muted)}
+.bar-pass{fill:var(--pass)}.bar-warn{fill:var(--warn)}.bar-fail{fill:var(--fail)}.bar-error{fill:var(--error)}.bar-waived{fill:var(--waived)}.bar-skipped{fill:var(--skipped)}
+#docs details.doc{border:1px solid var(--line);border-radius:4px;margin:.35rem 0;scroll-margin-top:6rem}#docs details.doc>summary{cursor:pointer;padding:.35rem .6rem;font-weight:600}
+#docs .md{padding:0 .9rem .6rem;border-top:1px solid var(--line)}#docs .md h3{font-size:1.05rem}#docs .md h4{font-size:.95rem;margin:.8rem 0 .3rem}
 .empty{color:var(--muted);font-style:italic}
-@media print{#controls,.cmd button,.js .cmd button{display:none!important}body{max-width:none;font-size:11pt}details.finding{content-visibility:visible}
+@media print{#controls,.cmd button,.js .cmd button,#docs{display:none!important}body{max-width:none;font-size:11pt}details.finding{content-visibility:visible}
 details>summary{list-style:none}details::details-content{content-visibility:visible;display:block}
 details.finding{break-inside:avoid-page}pre{white-space:pre-wrap}a{color:inherit}}
 `.trim();
 
 const SCRIPT = `
 (function(){
-var d=document,controls=d.getElementById('controls');if(!controls)return;
+var d=document,controls=d.getElementById('controls');
+var tv=d.getElementById('t-viewer');if(tv){var at=new Date(tv.getAttribute('data-iso'));if(!isNaN(at.getTime())){
+  var p=function(n){return(n<10?'0':'')+n},o=-at.getTimezoneOffset(),ao=Math.abs(o);
+  tv.textContent='; '+at.getFullYear()+'-'+p(at.getMonth()+1)+'-'+p(at.getDate())+' '+p(at.getHours())+':'+p(at.getMinutes())+':'+p(at.getSeconds())+' '+(o?'UTC'+(o<0?'-':'+')+p(ao/60|0)+':'+p(ao%60):'UTC')+' where you are reading this'}}
+function reveal(){var t=null;try{t=location.hash&&d.getElementById(decodeURIComponent(location.hash.slice(1)))}catch(e){}if(t&&t.tagName==='DETAILS')t.open=true}
+window.addEventListener('hashchange',reveal);reveal();
+if(!controls)return;
 var findings=[].slice.call(d.querySelectorAll('details.finding'));
 var areas=[].slice.call(d.querySelectorAll('section.area'));
 var boxes=[].slice.call(controls.querySelectorAll('input[name=status]'));
@@ -141,6 +151,12 @@ function sha256(text: string): string {
 
 /** The CSP: nothing but this file's own style and script (by hash), and data: for the empty icon. */
 export const HTML_CSP = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; img-src data:; base-uri 'none'; form-action 'none'`;
+
+function countStatuses(findings: readonly Finding[]): Summary {
+  const counts: Summary = { pass: 0, warn: 0, fail: 0, skipped: 0, error: 0, waived: 0 };
+  for (const f of findings) if (Object.hasOwn(counts, f.status)) counts[f.status] += 1;
+  return counts;
+}
 
 function worst(findings: readonly Finding[]): FindingStatus {
   return findings.map((f) => f.status).sort(compareStatus)[0] ?? 'pass';
@@ -208,14 +224,32 @@ function remediationHtml(f: Finding): string {
   return `<div class="fix"><h3>Fix: ${h(r.summary)}</h3><ol>${steps.join('')}</ol></div>`;
 }
 
-function docsHtml(docs: string): string {
-  // A repository path means nothing to a reader of a handed-over file; only URLs become links.
-  return /^https?:\/\//i.test(docs)
-    ? `<p class="docs">Docs: <a href="${h(docs)}" rel="noreferrer">${h(docs)}</a></p>`
-    : `<p class="docs">Docs: ${h(docs)} (in clusterprobe's documentation)</p>`;
+/** The id of a check's embedded documentation page. */
+function docId(checkId: string): string {
+  return `doc-${checkId}`;
 }
 
-function findingHtml(f: Finding, index: number, change: DiffEntry | undefined): string {
+function docsHtml(f: Finding, embedded: ReadonlySet<string>): string {
+  const docs = f.docs!;
+  // A repository path means nothing to a reader of a handed-over file: the page is embedded at
+  // the end of the file when the command passed it in; only URLs become links.
+  if (/^https?:\/\//i.test(docs))
+    return `<p class="docs">Docs: <a href="${h(docs)}" rel="noreferrer">${h(docs)}</a></p>`;
+  if (embedded.has(f.checkId))
+    return `<p class="docs">Docs: <a href="#${h(docId(f.checkId))}">${h(f.checkId)}, in this file</a></p>`;
+  return `<p class="docs">Docs: ${h(docs)} (in clusterprobe's documentation)</p>`;
+}
+
+function docsSection(docs: ReadonlyMap<string, string>): string {
+  if (docs.size === 0) return '';
+  const pages = [...docs].map(
+    ([checkId, markdown]) =>
+      `<details class="doc" id="${h(docId(checkId))}"><summary>${h(checkId)}</summary><div class="md">${renderMarkdown(markdown)}</div></details>`,
+  );
+  return `<section id="docs"><h2>Check documentation</h2><p class="docs">The documentation page of each check with a finding above, from the clusterprobe that wrote this file.</p>${pages.join('')}</section>`;
+}
+
+function findingHtml(f: Finding, index: number, change: DiffEntry | undefined, embedded: ReadonlySet<string>): string {
   const open = f.status === 'fail' || f.status === 'error' ? ' open' : '';
   const subject = f.subject !== undefined ? ` <span class="subject">· ${h(f.subject)}</span>` : '';
   const changed = change
@@ -228,7 +262,7 @@ function findingHtml(f: Finding, index: number, change: DiffEntry | undefined): 
     );
   if (f.remediation) body.push(remediationHtml(f));
   if (f.evidence && Object.keys(f.evidence).length > 0) body.push(evidenceHtml(f.evidence));
-  if (f.docs) body.push(docsHtml(f.docs));
+  if (f.docs) body.push(docsHtml(f, embedded));
   return `<details class="finding s-${h(f.status)}" id="f-${index}" data-status="${h(f.status)}" data-area="${h(f.area)}"${change ? ` data-change="${change.change}"` : ''}${open}><summary><span class="badge">${LABEL[f.status] ?? h(f.status)}</span><span class="id">${h(f.checkId)}</span>${subject}${changed}<span class="msg">${h(f.message)}</span></summary>${body.length > 0 ? `<div class="body">${body.join('')}</div>` : ''}</details>`;
 }
 
@@ -237,7 +271,7 @@ function countsHtml(report: Report): string {
   return `<ul class="counts">${STATUS_ORDER.map((st) => `<li class="${s[st] > 0 ? `c-${st}` : ''}">${s[st]} ${st}</li>`).join('')}</ul>`;
 }
 
-function metaHtml(report: Report): string {
+function metaHtml(report: Report, timeZone: string | undefined): string {
   const c = report.cluster;
   const rows: [string, string][] = [];
   if (c.name) rows.push(['Cluster', h(c.name)]);
@@ -246,7 +280,7 @@ function metaHtml(report: Report): string {
   if (c.domain) rows.push(['Domain', h(c.domain)]);
   if (c.portals.length) rows.push(['Storage portals', c.portals.map(h).join(', ')]);
   rows.push(
-    ['Started', h(report.startedAt)],
+    ['Started', startedLine(report.startedAt, timeZone)],
     ['Duration', `${h((report.durationMs / 1000).toFixed(1))} s`],
     ['Tool', `clusterprobe ${h(report.tool.version)}`],
   );
@@ -284,7 +318,35 @@ function controlsHtml(report: Report, areas: readonly string[]): string {
   return `<nav id="controls" hidden aria-label="Filter findings">${boxes}<label>Area <select id="f-area"><option value="">all</option>${options}</select></label><input type="search" id="f-text" placeholder="Search findings, evidence, commands" aria-label="Search"><button type="button" id="f-open">Expand all</button><button type="button" id="f-close">Collapse all</button><span id="f-shown"></span></nav>`;
 }
 
-export function renderHtml(report: Report): string {
+/** What the command layer gives the HTML view besides the Report. */
+export interface HtmlOptions {
+  /**
+   * The documentation page (Markdown) of each built-in check, by check id, read by the command
+   * (`src/commands/assets.ts`): embedded so the file stands alone. Rendered as a safe subset.
+   */
+  readonly docs?: Readonly<Record<string, string>> | undefined;
+  /** The time zone of "where this report was written" (IANA name); the process's when undefined. */
+  readonly timeZone?: string | undefined;
+}
+
+/**
+ * The heading counts of one area. "To act on" is what makes the verdict (`verdictOf`): error, fail
+ * and warn. Skipped findings were not evaluated, which is not "nothing to do": they are counted
+ * apart, and an area where every check was skipped says so instead of "0 to act on".
+ */
+export function areaCountsText(counts: Readonly<Summary>): string {
+  const total = STATUS_ORDER.reduce((n, st) => n + counts[st], 0);
+  const findings = `${total} finding${total === 1 ? '' : 's'}`;
+  if (total > 0 && counts.skipped === total) return `${findings}, none evaluated: all skipped`;
+  const act = counts.error + counts.fail + counts.warn;
+  const parts = [findings, `${act} to act on`];
+  if (counts.skipped > 0) parts.push(`${counts.skipped} not evaluated`);
+  if (counts.waived > 0) parts.push(`${counts.waived} waived`);
+  return parts.join(', ');
+}
+
+/** The report as one self-contained HTML document. */
+export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const changes = new Map<number, DiffEntry>();
   for (const e of report.diff?.entries ?? []) if (e.finding !== undefined) changes.set(e.finding, e);
 
@@ -294,12 +356,16 @@ export function renderHtml(report: Report): string {
   const areas = [...byArea.keys()].sort((a, b) =>
     compareStatus(worst(byArea.get(a)!.map((x) => x.f)), worst(byArea.get(b)!.map((x) => x.f))),
   );
-  const sections = areas.map((area) => {
+  // The documentation of each check that has a finding, once, in the order of first appearance.
+  const docs = new Map<string, string>();
+  for (const f of report.findings)
+    if (f.docs && !docs.has(f.checkId) && Object.hasOwn(options.docs ?? {}, f.checkId))
+      docs.set(f.checkId, options.docs![f.checkId]!);
+  const embedded = new Set(docs.keys());
+  const perArea = areas.map((area) => ({ area, counts: countStatuses(byArea.get(area)!.map((x) => x.f)) }));
+  const sections = areas.map((area, n) => {
     const items = byArea.get(area)!.sort((a, b) => compareStatus(a.f.status, b.f.status) || a.i - b.i);
-    const problems = items.filter(
-      (x) => x.f.status === 'fail' || x.f.status === 'error' || x.f.status === 'warn',
-    ).length;
-    return `<section class="area" data-area="${h(area)}"><h2>${h(area)} <small>(${items.length} finding${items.length === 1 ? '' : 's'}, ${problems} to act on)</small></h2>${items.map((x) => findingHtml(x.f, x.i, changes.get(x.i))).join('')}</section>`;
+    return `<section class="area" data-area="${h(area)}"><h2>${h(area)} <small>(${areaCountsText(perArea[n]!.counts)})</small></h2>${items.map((x) => findingHtml(x.f, x.i, changes.get(x.i), embedded)).join('')}</section>`;
   });
 
   const verdict = report.verdict === 'cancelled' ? 'INTERRUPTED' : report.verdict.toUpperCase();
@@ -319,10 +385,13 @@ export function renderHtml(report: Report): string {
     '</head>',
     '<body>',
     `<header class="verdict v-${h(report.verdict)}"><h1>${h(verdict)}${report.cluster.name ? ` · ${h(report.cluster.name)}` : ''}</h1><div>Failover cluster preflight by clusterprobe: what was checked, what was seen, and what to change.</div>${countsHtml(report)}</header>`,
-    metaHtml(report),
+    // The plan ("N actions clear M failures") goes here, above the picture.
+    overviewSvg(perArea),
+    metaHtml(report, options.timeZone),
     diffHtml(report),
     controlsHtml(report, areas),
     `<main>${sections.length ? sections.join('') : '<p class="empty">No findings: no check ran.</p>'}</main>`,
+    docsSection(docs),
     `<script>${SCRIPT}</script>`,
     '</body>',
     '</html>',

@@ -70,7 +70,17 @@ test(
   'a hostile report: nothing from it runs, nothing is fetched, no CSP violation, and the payloads read as text',
   skip,
   async () => {
-    const o = await open(renderHtml(HOSTILE_REPORT));
+    // The embedded documentation carries the payloads too, in every construct of the subset.
+    const doc = [
+      `# ${PAYLOADS[0]}`,
+      PAYLOADS.join('\n'),
+      `- ${PAYLOADS[1]} \`${PAYLOADS[2]}\``,
+      `| ${PAYLOADS[3]} |\n| --- |\n| ${PAYLOADS[4]} |`,
+      '```',
+      PAYLOADS.join('\n'),
+      '```',
+    ].join('\n\n');
+    const o = await open(renderHtml(HOSTILE_REPORT, { docs: { 'config.netbios.name': doc } }));
     assert.equal(await o.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     assert.deepEqual(
       o.requests.filter((u) => !u.startsWith('file://')),
@@ -90,7 +100,11 @@ test(
     assert.equal(await o.page.locator('#controls').isVisible(), true, 'our script ran');
     const text = await o.page.locator('body').innerText();
     for (const p of PAYLOADS) assert.ok(text.includes(p), `shown as text: ${p}`);
-    assert.equal(await o.page.locator('svg, iframe, img, link[rel=stylesheet]').count(), 0);
+    await o.page.locator('#docs details.doc').evaluate((d) => ((d as HTMLDetailsElement).open = true));
+    const docText = await o.page.locator('#docs .md').innerText();
+    for (const p of PAYLOADS) assert.ok(docText.includes(p), `shown as text in the embedded page: ${p}`);
+    assert.equal(await o.page.locator('svg:not(.overview), iframe, img, link[rel=stylesheet]').count(), 0);
+    assert.equal(await o.page.locator('svg.overview').count(), 1, 'the one SVG is our picture');
     assert.equal(await o.page.locator('body').isVisible(), true, 'an injected style did not hide the page');
     await o.page.context().close();
   },
@@ -190,4 +204,98 @@ test('dark mode follows the system setting', skip, async () => {
   };
   assert.equal(await bg('light'), 'rgb(255, 255, 255)');
   assert.equal(await bg('dark'), 'rgb(13, 17, 23)');
+});
+
+test(
+  'without JavaScript: the overview picture, the time in UTC and where it was written, the counts, the docs',
+  skip,
+  async () => {
+    const report = {
+      ...FIXTURE_REPORT,
+      findings: [
+        ...FIXTURE_REPORT.findings,
+        ...['nodes.reachable', 'nodes.os'].map((checkId) => ({
+          checkId,
+          area: 'nodes',
+          status: 'skipped' as const,
+          messageId: 'notWindows',
+          message: 'Not evaluated on this machine',
+          data: {},
+        })),
+      ],
+    };
+    const o = await open(
+      renderHtml(report, {
+        timeZone: 'America/New_York',
+        docs: {
+          'config.netbios.name': '# config.netbios.name\n\n## What it checks\n\nEach node name, `tooLong` over 15.\n',
+        },
+      }),
+      { javaScriptEnabled: false },
+    );
+    const { page } = o;
+    const svg = page.locator('svg.overview');
+    assert.equal(await svg.isVisible(), true, 'the picture is drawn without script');
+    const box = await svg.boundingBox();
+    assert.ok(box && box.width > 300 && box.height > 50, JSON.stringify(box));
+    assert.equal(
+      await svg.getAttribute('aria-label'),
+      'Findings by area and status: storage: 1 error, 1 warn; config: 1 fail, 1 pass; ad: 1 waived, 1 skipped; nodes: 2 skipped',
+    );
+    assert.deepEqual(await svg.locator('text.n').allTextContents(), [
+      '1 error, 1 warn',
+      '1 fail, 1 pass',
+      '1 waived, 1 skipped',
+      '2 skipped',
+    ]);
+    // The bars are coloured by the stylesheet the CSP admits (a refused style would leave them black).
+    const fill = await svg.locator('rect.bar-fail').evaluate((r) => getComputedStyle(r).fill);
+    assert.equal(fill, 'rgb(207, 34, 46)');
+    assert.deepEqual(await o.violations(), []);
+    assert.equal(
+      await page.locator('section.area[data-area=nodes] h2').innerText(),
+      'nodes (2 findings, none evaluated: all skipped)',
+    );
+    assert.equal(
+      await page.locator('dl.meta dd').filter({ hasText: 'UTC' }).innerText(),
+      '2026-11-25 10:00:00 UTC; 2026-11-25 05:00:00 UTC-05:00 (America/New_York) where this report was written',
+    );
+    // The docs link leads to the page inside the file, which opens.
+    const link = page.locator('details.finding.s-fail .docs a');
+    assert.equal(await link.innerText(), 'config.netbios.name, in this file');
+    await link.click();
+    // Without script the link lands on the page's summary line, in view; a click opens it.
+    const doc = page.locator('#doc-config\\.netbios\\.name');
+    const [top, height, scrolled] = await doc.evaluate((d) => [
+      d.getBoundingClientRect().top,
+      window.innerHeight,
+      window.scrollY,
+    ]);
+    assert.ok(scrolled > 0 && top >= 0 && top < height - 20, `scrolled to the page: ${top} of ${height}`);
+    await doc.locator('summary').click();
+    assert.equal(await page.locator('#docs .md h4').innerText(), 'What it checks');
+    await page.context().close();
+  },
+);
+
+test('with JavaScript: a docs link opens the embedded page it leads to', skip, async () => {
+  const { page } = await open(
+    renderHtml(FIXTURE_REPORT, { docs: { 'config.netbios.name': '## What it checks\n\nx' } }),
+  );
+  const doc = page.locator('#doc-config\\.netbios\\.name');
+  assert.equal(await doc.getAttribute('open'), null);
+  await page.locator('details.finding.s-fail .docs a').click();
+  await page.waitForFunction(() => document.getElementById('doc-config.netbios.name')!.hasAttribute('open'));
+  assert.equal(await page.locator('#docs .md h4').isVisible(), true);
+  await page.context().close();
+});
+
+test("with JavaScript: the viewer's own local time is added, within the CSP", skip, async () => {
+  const o = await open(renderHtml(FIXTURE_REPORT, { timeZone: 'UTC' }), { timezoneId: 'Asia/Tokyo' });
+  assert.equal(
+    await o.page.locator('dl.meta dd').filter({ hasText: 'UTC' }).innerText(),
+    '2026-11-25 10:00:00 UTC (UTC is also the local time where this report was written); 2026-11-25 19:00:00 UTC+09:00 where you are reading this',
+  );
+  assert.deepEqual(await o.violations(), []);
+  await o.page.context().close();
 });

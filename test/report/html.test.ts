@@ -29,7 +29,15 @@ const withDiff: Report = {
 };
 
 test('HTML report matches its golden file', async () => {
-  await golden('report.html', renderHtml(withDiff));
+  await golden(
+    'report.html',
+    renderHtml(withDiff, {
+      timeZone: 'Europe/Berlin',
+      docs: {
+        'config.netbios.name': '# config.netbios.name\n\nNode names are valid **NetBIOS** names: `tooLong` (fail).\n',
+      },
+    }),
+  );
 });
 
 test('escapeHtml: markup characters as entities, control characters as \\xNN, newlines kept', () => {
@@ -54,6 +62,7 @@ test('every hostile string is shown as text: no element, attribute or URL comes 
       'div',
       'dl',
       'dt',
+      'g',
       'h1',
       'h2',
       'h3',
@@ -71,6 +80,7 @@ test('every hostile string is shown as text: no element, attribute or URL comes 
       'option',
       'p',
       'pre',
+      'rect',
       'script',
       'section',
       'select',
@@ -78,11 +88,14 @@ test('every hostile string is shown as text: no element, attribute or URL comes 
       'span',
       'style',
       'summary',
+      'svg',
       'table',
       'tbody',
       'td',
+      'text',
       'th',
       'thead',
+      'time',
       'title',
       'tr',
       'ul',
