@@ -1,6 +1,7 @@
 /** Runs the built CLI (bin/run.js -> dist/) as a user would, in a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,8 +65,29 @@ export function runWrapped(command: readonly string[], options: CliOptions = {})
   });
 }
 
+const made: string[] = [];
+let removeAtExit = false;
+
+/**
+ * A fresh directory under the system's temp dir, removed when the test process exits (a suite run
+ * left hundreds behind); CLUSTERPROBE_KEEP_TEMP=1 keeps them, to look at after a failure.
+ */
 export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'clusterprobe-test-'));
+  const dir = await mkdtemp(join(tmpdir(), 'clusterprobe-test-'));
+  made.push(dir);
+  if (!removeAtExit && process.env.CLUSTERPROBE_KEEP_TEMP !== '1') {
+    removeAtExit = true;
+    process.once('exit', () => {
+      for (const d of made) {
+        try {
+          rmSync(d, { recursive: true, force: true, maxRetries: 2 });
+        } catch {
+          // something still writing there (a child the test left): the system's temp cleaning gets it
+        }
+      }
+    });
+  }
+  return dir;
 }
 
 /** Writes files (name -> content) into a fresh temp dir and returns its path. */
