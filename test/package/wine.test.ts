@@ -136,7 +136,14 @@ function timeless(report: Report): Report {
 
 /** An HTML report without its start time and duration. */
 function timelessHtml(html: string): string {
-  return html.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '(start)').replace(/\d+(\.\d+)? s\b/g, '(n) s');
+  return (
+    html
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '(start)')
+      .replace(/\d+(\.\d+)? s\b/g, '(n) s')
+      // The start as people read it: the second it was written, and the writing machine's zone
+      // (Wine names UTC after a zone of its own, e.g. Atlantic/Reykjavik).
+      .replace(/(<time datetime="\(start\)">)[^]*?(<span id="t-viewer")/g, '$1(when)$2')
+  );
 }
 
 test(
