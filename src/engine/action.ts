@@ -17,6 +17,31 @@ export const RUNS_ON_PATTERN = /^(dc|storage|this-machine|node:[\s\S]+)$/;
 
 const SHELL_NAMES: readonly string[] = SHELLS;
 
+/** The systems an sh fragment drives, each named by the tool it needs on the machine that runs it. */
+export const SH_SYSTEMS = ['samba', 'tgt', 'targetcli'] as const;
+export type ShSystem = (typeof SH_SYSTEMS)[number];
+
+/** A script parameter's name: PascalCase (`NewNameHv01`); sh spells it in upper snake case (`NEW_NAME_HV01`). */
+export const SCRIPT_PARAM_PATTERN = /^[A-Z][A-Za-z0-9]{0,63}$/;
+
+/** How a fragment refers to parameter `name` in PowerShell: `$NewNameHv01`. */
+export function psParam(name: string): string {
+  return `$${name}`;
+}
+
+/** The sh variable of parameter `name`: `NewNameHv01` is `NEW_NAME_HV01`. */
+export function shVariable(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toUpperCase();
+}
+
+/** How a fragment refers to parameter `name` in sh, quoted: `"$NEW_NAME_HV01"`. */
+export function shParam(name: string): string {
+  return `"$${shVariable(name)}"`;
+}
+
 /**
  * The key of an action: its kind, and the thing it acts on lower-cased, so that two checks that
  * name the same node in different cases contribute the same action (`actionKey('rename-node', 'HV01')`
@@ -55,7 +80,76 @@ function stepProblems(step: unknown, path: string): string[] {
   return problems;
 }
 
-const ACTION_FIELDS = new Set(['key', 'title', 'runsOn', 'steps', 'restart', 'reversible', 'disruption', 'dependsOn']);
+const ACTION_FIELDS = new Set([
+  'key',
+  'title',
+  'runsOn',
+  'steps',
+  'restart',
+  'reversible',
+  'disruption',
+  'dependsOn',
+  'script',
+]);
+
+function fragmentProblems(
+  fragment: unknown,
+  path: string,
+  fields: readonly string[],
+  optional: readonly string[],
+): string[] {
+  if (!isRecord(fragment)) return [`${path}: expected { ${fields.join(', ')} }; got ${describeValue(fragment)}`];
+  const problems: string[] = [];
+  for (const field of Object.keys(fragment))
+    if (!fields.includes(field)) problems.push(`${path}.${field}: not a field of a script fragment`);
+  for (const field of fields)
+    if (!(optional.includes(field) && fragment[field] === undefined) && !text(fragment[field]))
+      problems.push(`${path}.${field}: expected a non-empty string; got ${describeValue(fragment[field])}`);
+  return problems;
+}
+
+function scriptProblems(script: unknown, path: string): string[] {
+  if (!isRecord(script)) return [`${path}: expected { params?, powershell?, sh? }; got ${describeValue(script)}`];
+  const problems: string[] = [];
+  for (const field of Object.keys(script))
+    if (!['params', 'powershell', 'sh'].includes(field)) problems.push(`${path}.${field}: not a field of a script`);
+  if (script.powershell === undefined && script.sh === undefined)
+    problems.push(`${path}: expected a powershell or an sh fragment; got neither`);
+  if (script.powershell !== undefined)
+    problems.push(
+      ...fragmentProblems(script.powershell, `${path}.powershell`, ['test', 'apply', 'legacy'], ['legacy']),
+    );
+  if (script.sh !== undefined) {
+    problems.push(...fragmentProblems(script.sh, `${path}.sh`, ['system', 'test', 'apply'], []));
+    const system = isRecord(script.sh) ? script.sh.system : undefined;
+    if (typeof system === 'string' && !(SH_SYSTEMS as readonly string[]).includes(system))
+      problems.push(`${path}.sh.system: expected one of ${SH_SYSTEMS.join(', ')}; got ${describeValue(system)}`);
+  }
+  if (script.params !== undefined) {
+    if (!Array.isArray(script.params))
+      return [...problems, `${path}.params: expected a list of parameters; got ${describeValue(script.params)}`];
+    script.params.forEach((p: unknown, i) => {
+      const at = `${path}.params.${i}`;
+      if (!isRecord(p))
+        return problems.push(`${at}: expected { name, description, default?, secret? }; got ${describeValue(p)}`);
+      for (const field of Object.keys(p))
+        if (!['name', 'description', 'default', 'secret'].includes(field))
+          problems.push(`${at}.${field}: not a field of a parameter`);
+      if (typeof p.name !== 'string' || !SCRIPT_PARAM_PATTERN.test(p.name))
+        problems.push(`${at}.name: expected a PascalCase name such as "NewNameHv01"; got ${describeValue(p.name)}`);
+      if (!text(p.description))
+        problems.push(`${at}.description: expected a non-empty string; got ${describeValue(p.description)}`);
+      if (p.default !== undefined && typeof p.default !== 'string')
+        problems.push(`${at}.default: expected a string; got ${describeValue(p.default)}`);
+      if (p.secret !== undefined && typeof p.secret !== 'boolean')
+        problems.push(`${at}.secret: expected true or false; got ${describeValue(p.secret)}`);
+      if (p.secret === true && p.default !== undefined)
+        problems.push(`${at}.default: a secret has no default (it would be written into the script)`);
+      return undefined;
+    });
+  }
+  return problems;
+}
 
 /**
  * The problems of one contributed action, each as `<path>: <what was expected>; got ...`, empty
@@ -101,6 +195,7 @@ export function actionProblems(action: unknown, path = 'action'): string[] {
         return undefined;
       });
   }
+  if (action.script !== undefined) problems.push(...scriptProblems(action.script, `${path}.script`));
   return problems;
 }
 

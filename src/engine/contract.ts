@@ -9,7 +9,7 @@ import type { Secret } from '../config/secrets.ts';
 import { describeValue } from '../errors.ts';
 
 export { describeValue } from '../errors.ts';
-export { actionKey, actionProblems, remediationActionProblems } from './action.ts';
+export { actionKey, actionProblems, psParam, remediationActionProblems, shParam, shVariable } from './action.ts';
 
 export const CHECK_ID_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/;
 const MESSAGE_ID_PATTERN = /^[A-Za-z][A-Za-z0-9]*$/;

@@ -6,14 +6,25 @@
 import { z } from 'zod';
 import { EXIT } from './exit.ts';
 import { SHELLS } from '../quote.ts';
-import { ACTION_KEY_PATTERN, DISRUPTIONS, RUNS_ON_PATTERN } from './action.ts';
+import { ACTION_KEY_PATTERN, DISRUPTIONS, RUNS_ON_PATTERN, SCRIPT_PARAM_PATTERN, SH_SYSTEMS } from './action.ts';
 
 export const FINDING_STATUSES = ['pass', 'warn', 'fail', 'skipped', 'error', 'waived'] as const;
 export type FindingStatus = (typeof FINDING_STATUSES)[number];
 
 // SHELLS lives with the quoting (src/quote.ts, util layer), which cannot import the engine.
 export { SHELLS, type Shell } from '../quote.ts';
-export { ACTION_KEY_PATTERN, DISRUPTIONS, RUNS_ON_PATTERN, actionKey, type Disruption } from './action.ts';
+export {
+  ACTION_KEY_PATTERN,
+  DISRUPTIONS,
+  RUNS_ON_PATTERN,
+  SH_SYSTEMS,
+  actionKey,
+  psParam,
+  shParam,
+  shVariable,
+  type Disruption,
+  type ShSystem,
+} from './action.ts';
 
 export const CommandSchema = z
   .object({
@@ -40,6 +51,39 @@ export const ActionDependencySchema = z
   })
   .strict();
 
+export const ScriptParamSchema = z
+  .object({
+    name: z.string().regex(SCRIPT_PARAM_PATTERN).describe('PascalCase; sh spells it in upper snake case'),
+    description: z.string().min(1),
+    default: z.string().optional().describe('Absent: the user must give it'),
+    secret: z.boolean().optional().describe('Never written into the script: asked for or read from the environment'),
+  })
+  .strict()
+  .refine((p) => !(p.secret === true && p.default !== undefined), { message: 'a secret has no default' });
+
+export const ActionScriptSchema = z
+  .object({
+    params: z.array(ScriptParamSchema).optional(),
+    powershell: z
+      .object({
+        test: z.string().min(1).describe('An expression that is $true when the action is already done'),
+        apply: z.string().min(1),
+        legacy: z.string().min(1).optional().describe('What Windows Server 2008 R2 needs instead (netdom, dsacls)'),
+      })
+      .strict()
+      .optional(),
+    sh: z
+      .object({
+        system: z.enum(SH_SYSTEMS),
+        test: z.string().min(1).describe('A command that exits 0 when the action is already done'),
+        apply: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((s) => s.powershell !== undefined || s.sh !== undefined, { message: 'a powershell or an sh fragment' });
+
 export const ActionSchema = z
   .object({
     key: z
@@ -53,6 +97,7 @@ export const ActionSchema = z
     reversible: z.boolean().describe('False when it cannot be undone (a functional level)'),
     disruption: z.enum(DISRUPTIONS),
     dependsOn: z.array(ActionDependencySchema).optional().describe('Actions to do first, each with why'),
+    script: ActionScriptSchema.optional().describe('What `clusterprobe fix` writes: an idempotent test and the change'),
   })
   .strict();
 
@@ -203,6 +248,21 @@ export type Command = z.infer<typeof CommandSchema>;
 export type RemediationStep = z.infer<typeof RemediationStepSchema>;
 export type Remediation = z.infer<typeof RemediationSchema>;
 export type Action = z.infer<typeof ActionSchema>;
+/**
+ * A value the fix script asks for at its top. Without `default` the user must give it. A secret
+ * is never written into a script: PowerShell takes it as a `[PSCredential]` parameter (prompted
+ * for when the action runs and none was given), sh from the environment or a hidden prompt.
+ */
+export type ScriptParam = z.infer<typeof ScriptParamSchema>;
+/**
+ * The script form of an action, which `clusterprobe fix` writes (ARCHITECTURE.md, "The plan").
+ * `test` says whether the action is already done: a PowerShell expression that is `$true` then,
+ * an sh command that exits 0 then; it only reads. `apply` makes the change. Both refer to the
+ * parameters by `psParam` / `shParam` (src/engine/action.ts) and quote every other value with
+ * src/quote.ts. `legacy` names what Windows Server 2008 R2 needs instead (its PowerShell 2.0
+ * lacks the cmdlets: netdom, dsacls).
+ */
+export type ActionScript = z.infer<typeof ActionScriptSchema>;
 export type ActionDependency = z.infer<typeof ActionDependencySchema>;
 export type PlannedAction = z.infer<typeof PlannedActionSchema>;
 export type Plan = z.infer<typeof PlanSchema>;

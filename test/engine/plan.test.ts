@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPlan, planOf, PlanCycleError, ORDER_RULES } from '../../src/engine/plan.ts';
 import { ReportSchema, type Action, type Finding, type Plan } from '../../src/engine/report.ts';
-import { actionProblems } from '../../src/engine/contract.ts';
+import { actionProblems, shVariable } from '../../src/engine/contract.ts';
 import { runCheck } from '../helpers/run-check.ts';
 import { adFacts, computer, node } from '../checks/ad/facts.ts';
 import type { AdFacts, ComputerObject } from '../../src/facts/index.ts';
@@ -309,7 +309,37 @@ const invalid: [string, unknown, RegExp][] = [
   ['an unknown disruption', { ...action('x'), disruption: 'some' }, /\.disruption: expected one of none/],
   ['a dependency without why', { ...action('x'), dependsOn: [{ key: 'y' }] }, /\.dependsOn\.0\.why/],
   ['an unknown field', { ...action('x'), urgent: true }, /\.urgent: not a field of an action/],
+  ['a script with no fragment', { ...action('x'), script: { params: [] } }, /\.script: expected a powershell or an sh/],
+  [
+    'a script fragment without test',
+    { ...action('x'), script: { powershell: { apply: 'Set-X' } } },
+    /\.script\.powershell\.test: expected a non-empty string/,
+  ],
+  [
+    'an sh fragment for an unknown system',
+    { ...action('x'), script: { sh: { system: 'lio', test: 'true', apply: 'true' } } },
+    /\.script\.sh\.system: expected one of samba, tgt, targetcli/,
+  ],
+  [
+    'a parameter that is not PascalCase',
+    { ...action('x'), script: { params: [{ name: 'new_name', description: 'd' }], sh: sh() } },
+    /\.script\.params\.0\.name: expected a PascalCase name/,
+  ],
+  [
+    'a secret with a default (it would be written into the script)',
+    { ...action('x'), script: { params: [{ name: 'Chap', description: 'd', secret: true, default: 'x' }], sh: sh() } },
+    /\.script\.params\.0\.default: a secret has no default/,
+  ],
+  [
+    'an unknown fragment field',
+    { ...action('x'), script: { sh: { ...sh(), undo: 'rm -rf /' } } },
+    /\.script\.sh\.undo: not a field of a script fragment/,
+  ],
 ];
+
+function sh(): { system: string; test: string; apply: string } {
+  return { system: 'tgt', test: 'true', apply: 'true' };
+}
 
 for (const [name, value, expected] of invalid)
   test(`action validation: ${name}`, () => {
@@ -323,6 +353,15 @@ for (const [name, value, expected] of invalid)
 test('action validation: a valid action has no problem, and the report schema agrees', () => {
   const a = action('rename-node:hv01', { runsOn: 'node:HV01', dependsOn: [dep('raise-domain-mode')] });
   assert.deepEqual(actionProblems(a), []);
+  const scripted = {
+    ...a,
+    script: {
+      params: [{ name: 'NewNameHv01', description: 'the new name', default: 'HV01' }],
+      powershell: { test: '$true', apply: 'Rename-Computer', legacy: 'netdom renamecomputer' },
+      sh: sh(),
+    },
+  };
+  assert.deepEqual(actionProblems(scripted), []);
   for (const [, value] of invalid) {
     const zodOk = ReportSchema.shape.findings.element.shape.remediation
       .unwrap()
@@ -330,4 +369,11 @@ test('action validation: a valid action has no problem, and the report schema ag
       .element.safeParse(value).success;
     assert.equal(zodOk, false, `the schema accepts what the hand validation refuses: ${JSON.stringify(value)}`);
   }
+});
+
+test('shVariable spells a parameter in upper snake case for sh', () => {
+  assert.equal(shVariable('NewNameHv01'), 'NEW_NAME_HV01');
+  assert.equal(shVariable('ChapSecret'), 'CHAP_SECRET');
+  assert.equal(shVariable('LunPath'), 'LUN_PATH');
+  assert.equal(shVariable('DCHost'), 'DC_HOST');
 });
