@@ -20,7 +20,7 @@ import { FactStore } from '../../src/engine/facts.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
 import { SecretStore } from '../../src/config/secrets.ts';
 import type { Check, CheckContext } from '../../src/engine/contract.ts';
-import type { Finding, Shell } from '../../src/engine/report.ts';
+import type { ActionScript, Finding, Shell } from '../../src/engine/report.ts';
 import type { ClusterSpec, Waiver } from '../../src/config/schema.ts';
 
 export interface RunCheckOptions {
@@ -71,6 +71,17 @@ interface Run {
   readonly findings: readonly Finding[];
 }
 
+/** The fragments of an action's script form (what `clusterprobe fix` writes), as commands to check. */
+function scriptCommands(script: ActionScript | undefined): { shell: Shell; command: string }[] {
+  return [
+    ...(script?.powershell ? [script.powershell.test, script.powershell.apply] : []).map((command) => ({
+      shell: 'powershell' as const,
+      command,
+    })),
+    ...(script?.sh ? [script.sh.test, script.sh.apply] : []).map((command) => ({ shell: 'sh' as const, command })),
+  ];
+}
+
 /**
  * The problems of every command of these runs (see the module comment), each naming the check,
  * the variant, the shell and the command. Verdicts are cached per command, and the sh commands
@@ -79,9 +90,12 @@ interface Run {
 export async function commandProblems(runs: readonly Run[]): Promise<string[]> {
   const commands = runs.flatMap((r) =>
     r.findings.flatMap((f) =>
-      [...(f.remediation?.steps ?? []), ...(f.remediation?.actions ?? []).flatMap((a) => a.steps)].flatMap((s) =>
-        (s.commands ?? []).map((c) => ({ run: r, checkId: f.checkId, shell: c.shell, command: c.command })),
-      ),
+      [
+        ...[...(f.remediation?.steps ?? []), ...(f.remediation?.actions ?? []).flatMap((a) => a.steps)].flatMap(
+          (s) => s.commands ?? [],
+        ),
+        ...(f.remediation?.actions ?? []).flatMap((a) => scriptCommands(a.script)),
+      ].map((c) => ({ run: r, checkId: f.checkId, shell: c.shell, command: c.command })),
     ),
   );
   const key = (c: { shell: Shell; command: string }) => `${c.shell}\0${c.command}`;
