@@ -6,6 +6,7 @@ import ChecksExplain from './checks/explain.ts';
 import IscsiDiscover from './iscsi/discover.ts';
 import StorageCleanup from './storage/cleanup.ts';
 import Init from './init.ts';
+import Fix from './fix.ts';
 
 export const COMMANDS = {
   validate: Validate,
@@ -15,4 +16,5 @@ export const COMMANDS = {
   'iscsi:discover': IscsiDiscover,
   'storage:cleanup': StorageCleanup,
   init: Init,
+  fix: Fix,
 };

@@ -3,8 +3,8 @@
  * by the command only when it runs, so start-up stays light. It takes plain options and returns a
  * result: stop signals, the messages about them and the exit code belong to the command.
  */
-import { access, constants, stat, writeFile } from 'node:fs/promises';
-import { posix, resolve, win32 } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { buildRegistry, loadInputs } from './wiring.ts';
 import { loadWaivers } from '../config/load.ts';
 import { loadReport } from '../engine/report-file.ts';
@@ -17,7 +17,6 @@ import { saveFacts } from '../engine/facts.ts';
 import { UsageError } from '../engine/errors.ts';
 import { exitCodeFor, type Report } from '../engine/report.ts';
 import { EXIT } from '../engine/exit.ts';
-import { psQuote, shQuote } from '../quote.ts';
 import { chalkFor } from '../report/color.ts';
 import { renderJunit } from '../report/junit.ts';
 import { renderHtml } from '../report/html.ts';
@@ -27,6 +26,7 @@ import { renderTerminal } from '../report/terminal.ts';
 import { terminalWidth } from '../report/wrap.ts';
 import { startProgress } from '../report/progress.ts';
 import type { Output, RunResult } from './run-types.ts';
+import { assertWritable, type OutputFlag } from './output-file.ts';
 
 /** What `validate` runs with: its flags as plain values, where it writes, and how the command follows it. */
 export interface ValidateOptions {
@@ -123,9 +123,9 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
       ['junit', options.junit],
       ['html', options.html],
       ['save-facts', options.saveFacts],
-    ] as const
+    ] as [OutputFlag, string | undefined][]
   )
-    .filter((output): output is readonly [OutputFlag, string] => output[1] !== undefined)
+    .filter((output): output is [OutputFlag, string] => output[1] !== undefined)
     .map(([flag, file]) => ({ flag, file: resolve(file) }));
   for (const { flag, file } of outputs) await assertWritable(flag, file);
   // Read before anything runs, so that a bad baseline stops the run before it touches a server.
@@ -233,43 +233,5 @@ export async function runValidate(options: ValidateOptions): Promise<ValidateRes
     };
   } finally {
     removeGuard();
-  }
-}
-
-type OutputFlag = 'junit' | 'html' | 'save-facts';
-
-/**
- * Refuses, with exit 2, an output path that cannot be written: a directory, a missing or read-only
- * directory. The example path and the command that fixes it are in `platform`'s syntax (Windows:
- * backslashes and a PowerShell command; `mkdir -p` is sh's, cmd would make a directory named -p).
- */
-export async function assertWritable(
-  flag: OutputFlag,
-  file: string,
-  platform: NodeJS.Platform = process.platform,
-): Promise<void> {
-  const path = platform === 'win32' ? win32 : posix;
-  const info = await stat(file).catch(() => undefined);
-  if (info?.isDirectory())
-    throw new UsageError(
-      `--${flag} ${file}: is a directory; give a file name (e.g. ${path.join(file, `preflight.${flag === 'junit' ? 'xml' : flag === 'html' ? 'html' : 'json'}`)})`,
-    );
-  const target = info ? file : path.dirname(file);
-  try {
-    await access(target, constants.W_OK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      const mkdir =
-        platform === 'win32'
-          ? `PowerShell: New-Item -ItemType Directory -Path ${psQuote(target)}`
-          : `mkdir -p ${shQuote(target)}`;
-      throw new UsageError(
-        `--${flag} ${file}: the directory ${target} does not exist; create it (${mkdir}) or choose another path`,
-      );
-    }
-    throw new UsageError(
-      `--${flag} ${file}: ${info ? 'the file' : `the directory ${target}`} is not writable (${code ?? String(err)})`,
-    );
   }
 }

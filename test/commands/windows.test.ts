@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { StopSignals } from '../../src/commands/base.ts';
-import { assertWritable } from '../../src/commands/validate-run.ts';
+import { assertWritable } from '../../src/commands/output-file.ts';
 import { UsageError } from '../../src/engine/errors.ts';
 import { tempDir } from '../helpers/cli.ts';
 

@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { checkCommands, markerLeaks } from './shell-syntax.ts';
 import { hostileVariants, MARKER } from './hostile-facts.ts';
+import { fixScriptProblems, reportOf } from './fix-scripts.ts';
 import { runChecks } from '../../src/engine/runner.ts';
 import { FactStore } from '../../src/engine/facts.ts';
 import { Cleanups } from '../../src/engine/cleanup.ts';
@@ -119,6 +120,28 @@ export async function commandProblems(runs: readonly Run[]): Promise<string[]> {
   return [...out];
 }
 
+const scriptVerdicts = new Map<string, readonly string[]>();
+
+/**
+ * The problems of the fix scripts (`clusterprobe fix`, both shells) of each run's plan, for runs
+ * whose findings contribute actions; a hostile run's marker must stay inside quotes or comments.
+ */
+async function planScriptProblems(checkId: string, runs: readonly Run[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const run of runs) {
+    if (!run.findings.some((f) => (f.remediation?.actions ?? []).length > 0)) continue;
+    const report = reportOf(run.findings);
+    const key = `${run.hostile}\0${JSON.stringify(report.plan)}`;
+    let problems = scriptVerdicts.get(key);
+    if (!problems) {
+      problems = await fixScriptProblems(report, run.hostile ? MARKER : undefined);
+      scriptVerdicts.set(key, problems);
+    }
+    for (const p of problems) out.push(`${checkId} (${run.variant}) ${p}`);
+  }
+  return out;
+}
+
 /** A fixed instant, so that checks reading `ctx.now` give the same findings on every run. */
 export const DEFAULT_NOW = new Date('2026-06-15T12:00:00Z');
 
@@ -177,7 +200,7 @@ export async function runCheck(
     for (const v of hostileVariants(facts))
       runs.push({ variant: v.name, hostile: true, findings: await runOnce(check, v.facts, options) });
   }
-  const problems = await commandProblems(runs);
+  const problems = [...(await commandProblems(runs)), ...(await planScriptProblems(check.meta.id, runs))];
   assert.ok(
     problems.length === 0,
     `remediation commands that their shell would reject or that run a value as code:\n${problems.join('\n')}`,

@@ -308,16 +308,17 @@ function shPlaceholders(command: string): string[] {
  * SC1003, a value with a backslash before a quote (a DN's `\,`): shQuote writes `\'\''`, and sh
  * takes that backslash literally inside single quotes, as intended.
  */
-const SHELLCHECK_IGNORED = new Set([2016, 1110, 1111, 1112, 1003]);
+export const SHELLCHECK_IGNORED = new Set([2016, 1110, 1111, 1112, 1003]);
 
-interface ShellcheckComment {
+export interface ShellcheckComment {
   readonly line: number;
   readonly code: number;
   readonly level: string;
   readonly message: string;
 }
 
-function shellcheck(script: string): ShellcheckComment[] {
+/** shellcheck's comments on an sh script. */
+export function shellcheck(script: string): ShellcheckComment[] {
   const dir = mkdtempSync(join(tmpdir(), 'cp-shellcheck-'));
   try {
     const file = join(dir, 'commands.sh');
@@ -409,12 +410,11 @@ export async function markerLeaks(shell: Shell, command: string, marker: string)
     if (!tree) return ['the grammar returned no tree'];
     const safe: [number, number][] = [];
     const visit = (n: Node): void => {
-      if (
-        n.type === 'verbatim_string_characters' ||
-        n.type === 'verbatim_here_string_characters' ||
-        n.type === 'comment'
-      )
+      // A string's span ends with its closing quote; a comment's with its last character, which
+      // may be the marker's (so its span is widened by one, like a string's).
+      if (n.type === 'verbatim_string_characters' || n.type === 'verbatim_here_string_characters')
         safe.push([n.startIndex, n.endIndex]);
+      else if (n.type === 'comment') safe.push([n.startIndex, n.endIndex + 1]);
       else for (const c of n.children) if (c) visit(c);
     };
     visit(tree.rootNode);
