@@ -1,6 +1,7 @@
 /**
  * The terminal view of a Report: findings grouped by area, problems first, each failure with its
- * evidence and numbered remediation steps with the exact commands, and a one-line summary.
+ * evidence and numbered remediation steps with the exact commands, the plan ("What to do, in
+ * order"), and a one-line summary.
  * Pure: `(report, chalk) => string`; colour is decided by the caller (see ./color.ts).
  */
 import type { ChalkInstance } from 'chalk';
@@ -384,7 +385,7 @@ function planLines(report: Report, c: ChalkInstance, width: number): string[] {
     // A no-break space keeps a check id and its subject on one line.
     const clears = [...new Set(action.resolves.map((r) => clean(resolvedText(r, '\u00a0'))))];
     const where = [clean(runsOnText(action.runsOn)), ...flags].join(', ');
-    // The flags are the renderer's own words, so colouring them after wrapping finds them whole.
+    // Coloured after wrapping, so that no code counts as width or is split (a flag a break splits stays plain).
     const paint = (line: string) => flags.reduce((l, f) => l.split(f).join(c.yellow(f)), line);
     out.push(...wrapHanging(under, under, `${where}; clears ${clears.join(', ')}`, width, paint));
   });
