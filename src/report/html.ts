@@ -5,6 +5,9 @@
  * - Self-contained: inline CSS and JS, no URL the browser would fetch (no fonts, images or
  *   favicon: labs are air-gapped). A built-in check's documentation page is embedded (a safe
  *   Markdown subset, ./markdown.ts); http(s) documentation addresses are plain links.
+ * - The plan first (`report.plan`): "N actions clear M failures", then each action in order with
+ *   where it runs, its flags, links to the findings it clears and to the actions it waits for, and
+ *   its commands with copy buttons (./plan-view.ts has the words both views share).
  * - For people: an overview picture (inline SVG, ./overview.ts), the start time in UTC and in the
  *   local time where the report was written (./time.ts; the script adds the reader's), and per
  *   area what to act on (error, fail, warn) apart from what was not evaluated (skipped).
@@ -14,17 +17,29 @@
  *   \xNN, as in the terminal.
  * - Readable with JavaScript off: findings are <details>, problems open. Filters, search and copy
  *   buttons are progressive enhancement (the buttons show only once the script marks the page).
- *   Printing expands everything and hides the controls.
+ *   Printing expands everything and hides the controls. Copy uses the clipboard API, and without
+ *   it selects the command for Ctrl+C.
  * - Thousands of findings: content-visibility lets the browser skip laying out what is off screen,
  *   and the script touches no finding until a filter is used.
  * - Light and dark (prefers-color-scheme).
  */
 import { createHash } from 'node:crypto';
-import type { Change, DiffEntry, Finding, FindingStatus, Report, Shell, Summary } from '../engine/report.ts';
+import type {
+  Change,
+  Command,
+  DiffEntry,
+  Finding,
+  FindingStatus,
+  RemediationStep,
+  Report,
+  Shell,
+  Summary,
+} from '../engine/report.ts';
 import { STATUS_ORDER, compareStatus } from './status.ts';
 import { escapeHtml } from './escape.ts';
 import { renderMarkdown } from './markdown.ts';
 import { overviewSvg } from './overview.ts';
+import { actionFlags, outsideText, planCounts, planHeading, runsOnText } from './plan-view.ts';
 import { startedLine } from './time.ts';
 
 const LABEL: Record<FindingStatus, string> = {
@@ -97,9 +112,14 @@ th{background:var(--card)}tr.bad td{color:var(--fail)}
 #docs details.doc{border:1px solid var(--line);border-radius:4px;margin:.35rem 0;scroll-margin-top:6rem}#docs details.doc>summary{cursor:pointer;padding:.35rem .6rem;font-weight:600}
 #docs .md{padding:0 .9rem .6rem;border-top:1px solid var(--line)}#docs .md h3{font-size:1.05rem}#docs .md h4{font-size:.95rem;margin:.8rem 0 .3rem}
 .empty{color:var(--muted);font-style:italic}
+.plan{border:1px solid var(--line);border-radius:4px;padding:0 .9rem .5rem;margin:1rem 0;background:var(--card)}.plan h2{margin-top:.8rem}
+.plan ol.actions{padding-left:1.6rem;margin:.3rem 0}.plan li.action{margin:.6rem 0 1rem;scroll-margin-top:1rem}.plan li.action>h3{margin:.2rem 0}
+.plan p{margin:.2rem 0}.plan .runs{color:var(--muted)}.plan .subject{color:var(--muted)}.plan .after ul{margin:.1rem 0;padding-left:1.3rem}.plan li.action>ol{padding-left:1.3rem}
+.flag{font-size:.75rem;font-weight:600;border:1px solid var(--warn);color:var(--warn);border-radius:3px;padding:0 .3rem;margin-left:.3rem;white-space:nowrap}.flag.fl-irreversible{border-color:var(--fail);color:var(--fail)}
+.plan-error{border-left:3px solid var(--warn);padding:.2rem .6rem}
 @media print{#controls,.cmd button,.js .cmd button,#docs{display:none!important}body{max-width:none;font-size:11pt}details.finding{content-visibility:visible}
 details>summary{list-style:none}details::details-content{content-visibility:visible;display:block}
-details.finding{break-inside:avoid-page}pre{white-space:pre-wrap}a{color:inherit}}
+details.finding,.plan li.action{break-inside:avoid-page}.plan{background:none}pre{white-space:pre-wrap}a{color:inherit}}
 `.trim();
 
 const SCRIPT = `
@@ -132,12 +152,12 @@ area.addEventListener('change',apply);
 search.addEventListener('input',function(){clearTimeout(timer);timer=setTimeout(apply,120)});
 d.getElementById('f-open').addEventListener('click',function(){findings.forEach(function(f){if(!f.hidden)f.open=true})});
 d.getElementById('f-close').addEventListener('click',function(){findings.forEach(function(f){f.open=false})});
-function copy(text,btn){
-  function done(ok){btn.textContent=ok?'Copied':'Select and copy';setTimeout(function(){btn.textContent='Copy'},1500)}
-  if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(text).then(function(){done(true)},function(){fallback()})}else fallback();
-  function fallback(){var t=d.createElement('textarea');t.value=text;d.body.appendChild(t);t.select();var ok=false;try{ok=d.execCommand('copy')}catch(e){}d.body.removeChild(t);done(ok)}
+function copy(code,btn){
+  function done(ok){btn.textContent=ok?'Copied':'Selected: press Ctrl+C';setTimeout(function(){btn.textContent='Copy'},ok?1500:4000)}
+  function fallback(){var r=d.createRange(),s=window.getSelection(),ok=false;r.selectNodeContents(code);s.removeAllRanges();s.addRange(r);try{ok=d.execCommand('copy')}catch(e){}done(ok)}
+  if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(code.textContent).then(function(){done(true)},fallback)}else fallback();
 }
-d.addEventListener('click',function(e){var b=e.target;if(b&&b.classList&&b.classList.contains('copy')){var c=b.parentNode.querySelector('code');if(c)copy(c.textContent,b)}});
+d.addEventListener('click',function(e){var b=e.target;if(b&&b.classList&&b.classList.contains('copy')){var c=b.parentNode.querySelector('code');if(c)copy(c,b)}});
 var closed=[];
 window.addEventListener('beforeprint',function(){closed=[].slice.call(d.querySelectorAll('details:not([open])'));closed.forEach(function(x){x.open=true})});
 window.addEventListener('afterprint',function(){closed.forEach(function(x){x.open=false});closed=[]});
@@ -214,14 +234,57 @@ function evidenceHtml(evidence: Readonly<Record<string, unknown>>): string {
 
 function remediationHtml(f: Finding): string {
   const r = f.remediation!;
-  const steps = r.steps.map((step) => {
-    const commands = (step.commands ?? []).map(
-      (c) =>
-        `<div class="cmd" data-shell="${h(c.shell)}"><button type="button" class="copy">Copy</button><span class="where">${h(SHELL_NAME[c.shell])}${c.runOn ? ` · on ${h(c.runOn)}` : ''}</span><pre><code>${h(c.command)}</code></pre></div>`,
-    );
-    return `<li>${h(step.text)}${commands.join('')}</li>`;
+  return `<div class="fix"><h3>Fix: ${h(r.summary)}</h3>${stepsHtml(r.steps)}</div>`;
+}
+
+/** A command as a block of selectable text, its shell named, with a copy button (shown only with script). */
+function commandHtml(c: Command): string {
+  return `<div class="cmd" data-shell="${h(c.shell)}"><button type="button" class="copy">Copy</button><span class="where">${h(SHELL_NAME[c.shell] ?? c.shell)}${c.runOn ? ` · on ${h(c.runOn)}` : ''}</span><pre><code>${h(c.command)}</code></pre></div>`;
+}
+
+function stepsHtml(steps: readonly RemediationStep[]): string {
+  return `<ol>${steps.map((step) => `<li>${h(step.text)}${(step.commands ?? []).map(commandHtml).join('')}</li>`).join('')}</ol>`;
+}
+
+/** The id of a plan's action in the page (its position: keys are stable, but may hold any character). */
+function actionId(n: number): string {
+  return `a-${n + 1}`;
+}
+
+/**
+ * The plan, first in the page: "N actions clear M failures", then each action in order with where
+ * it runs, its flags, the findings it clears (links to them), what it waits for and why, and its
+ * steps with the commands. A plan that could not be ordered says why; none, or an empty one, is
+ * not shown.
+ */
+function planHtml(report: Report): string {
+  const plan = report.plan;
+  if (!plan) return '';
+  if (plan.error !== undefined)
+    return `<section class="plan" id="plan"><h2>What to do</h2><p class="plan-error">No order could be given: ${h(plan.error)}</p></section>`;
+  if (plan.actions.length === 0) return '';
+  const counts = planCounts(report);
+  const position = new Map(plan.actions.map((a, n) => [a.key, n]));
+  const actions = plan.actions.map((a, n) => {
+    const flags = actionFlags(a)
+      .map((f) => ` <span class="flag fl-${f.kind}">${h(f.text)}</span>`)
+      .join('');
+    const clears = a.resolves.map((r) => {
+      const f = report.findings[r.finding];
+      const what = `${h(r.checkId)}${r.subject !== undefined ? ` <span class="subject">· ${h(r.subject)}</span>` : ''}`;
+      // A hand-edited report may point past its findings: then the name, without a dead link.
+      return f && f.checkId === r.checkId ? `<a href="#f-${r.finding}">${what}</a>` : what;
+    });
+    const deps = a.dependsOn.map((d) => {
+      const at = position.get(d.key);
+      const name =
+        at === undefined ? h(d.key) : `<a href="#${actionId(at)}">${at + 1}. ${h(plan.actions[at]!.title)}</a>`;
+      return `<li>${name}: ${h(d.why)}</li>`;
+    });
+    return `<li class="action" id="${actionId(n)}" data-key="${h(a.key)}"><h3>${h(a.title)}</h3><p class="runs">${h(runsOnText(a.runsOn))}${flags}</p><p class="clears">Clears ${clears.join(', ')}</p>${deps.length > 0 ? `<div class="after">After:<ul>${deps.join('')}</ul></div>` : ''}${stepsHtml(a.steps)}</li>`;
   });
-  return `<div class="fix"><h3>Fix: ${h(r.summary)}</h3><ol>${steps.join('')}</ol></div>`;
+  const outside = outsideText(counts);
+  return `<section class="plan" id="plan"><h2>${h(planHeading(counts))}</h2><p class="docs">What to do, in this order; each action's findings are below.${outside ? ` ${h(outside)}` : ''}</p><ol class="actions">${actions.join('')}</ol></section>`;
 }
 
 /** The id of a check's embedded documentation page. */
@@ -385,7 +448,7 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
     '</head>',
     '<body>',
     `<header class="verdict v-${h(report.verdict)}"><h1>${h(verdict)}${report.cluster.name ? ` · ${h(report.cluster.name)}` : ''}</h1><div>Failover cluster preflight by clusterprobe: what was checked, what was seen, and what to change.</div>${countsHtml(report)}</header>`,
-    // The plan ("N actions clear M failures") goes here, above the picture.
+    planHtml(report),
     overviewSvg(perArea),
     metaHtml(report, options.timeZone),
     diffHtml(report),

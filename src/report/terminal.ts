@@ -1,12 +1,14 @@
 /**
  * The terminal view of a Report: findings grouped by area, problems first, each failure with its
- * evidence and numbered remediation steps with the exact commands, and a one-line summary.
+ * evidence and numbered remediation steps with the exact commands, the plan ("What to do, in
+ * order"), and a one-line summary.
  * Pure: `(report, chalk) => string`; colour is decided by the caller (see ./color.ts).
  */
 import type { ChalkInstance } from 'chalk';
 import type { Finding, FindingStatus, Report, Shell } from '../engine/report.ts';
 import { compareStatus } from './status.ts';
 import { columns, commandLines, DEFAULT_WIDTH, MIN_WIDTH, wrapHanging } from './wrap.ts';
+import { actionFlags, outsideText, planCounts, planHeading, resolvedText, runsOnText } from './plan-view.ts';
 
 const LABEL: Record<FindingStatus, string> = {
   error: 'ERROR',
@@ -97,7 +99,8 @@ export function renderTerminal(report: Report, c: ChalkInstance, options: Termin
     }
   }
   if (report.diff) lines.push('', ...diffLines(report, c, width));
-  // The plan ("What to do, in order") goes here, between the findings and the summary.
+  const plan = planLines(report, c, width);
+  if (plan.length > 0) lines.push('', ...plan);
   lines.push('', ...wrapHanging('', I1, summaryLine(report, c, paint), width));
   return `${lines.join('\n')}\n`;
 }
@@ -350,6 +353,53 @@ function diffLines(report: Report, c: ChalkInstance, width: number): string[] {
     if (entries.length > 20)
       out.push(c.dim(`${I1}... and ${entries.length - 20} more ${change} (see --json or --html)`));
   }
+  return out;
+}
+
+/**
+ * "What to do, in order": each action of the plan, numbered, with where it runs, what to know
+ * before (restart, irreversible, disruption) and the findings it clears; no commands (the findings
+ * above carry them, and `clusterprobe fix` writes the script). A plan that could not be ordered is
+ * one warning line; no plan, or one with no action, prints nothing.
+ */
+function planLines(report: Report, c: ChalkInstance, width: number): string[] {
+  const plan = report.plan;
+  if (!plan) return [];
+  const title = 'What to do, in order';
+  if (plan.error !== undefined)
+    return wrapHanging(
+      `${c.yellow.bold('WARN')} `,
+      I1,
+      `${title}: no order could be given: ${clean(plan.error)}`,
+      width,
+    );
+  if (plan.actions.length === 0) return [];
+  const counts = planCounts(report);
+  const out = wrapHanging(`${c.bold.underline(title)} `, I1, `(${planHeading(counts)})`, width);
+  const digits = String(plan.actions.length).length;
+  plan.actions.forEach((action, i) => {
+    const n = `${I1}${String(i + 1).padStart(digits)}. `;
+    const under = ' '.repeat(columns(n));
+    out.push(...wrapHanging(n, under, clean(action.title), width, (s) => c.bold(s)));
+    const flags = actionFlags(action).map((f) => f.text);
+    // A no-break space keeps a check id and its subject on one line.
+    const clears = [...new Set(action.resolves.map((r) => clean(resolvedText(r, '\u00a0'))))];
+    const where = [clean(runsOnText(action.runsOn)), ...flags].join(', ');
+    // Coloured after wrapping, so that no code counts as width or is split (a flag a break splits stays plain).
+    const paint = (line: string) => flags.reduce((l, f) => l.split(f).join(c.yellow(f)), line);
+    out.push(...wrapHanging(under, under, `${where}; clears ${clears.join(', ')}`, width, paint));
+  });
+  const outside = outsideText(counts);
+  if (outside !== undefined) out.push(...wrapHanging(I1, I1, outside, width));
+  out.push(
+    ...wrapHanging(
+      I1,
+      I1,
+      'clusterprobe fix --from report.json (this report saved with --json) writes a script that applies it.',
+      width,
+      (s) => c.dim(s),
+    ),
+  );
   return out;
 }
 

@@ -89,4 +89,36 @@ export const HOSTILE_REPORT: Report = {
       },
     },
   ],
+  // The plan carries them too: in a key, a title, a node name, a step, a command, a subject, a why.
+  plan: {
+    actions: [
+      {
+        key: 'rename-node:"><svg/onload=window.__pwned=7>',
+        title: `Rename ${PAYLOADS[0]}`,
+        runsOn: `node:${PAYLOADS[2]}`,
+        steps: [
+          {
+            text: PAYLOADS[3],
+            commands: [{ shell: 'powershell', command: `Rename-Computer ${PAYLOADS[4]}`, runOn: PAYLOADS[5] }],
+          },
+        ],
+        restart: true,
+        reversible: false,
+        disruption: 'cluster-outage',
+        dependsOn: [],
+        resolves: [{ finding: 1, checkId: 'config.netbios.name', subject: PAYLOADS[6] }],
+      },
+      {
+        key: 'target-acl:x',
+        title: PAYLOADS[7],
+        runsOn: 'storage',
+        steps: [{ text: 'ACL', commands: [{ shell: 'sh', command: `targetcli ${PAYLOADS[1]}` }] }],
+        restart: false,
+        reversible: true,
+        disruption: 'storage-outage',
+        dependsOn: [{ key: 'rename-node:"><svg/onload=window.__pwned=7>', why: PAYLOADS[5] }],
+        resolves: [{ finding: 6, checkId: 'storage.pr.support', subject: `lun1 ${PAYLOADS[1]}` }],
+      },
+    ],
+  },
 };

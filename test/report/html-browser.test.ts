@@ -2,18 +2,24 @@
  * The HTML report in a real browser (Debian's Chromium, headless): no string from the report
  * runs, nothing is fetched, the CSP admits our own script and style and nothing complains, it
  * reads without JavaScript, the filters, search and copy buttons work with it, printing expands
- * everything, and dark mode follows the system.
+ * everything, and dark mode follows the system. The plan comes first, its commands copy (or are
+ * selected without the clipboard API), and it prints.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import type { Report } from '../../src/engine/report.ts';
 import { renderHtml } from '../../src/report/html.ts';
 import { HOSTILE_REPORT, PAYLOADS } from './hostile-report.ts';
 import { FIXTURE_REPORT } from './fixture-report.ts';
 import { launchChromium, NO_CHROMIUM } from '../helpers/browser.ts';
+
+/** The demo's saved report (`npm run demo`): 10 failures, a plan of 4 actions. */
+const DEMO = JSON.parse(readFileSync(new URL('../fixtures/reports/demo.json', import.meta.url), 'utf8')) as Report;
 
 let browser: Browser;
 let dir: string;
@@ -35,7 +41,7 @@ interface Opened {
   readonly violations: () => Promise<string[]>;
 }
 
-async function open(html: string, options: BrowserContextOptions = {}): Promise<Opened> {
+async function open(html: string, options: BrowserContextOptions = {}, init?: () => void): Promise<Opened> {
   const file = join(dir, `r-${Math.random().toString(36).slice(2)}.html`);
   await writeFile(file, html);
   const context = await browser.newContext(options);
@@ -46,6 +52,7 @@ async function open(html: string, options: BrowserContextOptions = {}): Promise<
       w.__violations.push(`${e.violatedDirective} ${e.blockedURI}`),
     );
   });
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const requests: string[] = [];
   const console: string[] = [];
@@ -298,4 +305,128 @@ test("with JavaScript: the viewer's own local time is added, within the CSP", sk
   );
   assert.deepEqual(await o.violations(), []);
   await o.page.context().close();
+});
+
+/** The top of an element in the page (not the viewport), or -1 when it has no box. */
+async function top(page: Page, selector: string): Promise<number> {
+  const box = await page.locator(selector).first().boundingBox();
+  return box ? box.y + (await page.evaluate(() => window.scrollY)) : -1;
+}
+
+test('the plan first: above the overview picture and the findings, with JavaScript and without', skip, async () => {
+  const commands = DEMO.plan!.actions.flatMap((a) => a.steps.flatMap((st) => st.commands ?? [])).length;
+  for (const javaScriptEnabled of [true, false]) {
+    const o = await open(renderHtml(DEMO), { javaScriptEnabled });
+    const { page } = o;
+    const on = `JavaScript ${javaScriptEnabled ? 'on' : 'off'}`;
+    assert.equal(await page.locator('#plan').isVisible(), true, on);
+    assert.equal(await page.locator('#plan h2').innerText(), '4 actions clear 8 failures');
+    assert.deepEqual(
+      await page.locator('#plan li.action > h3').allInnerTexts(),
+      DEMO.plan!.actions.map((a) => a.title),
+    );
+    const plan = await top(page, '#plan');
+    const svg = await top(page, 'svg.overview');
+    assert.ok(plan > 0 && svg > plan, `the plan (${plan}) above the picture (${svg}), ${on}`);
+    assert.ok((await top(page, 'details.finding')) > svg, `the findings below both, ${on}`);
+    assert.equal(await page.locator('svg.overview').isVisible(), true, `the picture is drawn, ${on}`);
+    // The commands are text to select; the buttons show only when the script can make them work.
+    assert.equal(await page.locator('#plan .cmd code').first().isVisible(), true);
+    assert.equal(await page.locator('#plan button.copy:visible').count(), javaScriptEnabled ? commands : 0, on);
+    assert.equal(await page.locator('#plan .cmd').count(), commands);
+    assert.deepEqual(await o.violations(), [], `no CSP violation, ${on}`);
+    assert.deepEqual(
+      o.console.filter((m) => !m.startsWith('debug')),
+      [],
+    );
+    await page.context().close();
+  }
+});
+
+test('the plan links: a finding it clears, the action it waits for', skip, async () => {
+  const { page } = await open(renderHtml(DEMO));
+  await page.locator('#a-2 .clears a').first().click();
+  assert.equal(await page.evaluate(() => location.hash), '#f-0');
+  const finding = page.locator('#f-0');
+  assert.equal(await finding.getAttribute('open'), '');
+  assert.equal(await finding.locator('.id').innerText(), 'config.netbios.name');
+  await page.locator('#a-2 .after a').click();
+  assert.equal(await page.evaluate(() => location.hash), '#a-1');
+  await page.context().close();
+});
+
+test('Copy in the plan puts exactly that command on the clipboard, within the CSP', skip, async () => {
+  const o = await open(renderHtml(DEMO), { permissions: ['clipboard-read', 'clipboard-write'] });
+  const { page } = o;
+  const rename = DEMO.plan!.actions[1]!.steps[0]!.commands!;
+  const block = page.locator('#a-2 .cmd').nth(1);
+  assert.equal(await block.locator('.where').innerText(), `cmd · on ${rename[1]!.runOn}`);
+  await block.locator('button.copy').click();
+  await page.waitForFunction(
+    () => document.querySelector('#a-2 .cmd:nth-of-type(2) button.copy')?.textContent === 'Copied',
+  );
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), rename[1]!.command);
+  assert.deepEqual(await o.violations(), []);
+  await page.context().close();
+});
+
+test('without the clipboard API, Copy selects the command for Ctrl+C', skip, async () => {
+  const hide = () =>
+    Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined, configurable: true });
+  const o = await open(renderHtml(HOSTILE_REPORT), {}, hide);
+  const { page } = o;
+  assert.equal(await page.evaluate(() => navigator.clipboard === undefined), true);
+  await page.locator('#plan .cmd button.copy').first().click();
+  assert.equal(await page.evaluate(() => window.getSelection()!.toString()), `Rename-Computer ${PAYLOADS[4]}`);
+  assert.notEqual(
+    await page.locator('#plan .cmd button.copy').first().innerText(),
+    'Copy',
+    'the button says what happened',
+  );
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.deepEqual(await o.violations(), []);
+  await page.context().close();
+});
+
+test('hostile strings in the plan are inert and read as text, its copy too', skip, async () => {
+  const o = await open(renderHtml(HOSTILE_REPORT), { permissions: ['clipboard-read', 'clipboard-write'] });
+  const { page } = o;
+  const plan = await page.locator('#plan').innerText();
+  for (const p of [PAYLOADS[0], PAYLOADS[2], PAYLOADS[3], PAYLOADS[4], PAYLOADS[5], PAYLOADS[6], PAYLOADS[7]])
+    assert.ok(plan.includes(p), `shown as text: ${p}`);
+  assert.equal(
+    await page.locator('#plan li.action').first().getAttribute('data-key'),
+    'rename-node:"><svg/onload=window.__pwned=7>',
+  );
+  await page.locator('#plan .cmd button.copy').nth(1).click();
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#plan button.copy')].some((b) => b.textContent !== 'Copy'),
+  );
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `targetcli ${PAYLOADS[1]}`);
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.equal(await page.locator('#plan svg, #plan script, #plan iframe, #plan img').count(), 0);
+  assert.deepEqual(await o.violations(), []);
+  await page.context().close();
+});
+
+test('printing keeps the plan, hides its buttons, keeps each action on one page where it can', skip, async () => {
+  for (const javaScriptEnabled of [false, true]) {
+    const { page } = await open(renderHtml(DEMO), { javaScriptEnabled });
+    await page.emulateMedia({ media: 'print' });
+    const on = `JavaScript ${javaScriptEnabled ? 'on' : 'off'}`;
+    assert.equal(await page.locator('#plan').isVisible(), true, on);
+    assert.equal(await page.locator('#plan li.action').count(), 4);
+    for (const a of await page.locator('#plan li.action').all()) assert.equal(await a.isVisible(), true, on);
+    assert.equal(await page.locator('#plan .cmd code').first().isVisible(), true);
+    assert.equal(await page.locator('#plan button.copy:visible').count(), 0, `no button on paper, ${on}`);
+    assert.equal(
+      await page
+        .locator('#plan li.action')
+        .first()
+        .evaluate((li) => getComputedStyle(li).breakInside),
+      'avoid-page',
+    );
+    assert.ok((await top(page, '#plan')) < (await top(page, 'svg.overview')), `still first, ${on}`);
+    await page.context().close();
+  }
 });

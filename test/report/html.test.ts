@@ -111,12 +111,12 @@ test('every hostile string is shown as text: no element, attribute or URL comes 
   );
 });
 
-test('nothing to fetch: every href is an anchor, the empty data: icon, or a documentation URL a finding gave', () => {
+test('nothing to fetch: every href is an anchor (a finding, an action of the plan), the empty data: icon, or a documentation URL a finding gave', () => {
   const html = renderHtml(HOSTILE_REPORT);
   const refs = [...html.matchAll(/\b(href|src|action|srcset|poster|data)\s*=\s*"([^"]*)"/g)].map(
     (m) => `${m[1]}=${m[2]}`,
   );
-  for (const r of refs) assert.match(r, /^href=(#f-\d+|data:,|https:\/\/docs\.example\.test\/[^"]*)$/, r);
+  for (const r of refs) assert.match(r, /^href=(#f-\d+|#a-\d+|data:,|https:\/\/docs\.example\.test\/[^"]*)$/, r);
   assert.ok(!/url\(/i.test(html), 'no CSS url()');
   assert.ok(!/@import/i.test(html));
 });
