@@ -28,7 +28,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -37,6 +37,8 @@ import { findTool, startTgt, type DeviceType, type TgtLab } from '../test/lab/tg
 import { startSamba, type SambaLab } from '../test/lab/samba.ts';
 import { chalkFor } from '../src/report/color.ts';
 import type { Finding, FindingStatus, Report } from '../src/engine/report.ts';
+import { shVariable } from '../src/engine/action.ts';
+import { shQuote } from '../src/quote.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
@@ -328,6 +330,8 @@ interface Options {
   readonly variant: Variant;
   readonly html: string;
   readonly json: string;
+  /** --fix: after the first validate, apply the plan (fix --shell sh) to the lab and validate again. */
+  readonly fix: boolean;
 }
 
 type Paint = ReturnType<typeof chalkFor>;
@@ -576,7 +580,160 @@ class Demo {
     const verdict = judge(variant, report, live.code);
     this.#summary(plan, report, verdict, live.code, html, htmlWritten, validateMs);
     if (html && !htmlWritten) return 1;
-    return verdict.ok ? 0 : 1;
+    if (!this.#options.fix) return verdict.ok ? 0 : 1;
+    const loop = await this.#fixLoop(plan, samba, tgt, specPath, report, env);
+    return verdict.ok && loop ? 0 : 1;
+  }
+
+  /**
+   * `--fix`: the loop from findings to a fixed lab. Each round writes the sh fix script from the
+   * report (`clusterprobe fix --shell sh`), runs it as a dry run and then with --apply on this
+   * machine, which is the DC and the target host at once (the lab's tools wrapped so that they
+   * reach this lab's Samba and tgt, as they would reach the only ones on a real DC or target);
+   * the Windows actions are not applicable here: the lab has no Windows node, so the demo does to
+   * the lab's stand-ins what the action does (a rename renames the computer object and its DNS
+   * record, as Rename-Computer does) and updates the spec as the action's steps say. Then
+   * validate runs again. Rounds go on while the plan has something to apply (at most 3); the last
+   * report must be the fixed lab's: every wall passes, validate exits 0.
+   */
+  async #fixLoop(
+    plan: LabPlan,
+    samba: SambaLab,
+    tgt: TgtLab,
+    specPath: string,
+    first: Report,
+    env: NodeJS.ProcessEnv,
+  ): Promise<boolean> {
+    const p = this.#paint;
+    const say = (text = '') => this.#final.push(text);
+    const tools = await labTools(this.#workDir!, samba, tgt);
+    let report = first;
+    let nodes = [...plan.nodes];
+    let code: number | null = null;
+    say();
+    say(p.bold('--fix: from the plan to a fixed lab'));
+    for (let round = 1; round <= 3; round++) {
+      const actions = report.plan?.actions ?? [];
+      if (report.plan?.error) {
+        say(p.red(`  the plan could not be ordered: ${report.plan.error}`));
+        return false;
+      }
+      const applicable = actions.filter((a) => a.script?.sh);
+      const renames = actions.filter((a) => a.key.startsWith('rename-node:'));
+      if (applicable.length === 0 && renames.length === 0) break;
+      say(`  Round ${round}: the plan has ${actions.length} action${actions.length === 1 ? '' : 's'}:`);
+      for (const [i, a] of actions.entries())
+        say(
+          `    ${i + 1}. ${a.key}: ${a.title}${a.script?.sh ? p.dim(` (sh: ${a.script.sh.system})`) : a.script?.powershell ? p.yellow(' (not applicable here: needs Windows)') : p.yellow(' (no script form: by hand)')}`,
+        );
+      const reportPath = join(this.#workDir!, `round-${round}.json`);
+      await writeFile(reportPath, JSON.stringify(report));
+      if (applicable.length > 0) {
+        const script = join(this.#workDir!, `fix-plan-${round}.sh`);
+        const wrote = await this.#cli(['fix', '--from', reportPath, '--shell', 'sh', '--output', script], env, 'pipe');
+        if (wrote.code !== 0) {
+          say(p.red(`  clusterprobe fix exited ${wrote.code}: ${wrote.stderr.trim()}`));
+          return false;
+        }
+        say(p.dim(`  $ bin/run.js fix --from round-${round}.json --shell sh --output fix-plan-${round}.sh`));
+        const params = await parameterValues(applicable, this.#workDir!);
+        const shEnv = { ...env, ...params, PATH: `${tools}:${env.PATH ?? ''}` };
+        for (const args of [[], ['--apply']]) {
+          const r = await runScript(script, args, shEnv);
+          say(
+            p.dim(
+              `  $ ${Object.keys(params)
+                .map((k) => `${k}=...`)
+                .join(
+                  ' ',
+                )}${Object.keys(params).length > 0 ? ' ' : ''}sh fix-plan-${round}.sh ${args.join(' ')}`.trimEnd(),
+            ),
+          );
+          for (const line of r.stdout.trimEnd().split('\n')) if (line) say(`    ${line}`);
+          for (const line of r.stderr.trimEnd().split('\n')) if (line) say(p.yellow(`    ${line}`));
+          if (r.code !== 0) {
+            say(p.red(`  the fix script exited ${r.code}`));
+            return false;
+          }
+        }
+      }
+      if (renames.length > 0) {
+        const renamed = await this.#standInRenames(samba, nodes, renames);
+        nodes = renamed.nodes;
+        for (const line of renamed.said) say(line);
+        await writeFile(specPath, specText({ ...plan, nodes }, samba, tgt));
+        say(p.dim('  the spec updated as the renames say: nodes[].name, fqdn and iqn carry the new names'));
+      }
+      const again = await this.#cli(['validate', '--config', specPath, '--json'], env, 'pipe');
+      code = again.code;
+      try {
+        report = JSON.parse(again.stdout) as Report;
+      } catch {
+        say(p.red(`  validate gave no JSON report (exit ${again.code}): ${again.stderr.trim().slice(-500)}`));
+        return false;
+      }
+      const s = report.summary;
+      say(`  validate again: exit ${code}; ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error`);
+    }
+    const fixed = judge('fixed', report, code);
+    for (const { wall, missing } of fixed.walls)
+      say(`  ${missing.length === 0 ? p.green('✔') : p.red('✘')} fixed by the plan: ${wall.title}`);
+    for (const problem of fixed.problems) say(p.red(`demo --fix: not as designed: ${problem}`));
+    const json = this.#options.json.replace(/\.json$/, '') + '-after-fix.json';
+    await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+    say(`JSON report after the fix: ${json}`);
+    return fixed.ok;
+  }
+
+  /**
+   * What Rename-Computer does to the directory, done to the lab's stand-in of each node: the
+   * computer object renamed (its cn, sAMAccountName and dNSHostName) and its DNS A record moved
+   * to the new name. The lab has no Windows machine to run the action itself.
+   */
+  async #standInRenames(
+    samba: SambaLab,
+    nodes: readonly DemoNode[],
+    renames: readonly PlanAction[],
+  ): Promise<{ nodes: DemoNode[]; said: string[] }> {
+    const said: string[] = [];
+    const out = [...nodes];
+    for (const action of renames) {
+      const target = action.key.slice('rename-node:'.length);
+      const i = out.findIndex((n) => n.name.toLowerCase() === target);
+      const to = newNameOf(action);
+      if (i < 0 || to === undefined) {
+        said.push(this.#paint.red(`  ${action.key}: no node of the lab, or no new name in the action`));
+        continue;
+      }
+      const node = out[i]!;
+      const dn = await samba.dnOf(node.computer);
+      const parent = dn.slice(dn.indexOf(',') + 1);
+      const renamed: DemoNode = { ...node, computer: to.toUpperCase(), name: to };
+      await samba.modify(
+        [
+          `dn: ${dn}`,
+          'changetype: modrdn',
+          `newrdn: CN=${renamed.computer}`,
+          'deleteoldrdn: 1',
+          '',
+          `dn: CN=${renamed.computer},${parent}`,
+          'changetype: modify',
+          'replace: sAMAccountName',
+          `sAMAccountName: ${renamed.computer}$`,
+          '-',
+          'replace: dNSHostName',
+          `dNSHostName: ${fqdn(renamed)}`,
+          '',
+        ].join('\n'),
+      );
+      await samba.deleteDnsA(node.name.toLowerCase(), node.ip);
+      await samba.addDnsA(renamed.name.toLowerCase(), renamed.ip);
+      out[i] = renamed;
+      said.push(
+        `  ${action.key}: not applicable here (Rename-Computer on the node, Windows); the lab's stand-in renamed as it would: ${node.computer} -> ${renamed.computer}, its object and A record`,
+      );
+    }
+    return { nodes: out, said };
   }
 
   /** The closing summary, printed after the teardown so that it ends the output. */
@@ -758,6 +915,78 @@ class Demo {
   }
 }
 
+/**
+ * The lab's samba-tool and tgtadm, wrapped so that a fix script's plain `samba-tool ...` and
+ * `tgtadm ...` reach this lab's DC (its smb.conf) and target (its control port), as they reach the
+ * only DC or target of a real machine. They run the real tools; nothing is faked.
+ */
+export async function labTools(
+  dir: string,
+  samba: Pick<SambaLab, 'dir'>,
+  tgt: Pick<TgtLab, 'controlPort'>,
+): Promise<string> {
+  const bin = join(dir, 'lab-tools');
+  await mkdir(bin, { recursive: true });
+  const wrappers: Record<string, string> = {
+    'samba-tool': `exec ${shQuote(findTool('samba-tool'))} "$@" -s ${shQuote(join(samba.dir, 'etc', 'smb.conf'))}`,
+    tgtadm: `exec ${shQuote(findTool('tgtadm'))} -C ${tgt.controlPort} "$@"`,
+  };
+  for (const [name, body] of Object.entries(wrappers)) {
+    await writeFile(join(bin, name), `#!/bin/sh\n${body}\n`);
+    await chmod(join(bin, name), 0o755);
+  }
+  return bin;
+}
+
+type PlanAction = NonNullable<Report['plan']>['actions'][number];
+
+/** The new name a rename-node action gives: its NewName parameter's default, else its title. */
+export function newNameOf(action: PlanAction): string | undefined {
+  const param = action.script?.params?.find((p) => p.name.startsWith('NewName'));
+  if (param?.default) return param.default;
+  return / to ([^\s]+)$/.exec(action.title)?.[1];
+}
+
+/**
+ * Values for the parameters the sh actions require (no default), as the lab's administrator
+ * would give them: a new LUN's backing store is a fresh file. A parameter the demo does not know
+ * is an error, not a guess.
+ */
+export async function parameterValues(actions: readonly PlanAction[], dir: string): Promise<Record<string, string>> {
+  const values: Record<string, string> = {};
+  for (const a of actions)
+    for (const param of a.script?.params ?? []) {
+      if (param.default !== undefined || param.secret || !a.script?.sh) continue;
+      const variable = shVariable(param.name);
+      if (!new RegExp(`\\$\\{?${variable}(?![A-Za-z0-9_])`).test(a.script.sh.apply + a.script.sh.test)) continue;
+      if (a.key.startsWith('replace-lun:')) {
+        const file = join(dir, `${variable.toLowerCase()}.img`);
+        await writeFile(file, '');
+        await truncate(file, 64 * 1024 * 1024);
+        values[variable] = file;
+      } else
+        throw new Error(`${a.key} needs ${variable} (${param.description}): the demo does not know what to give it`);
+    }
+  return values;
+}
+
+/** Runs a fix script with sh; its output collected. */
+function runScript(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', [file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** The spec the demo validates: what a user would write for this lab. */
 export function specText(
   plan: LabPlan,
@@ -787,7 +1016,7 @@ export function specText(
   ].join('\n');
 }
 
-const USAGE = `Usage: npm run demo [-- --fixed] [-- --html FILE]
+const USAGE = `Usage: npm run demo [-- --fixed | --fix] [-- --html FILE]
 
   Builds the lab of the Windows Server 2008 R2 review (Samba AD DC in mixed mode, 18-character
   node names colliding at 15, a node in CN=Computers, an iSCSI target with a CD LUN without
@@ -795,6 +1024,10 @@ const USAGE = `Usage: npm run demo [-- --fixed] [-- --html FILE]
   writes the HTML and JSON reports, and tears everything down.
 
   --fixed       the same lab with the problems fixed: validate passes
+  --fix         the review's lab, then the loop: clusterprobe fix --shell sh writes the plan's
+                Samba and tgt actions, the script applies them to the lab (the Windows renames
+                are done to the lab's stand-ins, and the spec updated), validate runs again
+                until the plan has nothing left to apply: the lab ends as --fixed does
   --html FILE   where the HTML report goes (default ./demo-report.html, --fixed:
                 ./demo-fixed-report.html); the JSON report goes next to it (.json)
   -h, --help    this text
@@ -803,11 +1036,16 @@ const USAGE = `Usage: npm run demo [-- --fixed] [-- --html FILE]
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let values: { fixed?: boolean; html?: string; help?: boolean };
+  let values: { fixed?: boolean; fix?: boolean; html?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { fixed: { type: 'boolean' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        fixed: { type: 'boolean' },
+        fix: { type: 'boolean' },
+        html: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -818,6 +1056,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  if (values.fixed && values.fix) {
+    process.stderr.write(`demo: --fixed and --fix: choose one (--fix starts from the broken lab)\n\n${USAGE}`);
+    return 2;
   }
   const variant: Variant = values.fixed ? 'fixed' : 'broken';
   const html = resolve(values.html ?? (variant === 'broken' ? 'demo-report.html' : 'demo-fixed-report.html'));
@@ -840,7 +1082,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const inherited = process.env[RUN_MARKER];
   const marker = `${inherited ? `${inherited}/` : ''}${process.pid}-${randomBytes(6).toString('hex')}`;
   process.env[RUN_MARKER] = marker;
-  const demo = new Demo({ variant, html, json }, marker);
+  const demo = new Demo({ variant, html, json, fix: values.fix ?? false }, marker);
   // Installed before the lab's own hooks (test/lab/tgt.ts: SIGKILL its children, re-raise), so
   // the process never dies of the signal before the teardown ran.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => demo.interrupt(sig));

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT, runCli, tempFiles } from '../helpers/cli.ts';
+import { runCli, tempFiles } from '../helpers/cli.ts';
 import { powershellProblems } from '../helpers/shell-syntax.ts';
 import { shScriptProblems } from '../helpers/fix-scripts.ts';
 import type { Report } from '../../src/engine/report.ts';
@@ -70,13 +70,17 @@ test('fix --shell sh --output writes an executable sh script that parses; --only
 });
 
 test('fix refuses, with exit 2 and what to do: a report older than the plan, an unknown --only, an unwritable --output', async () => {
-  const old = await runCli(['fix', '--from', join(ROOT, 'test/fixtures/reports/demo.json')]);
+  const { dir, file } = await savedReport();
+  // A report saved before the plan existed: the same report without its plan.
+  const saved = JSON.parse(await readFile(file, 'utf8')) as Report;
+  delete saved.plan;
+  await writeFile(join(dir, 'old.json'), JSON.stringify(saved));
+  const old = await runCli(['fix', '--from', join(dir, 'old.json')]);
   assert.equal(old.code, 2);
   assert.match(
     old.stderr,
     /this report has no plan: it was written by a clusterprobe older than the plan\. Run `clusterprobe validate --json` again/,
   );
-  const { dir, file } = await savedReport();
   const only = await runCli(['fix', '--from', file, '--only', 'move-ou']);
   assert.equal(only.code, 2);
   assert.match(

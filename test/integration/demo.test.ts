@@ -264,6 +264,54 @@ test('--fixed: the same lab with the fixes applied, validate exits 0 with no fai
   if (htmlSupported()) assert.ok(statSync(join(r.out, 'demo-report.html')).size > 0);
 });
 
+test('--fix: the plan applied to the lab (its sh actions by clusterprobe fix, the Windows ones to the stand-ins), validate ends as --fixed', async () => {
+  const r = await runDemo(['--fix']);
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  assertGone(r);
+  const before = await reportOf(r);
+  const kinds = (before.plan?.actions ?? []).map((a) => [a.key.split(':')[0], a.script?.sh?.system ?? null]);
+  // The Samba and tgt actions have an sh form; the renames need Windows.
+  for (const [kind, system] of [
+    ['raise-domain-mode', 'samba'],
+    ['move-ou', 'samba'],
+    ['replace-lun', 'tgt'],
+    ['rename-node', null],
+  ])
+    assert.ok(
+      kinds.some(([k, s]) => k === kind && s === system),
+      `${kind} (${system ?? 'no sh'}) in the first plan: ${JSON.stringify(kinds)}`,
+    );
+  assert.match(r.stdout, /\$ bin\/run\.js fix --from round-1\.json --shell sh --output fix-plan-1\.sh/);
+  assert.match(r.stdout, /dry run, nothing changed\): [1-9]\d* would change/);
+  for (const kind of ['raise-domain-mode', 'move-ou:hv03', 'replace-lun:'])
+    assert.match(r.stdout, new RegExp(`\\] ${kind}[^\\n]*: done\\.`), `${kind} applied`);
+  assert.match(
+    r.stdout,
+    /rename-node:hypervhostnode-01a: not applicable here \(Rename-Computer on the node, Windows\)/,
+  );
+  assert.match(r.stdout, /validate again: exit 0;/);
+  for (const wall of [
+    'SCSI-3 persistent reservations',
+    'Domain in mixed mode',
+    'NetBIOS name collision',
+    'Nodes not in the same OU',
+  ])
+    assert.match(r.stdout, new RegExp(`✔ fixed by the plan: ${wall}`));
+  const after = JSON.parse(await readFile(join(r.out, 'demo-report-after-fix.json'), 'utf8')) as Report;
+  assert.deepEqual(after.findings.filter((f) => f.status === 'fail' || f.status === 'error').map(key), []);
+  assert.deepEqual(after.plan?.actions, []);
+  // Every failure of the first report that an applied action resolved now passes (or, renamed, is gone).
+  for (const a of before.plan?.actions ?? [])
+    for (const res of a.resolves) {
+      const f = before.findings[res.finding]!;
+      const now = after.findings.filter((g) => g.checkId === f.checkId && g.subject === f.subject);
+      assert.ok(
+        now.every((g) => g.status === 'pass'),
+        `${f.checkId} on ${f.subject}: ${now.map((g) => `${g.status} ${g.messageId}`).join(', ')}`,
+      );
+    }
+});
+
 test('SIGINT while the lab is half built, SIGTERM while validate runs: the demo exits 130/143 and no samba, tgtd or file of it is left', async () => {
   const half = await runDemo([], {
     interrupt: { signal: 'SIGINT', when: /provisioned and started \.\.\. [\d.]+ s\n/ },
