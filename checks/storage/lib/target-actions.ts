@@ -5,7 +5,7 @@
  * form drives the target software the LUNs' INQUIRY names, and only where that is certain.
  */
 import type { Action, ActionScript, RemediationStep } from '../../../src/engine/report.ts';
-import { actionKey, shParam } from '../../../src/engine/action.ts';
+import { actionKey, shParam, shVariable } from '../../../src/engine/action.ts';
 import { placeholder, shQuote } from '../../../src/quote.ts';
 
 /** The target software an sh fragment can drive: tgt (tgtadm) or LIO (targetcli). */
@@ -67,6 +67,8 @@ export function backingStoreParam(target: string, lun: number): string {
 /** The script of replace-lun on tgt: delete the LUN if it is there, create it again as a disk. */
 function tgtReplaceLunScript(target: string, lun: number): ActionScript {
   const param = backingStoreParam(target, lun);
+  // The LUN's "Type:" in tgt's listing (disk, cd/dvd, tape...), printed once; nothing when there is no such LUN.
+  const lunType = `${TGT_SHOW} | CP_IQN=${shQuote(target)} CP_LUN=${lun} awk '$1 == "Target" { t = ($3 == ENVIRON["CP_IQN"]); l = 0 } t && $1 == "LUN:" { l = ($2 == ENVIRON["CP_LUN"]) } t && l && $1 == "Type:" { print $2; exit }'`;
   return {
     params: [
       {
@@ -76,13 +78,17 @@ function tgtReplaceLunScript(target: string, lun: number): ActionScript {
     ],
     sh: {
       system: 'tgt',
-      test: `${TGT_SHOW} | CP_IQN=${shQuote(target)} CP_LUN=${lun} awk '$1 == "Target" { t = ($3 == ENVIRON["CP_IQN"]); l = 0 } t && $1 == "LUN:" { l = ($2 == ENVIRON["CP_LUN"]) } t && l && $1 == "Type:" { done = ($2 == "disk") } END { exit !done }'`,
+      test: `${lunType} | grep -qx disk`,
       apply: [
+        // Checked before the LUN is deleted: a missing backing store leaves the target as it was.
+        `if [ ! -e ${shParam(param)} ]; then echo "no such file or device for LUN ${lun}: $${shVariable(param)}" >&2; false; fi`,
         tgtTid(target),
-        `if ${TGT_SHOW} --tid "$cp_tid" | CP_LUN=${lun} awk '$1 == "LUN:" && $2 == ENVIRON["CP_LUN"] { found = 1 } END { exit !found }'; then`,
-        `  tgtadm --lld iscsi --mode logicalunit --op delete --tid "$cp_tid" --lun ${lun}`,
+        // Apply is idempotent by itself too: a LUN that is a disk already is left alone.
+        `cp_type=$(${lunType})`,
+        'if [ "$cp_type" != disk ]; then',
+        `  if [ -n "$cp_type" ]; then tgtadm --lld iscsi --mode logicalunit --op delete --tid "$cp_tid" --lun ${lun}; fi`,
+        `  tgtadm --lld iscsi --mode logicalunit --op new --tid "$cp_tid" --lun ${lun} --device-type disk --backing-store ${shParam(param)}`,
         'fi',
-        `tgtadm --lld iscsi --mode logicalunit --op new --tid "$cp_tid" --lun ${lun} --device-type disk --backing-store ${shParam(param)}`,
       ].join('\n'),
     },
   };
@@ -128,17 +134,22 @@ export function replaceLunAction(target: string, lun: number, software: TargetSo
 
 /** The script of target-acl on tgt or LIO. */
 function aclScript(target: string, initiator: string, software: TargetSoftware): ActionScript {
-  if (software === 'tgt')
+  if (software === 'tgt') {
+    const test = `${TGT_SHOW} | CP_IQN=${shQuote(target)} CP_INITIATOR=${shQuote(initiator)} awk '$1 == "Target" { t = ($3 == ENVIRON["CP_IQN"]); acl = 0 } $NF == "information:" { acl = t && $1 == "ACL" } acl && $1 == ENVIRON["CP_INITIATOR"] { found = 1 } END { exit !found }'`;
     return {
       sh: {
         system: 'tgt',
-        test: `${TGT_SHOW} | CP_IQN=${shQuote(target)} CP_INITIATOR=${shQuote(initiator)} awk '$1 == "Target" { t = ($3 == ENVIRON["CP_IQN"]); acl = 0 } $NF == "information:" { acl = t && $1 == "ACL" } acl && $1 == ENVIRON["CP_INITIATOR"] { found = 1 } END { exit !found }'`,
+        test,
         apply: [
           tgtTid(target),
-          `tgtadm --lld iscsi --mode target --op bind --tid "$cp_tid" --initiator-name ${shQuote(initiator)}`,
+          // tgt refuses to bind a name twice: bind only a name not bound yet.
+          `if ! ${test}; then`,
+          `  tgtadm --lld iscsi --mode target --op bind --tid "$cp_tid" --initiator-name ${shQuote(initiator)}`,
+          'fi',
         ].join('\n'),
       },
     };
+  }
   const acls = shQuote(`/iscsi/${target}/tpg1/acls`);
   return {
     sh: {

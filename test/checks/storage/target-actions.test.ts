@@ -66,7 +66,7 @@ test('a tgt CD LUN named in luns: contributes replace-lun with the tgt script; t
   );
   assert.match(script.sh!.apply, /--device-type disk --backing-store "\$LUN_BACKING_STORE_LUN2_TD4D62385"/);
   assert.match(script.sh!.apply, /--op delete --tid "\$cp_tid" --lun 2/);
-  assert.match(script.sh!.test, /Type:.*"disk"/);
+  assert.match(script.sh!.test, /"Type:".*grep -qx disk$/);
   assert.doesNotMatch(script.sh!.apply + script.sh!.test, /<[a-z]/, 'no placeholder in a fragment');
 });
 
