@@ -1,6 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { RemediationStep } from '../../src/engine/report.ts';
+import type { Action, RemediationStep } from '../../src/engine/report.ts';
+import { actionKey, psParam, shParam, shVariable } from '../../src/engine/action.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
+import { isIP } from 'node:net';
 import type { AdFacts } from '../../src/facts/index.ts';
 import { describeResolverFailure, resolverSteps, resolverSummary } from './lib/resolver-fix.ts';
 import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
@@ -72,6 +74,82 @@ function addRecordSteps(d: DnsFact, server: string): RemediationStep[] {
       ],
     },
     verifyStep(d, server),
+  ];
+}
+
+/** A DNS server as the RPC tools name it: `10.0.0.10:53` is `10.0.0.10`, `[fd00::10]:53` is `fd00::10`. */
+function rpcHost(server: string): string {
+  const bracketed = /^\[([^\]]+)\](:\d+)?$/.exec(server);
+  if (bracketed) return bracketed[1]!;
+  return /^[^:]+:\d+$/.test(server) ? server.slice(0, server.lastIndexOf(':')) : server;
+}
+
+/**
+ * The script parameter with a node's IPv4 address: `Ipv4Hv01`. A name that is not a plain host
+ * name is named by a hash instead (a parameter name is code, not a quoted value).
+ */
+export function ipv4Param(node: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9-]{0,50}$/.test(node))
+    return `Ipv4${node
+      .split('-')
+      .filter(Boolean)
+      .map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase())
+      .join('')}`;
+  let hash = 0x811c9dc5;
+  for (const c of Buffer.from(node.toLowerCase(), 'utf8')) hash = Math.imul(hash ^ c, 0x01000193) >>> 0;
+  return `Ipv4Node${hash.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * The plan's action for a node without a record: `dns-record:<fqdn>`, an A record in the zone of
+ * its FQDN. Scripted only when the server asked is the domain's DNS (the spec's
+ * activeDirectory.dnsServers, or the DC connected to), not this machine's resolver, and the FQDN
+ * is a name in a zone; the address is a parameter without default (the spec has none).
+ */
+function dnsRecordAction(d: DnsFact, facts: AdFacts, steps: RemediationStep[]): Action[] {
+  const { zone, name } = splitFqdn(d.fqdn);
+  if (zone === '' || isIP(d.fqdn) !== 0) return [];
+  const action: Action = {
+    key: actionKey('dns-record', d.fqdn),
+    title: `Add the A record of ${d.fqdn}`,
+    runsOn: 'dc',
+    steps,
+    restart: false,
+    reversible: true,
+    disruption: 'none',
+  };
+  const asked = facts.dnsServers[0];
+  if (asked === undefined || (facts.dnsSource !== 'config' && facts.dnsSource !== 'dc')) return [action];
+  const server = rpcHost(asked);
+  const param = ipv4Param(d.node);
+  const where = `-ComputerName ${psQuote(server)} -ZoneName ${psQuote(zone)} -Name ${psQuote(name)}`;
+  const samba = `${shQuote(server)} ${shQuote(zone)} ${shQuote(name)} A`;
+  return [
+    {
+      ...action,
+      script: {
+        params: [
+          {
+            name: param,
+            description: `The IPv4 address of ${d.node} (${d.fqdn}) on the cluster's public network`,
+          },
+        ],
+        powershell: {
+          test: [
+            `try { $records = @(Get-DnsServerResourceRecord ${where} -RRType A -ErrorAction Stop) } catch { $records = @() }`,
+            `[bool]($records | Where-Object { $_.RecordData.IPv4Address.IPAddressToString -eq ${psParam(param)} })`,
+          ].join('\n'),
+          apply: `Add-DnsServerResourceRecordA ${where} -IPv4Address ${psParam(param)}`,
+          legacy: `dnscmd ${server} /RecordAdd ${zone} ${name} A <address> (Windows Server 2008 R2: no DnsServer module)`,
+        },
+        // -P: the DC's machine account, which root on the DC can use (the zone lets it add records).
+        sh: {
+          system: 'samba',
+          test: `samba-tool dns query ${samba} -P 2>/dev/null | grep -qF -- "A: $${shVariable(param)} ("`,
+          apply: `samba-tool dns add ${samba} ${shParam(param)} -P`,
+        },
+      },
+    },
   ];
 }
 
@@ -162,7 +240,11 @@ const check = {
           subject: d.node,
           data,
           evidence,
-          remediation: { summary: `Register ${d.fqdn} in DNS`, steps: addRecordSteps(d, server) },
+          remediation: (() => {
+            const steps = addRecordSteps(d, server);
+            const actions = dnsRecordAction(d, facts, steps);
+            return { summary: `Register ${d.fqdn} in DNS`, steps, ...(actions.length > 0 ? { actions } : {}) };
+          })(),
         });
       } else if (!sharing.has(d.node)) {
         ctx.report({ status: 'pass', messageId: 'resolves', subject: d.node, data, evidence });

@@ -2,6 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import { formatBytes, primaryIdentifier } from '../../src/facts/lun-identity.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
 import type { InventoryLun } from '../../src/facts/index.ts';
+import { replaceLunAction, targetSoftwareOf, type TargetSoftware } from './lib/target-actions.ts';
 
 /** INQUIRY VERSION 5 is SPC-3, the first with the persistent reservations Windows needs. */
 const SPC3 = 5;
@@ -19,6 +20,11 @@ const messages = {
     "The local device {disk} was not read: {error}. Run clusterprobe on the Linux host that has it, or name the disk's iSCSI portal under storage.iscsi",
   noLogin: 'No node identity could log in to {target}: its LUNs could not be listed (see storage.target.login)',
 } as const;
+
+/** `{ actions }` when there are any, else nothing: a remediation without actions has no field. */
+function actionsOf<T>(actions: T[]): { actions?: T[] } {
+  return actions.length > 0 ? { actions } : {};
+}
 
 const check = {
   meta: {
@@ -47,6 +53,7 @@ const check = {
       lun: InventoryLun,
       readAs: string,
       listed = false,
+      software?: TargetSoftware,
     ) => {
       const data = {
         disk,
@@ -118,6 +125,7 @@ const check = {
               },
               { text: 'Or remove it from storage.iscsi[].luns if it is not meant as a cluster disk.' },
             ],
+            ...actionsOf(typeof where.target === 'string' ? replaceLunAction(where.target, lun.lun, software) : []),
           },
         });
       } else if (lun.deviceType !== 0) {
@@ -157,6 +165,7 @@ const check = {
             lun,
             reader.initiator,
             target.listedLuns?.includes(lun.lun) ?? false,
+            targetSoftwareOf(reader.luns!),
           );
       }
     }

@@ -2,6 +2,7 @@ import type { Check } from '../../src/engine/contract.ts';
 import type { RemediationStep } from '../../src/engine/report.ts';
 import { parsePortal } from '../../src/facts/portal.ts';
 import { placeholder, shQuote } from '../../src/quote.ts';
+import { replaceLunAction, targetSoftwareOf } from './lib/target-actions.ts';
 import { PR_SEQUENCE_STEP_IDS, type PrDiskFact, type PrSequenceStepId } from '../../src/facts/index.ts';
 
 const messages = {
@@ -151,6 +152,17 @@ export function vendorRemediation(
   ];
 }
 
+/**
+ * The plan's action for a disk without PR, where the fix is certain: a LUN of tgt that is not a
+ * disk (its CD, tape or changer emulation) is recreated as a disk, the same action
+ * storage.lun.inventory contributes for it. An IET disk, LIO, arrays and local devices: none.
+ */
+function replaceLunActions(d: PrDiskFact): { actions?: ReturnType<typeof replaceLunAction> } {
+  if (d.devices !== undefined || d.portal === 'local') return {};
+  const actions = replaceLunAction(d.target, d.lun, targetSoftwareOf([{ vendor: d.vendor, product: d.product }]));
+  return actions.length > 0 ? { actions } : {};
+}
+
 const check = {
   meta: {
     id: 'storage.pr.support',
@@ -249,7 +261,11 @@ const check = {
             subject,
             data,
             evidence,
-            remediation: { summary: `Give ${subject} SCSI-3 persistent reservations`, steps: vendorRemediation(d) },
+            remediation: {
+              summary: `Give ${subject} SCSI-3 persistent reservations`,
+              steps: vendorRemediation(d),
+              ...replaceLunActions(d),
+            },
           });
           if (d.scsi2 === 'supported') {
             ctx.report({

@@ -4,6 +4,8 @@ import { parsePortal } from '../../src/facts/portal.ts';
 import { secretFix } from '../shared/lib/secret-fix.ts';
 import { placeholder, psQuote, shQuote } from '../../src/quote.ts';
 import type { LoginFact, PortalFact, TargetFact } from '../../src/facts/index.ts';
+import type { Action } from '../../src/engine/report.ts';
+import { targetAclAction, targetSoftwareOf } from './lib/target-actions.ts';
 
 const messages = {
   loggedIn: '{node} logs in to {target} as {initiator}{identityNote}',
@@ -135,24 +137,31 @@ function classify(portal: PortalFact, target: TargetFact, login: LoginFact) {
     summary: string;
     steps: RemediationStep[];
     data?: typeof base & Record<string, unknown>;
+    actions?: Action[];
   }) => ({
     status: 'fail' as const,
     messageId: f.messageId,
     data: f.data ?? base,
     evidence,
-    remediation: { summary: f.summary, steps: f.steps },
+    remediation: { summary: f.summary, steps: f.steps, ...(f.actions ? { actions: f.actions } : {}) },
   });
   switch (login.status) {
     case 'ok':
       return { status: 'pass' as const, messageId: 'loggedIn', data: base };
     case 'not-found':
-      if (allowed.length > 0)
+      if (allowed.length > 0) {
+        const steps = aclSteps(target.name, login.initiator, portal.portal, login.derived);
+        // Another node got in, so the access list is the cause; the LUNs it read name the software.
+        // A derived initiator name may not be the node's real one: no action until the spec says.
+        const software = targetSoftwareOf(target.logins.flatMap((l) => l.luns ?? []));
         return fail({
           messageId: 'aclMissing',
           summary: `Allow ${login.initiator} on ${target.name}`,
-          steps: aclSteps(target.name, login.initiator, portal.portal, login.derived),
+          steps,
           data: { ...base, allowed: allowed.join(', ') },
+          ...(login.derived ? {} : { actions: [targetAclAction(target.name, login.initiator, software, steps)] }),
         });
+      }
       return fail({
         messageId: 'targetNotFound',
         summary: `Check the name of ${target.name} and its access list`,

@@ -208,10 +208,12 @@ test("the review's lab: validate exits 3 with every wall in the JSON report, the
   }
   assert.equal(report.summary.error, 0);
 
-  // The plan: one rename per node (four findings each), the irreversible raise before them, the move.
+  // The plan: the CD LUN recreated as a disk (inventory and PR, one action), one rename per node
+  // (four findings each), the irreversible raise before them, the move.
   assert.deepEqual(
     report.plan?.actions.map((a) => [a.key, a.resolves.length, a.dependsOn.map((d) => d.key)]),
     [
+      [`replace-lun:${TARGET}:2`, 2, []],
       ['raise-domain-mode', 1, []],
       ['rename-node:hypervhostnode-01a', 4, ['raise-domain-mode']],
       ['rename-node:hypervhostnode-01b', 4, ['raise-domain-mode']],

@@ -356,3 +356,51 @@ test('resolverFailed: a server given with a port is asked with dig -p, and no Re
   );
   assert.ok(!commands.some((c) => c.startsWith('Resolve-DnsName -Server')));
 });
+
+describe('the plan action of a node without a record', () => {
+  const noRecord = (over: Partial<AdFacts>) =>
+    adFacts({ nodes: [node('hv01'), node('hv02')], dns: [lookup('hv01', ['10.0.0.21']), lookup('hv02', [])], ...over });
+  const actionOf = async (facts: Readonly<Record<string, unknown>>) => {
+    const found = await runCheck(check, facts);
+    return found.find((f) => f.messageId === 'noRecord')!.remediation!.actions;
+  };
+
+  it('asked the domain DNS: dns-record:<fqdn> with a PowerShell and a Samba script, the address a parameter without default', async () => {
+    const [a, ...rest] = (await actionOf(noRecord({ dnsSource: 'config', dnsServers: ['10.0.0.10:53'] })))!;
+    assert.equal(rest.length, 0);
+    assert.deepEqual(
+      [a!.key, a!.runsOn, a!.disruption, a!.restart, a!.reversible],
+      ['dns-record:hv02.lab.example.test', 'dc', 'none', false, true],
+    );
+    assert.deepEqual(
+      a!.script!.params!.map((p) => [p.name, p.default, p.secret]),
+      [['Ipv4Hv02', undefined, undefined]],
+    );
+    assert.equal(
+      a!.script!.powershell!.apply,
+      "Add-DnsServerResourceRecordA -ComputerName '10.0.0.10' -ZoneName 'lab.example.test' -Name 'hv02' -IPv4Address $Ipv4Hv02",
+    );
+    assert.match(a!.script!.powershell!.test, /Get-DnsServerResourceRecord -ComputerName '10\.0\.0\.10' .*-RRType A/);
+    assert.match(a!.script!.powershell!.legacy!, /^dnscmd 10\.0\.0\.10 \/RecordAdd lab\.example\.test hv02 A/);
+    assert.equal(a!.script!.sh!.system, 'samba');
+    assert.equal(a!.script!.sh!.apply, `samba-tool dns add '10.0.0.10' 'lab.example.test' 'hv02' A "$IPV4_HV02" -P`);
+    assert.match(a!.script!.sh!.test, /^samba-tool dns query '10\.0\.0\.10' 'lab\.example\.test' 'hv02' A -P/);
+  });
+
+  it("asked this machine's resolver (maybe not the domain's DNS): the action is a manual step", async () => {
+    const actions = (await actionOf(noRecord({ dnsSource: 'system' })))!;
+    assert.deepEqual(
+      actions.map((a) => [a.key, a.script]),
+      [['dns-record:hv02.lab.example.test', undefined]],
+    );
+  });
+
+  it('a node named by an address has no record to add: no action', async () => {
+    const facts = adFacts({
+      nodes: [node('hv02')],
+      dns: [{ ...lookup('hv02', []), fqdn: '10.0.0.22' }],
+      dnsSource: 'dc',
+    });
+    assert.equal(await actionOf(facts), undefined);
+  });
+});
