@@ -5,7 +5,7 @@ import { secretFix } from '../shared/lib/secret-fix.ts';
 import { placeholder, psQuote, shQuote } from '../../src/quote.ts';
 import type { LoginFact, PortalFact, TargetFact } from '../../src/facts/index.ts';
 import type { Action } from '../../src/engine/report.ts';
-import { targetAclAction, targetSoftwareOf } from './lib/target-actions.ts';
+import { aclSoftwareOf, targetAclAction } from './lib/target-actions.ts';
 
 const messages = {
   loggedIn: '{node} logs in to {target} as {initiator}{identityNote}',
@@ -153,7 +153,7 @@ function classify(portal: PortalFact, target: TargetFact, login: LoginFact) {
         const steps = aclSteps(target.name, login.initiator, portal.portal, login.derived);
         // Another node got in, so the access list is the cause; the LUNs it read name the software.
         // A derived initiator name may not be the node's real one: no action until the spec says.
-        const software = targetSoftwareOf(target.logins.flatMap((l) => l.luns ?? []));
+        const software = aclSoftwareOf(target.logins.flatMap((l) => l.luns ?? []));
         return fail({
           messageId: 'aclMissing',
           summary: `Allow ${login.initiator} on ${target.name}`,

@@ -39,6 +39,21 @@ export function targetSoftwareOf(luns: readonly InquiryOf[]): TargetSoftware | u
   return tgt ? 'tgt' : undefined;
 }
 
+/**
+ * The software whose form an ACL action gets. As targetSoftwareOf, and also for a target whose
+ * LUNs are all "IET" disks, which is tgt or IET (OpenFiler): an ACL fix is the same on both, only
+ * the tool differs, and the tgt form is safe on either host: where tgtadm is missing the fix
+ * script skips the action (saying where to run it), and a tgt that does not serve the target
+ * stops the action, naming the target, before any change. IET's own list (/etc/initiators.allow)
+ * stays in the steps.
+ */
+export function aclSoftwareOf(luns: readonly InquiryOf[]): TargetSoftware | undefined {
+  const known = targetSoftwareOf(luns);
+  if (known !== undefined) return known;
+  const iet = luns.length > 0 && luns.every((l) => (l.vendor ?? '').trim().toUpperCase() === 'IET');
+  return iet ? 'tgt' : undefined;
+}
+
 const TGT_SHOW = 'tgtadm --lld iscsi --mode target --op show';
 
 /**

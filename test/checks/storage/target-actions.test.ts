@@ -140,8 +140,11 @@ test('an initiator missing from the access list contributes target-acl: tgt or t
   assert.equal(lio[0]!.script!.sh!.system, 'targetcli');
   assert.match(lio[0]!.script!.sh!.apply, new RegExp(`^targetcli '/iscsi/${T}/tpg1/acls' create '${C.initiator}'`));
 
-  // An IET disk alone is tgt or IET: the action stands, to be done by hand.
-  const unknown = (await aclOf([lun(0)]))!;
+  // "IET" disks alone are tgt or IET (OpenFiler): the tgt form, which skips itself where tgtadm is missing.
+  const ietDisks = (await aclOf([lun(1), lun(2)]))!;
+  assert.equal(ietDisks[0]!.script!.sh!.system, 'tgt');
+  // Another vendor's disks: the action stands, to be done by hand.
+  const unknown = (await aclOf([lun(1, { vendor: 'NETAPP', product: 'LUN C-Mode' })]))!;
   assert.equal(unknown[0]!.key, `target-acl:${T}:${C.initiator}`);
   assert.equal(unknown[0]!.script, undefined);
 
