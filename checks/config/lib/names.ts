@@ -7,6 +7,9 @@ import type { Action, ActionScript, Remediation, RemediationStep } from '../../.
 import { actionKey, psParam } from '../../../src/engine/action.ts';
 import { cmdQuote, placeholder, psQuote } from '../../../src/quote.ts';
 import { NETBIOS_MAX } from '../../../src/netbios.ts';
+import { renameSuggester } from '../../ad/lib/computer-account.ts';
+import { FactUnavailable, ProbeFailed } from '../../../src/engine/facts.ts';
+import type { AdFacts } from '../../../src/facts/index.ts';
 import { DOMAIN_CREDENTIAL, newNameParam, newNameParamOf } from '../../shared/lib/script-params.ts';
 
 export interface DeclaredName {
@@ -135,6 +138,34 @@ export function renameNodeAction(
     disruption: 'node-restart',
     ...(script ? { script } : {}),
   };
+}
+
+/**
+ * The new names for the declared names that need one (`names` in the order declaredNames gives
+ * them: the nodes, then the cluster). With an activeDirectory section in the spec, the account
+ * names the directory holds count as taken, exactly as in the ad.netbios.* checks (the same
+ * renameSuggester, the same names in the same order): the plan keeps the first descriptor of
+ * `rename-node:<node>`, which is a config.* check's, so it must name what the ad.* checks name.
+ * The directory is the `ad.directory` fact the ad.* checks read (once per run); unread (no
+ * connection), or not to be had (a facts file saved without it, a probe that failed: the ad.*
+ * checks say so), it holds no names and the spec alone decides.
+ */
+export async function renameSuggestions(
+  ctx: CheckContext,
+  spec: ClusterSpec,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  const directory = spec.activeDirectory !== undefined ? await directoryOrNull(ctx) : null;
+  return renameSuggester(names, directory?.computers ?? []).suggestions;
+}
+
+async function directoryOrNull(ctx: CheckContext): Promise<AdFacts | null> {
+  try {
+    return await ctx.fact('ad.directory');
+  } catch (error) {
+    if (error instanceof FactUnavailable || error instanceof ProbeFailed) return null;
+    throw error;
+  }
 }
 
 /** The message of the names gate (declaredNamesOrSkip); a check spreads it into its meta.messages. */

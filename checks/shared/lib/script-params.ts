@@ -18,13 +18,14 @@ export const DOMAIN_CREDENTIAL: ScriptParam = {
  * The script parameter that holds a node's new name: `NewName` and the node's name in PascalCase
  * (`HYPERVHOSTNODE-01A` -> `NewNameHypervhostnode01a`), one per node. ad.ou.placement's move of
  * the same node names it too, so that a name the user changes in the script is the one the move
- * looks for. A name that is no host label (the spec loader refuses those; a plugin's facts need
- * not) gets `NewNameNode` and a hash of it instead: no character of it reaches the script's code.
- * Two node names that differ only in hyphens (`hv-01`, `hv01`) would share the parameter.
+ * looks for. A name of other characters than letters, digits, hyphens and the underscore (the
+ * spec loader refuses them; a plugin's facts need not) gets `NewNameNode` and a hash of it
+ * instead: no character of it reaches the script's code. Two node names that differ only in
+ * hyphens or underscores (`hv-01`, `hv01`) would share the parameter.
  */
 export function newNameParam(node: string): string {
-  if (!/^[A-Za-z0-9-]+$/.test(node) || !/[A-Za-z0-9]/.test(node)) return `NewNameNode${fnv1a(node)}`;
-  const words = node.split('-').filter((w) => w !== '');
+  if (!/^[A-Za-z0-9_-]+$/.test(node) || !/[A-Za-z0-9]/.test(node)) return `NewNameNode${fnv1a(node)}`;
+  const words = node.split(/[-_]/).filter((w) => w !== '');
   const pascal = words.map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()).join('');
   return `NewName${pascal}`.slice(0, 64);
 }
