@@ -1,6 +1,8 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { Action, Remediation, RemediationStep } from '../../src/engine/report.ts';
-import { psQuote } from '../../src/quote.ts';
+import type { Action, ActionScript, Remediation, RemediationStep } from '../../src/engine/report.ts';
+import { psParam } from '../../src/engine/action.ts';
+import { psQuote, shQuote } from '../../src/quote.ts';
+import { DOMAIN_CREDENTIAL } from '../shared/lib/script-params.ts';
 import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
 
 const messages = {
@@ -78,6 +80,87 @@ interface Levels {
   readonly domainLevel: number;
   readonly forestLevel: number | null;
   readonly mixed: number | null;
+}
+
+/** How `samba-tool domain level show` names each level (Samba 4.17, netcmd/domain.py); above 6 it says "higher than 2012 R2". */
+const SAMBA_SHOW: Readonly<Record<number, string>> = {
+  2: '2003',
+  3: '2008',
+  4: '2008 R2',
+  5: '2012',
+  6: '2012 R2',
+};
+
+/** A grep -Ex pattern for the `show` line of `what` (Forest, Domain) at `level` or above. */
+function sambaShowAtLeast(what: 'Forest' | 'Domain', level: number): string {
+  const names = Object.entries(SAMBA_SHOW)
+    .filter(([l]) => Number(l) >= level)
+    .map(([, n]) => n);
+  return `${what} function level: \\(Windows\\) (${[...names, 'higher than 2012 R2'].join('|')})`;
+}
+
+/**
+ * The script form of raising the levels (ARCHITECTURE.md, "The plan"). PowerShell reads and writes
+ * on the PDC emulator, so that the test after the change reads what the change wrote. On Samba,
+ * `samba-tool domain level show` does not say whether a domain above the Windows 2000 level is in
+ * mixed mode (the demo's 2003 domain shows as plain "2003"), so the sh test also reads
+ * nTMixedDomain from the DC's sam.ldb with ldbsearch (Debian package ldb-tools); `raise` refuses a
+ * domain level "equal to the actual one" once the domain is native, so each raise is guarded by
+ * its part of the test, and the apply is harmless to run again.
+ */
+function raiseScript(l: Levels, raiseDomain: boolean, raiseForest: boolean, target: number): ActionScript {
+  const cred = psParam('DomainCredential');
+  const forestTarget = FUNCTIONAL_LEVELS[WIN2003]!;
+  const domainMode = (FUNCTIONAL_LEVELS[target] ?? FUNCTIONAL_LEVELS[WIN2003]!).domainMode;
+  const pdc = `$pdc = (Get-ADDomain -Identity ${psQuote(l.domain)} -Credential ${cred}).PDCEmulator`;
+  const readHead = `Get-ADObject -Identity ${psQuote(l.domainDn)} -Properties 'msDS-Behavior-Version', 'nTMixedDomain' -Server $pdc -Credential ${cred}`;
+  const forestMode = `[int](Get-ADForest -Identity ${psQuote(l.forestRoot)} -Server $pdc -Credential ${cred}).ForestMode`;
+  const psDone = [
+    ...(raiseDomain ? [`([int]$d.'msDS-Behavior-Version' -ge ${target})`, '([int]$d.nTMixedDomain -eq 0)'] : []),
+    ...(raiseForest ? [`(${forestMode} -ge ${WIN2003})`] : []),
+  ].join(' -and ');
+  const powershell = {
+    test: [pdc, ...(raiseDomain ? [`$d = ${readHead}`] : []), psDone].join('\n'),
+    apply: [
+      pdc,
+      ...(raiseDomain
+        ? [
+            `$d = ${readHead}`,
+            `if ([int]$d.'msDS-Behavior-Version' -lt ${target}) { Set-ADDomainMode -Identity ${psQuote(l.domain)} -DomainMode ${domainMode} -Server $pdc -Credential ${cred} -Confirm:$false }`,
+            // Windows may leave nTMixedDomain at 1 when the level was already the target (KB 322692).
+            `if ([int](${readHead}).nTMixedDomain -ne 0) { Set-ADObject -Identity ${psQuote(l.domainDn)} -Replace @{ nTMixedDomain = 0 } -Server $pdc -Credential ${cred} }`,
+          ]
+        : []),
+      ...(raiseForest
+        ? [
+            `if (${forestMode} -lt ${WIN2003}) { Set-ADForestMode -Identity ${psQuote(l.forestRoot)} -ForestMode ${forestTarget.forestMode} -Server $pdc -Credential ${cred} -Confirm:$false }`,
+          ]
+        : []),
+    ].join('\n'),
+  };
+  const params = [DOMAIN_CREDENTIAL];
+  const domainSamba = FUNCTIONAL_LEVELS[target]?.samba;
+  if ((raiseDomain && domainSamba === undefined) || (raiseDomain && l.domainDn === '')) return { params, powershell };
+  const show = 'samba-tool domain level show 2>/dev/null';
+  const domainDone = `${show} | grep -Eqx ${shQuote(sambaShowAtLeast('Domain', target))}`;
+  const nativeDone = `ldbsearch -H "$(samba-tool testparm --suppress-prompt --parameter-name='private dir' 2>/dev/null)/sam.ldb" -s base -b ${shQuote(l.domainDn)} nTMixedDomain 2>/dev/null | grep -qx 'nTMixedDomain: 0'`;
+  const forestDone = `${show} | grep -Eqx ${shQuote(sambaShowAtLeast('Forest', WIN2003))}`;
+  const sh = {
+    system: 'samba' as const,
+    test: [...(raiseDomain ? [domainDone, nativeDone] : []), ...(raiseForest ? [forestDone] : [])].join(' && '),
+    apply: [
+      ...(raiseDomain
+        ? [
+            "command -v ldbsearch >/dev/null 2>&1 || { echo 'ldbsearch is missing (Debian package ldb-tools): it reads nTMixedDomain, which samba-tool domain level show does not show' >&2; false; }",
+            `if ! { ${domainDone} && ${nativeDone}; }; then samba-tool domain level raise --domain-level=${domainSamba}; fi`,
+          ]
+        : []),
+      ...(raiseForest
+        ? [`if ! ${forestDone}; then samba-tool domain level raise --forest-level=${forestTarget.samba}; fi`]
+        : []),
+    ].join('\n'),
+  };
+  return { params, powershell, sh };
 }
 
 function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
@@ -172,6 +255,7 @@ function raiseFix(l: Levels, leaveMixed: boolean): Remediation {
     restart: false,
     reversible: false,
     disruption: 'none',
+    script: raiseScript(l, raiseDomain, raiseForest, domainTarget === FUNCTIONAL_LEVELS[target] ? target : WIN2003),
   };
   return { summary, steps, actions: [action] };
 }

@@ -1,10 +1,12 @@
 import type { Check } from '../../src/engine/contract.ts';
-import type { RemediationStep } from '../../src/engine/report.ts';
-import { actionKey } from '../../src/engine/action.ts';
+import type { ActionScript, RemediationStep } from '../../src/engine/report.ts';
+import { actionKey, psParam, shParam } from '../../src/engine/action.ts';
 import type { ComputerObject, MatchedBy, NodeName } from '../../src/facts/index.ts';
 import { isContainer, nodeMatch, parentDn } from '../../src/facts/ad-names.ts';
 import { psQuote, shQuote } from '../../src/quote.ts';
 import { splitRdns } from '../../src/dn.ts';
+import { DOMAIN_CREDENTIAL, newNameParam, newNameParamOf } from '../shared/lib/script-params.ts';
+import { clusterRenameSuggester, hostLabel } from './lib/computer-account.ts';
 import { AD_GATE_MESSAGES, adConnectedOrSkip } from './lib/gate.ts';
 
 const messages = {
@@ -76,6 +78,111 @@ function moveSteps(p: Placed, target: string): RemediationStep[] {
   ];
 }
 
+/** A DN as the directory writes it back: no spaces around `,` and `=` (case is left to the comparison). */
+function tidyDn(dn: string): string {
+  return splitRdns(dn)
+    .map((r) => r.trim().replace(/\s*=\s*/, '='))
+    .join(',');
+}
+
+/** `text` as a literal inside a POSIX extended regular expression. */
+function ereLiteral(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+}
+
+/** What the move's script needs to know beyond the placement: where the object may be renamed to, and an OU to create first. */
+interface MoveScriptInput {
+  readonly domain: string;
+  /** The node is renamed in the plan too (rename-node): the move runs after it, on the object's new name. */
+  readonly renamedTo?: string;
+  /** The destination OU does not exist yet: its name and parent. */
+  readonly createOu?: { readonly name: string; readonly parent: string };
+}
+
+/**
+ * The script form of moving a node's computer object. The object is found by its objectSid,
+ * which neither the move nor a rename changes; when the node is also renamed in the plan
+ * (rename-node runs first, ORDER_RULES), the name to look for is the rename's own parameter
+ * (newNameParam: one value for both), with the object's current account name as the fallback.
+ * samba-tool finds a computer by account name only, so the sh fragment asks under the new name
+ * first and takes it only when its objectSid is the node's. Done when the object's parent is the
+ * target. `samba-tool computer move` into the OU the object is already in succeeds, so the apply
+ * is harmless to repeat.
+ */
+function moveScript(p: Placed, target: string, input: MoveScriptInput): ActionScript {
+  const cred = psParam('DomainCredential');
+  const sid = p.object.objectSid;
+  const to = tidyDn(target);
+  const newName = input.renamedTo !== undefined ? newNameParam(hostLabel(p.node)) : undefined;
+  const pdc = `$pdc = (Get-ADDomain -Identity ${psQuote(input.domain)} -Credential ${cred}).PDCEmulator`;
+  const byName = (name: string) => `Get-ADComputer -Identity ${name} -Server $pdc -Credential ${cred}`;
+  const find =
+    sid !== null
+      ? `Get-ADComputer -Identity ${psQuote(sid)} -Server $pdc -Credential ${cred}`
+      : newName !== undefined
+        ? `try { ${byName(`(${psParam(newName)} + '$')`)} } catch { ${byName(psQuote(p.object.sAMAccountName))} }`
+        : byName(psQuote(p.object.sAMAccountName));
+  const createOuPs = input.createOu
+    ? [
+        `try { $null = Get-ADOrganizationalUnit -Identity ${psQuote(to)} -Server $pdc -Credential ${cred} } catch { New-ADOrganizationalUnit -Name ${psQuote(input.createOu.name)} -Path ${psQuote(input.createOu.parent)} -Server $pdc -Credential ${cred} }`,
+      ]
+    : [];
+  const powershell = {
+    test: [
+      pdc,
+      `$c = try { ${find} } catch { $null }`,
+      `($null -ne $c) -and (($c.DistinguishedName -replace '^(?:[^,\\]|\\.)+,', '') -eq ${psQuote(to)})`,
+    ].join('\n'),
+    apply: [
+      pdc,
+      ...createOuPs,
+      `$c = ${find}`,
+      `Move-ADObject -Identity $c -TargetPath ${psQuote(to)} -Server $pdc -Credential ${cred}`,
+    ].join('\n'),
+  };
+  const old = shQuote(p.object.sAMAccountName);
+  const sidLine = sid !== null ? `objectSid: ${sid}` : undefined;
+  // One `show` prints the dn line and the objectSid line: both must match (grep -c counts the lines).
+  const placed = (name: string) =>
+    `samba-tool computer show ${name} --attributes=objectSid 2>/dev/null | grep -Eicx -e ${shQuote(`dn: CN=([^,\\]|\\.)+,${ereLiteral(to)}`)}${sidLine ? ` -e ${shQuote(ereLiteral(sidLine))}` : ''} | grep -qx ${sidLine ? 2 : 1}`;
+  const isOurs = (name: string) =>
+    sidLine
+      ? `samba-tool computer show ${name} --attributes=objectSid 2>/dev/null | grep -qixF ${shQuote(sidLine)}`
+      : `samba-tool computer show ${name} >/dev/null 2>&1`;
+  const move = (name: string) => `samba-tool computer move ${name} ${shQuote(to)}`;
+  const createOuSh = input.createOu
+    ? [`samba-tool ou listobjects ${shQuote(to)} >/dev/null 2>&1 || samba-tool ou add ${shQuote(to)}`]
+    : [];
+  const renamed = newName !== undefined ? shParam(newName) : undefined;
+  const sh = {
+    system: 'samba' as const,
+    test: renamed !== undefined ? `${placed(renamed)} || ${placed(old)}` : placed(old),
+    apply: [
+      ...createOuSh,
+      renamed !== undefined ? `if ${isOurs(renamed)}; then ${move(renamed)}; else ${move(old)}; fi` : move(old),
+    ].join('\n'),
+  };
+  const params = [
+    ...(input.renamedTo !== undefined ? [newNameParamOf(hostLabel(p.node), input.renamedTo)] : []),
+    DOMAIN_CREDENTIAL,
+  ];
+  return { params, powershell, sh };
+}
+
+/** The OU the move must create first: the suggested one when no node is in an OU, or a configured one that is missing. */
+function ouToCreate(
+  destination: string,
+  target: string | undefined,
+  configured: string | undefined,
+  ou: { readonly dn: string; readonly exists: boolean } | undefined,
+): { createOu: { name: string; parent: string } } | undefined {
+  const missing =
+    destination !== target ||
+    (configured !== undefined && ou !== undefined && dnKey(ou.dn) === dnKey(configured) && !ou.exists);
+  const rdn = /^\s*OU\s*=\s*((?:[^,\\]|\\.)+)/i.exec(destination);
+  return missing && rdn ? { createOu: { name: rdn[1]!.trim(), parent: tidyDn(parentDn(destination)) } } : undefined;
+}
+
 const check = {
   meta: {
     id: 'ad.ou.placement',
@@ -117,6 +224,8 @@ const check = {
     }
 
     const baseDn = facts.domainHead?.dn ?? parentDn(parentDn(placed[0]!.object.dn));
+    // The names the ad.netbios.* checks will have renamed by the time the move runs.
+    const renames = clusterRenameSuggester(facts, computers).suggestions;
     const majority = majorityOu(placed);
     const target = configured ?? majority?.dn;
     const where = Object.fromEntries(placed.map((p) => [p.node.name, p.parent]));
@@ -228,6 +337,11 @@ const check = {
               restart: false,
               reversible: true,
               disruption: 'none',
+              script: moveScript(p, destination, {
+                domain: facts.domain,
+                ...(renames.has(hostLabel(p.node)) ? { renamedTo: renames.get(hostLabel(p.node))! } : {}),
+                ...(ouToCreate(destination, target, configured, facts.ou) ?? {}),
+              }),
             },
           ],
         },

@@ -1,6 +1,6 @@
 import type { Check } from '../../src/engine/contract.ts';
-import { netbiosName, suggestNames } from '../../src/netbios.ts';
-import { NAMES_GATE_MESSAGES, declaredNamesOrSkip, renameRemediation } from './lib/names.ts';
+import { netbiosName } from '../../src/netbios.ts';
+import { NAMES_GATE_MESSAGES, declaredNamesOrSkip, renameRemediation, renameSuggestions } from './lib/names.ts';
 
 const check = {
   meta: {
@@ -12,7 +12,7 @@ const check = {
     why: "Two hosts whose names agree in their first 15 characters register the same NetBIOS name: whichever answers last wins, so name resolution, SMB and cluster communication fail intermittently, the failure the review's lab met with its two 18-character host names.",
     docs: 'docs/checks/config.netbios.collision.md',
     severity: 'fail',
-    facts: ['spec'],
+    facts: ['spec', 'ad.directory'],
     messages: {
       unique: 'All {count} names have distinct NetBIOS names',
       collision: '{count} names share the NetBIOS name "{netbiosName}": {hosts}',
@@ -53,7 +53,12 @@ const check = {
       });
     }
     const distinct = [...byName.values()].map((g) => g[0]!);
-    const suggestions = suggestNames(distinct.map((n) => n.name));
+    // All names, as the ad.* checks give them (suggestNames reads a repeated name once).
+    const suggestions = await renameSuggestions(
+      ctx,
+      spec,
+      names.map((n) => n.name),
+    );
     const nodeNames = distinct.filter((n) => n.kind === 'node').map((n) => suggestions.get(n.name) ?? n.name);
     for (const [truncated, group] of Map.groupBy(distinct, (n) => netbiosName(n.name))) {
       if (group.length < 2) continue;

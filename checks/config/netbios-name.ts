@@ -3,11 +3,10 @@ import {
   dnsIncompatibleCharacters,
   nameProblems,
   netbiosName,
-  suggestNames,
   NETBIOS_MAX,
   type NameProblem,
 } from '../../src/netbios.ts';
-import { NAMES_GATE_MESSAGES, declaredNamesOrSkip, renameRemediation } from './lib/names.ts';
+import { NAMES_GATE_MESSAGES, declaredNamesOrSkip, renameRemediation, renameSuggestions } from './lib/names.ts';
 
 /** Every NameProblem kind has a message of the same id: a new kind without one fails to compile. */
 const messages = {
@@ -32,7 +31,7 @@ const check = {
     why: "Windows derives each computer's NetBIOS name from the first 15 characters of its host name. A longer name is silently truncated, so the name other machines resolve is not the one you typed: the review's lab saw intermittent network failures from exactly this. The cluster name object (CNO) follows the same rules.",
     docs: 'docs/checks/config.netbios.name.md',
     severity: 'fail',
-    facts: ['spec'],
+    facts: ['spec', 'ad.directory'],
     messages,
     remediations: [
       "Rename the node with Rename-Computer to the suggested name, which is valid and unique among the cluster's names, then update the spec.",
@@ -43,7 +42,11 @@ const check = {
     const gate = await declaredNamesOrSkip(ctx);
     if (!gate) return;
     const { spec, names } = gate;
-    const suggestions = suggestNames(names.map((n) => n.name));
+    const suggestions = await renameSuggestions(
+      ctx,
+      spec,
+      names.map((n) => n.name),
+    );
     const nodeNames = names.filter((n) => n.kind === 'node').map((n) => suggestions.get(n.name) ?? n.name);
     for (const declared of names) {
       const { name, kind, path } = declared;

@@ -37,7 +37,7 @@ export const ORDER_RULES: readonly OrderRule[] = [
     first: 'raise-domain-mode',
     then: 'rename-node',
     sameTarget: false,
-    why: 'the irreversible, domain-wide change comes first, so that no computer account is written twice',
+    why: "a fix script stops at its first failure: the raise, refused while an NT 4.0 or Windows 2000 DC is left, runs before any node restarts for a rename (a member's rename itself works at any level)",
   },
   {
     first: 'rename-node',

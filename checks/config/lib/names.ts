@@ -3,9 +3,14 @@
  */
 import type { ClusterSpec } from '../../../src/config/schema.ts';
 import type { CheckContext } from '../../../src/engine/contract.ts';
-import type { Action, Remediation, RemediationStep } from '../../../src/engine/report.ts';
-import { actionKey } from '../../../src/engine/action.ts';
+import type { Action, ActionScript, Remediation, RemediationStep } from '../../../src/engine/report.ts';
+import { actionKey, psParam } from '../../../src/engine/action.ts';
 import { cmdQuote, placeholder, psQuote } from '../../../src/quote.ts';
+import { NETBIOS_MAX } from '../../../src/netbios.ts';
+import { renameSuggester } from '../../ad/lib/computer-account.ts';
+import { FactUnavailable, ProbeFailed } from '../../../src/engine/facts.ts';
+import type { AdFacts } from '../../../src/facts/index.ts';
+import { DOMAIN_CREDENTIAL, newNameParam, newNameParamOf } from '../../shared/lib/script-params.ts';
 
 export interface DeclaredName {
   readonly name: string;
@@ -35,6 +40,7 @@ export function renameRemediation(
   const version = spec.cluster?.windowsVersion;
   const legacy = version === undefined || version === '2008R2';
   const bindUser = spec.activeDirectory?.bind?.user;
+  const netdom = `netdom renamecomputer ${cmdQuote(declared.name)} /newname:${cmdQuote(suggested)} /userd:${bindUser !== undefined ? cmdQuote(bindUser) : placeholder('DOMAIN\\admin', 'cmd')} /passwordd:* /reboot:30`;
   const steps: RemediationStep[] =
     declared.kind === 'node'
       ? [
@@ -50,7 +56,7 @@ export function renameRemediation(
                 ? [
                     {
                       shell: 'cmd' as const,
-                      command: `netdom renamecomputer ${cmdQuote(declared.name)} /newname:${cmdQuote(suggested)} /userd:${bindUser !== undefined ? cmdQuote(bindUser) : placeholder('DOMAIN\\admin', 'cmd')} /passwordd:* /reboot:30`,
+                      command: netdom,
                       runOn: `${declared.name} (Windows Server 2008 R2: PowerShell 2.0 has no Rename-Computer)`,
                     },
                   ]
@@ -78,14 +84,50 @@ export function renameRemediation(
   const summary = `Rename ${declared.name} to ${suggested}`;
   // An empty name names no node to act on: the finding stands without a plan action.
   if (declared.name.trim() === '') return { summary, steps };
-  return { summary, steps, actions: [renameNodeAction(declared.name, summary, steps)] };
+  return {
+    summary,
+    steps,
+    actions: [renameNodeAction(declared.name, summary, steps, renameNodeScript(declared.name, suggested, netdom))],
+  };
+}
+
+/**
+ * The script form of renaming `node` (PowerShell only: nothing on a Samba DC renames a Windows
+ * machine). Done when the directory holds the account `<new name>$` and its dNSHostName is the new
+ * name: Windows renames the account at once and writes dNSHostName after the restart. Not "the
+ * old account is gone": two nodes sharing a truncated NetBIOS name share the old account, so it
+ * outlives the first rename.
+ */
+export function renameNodeScript(node: string, suggested: string, netdom: string): ActionScript {
+  const name = newNameParam(node);
+  const value = psParam(name);
+  const cred = psParam('DomainCredential');
+  return {
+    params: [newNameParamOf(node, suggested), DOMAIN_CREDENTIAL],
+    powershell: {
+      test: [
+        `$c = try { Get-ADComputer -Identity (${value} + '$') -Properties DNSHostName -Credential ${cred} } catch { $null }`,
+        `($null -ne $c) -and ([string]$c.DNSHostName).StartsWith(${value} + '.', [StringComparison]::OrdinalIgnoreCase)`,
+      ].join('\n'),
+      apply: [
+        `if (${value}.Length -gt ${NETBIOS_MAX} -or ${value} -notmatch '^[A-Za-z0-9-]+$') { throw ('-${name} ' + ${value} + ': a computer name needs at most ${NETBIOS_MAX} letters, digits and hyphens') }`,
+        `Rename-Computer -ComputerName ${psQuote(node)} -NewName ${value} -DomainCredential ${cred} -Restart -Force`,
+      ].join('\n'),
+      legacy: `Windows Server 2008 R2 (PowerShell 2.0 has no Rename-Computer): ${netdom}`,
+    },
+  };
 }
 
 /**
  * The plan's action for renaming a node (key `rename-node:<name>`): every check that finds the
  * node's name at fault contributes this one key, so that the plan renames it once.
  */
-export function renameNodeAction(node: string, title: string, steps: readonly RemediationStep[]): Action {
+export function renameNodeAction(
+  node: string,
+  title: string,
+  steps: readonly RemediationStep[],
+  script?: ActionScript,
+): Action {
   return {
     key: actionKey('rename-node', node),
     title,
@@ -94,7 +136,36 @@ export function renameNodeAction(node: string, title: string, steps: readonly Re
     restart: true,
     reversible: true,
     disruption: 'node-restart',
+    ...(script ? { script } : {}),
   };
+}
+
+/**
+ * The new names for the declared names that need one (`names` in the order declaredNames gives
+ * them: the nodes, then the cluster). With an activeDirectory section in the spec, the account
+ * names the directory holds count as taken, exactly as in the ad.netbios.* checks (the same
+ * renameSuggester, the same names in the same order): the plan keeps the first descriptor of
+ * `rename-node:<node>`, which is a config.* check's, so it must name what the ad.* checks name.
+ * The directory is the `ad.directory` fact the ad.* checks read (once per run); unread (no
+ * connection), or not to be had (a facts file saved without it, a probe that failed: the ad.*
+ * checks say so), it holds no names and the spec alone decides.
+ */
+export async function renameSuggestions(
+  ctx: CheckContext,
+  spec: ClusterSpec,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  const directory = spec.activeDirectory !== undefined ? await directoryOrNull(ctx) : null;
+  return renameSuggester(names, directory?.computers ?? []).suggestions;
+}
+
+async function directoryOrNull(ctx: CheckContext): Promise<AdFacts | null> {
+  try {
+    return await ctx.fact('ad.directory');
+  } catch (error) {
+    if (error instanceof FactUnavailable || error instanceof ProbeFailed) return null;
+    throw error;
+  }
 }
 
 /** The message of the names gate (declaredNamesOrSkip); a check spreads it into its meta.messages. */

@@ -513,6 +513,78 @@ test('only the forest is low: raise the forest alone (samba-tool refuses a domai
   }
 });
 
+// ---------------------------------------------------------------------------------------------
+// The action's script form (what `clusterprobe fix` writes).
+
+function scriptOf(f: Finding | undefined) {
+  const action = f?.remediation?.actions?.[0];
+  assert.ok(action?.script, `an action with a script form: ${JSON.stringify(f?.remediation?.actions)}`);
+  return { key: action.key, ...action.script };
+}
+
+test('script form of leaving mixed mode at 2003 (the demo): PowerShell on the PDC emulator, samba-tool raise guarded by level show and nTMixedDomain', async () => {
+  const s = scriptOf((await run(at(2, 2, 1)))[0]);
+  assert.equal(s.key, 'raise-domain-mode');
+  assert.deepEqual(
+    s.params?.map((p) => [p.name, p.secret ?? false]),
+    [['DomainCredential', true]],
+  );
+  const pdc = `$pdc = (Get-ADDomain -Identity '${DOMAIN}' -Credential $DomainCredential).PDCEmulator`;
+  assert.ok(s.powershell!.test.startsWith(pdc), s.powershell!.test);
+  assert.ok(
+    s.powershell!.test.includes(
+      `Get-ADObject -Identity '${DOMAIN_DN}' -Properties 'msDS-Behavior-Version', 'nTMixedDomain' -Server $pdc`,
+    ),
+  );
+  assert.ok(s.powershell!.test.endsWith("([int]$d.'msDS-Behavior-Version' -ge 2) -and ([int]$d.nTMixedDomain -eq 0)"));
+  assert.ok(!/Set-|Move-|Rename-/.test(s.powershell!.test), 'the test only reads');
+  assert.ok(
+    s.powershell!.apply.includes(
+      `Set-ADDomainMode -Identity '${DOMAIN}' -DomainMode Windows2003Domain -Server $pdc -Credential $DomainCredential -Confirm:$false`,
+    ),
+  );
+  assert.ok(s.powershell!.apply.includes(`Set-ADObject -Identity '${DOMAIN_DN}' -Replace @{ nTMixedDomain = 0 }`));
+  assert.ok(!s.powershell!.apply.includes('Set-ADForestMode'), 'the forest is at 2003 already');
+  assert.equal(s.sh?.system, 'samba');
+  assert.ok(
+    s.sh!.test.includes(
+      "grep -Eqx 'Domain function level: \\(Windows\\) (2003|2008|2008 R2|2012|2012 R2|higher than 2012 R2)'",
+    ),
+    s.sh!.test,
+  );
+  assert.ok(
+    s.sh!.test.includes(`-s base -b '${DOMAIN_DN}' nTMixedDomain`) &&
+      s.sh!.test.includes("grep -qx 'nTMixedDomain: 0'"),
+  );
+  assert.ok(!s.sh!.test.includes('raise'), 'the test only reads');
+  assert.match(s.sh!.apply, /^if ! \{ .* \}; then samba-tool domain level raise --domain-level=2003; fi$/m);
+  assert.ok(!s.sh!.apply.includes('--forest-level'));
+});
+
+test('script form when only the forest is low: raise-forest-mode, the forest alone in both shells', async () => {
+  const s = scriptOf((await run(at(4, 0)))[0]);
+  assert.equal(s.key, 'raise-forest-mode');
+  assert.ok(
+    s.powershell!.test.endsWith(
+      `([int](Get-ADForest -Identity '${DOMAIN}' -Server $pdc -Credential $DomainCredential).ForestMode -ge 2)`,
+    ),
+  );
+  assert.ok(
+    s.powershell!.apply.includes(`Set-ADForestMode -Identity '${DOMAIN}' -ForestMode Windows2003Forest -Server $pdc`),
+  );
+  assert.ok(!s.powershell!.apply.includes('Set-ADDomainMode') && !s.powershell!.apply.includes('nTMixedDomain'));
+  assert.ok(s.sh!.test.startsWith("samba-tool domain level show 2>/dev/null | grep -Eqx 'Forest function level: "));
+  assert.equal(s.sh!.apply, `if ! ${s.sh!.test}; then samba-tool domain level raise --forest-level=2003; fi`);
+});
+
+test('script form at a level Samba cannot raise to (a mixed 2025 domain): PowerShell only', async () => {
+  const s = scriptOf((await run(at(10, 10, 1)))[0]);
+  assert.ok(s.powershell!.test.includes("([int]$d.'msDS-Behavior-Version' -ge 10)"), s.powershell!.test);
+  assert.ok(s.powershell!.apply.includes("if ([int]$d.'msDS-Behavior-Version' -lt 10) { Set-ADDomainMode"));
+  assert.ok(s.powershell!.apply.includes('-DomainMode Windows2025Domain'));
+  assert.equal(s.sh, undefined, 'samba-tool names no level above 2012 R2');
+});
+
 test('the unreadable warning says how to read the levels by hand', async () => {
   const [f] = await run(facts({ domainFunctionality: undefined, forestFunctionality: undefined }, null));
   assert.deepEqual(commandsOf(f), [

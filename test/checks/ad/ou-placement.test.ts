@@ -4,6 +4,7 @@ import check from '../../../checks/ad/ou-placement.ts';
 import { assertFindings, commandsOf, runCheck } from '../../helpers/run-check.ts';
 import { adFacts, computer, node, prestaged } from './facts.ts';
 import type { AdFacts } from '../../../src/facts/index.ts';
+import type { Action, Finding } from '../../../src/engine/report.ts';
 
 const BASE = 'DC=lab,DC=example,DC=test';
 const HYPERV = `OU=HyperV,${BASE}`;
@@ -221,4 +222,86 @@ test('nodes prestaged under their whole names (found by name, not by account) ar
       data: { count: 2, matchedByName: ['CONTOSO-HV-NODE-A1', 'CONTOSO-HV-NODE-B2'] },
     },
   ]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The action's script form (what `clusterprobe fix` writes).
+
+function moveScript(findings: readonly Finding[], key: string): NonNullable<Action['script']> {
+  const action = findings.flatMap((f) => f.remediation?.actions ?? []).find((a) => a.key === key);
+  assert.ok(action?.script, `${key} has a script form`);
+  return action.script;
+}
+
+test('script form of the demo move (HV03 out of CN=Computers): found by objectSid, Move-ADObject / samba-tool computer move', async () => {
+  const nodes = [node('hv01'), node('hv03')];
+  const hv03 = inOu('hv03', COMPUTERS);
+  const findings = await runCheck(check, adFacts({ nodes, computers: [inOu('hv01', HYPERV), hv03] }));
+  const s = moveScript(findings, 'move-ou:hv03');
+  assert.deepEqual(
+    s.params?.map((p) => p.name),
+    ['DomainCredential'],
+    'not renamed: no NewName parameter',
+  );
+  const find = `Get-ADComputer -Identity '${hv03.objectSid}' -Server $pdc -Credential $DomainCredential`;
+  assert.ok(s.powershell!.test.includes(`$c = try { ${find} } catch { $null }`), s.powershell!.test);
+  assert.ok(s.powershell!.test.endsWith(`-eq '${HYPERV}')`));
+  assert.ok(!s.powershell!.test.includes('Move-ADObject'), 'the test only reads');
+  assert.ok(
+    s.powershell!.apply.endsWith(
+      `Move-ADObject -Identity $c -TargetPath '${HYPERV}' -Server $pdc -Credential $DomainCredential`,
+    ),
+  );
+  assert.equal(s.sh?.system, 'samba');
+  assert.equal(s.sh!.apply, `samba-tool computer move 'HV03$' '${HYPERV}'`);
+  assert.equal(
+    s.sh!.test,
+    `samba-tool computer show 'HV03$' --attributes=objectSid 2>/dev/null | grep -Eicx -e 'dn: CN=([^,\\]|\\.)+,OU=HyperV,DC=lab,DC=example,DC=test' -e 'objectSid: ${hv03.objectSid}' | grep -qx 2`,
+  );
+});
+
+test('script form of moving a node that the plan renames first: the rename’s own NewName parameter, then the current name', async () => {
+  const long = 'HYPERVHOSTNODE-01A';
+  const nodes = [node('hv01'), node(long)];
+  const computers = [inOu('hv01', HYPERV), inOu(long, COMPUTERS)];
+  const findings = await runCheck(check, adFacts({ nodes, computers }));
+  const s = moveScript(findings, 'move-ou:hypervhostnode-01a');
+  assert.deepEqual(s.params?.[0], {
+    name: 'NewNameHypervhostnode01a',
+    description: `The new name of ${long} (at most 15 characters, not taken by another computer in the domain)`,
+    default: 'HYPERVHOSTN-01A',
+  });
+  assert.match(
+    s.sh!.apply,
+    /^if samba-tool computer show "\$NEW_NAME_HYPERVHOSTNODE01A" --attributes=objectSid 2>\/dev\/null \| grep -qixF 'objectSid: [^']+'; then samba-tool computer move "\$NEW_NAME_HYPERVHOSTNODE01A" '[^']+'; else samba-tool computer move 'HYPERVHOSTNODE-\$' '[^']+'; fi$/,
+  );
+  assert.ok(s.sh!.test.startsWith('samba-tool computer show "$NEW_NAME_HYPERVHOSTNODE01A" '));
+  assert.ok(s.sh!.test.includes(" || samba-tool computer show 'HYPERVHOSTNODE-$' "));
+});
+
+test('script form without objectSid (no SID read): by the new name, else the current account', async () => {
+  const long = 'HYPERVHOSTNODE-01A';
+  const nodes = [node('hv01'), node(long)];
+  const computers = [inOu('hv01', HYPERV), computer(long, { dn: `CN=${long},${COMPUTERS}`, objectSid: null })];
+  const s = moveScript(await runCheck(check, adFacts({ nodes, computers })), 'move-ou:hypervhostnode-01a');
+  assert.ok(
+    s.powershell!.apply.includes(
+      "$c = try { Get-ADComputer -Identity ($NewNameHypervhostnode01a + '$') -Server $pdc -Credential $DomainCredential } catch { Get-ADComputer -Identity 'HYPERVHOSTNODE-$' -Server $pdc -Credential $DomainCredential }",
+    ),
+    s.powershell!.apply,
+  );
+  assert.ok(s.sh!.apply.startsWith('if samba-tool computer show "$NEW_NAME_HYPERVHOSTNODE01A" >/dev/null 2>&1; then'));
+});
+
+test('script form when no node is in an OU: the suggested OU is created first', async () => {
+  const nodes = [node('hv01'), node('hv02')];
+  const computers = [inOu('hv01', COMPUTERS), inOu('hv02', COMPUTERS)];
+  const s = moveScript(await runCheck(check, adFacts({ nodes, computers })), 'move-ou:hv01');
+  const ou = `OU=Clusters,${BASE}`;
+  assert.ok(
+    s.powershell!.apply.includes(
+      `catch { New-ADOrganizationalUnit -Name 'Clusters' -Path '${BASE}' -Server $pdc -Credential $DomainCredential }`,
+    ),
+  );
+  assert.ok(s.sh!.apply.startsWith(`samba-tool ou listobjects '${ou}' >/dev/null 2>&1 || samba-tool ou add '${ou}'\n`));
 });

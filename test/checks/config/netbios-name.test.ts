@@ -239,3 +239,36 @@ describe('remediation by Windows version', () => {
     assert.ok(!all.some((c) => c.startsWith('netdom ') || c.includes('Import-Module')));
   });
 });
+
+describe('the rename action’s script form', () => {
+  it('PowerShell only: Rename-Computer of the node to -NewName<Node> (the suggestion by default), done when the directory has the new account', async () => {
+    const findings = await runCheck(check, { spec: specFact(['HYPERVHOSTNODE-01A', 'hv-03_x']) });
+    const action = findings[0]!.remediation!.actions![0]!;
+    assert.equal(action.key, 'rename-node:hypervhostnode-01a');
+    const s = action.script!;
+    assert.deepEqual(
+      s.params?.map((p) => [p.name, p.default ?? null, p.secret ?? false]),
+      [
+        ['NewNameHypervhostnode01a', 'HYPERVHOSTN-01A', false],
+        ['DomainCredential', null, true],
+      ],
+    );
+    assert.equal(s.sh, undefined, 'nothing on a Samba DC renames a Windows machine');
+    assert.ok(
+      s.powershell!.apply.endsWith(
+        "Rename-Computer -ComputerName 'HYPERVHOSTNODE-01A' -NewName $NewNameHypervhostnode01a -DomainCredential $DomainCredential -Restart -Force",
+      ),
+      s.powershell!.apply,
+    );
+    assert.ok(s.powershell!.apply.startsWith('if ($NewNameHypervhostnode01a.Length -gt 15 -or '));
+    assert.ok(
+      s.powershell!.test.includes(
+        "Get-ADComputer -Identity ($NewNameHypervhostnode01a + '$') -Properties DNSHostName -Credential $DomainCredential",
+      ),
+    );
+    assert.ok(!s.powershell!.test.includes('Rename-Computer'), 'the test only reads');
+    assert.match(s.powershell!.legacy ?? '', /netdom renamecomputer "HYPERVHOSTNODE-01A" \/newname:"HYPERVHOSTN-01A" /);
+    // The second node's parameter is its own.
+    assert.equal(findings[1]!.remediation!.actions![0]!.script!.params![0]!.name, 'NewNameHv03X');
+  });
+});
