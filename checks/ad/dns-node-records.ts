@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { AdFacts } from '../../src/facts/index.ts';
 import { describeResolverFailure, resolverSteps, resolverSummary } from './lib/resolver-fix.ts';
 import { AD_GATE_MESSAGES, adFactsOrSkip } from './lib/gate.ts';
+import { nodeParamName } from '../shared/lib/script-params.ts';
 
 const messages = {
   resolves: '{fqdn} resolves to {addresses} through {dnsServers}',
@@ -89,15 +90,7 @@ function rpcHost(server: string): string {
  * name is named by a hash instead (a parameter name is code, not a quoted value).
  */
 export function ipv4Param(node: string): string {
-  if (/^[A-Za-z0-9][A-Za-z0-9-]{0,50}$/.test(node))
-    return `Ipv4${node
-      .split('-')
-      .filter(Boolean)
-      .map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase())
-      .join('')}`;
-  let hash = 0x811c9dc5;
-  for (const c of Buffer.from(node.toLowerCase(), 'utf8')) hash = Math.imul(hash ^ c, 0x01000193) >>> 0;
-  return `Ipv4Node${hash.toString(16).padStart(8, '0')}`;
+  return nodeParamName('Ipv4', node);
 }
 
 /**

@@ -15,12 +15,11 @@
 import { psQuote } from '../quote.ts';
 import type { Report, ScriptParam } from '../engine/report.ts';
 import {
-  actionFacts,
+  actionHead,
   commentText,
   type FixEntry,
   FixError,
   hostLabel,
-  resolvesText,
   scriptParams,
   sections,
   stepLines,
@@ -64,15 +63,7 @@ function askSecrets(secrets: readonly ScriptParam[], code: string, by: string): 
 function actionBlock(entry: FixEntry, total: number, secrets: readonly ScriptParam[]): string[] {
   const { action, number } = entry;
   const label = `[${number}/${total}] ${action.key}`;
-  const head = [
-    `# --- ${commentText(label)}: ${commentText(action.title)}`,
-    `# ${commentText(actionFacts(action))}`,
-    `# Resolves: ${commentText(resolvesText(action))}`,
-    ...action.dependsOn.map((d) => `# After ${commentText(d.key)}: ${commentText(d.why)}`),
-    ...entry.outside.map(
-      (d) => `# Not in this script (--only), to be done first: ${commentText(d.key)}: ${commentText(d.why)}`,
-    ),
-  ];
+  const head = actionHead(entry, label);
   const ps = action.script?.powershell;
   if (!ps) {
     const other = action.script?.sh

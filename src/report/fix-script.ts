@@ -5,6 +5,7 @@
  */
 import { shVariable } from '../engine/action.ts';
 import { UsageError } from '../errors.ts';
+import { resolvedText, runsOnText } from './plan-view.ts';
 import type { PlannedAction, Report, ScriptParam } from '../engine/report.ts';
 
 export const FIX_SHELLS = ['powershell', 'sh'] as const;
@@ -95,12 +96,9 @@ export function sections(entries: readonly FixEntry[]): { runsOn: string; entrie
   return out;
 }
 
-/** Where an action runs, in words: `the domain controller`, `node hv01`... */
+/** Where an action runs, in words: `a domain controller`, `node hv01`... (the report views' wording). */
 export function hostLabel(runsOn: string): string {
-  if (runsOn === 'dc') return 'the domain controller';
-  if (runsOn === 'storage') return 'the storage system';
-  if (runsOn === 'this-machine') return 'the machine that runs clusterprobe';
-  return `node ${runsOn.slice('node:'.length)}`;
+  return runsOnText(runsOn).replace(/^on /, '');
 }
 
 /**
@@ -130,7 +128,21 @@ export function actionFacts(action: PlannedAction): string {
 
 /** The findings an action resolves, as `check.id (subject)`, comma-separated. */
 export function resolvesText(action: PlannedAction): string {
-  return action.resolves.map((r) => (r.subject !== undefined ? `${r.checkId} (${r.subject})` : r.checkId)).join(', ');
+  return action.resolves.map((r) => resolvedText(r)).join(', ');
+}
+
+/** The comment lines that head an action in either script: what it is, its facts, what it clears, what comes first. */
+export function actionHead(entry: FixEntry, label: string): string[] {
+  const { action } = entry;
+  return [
+    `# --- ${commentText(label)}: ${commentText(action.title)}`,
+    `# ${commentText(actionFacts(action))}`,
+    `# Resolves: ${commentText(resolvesText(action))}`,
+    ...action.dependsOn.map((d) => `# After ${commentText(d.key)}: ${commentText(d.why)}`),
+    ...entry.outside.map(
+      (d) => `# Not in this script (--only), to be done first: ${commentText(d.key)}: ${commentText(d.why)}`,
+    ),
+  ];
 }
 
 /** The steps of an action as comment lines: what a person does for an action with no script form. */

@@ -16,16 +16,7 @@
 import { shVariable, type ShSystem } from '../engine/action.ts';
 import { shQuote } from '../quote.ts';
 import type { Report, ScriptParam } from '../engine/report.ts';
-import {
-  actionFacts,
-  commentText,
-  type FixEntry,
-  hostLabel,
-  resolvesText,
-  scriptParams,
-  sections,
-  stepLines,
-} from './fix-script.ts';
+import { actionHead, commentText, type FixEntry, hostLabel, scriptParams, sections, stepLines } from './fix-script.ts';
 
 /** The tool each system's fragments need on the machine. */
 const TOOL: Record<ShSystem, string> = { samba: 'samba-tool', tgt: 'tgtadm', targetcli: 'targetcli' };
@@ -64,15 +55,7 @@ function need(params: readonly ScriptParam[], code: string, by: string): string[
 function actionBlock(entry: FixEntry, total: number, params: readonly ScriptParam[]): string[] {
   const { action, number } = entry;
   const label = `[${number}/${total}] ${action.key}`;
-  const head = [
-    `# --- ${commentText(label)}: ${commentText(action.title)}`,
-    `# ${commentText(actionFacts(action))}`,
-    `# Resolves: ${commentText(resolvesText(action))}`,
-    ...action.dependsOn.map((d) => `# After ${commentText(d.key)}: ${commentText(d.why)}`),
-    ...entry.outside.map(
-      (d) => `# Not in this script (--only), to be done first: ${commentText(d.key)}: ${commentText(d.why)}`,
-    ),
-  ];
+  const head = actionHead(entry, label);
   const sh = action.script?.sh;
   if (!sh) {
     const other = action.script?.powershell

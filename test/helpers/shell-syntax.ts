@@ -62,6 +62,11 @@ function psQuotedSpans(s: string): [number, number][] {
     const c = s[i]!;
     if (c === '`') {
       i += 2;
+    } else if (c === '<' && s[i + 1] === '#') {
+      // A block comment (a script's help): a quote inside it opens nothing.
+      const end = s.indexOf('#>', i + 2);
+      spans.push([i, end < 0 ? s.length : end + 2]);
+      i = end < 0 ? s.length : end + 2;
     } else if (c === '#' && (i === 0 || /\s/.test(s[i - 1]!))) {
       const end = s.indexOf('\n', i);
       spans.push([i, end < 0 ? s.length : end]);

@@ -105,3 +105,25 @@ test('a hostile marker outside a literal string is found, inside one it is not',
   assert.notDeepEqual(await markerLeaks('cmd', 'netdom renamecomputer hv02&cpwn /newname:x', 'cpwn'), []);
   assert.deepEqual(await markerLeaks('cmd', 'netdom renamecomputer "hv02&cpwn" /newname:x', 'cpwn'), []);
 });
+
+test("PowerShell: a quote inside a script's help block opens no string, so a comma list after it is still told apart from a string", async () => {
+  // A script's help (`<# ... #>`) with an apostrophe, then a string with a comma: before block
+  // comments were known, the apostrophe opened a "string" that ran on, and the comma-list rewrite
+  // for the grammar then changed the real string's words and made the script fail to parse.
+  const script = [
+    '<#',
+    '.SYNOPSIS',
+    "Adds the node's A record.",
+    '#>',
+    "Write-Host 'already done, nothing to change.'",
+    'Get-Process | Select-Object Name, Id',
+    '',
+  ].join('\n');
+  assert.deepEqual(await powershellProblems(script), []);
+  assert.match((await powershellProblems(script.replace("'already", 'already')))[0] ?? '', /does not parse|quote/);
+});
+
+test('a hostile marker that ends a PowerShell comment is inside it', async () => {
+  assert.deepEqual(await markerLeaks('powershell', "# a title cpwn\nWrite-Host 'x'\n", 'cpwn'), []);
+  assert.notDeepEqual(await markerLeaks('powershell', 'Write-Host x cpwn\n', 'cpwn'), []);
+});

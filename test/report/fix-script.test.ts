@@ -347,7 +347,7 @@ test('PowerShell: SupportsShouldProcess, parameters at the top, one ShouldProces
   assert.match(script, /\[string\]\$NewNameHv01 = 'HV1'/);
   assert.doesNotMatch(script, /LunBackingStore/, 'a parameter only the sh form uses is in the PowerShell script');
   assert.equal(script.match(/\$PSCmdlet\.ShouldProcess\(/g)?.length, 2);
-  assert.match(script, /ShouldProcess\('the domain controller', 'Do raise-domain-mode \(cannot be undone\)'\)/);
+  assert.match(script, /ShouldProcess\('a domain controller', 'Do raise-domain-mode \(cannot be undone\)'\)/);
   assert.match(script, /^\$ErrorActionPreference = 'Stop'$/m);
   assert.match(
     script,

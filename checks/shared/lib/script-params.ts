@@ -24,16 +24,28 @@ export const DOMAIN_CREDENTIAL: ScriptParam = {
  * hyphens or underscores (`hv-01`, `hv01`) would share the parameter.
  */
 export function newNameParam(node: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(node) || !/[A-Za-z0-9]/.test(node)) return `NewNameNode${fnv1a(node)}`;
-  const words = node.split(/[-_]/).filter((w) => w !== '');
-  const pascal = words.map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()).join('');
-  return `NewName${pascal}`.slice(0, 64);
+  return nodeParamName('NewName', node);
 }
 
-/** FNV-1a (32 bits) of the UTF-16 code units, as 8 hex digits: a short stable tag, not a digest. */
-function fnv1a(text: string): string {
+/**
+ * A per-node parameter's name: `prefix` and the node's name in PascalCase (`Ipv4`, `hv-01` ->
+ * `Ipv4Hv01`), or, for a name of other characters than letters, digits, hyphens and the
+ * underscore, `prefix` + `Node` + a hash of it: no character of it reaches the script's code.
+ */
+export function nodeParamName(prefix: string, node: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(node) || !/[A-Za-z0-9]/.test(node)) return `${prefix}Node${fnv1a(node.toLowerCase())}`;
+  const words = node.split(/[-_]/).filter((w) => w !== '');
+  const pascal = words.map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()).join('');
+  return `${prefix}${pascal}`.slice(0, 64);
+}
+
+/**
+ * FNV-1a (32 bits) of the UTF-8 bytes, as 8 hex digits: a short stable tag for a name that cannot
+ * be spelled in a parameter's name (a parameter name is code, not a quoted value), not a digest.
+ */
+export function fnv1a(text: string): string {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  for (const byte of Buffer.from(text, 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
   return h.toString(16).padStart(8, '0');
 }
 

@@ -7,6 +7,7 @@
 import type { Action, ActionScript, RemediationStep } from '../../../src/engine/report.ts';
 import { actionKey, shParam, shVariable } from '../../../src/engine/action.ts';
 import { placeholder, shQuote } from '../../../src/quote.ts';
+import { fnv1a } from '../../shared/lib/script-params.ts';
 
 /** The target software an sh fragment can drive: tgt (tgtadm) or LIO (targetcli). */
 export type TargetSoftware = 'tgt' | 'lio';
@@ -73,10 +74,8 @@ function tgtTid(target: string): string {
  * named by a hash of its name, not by its words: a parameter name is code, not a quoted value.
  */
 export function backingStoreParam(target: string, lun: number): string {
-  // FNV-1a over the lower-cased name (target names compare case-insensitively), 32 bits.
-  let hash = 0x811c9dc5;
-  for (const c of Buffer.from(target.toLowerCase(), 'utf8')) hash = Math.imul(hash ^ c, 0x01000193) >>> 0;
-  return `LunBackingStoreLun${lun}T${hash.toString(16).padStart(8, '0')}`;
+  // Over the lower-cased name: target names compare case-insensitively.
+  return `LunBackingStoreLun${lun}T${fnv1a(target.toLowerCase())}`;
 }
 
 /** The script of replace-lun on tgt: delete the LUN if it is there, create it again as a disk. */
