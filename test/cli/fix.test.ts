@@ -36,7 +36,8 @@ test('fix writes the PowerShell script of the saved plan to stdout, and says wha
   assert.match(r.stdout, /^\[CmdletBinding\(SupportsShouldProcess = \$true\)\]$/m);
   for (const k of keys) assert.match(r.stdout, new RegExp(`\\[\\d/2\\] ${k}`));
   assert.deepEqual(await powershellProblems(r.stdout), []);
-  assert.match(r.stderr, /^clusterprobe fix: the script: \d of 2 actions in powershell/);
+  assert.match(r.stderr, /^clusterprobe fix: the script: 2 of 2 actions in powershell; run it with -WhatIf first\./);
+  assert.match(r.stdout, /Rename-Computer -ComputerName 'HYPERVHOSTNODE-01A' -NewName \$NewNameHypervhostnode01a/);
 });
 
 test('fix --shell sh --output writes an executable sh script that parses; --only narrows it', async () => {
@@ -60,7 +61,7 @@ test('fix --shell sh --output writes an executable sh script that parses; --only
   assert.deepEqual(shScriptProblems(script), []);
   assert.match(
     script,
-    /\[2\/2\] rename-node:hypervhostnode-01b: not in this script: it (needs Windows|has no script form)/,
+    /\[2\/2\] rename-node:hypervhostnode-01b: not in this script: it needs Windows \(node HYPERVHOSTNODE-01B\): clusterprobe fix --shell powershell\./,
   );
   assert.doesNotMatch(script, /hypervhostnode-01a/);
   assert.match(
