@@ -131,7 +131,7 @@ function moveScript(p: Placed, target: string, input: MoveScriptInput): ActionSc
     test: [
       pdc,
       `$c = try { ${find} } catch { $null }`,
-      `($null -ne $c) -and (($c.DistinguishedName -replace '^(?:[^,\\]|\\.)+,', '') -eq ${psQuote(to)})`,
+      `($null -ne $c) -and (($c.DistinguishedName -replace '^(?:[^,\\\\]|\\\\.)+,', '') -eq ${psQuote(to)})`,
     ].join('\n'),
     apply: [
       pdc,
@@ -144,7 +144,7 @@ function moveScript(p: Placed, target: string, input: MoveScriptInput): ActionSc
   const sidLine = sid !== null ? `objectSid: ${sid}` : undefined;
   // One `show` prints the dn line and the objectSid line: both must match (grep -c counts the lines).
   const placed = (name: string) =>
-    `samba-tool computer show ${name} --attributes=objectSid 2>/dev/null | grep -Eicx -e ${shQuote(`dn: CN=([^,\\]|\\.)+,${ereLiteral(to)}`)}${sidLine ? ` -e ${shQuote(ereLiteral(sidLine))}` : ''} | grep -qx ${sidLine ? 2 : 1}`;
+    `samba-tool computer show ${name} --attributes=objectSid 2>/dev/null | grep -Eicx -e ${shQuote(`dn: CN=([^,\\\\]|\\\\.)+,${ereLiteral(to)}`)}${sidLine ? ` -e ${shQuote(ereLiteral(sidLine))}` : ''} | grep -qx ${sidLine ? 2 : 1}`;
   const isOurs = (name: string) =>
     sidLine
       ? `samba-tool computer show ${name} --attributes=objectSid 2>/dev/null | grep -qixF ${shQuote(sidLine)}`

@@ -51,7 +51,7 @@ test('checks explain gives what, why, needs, messages, remediations and docs', a
     remediations: string[];
   };
   assert.equal(meta.id, 'config.netbios.collision');
-  assert.deepEqual(meta.facts, ['spec']);
+  assert.deepEqual(meta.facts, ['spec', 'ad.directory']); // the directory's names, when the spec has activeDirectory
   assert.ok('collision' in meta.messages);
   assert.ok(meta.remediations.length > 0);
   await readFile(join(ROOT, meta.docs), 'utf8');

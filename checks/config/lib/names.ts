@@ -8,7 +8,6 @@ import { actionKey, psParam } from '../../../src/engine/action.ts';
 import { cmdQuote, placeholder, psQuote } from '../../../src/quote.ts';
 import { NETBIOS_MAX } from '../../../src/netbios.ts';
 import { renameSuggester } from '../../ad/lib/computer-account.ts';
-import { FactUnavailable, ProbeFailed } from '../../../src/engine/facts.ts';
 import type { AdFacts } from '../../../src/facts/index.ts';
 import { DOMAIN_CREDENTIAL, newNameParam, newNameParamOf } from '../../shared/lib/script-params.ts';
 
@@ -163,7 +162,8 @@ async function directoryOrNull(ctx: CheckContext): Promise<AdFacts | null> {
   try {
     return await ctx.fact('ad.directory');
   } catch (error) {
-    if (error instanceof FactUnavailable || error instanceof ProbeFailed) return null;
+    // By name, not instanceof: importing src/engine/facts.ts would load zod into `checks list`.
+    if (error instanceof Error && (error.name === 'FactUnavailable' || error.name === 'ProbeFailed')) return null;
     throw error;
   }
 }

@@ -5,6 +5,7 @@ import { assertFindings, commandsOf, runCheck } from '../../helpers/run-check.ts
 import { adFacts, computer, node, prestaged } from './facts.ts';
 import type { AdFacts } from '../../../src/facts/index.ts';
 import type { Action, Finding } from '../../../src/engine/report.ts';
+import { spawnSync } from 'node:child_process';
 
 const BASE = 'DC=lab,DC=example,DC=test';
 const HYPERV = `OU=HyperV,${BASE}`;
@@ -256,7 +257,7 @@ test('script form of the demo move (HV03 out of CN=Computers): found by objectSi
   assert.equal(s.sh!.apply, `samba-tool computer move 'HV03$' '${HYPERV}'`);
   assert.equal(
     s.sh!.test,
-    `samba-tool computer show 'HV03$' --attributes=objectSid 2>/dev/null | grep -Eicx -e 'dn: CN=([^,\\]|\\.)+,OU=HyperV,DC=lab,DC=example,DC=test' -e 'objectSid: ${hv03.objectSid}' | grep -qx 2`,
+    `samba-tool computer show 'HV03$' --attributes=objectSid 2>/dev/null | grep -Eicx -e 'dn: CN=([^,\\\\]|\\\\.)+,OU=HyperV,DC=lab,DC=example,DC=test' -e 'objectSid: ${hv03.objectSid}' | grep -qx 2`,
   );
 });
 
@@ -304,4 +305,22 @@ test('script form when no node is in an OU: the suggested OU is created first', 
     ),
   );
   assert.ok(s.sh!.apply.startsWith(`samba-tool ou listobjects '${ou}' >/dev/null 2>&1 || samba-tool ou add '${ou}'\n`));
+});
+
+test('script form: the tests find the parent of a DN whose cn holds an escaped comma (PowerShell -replace, grep -E)', async () => {
+  const odd = 'CN=hv03\\, old,CN=Computers,DC=lab,DC=example,DC=test';
+  const target = 'OU=Hyper\\,V,DC=lab,DC=example,DC=test';
+  const nodes = [node('hv01'), node('hv03')];
+  const computers = [inOu('hv01', target), computer('hv03', { dn: odd })];
+  const s = moveScript(await runCheck(check, adFacts({ nodes, computers })), 'move-ou:hv03');
+  // The PowerShell -replace pattern (a .NET regex; this one reads the same in JavaScript).
+  const ps = /-replace '([^']+)', ''/.exec(s.powershell!.test)![1]!;
+  assert.equal(`CN=hv03\\, old,${target}`.replace(new RegExp(ps), ''), target);
+  // The sh pattern, through the real grep, on the line `samba-tool computer show` prints.
+  const pattern = /-e '(dn: [^']+)'/.exec(s.sh!.test)![1]!;
+  const grep = (line: string) =>
+    spawnSync('grep', ['-Eicx', '-e', pattern], { input: `${line}\n`, encoding: 'utf8' }).stdout.trim();
+  assert.equal(grep(`dn: CN=hv03\\, old,${target}`), '1');
+  assert.equal(grep(`dn: CN=hv03\\, old,OU=Other,${target}`), '0', 'a child OU of the target is not the target');
+  assert.equal(grep(`dn: CN=hv03\\, old,CN=Computers,DC=lab,DC=example,DC=test`), '0');
 });

@@ -90,3 +90,20 @@ test('a spec without activeDirectory: the config checks read no directory and su
     ['HYPERVHOSTN-01A', 'HYPERVHOSTN-01B'],
   );
 });
+
+test('activeDirectory in the spec but no directory in a saved facts file: the config checks still run, from the spec alone', async () => {
+  const f = facts([computer(A)]);
+  delete f['ad.directory'];
+  for (const check of [configName, configCollision]) {
+    const findings = await runCheck(check, f);
+    assert.ok(
+      findings.length > 0 && findings.every((x) => x.status !== 'skipped' && x.status !== 'error'),
+      check.meta.id,
+    );
+    const actions = findings.flatMap((x) => x.remediation?.actions ?? []);
+    assert.ok(
+      actions.some((a) => newNameOf(a) === 'HYPERVHOSTN-01A'),
+      check.meta.id,
+    );
+  }
+});
