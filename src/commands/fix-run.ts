@@ -1,6 +1,7 @@
 /** The body of `clusterprobe fix`: load the report, select the plan's actions, write the script. */
 import { chmod, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { extname, posix, resolve, win32 } from 'node:path';
+import { psQuote, shQuote } from '../quote.ts';
 import { loadReport } from '../engine/report-file.ts';
 import { EXIT } from '../engine/exit.ts';
 import { renderPowerShellFix } from '../report/fix-powershell.ts';
@@ -31,6 +32,24 @@ export interface FixRunResult extends RunResult {
   readonly selected: readonly string[];
 }
 
+/** The command that runs the written script first without changing anything, quoted for its shell. */
+export function nextCommand(shell: FixShell, output: string): string {
+  if (shell === 'sh') return `sh ${shQuote(output)}   (a dry run; add --apply to change)`;
+  // PowerShell runs a script in the current directory only by a path that says so.
+  const path =
+    win32.isAbsolute(output) || posix.isAbsolute(output) || /^\.{1,2}[\\/]/.test(output) ? output : `.\\${output}`;
+  return `& ${psQuote(path)} -WhatIf   (then -Confirm to be asked before each action)`;
+}
+
+/** What is odd about a script's file name for its shell: an sh script named .ps1, or the other way. */
+function mismatchedExtension(shell: FixShell, output: string): string | undefined {
+  const ext = extname(output).toLowerCase();
+  if (shell === 'sh' && ext === '.ps1') return `${output} is an sh script (--shell sh), not PowerShell: name it .sh`;
+  if (shell === 'powershell' && ext !== '.ps1')
+    return `PowerShell runs a script only from a .ps1 file: name it ${output.replace(/\.[^./\\]*$/, '')}.ps1`;
+  return undefined;
+}
+
 export async function runFix(options: FixRunOptions): Promise<FixRunResult> {
   if (options.output !== undefined) await assertWritable('output', options.output);
   const report = await loadReport(resolve(options.from));
@@ -45,14 +64,24 @@ export async function runFix(options: FixRunOptions): Promise<FixRunResult> {
     if (options.shell === 'sh') await chmod(resolve(options.output), 0o755);
   } else options.stdout.write(script);
   const others = entries.length - inScript.length;
-  const run =
-    options.shell === 'powershell'
-      ? `run it with -WhatIf first${options.output ? `: & ${options.output} -WhatIf` : ''}`
-      : `it is a dry run unless given --apply${options.output ? `: sh ${options.output}` : ''}`;
-  options.stderr.write(
-    entries.length === 0
-      ? `clusterprobe fix: the plan has no action${options.only ? ' of those --only names' : ''}: the script changes nothing.\n`
-      : `clusterprobe fix: ${options.output ?? 'the script'}: ${inScript.length} of ${entries.length} action${entries.length === 1 ? '' : 's'} in ${options.shell}${others > 0 ? ` (${others} listed as not in it: ${options.shell === 'sh' ? 'Windows or by hand' : 'sh or by hand'})` : ''}; ${run}.\n`,
-  );
+  const lines: string[] = [];
+  if (entries.length === 0)
+    lines.push(
+      `clusterprobe fix: the plan has no action${options.only ? ' of those --only names' : ''}: the script changes nothing.`,
+    );
+  else {
+    lines.push(
+      `clusterprobe fix: ${options.output ?? 'the script'}: ${inScript.length} of ${entries.length} action${entries.length === 1 ? '' : 's'} in ${options.shell}${others > 0 ? ` (${others} listed as not in it: ${options.shell === 'sh' ? 'Windows or by hand' : 'sh or by hand'})` : ''}.`,
+    );
+    for (const e of entries)
+      for (const d of e.outside) lines.push(`  ${e.action.key} comes after ${d.key}, which --only left out: ${d.why}`);
+    lines.push(
+      "  It runs the commands the report carries: write it from a report your own validate run wrote, and read it first (the dry run and -WhatIf run each action's read-only check).",
+    );
+    if (options.output !== undefined) lines.push(`  Next: ${nextCommand(options.shell, options.output)}`);
+    const mismatch = options.output !== undefined && mismatchedExtension(options.shell, options.output);
+    if (mismatch) lines.push(`  Note: ${mismatch}`);
+  }
+  options.stderr.write(`${lines.join('\n')}\n`);
   return { exitCode: EXIT.pass, script, inScript, selected: entries.map((e) => e.action.key) };
 }

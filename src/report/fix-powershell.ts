@@ -91,7 +91,13 @@ function actionBlock(entry: FixEntry, total: number, secrets: readonly ScriptPar
       ];
   return [
     ...head,
-    ...(ps.legacy ? [`# Windows Server 2008 R2 (PowerShell 2.0): ${commentText(ps.legacy)}`] : []),
+    ...(ps.legacy
+      ? [
+          /2008 R2/.test(ps.legacy)
+            ? `# ${commentText(ps.legacy)}`
+            : `# Windows Server 2008 R2 (PowerShell 2.0): ${commentText(ps.legacy)}`,
+        ]
+      : []),
     ...askSecrets(secrets, ps.test, ''),
     `if (Test-FixAction ${psQuote(label)} {`,
     indent(ps.test, '    '),
@@ -136,7 +142,7 @@ export function renderPowerShellFix(report: Report, entries: readonly FixEntry[]
     '',
     '.DESCRIPTION',
     commentText(
-      `Written by clusterprobe ${report.tool.version} (clusterprobe fix${source ? ` --from ${source}` : ''}). Run it with -WhatIf first: it checks every action and shows what it would change, and changes nothing. -Confirm asks before each action. Each action first checks whether it is already done and then changes nothing, so running the script again is harmless. The first action that fails stops the script, naming it.`,
+      `Written by clusterprobe ${report.tool.version} (clusterprobe fix${source ? ` --from ${source}` : ''}). Run it with -WhatIf first: it checks every action and shows what it would change, and changes nothing. -Confirm asks before each action. Each action first checks whether it is already done and then changes nothing, so running the script again is harmless. The first action that fails stops the script, naming it. It runs the commands of the report it was written from: read it before running it, as -WhatIf runs each action's read-only check.`,
     ),
     '',
     commentText(

@@ -42,7 +42,8 @@ export function selectActions(report: Report, only: readonly string[] | undefine
   if (report.plan.error !== undefined)
     throw new FixError(`the report's plan could not be ordered: ${report.plan.error}`);
   const actions = report.plan.actions;
-  const wanted = only?.map((k) => k.trim()).filter((k) => k !== '');
+  // Keys are lower case (actionKey): HV01 as the report shows it names the same action.
+  const wanted = only?.map((k) => k.trim().toLowerCase()).filter((k) => k !== '');
   const matches = (key: string, w: string) => key === w || (!w.includes(':') && key.startsWith(`${w}:`));
   if (wanted) {
     const unknown = wanted.filter((w) => !actions.some((a) => matches(a.key, w)));

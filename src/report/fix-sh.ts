@@ -18,9 +18,6 @@ import { shQuote } from '../quote.ts';
 import type { Report, ScriptParam } from '../engine/report.ts';
 import { actionHead, commentText, type FixEntry, hostLabel, scriptParams, sections, stepLines } from './fix-script.ts';
 
-/** The tool each system's fragments need on the machine. */
-const TOOL: Record<ShSystem, string> = { samba: 'samba-tool', tgt: 'tgtadm', targetcli: 'targetcli' };
-
 /** Where to run a section of `system`, in words. */
 const WHERE: Record<ShSystem, string> = {
   samba: 'the Samba domain controller',
@@ -83,8 +80,13 @@ function actionBlock(entry: FixEntry, total: number, params: readonly ScriptPara
     `${fn}_show() {`,
     `  printf '      %s\\n' ${applyLines.map((l) => shQuote(l)).join(' ')}`,
     '}',
-    ...need(params, sh.test, ''),
-    `run_action ${shQuote(label)} ${shQuote(commentText(action.title))} ${TOOL[sh.system]} ${shQuote(WHERE[sh.system])} ${fn} ${action.restart ? 'restart' : 'verify'}`,
+    // A secret the check needs is asked for before it, where the check can run.
+    ...need(
+      params.filter((p) => p.secret),
+      sh.test,
+      '  ',
+    ).flatMap((l) => [`if serves ${sh.system}; then`, l, 'fi']),
+    `run_action ${shQuote(label)} ${shQuote(commentText(action.title))} ${sh.system} ${shQuote(WHERE[sh.system])} ${fn} ${action.restart ? 'restart' : 'verify'}`,
     '',
   ];
 }
@@ -108,6 +110,7 @@ for arg in "$@"; do
 done
 
 current=''
+why=''
 changed=0
 already=0
 would=0
@@ -152,10 +155,55 @@ not_here() {
   nothere=$((nothere + 1))
 }
 
-# run_action LABEL TITLE TOOL WHERE FUNCTION verify|restart
+# A required parameter a dry run finds unset: said, since --apply will stop on it.
+note_unset() {
+  if [ -z "$2" ]; then
+    printf 'note: %s is not set: %s. --apply needs it (in the environment).\n' "$1" "$3"
+  fi
+}
+
+# Whether this machine runs the system an action changes; why not, in $why. The tool alone is not
+# enough: without its daemon or database every check fails, which would read as "not done".
+serves() {
+  case $1 in
+    samba)
+      if ! command -v samba-tool >/dev/null 2>&1; then
+        why='samba-tool is not on this machine'
+        return 1
+      fi
+      serves_dir=$(samba-tool testparm --suppress-prompt --parameter-name='private dir' 2>/dev/null) || serves_dir=''
+      if [ -z "$serves_dir" ] || [ ! -f "$serves_dir/sam.ldb" ]; then
+        why='this machine is not a Samba domain controller (no sam.ldb)'
+        return 1
+      fi
+      ;;
+    tgt)
+      if ! command -v tgtadm >/dev/null 2>&1; then
+        why='tgtadm is not on this machine'
+        return 1
+      fi
+      if ! tgtadm --lld iscsi --mode sys --op show >/dev/null 2>&1; then
+        why='tgtd is not running on this machine (tgtadm cannot reach it)'
+        return 1
+      fi
+      ;;
+    targetcli)
+      if ! command -v targetcli >/dev/null 2>&1; then
+        why='targetcli is not on this machine'
+        return 1
+      fi
+      if ! targetcli ls / >/dev/null 2>&1; then
+        why='targetcli cannot read the LIO configuration on this machine'
+        return 1
+      fi
+      ;;
+  esac
+}
+
+# run_action LABEL TITLE SYSTEM WHERE FUNCTION verify|restart
 run_action() {
-  if ! command -v "$3" >/dev/null 2>&1; then
-    printf '%s: skipped: %s is not on this machine; run this script on %s.\n' "$1" "$3" "$4"
+  if ! serves "$3"; then
+    printf '%s: skipped: %s; run this script on %s.\n' "$1" "$why" "$4"
     elsewhere=$((elsewhere + 1))
     return 0
   fi
@@ -216,7 +264,8 @@ export function renderShFix(report: Report, entries: readonly FixEntry[], source
     '# Run it as root on the machine each section names (the Samba DC, the iSCSI target host): a',
     '# section whose tool is not on this machine is skipped, saying where to run it. Each action',
     '# first checks whether it is already done and then changes nothing, so running it again is',
-    '# harmless. The first action that fails stops the script, naming it.',
+    '# harmless. The first action that fails stops the script, naming it. It runs the commands of',
+    '# the report it was written from: read it before running it (a dry run runs the checks).',
     ...(params.length > 0
       ? [
           '#',
@@ -244,15 +293,25 @@ export function renderShFix(report: Report, entries: readonly FixEntry[], source
       : `${shVariable(p.name)}=\${${shVariable(p.name)}-}`,
   );
   // Required parameters are checked before the first change, for the actions this machine runs.
+  // Required parameters are checked before the first change, for the actions this machine runs;
+  // a dry run says which are unset.
   const preflight = here.flatMap((e) => {
     const lines = need(
       params.filter((p) => !p.secret),
-      e.action.script!.sh!.apply,
-      '  ',
+      `${e.action.script!.sh!.apply}\n${e.action.script!.sh!.test}`,
+      '    ',
     );
-    return lines.length > 0
-      ? [`if command -v ${TOOL[e.action.script!.sh!.system]} >/dev/null 2>&1; then`, ...lines, 'fi']
-      : [];
+    if (lines.length === 0) return [];
+    const notes = lines.map((l) => l.replace(/^(\s*)require /, '$1note_unset '));
+    return [
+      `if serves ${e.action.script!.sh!.system}; then`,
+      '  if [ "$mode" = apply ]; then',
+      ...lines,
+      '  else',
+      ...notes,
+      '  fi',
+      'fi',
+    ];
   });
   const body = sections(entries).flatMap((s) => [
     `# ====== On ${commentText(hostLabel(s.runsOn))} ======`,
@@ -263,7 +322,7 @@ export function renderShFix(report: Report, entries: readonly FixEntry[], source
     ...header,
     PRELUDE,
     ...(assignments.length > 0 ? ['# Parameters (see the top).', ...assignments, ''] : []),
-    ...(preflight.length > 0 ? ['if [ "$mode" = apply ]; then', ...preflight.map((l) => `  ${l}`), 'fi', ''] : []),
+    ...(preflight.length > 0 ? [...preflight, ''] : []),
     ...body,
     SUMMARY,
   ].join('\n');

@@ -12,11 +12,17 @@ export const DEFAULT_WIDTH = 100;
 /** Below this the hanging indents would leave no room for text: narrower terminals overflow instead. */
 export const MIN_WIDTH = 40;
 
-/** The width to render for: the terminal's columns when `stream` is one, else {@link DEFAULT_WIDTH}. */
-export function terminalWidth(stream: { readonly isTTY?: boolean; readonly columns?: number }): number {
-  return stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0
-    ? stream.columns
-    : DEFAULT_WIDTH;
+/**
+ * The width to render for: the terminal's columns when `stream` is one; else `COLUMNS` when it is
+ * set to a number (`COLUMNS=80 clusterprobe report ... | less`); else {@link DEFAULT_WIDTH}.
+ */
+export function terminalWidth(
+  stream: { readonly isTTY?: boolean; readonly columns?: number },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): number {
+  if (stream.isTTY === true && typeof stream.columns === 'number' && stream.columns > 0) return stream.columns;
+  const asked = /^\d{1,4}$/.test(env.COLUMNS ?? '') ? Number(env.COLUMNS) : 0;
+  return asked > 0 ? asked : DEFAULT_WIDTH;
 }
 
 /** The number of columns `text` takes on a terminal (ANSI colour codes take none). */

@@ -10,6 +10,7 @@ import { runCli, tempFiles } from '../helpers/cli.ts';
 import { powershellProblems } from '../helpers/shell-syntax.ts';
 import { shScriptProblems } from '../helpers/fix-scripts.ts';
 import type { Report } from '../../src/engine/report.ts';
+import { nextCommand } from '../../src/commands/fix-run.ts';
 
 const SPEC = [
   'nodes:',
@@ -36,7 +37,8 @@ test('fix writes the PowerShell script of the saved plan to stdout, and says wha
   assert.match(r.stdout, /^\[CmdletBinding\(SupportsShouldProcess = \$true\)\]$/m);
   for (const k of keys) assert.match(r.stdout, new RegExp(`\\[\\d/2\\] ${k}`));
   assert.deepEqual(await powershellProblems(r.stdout), []);
-  assert.match(r.stderr, /^clusterprobe fix: the script: 2 of 2 actions in powershell; run it with -WhatIf first\./);
+  assert.match(r.stderr, /^clusterprobe fix: the script: 2 of 2 actions in powershell\.$/m);
+  assert.match(r.stderr, /It runs the commands the report carries: write it from a report your own validate run wrote/);
   assert.match(r.stdout, /Rename-Computer -ComputerName 'HYPERVHOSTNODE-01A' -NewName \$NewNameHypervhostnode01a/);
 });
 
@@ -52,7 +54,8 @@ test('fix --shell sh --output writes an executable sh script that parses; --only
     '--output',
     out,
     '--only',
-    'rename-node:hypervhostnode-01b',
+    // As the report shows the node (upper case): the same action as its key.
+    'rename-node:HYPERVHOSTNODE-01B',
   ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '');
@@ -68,6 +71,11 @@ test('fix --shell sh --output writes an executable sh script that parses; --only
     r.stderr,
     new RegExp(`clusterprobe fix: ${out.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: 0 of 1 action in sh`),
   );
+  assert.ok(r.stderr.includes(`Next: sh '${out}'   (a dry run; add --apply to change)`), r.stderr);
+  // An sh script named .ps1 is said to be one.
+  const odd = await runCli(['fix', '--from', file, '--shell', 'sh', '--output', join(dir, 'fix.ps1')]);
+  assert.equal(odd.code, 0, odd.stderr);
+  assert.match(odd.stderr, /Note: .*fix\.ps1 is an sh script \(--shell sh\), not PowerShell: name it \.sh/);
 });
 
 test('fix refuses, with exit 2 and what to do: a report older than the plan, an unknown --only, an unwritable --output', async () => {
@@ -97,4 +105,17 @@ test('fix refuses, with exit 2 and what to do: a report older than the plan, an 
   const spec = await runCli(['fix', '--from', join(dir, 'c.yaml')]);
   assert.equal(spec.code, 2);
   assert.match(spec.stderr, /is a cluster spec, not a report/);
+});
+
+test('the next command fix prints runs as printed: PowerShell needs .\\ for a file here, and paths are quoted', () => {
+  assert.equal(
+    nextCommand('powershell', 'fix.ps1'),
+    "& '.\\fix.ps1' -WhatIf   (then -Confirm to be asked before each action)",
+  );
+  assert.equal(
+    nextCommand('powershell', "C:\\Change 42\\it's.ps1"),
+    "& 'C:\\Change 42\\it''s.ps1' -WhatIf   (then -Confirm to be asked before each action)",
+  );
+  assert.equal(nextCommand('powershell', './fix.ps1').startsWith("& './fix.ps1'"), true);
+  assert.equal(nextCommand('sh', '/tmp/my dir/fix.sh'), "sh '/tmp/my dir/fix.sh'   (a dry run; add --apply to change)");
 });

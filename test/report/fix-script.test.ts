@@ -213,6 +213,19 @@ test('sh: a section whose tool is not on this machine is skipped, saying where t
   assert.equal(existsSync(join(dir, 'b')), true);
 });
 
+test('sh: a tool without its daemon or database is not the system: skipped with why, not read as "not done"', () => {
+  const dir = tempDir();
+  // The FAKE samba-tool answers testparm with nothing: no private dir, no sam.ldb, as on a machine
+  // that has samba-tool (samba-common-bin) but is no DC.
+  const r = runSh(sh(reportWith([fileAction('step-a', dir, 'a', { runsOn: 'dc' }, 'samba')])), []);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /\[1\/1\] step-a: skipped: this machine is not a Samba domain controller \(no sam\.ldb\); run this script on the Samba domain controller\./,
+  );
+  assert.match(r.stdout, /0 would change, 0 already done, 1 for another machine/);
+});
+
 test('sh: a required parameter is checked before the first change; given, the change uses it', () => {
   const dir = tempDir();
   const file = join(dir, 'store');
@@ -224,6 +237,12 @@ test('sh: a required parameter is checked before the first change; given, the ch
   });
   const script = sh(reportWith([fileAction('step-a', dir, 'a'), store]));
   assert.match(script, /^# {3}LUN_BACKING_STORE {2}\(required for --apply\) The file or device/m);
+  const dry = runSh(script, []);
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(
+    dry.stdout,
+    /^note: LUN_BACKING_STORE is not set: The file or device for the new disk LUN\. --apply needs it/m,
+  );
   const missing = runSh(script, ['--apply']);
   assert.equal(missing.status, 2);
   assert.match(

@@ -118,8 +118,13 @@ test('terminal: the PR sequence evidence is a table of step, identity and result
 });
 
 test('terminal: a pipe gets 100 columns, a terminal its own width; colour codes do not count', () => {
-  assert.equal(terminalWidth({ isTTY: false, columns: 80 }), 100);
-  assert.equal(terminalWidth({}), 100);
+  assert.equal(terminalWidth({ isTTY: false, columns: 80 }, {}), 100);
+  assert.equal(terminalWidth({}, {}), 100);
+  // A pipe into `less` on an 80-column terminal: COLUMNS says so; garbage in it is ignored.
+  assert.equal(terminalWidth({ isTTY: false }, { COLUMNS: '80' }), 80);
+  assert.equal(terminalWidth({ isTTY: false }, { COLUMNS: 'wide' }), 100);
+  assert.equal(terminalWidth({ isTTY: false }, { COLUMNS: '0' }), 100);
+  assert.equal(terminalWidth({ isTTY: true, columns: 132 }, { COLUMNS: '80' }), 132);
   assert.equal(terminalWidth({ isTTY: true, columns: 132 }), 132);
   const coloured = renderTerminal(DEMO, new Chalk({ level: 3 }), { width: 80 });
   assert.ok(/\x1b\[/.test(coloured));
