@@ -28,7 +28,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -636,6 +636,10 @@ class Demo {
           return false;
         }
         say(p.dim(`  $ bin/run.js fix --from round-${round}.json --shell sh --output fix-plan-${round}.sh`));
+        // Kept beside the reports: the lab and its directory go, the script it applied stays to be read.
+        const kept = `${this.#options.json.replace(/\.json$/, '')}-fix-plan-${round}.sh`;
+        await copyFile(script, kept);
+        say(p.dim(`    (kept as ${shown(kept)})`));
         const params = await parameterValues(applicable, this.#workDir!);
         const shEnv = { ...env, ...params, PATH: `${tools}:${env.PATH ?? ''}` };
         for (const args of [[], ['--apply']]) {
@@ -674,6 +678,8 @@ class Demo {
       }
       const s = report.summary;
       say(`  validate again: exit ${code}; ${s.pass} pass, ${s.warn} warn, ${s.fail} fail, ${s.error} error`);
+      for (const f of report.findings.filter((x) => x.status === 'fail' || x.status === 'error'))
+        say(`    ${f.status}: ${f.checkId} ${f.messageId}${f.subject !== undefined ? ` ${p.dim(f.subject)}` : ''}`);
     }
     const fixed = judge('fixed', report, code);
     for (const { wall, missing } of fixed.walls)
@@ -802,6 +808,12 @@ class Demo {
         ),
       );
     say(`JSON report: ${this.#options.json}`);
+    if (plan.variant === 'broken' && !this.#options.fix)
+      say(
+        p.dim(
+          `Next: bin/run.js fix --from ${shown(this.#options.json)} writes the plan as a script (PowerShell; --shell sh for Samba and tgt), and npm run demo -- --fix applies it to this lab.`,
+        ),
+      );
     for (const problem of verdict.problems) say(p.red(`demo: not as designed: ${problem}`));
   }
 

@@ -292,6 +292,10 @@ test('--fix: the plan applied to the lab (its sh actions by clusterprobe fix, th
     /rename-node:hypervhostnode-01a: not applicable here \(Rename-Computer on the node, Windows\)/,
   );
   assert.match(r.stdout, /validate again: exit 0;/);
+  // The scripts it applied stay beside the reports, to be read after the lab is gone.
+  const kept = await readFile(join(r.out, 'demo-report-fix-plan-1.sh'), 'utf8');
+  assert.match(kept, /^#!\/bin\/sh\n/);
+  assert.match(kept, /run_action '\[\d\/\d\] raise-domain-mode'/);
   for (const wall of [
     'SCSI-3 persistent reservations',
     'Domain in mixed mode',
