@@ -5,8 +5,9 @@
  * - `--dry-run` (the default) runs each action's test and shows what it would change; `--apply`
  *   changes. Parameters come from the environment, checked before the first change; a secret is
  *   read from the environment or a hidden prompt, never written into the script.
- * - Sections per host, in plan order; a section whose tool (samba-tool, tgtadm, targetcli) is not
- *   on this machine is skipped with a line saying where to run it.
+ * - Sections per host, in plan order; an action whose system this machine does not run (`serves`:
+ *   samba-tool and a sam.ldb, tgtadm reaching tgtd, targetcli reading LIO) is skipped with a line
+ *   saying where to run it.
  * - Each action's test runs first, and a done action is left alone; after a change the test must
  *   say done. `set -eu`, and the change runs outside any condition, so the first failing command
  *   stops the script; the EXIT trap names the action.
