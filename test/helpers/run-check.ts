@@ -9,7 +9,7 @@
  * still parse and the payload must stay inside a quoted string. A broken command fails the test
  * that produced it. The hostile replay runs once per distinct outcome of a check (a fuzz test's
  * hundreds of runs to the same findings replay once). Set CLUSTERPROBE_COMMANDS_LOG to a file to get every command checked, one
- * JSON line each.
+ * JSON line each, and CLUSTERPROBE_FIX_SCRIPTS_LOG for every plan whose fix scripts (both shells) were checked.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
@@ -136,6 +136,11 @@ async function planScriptProblems(checkId: string, runs: readonly Run[]): Promis
     if (!problems) {
       problems = await fixScriptProblems(report, run.hostile ? MARKER : undefined);
       scriptVerdicts.set(key, problems);
+      if (process.env.CLUSTERPROBE_FIX_SCRIPTS_LOG)
+        appendFileSync(
+          process.env.CLUSTERPROBE_FIX_SCRIPTS_LOG,
+          JSON.stringify({ checkId, variant: run.variant, actions: report.plan!.actions.length, problems }) + '\n',
+        );
     }
     for (const p of problems) out.push(`${checkId} (${run.variant}) ${p}`);
   }
