@@ -5,7 +5,7 @@
  */
 import { shVariable } from '../engine/action.ts';
 import { UsageError } from '../errors.ts';
-import { resolvedText, runsOnText } from './plan-view.ts';
+import { DISRUPTION_TEXT, resolvedText, runsOnText } from './plan-view.ts';
 import type { PlannedAction, Report, ScriptParam } from '../engine/report.ts';
 
 export const FIX_SHELLS = ['powershell', 'sh'] as const;
@@ -116,14 +116,7 @@ export function commentText(text: string): string {
 
 /** The facts of an action that a reader weighs before running it, as one line. */
 export function actionFacts(action: PlannedAction): string {
-  const disruption =
-    action.disruption === 'none'
-      ? 'none'
-      : action.disruption === 'node-restart'
-        ? 'the node restarts'
-        : action.disruption === 'cluster-outage'
-          ? 'the cluster is down'
-          : 'the storage is unavailable';
+  const disruption = DISRUPTION_TEXT[action.disruption] || 'none';
   return `Runs on ${hostLabel(action.runsOn)}. Restart: ${action.restart ? 'yes' : 'no'}. Can be undone: ${action.reversible ? 'yes' : 'NO'}. Disruption: ${disruption}.`;
 }
 

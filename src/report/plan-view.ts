@@ -55,7 +55,8 @@ export function runsOnText(runsOn: string): string {
   return `on ${runsOn}`;
 }
 
-const DISRUPTION_TEXT: Record<Disruption, string> = {
+/** What each disruption means, in words; none is said by nothing. */
+export const DISRUPTION_TEXT: Record<Disruption, string> = {
   none: '',
   'node-restart': 'a node restarts',
   'cluster-outage': 'cluster outage',
