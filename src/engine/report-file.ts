@@ -66,7 +66,10 @@ function whatInstead(json: unknown, text: string, file: string, what: string): s
     return `${shown} is a cluster spec, not a report: run clusterprobe validate --config ${shown}${what === 'report' ? '' : `; ${saveOne}`}`;
   if (kind === 'waivers')
     return `${shown} is a waivers file, not a report: pass it to clusterprobe validate --waivers ${shown}`;
-  if (value === undefined && /"(schemaVersion|findings)"\s*:/.test(text)) return undefined;
+  // A report is JSON (validate --json): a broken one still starts with `{`. A text that only quotes
+  // one (a README, an e-mail) is something else, said in one line rather than its YAML complaints.
+  if (value === undefined && text.trimStart().startsWith('{') && /"(schemaVersion|findings)"\s*:/.test(text))
+    return undefined;
   const found =
     text.trim() === ''
       ? 'it is empty'

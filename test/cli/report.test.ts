@@ -169,6 +169,9 @@ test('report --from a spec, a facts file or a waivers file: one line saying what
     'spec.json': '{"nodes": [{"name": "hv01"}]}',
     'waivers.yaml': '- check: ad.ou.placement\n  justification: moving next week, ticket 4711\n  expires: 2099-01-31\n',
     'empty.json': '',
+    // A document that quotes a report's JSON (this project's README does) is not a broken report.
+    'notes.md':
+      '# Reports\n\nA report starts like this:\n\n    { "schemaVersion": 1, "findings": [] }\n\nand: more text, with: colons\n',
   });
   const facts = join(dir, 'facts.json');
   const saved = await runCli(['validate', '-c', join(dir, 'cluster.yaml'), ...ONLY, '--save-facts', facts, '--json']);
@@ -191,6 +194,7 @@ test('report --from a spec, a facts file or a waivers file: one line saying what
       says: /^clusterprobe: waivers\.yaml is a waivers file, not a report: pass it to clusterprobe validate --waivers waivers\.yaml$/,
     },
     { file: 'empty.json', says: /^clusterprobe: empty\.json is not a clusterprobe report: it is empty; save one with/ },
+    { file: 'notes.md', says: /^clusterprobe: notes\.md is not a clusterprobe report: .*; save one with/ },
   ];
   for (const c of cases) {
     const r = await runCli(['report', '--from', c.file], { cwd: dir });
