@@ -284,7 +284,7 @@ function planHtml(report: Report): string {
     return `<li class="action" id="${actionId(n)}" data-key="${h(a.key)}"><h3>${h(a.title)}</h3><p class="runs">${h(runsOnText(a.runsOn))}${flags}</p><p class="clears">Clears ${clears.join(', ')}</p>${deps.length > 0 ? `<div class="after">After:<ul>${deps.join('')}</ul></div>` : ''}${stepsHtml(a.steps)}</li>`;
   });
   const outside = outsideText(counts);
-  return `<section class="plan" id="plan"><h2>${h(planHeading(counts))}</h2><p class="docs">What to do, in this order; each action's findings are below.${outside ? ` ${h(outside)}` : ''}</p><ol class="actions">${actions.join('')}</ol></section>`;
+  return `<section class="plan" id="plan"><h2>${h(planHeading(counts))}</h2><p class="docs">What to do, in this order; each action's findings are below.${outside ? ` ${h(outside)}` : ''} <code>clusterprobe fix --from report.json</code> (this report saved with <code>--json</code>) writes the plan as one script: PowerShell, or <code>--shell sh</code> for Samba and tgt.</p><ol class="actions">${actions.join('')}</ol></section>`;
 }
 
 /** The id of a check's embedded documentation page. */

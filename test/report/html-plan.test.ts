@@ -32,6 +32,10 @@ test('the demo: "4 actions clear 8 failures" first, above the picture, the detai
   const plan = planSection(page);
   assert.equal(text(/<h2>(.*?)<\/h2>/.exec(plan)![1]!), '4 actions clear 8 failures');
   assert.match(plan, /2 failures are not in the plan: see their findings for what to decide\./);
+  assert.match(
+    plan,
+    /<code>clusterprobe fix --from report\.json<\/code> \(this report saved with <code>--json<\/code>\) writes the plan as one script/,
+  );
   const at = page.indexOf('<section class="plan"');
   assert.ok(at > page.indexOf('<header class="verdict'), 'after the verdict');
   assert.ok(at < page.indexOf('<svg class="overview"'), 'above the picture');
