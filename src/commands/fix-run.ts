@@ -60,7 +60,10 @@ export async function runFix(options: FixRunOptions): Promise<FixRunResult> {
       : renderShFix(report, entries, options.from);
   const inScript = entries.filter((e) => e.action.script?.[options.shell] !== undefined).map((e) => e.action.key);
   if (options.output !== undefined) {
-    await writeFile(resolve(options.output), script);
+    // Windows PowerShell 5.1 reads a .ps1 without a byte order mark in the ANSI code page: a UTF-8
+    // name would be misread, and bytes such as 0x91/0x92 (in Cyrillic letters' UTF-8) would become
+    // the typographic quotes that end its strings. With the mark it reads UTF-8, as pwsh 7 does.
+    await writeFile(resolve(options.output), options.shell === 'powershell' ? `\ufeff${script}` : script);
     if (options.shell === 'sh') await chmod(resolve(options.output), 0o755);
   } else options.stdout.write(script);
   const others = entries.length - inScript.length;

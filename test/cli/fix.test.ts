@@ -42,6 +42,18 @@ test('fix writes the PowerShell script of the saved plan to stdout, and says wha
   assert.match(r.stdout, /Rename-Computer -ComputerName 'HYPERVHOSTNODE-01A' -NewName \$NewNameHypervhostnode01a/);
 });
 
+test('fix --output writes the PowerShell script with a UTF-8 byte order mark, which Windows PowerShell 5.1 needs to read UTF-8', async () => {
+  const { dir, file } = await savedReport();
+  const out = join(dir, 'fix-plan.ps1');
+  const r = await runCli(['fix', '--from', file, '--output', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const bytes = await readFile(out);
+  // Without the mark, 5.1 reads the ANSI code page: the UTF-8 of a Cyrillic ё (D1 91) would hold 0x91, a quote there.
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  assert.match(bytes.subarray(3).toString('utf8'), /^<#\n\.SYNOPSIS/);
+  assert.match(r.stderr, /Next: & '.*fix-plan\.ps1' -WhatIf/);
+});
+
 test('fix --shell sh --output writes an executable sh script that parses; --only narrows it', async () => {
   const { dir, file } = await savedReport();
   const out = join(dir, 'fix.sh');
