@@ -39,6 +39,7 @@ import { chalkFor } from '../src/report/color.ts';
 import type { Finding, FindingStatus, Report } from '../src/engine/report.ts';
 import { shVariable } from '../src/engine/action.ts';
 import { shQuote } from '../src/quote.ts';
+import { references } from '../src/report/fix-sh.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
@@ -970,7 +971,7 @@ export async function parameterValues(actions: readonly PlanAction[], dir: strin
     for (const param of a.script?.params ?? []) {
       if (param.default !== undefined || param.secret || !a.script?.sh) continue;
       const variable = shVariable(param.name);
-      if (!new RegExp(`\\$\\{?${variable}(?![A-Za-z0-9_])`).test(a.script.sh.apply + a.script.sh.test)) continue;
+      if (!references(`${a.script.sh.apply}\n${a.script.sh.test}`, param.name)) continue;
       if (a.key.startsWith('replace-lun:')) {
         const file = join(dir, `${variable.toLowerCase()}.img`);
         await writeFile(file, '');

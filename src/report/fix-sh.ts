@@ -35,7 +35,8 @@ function indent(code: string, by: string): string {
     .join('\n');
 }
 
-function references(code: string, name: string): boolean {
+/** Whether sh `code` refers to parameter `name` (`$NAME` or `${NAME}`). */
+export function references(code: string, name: string): boolean {
   return new RegExp(`\\$\\{?${shVariable(name)}(?![A-Za-z0-9_])`).test(code);
 }
 
